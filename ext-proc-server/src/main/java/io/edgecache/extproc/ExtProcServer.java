@@ -1,0 +1,86 @@
+package io.edgecache.extproc;
+
+import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.grpc.ExtProcService;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The cache node's gRPC server: the ext_proc service plus gRPC health checking.
+ *
+ * <p>Calls run on the transport threads ({@code directExecutor}): the hit path does no
+ * blocking work, and a thread hop per message would cost most of the throughput.
+ */
+public final class ExtProcServer implements AutoCloseable {
+
+  private static final Logger log = Logger.getLogger(ExtProcServer.class.getName());
+
+  /** Envoy may send a whole BUFFERED body in one message. */
+  private static final int MAX_INBOUND_MESSAGE_BYTES = 16 << 20;
+
+  private final Server server;
+  private final HealthStatusManager health;
+  private final CacheNode node;
+
+  private ExtProcServer(Server server, HealthStatusManager health, CacheNode node) {
+    this.server = server;
+    this.health = health;
+    this.node = node;
+  }
+
+  /** Starts serving; throws {@link IOException} when the address cannot be bound. */
+  public static ExtProcServer start(ServerConfig config, Clock clock) throws IOException {
+    CacheNode node = new CacheNode(config, clock);
+    HealthStatusManager health = new HealthStatusManager();
+    InetSocketAddress listen =
+        new InetSocketAddress(config.listen().getHostString(), config.listen().getPort());
+    Server server =
+        NettyServerBuilder.forAddress(listen)
+            .directExecutor()
+            .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+            .addService(new ExtProcService(node))
+            .addService(health.getHealthService())
+            .build()
+            .start();
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    return new ExtProcServer(server, health, node);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public CacheNode node() {
+    return node;
+  }
+
+  /**
+   * Drains: reports NOT_SERVING so health-checking clients move away, refuses new streams,
+   * lets open ones finish within the drain timeout, then cancels what is left.
+   */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      long drainMillis = node.config().drainTimeout().toMillis();
+      if (!server.awaitTermination(drainMillis, TimeUnit.MILLISECONDS)) {
+        log.warning("drain timeout passed with streams open; cancelling them");
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

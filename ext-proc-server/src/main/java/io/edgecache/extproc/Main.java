@@ -1,0 +1,80 @@
+package io.edgecache.extproc;
+
+import io.edgecache.extproc.config.ConfigException;
+import io.edgecache.extproc.config.ConfigValues;
+import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.ServerConfigLoader;
+import java.io.IOException;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Command line: {@code Main [--config FILE] [--listen HOST:PORT]}. Errors are one line on
+ * stderr and exit status 1 (2 for bad usage).
+ */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    LogFormat.install();
+    ServerConfig config;
+    try {
+      config = parse(args);
+    } catch (ConfigException e) {
+      System.err.println("ext-proc-server: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    ExtProcServer server;
+    try {
+      server = ExtProcServer.start(config, Clock.systemUTC());
+    } catch (IOException e) {
+      String reason = rootCause(e) instanceof BindException ? "address already in use"
+          : rootCause(e).getMessage();
+      System.err.println("ext-proc-server: cannot listen on " + config.listen().getHostString()
+          + ":" + config.listen().getPort() + ": " + reason);
+      System.exit(1);
+      return;
+    }
+    System.out.printf("ext-proc-server: listening on %s:%d (L1 %d MiB, max object %d MiB)%n",
+        config.listen().getHostString(), server.port(), config.l1MaxBytes() >> 20,
+        config.maxObjectBytes() >> 20);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "ext-proc-drain"));
+    stopped.await();
+  }
+
+  private static ServerConfig parse(String[] args) throws ConfigException {
+    ServerConfig config = ServerConfig.defaults();
+    String listen = null;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        throw new ConfigException("usage: " + flag + " needs a value; "
+            + "usage: [--config FILE] [--listen HOST:PORT]");
+      }
+      String value = args[++i];
+      switch (flag) {
+        case "--config" -> config = ServerConfigLoader.load(Path.of(value));
+        case "--listen" -> listen = value;
+        default -> throw new ConfigException(
+            "unknown option " + flag + "; usage: [--config FILE] [--listen HOST:PORT]");
+      }
+    }
+    return listen == null ? config
+        : config.withListen(ConfigValues.hostAndPort("--listen", listen));
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

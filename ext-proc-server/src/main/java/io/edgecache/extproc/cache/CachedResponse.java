@@ -1,0 +1,55 @@
+package io.edgecache.extproc.cache;
+
+import com.google.protobuf.ByteString;
+import io.edgecache.extproc.http.HeaderList;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A stored response and what is needed to judge its freshness later.
+ *
+ * @param status the origin's status code
+ * @param headers the end-to-end header fields as received (no hop-by-hop fields, no Age)
+ * @param body the complete body
+ * @param responseTime when the response headers reached the cache (RFC 9111 §4.2.3)
+ * @param correctedInitialAge the response's age when it arrived (RFC 9111 §4.2.3)
+ * @param freshnessLifetime how long it is fresh (RFC 9111 §4.2.1)
+ * @param varyValues the request's values of each field named by Vary, normalised; empty when
+ *     the response has no Vary
+ */
+public record CachedResponse(
+    int status,
+    HeaderList headers,
+    ByteString body,
+    Instant responseTime,
+    Duration correctedInitialAge,
+    Duration freshnessLifetime,
+    Map<String, String> varyValues) {
+
+  /** Heap beyond headers and body, estimated for the weigher: the record, map and proto. */
+  private static final int FIXED_OVERHEAD_BYTES = 160;
+
+  /** current_age per RFC 9111 §4.2.3: initial age plus the time it has been resident. */
+  public Duration currentAge(Instant now) {
+    Duration resident = Duration.between(responseTime, now);
+    if (resident.isNegative()) {
+      resident = Duration.ZERO;
+    }
+    return correctedInitialAge.plus(resident);
+  }
+
+  /** Freshness left at {@code now}; zero or negative once stale. */
+  public Duration timeToLive(Instant now) {
+    return freshnessLifetime.minus(currentAge(now));
+  }
+
+  public boolean isFresh(Instant now) {
+    return timeToLive(now).compareTo(Duration.ZERO) > 0;
+  }
+
+  /** Bytes this entry costs the L1 cache. */
+  public int weight(String key) {
+    return FIXED_OVERHEAD_BYTES + key.length() + headers.byteSize() + body.size();
+  }
+}

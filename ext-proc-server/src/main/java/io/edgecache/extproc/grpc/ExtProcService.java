@@ -1,0 +1,22 @@
+package io.edgecache.extproc.grpc;
+
+import io.edgecache.extproc.CacheNode;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.stub.StreamObserver;
+
+/** Envoy's {@code ExternalProcessor} service: one {@link CacheExchange} per HTTP request. */
+public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
+
+  private final CacheNode node;
+
+  public ExtProcService(CacheNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
+    return new CacheExchange(node, out);
+  }
+}

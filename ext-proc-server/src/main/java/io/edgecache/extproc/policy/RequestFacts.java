@@ -1,0 +1,33 @@
+package io.edgecache.extproc.policy;
+
+import io.edgecache.extproc.cache.CacheKey;
+import io.edgecache.extproc.http.CacheControl;
+import io.edgecache.extproc.http.HeaderList;
+import java.time.Instant;
+
+/**
+ * What the cache knows about a request when its headers arrive.
+ *
+ * @param method the request method
+ * @param key the primary cache key
+ * @param headers the request's header fields (pseudo-headers included)
+ * @param cacheControl the parsed request Cache-Control
+ * @param requestTime when the request reached the cache, the {@code request_time} of RFC 9111
+ *     §4.2.3
+ */
+public record RequestFacts(
+    String method, CacheKey key, HeaderList headers, CacheControl cacheControl, Instant requestTime) {
+
+  public static RequestFacts of(String method, CacheKey key, HeaderList headers, Instant now) {
+    return new RequestFacts(
+        method, key, headers, CacheControl.parse(headers.joined("cache-control")), now);
+  }
+
+  public boolean isHead() {
+    return method.equals("HEAD");
+  }
+
+  public boolean isGetOrHead() {
+    return method.equals("GET") || method.equals("HEAD");
+  }
+}

@@ -1,0 +1,24 @@
+package io.edgecache.extproc.policy;
+
+import io.edgecache.extproc.http.HeaderList;
+import java.time.Duration;
+
+/**
+ * Whether a response may be stored, and if so the headers to keep and its freshness lifetime.
+ *
+ * @param storable whether it may be stored
+ * @param reason a Cache-Status {@code detail} token when it may not, else null
+ * @param storedHeaders the header fields to store (only when storable)
+ * @param freshnessLifetime the freshness lifetime (only when storable)
+ */
+public record StoreVerdict(
+    boolean storable, String reason, HeaderList storedHeaders, Duration freshnessLifetime) {
+
+  static StoreVerdict refuse(String reason) {
+    return new StoreVerdict(false, reason, null, Duration.ZERO);
+  }
+
+  static StoreVerdict store(HeaderList storedHeaders, Duration freshnessLifetime) {
+    return new StoreVerdict(true, null, storedHeaders, freshnessLifetime);
+  }
+}
