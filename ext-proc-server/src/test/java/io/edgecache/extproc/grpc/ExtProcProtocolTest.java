@@ -1,0 +1,314 @@
+package io.edgecache.extproc.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.edgecache.extproc.ExtProcServer;
+import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.testing.ManualClock;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The exact ext_proc messages for a miss, a hit and a pass, over a real gRPC stream. */
+class ExtProcProtocolTest {
+
+  private static final Instant START = Instant.parse("2026-11-21T12:00:00Z");
+
+  private final ManualClock clock = new ManualClock(START);
+  private ExtProcServer server;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = ExtProcServer.start(
+        ServerConfig.defaults().withListen(new InetSocketAddress("127.0.0.1", 0)), clock);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.close();
+  }
+
+  @Test
+  void missIsRecordedThenServedAsAnImmediateHit() throws Exception {
+    Stream miss = new Stream();
+    assertEquals(continueRequestHeaders(), miss.send(requestHeaders("GET", "/a")));
+    assertEquals(
+        responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; stored; ttl=60",
+            BodySendMode.STREAMED),
+        miss.send(responseHeaders(200, false, "cache-control", "public, max-age=60",
+            "content-length", "5", "content-type", "text/plain")));
+    assertEquals(continueResponseBody(), miss.send(body("hel", false)));
+    assertEquals(continueResponseBody(), miss.send(body("lo", true)));
+    miss.finish();
+
+    clock.advance(Duration.ofSeconds(5));
+    Stream hit = new Stream();
+    ProcessingResponse answer = hit.send(requestHeaders("GET", "/a"));
+    assertEquals(
+        ProcessingResponse.newBuilder()
+            .setImmediateResponse(ImmediateResponse.newBuilder()
+                .setStatus(HttpStatus.newBuilder().setCodeValue(200))
+                .setHeaders(HeaderMutation.newBuilder()
+                    .addSetHeaders(append("date", HttpDates.format(START)))
+                    .addSetHeaders(append("cache-control", "public, max-age=60"))
+                    .addSetHeaders(append("content-type", "text/plain"))
+                    .addSetHeaders(append("age", "5"))
+                    .addSetHeaders(append("content-length", "5"))
+                    .addSetHeaders(append("cache-status", "edgecache; hit; ttl=55")))
+                .setBody(ByteString.copyFromUtf8("hello"))
+                .setDetails("edgecache_hit"))
+            .build(),
+        answer);
+    hit.finish();
+  }
+
+  @Test
+  void headIsServedFromTheStoredGetWithoutBody() throws Exception {
+    store("/h", "hello");
+    Stream head = new Stream();
+    ImmediateResponse answer = head.send(requestHeaders("HEAD", "/h")).getImmediateResponse();
+    assertEquals(ByteString.EMPTY, answer.getBody());
+    assertTrue(answer.getHeaders().getSetHeadersList().contains(append("content-length", "5")));
+    head.finish();
+  }
+
+  @Test
+  void passTurnsBodyMessagesOff() throws Exception {
+    Stream pass = new Stream();
+    assertEquals(continueRequestHeaders(), pass.send(requestHeaders("POST", "/form")));
+    assertEquals(
+        responseHeadersAnswer("edgecache; fwd=method; fwd-status=200; detail=method",
+            BodySendMode.NONE),
+        pass.send(responseHeaders(200, false, "cache-control", "max-age=60")));
+    pass.finish();
+  }
+
+  @Test
+  void notStorableResponseIsForwardedWithItsReason() throws Exception {
+    Stream stream = new Stream();
+    stream.send(requestHeaders("GET", "/private"));
+    assertEquals(
+        responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; detail=private",
+            BodySendMode.NONE),
+        stream.send(responseHeaders(200, false, "cache-control", "private, max-age=60")));
+    stream.finish();
+  }
+
+  @Test
+  void bodyLargerThanTheObjectLimitIsNotRecorded() throws Exception {
+    Stream stream = new Stream();
+    stream.send(requestHeaders("GET", "/big"));
+    long tooBig = ServerConfig.defaults().maxObjectBytes() + 1;
+    assertEquals(
+        responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; detail=too-large",
+            BodySendMode.NONE),
+        stream.send(responseHeaders(200, false, "cache-control", "max-age=60",
+            "content-length", Long.toString(tooBig))));
+    stream.finish();
+  }
+
+  @Test
+  void malformedMessagesAreRejectedWithWhatWasWrong() throws Exception {
+    assertRejected(ProcessingRequest.getDefaultInstance(), "carries none of request_headers");
+    assertRejected(ProcessingRequest.newBuilder()
+            .setRequestHeaders(HttpHeaders.newBuilder().setHeaders(headerMap(
+                ":method", "GET", ":authority", "example.com", ":scheme", "http")))
+            .build(),
+        "request_headers: missing :path pseudo-header");
+    assertRejected(body("x", true), "response_body: arrived before response_headers");
+    assertRejected(responseHeaders(200, true), "response_headers: arrived before request_headers");
+
+    Stream badStatus = new Stream();
+    badStatus.send(requestHeaders("GET", "/s"));
+    Status status = badStatus.sendExpectingError(responseHeaders(0, true));
+    assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+    assertEquals("response_headers: :status '0' is not a status code 100-599",
+        status.getDescription());
+  }
+
+  @Test
+  void healthCheckReportsServing() {
+    assertEquals(ServingStatus.SERVING,
+        HealthGrpc.newBlockingStub(channel)
+            .check(HealthCheckRequest.newBuilder()
+                .setService(ExternalProcessorGrpc.SERVICE_NAME).build())
+            .getStatus());
+  }
+
+  private void assertRejected(ProcessingRequest message, String expected) throws Exception {
+    Status status = new Stream().sendExpectingError(message);
+    assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+    assertTrue(status.getDescription().contains(expected), status.getDescription());
+  }
+
+  private void store(String path, String body) throws Exception {
+    Stream miss = new Stream();
+    miss.send(requestHeaders("GET", path));
+    miss.send(responseHeaders(200, false, "cache-control", "max-age=60"));
+    miss.send(body(body, true));
+    miss.finish();
+  }
+
+  /** One ext_proc stream driven the way Envoy drives it: a message, then its answer. */
+  private final class Stream {
+    private final BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+    private final StreamObserver<ProcessingRequest> requests;
+
+    Stream() {
+      requests = ExternalProcessorGrpc.newStub(channel).process(new StreamObserver<>() {
+        @Override
+        public void onNext(ProcessingResponse value) {
+          received.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          received.add(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+          received.add("completed");
+        }
+      });
+    }
+
+    ProcessingResponse send(ProcessingRequest message) throws InterruptedException {
+      requests.onNext(message);
+      Object answer = received.poll(10, TimeUnit.SECONDS);
+      if (!(answer instanceof ProcessingResponse response)) {
+        throw new AssertionError("expected a ProcessingResponse, got " + answer);
+      }
+      return response;
+    }
+
+    Status sendExpectingError(ProcessingRequest message) throws InterruptedException {
+      requests.onNext(message);
+      Object answer = received.poll(10, TimeUnit.SECONDS);
+      if (!(answer instanceof Status status)) {
+        throw new AssertionError("expected the stream to fail, got " + answer);
+      }
+      return status;
+    }
+
+    void finish() throws InterruptedException {
+      requests.onCompleted();
+      assertEquals("completed", received.poll(10, TimeUnit.SECONDS));
+    }
+  }
+
+  private static ProcessingRequest requestHeaders(String method, String path) {
+    return ProcessingRequest.newBuilder()
+        .setRequestHeaders(HttpHeaders.newBuilder()
+            .setHeaders(headerMap(":method", method, ":path", path, ":authority", "example.com",
+                ":scheme", "http", "user-agent", "test"))
+            .setEndOfStream(true))
+        .build();
+  }
+
+  private static ProcessingRequest responseHeaders(int status, boolean endOfStream,
+      String... nameValues) {
+    String[] all = new String[nameValues.length + 4];
+    all[0] = ":status";
+    all[1] = Integer.toString(status);
+    all[2] = "date";
+    all[3] = HttpDates.format(START);
+    System.arraycopy(nameValues, 0, all, 4, nameValues.length);
+    return ProcessingRequest.newBuilder()
+        .setResponseHeaders(HttpHeaders.newBuilder()
+            .setHeaders(headerMap(all)).setEndOfStream(endOfStream))
+        .build();
+  }
+
+  private static ProcessingRequest body(String text, boolean endOfStream) {
+    return ProcessingRequest.newBuilder()
+        .setResponseBody(HttpBody.newBuilder()
+            .setBody(ByteString.copyFromUtf8(text)).setEndOfStream(endOfStream))
+        .build();
+  }
+
+  /** Header values travel in raw_value, as newer Envoys send them. */
+  private static HeaderMap headerMap(String... nameValues) {
+    HeaderMap.Builder map = HeaderMap.newBuilder();
+    for (int i = 0; i < nameValues.length; i += 2) {
+      map.addHeaders(HeaderValue.newBuilder().setKey(nameValues[i])
+          .setRawValue(ByteString.copyFrom(nameValues[i + 1], StandardCharsets.ISO_8859_1)));
+    }
+    return map.build();
+  }
+
+  private static ProcessingResponse continueRequestHeaders() {
+    return ProcessingResponse.newBuilder()
+        .setRequestHeaders(HeadersResponse.getDefaultInstance()).build();
+  }
+
+  private static ProcessingResponse continueResponseBody() {
+    return ProcessingResponse.newBuilder()
+        .setResponseBody(BodyResponse.getDefaultInstance()).build();
+  }
+
+  private static ProcessingResponse responseHeadersAnswer(String cacheStatus,
+      BodySendMode bodyMode) {
+    return ProcessingResponse.newBuilder()
+        .setResponseHeaders(HeadersResponse.newBuilder().setResponse(
+            CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
+                .addSetHeaders(HeaderValueOption.newBuilder()
+                    .setHeader(HeaderValue.newBuilder().setKey("cache-status")
+                        .setRawValue(ByteString.copyFromUtf8(cacheStatus)))
+                    .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)))))
+        .setModeOverride(ProcessingMode.newBuilder()
+            .setRequestHeaderMode(HeaderSendMode.SEND)
+            .setResponseHeaderMode(HeaderSendMode.SEND)
+            .setRequestBodyMode(BodySendMode.NONE)
+            .setResponseBodyMode(bodyMode)
+            .setRequestTrailerMode(HeaderSendMode.SKIP)
+            .setResponseTrailerMode(HeaderSendMode.SKIP))
+        .build();
+  }
+
+  private static HeaderValueOption append(String name, String value) {
+    return HeaderValueOption.newBuilder()
+        .setHeader(HeaderValue.newBuilder().setKey(name)
+            .setRawValue(ByteString.copyFromUtf8(value)))
+        .setAppendAction(HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)
+        .build();
+  }
+}

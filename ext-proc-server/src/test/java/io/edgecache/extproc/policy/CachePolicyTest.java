@@ -1,0 +1,158 @@
+package io.edgecache.extproc.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.edgecache.extproc.cache.CacheKey;
+import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.http.HeaderList;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** One row per storage rule of RFC 9111 §3 for a shared cache. */
+class CachePolicyTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-21T12:00:00Z");
+  private static final String DATE = "Sat, 21 Nov 2026 12:00:00 GMT";
+  private static final RoutePolicy SHARE_COOKIES = new RoutePolicy("*", "/", true);
+
+  private final CachePolicy policy = new CachePolicy(new Freshness(0.1, Duration.ofDays(1)));
+
+  static Stream<Arguments> rows() {
+    return Stream.of(
+        row("§3 GET 200 with max-age is stored", "GET", "", 200,
+            "cache-control: max-age=60", RoutePolicy.DEFAULT, "stored"),
+        row("§3 POST responses are not stored", "POST", "", 200,
+            "cache-control: max-age=60", RoutePolicy.DEFAULT, "method"),
+        row("§3 HEAD responses carry no body to store", "HEAD", "", 200,
+            "cache-control: max-age=60", RoutePolicy.DEFAULT, "head"),
+        row("§5.2.1.5 request no-store forbids storing", "GET", "cache-control: no-store", 200,
+            "cache-control: max-age=60", RoutePolicy.DEFAULT, "request-no-store"),
+        row("§5.2.2.5 response no-store forbids storing", "GET", "", 200,
+            "cache-control: no-store, max-age=60", RoutePolicy.DEFAULT, "no-store"),
+        row("§5.2.2.7 private forbids a shared cache to store", "GET", "", 200,
+            "cache-control: private, max-age=60", RoutePolicy.DEFAULT, "private"),
+        row("§5.2.2.7 private with field names: not stored (conservative)", "GET", "", 200,
+            "cache-control: private=\"x-user\", max-age=60", RoutePolicy.DEFAULT, "private"),
+        row("§5.2.2.3 must-understand with an unknown status is not stored", "GET", "", 299,
+            "cache-control: must-understand, no-store, max-age=60", RoutePolicy.DEFAULT,
+            "must-understand"),
+        row("§5.2.2.3 must-understand overrides no-store for an understood status", "GET", "",
+            200, "cache-control: must-understand, no-store, max-age=60", RoutePolicy.DEFAULT,
+            "stored"),
+        row("§3.5 a response to an authorized request needs public, s-maxage or"
+            + " must-revalidate", "GET", "authorization: Bearer t", 200,
+            "cache-control: max-age=60", RoutePolicy.DEFAULT, "authorization"),
+        row("§3.5 public allows storing a response to an authorized request", "GET",
+            "authorization: Bearer t", 200, "cache-control: public, max-age=60",
+            RoutePolicy.DEFAULT, "stored"),
+        row("§3.5 s-maxage allows storing a response to an authorized request", "GET",
+            "authorization: Bearer t", 200, "cache-control: s-maxage=60", RoutePolicy.DEFAULT,
+            "stored"),
+        row("§3.5 must-revalidate allows storing a response to an authorized request", "GET",
+            "authorization: Bearer t", 200, "cache-control: must-revalidate, max-age=60",
+            RoutePolicy.DEFAULT, "stored"),
+        row("Set-Cookie is never shared unless the route allows it", "GET", "", 200,
+            "cache-control: public, max-age=60\nset-cookie: s=1", RoutePolicy.DEFAULT,
+            "set-cookie"),
+        row("Set-Cookie response stored (cookie stripped) where the route allows it", "GET", "",
+            200, "cache-control: public, max-age=60\nset-cookie: s=1", SHARE_COOKIES, "stored"),
+        row("§4.1 Vary: * never matches, so it is not stored", "GET", "", 200,
+            "cache-control: max-age=60\nvary: *", RoutePolicy.DEFAULT, "vary-star"),
+        row("§3 206 partial content is not stored as a complete response", "GET", "", 206,
+            "cache-control: max-age=60", RoutePolicy.DEFAULT, "status"),
+        row("§3 304 is not a storable representation", "GET", "", 304,
+            "cache-control: max-age=60", RoutePolicy.DEFAULT, "status"),
+        row("§3 302 without explicit freshness is not cacheable by default", "GET", "", 302,
+            "location: /x", RoutePolicy.DEFAULT, "status"),
+        row("§3 302 with explicit freshness is storable", "GET", "", 302,
+            "location: /x\ncache-control: max-age=60", RoutePolicy.DEFAULT, "stored"),
+        row("§3 404 is cacheable by default (heuristic needs Last-Modified)", "GET", "", 404,
+            "last-modified: Sat, 21 Nov 2026 02:00:00 GMT", RoutePolicy.DEFAULT, "stored"),
+        row("§4.2.2 no explicit freshness and no Last-Modified: stale on arrival", "GET", "",
+            200, "content-type: text/plain", RoutePolicy.DEFAULT, "stale"),
+        row("§4.2.1 Expires in the past: stale on arrival", "GET", "", 200,
+            "expires: Sat, 21 Nov 2026 11:00:00 GMT", RoutePolicy.DEFAULT, "stale"),
+        row("§5.3 invalid Expires means already expired", "GET", "", 200,
+            "expires: 0", RoutePolicy.DEFAULT, "stale"),
+        row("§5.2.2.4 no-cache needs revalidation on every use; not stored yet", "GET", "", 200,
+            "cache-control: no-cache, max-age=60", RoutePolicy.DEFAULT, "no-cache"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rows")
+  void storage(String rule, String method, String requestHeaders, int status,
+      String responseHeaders, RoutePolicy route, String expected) {
+    RequestFacts request = RequestFacts.of(
+        method, CacheKey.of("http", "example.com", "/a"), headers(requestHeaders), NOW);
+    StoreVerdict verdict = policy.decide(request, policy.classify(request), status,
+        headers("date: " + DATE + "\n" + responseHeaders), route, NOW);
+    assertEquals(expected, verdict.storable() ? "stored" : verdict.reason(), rule);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("requestRows")
+  void requests(String rule, String method, String requestHeaders, boolean mayServe,
+      String forwardReason) {
+    RequestFacts request = RequestFacts.of(
+        method, CacheKey.of("http", "example.com", "/a"), headers(requestHeaders), NOW);
+    RequestVerdict verdict = policy.classify(request);
+    assertEquals(mayServe, verdict.mayServe(), rule);
+    assertEquals(forwardReason, verdict.forwardReason(), rule);
+  }
+
+  static Stream<Arguments> requestRows() {
+    return Stream.of(
+        Arguments.of("§4 a plain GET may be served from cache", "GET", "", true, null),
+        Arguments.of("§4 HEAD may be served from a stored GET", "HEAD", "", true, null),
+        Arguments.of("§4 unsafe methods are forwarded (RFC 9211 fwd=method)", "POST", "", false,
+            "method"),
+        Arguments.of("§3.5 requests with Authorization are never answered from cache", "GET",
+            "authorization: Basic eDp5", false, "request"),
+        Arguments.of("§5.2.1.4 request no-cache forwards", "GET", "cache-control: no-cache",
+            false, "request"),
+        Arguments.of("§5.4 Pragma: no-cache counts when there is no Cache-Control", "GET",
+            "pragma: no-cache", false, "request"),
+        Arguments.of("§5.4 Pragma is ignored when Cache-Control is present", "GET",
+            "pragma: no-cache\ncache-control: max-age=60", true, null));
+  }
+
+  @ParameterizedTest(name = "Set-Cookie never kept in a stored response")
+  @MethodSource("rows")
+  void storedHeadersNeverCarrySetCookieOrHopByHop(String rule, String method,
+      String requestHeaders, int status, String responseHeaders, RoutePolicy route,
+      String expected) {
+    RequestFacts request = RequestFacts.of(
+        method, CacheKey.of("http", "example.com", "/a"), headers(requestHeaders), NOW);
+    StoreVerdict verdict = policy.decide(request, policy.classify(request), status,
+        headers(responseHeaders + "\nconnection: x-hop\nx-hop: 1\ntransfer-encoding: chunked"),
+        route, NOW);
+    if (verdict.storable()) {
+      for (String dropped : List.of("set-cookie", "connection", "x-hop", "transfer-encoding")) {
+        assertEquals(null, verdict.storedHeaders().first(dropped), rule + ": " + dropped);
+      }
+    }
+  }
+
+  private static Arguments row(String rule, String method, String requestHeaders, int status,
+      String responseHeaders, RoutePolicy route, String expected) {
+    return Arguments.of(rule, method, requestHeaders, status, responseHeaders, route, expected);
+  }
+
+  static HeaderList headers(String lines) {
+    List<HeaderList.Field> fields = new ArrayList<>();
+    for (String line : lines.split("\n")) {
+      if (!line.isBlank()) {
+        int colon = line.indexOf(':', 1);
+        fields.add(new HeaderList.Field(line.substring(0, colon).trim(),
+            line.substring(colon + 1).trim()));
+      }
+    }
+    return HeaderList.of(fields);
+  }
+}
