@@ -2,6 +2,7 @@ package io.edgecache.extproc;
 
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
+import io.edgecache.extproc.grpc.Warmup;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -38,6 +39,7 @@ public final class ExtProcServer implements AutoCloseable {
 
   /** Starts serving; throws {@link IOException} when the address cannot be bound. */
   public static ExtProcServer start(ServerConfig config, Clock clock) throws IOException {
+    Warmup.run(new CacheNode(config, clock));
     CacheNode node = new CacheNode(config, clock);
     HealthStatusManager health = new HealthStatusManager();
     InetSocketAddress listen =

@@ -44,6 +44,14 @@ public record CachedResponse(
     return freshnessLifetime.minus(currentAge(now));
   }
 
+  /**
+   * Whole seconds of freshness left, as Cache-Status {@code ttl} reports it: counted from the
+   * whole-second Age the client sees, so {@code Age + ttl} is always the freshness lifetime.
+   */
+  public long ttlSeconds(Instant now) {
+    return freshnessLifetime.getSeconds() - currentAge(now).getSeconds();
+  }
+
   public boolean isFresh(Instant now) {
     return timeToLive(now).compareTo(Duration.ZERO) > 0;
   }

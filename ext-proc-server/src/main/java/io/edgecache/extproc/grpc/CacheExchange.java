@@ -140,7 +140,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   private void serveHit(CachedResponse entry, Instant now) {
-    long ttl = entry.timeToLive(now).getSeconds();
+    long ttl = entry.ttlSeconds(now);
     List<HeaderList.Field> fields = new ArrayList<>(entry.headers().fields().size() + 3);
     String upstreamStatus = null;
     for (HeaderList.Field field : entry.headers().fields()) {
@@ -183,7 +183,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       } else {
         Duration initialAge =
             Freshness.correctedInitialAge(headers, request.requestTime(), responseTime);
-        cacheStatus.stored(storeVerdict.freshnessLifetime().minus(initialAge).getSeconds());
+        cacheStatus.stored(
+            storeVerdict.freshnessLifetime().getSeconds() - initialAge.getSeconds());
         responseStatus = status;
         responseHeaders = headers;
         recorder = new BodyRecorder(node.config().maxObjectBytes());

@@ -1,0 +1,120 @@
+package io.edgecache.edge;
+
+import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.http.DownstreamHandler;
+import io.edgecache.edge.http.EdgeContext;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running local-edge: an HTTP/1.1 listener that runs every request through the configured
+ * ext_proc filter and routes it to an origin. Start with {@link #start(LocalEdgeConfig)};
+ * {@link #close()} stops accepting, drops in-flight exchanges and releases all threads.
+ */
+public final class LocalEdge implements AutoCloseable {
+  private final EventLoopGroup bossGroup;
+  private final EventLoopGroup workerGroup;
+  private final ManagedChannel processorChannel;
+  private final EdgeContext edge;
+  private final Channel serverChannel;
+
+  private LocalEdge(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ManagedChannel processorChannel,
+      EdgeContext edge, Channel serverChannel) {
+    this.bossGroup = bossGroup;
+    this.workerGroup = workerGroup;
+    this.processorChannel = processorChannel;
+    this.edge = edge;
+    this.serverChannel = serverChannel;
+  }
+
+  /**
+   * Binds the listener and returns once it accepts connections.
+   *
+   * @throws java.net.BindException (or another IOException) if the address cannot be bound
+   */
+  public static LocalEdge start(LocalEdgeConfig config) throws Exception {
+    boolean epoll = Epoll.isAvailable();
+    EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+    EventLoopGroup workers = epoll ? new EpollEventLoopGroup() : new NioEventLoopGroup();
+    Class<? extends ServerChannel> serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    Class<? extends Channel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    // One HTTP/2 channel for all requests, as Envoy's gRPC client; callbacks run on its network
+    // thread and hop once to the exchange's loop.
+    ManagedChannel processorChannel = NettyChannelBuilder
+        .forAddress(config.extProcHost(), config.extProcPort())
+        .usePlaintext()
+        .directExecutor()
+        .build();
+    // Connect and load the protocol classes before traffic arrives: on a cold JVM the first
+    // request would otherwise spend the whole message_timeout on connecting and class loading.
+    processorChannel.getState(true);
+    ProcessingRequest.getDefaultInstance().toBuilder()
+        .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true)).build().toByteArray();
+    EdgeContext edge = new EdgeContext(config, processorChannel, clientType);
+    try {
+      Channel server = new ServerBootstrap()
+          .group(boss, workers)
+          .channel(serverType)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+              ch.pipeline().addLast(
+                  new HttpServerCodec(),
+                  // Envoy answers Expect: 100-continue itself rather than proxying it.
+                  new HttpServerExpectContinueHandler(),
+                  new DownstreamHandler(edge));
+            }
+          })
+          .bind(new InetSocketAddress(config.listenHost(), config.listenPort()))
+          .sync()
+          .channel();
+      return new LocalEdge(boss, workers, processorChannel, edge, server);
+    } catch (Exception e) {
+      processorChannel.shutdownNow();
+      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  /** The bound port (the ephemeral one when the config asked for port 0). */
+  public int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    serverChannel.close().syncUninterruptibly();
+    edge.closeIdleConnections();
+    // Stop gRPC before the loops: its final callbacks still hop to the exchanges' loops.
+    processorChannel.shutdownNow();
+    try {
+      processorChannel.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // Closing the loops closes every client and origin connection, aborting in-flight exchanges.
+    workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

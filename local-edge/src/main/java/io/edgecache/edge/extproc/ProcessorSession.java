@@ -1,0 +1,217 @@
+package io.edgecache.edge.extproc;
+
+import com.google.protobuf.util.Durations;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The ext_proc conversation of one HTTP request, as Envoy's filter runs it: every message sent
+ * expects one answer of the matching kind, in order; the oldest unanswered message runs the
+ * {@code message_timeout} timer, which {@code override_message_timeout} may restart once per
+ * message (up to {@code max_message_timeout}). Timeouts, broken streams and protocol
+ * violations end the session and are reported to the {@link Handler}, which applies
+ * {@code failure_mode_allow}. All methods run on the exchange's event loop.
+ */
+public final class ProcessorSession implements ProcessorStream.Listener {
+  private static final Logger log = Logger.getLogger(ProcessorSession.class.getName());
+  private static final long DEFAULT_MESSAGE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  private static final long MIN_OVERRIDE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /** What a message carries; its answer must be of the same kind. */
+  public enum Phase { REQUEST_HEADERS, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY }
+
+  /** Why the session ended abnormally; {@code detail} follows Envoy's response-details style. */
+  public record Failure(boolean timeout, String detail) {}
+
+  /** Outcomes of the session, delivered on the exchange's event loop. */
+  public interface Handler {
+    /** The answer to the oldest message sent, whose kind is {@code phase}. */
+    void onAnswer(Phase phase, ProcessingResponse response);
+
+    void onImmediateResponse(ImmediateResponse response);
+
+    /** The session is over; unanswered messages never will be. */
+    void onFailure(Failure failure);
+
+    /** The server closed the stream gracefully: carry on without it, as Envoy does. */
+    void onServerClosed();
+  }
+
+  private final ExternalProcessor config;
+  private final EventLoop loop;
+  private final Handler handler;
+  private final ProcessorStream stream;
+  private final ArrayDeque<Phase> awaited = new ArrayDeque<>();
+  private ScheduledFuture<?> timer;
+  private boolean timeoutOverridden;
+  private boolean sentAny;
+  private boolean active = true;
+
+  public ProcessorSession(Channel channel, EventLoop loop, ExternalProcessor config, Handler handler) {
+    this.config = config;
+    this.loop = loop;
+    this.handler = handler;
+    this.stream = new ProcessorStream(channel, loop, this);
+  }
+
+  /** False once the session failed, was closed by the server or was finished. */
+  public boolean active() {
+    return active;
+  }
+
+  /** Whether answers are outstanding. */
+  public boolean awaitingAnswers() {
+    return !awaited.isEmpty();
+  }
+
+  public void send(Phase phase, ProcessingRequest request) {
+    if (!active) {
+      throw new IllegalStateException("session is not active");
+    }
+    if (!sentAny) {
+      // Newer Envoys describe the filter's body modes in the first message only.
+      sentAny = true;
+      request = request.toBuilder()
+          .setProtocolConfig(ProtocolConfiguration.newBuilder()
+              .setRequestBodyMode(config.getProcessingMode().getRequestBodyMode())
+              .setResponseBodyMode(config.getProcessingMode().getResponseBodyMode()))
+          .build();
+    }
+    awaited.add(phase);
+    if (awaited.size() == 1) {
+      startMessageTimer();
+    }
+    stream.send(request);
+  }
+
+  /** No more messages: half-close the stream so the server can finish the call. */
+  public void finish() {
+    end();
+    stream.halfClose();
+  }
+
+  /** Abandon the stream, e.g. the client went away or a local reply replaced the exchange. */
+  public void cancel(String reason) {
+    end();
+    stream.cancel(reason);
+  }
+
+  @Override
+  public void onResponse(ProcessingResponse response) {
+    if (!active) {
+      return;
+    }
+    if (response.getResponseCase() == ProcessingResponse.ResponseCase.RESPONSE_NOT_SET
+        && response.hasOverrideMessageTimeout()) {
+      overrideTimeout(response);
+      return;
+    }
+    if (response.getResponseCase() == ProcessingResponse.ResponseCase.IMMEDIATE_RESPONSE) {
+      if (awaited.isEmpty()) {
+        fail(false, "ext_proc_error_spurious_immediate_response");
+        return;
+      }
+      finish();
+      handler.onImmediateResponse(response.getImmediateResponse());
+      return;
+    }
+    Phase expected = awaited.peek();
+    if (expected == null || !matches(expected, response.getResponseCase())) {
+      fail(false, "ext_proc_error_unexpected_response_" + response.getResponseCase()
+          + "_while_awaiting_" + expected);
+      return;
+    }
+    awaited.poll();
+    cancelTimer();
+    if (!awaited.isEmpty()) {
+      startMessageTimer();
+    }
+    handler.onAnswer(expected, response);
+  }
+
+  @Override
+  public void onClosed(Status status) {
+    if (!active) {
+      return;
+    }
+    if (status.isOk()) {
+      log.fine("ext_proc server closed the stream; continuing without it");
+      end();
+      handler.onServerClosed();
+    } else {
+      end();
+      log.fine(() -> "ext_proc stream failed: " + status);
+      handler.onFailure(new Failure(false, "ext_proc_error_gRPC_error_" + status.getCode().value()
+          + "{" + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()) + "}"));
+    }
+  }
+
+  /** Ends the session because the exchange found the server's answer unusable. */
+  public void fail(String detail) {
+    fail(false, detail);
+  }
+
+  private void fail(boolean timeout, String detail) {
+    if (!active) {
+      return;
+    }
+    cancel(detail);
+    handler.onFailure(new Failure(timeout, detail));
+  }
+
+  private void overrideTimeout(ProcessingResponse response) {
+    long requested = Durations.toNanos(response.getOverrideMessageTimeout());
+    long max = config.hasMaxMessageTimeout() ? Durations.toNanos(config.getMaxMessageTimeout()) : 0;
+    if (awaited.isEmpty() || timeoutOverridden || requested < MIN_OVERRIDE_NANOS || requested > max) {
+      log.fine(() -> "ignoring override_message_timeout " + requested + "ns (max " + max + "ns)");
+      return;
+    }
+    timeoutOverridden = true;
+    cancelTimer();
+    startTimer(requested);
+  }
+
+  /** Starts the timer for a message that just became the oldest unanswered one. */
+  private void startMessageTimer() {
+    timeoutOverridden = false;
+    startTimer(config.hasMessageTimeout()
+        ? Durations.toNanos(config.getMessageTimeout())
+        : DEFAULT_MESSAGE_TIMEOUT_NANOS);
+  }
+
+  private void startTimer(long nanos) {
+    timer = loop.schedule(() -> fail(true, "ext_proc_error_message_timeout"), nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  private void end() {
+    active = false;
+    awaited.clear();
+    cancelTimer();
+  }
+
+  private static boolean matches(Phase phase, ProcessingResponse.ResponseCase answer) {
+    return switch (phase) {
+      case REQUEST_HEADERS -> answer == ProcessingResponse.ResponseCase.REQUEST_HEADERS;
+      case REQUEST_BODY -> answer == ProcessingResponse.ResponseCase.REQUEST_BODY;
+      case RESPONSE_HEADERS -> answer == ProcessingResponse.ResponseCase.RESPONSE_HEADERS;
+      case RESPONSE_BODY -> answer == ProcessingResponse.ResponseCase.RESPONSE_BODY;
+    };
+  }
+}

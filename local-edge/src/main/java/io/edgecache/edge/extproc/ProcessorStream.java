@@ -1,0 +1,101 @@
+package io.edgecache.edge.extproc;
+
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.concurrent.Executor;
+
+/**
+ * The {@code Process} bidi stream of one HTTP request, opened lazily at the first message.
+ *
+ * <p>The gRPC channel runs its callbacks directly on its network thread; each callback hops
+ * once to {@code exchangeExecutor} (the HTTP connection's event loop), so the listener and all
+ * other methods are confined to that loop.
+ */
+final class ProcessorStream {
+  /** Events of the stream, delivered on the exchange's event loop. */
+  interface Listener {
+    void onResponse(ProcessingResponse response);
+
+    /** The server ended the stream: {@code OK} for a graceful close, else the error. */
+    void onClosed(Status status);
+  }
+
+  private final Channel channel;
+  private final Executor exchangeExecutor;
+  private final Listener listener;
+  private ClientCallStreamObserver<ProcessingRequest> requests;
+  private boolean closed;
+
+  ProcessorStream(Channel channel, Executor exchangeExecutor, Listener listener) {
+    this.channel = channel;
+    this.exchangeExecutor = exchangeExecutor;
+    this.listener = listener;
+  }
+
+  void send(ProcessingRequest request) {
+    if (closed) {
+      return;
+    }
+    if (requests == null) {
+      open();
+    }
+    requests.onNext(request);
+  }
+
+  /** Half-closes: local-edge has nothing more to send; the server ends the call. */
+  void halfClose() {
+    if (!closed && requests != null) {
+      requests.onCompleted();
+    }
+    closed = true;
+  }
+
+  /** Abandons the stream (failure, timeout, client gone); later events are dropped. */
+  void cancel(String reason) {
+    if (!closed && requests != null) {
+      requests.cancel(reason, null);
+    }
+    closed = true;
+  }
+
+  private void open() {
+    ExternalProcessorGrpc.newStub(channel).process(new ClientResponseObserver<ProcessingRequest, ProcessingResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<ProcessingRequest> stream) {
+        requests = stream;
+      }
+
+      @Override
+      public void onNext(ProcessingResponse response) {
+        exchangeExecutor.execute(() -> {
+          if (!closed) {
+            listener.onResponse(response);
+          }
+        });
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        exchangeExecutor.execute(() -> deliverClose(status));
+      }
+
+      @Override
+      public void onCompleted() {
+        exchangeExecutor.execute(() -> deliverClose(Status.OK));
+      }
+    });
+  }
+
+  private void deliverClose(Status status) {
+    if (!closed) {
+      closed = true;
+      listener.onClosed(status);
+    }
+  }
+}

@@ -1,0 +1,544 @@
+package io.edgecache.edge.http;
+
+import io.edgecache.edge.config.ExtProcConfigValidator;
+import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.config.RouteConfig;
+import io.edgecache.edge.extproc.HeaderMutator;
+import io.edgecache.edge.extproc.ProcessorSession;
+import io.edgecache.edge.extproc.ProcessorSession.Phase;
+import io.edgecache.edge.extproc.ProtocolException;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * One HTTP request/response through local-edge, as Envoy's filter chain (ext_proc, then the
+ * router) would run it: the request goes through the processor, is routed and sent to the
+ * origin; the response comes back through the processor to the client.
+ *
+ * <p>Everything here runs on the client connection's event loop; origin connections are on the
+ * same loop and gRPC callbacks hop to it once.
+ */
+final class Exchange implements ProcessorSession.Handler, UpstreamListener {
+  private static final Logger log = Logger.getLogger(Exchange.class.getName());
+
+  private final Channel client;
+  private final DownstreamHandler connection;
+  private final EdgeContext edge;
+  private final LocalEdgeConfig config;
+  private final ExternalProcessor filter;
+  private final HttpRequest clientRequest;
+  private final boolean headRequest;
+  private final boolean clientKeepAlive;
+  private final ProcessorSession session;
+  private final MessageFlow requestFlow;
+  private MessageFlow responseFlow;
+  private ProcessingMode mode;
+  private boolean requestProcessingStopped;
+  private boolean responseProcessingStopped;
+  private RouteConfig route;
+  private UpstreamCall upstream;
+  private ScheduledFuture<?> upstreamTimer;
+  private boolean upstreamKeepAlive;
+  private boolean upstreamResponseEnded;
+  private boolean requestReceived;
+  private boolean requestSent;
+  private boolean responseStarted;
+  private boolean finished;
+
+  Exchange(Channel client, DownstreamHandler connection, EdgeContext edge, HttpRequest clientRequest) {
+    this.client = client;
+    this.connection = connection;
+    this.edge = edge;
+    this.config = edge.config();
+    this.filter = config.externalProcessor();
+    this.mode = filter.getProcessingMode();
+    this.clientRequest = clientRequest;
+    this.headRequest = HttpMethod.HEAD.equals(clientRequest.method());
+    this.clientKeepAlive = HttpUtil.isKeepAlive(clientRequest)
+        && clientRequest.protocolVersion().equals(HttpVersion.HTTP_1_1);
+    this.session = new ProcessorSession(edge.processorChannel(), client.eventLoop(), filter, this);
+    this.requestFlow = new MessageFlow(true, this, new UpstreamSink(), connection::requestReading,
+        config.bufferLimitBytes());
+  }
+
+  void start() {
+    MessageHead head = new MessageHead();
+    head.setPseudo(MessageHead.METHOD, clientRequest.method().name());
+    head.setPseudo(MessageHead.PATH, clientRequest.uri());
+    String host = clientRequest.headers().get(HttpHeaderNames.HOST);
+    if (host != null) {
+      head.setPseudo(MessageHead.AUTHORITY, host);
+    }
+    head.setPseudo(MessageHead.SCHEME, "http");
+    head.copyEndToEndHeaders(clientRequest.headers());
+    // Envoy keeps Host only as :authority, and adds these before any filter runs.
+    head.headers().remove(HttpHeaderNames.HOST);
+    if (!head.headers().contains("x-forwarded-proto")) {
+      head.headers().set("x-forwarded-proto", "http");
+    }
+    if (!head.headers().contains("x-request-id")) {
+      head.headers().set("x-request-id", UUID.randomUUID().toString());
+    }
+    boolean hasBody = HttpUtil.isTransferEncodingChunked(clientRequest)
+        || HttpUtil.getContentLength(clientRequest, 0L) > 0;
+    requestFlow.onHead(head, hasBody);
+  }
+
+  /** A request body chunk from the client; takes ownership of {@code data}. */
+  void onRequestBody(ByteBuf data, boolean last) {
+    requestReceived |= last;
+    if (finished) {
+      data.release();
+      return;
+    }
+    requestFlow.onBody(data, last);
+  }
+
+  void onClientClosed() {
+    if (!finished) {
+      log.fine("client closed the connection before the response completed");
+      abandon("client closed the connection");
+    }
+  }
+
+  void onClientWritabilityChanged() {
+    if (responseFlow != null) {
+      responseFlow.onSinkWritable();
+    }
+  }
+
+  // ---- used by the flows ----
+
+  /** Whether headers of this direction go to the processor under the current mode. */
+  boolean sendsHeaders(boolean request) {
+    if (!session.active()) {
+      return false;
+    }
+    HeaderSendMode send = request ? mode.getRequestHeaderMode() : mode.getResponseHeaderMode();
+    return send != HeaderSendMode.SKIP;
+  }
+
+  BodySendMode bodyMode(boolean request) {
+    if (!session.active() || (request ? requestProcessingStopped : responseProcessingStopped)) {
+      return BodySendMode.NONE;
+    }
+    return request ? mode.getRequestBodyMode() : mode.getResponseBodyMode();
+  }
+
+  /** CONTINUE_AND_REPLACE: no further messages for this direction. */
+  void stopProcessing(boolean request) {
+    if (request) {
+      requestProcessingStopped = true;
+    } else {
+      responseProcessingStopped = true;
+    }
+  }
+
+  void sendToProcessor(boolean request, boolean headers, ProcessingRequest message) {
+    Phase phase = request
+        ? (headers ? Phase.REQUEST_HEADERS : Phase.REQUEST_BODY)
+        : (headers ? Phase.RESPONSE_HEADERS : Phase.RESPONSE_BODY);
+    session.send(phase, message);
+  }
+
+  /** A BUFFERED body exceeded the buffer limit: 413 for a request, 500 for a response, as Envoy. */
+  void bodyOverLimit(boolean request) {
+    if (request) {
+      localReply(413, "Payload Too Large");
+    } else {
+      localReply(500, "Internal Server Error");
+    }
+  }
+
+  // ---- ext_proc session outcomes ----
+
+  @Override
+  public void onAnswer(Phase phase, ProcessingResponse response) {
+    try {
+      switch (phase) {
+        case REQUEST_HEADERS -> {
+          if (applyModeOverride(response)) {
+            requestFlow.onHeadersAnswer(response.getRequestHeaders().getResponse());
+          }
+        }
+        case REQUEST_BODY -> requestFlow.onBodyAnswer(response.getRequestBody().getResponse());
+        case RESPONSE_HEADERS -> {
+          if (applyModeOverride(response)) {
+            responseFlow.onHeadersAnswer(response.getResponseHeaders().getResponse());
+          }
+        }
+        case RESPONSE_BODY -> responseFlow.onBodyAnswer(response.getResponseBody().getResponse());
+      }
+    } catch (ProtocolException e) {
+      session.fail("ext_proc_error_" + e.getMessage());
+    }
+  }
+
+  /**
+   * Honors {@code mode_override} the way Envoy does: only with allow_mode_override, only a mode
+   * in allowed_override_modes when that list is set, and it replaces the whole mode.
+   * Returns false when the session failed instead.
+   */
+  private boolean applyModeOverride(ProcessingResponse response) {
+    if (!response.hasModeOverride()) {
+      return true;
+    }
+    ProcessingMode requested = response.getModeOverride();
+    if (!filter.getAllowModeOverride()) {
+      log.fine("ignoring mode_override: allow_mode_override is false");
+      return true;
+    }
+    if (filter.getAllowedOverrideModesCount() > 0 && filter.getAllowedOverrideModesList().stream()
+        .noneMatch(allowed -> sameIgnoringRequestHeaderMode(allowed, requested))) {
+      log.fine("ignoring mode_override not in allowed_override_modes");
+      return true;
+    }
+    String unsupported = ExtProcConfigValidator.unsupportedSetting(requested);
+    if (unsupported != null) {
+      // Envoy would honor it; local-edge cannot, so it fails loudly rather than diverge.
+      log.warning("ext_proc mode_override: " + unsupported);
+      session.fail("ext_proc_error_mode_override_unsupported_by_local_edge");
+      return false;
+    }
+    mode = requested;
+    return true;
+  }
+
+  private static boolean sameIgnoringRequestHeaderMode(ProcessingMode a, ProcessingMode b) {
+    return a.toBuilder().clearRequestHeaderMode().build()
+        .equals(b.toBuilder().clearRequestHeaderMode().build());
+  }
+
+  @Override
+  public void onImmediateResponse(ImmediateResponse response) {
+    if (responseStarted) {
+      abandon("immediate_response after the response headers were sent");
+      return;
+    }
+    MessageHead head = new MessageHead();
+    int status = response.getStatus().getCodeValue();
+    head.setPseudo(MessageHead.STATUS, Integer.toString(status == 0 ? 200 : status));
+    try {
+      if (response.hasHeaders()) {
+        HeaderMutator.apply(response.getHeaders(), head, false);
+      }
+    } catch (ProtocolException e) {
+      localReply(500, "ext_proc_error_" + e.getMessage());
+      return;
+    }
+    sendLocalReply(head, Unpooled.wrappedBuffer(response.getBody().asReadOnlyByteBuffer()));
+  }
+
+  @Override
+  public void onFailure(ProcessorSession.Failure failure) {
+    if (filter.getFailureModeAllow()) {
+      log.fine(() -> "ext_proc failed (" + failure.detail() + "); failure_mode_allow: continuing without it");
+      bypassProcessor();
+    } else {
+      localReply(failure.timeout() ? 504 : 500, failure.detail());
+    }
+  }
+
+  @Override
+  public void onServerClosed() {
+    bypassProcessor();
+  }
+
+  private void bypassProcessor() {
+    requestFlow.bypassProcessor();
+    if (responseFlow != null) {
+      responseFlow.bypassProcessor();
+    }
+  }
+
+  // ---- origin events ----
+
+  @Override
+  public void onConnectFailed(Throwable cause) {
+    log.fine(() -> "origin connect failed: " + cause);
+    localReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
+  }
+
+  @Override
+  public void onResponseHead(HttpResponse response) {
+    if (finished) {
+      return;
+    }
+    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+    MessageHead head = new MessageHead();
+    head.setPseudo(MessageHead.STATUS, Integer.toString(response.status().code()));
+    head.copyEndToEndHeaders(response.headers());
+    int status = response.status().code();
+    boolean hasBody = !headRequest && status != 204 && status != 304
+        && (HttpUtil.isTransferEncodingChunked(response) || HttpUtil.getContentLength(response, -1L) != 0);
+    responseFlow = new MessageFlow(false, this, new ClientSink(), upstream::reading, config.bufferLimitBytes());
+    responseFlow.onHead(head, hasBody);
+  }
+
+  @Override
+  public void onResponseBody(ByteBuf data, boolean last) {
+    if (last) {
+      upstreamResponseEnded = true;
+      cancelUpstreamTimer();
+    }
+    if (finished || responseFlow == null) {
+      data.release();
+      return;
+    }
+    responseFlow.onBody(data, last);
+    if (last) {
+      releaseUpstreamIfDone();
+    }
+  }
+
+  @Override
+  public void onUpstreamClosed() {
+    if (upstreamResponseEnded || finished) {
+      return;
+    }
+    localReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination");
+  }
+
+  @Override
+  public void onUpstreamWritabilityChanged() {
+    requestFlow.onSinkWritable();
+  }
+
+  /** The whole request went to the origin: Envoy's route timeout starts now. */
+  private void requestSent() {
+    requestSent = true;
+    long nanos = route.timeout().toNanos();
+    if (nanos > 0) {
+      upstreamTimer = client.eventLoop().schedule(
+          () -> localReply(504, "upstream request timeout"), nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void cancelUpstreamTimer() {
+    if (upstreamTimer != null) {
+      upstreamTimer.cancel(false);
+      upstreamTimer = null;
+    }
+  }
+
+  // ---- ending the exchange ----
+
+  /** A plain-text local reply, like Envoy's; resets the client if the response already started. */
+  private void localReply(int status, String body) {
+    if (finished) {
+      return;
+    }
+    if (responseStarted) {
+      abandon(body);
+      return;
+    }
+    MessageHead head = new MessageHead();
+    head.setPseudo(MessageHead.STATUS, Integer.toString(status));
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+    sendLocalReply(head, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+  }
+
+  /** Replaces whatever was in progress with {@code head} and {@code body}. */
+  private void sendLocalReply(MessageHead head, ByteBuf body) {
+    if (finished) {
+      body.release();
+      return;
+    }
+    stopEverything("local reply");
+    HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
+    response.headers().add(head.headers());
+    response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    boolean keepAlive = clientKeepAlive && requestReceived;
+    if (!keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    if (headRequest) {
+      // A HEAD reply keeps a content-length the processor gave, and never has a body.
+      if (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+      }
+      body.release();
+      client.write(response);
+      client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    } else {
+      response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+      client.write(response);
+      client.writeAndFlush(new DefaultLastHttpContent(body));
+    }
+    connection.exchangeDone(keepAlive);
+  }
+
+  /** Gives up on the exchange: resets the client connection (used after the response started). */
+  private void abandon(String reason) {
+    if (finished) {
+      return;
+    }
+    log.fine(() -> "resetting client connection: " + reason);
+    stopEverything(reason);
+    client.close();
+  }
+
+  private void stopEverything(String reason) {
+    finished = true;
+    responseStarted = true;
+    requestFlow.abort();
+    if (responseFlow != null) {
+      responseFlow.abort();
+    }
+    if (session.active()) {
+      session.cancel(reason);
+    }
+    cancelUpstreamTimer();
+    if (upstream != null) {
+      upstream.abort();
+    }
+  }
+
+  /** The response's last byte went to the client. */
+  private void responseComplete() {
+    finished = true;
+    cancelUpstreamTimer();
+    if (session.active()) {
+      session.finish();
+    }
+    requestFlow.abort();
+    releaseUpstreamIfDone();
+    connection.exchangeDone(clientKeepAlive && requestReceived);
+  }
+
+  /** Reuse the origin connection only after a complete request and response on it. */
+  private void releaseUpstreamIfDone() {
+    if (!finished || upstream == null) {
+      return;
+    }
+    if (upstreamResponseEnded && upstreamKeepAlive && requestSent) {
+      upstream.release();
+    } else {
+      upstream.abort();
+    }
+  }
+
+  /** Sends the processed request to the routed origin. */
+  private final class UpstreamSink implements MessageFlow.Sink {
+    @Override
+    public void head(MessageHead head, boolean hasBody, boolean lengthMayChange) {
+      String path = head.pseudo(MessageHead.PATH);
+      // clear_route_cache needs no handling: the single static route table is consulted here,
+      // after the processor answered, so mutated :path is always routed afresh.
+      route = config.routes().stream()
+          .filter(r -> r.matches(head.pseudo(MessageHead.AUTHORITY), path))
+          .findFirst().orElse(null);
+      if (route == null) {
+        localReply(404, "");
+        return;
+      }
+      HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1,
+          HttpMethod.valueOf(head.pseudo(MessageHead.METHOD)), path);
+      String authority = head.pseudo(MessageHead.AUTHORITY);
+      if (authority != null) {
+        request.headers().set(HttpHeaderNames.HOST, authority);
+      }
+      request.headers().add(head.headers());
+      frame(request.headers(), hasBody, lengthMayChange);
+      upstream = edge.pool(client.eventLoop()).acquire(route.origin().getHost(), route.originPort(), Exchange.this);
+      upstream.write(request);
+      if (!hasBody) {
+        upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        requestSent();
+      }
+    }
+
+    @Override
+    public void body(ByteBuf chunk, boolean last) {
+      if (upstream == null) {
+        chunk.release();
+        return;
+      }
+      upstream.write(last ? new DefaultLastHttpContent(chunk) : new DefaultHttpContent(chunk));
+      if (last) {
+        requestSent();
+      }
+    }
+
+    @Override
+    public boolean writable() {
+      return upstream != null && upstream.writable();
+    }
+  }
+
+  /** Sends the processed response to the client. */
+  private final class ClientSink implements MessageFlow.Sink {
+    @Override
+    public void head(MessageHead head, boolean hasBody, boolean lengthMayChange) {
+      responseStarted = true;
+      HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
+      response.headers().add(head.headers());
+      if (!headRequest) {
+        frame(response.headers(), hasBody, lengthMayChange);
+      }
+      if (!(clientKeepAlive && requestReceived)) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+      if (hasBody) {
+        client.writeAndFlush(response);
+      } else {
+        client.write(response);
+        client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        responseComplete();
+      }
+    }
+
+    @Override
+    public void body(ByteBuf chunk, boolean last) {
+      client.writeAndFlush(last ? new DefaultLastHttpContent(chunk) : new DefaultHttpContent(chunk));
+      if (last) {
+        responseComplete();
+      }
+    }
+
+    @Override
+    public boolean writable() {
+      return client.isWritable();
+    }
+  }
+
+  /** HTTP/1.1 framing for a forwarded message: content-length when known and stable, else chunked. */
+  private static void frame(HttpHeaders headers, boolean hasBody, boolean lengthMayChange) {
+    headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    if (!hasBody) {
+      return;
+    }
+    if (lengthMayChange || !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+  }
+}

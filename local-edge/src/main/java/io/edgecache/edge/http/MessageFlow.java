@@ -1,0 +1,339 @@
+package io.edgecache.edge.http;
+
+import com.google.protobuf.ByteString;
+import io.edgecache.edge.extproc.HeaderMutator;
+import io.edgecache.edge.extproc.ProtocolException;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.util.ArrayDeque;
+
+/**
+ * One direction of an exchange (the request towards the origin, or the response towards the
+ * client) passing through the ext_proc processor: the head is sent to the processor and held
+ * until answered; the body follows in the current body mode.
+ *
+ * <ul>
+ *   <li>NONE: chunks go straight to the sink.
+ *   <li>STREAMED: each chunk is sent to the processor as it arrives and goes to the sink, in
+ *       order, once its answer (possibly a body mutation) arrived.
+ *   <li>BUFFERED: the whole body is collected (up to the buffer limit), sent as one message and
+ *       released with the head once answered, so a mutation can fix content-length.
+ * </ul>
+ *
+ * <p>Flow control: the source is paused while held (unanswered or unsent) bytes exceed the
+ * buffer limit or the sink cannot take more, so large bodies stream with bounded memory.
+ * Confined to the exchange's event loop.
+ */
+final class MessageFlow {
+  /** Where the processed message goes. */
+  interface Sink {
+    /**
+     * @param hasBody whether body chunks follow
+     * @param lengthMayChange the processor may resize the body chunk by chunk, so the sink must
+     *     frame it without the original content-length
+     */
+    void head(MessageHead head, boolean hasBody, boolean lengthMayChange);
+
+    /** Takes ownership of {@code chunk}. */
+    void body(ByteBuf chunk, boolean last);
+
+    boolean writable();
+  }
+
+  /** Where the message comes from; pausing it stops reading from its socket. */
+  interface Source {
+    void reading(boolean on);
+  }
+
+  private static final class Chunk {
+    ByteBuf data;
+    final boolean last;
+    boolean sent;
+    boolean answered;
+
+    Chunk(ByteBuf data, boolean last) {
+      this.data = data;
+      this.last = last;
+    }
+  }
+
+  private final boolean request;
+  private final Exchange exchange;
+  private final Sink sink;
+  private final Source source;
+  private final int limit;
+  private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+  private MessageHead head;
+  private boolean hasBody;
+  private boolean awaitingHeadersAnswer;
+  private boolean headersProcessed;
+  private BodySendMode bodyMode = BodySendMode.NONE;
+  private CompositeByteBuf buffered;
+  private boolean bufferedSent;
+  private boolean sourceEnded;
+  private boolean done;
+  private long heldBytes;
+
+  MessageFlow(boolean request, Exchange exchange, Sink sink, Source source, int limit) {
+    this.request = request;
+    this.exchange = exchange;
+    this.sink = sink;
+    this.source = source;
+    this.limit = limit;
+  }
+
+  /** Whether the whole message has been handed to the sink (or dropped by a replacement). */
+  boolean done() {
+    return done;
+  }
+
+  void onHead(MessageHead head, boolean hasBody) {
+    this.head = head;
+    this.hasBody = hasBody;
+    if (exchange.sendsHeaders(request)) {
+      awaitingHeadersAnswer = true;
+      HttpHeaders headers = HttpHeaders.newBuilder().setHeaders(head.toProto()).setEndOfStream(!hasBody).build();
+      ProcessingRequest.Builder message = ProcessingRequest.newBuilder();
+      if (request) {
+        message.setRequestHeaders(headers);
+      } else {
+        message.setResponseHeaders(headers);
+      }
+      exchange.sendToProcessor(request, true, message.build());
+    } else {
+      processHeaders();
+    }
+  }
+
+  /** Takes ownership of {@code data}. */
+  void onBody(ByteBuf data, boolean last) {
+    if (!hasBody || done) {
+      data.release();
+      return;
+    }
+    chunks.add(new Chunk(data, last));
+    heldBytes += data.readableBytes();
+    sourceEnded |= last;
+    pump();
+  }
+
+  void onHeadersAnswer(CommonResponse answer) throws ProtocolException {
+    awaitingHeadersAnswer = false;
+    if (answer.hasHeaderMutation()) {
+      HeaderMutator.apply(answer.getHeaderMutation(), head, request);
+    }
+    if (answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
+      // No further messages for this direction; the body mutation, if any, is the whole body.
+      exchange.stopProcessing(request);
+      if (answer.hasBodyMutation()) {
+        replaceWholeMessage(mutatedBody(answer.getBodyMutation(), Unpooled.EMPTY_BUFFER));
+        return;
+      }
+    }
+    processHeaders();
+  }
+
+  void onBodyAnswer(CommonResponse answer) throws ProtocolException {
+    if (bodyMode == BodySendMode.BUFFERED && bufferedSent) {
+      // Header mutations in body answers take effect only in BUFFERED mode, as in Envoy.
+      if (answer.hasHeaderMutation()) {
+        HeaderMutator.apply(answer.getHeaderMutation(), head, request);
+      }
+      ByteBuf body = answer.hasBodyMutation() ? mutatedBody(answer.getBodyMutation(), buffered) : buffered;
+      buffered = null;
+      heldBytes = 0;
+      releaseBufferedMessage(body);
+      return;
+    }
+    Chunk chunk = oldestUnanswered();
+    if (bodyMode != BodySendMode.STREAMED || chunk == null) {
+      throw new ProtocolException("body answer without a body message awaiting it");
+    }
+    if (answer.hasBodyMutation()) {
+      ByteBuf original = chunk.data;
+      heldBytes -= original.readableBytes();
+      chunk.data = mutatedBody(answer.getBodyMutation(), original);
+      heldBytes += chunk.data.readableBytes();
+    }
+    chunk.answered = true;
+    pump();
+  }
+
+  /** The processor is gone (failure_mode_allow, or it closed the stream): finish unprocessed. */
+  void bypassProcessor() {
+    if (done || head == null) {
+      return;
+    }
+    if (awaitingHeadersAnswer) {
+      awaitingHeadersAnswer = false;
+      processHeaders();
+      return;
+    }
+    if (bodyMode == BodySendMode.BUFFERED) {
+      bodyMode = BodySendMode.NONE;
+      sink.head(head, true, false);
+      chunks.addFirst(new Chunk(buffered, sourceEnded));
+      buffered = null;
+    }
+    for (Chunk chunk : chunks) {
+      chunk.answered = true;
+    }
+    bodyMode = BodySendMode.NONE;
+    pump();
+  }
+
+  /** The sink became writable again. */
+  void onSinkWritable() {
+    pump();
+  }
+
+  /** Drops everything held; the exchange ended some other way. */
+  void abort() {
+    done = true;
+    for (Chunk chunk : chunks) {
+      chunk.data.release();
+    }
+    chunks.clear();
+    if (buffered != null) {
+      buffered.release();
+      buffered = null;
+    }
+    heldBytes = 0;
+  }
+
+  private void processHeaders() {
+    headersProcessed = true;
+    bodyMode = hasBody ? exchange.bodyMode(request) : BodySendMode.NONE;
+    if (!hasBody) {
+      done = true;
+      sink.head(head, false, false);
+      return;
+    }
+    if (bodyMode == BodySendMode.BUFFERED) {
+      buffered = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+    } else {
+      sink.head(head, true, bodyMode == BodySendMode.STREAMED);
+    }
+    pump();
+  }
+
+  private void pump() {
+    if (!headersProcessed || done) {
+      updateReading();
+      return;
+    }
+    switch (bodyMode) {
+      case NONE -> {
+        while (!chunks.isEmpty() && !done) {
+          forward(chunks.poll());
+        }
+      }
+      case STREAMED -> {
+        for (Chunk chunk : chunks) {
+          if (!chunk.sent && !chunk.answered) {
+            chunk.sent = true;
+            exchange.sendToProcessor(request, false, bodyMessage(chunk.data, chunk.last));
+          }
+        }
+        while (!chunks.isEmpty() && chunks.peek().answered && !done) {
+          forward(chunks.poll());
+        }
+      }
+      case BUFFERED -> {
+        while (!chunks.isEmpty()) {
+          buffered.addComponent(true, chunks.poll().data);
+        }
+        if (buffered.readableBytes() > limit) {
+          exchange.bodyOverLimit(request);
+          return;
+        }
+        if (sourceEnded && !bufferedSent) {
+          bufferedSent = true;
+          exchange.sendToProcessor(request, false, bodyMessage(buffered, true));
+        }
+      }
+      default -> throw new IllegalStateException("unsupported body mode " + bodyMode);
+    }
+    updateReading();
+  }
+
+  private void forward(Chunk chunk) {
+    heldBytes -= chunk.data.readableBytes();
+    done = chunk.last;
+    sink.body(chunk.data, chunk.last);
+  }
+
+  private void releaseBufferedMessage(ByteBuf body) {
+    done = true;
+    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    sink.head(head, true, false);
+    sink.body(body, true);
+  }
+
+  private void replaceWholeMessage(ByteBuf body) {
+    abort();
+    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    hasBody = body.isReadable();
+    sink.head(head, hasBody, false);
+    if (hasBody) {
+      sink.body(body, true);
+    } else {
+      body.release();
+    }
+    updateReading();
+  }
+
+  private Chunk oldestUnanswered() {
+    for (Chunk chunk : chunks) {
+      if (chunk.sent && !chunk.answered) {
+        return chunk;
+      }
+    }
+    return null;
+  }
+
+  /** Applies a body mutation to {@code original}, releasing it when replaced. */
+  private static ByteBuf mutatedBody(BodyMutation mutation, ByteBuf original) throws ProtocolException {
+    switch (mutation.getMutationCase()) {
+      case BODY -> {
+        original.release();
+        return Unpooled.wrappedBuffer(mutation.getBody().asReadOnlyByteBuffer());
+      }
+      case CLEAR_BODY -> {
+        if (!mutation.getClearBody()) {
+          return original;
+        }
+        original.release();
+        return Unpooled.EMPTY_BUFFER;
+      }
+      case STREAMED_RESPONSE -> throw new ProtocolException(
+          "body_mutation.streamed_response needs FULL_DUPLEX_STREAMED, which local-edge does not support");
+      default -> {
+        return original;
+      }
+    }
+  }
+
+  private ProcessingRequest bodyMessage(ByteBuf data, boolean last) {
+    HttpBody body = HttpBody.newBuilder()
+        .setBody(ByteString.copyFrom(data.nioBuffer()))
+        .setEndOfStream(last)
+        .build();
+    return request
+        ? ProcessingRequest.newBuilder().setRequestBody(body).build()
+        : ProcessingRequest.newBuilder().setResponseBody(body).build();
+  }
+
+  private void updateReading() {
+    boolean sinkBlocked = headersProcessed && bodyMode != BodySendMode.BUFFERED && !sink.writable();
+    source.reading(done || !(heldBytes > limit || sinkBlocked));
+  }
+}

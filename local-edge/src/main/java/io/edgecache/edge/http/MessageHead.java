@@ -1,0 +1,93 @@
+package io.edgecache.edge.http;
+
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The start line and headers of a request or response as Envoy's header map holds them:
+ * pseudo-headers ({@code :method}, {@code :path}, {@code :authority}, {@code :scheme} or
+ * {@code :status}) plus regular headers with lower-case names and hop-by-hop headers removed.
+ * This is what the ext_proc server sees and mutates.
+ */
+public final class MessageHead {
+  public static final String METHOD = ":method";
+  public static final String PATH = ":path";
+  public static final String AUTHORITY = ":authority";
+  public static final String SCHEME = ":scheme";
+  public static final String STATUS = ":status";
+
+  private static final List<String> HOP_BY_HOP = List.of(
+      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+
+  private final Map<String, String> pseudo = new LinkedHashMap<>();
+  private final HttpHeaders headers = new DefaultHttpHeaders(false);
+
+  /** Pseudo-header value, or null. */
+  public String pseudo(String name) {
+    return pseudo.get(name);
+  }
+
+  public void setPseudo(String name, String value) {
+    pseudo.put(name, value);
+  }
+
+  /** Regular headers (never pseudo-headers, never hop-by-hop ones on arrival). */
+  public HttpHeaders headers() {
+    return headers;
+  }
+
+  /** Response status from {@code :status}. */
+  public int status() {
+    return Integer.parseInt(pseudo.get(STATUS));
+  }
+
+  /** Copies {@code from} without hop-by-hop headers: Connection, those it names, and the fixed set. */
+  public void copyEndToEndHeaders(HttpHeaders from) {
+    List<String> connectionTokens = from.getAll(HttpHeaderNames.CONNECTION);
+    for (Map.Entry<String, String> header : from) {
+      String name = header.getKey().toLowerCase(Locale.ROOT);
+      if (HOP_BY_HOP.contains(name) || namedBy(connectionTokens, name)) {
+        continue;
+      }
+      headers.add(name, header.getValue());
+    }
+  }
+
+  private static boolean namedBy(List<String> connectionValues, String name) {
+    for (String value : connectionValues) {
+      for (String token : value.split(",")) {
+        if (token.trim().equalsIgnoreCase(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The ext_proc form: pseudo-headers first, values as {@code raw_value} bytes like newer Envoys. */
+  public HeaderMap toProto() {
+    HeaderMap.Builder map = HeaderMap.newBuilder();
+    pseudo.forEach((name, value) -> map.addHeaders(header(name, value)));
+    for (Map.Entry<String, String> header : headers) {
+      map.addHeaders(header(header.getKey(), header.getValue()));
+    }
+    return map.build();
+  }
+
+  private static HeaderValue header(String name, String value) {
+    // Netty keeps header bytes as ISO-8859-1 chars, so this round-trips the wire bytes.
+    return HeaderValue.newBuilder()
+        .setKey(name)
+        .setRawValue(ByteString.copyFrom(value, StandardCharsets.ISO_8859_1))
+        .build();
+  }
+}

@@ -1,0 +1,117 @@
+package io.edgecache.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.util.Durations;
+import io.edgecache.edge.config.EnvoyBootstrapLoader;
+import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.config.RouteConfig;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Request bodies in BUFFERED mode and large bodies streamed through with backpressure. */
+@Timeout(60)
+class BodyModesTest {
+  private ScriptedExtProcServer processor;
+  private TestOrigin origin;
+  private LocalEdge edge;
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    processor = new ScriptedExtProcServer();
+    origin = new TestOrigin();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (edge != null) {
+      edge.close();
+    }
+    processor.close();
+    origin.close();
+  }
+
+  private void startEdge(ProcessingMode mode, int bufferLimit) throws Exception {
+    ExternalProcessor filter = EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml()).toBuilder()
+        .setFailureModeAllow(false)
+        .setMessageTimeout(Durations.fromSeconds(5))
+        .setProcessingMode(mode)
+        .build();
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .externalProcessor(filter)
+        .extProcTarget("127.0.0.1", processor.port())
+        .bufferLimitBytes(bufferLimit)
+        .route(RouteConfig.of("*", "/", origin.url()))
+        .build());
+  }
+
+  @Test
+  void bufferedRequestBodyMutationFixesContentLength() throws Exception {
+    startEdge(ProcessingMode.newBuilder().setRequestBodyMode(BodySendMode.BUFFERED).build(), 1 << 20);
+    processor.script((request, out) -> {
+      if (request.hasRequestBody()) {
+        String body = request.getRequestBody().getBody().toStringUtf8();
+        out.onNext(ProcessingResponse.newBuilder().setRequestBody(BodyResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
+                .setBody(ByteString.copyFromUtf8(body + "+processed"))))).build());
+      } else {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+    origin.handler(exchange -> TestOrigin.respond(exchange, 200,
+        exchange.getRequestHeaders().getFirst("content-length") + ":" + new String(exchange.getRequestBody().readAllBytes())));
+
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/post"))
+        .POST(HttpRequest.BodyPublishers.ofString("payload")).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    assertEquals("17:payload+processed", response.body());
+  }
+
+  @Test
+  void bufferedRequestOverLimitIs413() throws Exception {
+    startEdge(ProcessingMode.newBuilder().setRequestBodyMode(BodySendMode.BUFFERED).build(), 1024);
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/post"))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[64 * 1024])).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, response.statusCode());
+  }
+
+  @Test
+  void largeBodiesStreamBothWaysWithSmallBufferLimit() throws Exception {
+    // 64 MiB each way through a 64 KiB buffer limit: only flow control makes this pass.
+    startEdge(ProcessingMode.newBuilder().setResponseBodyMode(BodySendMode.STREAMED).build(), 64 * 1024);
+    int size = 64 << 20;
+    origin.handler(exchange -> {
+      byte[] in = exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(200, in.length);
+      exchange.getResponseBody().write(in);
+    });
+    byte[] payload = new byte[size];
+    for (int i = 0; i < size; i++) {
+      payload[i] = (byte) (i * 31);
+    }
+    HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/echo"))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, response.statusCode());
+    assertEquals(size, response.body().length);
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    assertEquals(Arrays.toString(sha.digest(payload)), Arrays.toString(MessageDigest.getInstance("SHA-256").digest(response.body())));
+  }
+}

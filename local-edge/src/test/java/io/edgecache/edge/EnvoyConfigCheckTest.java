@@ -1,0 +1,86 @@
+package io.edgecache.edge;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.edgecache.edge.config.ConfigException;
+import io.edgecache.edge.config.EnvoyBootstrapLoader;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every Envoy file in envoy/ parses with Envoy's own protos, and every typed_config unpacks. */
+class EnvoyConfigCheckTest {
+
+  @Test
+  void everyEnvoyFileParsesAndEveryTypedConfigUnpacks() throws Exception {
+    List<Path> files = envoyFiles();
+    assertFalse(files.isEmpty(), "no Envoy files found");
+    for (Path file : files) {
+      Bootstrap bootstrap = EnvoyBootstrapLoader.load(file);
+      List<Any> anys = new ArrayList<>();
+      collectAnys(bootstrap, anys);
+      assertFalse(anys.isEmpty(), file + " has no typed_config");
+      assertTrue(anys.size() >= 4, file + ": expected HCM, ext_proc, router and protocol options, got " + anys.size());
+    }
+    EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml());
+  }
+
+  @Test
+  void misspelledFieldIsNamedWithTheFile(@TempDir Path dir) throws Exception {
+    Path copy = dir.resolve("envoy-typo.yaml");
+    Files.writeString(copy, Files.readString(RepoFiles.envoyYaml())
+        .replace("failure_mode_allow:", "failure_mode_alow:"));
+    ConfigException e = assertThrows(ConfigException.class, () -> EnvoyBootstrapLoader.load(copy));
+    assertTrue(e.getMessage().contains("failure_mode_alow"), e.getMessage());
+    assertTrue(e.getMessage().contains("envoy-typo.yaml"), e.getMessage());
+  }
+
+  private static List<Path> envoyFiles() throws IOException {
+    try (Stream<Path> files = Files.list(RepoFiles.root().resolve("envoy"))) {
+      return files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+          .filter(p -> !p.getFileName().toString().startsWith("docker-compose"))
+          .sorted()
+          .toList();
+    }
+  }
+
+  /** Adds every Any nested in {@code message}, recursing into unpacked ones too. */
+  private static void collectAnys(Message message, List<Any> out) throws Exception {
+    for (var entry : message.getAllFields().entrySet()) {
+      FieldDescriptor field = entry.getKey();
+      if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
+      List<?> values = field.isRepeated() ? (List<?>) entry.getValue() : List.of(entry.getValue());
+      for (Object value : values) {
+        Message nested = value instanceof Message m ? m : null;
+        if (nested == null) {
+          continue;
+        }
+        if (nested.getDescriptorForType().getFullName().equals(Any.getDescriptor().getFullName())) {
+          Any any = nested instanceof Any a ? a : Any.parseFrom(nested.toByteString());
+          out.add(any);
+          var descriptor = EnvoyBootstrapLoader.typeRegistry()
+              .find(any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1));
+          if (descriptor == null) {
+            throw new AssertionError("unregistered typed_config type " + any.getTypeUrl());
+          }
+          collectAnys(com.google.protobuf.DynamicMessage.parseFrom(descriptor, any.getValue()), out);
+        } else {
+          collectAnys(nested, out);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,423 @@
+package io.edgecache.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.util.Durations;
+import com.sun.net.httpserver.HttpExchange;
+import io.edgecache.edge.config.ConfigException;
+import io.edgecache.edge.config.EnvoyBootstrapLoader;
+import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.config.RouteConfig;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Drives local-edge with a real scripted ext_proc server, a real origin and a real client. */
+@Timeout(30)
+class ExtProcDriverTest {
+  private static ExternalProcessor envoyFilter;
+
+  private ScriptedExtProcServer processor;
+  private TestOrigin origin;
+  private LocalEdge edge;
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    if (envoyFilter == null) {
+      envoyFilter = EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml());
+    }
+    processor = new ScriptedExtProcServer();
+    origin = new TestOrigin();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (edge != null) {
+      edge.close();
+    }
+    processor.close();
+    origin.close();
+  }
+
+  /** Starts an edge with envoy.yaml's filter, failure_mode_allow off and a 2s message timeout, then {@code tweak}. */
+  private void startEdge(UnaryOperator<ExternalProcessor.Builder> tweak) throws Exception {
+    startEdge(tweak, processor.port());
+  }
+
+  private void startEdge(UnaryOperator<ExternalProcessor.Builder> tweak, int processorPort) throws Exception {
+    ExternalProcessor filter = tweak.apply(envoyFilter.toBuilder()
+        .setFailureModeAllow(false)
+        .setMessageTimeout(Durations.fromSeconds(2))).build();
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .listen("127.0.0.1", 0)
+        .externalProcessor(filter)
+        .extProcTarget("127.0.0.1", processorPort)
+        .route(RouteConfig.of("*", "/", origin.url()))
+        .build());
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HeaderValueOption setHeader(String name, String value, HeaderAppendAction action) {
+    return HeaderValueOption.newBuilder()
+        .setHeader(HeaderValue.newBuilder().setKey(name).setRawValue(ByteString.copyFromUtf8(value)))
+        .setAppendAction(action)
+        .build();
+  }
+
+  private static Map<String, String> headerMap(ProcessingRequest request) {
+    Map<String, String> headers = new HashMap<>();
+    var map = request.hasRequestHeaders() ? request.getRequestHeaders().getHeaders()
+        : request.getResponseHeaders().getHeaders();
+    for (HeaderValue header : map.getHeadersList()) {
+      assertEquals("", header.getValue(), "values travel in raw_value");
+      headers.put(header.getKey(), header.getRawValue().toStringUtf8());
+    }
+    return headers;
+  }
+
+  @Test
+  void headerMutationsSetAppendAndRemove() throws Exception {
+    startEdge(b -> b);
+    processor.script((request, out) -> {
+      HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
+      if (request.hasRequestHeaders()) {
+        mutation.addSetHeaders(setHeader("x-added", "yes", HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+            .addSetHeaders(setHeader("x-multi", "two", HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD))
+            .addSetHeaders(setHeader("x-absent", "no", HeaderAppendAction.ADD_IF_ABSENT))
+            .addSetHeaders(HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey("x-legacy").setValue("plain"))
+                .setAppend(BoolValue.of(false)))
+            .addSetHeaders(setHeader(":path", "/rewritten", HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+            .addRemoveHeaders("x-remove-me");
+        out.onNext(ProcessingResponse.newBuilder().setRequestHeaders(HeadersResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation))).build());
+      } else if (request.hasResponseHeaders()) {
+        mutation.addSetHeaders(setHeader("x-from-processor", "resp", HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+            .addRemoveHeaders("x-origin-secret");
+        out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation))).build());
+      } else {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+    origin.handler(exchange -> {
+      exchange.getResponseHeaders().set("X-Origin-Secret", "s3cret");
+      TestOrigin.respond(exchange, 200, "ok");
+    });
+
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + edge.port() + "/original?q=1"))
+        .header("X-Multi", "one").header("X-Absent", "present").header("X-Remove-Me", "bye").build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    assertEquals("ok", response.body());
+    assertEquals("resp", response.headers().firstValue("x-from-processor").orElse(null));
+    assertTrue(response.headers().firstValue("x-origin-secret").isEmpty());
+
+    Map<String, String> sent = headerMap(processor.next());
+    assertEquals("GET", sent.get(":method"));
+    assertEquals("/original?q=1", sent.get(":path"));
+    assertEquals("127.0.0.1:" + edge.port(), sent.get(":authority"));
+    assertEquals("http", sent.get(":scheme"));
+    assertEquals("http", sent.get("x-forwarded-proto"));
+    assertTrue(sent.containsKey("x-request-id"));
+    assertFalse(sent.containsKey("host"));
+
+    HttpExchange atOrigin = origin.next();
+    assertEquals("/rewritten", atOrigin.getRequestURI().toString());
+    assertEquals("yes", atOrigin.getRequestHeaders().getFirst("x-added"));
+    assertEquals(java.util.List.of("one", "two"), atOrigin.getRequestHeaders().get("x-multi"));
+    assertEquals("present", atOrigin.getRequestHeaders().getFirst("x-absent"));
+    assertEquals("plain", atOrigin.getRequestHeaders().getFirst("x-legacy"));
+    assertNull(atOrigin.getRequestHeaders().getFirst("x-remove-me"));
+  }
+
+  @Test
+  void immediateResponseAtRequestHeadersNeverReachesOrigin() throws Exception {
+    startEdge(b -> b);
+    processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
+        .setImmediateResponse(ImmediateResponse.newBuilder()
+            .setStatus(HttpStatus.newBuilder().setCodeValue(403))
+            .setHeaders(HeaderMutation.newBuilder()
+                .addSetHeaders(setHeader("x-cache", "blocked", HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)))
+            .setBody(ByteString.copyFromUtf8("denied")))
+        .build()));
+
+    HttpResponse<String> response = get("/secret");
+
+    assertEquals(403, response.statusCode());
+    assertEquals("denied", response.body());
+    assertEquals("blocked", response.headers().firstValue("x-cache").orElse(null));
+    assertEquals("6", response.headers().firstValue("content-length").orElse(null));
+    assertTrue(origin.received.isEmpty());
+  }
+
+  @Test
+  void modeOverrideHonoredWhenAllowed() throws Exception {
+    assertEquals(1, messagesPerRequestWithResponseHeadersSkipped(true));
+  }
+
+  @Test
+  void modeOverrideIgnoredWhenNotAllowed() throws Exception {
+    // Without the override: request headers, response headers, one response body message.
+    assertEquals(3, messagesPerRequestWithResponseHeadersSkipped(false));
+  }
+
+  /** Answers request headers with a mode_override that skips everything in the response. */
+  private int messagesPerRequestWithResponseHeadersSkipped(boolean allow) throws Exception {
+    startEdge(b -> b.setAllowModeOverride(allow));
+    processor.script((request, out) -> {
+      ProcessingResponse.Builder answer = ScriptedExtProcServer.continueAnswer(request).toBuilder();
+      if (request.hasRequestHeaders()) {
+        answer.setModeOverride(ProcessingMode.newBuilder()
+            .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP));
+      }
+      out.onNext(answer.build());
+    });
+    HttpResponse<String> response = get("/");
+    assertEquals(200, response.statusCode());
+    assertEquals("hello from origin", response.body());
+    // Every message is answered before the response completes, so the count is final.
+    return processor.received.size();
+  }
+
+  @Test
+  void streamedResponseChunksAnsweredOneByOneWithMutation() throws Exception {
+    startEdge(b -> b);
+    CountDownLatch secondChunkMayGo = new CountDownLatch(1);
+    origin.handler(exchange -> {
+      exchange.sendResponseHeaders(200, 0);
+      OutputStream body = exchange.getResponseBody();
+      body.write("first-".getBytes());
+      body.flush();
+      try {
+        // The second chunk is written only after the first one was answered, so it is its own message.
+        secondChunkMayGo.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      body.write("second".getBytes());
+      body.flush();
+    });
+    processor.script((request, out) -> {
+      if (request.hasResponseBody()) {
+        String chunk = request.getResponseBody().getBody().toStringUtf8();
+        out.onNext(ProcessingResponse.newBuilder().setResponseBody(BodyResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
+                .setBody(ByteString.copyFromUtf8(chunk.toUpperCase(Locale.ROOT)))))).build());
+        secondChunkMayGo.countDown();
+      } else {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+
+    HttpResponse<String> response = get("/stream");
+
+    assertEquals(200, response.statusCode());
+    assertEquals("FIRST-SECOND", response.body());
+    long bodyMessages = processor.received.stream().filter(ProcessingRequest::hasResponseBody).count();
+    assertTrue(bodyMessages >= 2, "chunks are sent as they arrive, got " + bodyMessages);
+    assertTrue(processor.received.stream().filter(ProcessingRequest::hasResponseBody)
+        .reduce((a, b) -> b).orElseThrow().getResponseBody().getEndOfStream());
+  }
+
+  @Test
+  void messageTimeoutWithoutFailureModeAllowIs504() throws Exception {
+    startEdge(b -> b.setMessageTimeout(Durations.fromMillis(200)));
+    processor.script((request, out) -> { });
+    HttpResponse<String> response = get("/");
+    assertEquals(504, response.statusCode());
+    assertTrue(origin.received.isEmpty());
+  }
+
+  @Test
+  void messageTimeoutWithFailureModeAllowServesOrigin() throws Exception {
+    startEdge(b -> b.setMessageTimeout(Durations.fromMillis(200)).setFailureModeAllow(true));
+    processor.script((request, out) -> { });
+    HttpResponse<String> response = get("/");
+    assertEquals(200, response.statusCode());
+    assertEquals("hello from origin", response.body());
+  }
+
+  @Test
+  void overrideMessageTimeoutExtendsTheWait() throws Exception {
+    startEdge(b -> b.setMessageTimeout(Durations.fromMillis(200)).setMaxMessageTimeout(Durations.fromSeconds(5)));
+    CountDownLatch release = new CountDownLatch(1);
+    processor.script((request, out) -> {
+      if (request.hasRequestHeaders()) {
+        out.onNext(ProcessingResponse.newBuilder().setOverrideMessageTimeout(Durations.fromSeconds(5)).build());
+        // Answer only after the original 200 ms timer would have fired.
+        CompletableFuture.runAsync(() -> {
+          try {
+            release.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          out.onNext(ScriptedExtProcServer.continueAnswer(request));
+        });
+      } else {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+    CompletableFuture<HttpResponse<String>> response = client.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/slow")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    CompletableFuture.runAsync(release::countDown, CompletableFuture.delayedExecutor(400, TimeUnit.MILLISECONDS));
+
+    assertEquals(200, response.get(10, TimeUnit.SECONDS).statusCode());
+  }
+
+  @Test
+  void overrideMessageTimeoutIgnoredWithoutMaxMessageTimeout() throws Exception {
+    startEdge(b -> b.setMessageTimeout(Durations.fromMillis(200)).clearMaxMessageTimeout());
+    processor.script((request, out) ->
+        out.onNext(ProcessingResponse.newBuilder().setOverrideMessageTimeout(Durations.fromSeconds(5)).build()));
+    assertEquals(504, get("/").statusCode());
+  }
+
+  @Test
+  void processorDownWithFailureModeAllowServesOrigin() throws Exception {
+    startEdge(b -> b.setFailureModeAllow(true), unusedPort());
+    HttpResponse<String> response = get("/");
+    assertEquals(200, response.statusCode());
+    assertEquals("hello from origin", response.body());
+  }
+
+  @Test
+  void processorDownWithoutFailureModeAllowIs500() throws Exception {
+    startEdge(b -> b, unusedPort());
+    HttpResponse<String> response = get("/");
+    assertEquals(500, response.statusCode());
+    assertTrue(response.body().contains("ext_proc_error_gRPC_error_14"), response.body());
+  }
+
+  @Test
+  void headKeepsContentLengthWithoutBody() throws Exception {
+    startEdge(b -> b);
+    origin.handler(exchange -> {
+      exchange.getResponseHeaders().set("Content-Length", "1234");
+      exchange.sendResponseHeaders(200, -1);
+    });
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + edge.port() + "/file"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    assertEquals("1234", response.headers().firstValue("content-length").orElse(null));
+    assertEquals("", response.body());
+    ProcessingRequest requestHeaders = processor.next();
+    assertTrue(requestHeaders.getRequestHeaders().getEndOfStream());
+    ProcessingRequest responseHeaders = processor.next();
+    assertTrue(responseHeaders.getResponseHeaders().getEndOfStream(), "a HEAD response has no body");
+    // Keep-alive still works after a HEAD.
+    assertEquals(200, get("/").statusCode());
+  }
+
+  @Test
+  void hopByHopHeadersRemovedBothWays() throws Exception {
+    startEdge(b -> b);
+    origin.handler(exchange -> {
+      exchange.getResponseHeaders().set("Connection", "x-origin-hop");
+      exchange.getResponseHeaders().set("X-Origin-Hop", "1");
+      exchange.getResponseHeaders().set("Keep-Alive", "timeout=5");
+      TestOrigin.respond(exchange, 200, "ok");
+    });
+    String raw;
+    try (Socket socket = new Socket("127.0.0.1", edge.port())) {
+      socket.getOutputStream().write(("GET /hop HTTP/1.1\r\nHost: example.test\r\n"
+          + "Connection: close, x-client-hop\r\nX-Client-Hop: 1\r\nTE: trailers\r\nKeep-Alive: 5\r\n"
+          + "Proxy-Connection: keep-alive\r\nUpgrade: websocket\r\nX-End-To-End: kept\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      raw = readAll(socket.getInputStream()).toLowerCase(Locale.ROOT);
+    }
+    Map<String, String> sent = headerMap(processor.next());
+    for (String hop : new String[] {"connection", "x-client-hop", "te", "keep-alive", "proxy-connection", "upgrade"}) {
+      assertFalse(sent.containsKey(hop), hop + " sent to ext_proc");
+    }
+    assertEquals("example.test", sent.get(":authority"));
+    HttpExchange atOrigin = origin.next();
+    assertNull(atOrigin.getRequestHeaders().getFirst("x-client-hop"));
+    assertNull(atOrigin.getRequestHeaders().getFirst("te"));
+    assertNull(atOrigin.getRequestHeaders().getFirst("upgrade"));
+    assertEquals("kept", atOrigin.getRequestHeaders().getFirst("x-end-to-end"));
+    assertEquals("example.test", atOrigin.getRequestHeaders().getFirst("host"));
+    assertTrue(raw.startsWith("http/1.1 200"), raw);
+    assertFalse(raw.contains("x-origin-hop"), raw);
+    assertFalse(raw.contains("keep-alive"), raw);
+  }
+
+  @Test
+  void unsupportedFilterFieldRejectedByName() {
+    ExternalProcessor filter = envoyFilter.toBuilder().addRequestAttributes("request.path").build();
+    ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> LocalEdgeConfig.builder().externalProcessor(filter).extProcTarget("127.0.0.1", 1)
+            .route(RouteConfig.of("*", "/", origin.url())).build());
+    assertTrue(e.getMessage().contains("request_attributes"), e.getMessage());
+  }
+
+  @Test
+  void noMatchingRouteIs404() throws Exception {
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .externalProcessor(envoyFilter)
+        .extProcTarget("127.0.0.1", processor.port())
+        .route(RouteConfig.of("only.example", "/", origin.url()))
+        .build());
+    assertEquals(404, get("/").statusCode());
+  }
+
+  private static String readAll(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    in.transferTo(out);
+    return out.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  private static int unusedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+}

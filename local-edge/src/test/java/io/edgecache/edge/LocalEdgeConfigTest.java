@@ -1,0 +1,56 @@
+package io.edgecache.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgecache.edge.config.ConfigException;
+import io.edgecache.edge.config.LocalEdgeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalEdgeConfigTest {
+
+  private static String yaml(Path dir, String origin, String extra) {
+    String bootstrap = dir.relativize(RepoFiles.envoyYaml()).toString();
+    return "listen: 127.0.0.1:0\n"
+        + "envoyBootstrap: " + bootstrap + "\n"
+        + "extProcTarget: 127.0.0.1:50051\n"
+        + extra
+        + "routes:\n"
+        + "  - host: \"*\"\n"
+        + "    pathPrefix: /\n"
+        + "    origin: " + origin + "\n"
+        + "    timeout: 2.5s\n";
+  }
+
+  @Test
+  void loadsWithBootstrapRelativeToTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("local-edge.yaml");
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "bufferLimitBytes: 4096\n"));
+    LocalEdgeConfig config = LocalEdgeConfig.load(file);
+    assertEquals(4096, config.bufferLimitBytes());
+    assertEquals(Duration.ofMillis(2500), config.routes().get(0).timeout());
+    assertTrue(config.externalProcessor().getAllowModeOverride());
+    assertEquals(50051, config.extProcPort());
+  }
+
+  @Test
+  void badOriginNamesTheField(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("local-edge.yaml");
+    Files.writeString(file, yaml(dir, "ftp://nope", ""));
+    ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
+    assertEquals("local-edge.yaml: routes[0].origin: must be an http:// URL", e.getMessage());
+  }
+
+  @Test
+  void unknownFieldNamesTheField(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("local-edge.yaml");
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "bufferLimit: 1\n"));
+    ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
+    assertTrue(e.getMessage().startsWith("local-edge.yaml: bufferLimit:"), e.getMessage());
+  }
+}

@@ -1,0 +1,89 @@
+package io.edgecache.tests;
+
+import io.edgecache.edge.LocalEdge;
+import io.edgecache.edge.config.EnvoyBootstrapLoader;
+import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.config.RouteConfig;
+import io.edgecache.extproc.ExtProcServer;
+import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.testing.ManualClock;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A cache node as the quick start runs it, in-process: the ext_proc server (on a manual clock)
+ * and local-edge with the ext_proc filter taken from {@code envoy/envoy.yaml}, routing
+ * everything to a test origin.
+ */
+final class EdgeStack implements AutoCloseable {
+
+  // Whole seconds, like the Date fields the origin sends, so ages come out exact.
+  final ManualClock clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  final ExtProcServer server;
+  final LocalEdge edge;
+  private final HttpClient client = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  private EdgeStack(ServerConfig serverConfig, TestOrigin origin,
+      UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride) throws Exception {
+    server = ExtProcServer.start(
+        serverConfig.withListen(new InetSocketAddress("127.0.0.1", 0)), clock);
+    ExternalProcessor filter = filterTweak.apply(
+        EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap()));
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .listen("127.0.0.1", 0)
+        .externalProcessor(filter)
+        .extProcTarget("127.0.0.1", extProcPortOverride > 0 ? extProcPortOverride : server.port())
+        .route(RouteConfig.of("*", "/", origin.url()))
+        .build());
+  }
+
+  /** The quick-start stack with default server configuration. */
+  static EdgeStack start(TestOrigin origin) throws Exception {
+    return new EdgeStack(ServerConfig.defaults(), origin, UnaryOperator.identity(), 0);
+  }
+
+  static EdgeStack start(TestOrigin origin, ServerConfig config) throws Exception {
+    return new EdgeStack(config, origin, UnaryOperator.identity(), 0);
+  }
+
+  /** A stack whose edge points its ext_proc filter at {@code extProcPort}, with a tweak. */
+  static EdgeStack startWithExtProcAt(TestOrigin origin, int extProcPort,
+      UnaryOperator<ExternalProcessor> filterTweak) throws Exception {
+    return new EdgeStack(ServerConfig.defaults(), origin, filterTweak, extProcPort);
+  }
+
+  HttpResponse<String> get(String path, String... headers) throws IOException,
+      InterruptedException {
+    return send("GET", path, headers);
+  }
+
+  HttpResponse<String> send(String method, String path, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + edge.port() + path))
+        .timeout(Duration.ofSeconds(30))
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Override
+  public void close() throws Exception {
+    edge.close();
+    server.close();
+  }
+}

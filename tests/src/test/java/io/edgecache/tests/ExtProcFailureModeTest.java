@@ -1,0 +1,54 @@
+package io.edgecache.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With the ext_proc server down, {@code failure_mode_allow} decides: true serves the origin
+ * without the cache, false fails the request with 500, as Envoy does.
+ */
+class ExtProcFailureModeTest {
+
+  private TestOrigin origin;
+  private int deadPort;
+
+  @BeforeEach
+  void start() throws Exception {
+    origin = new TestOrigin();
+    origin.reply("/", TestOrigin.Reply.text("from origin", "cache-control", "max-age=60"));
+    try (ServerSocket socket = new ServerSocket(0)) {
+      deadPort = socket.getLocalPort(); // closed again: nothing listens there
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    origin.close();
+  }
+
+  @Test
+  void failureModeAllowServesTheOrigin() throws Exception {
+    try (EdgeStack stack = EdgeStack.startWithExtProcAt(origin, deadPort,
+        filter -> filter.toBuilder().setFailureModeAllow(true).build())) {
+      HttpResponse<String> response = stack.get("/");
+      assertEquals(200, response.statusCode());
+      assertEquals("from origin", response.body());
+      assertEquals(1, origin.count("/"));
+    }
+  }
+
+  @Test
+  void withoutFailureModeAllowTheRequestFailsWith500() throws Exception {
+    try (EdgeStack stack = EdgeStack.startWithExtProcAt(origin, deadPort,
+        filter -> filter.toBuilder().setFailureModeAllow(false).build())) {
+      HttpResponse<String> response = stack.get("/");
+      assertEquals(500, response.statusCode());
+      assertEquals(0, origin.count("/"), "the request never reached the origin");
+    }
+  }
+}
