@@ -75,7 +75,8 @@ public final class Warmup {
     }
   }
 
-  private static HeaderMap headers(String... nameValues) {
+  /** A header map with values in {@code raw_value}, as newer Envoys send them. */
+  public static HeaderMap headers(String... nameValues) {
     HeaderMap.Builder map = HeaderMap.newBuilder();
     for (int i = 0; i < nameValues.length; i += 2) {
       map.addHeaders(HeaderValue.newBuilder().setKey(nameValues[i])

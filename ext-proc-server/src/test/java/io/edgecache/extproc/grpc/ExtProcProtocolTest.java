@@ -34,7 +34,6 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
@@ -265,14 +264,8 @@ class ExtProcProtocolTest {
         .build();
   }
 
-  /** Header values travel in raw_value, as newer Envoys send them. */
   private static HeaderMap headerMap(String... nameValues) {
-    HeaderMap.Builder map = HeaderMap.newBuilder();
-    for (int i = 0; i < nameValues.length; i += 2) {
-      map.addHeaders(HeaderValue.newBuilder().setKey(nameValues[i])
-          .setRawValue(ByteString.copyFrom(nameValues[i + 1], StandardCharsets.ISO_8859_1)));
-    }
-    return map.build();
+    return Warmup.headers(nameValues);
   }
 
   private static ProcessingResponse continueRequestHeaders() {
