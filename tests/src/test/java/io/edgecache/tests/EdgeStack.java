@@ -70,7 +70,7 @@ final class EdgeStack implements AutoCloseable {
   static ExternalProcessor withPatientTimers(ExternalProcessor filter) {
     return filter.toBuilder()
         .setMessageTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(5))
-        .setMaxMessageTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(10))
+        .setMaxMessageTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(60))
         .build();
   }
 

@@ -36,6 +36,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -77,6 +78,7 @@ final class TestOrigin implements AutoCloseable {
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private final Map<String, HttpHeaders> lastRequest = new ConcurrentHashMap<>();
   private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   TestOrigin() throws InterruptedException {
     server = new ServerBootstrap()
@@ -241,6 +243,9 @@ final class TestOrigin implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // a test may stop the origin early to simulate an outage
+    }
     holds.values().forEach(CountDownLatch::countDown);
     server.close().syncUninterruptibly();
     handlers.shutdownNow();

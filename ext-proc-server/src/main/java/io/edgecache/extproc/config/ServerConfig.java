@@ -91,6 +91,12 @@ public record ServerConfig(
         url, drainTimeout, routes);
   }
 
+  public ServerConfig withCollapsing(Collapsing newCollapsing) {
+    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
+        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, newCollapsing,
+        refreshUrl, drainTimeout, routes);
+  }
+
   public ServerConfig withTargetedFields(String field, boolean strip) {
     return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
         heuristicMaxAge, staleRetention, field, strip, collapsing, refreshUrl, drainTimeout,

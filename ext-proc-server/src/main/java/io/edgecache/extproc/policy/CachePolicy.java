@@ -106,7 +106,8 @@ public final class CachePolicy {
       RoutePolicy route,
       Instant responseTime) {
     if (!requestVerdict.mayStore()) {
-      return StoreVerdict.refuse(request.isGetOrHead() ? "request-no-store" : "method");
+      return StoreVerdict.refuse(requestVerdict.detail() != null ? requestVerdict.detail()
+          : request.isGetOrHead() ? "request-no-store" : "method");
     }
     if (request.isHead()) {
       return StoreVerdict.refuse("head"); // no body to serve a later GET with

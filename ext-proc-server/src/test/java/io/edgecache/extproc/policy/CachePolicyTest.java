@@ -95,7 +95,7 @@ class CachePolicyTest {
             "cdn-cache-control: no-store\nedgecache-control: max-age=60", RoutePolicy.DEFAULT,
             "stored"),
         row("route bypass: never stored", "GET", "", 200, "cache-control: max-age=60",
-            RoutePolicy.builder().mode(RoutePolicy.Mode.BYPASS).build(), "request-no-store"),
+            RoutePolicy.builder().mode(RoutePolicy.Mode.BYPASS).build(), "route"),
         row("negative caching: a 503 with no freshness is stored only where the route says",
             "GET", "", 503, "content-type: text/plain",
             RoutePolicy.builder().negativeTtls(java.util.Map.of(503, Duration.ofSeconds(5)))
