@@ -3,8 +3,7 @@ package io.edgecache.edge;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.http.DownstreamHandler;
 import io.edgecache.edge.http.EdgeContext;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.edgecache.edge.extproc.ProcessorWarmup;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -64,11 +63,9 @@ public final class LocalEdge implements AutoCloseable {
         .usePlaintext()
         .directExecutor()
         .build();
-    // Connect and load the protocol classes before traffic arrives: on a cold JVM the first
-    // request would otherwise spend the whole message_timeout on connecting and class loading.
-    processorChannel.getState(true);
-    ProcessingRequest.getDefaultInstance().toBuilder()
-        .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true)).build().toByteArray();
+    if (config.warmUpProcessor()) {
+      ProcessorWarmup.run(processorChannel);
+    }
     EdgeContext edge = new EdgeContext(config, processorChannel, clientType);
     try {
       Channel server = new ServerBootstrap()

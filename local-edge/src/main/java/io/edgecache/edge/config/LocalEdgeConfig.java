@@ -30,6 +30,7 @@ public final class LocalEdgeConfig {
   private final String extProcHost;
   private final int extProcPort;
   private final int bufferLimitBytes;
+  private final boolean warmUpProcessor;
   private final List<RouteConfig> routes;
 
   private LocalEdgeConfig(Builder b) {
@@ -39,6 +40,7 @@ public final class LocalEdgeConfig {
     this.extProcHost = b.extProcHost;
     this.extProcPort = b.extProcPort;
     this.bufferLimitBytes = b.bufferLimitBytes;
+    this.warmUpProcessor = b.warmUpProcessor;
     this.routes = List.copyOf(b.routes);
   }
 
@@ -50,6 +52,9 @@ public final class LocalEdgeConfig {
   public int extProcPort() { return extProcPort; }
   /** Envoy's per-connection buffer limit: the most a BUFFERED body or unanswered bytes may hold. */
   public int bufferLimitBytes() { return bufferLimitBytes; }
+
+  /** Whether start-up opens a few ext_proc streams so the first request is not cold. */
+  public boolean warmUpProcessor() { return warmUpProcessor; }
   public List<RouteConfig> routes() { return routes; }
 
   public static Builder builder() {
@@ -138,6 +143,7 @@ public final class LocalEdgeConfig {
     private String extProcHost;
     private int extProcPort;
     private int bufferLimitBytes = 1024 * 1024;
+    private boolean warmUpProcessor = true;
     private final List<RouteConfig> routes = new ArrayList<>();
 
     private Builder() {}
@@ -159,6 +165,12 @@ public final class LocalEdgeConfig {
     public Builder extProcTarget(String host, int port) {
       this.extProcHost = host;
       this.extProcPort = port;
+      return this;
+    }
+
+    /** Off for tests whose scripted processor counts every stream it sees. */
+    public Builder warmUpProcessor(boolean on) {
+      this.warmUpProcessor = on;
       return this;
     }
 
