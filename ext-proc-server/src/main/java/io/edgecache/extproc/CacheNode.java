@@ -6,6 +6,8 @@ import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.Freshness;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
+import io.edgecache.extproc.telemetry.CacheMetrics;
+import io.edgecache.extproc.telemetry.Telemetry;
 import java.time.Clock;
 
 /**
@@ -21,8 +23,10 @@ public final class CacheNode implements AutoCloseable {
   private final Coalescer coalescer;
   private final BackgroundRefresher refresher;
   private final Clock clock;
+  private final Telemetry telemetry;
+  private final CacheMetrics metrics;
 
-  public CacheNode(ServerConfig config, Clock clock) {
+  public CacheNode(ServerConfig config, Clock clock, Telemetry telemetry) {
     this.config = config;
     this.clock = clock;
     this.policy = new CachePolicy(
@@ -32,6 +36,9 @@ public final class CacheNode implements AutoCloseable {
     this.coalescer = new Coalescer(clock, config.collapsing().passTtl());
     this.refresher =
         config.refreshUrl() == null ? null : new BackgroundRefresher(config.refreshUrl());
+    this.telemetry = telemetry;
+    this.metrics = new CacheMetrics(telemetry.meter(), store::weightedSize,
+        coalescer::waitingNow, () -> refresher == null ? 0 : refresher.startedTotal());
   }
 
   public ServerConfig config() {
@@ -57,6 +64,14 @@ public final class CacheNode implements AutoCloseable {
 
   public Clock clock() {
     return clock;
+  }
+
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
+  public CacheMetrics metrics() {
+    return metrics;
   }
 
   @Override

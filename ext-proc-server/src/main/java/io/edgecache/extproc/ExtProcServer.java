@@ -3,12 +3,15 @@ package io.edgecache.extproc;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
+import io.edgecache.extproc.telemetry.AdminServer;
+import io.edgecache.extproc.telemetry.Telemetry;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -30,19 +33,44 @@ public final class ExtProcServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health;
   private final CacheNode node;
+  private final AdminServer admin;
 
-  private ExtProcServer(Server server, HealthStatusManager health, CacheNode node) {
+  private ExtProcServer(Server server, HealthStatusManager health, CacheNode node,
+      AdminServer admin) {
     this.server = server;
     this.health = health;
     this.node = node;
+    this.admin = admin;
   }
 
-  /** Starts serving; throws {@link IOException} when the address cannot be bound. */
+  /** Starts with telemetry configured from the OTEL_* environment. */
   public static ExtProcServer start(ServerConfig config, Clock clock) throws IOException {
-    try (CacheNode scratch = new CacheNode(config.withRefreshUrl(null), clock)) {
+    return start(config, clock, Telemetry.fromEnvironment(), "defaults");
+  }
+
+  /**
+   * Starts serving; throws {@link IOException} when an address cannot be bound.
+   *
+   * @param configVersion what the stats API reports as the running configuration
+   */
+  public static ExtProcServer start(ServerConfig config, Clock clock, Telemetry telemetry,
+      String configVersion) throws IOException {
+    try (CacheNode scratch =
+        new CacheNode(config.withRefreshUrl(null), clock, Telemetry.disabled())) {
       Warmup.run(scratch);
     }
-    CacheNode node = new CacheNode(config, clock);
+    CacheNode node = new CacheNode(config, clock, telemetry);
+    AdminServer admin = null;
+    if (config.adminListen() != null) {
+      try {
+        NodeStats stats = new NodeStats(node, configVersion);
+        admin = new AdminServer(new InetSocketAddress(config.adminListen().getHostString(),
+            config.adminListen().getPort()), telemetry, stats::snapshot);
+      } catch (IOException e) {
+        node.close();
+        throw bindFailure(config.adminListen(), e);
+      }
+    }
     HealthStatusManager health = new HealthStatusManager();
     InetSocketAddress listen =
         new InetSocketAddress(config.listen().getHostString(), config.listen().getPort());
@@ -52,11 +80,35 @@ public final class ExtProcServer implements AutoCloseable {
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .addService(new ExtProcService(node))
             .addService(health.getHealthService())
-            .build()
-            .start();
+            .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      if (admin != null) {
+        admin.close();
+      }
+      node.close();
+      throw bindFailure(config.listen(), e);
+    }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    return new ExtProcServer(server, health, node);
+    return new ExtProcServer(server, health, node, admin);
+  }
+
+  /** One line saying which address could not be bound and why. */
+  private static IOException bindFailure(InetSocketAddress address, IOException e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String reason = root instanceof BindException ? "address already in use" : root.getMessage();
+    return new IOException("cannot listen on " + address.getHostString() + ":"
+        + address.getPort() + ": " + reason, e);
+  }
+
+  /** The admin port, or -1 when there is none. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
   }
 
   public int port() {
@@ -86,7 +138,15 @@ public final class ExtProcServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
+      if (admin != null) {
+        admin.close();
+      }
       node.close();
+      try {
+        node.telemetry().close();
+      } catch (Exception e) {
+        log.warning("telemetry shutdown failed: " + e);
+      }
     }
   }
 }

@@ -4,9 +4,13 @@ import io.edgecache.extproc.config.ConfigException;
 import io.edgecache.extproc.config.ConfigValues;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
+import io.edgecache.extproc.telemetry.Telemetry;
 import java.io.IOException;
-import java.net.BindException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
@@ -30,18 +34,20 @@ public final class Main {
     }
     ExtProcServer server;
     try {
-      server = ExtProcServer.start(config, Clock.systemUTC());
+      server = ExtProcServer.start(
+          config, Clock.systemUTC(), Telemetry.fromEnvironment(), configVersion);
     } catch (IOException e) {
-      String reason = rootCause(e) instanceof BindException ? "address already in use"
-          : rootCause(e).getMessage();
-      System.err.println("ext-proc-server: cannot listen on " + config.listen().getHostString()
-          + ":" + config.listen().getPort() + ": " + reason);
+      System.err.println("ext-proc-server: " + e.getMessage());
       System.exit(1);
       return;
     }
     System.out.printf("ext-proc-server: listening on %s:%d (L1 %d MiB, max object %d MiB)%n",
         config.listen().getHostString(), server.port(), config.l1MaxBytes() >> 20,
         config.maxObjectBytes() >> 20);
+    if (server.adminPort() > 0) {
+      System.out.printf("ext-proc-server: admin on http://%s:%d (/metrics, /stats, /healthz)%n",
+          config.adminListen().getHostString(), server.adminPort());
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
@@ -49,6 +55,9 @@ public final class Main {
     }, "ext-proc-drain"));
     stopped.await();
   }
+
+  /** What /stats reports as the running configuration: a digest of the file, or "defaults". */
+  private static String configVersion = "defaults";
 
   private static ServerConfig parse(String[] args) throws ConfigException {
     ServerConfig config = ServerConfig.defaults();
@@ -61,7 +70,10 @@ public final class Main {
       }
       String value = args[++i];
       switch (flag) {
-        case "--config" -> config = ServerConfigLoader.load(Path.of(value));
+        case "--config" -> {
+          config = ServerConfigLoader.load(Path.of(value));
+          configVersion = digest(Path.of(value));
+        }
         case "--listen" -> listen = value;
         default -> throw new ConfigException(
             "unknown option " + flag + "; usage: [--config FILE] [--listen HOST:PORT]");
@@ -71,10 +83,13 @@ public final class Main {
         : config.withListen(ConfigValues.hostAndPort("--listen", listen));
   }
 
-  private static Throwable rootCause(Throwable t) {
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
+  private static String digest(Path file) throws ConfigException {
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+      return "sha256:" + HexFormat.of().formatHex(hash, 0, 6);
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new ConfigException(file + ": cannot read: " + e.getMessage());
     }
-    return t;
   }
+
 }

@@ -6,6 +6,7 @@ import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.RouteConfig;
 import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.extproc.testing.ManualClock;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import java.io.IOException;
@@ -42,17 +43,19 @@ final class EdgeStack implements AutoCloseable {
       .build();
 
   private EdgeStack(ServerConfig serverConfig, TestOrigin origin,
-      UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride) throws Exception {
+      UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride, Telemetry telemetry)
+      throws Exception {
     // The edge's port is chosen first so the server can send background refreshes to it.
     int edgePort;
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       edgePort = probe.getLocalPort();
     }
-    ServerConfig config = serverConfig.withListen(new InetSocketAddress("127.0.0.1", 0));
+    ServerConfig config = serverConfig.withListen(new InetSocketAddress("127.0.0.1", 0))
+        .withAdminListen(new InetSocketAddress("127.0.0.1", 0));
     if (config.refreshUrl() == null) {
       config = config.withRefreshUrl(URI.create("http://127.0.0.1:" + edgePort));
     }
-    server = ExtProcServer.start(config, clock);
+    server = ExtProcServer.start(config, clock, telemetry, "test");
     ExternalProcessor filter = filterTweak.apply(withPatientTimers(
         EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap())));
     edge = LocalEdge.start(LocalEdgeConfig.builder()
@@ -76,17 +79,24 @@ final class EdgeStack implements AutoCloseable {
 
   /** The quick-start stack with default server configuration. */
   static EdgeStack start(TestOrigin origin) throws Exception {
-    return new EdgeStack(ServerConfig.defaults(), origin, UnaryOperator.identity(), 0);
+    return new EdgeStack(ServerConfig.defaults(), origin, UnaryOperator.identity(), 0,
+        Telemetry.disabled());
   }
 
   static EdgeStack start(TestOrigin origin, ServerConfig config) throws Exception {
-    return new EdgeStack(config, origin, UnaryOperator.identity(), 0);
+    return new EdgeStack(config, origin, UnaryOperator.identity(), 0, Telemetry.disabled());
+  }
+
+  /** A stack whose server reports to {@code telemetry}. */
+  static EdgeStack start(TestOrigin origin, Telemetry telemetry) throws Exception {
+    return new EdgeStack(ServerConfig.defaults(), origin, UnaryOperator.identity(), 0, telemetry);
   }
 
   /** A stack whose edge points its ext_proc filter at {@code extProcPort}, with a tweak. */
   static EdgeStack startWithExtProcAt(TestOrigin origin, int extProcPort,
       UnaryOperator<ExternalProcessor> filterTweak) throws Exception {
-    return new EdgeStack(ServerConfig.defaults(), origin, filterTweak, extProcPort);
+    return new EdgeStack(ServerConfig.defaults(), origin, filterTweak, extProcPort,
+        Telemetry.disabled());
   }
 
   /** Sends {@code count} GETs at once and waits for all; the responses in no special order. */

@@ -47,6 +47,7 @@ class LargeBodyPassThroughTest {
     Path serverConfig = dir.resolve("edgecache.yaml");
     Files.writeString(serverConfig, """
         listen: 127.0.0.1:0
+        admin: { listen: 127.0.0.1:0 }
         cache:
           l1MaxBytes: 32MiB
           maxObjectBytes: 8MiB

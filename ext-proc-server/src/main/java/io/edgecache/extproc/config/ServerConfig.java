@@ -22,6 +22,7 @@ import java.util.List;
  * @param refreshUrl where background refreshes are sent: the edge listener (Envoy or
  *     local-edge), so routing, TLS and pooling stay in the proxy; null disables
  *     stale-while-revalidate's background refresh (stale entries are then revalidated inline)
+ * @param adminListen the admin port (/metrics, /stats, /healthz); null for none
  * @param drainTimeout how long shutdown waits for open streams to finish
  * @param routes per-route cache policies, first match wins
  */
@@ -36,10 +37,12 @@ public record ServerConfig(
     boolean stripTargetedFields,
     Collapsing collapsing,
     URI refreshUrl,
+    InetSocketAddress adminListen,
     Duration drainTimeout,
     List<RoutePolicy> routes) {
 
   public static final int DEFAULT_PORT = 50051;
+  public static final int DEFAULT_ADMIN_PORT = 9902;
 
   /**
    * Request collapsing: concurrent misses on one key wait for one origin fetch.
@@ -69,38 +72,37 @@ public record ServerConfig(
         false,
         new Collapsing(true, Duration.ofSeconds(4), Duration.ofSeconds(10)),
         null,
+        new InetSocketAddress("127.0.0.1", DEFAULT_ADMIN_PORT),
         Duration.ofSeconds(5),
         List.of());
   }
 
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   public ServerConfig withListen(InetSocketAddress address) {
-    return new ServerConfig(address, l1MaxBytes, maxObjectBytes, heuristicFraction,
-        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
-        refreshUrl, drainTimeout, routes);
+    return toBuilder().listen(address).build();
+  }
+
+  public ServerConfig withAdminListen(InetSocketAddress address) {
+    return toBuilder().adminListen(address).build();
   }
 
   public ServerConfig withRoutes(List<RoutePolicy> newRoutes) {
-    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
-        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
-        refreshUrl, drainTimeout, newRoutes);
+    return toBuilder().routes(newRoutes).build();
   }
 
   public ServerConfig withRefreshUrl(URI url) {
-    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
-        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
-        url, drainTimeout, routes);
+    return toBuilder().refreshUrl(url).build();
   }
 
   public ServerConfig withCollapsing(Collapsing newCollapsing) {
-    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
-        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, newCollapsing,
-        refreshUrl, drainTimeout, routes);
+    return toBuilder().collapsing(newCollapsing).build();
   }
 
   public ServerConfig withTargetedFields(String field, boolean strip) {
-    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
-        heuristicMaxAge, staleRetention, field, strip, collapsing, refreshUrl, drainTimeout,
-        routes);
+    return toBuilder().targetedField(field).stripTargetedFields(strip).build();
   }
 
   /** The policy of the first route covering the request, else {@link RoutePolicy#DEFAULT}. */
@@ -117,5 +119,79 @@ public record ServerConfig(
   /** The object size limit on {@code route}. */
   public long maxObjectBytes(RoutePolicy route) {
     return route.maxObjectBytes() > 0 ? route.maxObjectBytes() : maxObjectBytes;
+  }
+
+  /** A copy of a configuration with some fields changed. */
+  public static final class Builder {
+    private InetSocketAddress listen;
+    private long l1MaxBytes;
+    private long maxObjectBytes;
+    private double heuristicFraction;
+    private Duration heuristicMaxAge;
+    private Duration staleRetention;
+    private String targetedField;
+    private boolean stripTargetedFields;
+    private Collapsing collapsing;
+    private URI refreshUrl;
+    private InetSocketAddress adminListen;
+    private Duration drainTimeout;
+    private List<RoutePolicy> routes;
+
+    private Builder(ServerConfig from) {
+      listen = from.listen;
+      l1MaxBytes = from.l1MaxBytes;
+      maxObjectBytes = from.maxObjectBytes;
+      heuristicFraction = from.heuristicFraction;
+      heuristicMaxAge = from.heuristicMaxAge;
+      staleRetention = from.staleRetention;
+      targetedField = from.targetedField;
+      stripTargetedFields = from.stripTargetedFields;
+      collapsing = from.collapsing;
+      refreshUrl = from.refreshUrl;
+      adminListen = from.adminListen;
+      drainTimeout = from.drainTimeout;
+      routes = from.routes;
+    }
+
+    public Builder listen(InetSocketAddress value) {
+      listen = value;
+      return this;
+    }
+
+    public Builder targetedField(String value) {
+      targetedField = value;
+      return this;
+    }
+
+    public Builder stripTargetedFields(boolean value) {
+      stripTargetedFields = value;
+      return this;
+    }
+
+    public Builder collapsing(Collapsing value) {
+      collapsing = value;
+      return this;
+    }
+
+    public Builder refreshUrl(URI value) {
+      refreshUrl = value;
+      return this;
+    }
+
+    public Builder adminListen(InetSocketAddress value) {
+      adminListen = value;
+      return this;
+    }
+
+    public Builder routes(List<RoutePolicy> value) {
+      routes = value;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
+          heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
+          refreshUrl, adminListen, drainTimeout, routes);
+    }
   }
 }

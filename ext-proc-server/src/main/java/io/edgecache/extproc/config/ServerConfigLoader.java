@@ -121,8 +121,20 @@ public final class ServerConfigLoader {
             duration("collapsing.maxWait", collapsing.maxWait, collapsingDefaults.maxWait()),
             duration("collapsing.passTtl", collapsing.passTtl, collapsingDefaults.passTtl())),
         refreshUrl,
+        admin(raw.admin, defaults.adminListen()),
         duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
         routes);
+  }
+
+  private static InetSocketAddress admin(RawAdmin raw, InetSocketAddress fallback)
+      throws ConfigException {
+    if (raw == null) {
+      return fallback;
+    }
+    if (Boolean.FALSE.equals(raw.enabled)) {
+      return null;
+    }
+    return raw.listen == null ? fallback : ConfigValues.hostAndPort("admin.listen", raw.listen);
   }
 
   private static RoutePolicy validate(String field, RawRoute raw) throws ConfigException {
@@ -270,6 +282,7 @@ public final class ServerConfigLoader {
     public Boolean stripTargetedFields;
     public RawCollapsing collapsing;
     public String refreshUrl;
+    public RawAdmin admin;
     public String drainTimeout;
     public List<RawRoute> routes;
   }
@@ -280,6 +293,11 @@ public final class ServerConfigLoader {
     public Double heuristicFraction;
     public String heuristicMaxAge;
     public String staleRetention;
+  }
+
+  static final class RawAdmin {
+    public Boolean enabled;
+    public String listen;
   }
 
   static final class RawCollapsing {

@@ -18,6 +18,8 @@ import io.edgecache.extproc.policy.ReuseVerdict;
 import io.edgecache.extproc.policy.StoreVerdict;
 import io.edgecache.extproc.policy.VaryKey;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
+import io.edgecache.extproc.telemetry.ExchangeTrace;
+import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
@@ -26,9 +28,12 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.trace.Span;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -80,6 +85,14 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   /** The flight this exchange leads; it must land whatever happens. */
   private Coalescer.Flight leading;
 
+  // What is reported when the stream ends: one outcome per request.
+  private ExchangeTrace trace = ExchangeTrace.NONE;
+  private Outcome outcome;
+  private boolean counted;
+  private long bodyBytes;
+  private int finalStatus;
+  private Long finalTtl;
+
   // Set while a response body is being recorded.
   private BodyRecorder recorder;
   private int responseStatus;
@@ -97,6 +110,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     if (phase == Phase.CLOSED) {
       return;
     }
+    long started = System.nanoTime();
     try {
       switch (message.getRequestCase()) {
         case REQUEST_HEADERS -> onRequestHeaders(message.getRequestHeaders());
@@ -113,6 +127,16 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       end();
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
     }
+    node.metrics().message(messageType(message), System.nanoTime() - started);
+  }
+
+  private static String messageType(ProcessingRequest message) {
+    return switch (message.getRequestCase()) {
+      case REQUEST_HEADERS -> "request_headers";
+      case RESPONSE_HEADERS -> "response_headers";
+      case RESPONSE_BODY -> "response_body";
+      default -> "other";
+    };
   }
 
   @Override
@@ -128,12 +152,43 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   private void end() {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
     if (phase == Phase.WAITING_FOR_LEADER) {
       node.coalescer().waiting(-1);
     }
+    boolean finished = phase == Phase.DONE;
     phase = Phase.CLOSED;
     recorder = null;
     land(null, false);
+    count();
+    if (finished) {
+      trace.end(outcome, finalStatus, finalTtl);
+    } else {
+      trace.abandon();
+    }
+  }
+
+  /**
+   * Notes how the request ends. {@code last} when nothing can change it any more: it is
+   * counted at once, so figures are current before the client has the response.
+   */
+  private void settle(Outcome how, int status, long bytes, Long ttlSeconds, boolean last) {
+    outcome = how;
+    finalStatus = status;
+    bodyBytes = bytes;
+    finalTtl = ttlSeconds;
+    if (last) {
+      count();
+    }
+  }
+
+  private void count() {
+    if (outcome != null && !counted) {
+      counted = true;
+      node.metrics().request(outcome, bodyBytes);
+    }
   }
 
   private void onRequestHeaders(HttpHeaders message) throws MalformedMessageException {
@@ -147,6 +202,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         line.scheme(), line.authority(), line.path(), route, headers);
     Instant now = node.clock().instant();
     request = RequestFacts.of(line.method(), key, headers, now);
+    trace = node.telemetry().startExchange(
+        headers, line.method(), line.scheme(), line.authority(), line.path(), key.uri());
 
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
     String marker = headers.first(BackgroundRefresher.MARKER);
@@ -165,9 +222,11 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       return;
     }
 
+    Span lookupSpan = trace.lookup("l1");
     L1Store.Lookup lookup = node.store().lookup(key, entry -> VaryKey.matches(
         entry.varyValues(), headers, route.normalizeHeaders()));
     CachedResponse entry = lookup.entry();
+    trace.endLookup(lookupSpan, entry != null);
     if (entry == null) {
       if (forwardReason == null) {
         forwardReason = lookup.keyKnown() ? "vary-miss" : "uri-miss";
@@ -186,10 +245,12 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     BackgroundRefresher refresher = node.refresher();
     if (reuse.action() == ReuseVerdict.Action.SERVE
         || (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH && refresher != null)) {
+      boolean stale = !entry.isFresh(now);
       if (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH) {
-        refresher.refresh(key.uri(), headers);
+        startRefresh(refresher, headers);
       }
-      serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(reuse.detail()));
+      serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(reuse.detail()),
+          stale ? Outcome.STALE : Outcome.HIT);
       return;
     }
     forwardReason = forwardReason == null ? reuse.forwardReason() : forwardReason;
@@ -212,11 +273,22 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     forward(mutation);
   }
 
+  /** Refreshes the key in the background, traced as a child of this exchange. */
+  private void startRefresh(BackgroundRefresher refresher, HeaderList headers) {
+    Span span = trace.child("edgecache.refresh");
+    Map<String, String> context = new HashMap<>();
+    trace.injectFrom(span, context::put);
+    if (!refresher.refresh(request.key().uri(), headers, context, span::end)) {
+      span.end(); // one is already running for this key
+    }
+  }
+
   /** Answers 504 when the client asked only-if-cached (RFC 9111 §5.2.1.7); true if it did. */
   private boolean onlyIfCached() {
     if (!request.cacheControl().has("only-if-cached")) {
       return false;
     }
+    settle(Outcome.LOCAL, 504, 0, null, true);
     phase = Phase.DONE;
     out.onNext(StoredResponses.gatewayTimeout(
         CacheStatus.forwarded(forwardReason).detail("only-if-cached")));
@@ -228,6 +300,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
    * a leader goes on, a follower waits (asking Envoy to extend its timer) for the leader.
    */
   private void forward(HeaderMutation.Builder mutation) {
+    // The origin continues the trace from this exchange's span.
+    trace.inject((name, value) -> mutation.addSetHeaders(ExchangeMessages.replace(name, value)));
     if (collapsible()) {
       Coalescer.Role role = node.coalescer().join(request.key().uri());
       if (role == null) {
@@ -255,9 +329,13 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     node.coalescer().waiting(1);
     Duration maxWait = node.config().collapsing().maxWait();
     out.onNext(ExchangeMessages.extendTimer(maxWait.plus(TIMER_MARGIN)));
+    Span wait = trace.child("edgecache.collapse.wait");
     flight.landed().copy()
         .orTimeout(maxWait.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((entry, error) -> onLeaderLanded(entry, error != null, pending));
+        .whenComplete((entry, error) -> {
+          wait.end();
+          onLeaderLanded(entry, error != null, pending);
+        });
   }
 
   private synchronized void onLeaderLanded(
@@ -266,22 +344,28 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       return; // the stream ended while waiting
     }
     node.coalescer().waiting(-1);
+    if (timedOut) {
+      node.metrics().collapseTimeout();
+    }
     phase = Phase.AWAIT_RESPONSE_HEADERS;
     Instant now = node.clock().instant();
     if (entry != null
         && VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders())
         && node.policy().reuse(request, entry, now).action() == ReuseVerdict.Action.SERVE) {
       serve(entry, CacheStatus.forwarded(forwardReason).fwdStatus(entry.status()).collapsed()
-          .ttl(entry.ttlSeconds(now)));
+          .ttl(entry.ttlSeconds(now)), Outcome.COLLAPSED);
       return;
     }
     detail = timedOut ? "collapse-timeout" : "collapse-released";
     out.onNext(ExchangeMessages.continueRequestHeaders(pending));
   }
 
-  private void serve(CachedResponse entry, CacheStatus status) {
+  private void serve(CachedResponse entry, CacheStatus status, Outcome how) {
     phase = Phase.DONE;
-    out.onNext(StoredResponses.answer(entry, request, node.clock().instant(), status));
+    Instant now = node.clock().instant();
+    settle(how, entry.status(), request.isHead() ? 0 : entry.body().size(),
+        entry.ttlSeconds(now), true);
+    out.onNext(StoredResponses.answer(entry, request, now, status));
   }
 
   private void onResponseHeaders(HttpHeaders message) throws MalformedMessageException {
@@ -305,7 +389,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       if (status >= 500 && node.policy().mayServeOnError(selected, responseTime)) {
         land(null, false);
         serve(selected, CacheStatus.hit().alsoForwarded(forwardReason).fwdStatus(status)
-            .ttl(selected.ttlSeconds(responseTime)).detail("stale-if-error"));
+            .ttl(selected.ttlSeconds(responseTime)).detail("stale-if-error"), Outcome.STALE);
         return;
       }
     }
@@ -317,6 +401,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
     CacheStatus cacheStatus = CacheStatus.forwarded(forwardReason).fwdStatus(status);
     BodySendMode bodyMode = BodySendMode.NONE;
+    // A pass until the body is committed; counted when the stream ends if it never is.
+    settle(Outcome.PASS, status, Math.max(0, declaredLength(headers)), null,
+        !storeVerdict.storable());
     if (storeVerdict.storable()) {
       long declaredLength = declaredLength(headers);
       long maxBytes = node.config().maxObjectBytes(route);
@@ -378,7 +465,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       status.detail(verdict.reason());
     }
     land(verdict.storable() ? freshened : null, false);
-    serve(freshened, status.detail(detail));
+    serve(freshened, status.detail(detail), Outcome.REVALIDATED);
   }
 
   /** A HEAD response freshens the stored GET it matches, or invalidates it (§4.3.5). */
@@ -471,6 +558,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders()),
         storeVerdict.rules());
     node.store().put(request.key(), entry);
+    settle(Outcome.MISS, responseStatus, body.size(), entry.ttlSeconds(responseTime), true);
     land(entry, false);
   }
 

@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -71,10 +72,12 @@ public final class BackgroundRefresher implements AutoCloseable {
   }
 
   /**
-   * Starts a refresh of {@code key} replaying {@code requestHeaders}; false when one for the
-   * key is already running.
+   * Starts a refresh of {@code key} replaying {@code requestHeaders} plus {@code extraHeaders}
+   * (trace context); {@code onDone} runs when it ends. False when one for the key is already
+   * running.
    */
-  public boolean refresh(String key, HeaderList requestHeaders) {
+  public boolean refresh(String key, HeaderList requestHeaders, Map<String, String> extraHeaders,
+      Runnable onDone) {
     if (!inFlight.add(key)) {
       return false;
     }
@@ -90,6 +93,7 @@ public final class BackgroundRefresher implements AutoCloseable {
       }
     }
     request.headers().set(HttpHeaderNames.HOST, requestHeaders.first(":authority"));
+    extraHeaders.forEach(request.headers()::set);
     request.headers().set(MARKER, token);
     request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     int port = edge.getPort() > 0 ? edge.getPort() : 80;
@@ -109,12 +113,16 @@ public final class BackgroundRefresher implements AutoCloseable {
     connect.addListener((ChannelFuture done) -> {
       if (!done.isSuccess()) {
         inFlight.remove(key);
+        onDone.run();
         request.release();
         log.log(Level.WARNING, "background refresh of {0} failed: cannot reach {1}: {2}",
             new Object[] {key, edge, done.cause().toString()});
         return;
       }
-      done.channel().closeFuture().addListener(closed -> inFlight.remove(key));
+      done.channel().closeFuture().addListener(closed -> {
+        inFlight.remove(key);
+        onDone.run();
+      });
       done.channel().writeAndFlush(request);
     });
     return true;

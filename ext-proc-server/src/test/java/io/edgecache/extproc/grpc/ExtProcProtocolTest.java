@@ -55,7 +55,8 @@ class ExtProcProtocolTest {
   @BeforeEach
   void start() throws Exception {
     server = ExtProcServer.start(
-        ServerConfig.defaults().withListen(new InetSocketAddress("127.0.0.1", 0)), clock);
+        ServerConfig.defaults().withListen(new InetSocketAddress("127.0.0.1", 0))
+            .withAdminListen(new InetSocketAddress("127.0.0.1", 0)), clock);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
   }
 

@@ -1,0 +1,119 @@
+package io.edgecache.extproc.telemetry;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.Meter;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The cache node's figures. Counts live in LongAdders (cheap on the hit path, readable for the
+ * stats API) and are published to OpenTelemetry through callbacks, so both views agree.
+ */
+public final class CacheMetrics {
+
+  private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+  private static final AttributeKey<String> SOURCE = AttributeKey.stringKey("source");
+  private static final AttributeKey<String> MESSAGE = AttributeKey.stringKey("message");
+
+  private final Map<Outcome, LongAdder> requests = new EnumMap<>(Outcome.class);
+  private final LongAdder bytesFromCache = new LongAdder();
+  private final LongAdder bytesFromOrigin = new LongAdder();
+  private final LongAdder collapseTimeouts = new LongAdder();
+  private final DoubleHistogram messageDuration;
+  private final Map<String, Attributes> messageAttributes = new LinkedHashMap<>();
+
+  /**
+   * @param meter where the instruments are registered
+   * @param l1Bytes the memory tier's current weight
+   * @param collapseWaiting followers waiting right now
+   * @param refreshesStarted background refreshes started so far
+   */
+  public CacheMetrics(Meter meter, LongSupplier l1Bytes, LongSupplier collapseWaiting,
+      LongSupplier refreshesStarted) {
+    for (Outcome outcome : Outcome.values()) {
+      requests.put(outcome, new LongAdder());
+    }
+    for (String message : new String[] {"request_headers", "response_headers", "response_body",
+        "other"}) {
+      messageAttributes.put(message, Attributes.of(MESSAGE, message));
+    }
+    meter.counterBuilder("edgecache.requests")
+        .setDescription("Requests the cache node handled, by outcome")
+        .buildWithCallback(measurement -> requests.forEach((outcome, count) ->
+            measurement.record(count.sum(), Attributes.of(OUTCOME, outcome.label()))));
+    meter.counterBuilder("edgecache.response.bytes").setUnit("By")
+        .setDescription("Response body bytes served, by where they came from")
+        .buildWithCallback(measurement -> {
+          measurement.record(bytesFromCache.sum(), Attributes.of(SOURCE, "cache"));
+          measurement.record(bytesFromOrigin.sum(), Attributes.of(SOURCE, "origin"));
+        });
+    meter.upDownCounterBuilder("edgecache.l1.bytes").setUnit("By")
+        .setDescription("Weight of the entries in the memory tier")
+        .buildWithCallback(measurement -> measurement.record(l1Bytes.getAsLong()));
+    meter.upDownCounterBuilder("edgecache.collapse.waiting")
+        .setDescription("Requests waiting for another request's origin fetch")
+        .buildWithCallback(measurement -> measurement.record(collapseWaiting.getAsLong()));
+    meter.counterBuilder("edgecache.collapse.timeouts")
+        .setDescription("Collapsed requests released to the origin because the wait ran out")
+        .buildWithCallback(measurement -> measurement.record(collapseTimeouts.sum()));
+    meter.counterBuilder("edgecache.refreshes")
+        .setDescription("Background refreshes of stale entries started")
+        .buildWithCallback(measurement -> measurement.record(refreshesStarted.getAsLong()));
+    messageDuration = meter.histogramBuilder("edgecache.extproc.message.duration").setUnit("ms")
+        .setDescription("Time the server took to answer an ext_proc message")
+        .build();
+  }
+
+  public void request(Outcome outcome, long bodyBytes) {
+    requests.get(outcome).increment();
+    if (bodyBytes > 0) {
+      (outcome.servedFromCache() ? bytesFromCache : bytesFromOrigin).add(bodyBytes);
+    }
+  }
+
+  public void collapseTimeout() {
+    collapseTimeouts.increment();
+  }
+
+  /** Records how long answering one ext_proc message took. */
+  public void message(String type, long nanos) {
+    Attributes attributes = messageAttributes.get(type);
+    messageDuration.record(nanos / 1e6, attributes != null ? attributes
+        : messageAttributes.get("other"));
+  }
+
+  public long requests(Outcome outcome) {
+    return requests.get(outcome).sum();
+  }
+
+  public long bytesFromCache() {
+    return bytesFromCache.sum();
+  }
+
+  public long bytesFromOrigin() {
+    return bytesFromOrigin.sum();
+  }
+
+  public long collapseTimeouts() {
+    return collapseTimeouts.sum();
+  }
+
+  /** Share of requests answered from the cache (0 when there were none). */
+  public double hitRatio() {
+    long fromCache = 0;
+    long total = 0;
+    for (Map.Entry<Outcome, LongAdder> entry : requests.entrySet()) {
+      long count = entry.getValue().sum();
+      total += count;
+      if (entry.getKey().servedFromCache()) {
+        fromCache += count;
+      }
+    }
+    return total == 0 ? 0 : (double) fromCache / total;
+  }
+}
