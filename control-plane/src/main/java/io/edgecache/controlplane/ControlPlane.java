@@ -3,6 +3,7 @@ package io.edgecache.controlplane;
 import io.edgecache.controlplane.config.ConfigException;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.ConfigWatcher;
+import io.edgecache.controlplane.xds.NackHoldback;
 import io.edgecache.controlplane.xds.NackListener;
 import io.edgecache.controlplane.xds.NodeGroups;
 import io.edgecache.controlplane.xds.SnapshotPublisher;
@@ -58,7 +59,8 @@ public final class ControlPlane implements AutoCloseable {
     SnapshotPublisher publisher = new SnapshotPublisher(cache);
     String version = publisher.publish(ConfigLoader.load(source));
     NackListener nacks = new NackListener();
-    V3DiscoveryServer xds = new V3DiscoveryServer(nacks, cache);
+    NackHoldback holdback = new NackHoldback(cache);
+    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback), holdback);
     Server server = NettyServerBuilder.forAddress(listen)
         .addService(xds.getAggregatedDiscoveryServiceImpl())
         .addService(xds.getListenerDiscoveryServiceImpl())
