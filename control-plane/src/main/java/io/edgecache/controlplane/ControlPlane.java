@@ -118,6 +118,11 @@ public final class ControlPlane implements AutoCloseable {
     return result;
   }
 
+  /** Blocks until {@link #close()} (gRPC's threads are daemons, so a main thread must wait here). */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
   @Override
   public void close() {
     try {

@@ -35,15 +35,22 @@ public final class ControlPlaneMain {
     } catch (RuntimeException e) {
       fail("--listen: expected host:port, got '" + listen + "'");
     }
+    ControlPlane controlPlane = null;
     try {
-      ControlPlane controlPlane = ControlPlane.start(config, address);
-      Runtime.getRuntime().addShutdownHook(new Thread(controlPlane::close, "control-plane-shutdown"));
-      System.out.println("control-plane: serving xDS (ADS) on " + listen + ", version " + controlPlane.version()
-          + "; watching " + config.toAbsolutePath().normalize());
+      controlPlane = ControlPlane.start(config, address);
     } catch (ConfigException e) {
       fail(e.getMessage());
     } catch (Exception e) {
       fail("cannot serve on " + listen + ": " + e.getMessage());
+    }
+    ControlPlane running = controlPlane;
+    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "control-plane-shutdown"));
+    System.out.println("control-plane: serving xDS (ADS) on " + listen + ", version " + running.version()
+        + "; watching " + config.toAbsolutePath().normalize());
+    try {
+      running.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -198,7 +198,12 @@ public final class ConfigLoader {
           : enumValue(f.optional("type"), DiscoveryType.class);
       List<HostPort> endpoints = new ArrayList<>();
       for (YamlNode endpoint : f.list("endpoints")) {
-        endpoints.add(endpoint.hostPort());
+        HostPort address = endpoint.hostPort();
+        if (type == DiscoveryType.STATIC && !address.isIpLiteral()) {
+          // Envoy accepts only IP addresses in EDS; names need DNS resolution by Envoy.
+          throw endpoint.error("a static cluster's endpoints must be IP addresses; use type: dns for host names");
+        }
+        endpoints.add(address);
       }
       if (endpoints.isEmpty()) {
         throw f.required("endpoints").error("at least one host:port endpoint is required");

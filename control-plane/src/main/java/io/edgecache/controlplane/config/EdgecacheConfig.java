@@ -28,6 +28,13 @@ public record EdgecacheConfig(
       Duration maxMessageTimeout, Duration grpcTimeout) {}
 
   public record HostPort(String host, int port) {
+    private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9.]+|\\[?[0-9a-fA-F:]+]?");
+
+    /** Whether the host is an IPv4 or IPv6 address rather than a name to resolve. */
+    public boolean isIpLiteral() {
+      return IP_LITERAL.matcher(host).matches();
+    }
+
     @Override
     public String toString() {
       return host + ":" + port;

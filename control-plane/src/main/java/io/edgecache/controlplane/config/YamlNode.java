@@ -53,7 +53,7 @@ final class YamlNode {
   /** The node as a mapping whose keys must all be in {@code allowed}. */
   Fields mapping(Set<String> allowed) throws ConfigException {
     if (!(node instanceof MappingNode mapping)) {
-      throw error("expected a mapping with fields " + allowed);
+      throw error("expected a mapping with fields " + new java.util.TreeSet<>(allowed));
     }
     Map<String, YamlNode> fields = new LinkedHashMap<>();
     for (NodeTuple tuple : mapping.getValue()) {
@@ -61,7 +61,7 @@ final class YamlNode {
       String name = key.string();
       YamlNode child = new YamlNode(file, field.isEmpty() ? name : field + "." + name, tuple.getValueNode());
       if (!allowed.contains(name)) {
-        throw key.atField(child.field).error("unknown field (expected one of " + allowed + ")");
+        throw key.atField(child.field).error("unknown field (expected one of " + new java.util.TreeSet<>(allowed) + ")");
       }
       if (fields.put(name, child) != null) {
         throw key.atField(child.field).error("duplicate field");

@@ -60,7 +60,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Translates a validated {@link EdgecacheConfig} into one xDS {@link Snapshot} per node group.
@@ -79,7 +78,6 @@ public final class SnapshotTranslator {
   private static final String ROUTER_FILTER = "envoy.filters.http.router";
   private static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   private static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
-  private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|\\[?[0-9a-fA-F:]+]?");
   private static final ConfigSource ADS = ConfigSource.newBuilder()
       .setAds(AggregatedConfigSource.getDefaultInstance())
       .setResourceApiVersion(ApiVersion.V3)
@@ -207,7 +205,7 @@ public final class SnapshotTranslator {
         .build();
     return Cluster.newBuilder()
         .setName(EXT_PROC_CLUSTER)
-        .setType(isIpLiteral(extProc.address().host()) ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
+        .setType(extProc.address().isIpLiteral() ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(duration(Duration.ofSeconds(1)))
         .putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(http2))
         .setLoadAssignment(loadAssignment(EXT_PROC_CLUSTER, List.of(extProc.address())))
@@ -258,10 +256,6 @@ public final class SnapshotTranslator {
     return Address.newBuilder()
         .setSocketAddress(SocketAddress.newBuilder().setAddress(hostPort.host()).setPortValue(hostPort.port()))
         .build();
-  }
-
-  private static boolean isIpLiteral(String host) {
-    return IP_LITERAL.matcher(host).matches();
   }
 
   private static com.google.protobuf.Duration duration(Duration d) {

@@ -28,6 +28,12 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void composeConfigLoads() throws Exception {
+    EdgecacheConfig config = ConfigLoader.load(Path.of("..", "envoy", "compose", "control-plane.yaml"));
+    assertEquals("ext-proc", config.extProc().address().host());
+  }
+
+  @Test
   void unknownFieldNamesFileLineAndField() throws Exception {
     Path file = edited("        timeout: 15s\n", "        timeout: 15s\n        tiemout: 15s\n");
     String message = rejection(file);
@@ -64,6 +70,8 @@ class ConfigLoaderTest {
         "sites[0].routes[1].cache.mode: expected one of respect-origin, cache-everything, bypass"));
     assertTrue(rejection(edited("sites: [demo]", "sites: [dmo]")).contains(
         "listeners[0].sites[0]: unknown site 'dmo'"));
+    assertTrue(rejection(edited("[127.0.0.1:18080]", "[origin.local:18080]")).contains(
+        "clusters[0].endpoints[0]: a static cluster's endpoints must be IP addresses"));
   }
 
   @Test

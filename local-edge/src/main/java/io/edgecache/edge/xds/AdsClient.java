@@ -178,7 +178,7 @@ public final class AdsClient implements AutoCloseable {
     if (stream != requests || closed) {
       return;
     }
-    log.warning(() -> "ADS stream ended (" + why + "); keeping the current routes, reconnecting");
+    log.warning(() -> "ADS stream ended (" + why + "); reconnecting in 1 s");
     reconnects.schedule(() -> {
       synchronized (this) {
         openStream();
