@@ -39,7 +39,9 @@ public final class ExtProcServer implements AutoCloseable {
 
   /** Starts serving; throws {@link IOException} when the address cannot be bound. */
   public static ExtProcServer start(ServerConfig config, Clock clock) throws IOException {
-    Warmup.run(new CacheNode(config, clock));
+    try (CacheNode scratch = new CacheNode(config.withRefreshUrl(null), clock)) {
+      Warmup.run(scratch);
+    }
     CacheNode node = new CacheNode(config, clock);
     HealthStatusManager health = new HealthStatusManager();
     InetSocketAddress listen =
@@ -83,6 +85,8 @@ public final class ExtProcServer implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      node.close();
     }
   }
 }

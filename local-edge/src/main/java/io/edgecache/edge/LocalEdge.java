@@ -2,13 +2,12 @@ package io.edgecache.edge;
 
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.XdsSource;
+import io.edgecache.edge.extproc.ProcessorWarmup;
+import io.edgecache.edge.http.DownstreamHandler;
+import io.edgecache.edge.http.EdgeContext;
 import io.edgecache.edge.routing.RouteTable;
 import io.edgecache.edge.xds.AdsClient;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.edgecache.edge.http.DownstreamHandler;
-import io.edgecache.edge.http.EdgeContext;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -30,8 +29,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A running local-edge: an HTTP/1.1 listener that runs every request through the configured
@@ -84,11 +83,9 @@ public final class LocalEdge implements AutoCloseable {
         .usePlaintext()
         .directExecutor()
         .build();
-    // Connect and load the protocol classes before traffic arrives: on a cold JVM the first
-    // request would otherwise spend the whole message_timeout on connecting and class loading.
-    processorChannel.getState(true);
-    ProcessingRequest.getDefaultInstance().toBuilder()
-        .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true)).build().toByteArray();
+    if (config.warmUpProcessor()) {
+      ProcessorWarmup.run(processorChannel);
+    }
     EdgeContext edge = new EdgeContext(config, processorChannel, clientType);
     XdsConnection xds = null;
     try {

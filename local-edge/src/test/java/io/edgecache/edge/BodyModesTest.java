@@ -55,6 +55,7 @@ class BodyModesTest {
         .setProcessingMode(mode)
         .build();
     edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
         .externalProcessor(filter)
         .extProcTarget("127.0.0.1", processor.port())
         .bufferLimitBytes(bufferLimit)

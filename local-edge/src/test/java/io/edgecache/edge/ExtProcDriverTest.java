@@ -88,6 +88,7 @@ class ExtProcDriverTest {
         .setFailureModeAllow(false)
         .setMessageTimeout(Durations.fromSeconds(2))).build();
     edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
         .listen("127.0.0.1", 0)
         .externalProcessor(filter)
         .extProcTarget("127.0.0.1", processorPort)
@@ -401,6 +402,7 @@ class ExtProcDriverTest {
   @Test
   void noMatchingRouteIs404() throws Exception {
     edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
         .externalProcessor(envoyFilter)
         .extProcTarget("127.0.0.1", processor.port())
         .route(RouteConfig.of("only.example", "/", origin.url()))

@@ -117,7 +117,7 @@ class CacheNodeEndToEndTest {
   void setCookieSharedOnlyWhereTheRouteSaysSoAndNeverWithTheCookie() throws Exception {
     stack.close();
     stack = EdgeStack.start(origin, ServerConfig.defaults()
-        .withRoutes(List.of(new RoutePolicy("*", "/shared/", true))));
+        .withRoutes(List.of(RoutePolicy.builder().pathPrefix("/shared/").shareResponsesWithSetCookie(true).build())));
     origin.reply("/shared/page", TestOrigin.Reply.text("page",
         cacheable("public, max-age=60", "set-cookie", "session=abc")));
     HttpResponse<String> first = stack.get("/shared/page");

@@ -9,7 +9,9 @@ import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.testing.ManualClock;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +19,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -37,16 +43,35 @@ final class EdgeStack implements AutoCloseable {
 
   private EdgeStack(ServerConfig serverConfig, TestOrigin origin,
       UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride) throws Exception {
-    server = ExtProcServer.start(
-        serverConfig.withListen(new InetSocketAddress("127.0.0.1", 0)), clock);
-    ExternalProcessor filter = filterTweak.apply(
-        EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap()));
+    // The edge's port is chosen first so the server can send background refreshes to it.
+    int edgePort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      edgePort = probe.getLocalPort();
+    }
+    ServerConfig config = serverConfig.withListen(new InetSocketAddress("127.0.0.1", 0));
+    if (config.refreshUrl() == null) {
+      config = config.withRefreshUrl(URI.create("http://127.0.0.1:" + edgePort));
+    }
+    server = ExtProcServer.start(config, clock);
+    ExternalProcessor filter = filterTweak.apply(withPatientTimers(
+        EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap())));
     edge = LocalEdge.start(LocalEdgeConfig.builder()
-        .listen("127.0.0.1", 0)
+        .listen("127.0.0.1", edgePort)
         .externalProcessor(filter)
         .extProcTarget("127.0.0.1", extProcPortOverride > 0 ? extProcPortOverride : server.port())
         .route(RouteConfig.of("*", "/", origin.url()))
         .build());
+  }
+
+  /**
+   * The filter with Envoy's timers stretched: these tests check cache semantics, and on a busy
+   * two-core machine a GC pause must not turn a 200 ms message_timeout into a pass-through.
+   */
+  static ExternalProcessor withPatientTimers(ExternalProcessor filter) {
+    return filter.toBuilder()
+        .setMessageTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(5))
+        .setMaxMessageTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(60))
+        .build();
   }
 
   /** The quick-start stack with default server configuration. */
@@ -62,6 +87,22 @@ final class EdgeStack implements AutoCloseable {
   static EdgeStack startWithExtProcAt(TestOrigin origin, int extProcPort,
       UnaryOperator<ExternalProcessor> filterTweak) throws Exception {
     return new EdgeStack(ServerConfig.defaults(), origin, filterTweak, extProcPort);
+  }
+
+  /** Sends {@code count} GETs at once and waits for all; the responses in no special order. */
+  List<HttpResponse<String>> concurrentGets(int count, String path) throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      pending.add(client.sendAsync(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
+              .timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    List<HttpResponse<String>> responses = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> response : pending) {
+      responses.add(response.get(60, TimeUnit.SECONDS));
+    }
+    return responses;
   }
 
   HttpResponse<String> get(String path, String... headers) throws IOException,

@@ -54,6 +54,13 @@ class LargeBodyPassThroughTest {
     server = ChildJvm.start("io.edgecache.extproc.Main", CAPPED_JVM, LISTENING,
         "--config", serverConfig.toString());
 
+    // The filter of envoy/envoy.yaml with a patient message_timeout: this test bounds memory,
+    // and a busy machine must not turn a slow first message into a pass-through.
+    String bootstrap = Files.readString(RepoPaths.envoyBootstrap());
+    String patient = bootstrap.replace("message_timeout: 0.2s", "message_timeout: 5s");
+    assertTrue(!patient.equals(bootstrap), "envoy.yaml no longer sets message_timeout: 0.2s");
+    Path patientBootstrap = Files.writeString(dir.resolve("envoy.yaml"), patient);
+
     Path edgeConfig = dir.resolve("local-edge.yaml");
     Files.writeString(edgeConfig, """
         listen: 127.0.0.1:0
@@ -63,7 +70,7 @@ class LargeBodyPassThroughTest {
           - host: "*"
             pathPrefix: /
             origin: %s
-        """.formatted(RepoPaths.envoyBootstrap(), server.port(), origin.url()));
+        """.formatted(patientBootstrap, server.port(), origin.url()));
     edge = ChildJvm.start("io.edgecache.edge.LocalEdgeMain", CAPPED_JVM, LISTENING,
         "--config", edgeConfig.toString());
   }

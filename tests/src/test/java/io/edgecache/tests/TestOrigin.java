@@ -1,22 +1,51 @@
 package io.edgecache.tests;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.stream.ChunkedStream;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real HTTP/1.1 origin on loopback. Each path answers with the headers and body a test gives
- * it, and the origin counts the requests each path receives, so a test can tell a cache hit
- * (count unchanged) from a miss.
+ * A real HTTP/1.1 origin on loopback (Netty). Each path answers with exactly the headers and
+ * body a test gives it (nothing added, so a test controls Date); it answers 304 itself when a
+ * request's If-None-Match names the reply's ETag, as a real origin would. It counts each path's
+ * requests and keeps the last request's headers, so a test can tell a hit (count unchanged)
+ * from a miss and see what the cache sent. A path can be held: its responses wait until the
+ * test releases them.
  */
 final class TestOrigin implements AutoCloseable {
 
@@ -25,23 +54,50 @@ final class TestOrigin implements AutoCloseable {
     static Reply text(String body, String... headers) {
       return new Reply(200, body.getBytes(StandardCharsets.UTF_8), headers);
     }
+
+    static Reply status(int status, String body, String... headers) {
+      return new Reply(status, body.getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    String header(String name) {
+      for (int i = 0; i < headers.length; i += 2) {
+        if (headers[i].equalsIgnoreCase(name)) {
+          return headers[i + 1];
+        }
+      }
+      return null;
+    }
   }
 
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(8);
+  private final EventLoopGroup loop = new NioEventLoopGroup(2);
+  /** Handlers may block on a hold; they never block the event loop. */
+  private final ExecutorService handlers = Executors.newCachedThreadPool();
+  private final Channel server;
   private final Map<String, Reply> replies = new ConcurrentHashMap<>();
   private final Map<String, GeneratedBody> generated = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+  private final Map<String, HttpHeaders> lastRequest = new ConcurrentHashMap<>();
+  private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  TestOrigin() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    server.createContext("/", this::handle);
-    server.setExecutor(executor);
-    server.start();
+  TestOrigin() throws InterruptedException {
+    server = new ServerBootstrap()
+        .group(loop)
+        .channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel channel) {
+            channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                new ChunkedWriteHandler(), new Handler());
+          }
+        })
+        .bind(new InetSocketAddress("127.0.0.1", 0))
+        .sync()
+        .channel();
   }
 
   String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return "http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort();
   }
 
   void reply(String path, Reply reply) {
@@ -62,64 +118,137 @@ final class TestOrigin implements AutoCloseable {
     return (byte) (offset ^ (offset >>> 11) ^ (offset >>> 23));
   }
 
+  /** Holds every response on {@code path} until {@link #release} (requests are still counted). */
+  void hold(String path) {
+    holds.put(path, new CountDownLatch(1));
+  }
+
+  void release(String path) {
+    CountDownLatch hold = holds.remove(path);
+    if (hold != null) {
+      hold.countDown();
+    }
+  }
+
   /** How many requests {@code path} received. */
   int count(String path) {
     AtomicInteger count = counts.get(path);
     return count == null ? 0 : count.get();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getRawPath();
-    counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-    GeneratedBody large = generated.get(path);
-    if (large != null) {
-      large.send(exchange);
-      return;
+  /** A request header of the last request {@code path} received, or null. */
+  String lastRequestHeader(String path, String name) {
+    HttpHeaders headers = lastRequest.get(path);
+    return headers == null ? null : headers.get(name);
+  }
+
+  private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      String path = request.uri().split("\\?", 2)[0];
+      lastRequest.put(path, request.headers().copy());
+      counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+      boolean head = request.method().equals(HttpMethod.HEAD);
+      String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      handlers.execute(() -> respond(ctx, path, head, ifNoneMatch, keepAlive));
     }
-    Reply reply = replies.get(path);
-    if (reply == null) {
-      reply = new Reply(404, "no reply configured\n".getBytes(StandardCharsets.UTF_8),
-          "cache-control", "no-store");
-    }
-    Headers headers = exchange.getResponseHeaders();
-    for (int i = 0; i < reply.headers().length; i += 2) {
-      headers.add(reply.headers()[i], reply.headers()[i + 1]);
-    }
-    headers.add("x-origin-count", Integer.toString(count(path)));
-    boolean head = exchange.getRequestMethod().equals("HEAD");
-    exchange.sendResponseHeaders(reply.status(), head ? -1 : reply.body().length);
-    if (!head) {
-      try (OutputStream body = exchange.getResponseBody()) {
-        body.write(reply.body());
+
+    private void respond(ChannelHandlerContext ctx, String path, boolean head,
+        String ifNoneMatch, boolean keepAlive) {
+      CountDownLatch hold = holds.get(path);
+      if (hold != null) {
+        try {
+          hold.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      GeneratedBody large = generated.get(path);
+      if (large != null) {
+        large.send(ctx);
+        return;
+      }
+      Reply reply = replies.getOrDefault(path,
+          Reply.status(404, "no reply configured\n", "cache-control", "no-store"));
+      String etag = reply.header("etag");
+      boolean notModified = etag != null && etag.equals(ifNoneMatch);
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+          HttpResponseStatus.valueOf(notModified ? 304 : reply.status()),
+          head || notModified ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(reply.body()));
+      for (int i = 0; i < reply.headers().length; i += 2) {
+        response.headers().add(reply.headers()[i], reply.headers()[i + 1]);
+      }
+      response.headers().set("x-origin-count", count(path));
+      if (!notModified) {
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
+      }
+      if (!keepAlive) {
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      } else {
+        ctx.writeAndFlush(response);
       }
     }
-    exchange.close();
   }
 
   private record GeneratedBody(long length, boolean chunked, String... headers) {
-    void send(HttpExchange exchange) throws IOException {
+    void send(ChannelHandlerContext ctx) {
+      HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
       for (int i = 0; i < headers.length; i += 2) {
-        exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
+        response.headers().add(headers[i], headers[i + 1]);
       }
-      exchange.sendResponseHeaders(200, chunked ? 0 : length);
-      byte[] block = new byte[64 * 1024];
-      try (OutputStream body = exchange.getResponseBody()) {
-        for (long sent = 0; sent < length; ) {
-          int n = (int) Math.min(block.length, length - sent);
-          for (int i = 0; i < n; i++) {
-            block[i] = patternByte(sent + i);
-          }
-          body.write(block, 0, n);
-          sent += n;
-        }
+      if (chunked) {
+        HttpUtil.setTransferEncodingChunked(response, true);
+      } else {
+        HttpUtil.setContentLength(response, length);
       }
-      exchange.close();
+      ctx.write(response);
+      // ChunkedWriteHandler pulls the next block only when the socket is writable.
+      ctx.writeAndFlush(new HttpChunkedInput(new ChunkedStream(new PatternStream(length), 64 << 10)));
+    }
+  }
+
+  /** {@link #patternByte} for offsets 0 to length-1, generated as it is read. */
+  private static final class PatternStream extends InputStream {
+    private final long length;
+    private long offset;
+
+    PatternStream(long length) {
+      this.length = length;
+    }
+
+    @Override
+    public int read() {
+      return offset < length ? patternByte(offset++) & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] buffer, int from, int count) {
+      if (offset >= length) {
+        return -1;
+      }
+      int n = (int) Math.min(count, length - offset);
+      for (int i = 0; i < n; i++) {
+        buffer[from + i] = patternByte(offset + i);
+      }
+      offset += n;
+      return n;
+    }
+
+    @Override
+    public int available() {
+      return (int) Math.min(Integer.MAX_VALUE, length - offset);
     }
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    if (!closed.compareAndSet(false, true)) {
+      return; // a test may stop the origin early to simulate an outage
+    }
+    holds.values().forEach(CountDownLatch::countDown);
+    server.close().syncUninterruptibly();
+    handlers.shutdownNow();
+    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 }

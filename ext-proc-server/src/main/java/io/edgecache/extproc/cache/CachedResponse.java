@@ -10,13 +10,14 @@ import java.util.Map;
  * A stored response and what is needed to judge its freshness later.
  *
  * @param status the origin's status code
- * @param headers the end-to-end header fields as received (no hop-by-hop fields, no Age)
+ * @param headers the end-to-end header fields to replay (no hop-by-hop fields, no Age)
  * @param body the complete body
  * @param responseTime when the response headers reached the cache (RFC 9111 §4.2.3)
  * @param correctedInitialAge the response's age when it arrived (RFC 9111 §4.2.3)
  * @param freshnessLifetime how long it is fresh (RFC 9111 §4.2.1)
  * @param varyValues the request's values of each field named by Vary, normalised; empty when
  *     the response has no Vary
+ * @param rules what its directives allow on reuse
  */
 public record CachedResponse(
     int status,
@@ -25,10 +26,11 @@ public record CachedResponse(
     Instant responseTime,
     Duration correctedInitialAge,
     Duration freshnessLifetime,
-    Map<String, String> varyValues) {
+    Map<String, String> varyValues,
+    ReuseRules rules) {
 
   /** Heap beyond headers and body, estimated for the weigher: the record, map and proto. */
-  private static final int FIXED_OVERHEAD_BYTES = 160;
+  private static final int FIXED_OVERHEAD_BYTES = 200;
 
   /** current_age per RFC 9111 §4.2.3: initial age plus the time it has been resident. */
   public Duration currentAge(Instant now) {
@@ -54,6 +56,24 @@ public record CachedResponse(
 
   public boolean isFresh(Instant now) {
     return timeToLive(now).compareTo(Duration.ZERO) > 0;
+  }
+
+  /** Whether it carries a validator a conditional request can use (RFC 9111 §4.3.1). */
+  public boolean hasValidator() {
+    return headers.contains("etag") || headers.contains("last-modified");
+  }
+
+  /**
+   * How long after {@code now} the entry can still be of use: while fresh, while a stale rule
+   * may serve it, and, when it has a validator, {@code revalidationWindow} more for a cheap
+   * conditional refresh.
+   */
+  public Duration usefulFor(Instant now, Duration revalidationWindow) {
+    Duration useful = timeToLive(now).plus(rules.staleAllowance());
+    if (hasValidator()) {
+      useful = useful.plus(revalidationWindow);
+    }
+    return useful.isNegative() ? Duration.ZERO : useful;
   }
 
   /** Bytes this entry costs the L1 cache. */

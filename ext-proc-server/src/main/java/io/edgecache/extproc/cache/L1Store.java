@@ -6,41 +6,67 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The in-memory tier: a Caffeine cache bounded by bytes, not entries, so a few large objects
- * cannot crowd the heap. An entry expires when it stops being fresh, because nothing in this
- * node can use a stale entry yet.
+ * cannot crowd the heap. Each primary key holds its Vary variants. A key expires when none of
+ * its variants can be of use any more: fresh, servable stale, or worth a conditional request.
  */
 public final class L1Store {
 
-  private final Cache<String, CachedResponse> cache;
-  private final Clock clock;
+  /** What a lookup found. */
+  public record Lookup(CachedResponse entry, boolean keyKnown) {}
 
-  public L1Store(long maxBytes, Clock clock) {
-    this.clock = clock;
+  private static final Lookup NOTHING = new Lookup(null, false);
+
+  private final Cache<String, Variants> cache;
+
+  /**
+   * @param maxBytes the byte budget
+   * @param revalidationWindow how long stale entries with validators are kept for revalidation
+   * @param clock the time every freshness calculation uses
+   */
+  public L1Store(long maxBytes, Duration revalidationWindow, Clock clock) {
     Ticker ticker = () -> Duration.ofMillis(clock.millis()).toNanos();
     this.cache =
         Caffeine.newBuilder()
             .maximumWeight(maxBytes)
-            .weigher((String key, CachedResponse entry) -> entry.weight(key))
-            .expireAfter(new UntilStale(clock))
+            .weigher((String key, Variants variants) -> variants.weight(key))
+            .expireAfter(new WhileUseful(clock, revalidationWindow))
             .ticker(ticker)
             .executor(Runnable::run) // maintenance is cheap; no thread hop on the hit path
             .build();
   }
 
-  /** The entry stored under {@code key}, fresh or not; null when there is none. */
-  public CachedResponse get(CacheKey key) {
-    return cache.getIfPresent(key.uri());
-  }
-
-  public void put(CacheKey key, CachedResponse entry) {
-    if (entry.isFresh(clock.instant())) {
-      cache.put(key.uri(), entry);
+  /** The newest variant under {@code key} that {@code matches} accepts. */
+  public Lookup lookup(CacheKey key, Predicate<CachedResponse> matches) {
+    Variants variants = cache.getIfPresent(key.uri());
+    if (variants == null) {
+      return NOTHING;
     }
+    return new Lookup(variants.find(matches), true);
   }
 
+  /** Every variant stored under {@code key}, newest first. */
+  public List<CachedResponse> variants(CacheKey key) {
+    Variants variants = cache.getIfPresent(key.uri());
+    return variants == null ? List.of() : variants.entries();
+  }
+
+  /** Stores {@code entry}, replacing the variant with the same secondary key. */
+  public void put(CacheKey key, CachedResponse entry) {
+    cache.asMap().compute(key.uri(),
+        (k, existing) -> existing == null ? Variants.of(entry) : existing.with(entry));
+  }
+
+  /** Removes one variant, if it is still stored. */
+  public void remove(CacheKey key, CachedResponse entry) {
+    cache.asMap().computeIfPresent(key.uri(), (k, existing) -> existing.without(entry));
+  }
+
+  /** Removes every variant under {@code key}. */
   public void invalidate(CacheKey key) {
     cache.invalidate(key.uri());
   }
@@ -50,28 +76,35 @@ public final class L1Store {
     return cache.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
-  /** Entries expire exactly when their freshness runs out. */
-  private static final class UntilStale implements Expiry<String, CachedResponse> {
+  /** A key lives as long as its most useful variant. */
+  private static final class WhileUseful implements Expiry<String, Variants> {
     private final Clock clock;
+    private final Duration revalidationWindow;
 
-    UntilStale(Clock clock) {
+    WhileUseful(Clock clock, Duration revalidationWindow) {
       this.clock = clock;
+      this.revalidationWindow = revalidationWindow;
     }
 
     @Override
-    public long expireAfterCreate(String key, CachedResponse entry, long currentTime) {
-      return Math.max(0, entry.timeToLive(clock.instant()).toNanos());
+    public long expireAfterCreate(String key, Variants variants, long currentTime) {
+      Duration longest = Duration.ZERO;
+      for (CachedResponse entry : variants.entries()) {
+        Duration useful = entry.usefulFor(clock.instant(), revalidationWindow);
+        longest = useful.compareTo(longest) > 0 ? useful : longest;
+      }
+      return longest.toNanos();
     }
 
     @Override
     public long expireAfterUpdate(
-        String key, CachedResponse entry, long currentTime, long currentDuration) {
-      return expireAfterCreate(key, entry, currentTime);
+        String key, Variants variants, long currentTime, long currentDuration) {
+      return expireAfterCreate(key, variants, currentTime);
     }
 
     @Override
     public long expireAfterRead(
-        String key, CachedResponse entry, long currentTime, long currentDuration) {
+        String key, Variants variants, long currentTime, long currentDuration) {
       return currentDuration;
     }
   }

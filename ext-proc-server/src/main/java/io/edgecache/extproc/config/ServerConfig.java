@@ -1,6 +1,7 @@
 package io.edgecache.extproc.config;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
@@ -10,9 +11,17 @@ import java.util.List;
  * @param listen the gRPC listen address
  * @param l1MaxBytes the memory tier's byte budget
  * @param maxObjectBytes bodies larger than this pass through unrecorded
- * @param heuristicFraction share of the time since Last-Modified granted as heuristic
- *     freshness
+ * @param heuristicFraction share of the time since Last-Modified granted as heuristic freshness
  * @param heuristicMaxAge cap on heuristic freshness
+ * @param staleRetention how long a stale entry with validators is kept for revalidation
+ * @param targetedField the edgecache-specific targeted cache-control field (RFC 9213), lower
+ *     case; it takes precedence over CDN-Cache-Control, which takes precedence over
+ *     Cache-Control
+ * @param stripTargetedFields whether targeted fields are removed before the client sees them
+ * @param collapsing request collapsing settings
+ * @param refreshUrl where background refreshes are sent: the edge listener (Envoy or
+ *     local-edge), so routing, TLS and pooling stay in the proxy; null disables
+ *     stale-while-revalidate's background refresh (stale entries are then revalidated inline)
  * @param drainTimeout how long shutdown waits for open streams to finish
  * @param routes per-route cache policies, first match wins
  */
@@ -22,12 +31,32 @@ public record ServerConfig(
     long maxObjectBytes,
     double heuristicFraction,
     Duration heuristicMaxAge,
+    Duration staleRetention,
+    String targetedField,
+    boolean stripTargetedFields,
+    Collapsing collapsing,
+    URI refreshUrl,
     Duration drainTimeout,
     List<RoutePolicy> routes) {
 
   public static final int DEFAULT_PORT = 50051;
 
-  /** Safe defaults: loopback only, 256 MiB of L1, 8 MiB objects, no Set-Cookie sharing. */
+  /**
+   * Request collapsing: concurrent misses on one key wait for one origin fetch.
+   *
+   * @param enabled whether misses are collapsed
+   * @param maxWait how long a follower waits for the leader before going to the origin itself;
+   *     must stay under the filter's max_message_timeout
+   * @param passTtl how long a key whose response was not storable lets followers through
+   *     without waiting (Varnish's hit-for-pass), so they are not serialised behind each other
+   */
+  public record Collapsing(boolean enabled, Duration maxWait, Duration passTtl) {}
+
+  public ServerConfig {
+    routes = List.copyOf(routes);
+  }
+
+  /** Safe defaults: loopback only, 256 MiB of L1, 8 MiB objects, collapsing on. */
   public static ServerConfig defaults() {
     return new ServerConfig(
         new InetSocketAddress("127.0.0.1", DEFAULT_PORT),
@@ -35,25 +64,43 @@ public record ServerConfig(
         8L << 20,
         0.1,
         Duration.ofDays(1),
+        Duration.ofHours(1),
+        "edgecache-control",
+        false,
+        new Collapsing(true, Duration.ofSeconds(4), Duration.ofSeconds(10)),
+        null,
         Duration.ofSeconds(5),
         List.of());
   }
 
   public ServerConfig withListen(InetSocketAddress address) {
-    return new ServerConfig(
-        address, l1MaxBytes, maxObjectBytes, heuristicFraction, heuristicMaxAge, drainTimeout,
-        routes);
+    return new ServerConfig(address, l1MaxBytes, maxObjectBytes, heuristicFraction,
+        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
+        refreshUrl, drainTimeout, routes);
   }
 
   public ServerConfig withRoutes(List<RoutePolicy> newRoutes) {
-    return new ServerConfig(
-        listen, l1MaxBytes, maxObjectBytes, heuristicFraction, heuristicMaxAge, drainTimeout,
-        List.copyOf(newRoutes));
+    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
+        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
+        refreshUrl, drainTimeout, newRoutes);
   }
 
-  public ServerConfig withMaxObjectBytes(long bytes) {
-    return new ServerConfig(
-        listen, l1MaxBytes, bytes, heuristicFraction, heuristicMaxAge, drainTimeout, routes);
+  public ServerConfig withRefreshUrl(URI url) {
+    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
+        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
+        url, drainTimeout, routes);
+  }
+
+  public ServerConfig withCollapsing(Collapsing newCollapsing) {
+    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
+        heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, newCollapsing,
+        refreshUrl, drainTimeout, routes);
+  }
+
+  public ServerConfig withTargetedFields(String field, boolean strip) {
+    return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
+        heuristicMaxAge, staleRetention, field, strip, collapsing, refreshUrl, drainTimeout,
+        routes);
   }
 
   /** The policy of the first route covering the request, else {@link RoutePolicy#DEFAULT}. */
@@ -65,5 +112,10 @@ public record ServerConfig(
       }
     }
     return RoutePolicy.DEFAULT;
+  }
+
+  /** The object size limit on {@code route}. */
+  public long maxObjectBytes(RoutePolicy route) {
+    return route.maxObjectBytes() > 0 ? route.maxObjectBytes() : maxObjectBytes;
   }
 }

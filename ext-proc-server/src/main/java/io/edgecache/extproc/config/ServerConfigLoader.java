@@ -9,11 +9,17 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -64,19 +70,14 @@ public final class ServerConfigLoader {
   private static ServerConfig validate(RawConfig raw) throws ConfigException {
     ServerConfig defaults = ServerConfig.defaults();
     InetSocketAddress listen =
-        raw.listen == null
-            ? defaults.listen()
-            : ConfigValues.hostAndPort("listen", raw.listen);
+        raw.listen == null ? defaults.listen() : ConfigValues.hostAndPort("listen", raw.listen);
     RawCache cache = raw.cache == null ? new RawCache() : raw.cache;
-    long l1 = cache.l1MaxBytes == null
-        ? defaults.l1MaxBytes()
-        : ConfigValues.bytes("cache.l1MaxBytes", cache.l1MaxBytes);
+    long l1 = bytes("cache.l1MaxBytes", cache.l1MaxBytes, defaults.l1MaxBytes());
     if (l1 <= 0) {
       throw new ConfigException("cache.l1MaxBytes: must be greater than 0");
     }
-    long maxObject = cache.maxObjectBytes == null
-        ? defaults.maxObjectBytes()
-        : ConfigValues.bytes("cache.maxObjectBytes", cache.maxObjectBytes);
+    long maxObject = bytes("cache.maxObjectBytes", cache.maxObjectBytes,
+        defaults.maxObjectBytes());
     if (maxObject <= 0 || maxObject > l1) {
       throw new ConfigException(
           "cache.maxObjectBytes: must be greater than 0 and at most cache.l1MaxBytes (" + l1
@@ -88,34 +89,156 @@ public final class ServerConfigLoader {
     if (fraction < 0 || fraction > 1) {
       throw new ConfigException("cache.heuristicFraction: must be between 0 and 1");
     }
-    Duration heuristicMax = cache.heuristicMaxAge == null
-        ? defaults.heuristicMaxAge()
-        : ConfigValues.duration("cache.heuristicMaxAge", cache.heuristicMaxAge);
-    Duration drain = raw.drainTimeout == null
-        ? defaults.drainTimeout()
-        : ConfigValues.duration("drainTimeout", raw.drainTimeout);
+    RawCollapsing collapsing = raw.collapsing == null ? new RawCollapsing() : raw.collapsing;
+    ServerConfig.Collapsing collapsingDefaults = defaults.collapsing();
+    URI refreshUrl = null;
+    if (raw.refreshUrl != null) {
+      refreshUrl = httpUrl("refreshUrl", raw.refreshUrl);
+    }
+    String targetedField = raw.targetedField == null
+        ? defaults.targetedField()
+        : raw.targetedField.trim().toLowerCase(Locale.ROOT);
+    if (!targetedField.matches("[a-z0-9!#$%&'*+.^_`|~-]+")) {
+      throw new ConfigException("targetedField: '" + raw.targetedField
+          + "' is not a header field name");
+    }
     List<RoutePolicy> routes = new ArrayList<>();
     List<RawRoute> rawRoutes = raw.routes == null ? List.of() : raw.routes;
     for (int i = 0; i < rawRoutes.size(); i++) {
       routes.add(validate("routes[" + i + "]", rawRoutes.get(i)));
     }
     return new ServerConfig(
-        listen, l1, maxObject, fraction, heuristicMax, drain, List.copyOf(routes));
+        listen,
+        l1,
+        maxObject,
+        fraction,
+        duration("cache.heuristicMaxAge", cache.heuristicMaxAge, defaults.heuristicMaxAge()),
+        duration("cache.staleRetention", cache.staleRetention, defaults.staleRetention()),
+        targetedField,
+        Boolean.TRUE.equals(raw.stripTargetedFields),
+        new ServerConfig.Collapsing(
+            collapsing.enabled == null ? collapsingDefaults.enabled() : collapsing.enabled,
+            duration("collapsing.maxWait", collapsing.maxWait, collapsingDefaults.maxWait()),
+            duration("collapsing.passTtl", collapsing.passTtl, collapsingDefaults.passTtl())),
+        refreshUrl,
+        duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
+        routes);
   }
 
   private static RoutePolicy validate(String field, RawRoute raw) throws ConfigException {
     if (raw == null) {
       throw new ConfigException(field + ": empty route");
     }
+    RoutePolicy.Builder route = RoutePolicy.builder();
     String host = raw.host == null ? "*" : raw.host.trim();
     if (host.isEmpty() || host.contains("/") || host.contains(" ")) {
       throw new ConfigException(field + ".host: '" + raw.host + "' is not '*' or a host name");
     }
+    route.host(host);
     String prefix = raw.pathPrefix == null ? "/" : raw.pathPrefix;
     if (!prefix.startsWith("/")) {
       throw new ConfigException(field + ".pathPrefix: '" + prefix + "' must start with '/'");
     }
-    return new RoutePolicy(host, prefix, Boolean.TRUE.equals(raw.shareResponsesWithSetCookie));
+    route.pathPrefix(prefix);
+    if (raw.mode != null) {
+      route.mode(switch (raw.mode) {
+        case "respect-origin" -> RoutePolicy.Mode.RESPECT_ORIGIN;
+        case "cache-everything" -> RoutePolicy.Mode.CACHE_EVERYTHING;
+        case "bypass" -> RoutePolicy.Mode.BYPASS;
+        default -> throw new ConfigException(field + ".mode: '" + raw.mode
+            + "' is not one of respect-origin, cache-everything, bypass");
+      });
+    }
+    route.defaultTtl(duration(field + ".defaultTtl", raw.defaultTtl, Duration.ZERO));
+    route.maxTtl(duration(field + ".maxTtl", raw.maxTtl, Duration.ZERO));
+    route.staleWhileRevalidate(
+        duration(field + ".staleWhileRevalidate", raw.staleWhileRevalidate, Duration.ZERO));
+    route.staleIfError(duration(field + ".staleIfError", raw.staleIfError, Duration.ZERO));
+    route.maxObjectBytes(bytes(field + ".maxObjectBytes", raw.maxObjectBytes, 0));
+    if (raw.query != null) {
+      route.query(query(field + ".query", raw.query));
+    }
+    if (raw.cookies != null) {
+      route.cookies(new CookiePolicy(Boolean.TRUE.equals(raw.cookies.bypassWhenPresent),
+          Set.copyOf(orEmpty(raw.cookies.ignore))));
+    }
+    route.keyHeaders(fieldNames(field + ".keyHeaders", raw.keyHeaders));
+    route.normalizeHeaders(fieldNames(field + ".normalizeHeaders", raw.normalizeHeaders));
+    Map<Integer, Duration> negative = new TreeMap<>();
+    if (raw.negativeTtl != null) {
+      for (Map.Entry<String, String> entry : raw.negativeTtl.entrySet()) {
+        String where = field + ".negativeTtl." + entry.getKey();
+        int status;
+        try {
+          status = Integer.parseInt(entry.getKey());
+        } catch (NumberFormatException e) {
+          throw new ConfigException(where + ": '" + entry.getKey() + "' is not a status code");
+        }
+        if (status < 400 || status > 599) {
+          throw new ConfigException(where + ": negative caching covers 4xx and 5xx statuses");
+        }
+        negative.put(status, ConfigValues.duration(where, entry.getValue()));
+      }
+    }
+    route.negativeTtls(negative);
+    route.shareResponsesWithSetCookie(Boolean.TRUE.equals(raw.shareResponsesWithSetCookie));
+    return route.build();
+  }
+
+  private static QueryKeyPolicy query(String field, RawQuery raw) throws ConfigException {
+    QueryKeyPolicy.Mode mode = QueryKeyPolicy.Mode.KEEP;
+    if (raw.mode != null) {
+      mode = switch (raw.mode) {
+        case "keep" -> QueryKeyPolicy.Mode.KEEP;
+        case "ignore" -> QueryKeyPolicy.Mode.IGNORE;
+        case "sort" -> QueryKeyPolicy.Mode.SORT;
+        default -> throw new ConfigException(
+            field + ".mode: '" + raw.mode + "' is not one of keep, ignore, sort");
+      };
+    }
+    if (raw.allow != null && raw.deny != null) {
+      throw new ConfigException(field + ": give allow or deny, not both");
+    }
+    return new QueryKeyPolicy(mode, Set.copyOf(orEmpty(raw.allow)),
+        Set.copyOf(orEmpty(raw.deny)));
+  }
+
+  private static List<String> fieldNames(String field, List<String> names)
+      throws ConfigException {
+    List<String> lower = new ArrayList<>();
+    for (String name : orEmpty(names)) {
+      String value = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+      if (!value.matches("[a-z0-9!#$%&'*+.^_`|~-]+")) {
+        throw new ConfigException(field + ": '" + name + "' is not a header field name");
+      }
+      lower.add(value);
+    }
+    return lower;
+  }
+
+  private static URI httpUrl(String field, String text) throws ConfigException {
+    try {
+      URI uri = new URI(text.trim());
+      if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
+        throw new ConfigException(field + ": '" + text + "' must be an http:// URL");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new ConfigException(field + ": '" + text + "' is not a URL: " + e.getReason());
+    }
+  }
+
+  private static long bytes(String field, String text, long fallback) throws ConfigException {
+    return text == null ? fallback : ConfigValues.bytes(field, text);
+  }
+
+  private static Duration duration(String field, String text, Duration fallback)
+      throws ConfigException {
+    return text == null ? fallback : ConfigValues.duration(field, text);
+  }
+
+  private static <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
   }
 
   private static String where(JsonLocation location) {
@@ -143,6 +266,10 @@ public final class ServerConfigLoader {
   static final class RawConfig {
     public String listen;
     public RawCache cache;
+    public String targetedField;
+    public Boolean stripTargetedFields;
+    public RawCollapsing collapsing;
+    public String refreshUrl;
     public String drainTimeout;
     public List<RawRoute> routes;
   }
@@ -152,11 +279,40 @@ public final class ServerConfigLoader {
     public String maxObjectBytes;
     public Double heuristicFraction;
     public String heuristicMaxAge;
+    public String staleRetention;
+  }
+
+  static final class RawCollapsing {
+    public Boolean enabled;
+    public String maxWait;
+    public String passTtl;
   }
 
   static final class RawRoute {
     public String host;
     public String pathPrefix;
+    public String mode;
+    public String defaultTtl;
+    public String maxTtl;
+    public RawQuery query;
+    public RawCookies cookies;
+    public List<String> keyHeaders;
+    public List<String> normalizeHeaders;
+    public String staleWhileRevalidate;
+    public String staleIfError;
+    public String maxObjectBytes;
+    public Map<String, String> negativeTtl;
     public Boolean shareResponsesWithSetCookie;
+  }
+
+  static final class RawQuery {
+    public String mode;
+    public List<String> allow;
+    public List<String> deny;
+  }
+
+  static final class RawCookies {
+    public Boolean bypassWhenPresent;
+    public List<String> ignore;
   }
 }

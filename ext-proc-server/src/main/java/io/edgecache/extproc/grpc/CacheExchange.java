@@ -3,44 +3,58 @@ package io.edgecache.extproc.grpc;
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CacheKey;
+import io.edgecache.extproc.cache.CacheKeys;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
+import io.edgecache.extproc.policy.Freshening;
 import io.edgecache.extproc.policy.Freshness;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
+import io.edgecache.extproc.policy.ReuseVerdict;
 import io.edgecache.extproc.policy.StoreVerdict;
 import io.edgecache.extproc.policy.VaryKey;
+import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One HTTP request's ext_proc stream. At {@code request_headers} it answers a fresh stored
- * response immediately or lets the request go on; at {@code response_headers} it decides
- * whether the response is stored and turns body messages off when it is not; body chunks are
- * answered one by one and the entry is committed at {@code end_of_stream}.
+ * One HTTP request's ext_proc stream. At {@code request_headers} it answers from a usable stored
+ * response, waits for another request's fetch of the same key, or lets the request go on (with
+ * validators when it holds a stale entry); at {@code response_headers} it freshens on 304, serves
+ * stale on errors where allowed, and decides whether the response is stored, turning body
+ * messages off when it is not; body chunks are answered one by one and the entry is committed
+ * at {@code end_of_stream}.
  *
- * <p>gRPC delivers one stream's messages serially, so this state needs no locking.
+ * <p>gRPC delivers a stream's messages serially; the methods are synchronized only because a
+ * collapsed request is resumed from the thread that completes the leader's fetch.
  */
 final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private static final Logger log = Logger.getLogger(CacheExchange.class.getName());
 
+  /** Margin between a follower's own wait and the Envoy timer it asks for. */
+  private static final Duration TIMER_MARGIN = Duration.ofMillis(500);
+
   private enum Phase {
     AWAIT_REQUEST_HEADERS,
+    /** Collapsed behind another request's fetch of the same key. */
+    WAITING_FOR_LEADER,
     AWAIT_RESPONSE_HEADERS,
     RESPONSE_BODY,
     /** Nothing left to decide; late body or trailer messages are still answered. */
@@ -56,8 +70,15 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private RequestFacts request;
   private RequestVerdict requestVerdict;
   private RoutePolicy route;
-  /** Cache-Status {@code fwd} value for a request that goes to the origin. */
+  /** Cache-Status {@code fwd} value and detail for a request that goes to the origin. */
   private String forwardReason;
+  private String detail;
+  /** The stored response in play when the request goes forward: stale, or being revalidated. */
+  private CachedResponse selected;
+  /** Whether this exchange added validators of {@link #selected} to the request. */
+  private boolean revalidating;
+  /** The flight this exchange leads; it must land whatever happens. */
+  private Coalescer.Flight leading;
 
   // Set while a response body is being recorded.
   private BodyRecorder recorder;
@@ -72,7 +93,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   @Override
-  public void onNext(ProcessingRequest message) {
+  public synchronized void onNext(ProcessingRequest message) {
     if (phase == Phase.CLOSED) {
       return;
     }
@@ -89,24 +110,30 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
                 + " response_body, request_trailers, response_trailers");
       }
     } catch (MalformedMessageException e) {
-      phase = Phase.CLOSED;
-      recorder = null;
+      end();
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
     }
   }
 
   @Override
-  public void onError(Throwable t) {
+  public synchronized void onError(Throwable t) {
     // Envoy reset the stream (client gone, timeout): whatever was being recorded is incomplete.
-    phase = Phase.CLOSED;
-    recorder = null;
+    end();
   }
 
   @Override
-  public void onCompleted() {
+  public synchronized void onCompleted() {
+    end();
+    out.onCompleted();
+  }
+
+  private void end() {
+    if (phase == Phase.WAITING_FOR_LEADER) {
+      node.coalescer().waiting(-1);
+    }
     phase = Phase.CLOSED;
     recorder = null;
-    out.onCompleted();
+    land(null, false);
   }
 
   private void onRequestHeaders(HttpHeaders message) throws MalformedMessageException {
@@ -115,50 +142,146 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
     HeaderList headers = HeaderList.fromEnvoy(message.getHeaders());
     RequestLine line = RequestLine.from(headers);
-    CacheKey key = CacheKey.of(line.scheme(), line.authority(), line.path());
-    request = RequestFacts.of(line.method(), key, headers, node.clock().instant());
     route = node.config().routeFor(line.authority(), line.pathOnly());
-    requestVerdict = node.policy().classify(request);
-    forwardReason = requestVerdict.forwardReason();
-    phase = Phase.AWAIT_RESPONSE_HEADERS;
+    CacheKey key = CacheKeys.forTarget(
+        line.scheme(), line.authority(), line.path(), route, headers);
+    Instant now = node.clock().instant();
+    request = RequestFacts.of(line.method(), key, headers, now);
 
-    if (requestVerdict.lookup()) {
-      CachedResponse entry = node.store().get(key);
-      Instant now = request.requestTime();
-      if (entry == null) {
-        forwardReason = forwardReason == null ? "uri-miss" : forwardReason;
-      } else if (!VaryKey.matches(entry.varyValues(), headers)) {
-        forwardReason = forwardReason == null ? "vary-miss" : forwardReason;
-      } else if (!entry.isFresh(now)) {
-        forwardReason = forwardReason == null ? "stale" : forwardReason;
-      } else if (requestVerdict.mayServe()) {
-        serveHit(entry, now);
+    HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
+    String marker = headers.first(BackgroundRefresher.MARKER);
+    if (marker != null) {
+      mutation.addRemoveHeaders(BackgroundRefresher.MARKER); // never reaches the origin
+      if (node.refresher() != null && node.refresher().isOurs(marker)) {
+        request = request.asBackgroundRefresh();
+      }
+    }
+    requestVerdict = node.policy().classify(request, route);
+    forwardReason = requestVerdict.forwardReason();
+    detail = requestVerdict.detail();
+    phase = Phase.AWAIT_RESPONSE_HEADERS;
+    if (!requestVerdict.lookup()) {
+      out.onNext(ExchangeMessages.continueRequestHeaders(mutation.build()));
+      return;
+    }
+
+    L1Store.Lookup lookup = node.store().lookup(key, entry -> VaryKey.matches(
+        entry.varyValues(), headers, route.normalizeHeaders()));
+    CachedResponse entry = lookup.entry();
+    if (entry == null) {
+      if (forwardReason == null) {
+        forwardReason = lookup.keyKnown() ? "vary-miss" : "uri-miss";
+      }
+      if (onlyIfCached()) {
+        return;
+      }
+      forward(mutation);
+      return;
+    }
+    if (!requestVerdict.mayServe()) {
+      forward(mutation); // e.g. Authorization: the origin must see the credentials
+      return;
+    }
+    ReuseVerdict reuse = node.policy().reuse(request, entry, now);
+    BackgroundRefresher refresher = node.refresher();
+    if (reuse.action() == ReuseVerdict.Action.SERVE
+        || (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH && refresher != null)) {
+      if (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH) {
+        refresher.refresh(key.uri(), headers);
+      }
+      serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(reuse.detail()));
+      return;
+    }
+    forwardReason = forwardReason == null ? reuse.forwardReason() : forwardReason;
+    detail = detail == null ? reuse.detail() : detail;
+    if (onlyIfCached()) {
+      return;
+    }
+    selected = entry;
+    if (entry.hasValidator() && !request.isConditional() && !request.isHead()) {
+      revalidating = true;
+      String etag = entry.headers().first("etag");
+      String lastModified = entry.headers().first("last-modified");
+      if (etag != null) {
+        mutation.addSetHeaders(ExchangeMessages.replace("if-none-match", etag));
+      }
+      if (lastModified != null) {
+        mutation.addSetHeaders(ExchangeMessages.replace("if-modified-since", lastModified));
+      }
+    }
+    forward(mutation);
+  }
+
+  /** Answers 504 when the client asked only-if-cached (RFC 9111 §5.2.1.7); true if it did. */
+  private boolean onlyIfCached() {
+    if (!request.cacheControl().has("only-if-cached")) {
+      return false;
+    }
+    phase = Phase.DONE;
+    out.onNext(StoredResponses.gatewayTimeout(
+        CacheStatus.forwarded(forwardReason).detail("only-if-cached")));
+    return true;
+  }
+
+  /**
+   * Sends the request on to the origin, first joining the key's flight when collapsing applies:
+   * a leader goes on, a follower waits (asking Envoy to extend its timer) for the leader.
+   */
+  private void forward(HeaderMutation.Builder mutation) {
+    if (collapsible()) {
+      Coalescer.Role role = node.coalescer().join(request.key().uri());
+      if (role == null) {
+        detail = detail == null ? "hit-for-pass" : detail;
+      } else if (role.leader()) {
+        leading = role.flight();
+      } else {
+        awaitLeader(role.flight(), mutation.build());
         return;
       }
     }
-    out.onNext(ExchangeMessages.continueRequestHeaders());
+    out.onNext(ExchangeMessages.continueRequestHeaders(mutation.build()));
   }
 
-  private void serveHit(CachedResponse entry, Instant now) {
-    long ttl = entry.ttlSeconds(now);
-    List<HeaderList.Field> fields = new ArrayList<>(entry.headers().fields().size() + 3);
-    String upstreamStatus = null;
-    for (HeaderList.Field field : entry.headers().fields()) {
-      if (field.name().equals(CacheStatus.FIELD)) {
-        upstreamStatus = upstreamStatus == null ? field.value() : upstreamStatus + ", "
-            + field.value();
-      } else {
-        fields.add(field);
-      }
+  private boolean collapsible() {
+    return node.config().collapsing().enabled()
+        && request.method().equals("GET")
+        && requestVerdict.mayServe()
+        && requestVerdict.mayStore()
+        && !request.backgroundRefresh();
+  }
+
+  private void awaitLeader(Coalescer.Flight flight, HeaderMutation pending) {
+    phase = Phase.WAITING_FOR_LEADER;
+    node.coalescer().waiting(1);
+    Duration maxWait = node.config().collapsing().maxWait();
+    out.onNext(ExchangeMessages.extendTimer(maxWait.plus(TIMER_MARGIN)));
+    flight.landed().copy()
+        .orTimeout(maxWait.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((entry, error) -> onLeaderLanded(entry, error != null, pending));
+  }
+
+  private synchronized void onLeaderLanded(
+      CachedResponse entry, boolean timedOut, HeaderMutation pending) {
+    if (phase != Phase.WAITING_FOR_LEADER) {
+      return; // the stream ended while waiting
     }
-    fields.add(new HeaderList.Field("age", Long.toString(entry.currentAge(now).getSeconds())));
-    fields.add(new HeaderList.Field("content-length", Integer.toString(entry.body().size())));
-    fields.add(new HeaderList.Field(
-        CacheStatus.FIELD, CacheStatus.hit(ttl).appendTo(upstreamStatus)));
-    ByteString body = request.isHead() ? ByteString.EMPTY : entry.body();
+    node.coalescer().waiting(-1);
+    phase = Phase.AWAIT_RESPONSE_HEADERS;
+    Instant now = node.clock().instant();
+    if (entry != null
+        && VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders())
+        && node.policy().reuse(request, entry, now).action() == ReuseVerdict.Action.SERVE) {
+      serve(entry, CacheStatus.forwarded(forwardReason).fwdStatus(entry.status()).collapsed()
+          .ttl(entry.ttlSeconds(now)));
+      return;
+    }
+    detail = timedOut ? "collapse-timeout" : "collapse-released";
+    out.onNext(ExchangeMessages.continueRequestHeaders(pending));
+  }
+
+  private void serve(CachedResponse entry, CacheStatus status) {
     phase = Phase.DONE;
-    out.onNext(ExchangeMessages.immediate(
-        entry.status(), HeaderList.of(fields), body, "edgecache_hit"));
+    out.onNext(StoredResponses.answer(entry, request, node.clock().instant(), status));
   }
 
   private void onResponseHeaders(HttpHeaders message) throws MalformedMessageException {
@@ -166,28 +289,49 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       throw new MalformedMessageException(
           phase == Phase.AWAIT_REQUEST_HEADERS
               ? "response_headers: arrived before request_headers"
-              : "response_headers: received twice on one stream");
+              : "response_headers: received in the wrong phase (" + phase + ")");
     }
     HeaderList headers = HeaderList.fromEnvoy(message.getHeaders());
     int status = parseStatus(headers.first(":status"));
     responseTime = node.clock().instant();
-    storeVerdict =
-        node.policy().decide(request, requestVerdict, status, headers, route, responseTime);
+    if (!request.isGetOrHead() && status >= 200 && status < 400) {
+      invalidateAfterUnsafeMethod(headers);
+    }
+    if (selected != null) {
+      if (status == 304 && revalidating) {
+        answerFromRevalidated(headers);
+        return;
+      }
+      if (status >= 500 && node.policy().mayServeOnError(selected, responseTime)) {
+        land(null, false);
+        serve(selected, CacheStatus.hit().alsoForwarded(forwardReason).fwdStatus(status)
+            .ttl(selected.ttlSeconds(responseTime)).detail("stale-if-error"));
+        return;
+      }
+    }
+    if (request.isHead() && status == 200) {
+      freshenFromHead(headers);
+    }
+    storeVerdict = node.policy().decide(
+        request, requestVerdict, status, headers, route, responseTime);
 
     CacheStatus cacheStatus = CacheStatus.forwarded(forwardReason).fwdStatus(status);
     BodySendMode bodyMode = BodySendMode.NONE;
     if (storeVerdict.storable()) {
       long declaredLength = declaredLength(headers);
-      if (declaredLength > node.config().maxObjectBytes()) {
+      long maxBytes = node.config().maxObjectBytes(route);
+      if (declaredLength > maxBytes) {
         cacheStatus.detail("too-large");
+        land(null, true);
       } else {
         Duration initialAge =
             Freshness.correctedInitialAge(headers, request.requestTime(), responseTime);
-        cacheStatus.stored(
-            storeVerdict.freshnessLifetime().getSeconds() - initialAge.getSeconds());
+        cacheStatus.stored()
+            .ttl(storeVerdict.freshnessLifetime().getSeconds() - initialAge.getSeconds())
+            .detail(detail);
         responseStatus = status;
         responseHeaders = headers;
-        recorder = new BodyRecorder(node.config().maxObjectBytes());
+        recorder = new BodyRecorder(maxBytes);
         if (message.getEndOfStream()) {
           commit();
         } else {
@@ -196,22 +340,109 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         }
       }
     } else {
-      cacheStatus.detail(storeVerdict.reason() != null ? storeVerdict.reason()
-          : requestVerdict.detail());
+      cacheStatus.detail(storeVerdict.reason() != null ? storeVerdict.reason() : detail);
+      land(null, storeVerdict.reason() != null && status < 500);
     }
     if (phase == Phase.AWAIT_RESPONSE_HEADERS) {
       phase = Phase.DONE;
     }
     out.onNext(ExchangeMessages.continueResponseHeaders(
-        CacheStatus.FIELD, cacheStatus.appendTo(headers.joined(CacheStatus.FIELD)), bodyMode));
+        responseMutation(cacheStatus.appendTo(headers.joined(CacheStatus.FIELD))), bodyMode));
+  }
+
+  private HeaderMutation responseMutation(String cacheStatus) {
+    HeaderMutation.Builder mutation = HeaderMutation.newBuilder()
+        .addSetHeaders(ExchangeMessages.replace(CacheStatus.FIELD, cacheStatus));
+    if (node.policy().stripsTargetedFields()) {
+      mutation.addAllRemoveHeaders(node.policy().targetedFields());
+    }
+    return mutation.build();
+  }
+
+  /** A 304 to our validators: freshen the stored response and answer with it (§4.3.4). */
+  private void answerFromRevalidated(HeaderList notModified) {
+    HeaderList merged = Freshening.merge(selected.headers(), notModified);
+    StoreVerdict verdict = node.policy().decide(
+        request, requestVerdict, selected.status(), merged, route, responseTime);
+    CacheStatus status = CacheStatus.forwarded(forwardReason).fwdStatus(304);
+    CachedResponse freshened = selected;
+    if (verdict.storable()) {
+      freshened = new CachedResponse(selected.status(), verdict.storedHeaders(), selected.body(),
+          responseTime,
+          Freshness.correctedInitialAge(notModified, request.requestTime(), responseTime),
+          verdict.freshnessLifetime(), selected.varyValues(), verdict.rules());
+      node.store().put(request.key(), freshened);
+      status.stored().ttl(freshened.ttlSeconds(responseTime));
+    } else {
+      node.store().remove(request.key(), selected);
+      status.detail(verdict.reason());
+    }
+    land(verdict.storable() ? freshened : null, false);
+    serve(freshened, status.detail(detail));
+  }
+
+  /** A HEAD response freshens the stored GET it matches, or invalidates it (§4.3.5). */
+  private void freshenFromHead(HeaderList head) {
+    for (CachedResponse stored : node.store().variants(request.key())) {
+      if (!VaryKey.matches(stored.varyValues(), request.headers(), route.normalizeHeaders())) {
+        continue;
+      }
+      if (!Freshening.headMatches(stored, head)) {
+        node.store().remove(request.key(), stored);
+        continue;
+      }
+      HeaderList merged = Freshening.merge(stored.headers(), head);
+      RequestFacts asGet = new RequestFacts("GET", request.key(), request.headers(),
+          request.cacheControl(), request.requestTime(), false);
+      StoreVerdict verdict = node.policy().decide(
+          asGet, requestVerdict, stored.status(), merged, route, responseTime);
+      if (verdict.storable()) {
+        node.store().put(request.key(), new CachedResponse(stored.status(),
+            verdict.storedHeaders(), stored.body(), responseTime,
+            Freshness.correctedInitialAge(head, request.requestTime(), responseTime),
+            verdict.freshnessLifetime(), stored.varyValues(), verdict.rules()));
+      }
+    }
+  }
+
+  /**
+   * A successful unsafe request invalidates its target and same-host Location and
+   * Content-Location (RFC 9111 §4.4).
+   */
+  private void invalidateAfterUnsafeMethod(HeaderList response) {
+    node.store().invalidate(request.key());
+    URI target = URI.create(request.key().scheme() + "://" + request.key().authority() + "/");
+    for (String field : new String[] {"location", "content-location"}) {
+      String value = response.first(field);
+      if (value == null) {
+        continue;
+      }
+      try {
+        URI resolved = target.resolve(value.trim());
+        if (resolved.getRawAuthority() != null
+            && resolved.getRawAuthority().equalsIgnoreCase(request.key().authority())) {
+          String path = resolved.getRawPath() == null || resolved.getRawPath().isEmpty()
+              ? "/" : resolved.getRawPath();
+          String pathWithQuery = resolved.getRawQuery() == null
+              ? path : path + "?" + resolved.getRawQuery();
+          RoutePolicy targetRoute = node.config().routeFor(request.key().authority(), path);
+          node.store().invalidate(CacheKeys.forTarget(request.key().scheme(),
+              request.key().authority(), pathWithQuery, targetRoute, request.headers()));
+        }
+      } catch (IllegalArgumentException e) {
+        log.log(Level.FINE, "ignoring unparsable {0}: {1}", new Object[] {field, value});
+      }
+    }
   }
 
   private void onResponseBody(HttpBody message) throws MalformedMessageException {
-    if (phase == Phase.AWAIT_REQUEST_HEADERS || phase == Phase.AWAIT_RESPONSE_HEADERS) {
+    if (phase == Phase.AWAIT_REQUEST_HEADERS || phase == Phase.AWAIT_RESPONSE_HEADERS
+        || phase == Phase.WAITING_FOR_LEADER) {
       throw new MalformedMessageException("response_body: arrived before response_headers");
     }
     if (recorder != null && !recorder.append(message.getBody())) {
       recorder = null; // over the size limit: the rest passes through unrecorded
+      land(null, true);
     }
     if (message.getEndOfStream() && recorder != null) {
       commit();
@@ -227,18 +458,29 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     if (declared >= 0 && declared != body.size()) {
       log.log(Level.FINE, "not storing {0}: body {1} bytes, content-length {2}",
           new Object[] {request.key(), body.size(), declared});
+      land(null, false);
       return;
     }
-    Map<String, String> varyValues =
-        VaryKey.of(responseHeaders.joined("vary"), request.headers());
-    node.store().put(request.key(), new CachedResponse(
+    CachedResponse entry = new CachedResponse(
         responseStatus,
         storeVerdict.storedHeaders(),
         body,
         responseTime,
         Freshness.correctedInitialAge(responseHeaders, request.requestTime(), responseTime),
         storeVerdict.freshnessLifetime(),
-        varyValues));
+        VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders()),
+        storeVerdict.rules());
+    node.store().put(request.key(), entry);
+    land(entry, false);
+  }
+
+  /** Ends the flight this exchange leads, if any; followers get {@code entry}. */
+  private void land(CachedResponse entry, boolean pass) {
+    if (leading != null) {
+      Coalescer.Flight flight = leading;
+      leading = null;
+      node.coalescer().land(request.key().uri(), flight, entry, pass);
+    }
   }
 
   private static int parseStatus(String value) throws MalformedMessageException {

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /** Builders for the ext_proc answers this server sends. */
 final class ExchangeMessages {
@@ -40,10 +41,6 @@ final class ExchangeMessages {
 
   private ExchangeMessages() {}
 
-  static ProcessingResponse continueRequestHeaders() {
-    return CONTINUE_REQUEST_HEADERS;
-  }
-
   static ProcessingResponse continueRequestBody() {
     return CONTINUE_REQUEST_BODY;
   }
@@ -60,22 +57,46 @@ final class ExchangeMessages {
     return CONTINUE_RESPONSE_TRAILERS;
   }
 
+  /** Continues the request with {@code mutation} applied (validators added, marker removed). */
+  static ProcessingResponse continueRequestHeaders(HeaderMutation mutation) {
+    if (mutation.getSetHeadersCount() == 0 && mutation.getRemoveHeadersCount() == 0) {
+      return CONTINUE_REQUEST_HEADERS;
+    }
+    return ProcessingResponse.newBuilder()
+        .setRequestHeaders(HeadersResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)))
+        .build();
+  }
+
   /**
-   * Continues the response with one header replaced and the response body mode set. The whole
+   * Continues the response with {@code mutation} and the response body mode set. The whole
    * mode is sent because Envoy replaces its processing mode with the override wholesale.
    */
   static ProcessingResponse continueResponseHeaders(
-      String name, String value, BodySendMode responseBodyMode) {
-    HeaderMutation mutation =
-        HeaderMutation.newBuilder()
-            .addSetHeaders(option(name, value, HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-            .build();
+      HeaderMutation mutation, BodySendMode responseBodyMode) {
     return ProcessingResponse.newBuilder()
         .setResponseHeaders(
             HeadersResponse.newBuilder()
                 .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)))
         .setModeOverride(modeWithResponseBody(responseBodyMode))
         .build();
+  }
+
+  /**
+   * Asks Envoy to wait up to {@code timeout} for the answer to the message in flight; Envoy
+   * honours it up to the filter's {@code max_message_timeout}.
+   */
+  static ProcessingResponse extendTimer(Duration timeout) {
+    return ProcessingResponse.newBuilder()
+        .setOverrideMessageTimeout(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(timeout.getSeconds())
+            .setNanos(timeout.getNano()))
+        .build();
+  }
+
+  /** A header to set, replacing any field of that name. */
+  static HeaderValueOption replace(String name, String value) {
+    return option(name, value, HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
   }
 
   /** An immediate response carrying the given status, header fields and body. */

@@ -13,10 +13,10 @@ public final class CacheStatus {
 
   private CacheStatus() {}
 
-  /** A response served from the cache with {@code ttlSeconds} of freshness left. */
-  public static CacheStatus hit(long ttlSeconds) {
+  /** A response served from the cache. */
+  public static CacheStatus hit() {
     CacheStatus status = new CacheStatus();
-    status.member.append("; hit; ttl=").append(ttlSeconds);
+    status.member.append("; hit");
     return status;
   }
 
@@ -27,14 +27,32 @@ public final class CacheStatus {
     return status;
   }
 
+  /** Adds {@code fwd} to a hit that also went forward (stale served on an origin error). */
+  public CacheStatus alsoForwarded(String reason) {
+    member.append("; fwd=").append(reason);
+    return this;
+  }
+
   public CacheStatus fwdStatus(int status) {
     member.append("; fwd-status=").append(status);
     return this;
   }
 
-  /** The forwarded response was stored, fresh for {@code ttlSeconds}. */
-  public CacheStatus stored(long ttlSeconds) {
-    member.append("; stored; ttl=").append(ttlSeconds);
+  /** Freshness left, in seconds; negative when a stale response is served. */
+  public CacheStatus ttl(long seconds) {
+    member.append("; ttl=").append(seconds);
+    return this;
+  }
+
+  /** The forwarded response was stored. */
+  public CacheStatus stored() {
+    member.append("; stored");
+    return this;
+  }
+
+  /** The request waited for another request's fetch and was answered from it. */
+  public CacheStatus collapsed() {
+    member.append("; collapsed");
     return this;
   }
 

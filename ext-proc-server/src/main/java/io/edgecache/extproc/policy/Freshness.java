@@ -30,10 +30,11 @@ public final class Freshness {
   /**
    * The freshness lifetime for a shared cache: {@code s-maxage}, else {@code max-age}, else
    * {@code Expires − Date}, else a heuristic. A malformed value or Expires makes the response
-   * stale (zero lifetime); a missing Date counts as the time the response arrived.
+   * stale (zero lifetime); a missing Date counts as the time the response arrived. When the
+   * directives come from a targeted field (RFC 9213 §2.1), Expires is not consulted.
    */
-  public Duration lifetime(
-      int status, HeaderList headers, CacheControl cacheControl, Instant responseTime) {
+  public Duration lifetime(int status, HeaderList headers, CacheControl cacheControl,
+      boolean targeted, Instant responseTime) {
     Long sMaxAge = cacheControl.seconds("s-maxage");
     if (sMaxAge != null) {
       return deltaSeconds(sMaxAge);
@@ -43,7 +44,7 @@ public final class Freshness {
       return deltaSeconds(maxAge);
     }
     Instant date = dateOrArrival(headers, responseTime);
-    String expiresValue = headers.first("expires");
+    String expiresValue = targeted ? null : headers.first("expires");
     if (expiresValue != null) {
       Instant expires = HttpDates.parse(expiresValue);
       if (expires == null) {
@@ -56,10 +57,11 @@ public final class Freshness {
   }
 
   /** Whether the response carries an explicit expiration time. */
-  public static boolean hasExplicitExpiration(HeaderList headers, CacheControl cacheControl) {
+  public static boolean hasExplicitExpiration(
+      HeaderList headers, CacheControl cacheControl, boolean targeted) {
     return cacheControl.has("s-maxage")
         || cacheControl.has("max-age")
-        || headers.contains("expires");
+        || (!targeted && headers.contains("expires"));
   }
 
   /**

@@ -14,13 +14,23 @@ import java.time.Instant;
  * @param cacheControl the parsed request Cache-Control
  * @param requestTime when the request reached the cache, the {@code request_time} of RFC 9111
  *     §4.2.3
+ * @param backgroundRefresh whether this is the cache's own refresh of a stale entry
  */
 public record RequestFacts(
-    String method, CacheKey key, HeaderList headers, CacheControl cacheControl, Instant requestTime) {
+    String method,
+    CacheKey key,
+    HeaderList headers,
+    CacheControl cacheControl,
+    Instant requestTime,
+    boolean backgroundRefresh) {
 
   public static RequestFacts of(String method, CacheKey key, HeaderList headers, Instant now) {
     return new RequestFacts(
-        method, key, headers, CacheControl.parse(headers.joined("cache-control")), now);
+        method, key, headers, CacheControl.parse(headers.joined("cache-control")), now, false);
+  }
+
+  public RequestFacts asBackgroundRefresh() {
+    return new RequestFacts(method, key, headers, cacheControl, requestTime, true);
   }
 
   public boolean isHead() {
@@ -29,5 +39,12 @@ public record RequestFacts(
 
   public boolean isGetOrHead() {
     return method.equals("GET") || method.equals("HEAD");
+  }
+
+  /** Whether the client made the request conditional itself (RFC 9110 §13.1). */
+  public boolean isConditional() {
+    return headers.contains("if-none-match") || headers.contains("if-modified-since")
+        || headers.contains("if-match") || headers.contains("if-unmodified-since")
+        || headers.contains("if-range");
   }
 }

@@ -1,24 +1,31 @@
 package io.edgecache.extproc.policy;
 
+import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.http.HeaderList;
 import java.time.Duration;
 
 /**
- * Whether a response may be stored, and if so the headers to keep and its freshness lifetime.
+ * Whether a response may be stored, and if so what is stored.
  *
  * @param storable whether it may be stored
  * @param reason a Cache-Status {@code detail} token when it may not, else null
  * @param storedHeaders the header fields to store (only when storable)
  * @param freshnessLifetime the freshness lifetime (only when storable)
+ * @param rules what its directives allow on reuse (only when storable)
  */
 public record StoreVerdict(
-    boolean storable, String reason, HeaderList storedHeaders, Duration freshnessLifetime) {
+    boolean storable,
+    String reason,
+    HeaderList storedHeaders,
+    Duration freshnessLifetime,
+    ReuseRules rules) {
 
   static StoreVerdict refuse(String reason) {
-    return new StoreVerdict(false, reason, null, Duration.ZERO);
+    return new StoreVerdict(false, reason, null, Duration.ZERO, ReuseRules.NONE);
   }
 
-  static StoreVerdict store(HeaderList storedHeaders, Duration freshnessLifetime) {
-    return new StoreVerdict(true, null, storedHeaders, freshnessLifetime);
+  static StoreVerdict store(HeaderList storedHeaders, Duration freshnessLifetime,
+      ReuseRules rules) {
+    return new StoreVerdict(true, null, storedHeaders, freshnessLifetime, rules);
   }
 }

@@ -1,22 +1,28 @@
 package io.edgecache.extproc.policy;
 
 import io.edgecache.extproc.http.HeaderList;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * The secondary cache key (RFC 9111 §4.1): the request's values of the fields a response's
- * Vary names. Values are normalised by joining repeated lines and collapsing whitespace around
- * commas, which §4.1 allows because it does not change their meaning.
+ * Vary names. Every value is normalised by joining repeated lines and collapsing whitespace
+ * around commas, which §4.1 allows because it does not change the meaning. Fields a route
+ * lists for normalisation go further, so equivalent requests share one variant:
+ * {@code Accept-Encoding} becomes the one coding the cache would pick (br, gzip or identity),
+ * any other list field becomes its lower-cased members, sorted, without those refused by q=0.
  */
 public final class VaryKey {
 
   private VaryKey() {}
 
   /** The request's values of every field named in {@code varyFieldValue}; empty when null. */
-  public static Map<String, String> of(String varyFieldValue, HeaderList requestHeaders) {
+  public static Map<String, String> of(
+      String varyFieldValue, HeaderList requestHeaders, List<String> normalizeHeaders) {
     if (varyFieldValue == null || varyFieldValue.isBlank()) {
       return Map.of();
     }
@@ -24,27 +30,61 @@ public final class VaryKey {
     for (String name : varyFieldValue.split(",")) {
       String field = name.trim().toLowerCase(Locale.ROOT);
       if (!field.isEmpty()) {
-        values.put(field, normalise(requestHeaders.joined(field)));
+        values.put(field, value(field, requestHeaders, normalizeHeaders));
       }
     }
     return Collections.unmodifiableMap(values);
   }
 
   /** Whether a request matches the values an entry was stored with. */
-  public static boolean matches(Map<String, String> stored, HeaderList requestHeaders) {
+  public static boolean matches(
+      Map<String, String> stored, HeaderList requestHeaders, List<String> normalizeHeaders) {
     for (Map.Entry<String, String> field : stored.entrySet()) {
-      String value = normalise(requestHeaders.joined(field.getKey()));
-      if (!value.equals(field.getValue())) {
+      if (!value(field.getKey(), requestHeaders, normalizeHeaders).equals(field.getValue())) {
         return false;
       }
     }
     return true;
   }
 
-  private static String normalise(String value) {
-    if (value == null) {
+  private static String value(String field, HeaderList headers, List<String> normalizeHeaders) {
+    String raw = headers.joined(field);
+    if (raw == null) {
       return "";
     }
-    return value.trim().replaceAll("\\s*,\\s*", ",").replaceAll("\\s+", " ");
+    if (!normalizeHeaders.contains(field)) {
+      return raw.trim().replaceAll("\\s*,\\s*", ",").replaceAll("\\s+", " ");
+    }
+    List<String> members = acceptedMembers(raw);
+    if (field.equals("accept-encoding")) {
+      for (String preferred : List.of("br", "gzip")) {
+        if (members.contains(preferred)) {
+          return preferred;
+        }
+      }
+      return "identity";
+    }
+    Collections.sort(members);
+    return String.join(",", members);
+  }
+
+  /** Lower-cased list members without parameters, minus those refused with q=0. */
+  private static List<String> acceptedMembers(String list) {
+    List<String> members = new ArrayList<>();
+    for (String member : list.split(",")) {
+      String[] parts = member.split(";");
+      String name = parts[0].trim().toLowerCase(Locale.ROOT);
+      boolean refused = false;
+      for (int i = 1; i < parts.length; i++) {
+        String parameter = parts[i].trim().toLowerCase(Locale.ROOT).replace(" ", "");
+        if (parameter.matches("q=0(\\.0{0,3})?")) {
+          refused = true;
+        }
+      }
+      if (!name.isEmpty() && !refused) {
+        members.add(name);
+      }
+    }
+    return members;
   }
 }

@@ -37,6 +37,17 @@ class ServerConfigLoaderTest {
   }
 
   @Test
+  void theSampleConfigurationLoads() throws Exception {
+    Path dir = Path.of("").toAbsolutePath();
+    while (!Files.isRegularFile(dir.resolve("config/edgecache.yaml"))) {
+      dir = dir.getParent();
+    }
+    ServerConfig config = ServerConfigLoader.load(dir.resolve("config/edgecache.yaml"));
+    assertEquals(RoutePolicy.Mode.CACHE_EVERYTHING,
+        config.routeFor("example.com", "/static/app.js").mode());
+  }
+
+  @Test
   void unknownFieldIsNamedWithItsLine() throws Exception {
     ConfigException e = assertThrows(ConfigException.class, () -> ServerConfigLoader.load(write("""
         listen: 127.0.0.1:6000

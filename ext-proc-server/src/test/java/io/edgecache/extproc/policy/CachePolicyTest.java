@@ -19,9 +19,9 @@ class CachePolicyTest {
 
   private static final Instant NOW = Instant.parse("2026-11-21T12:00:00Z");
   private static final String DATE = "Sat, 21 Nov 2026 12:00:00 GMT";
-  private static final RoutePolicy SHARE_COOKIES = new RoutePolicy("*", "/", true);
+  private static final RoutePolicy SHARE_COOKIES = RoutePolicy.builder().shareResponsesWithSetCookie(true).build();
 
-  private final CachePolicy policy = new CachePolicy(new Freshness(0.1, Duration.ofDays(1)));
+  private final CachePolicy policy = new CachePolicy(new Freshness(0.1, Duration.ofDays(1)), "edgecache-control", false);
 
   static Stream<Arguments> rows() {
     return Stream.of(
@@ -37,8 +37,8 @@ class CachePolicyTest {
             "cache-control: no-store, max-age=60", RoutePolicy.DEFAULT, "no-store"),
         row("§5.2.2.7 private forbids a shared cache to store", "GET", "", 200,
             "cache-control: private, max-age=60", RoutePolicy.DEFAULT, "private"),
-        row("§5.2.2.7 private with field names: not stored (conservative)", "GET", "", 200,
-            "cache-control: private=\"x-user\", max-age=60", RoutePolicy.DEFAULT, "private"),
+        row("§5.2.2.7 private with field names: stored without those fields", "GET", "", 200,
+            "cache-control: private=\"x-user\", max-age=60", RoutePolicy.DEFAULT, "stored"),
         row("§5.2.2.3 must-understand with an unknown status is not stored", "GET", "", 299,
             "cache-control: must-understand, no-store, max-age=60", RoutePolicy.DEFAULT,
             "must-understand"),
@@ -80,8 +80,28 @@ class CachePolicyTest {
             "expires: Sat, 21 Nov 2026 11:00:00 GMT", RoutePolicy.DEFAULT, "stale"),
         row("§5.3 invalid Expires means already expired", "GET", "", 200,
             "expires: 0", RoutePolicy.DEFAULT, "stale"),
-        row("§5.2.2.4 no-cache needs revalidation on every use; not stored yet", "GET", "", 200,
-            "cache-control: no-cache, max-age=60", RoutePolicy.DEFAULT, "no-cache"));
+        row("§5.2.2.4 bare no-cache without a validator can never be reused: not stored",
+            "GET", "", 200, "cache-control: no-cache, max-age=60", RoutePolicy.DEFAULT,
+            "no-cache"),
+        row("§5.2.2.4 bare no-cache with a validator is stored for revalidation", "GET", "",
+            200, "cache-control: no-cache\netag: \"v1\"", RoutePolicy.DEFAULT, "stored"),
+        row("§4.2.1 stale on arrival but with a validator: stored for revalidation", "GET", "",
+            200, "cache-control: max-age=0\nlast-modified: Sat, 21 Nov 2026 11:00:00 GMT",
+            RoutePolicy.DEFAULT, "stored"),
+        row("RFC 9213 §2.1 CDN-Cache-Control outranks Cache-Control", "GET", "", 200,
+            "cache-control: max-age=60\ncdn-cache-control: no-store", RoutePolicy.DEFAULT,
+            "no-store"),
+        row("RFC 9213 §2.1 the edgecache field outranks CDN-Cache-Control", "GET", "", 200,
+            "cdn-cache-control: no-store\nedgecache-control: max-age=60", RoutePolicy.DEFAULT,
+            "stored"),
+        row("route bypass: never stored", "GET", "", 200, "cache-control: max-age=60",
+            RoutePolicy.builder().mode(RoutePolicy.Mode.BYPASS).build(), "route"),
+        row("negative caching: a 503 with no freshness is stored only where the route says",
+            "GET", "", 503, "content-type: text/plain",
+            RoutePolicy.builder().negativeTtls(java.util.Map.of(503, Duration.ofSeconds(5)))
+                .build(), "stored"),
+        row("negative caching is off by default", "GET", "", 503, "content-type: text/plain",
+            RoutePolicy.DEFAULT, "status"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -90,7 +110,7 @@ class CachePolicyTest {
       String responseHeaders, RoutePolicy route, String expected) {
     RequestFacts request = RequestFacts.of(
         method, CacheKey.of("http", "example.com", "/a"), headers(requestHeaders), NOW);
-    StoreVerdict verdict = policy.decide(request, policy.classify(request), status,
+    StoreVerdict verdict = policy.decide(request, policy.classify(request, route), status,
         headers("date: " + DATE + "\n" + responseHeaders), route, NOW);
     assertEquals(expected, verdict.storable() ? "stored" : verdict.reason(), rule);
   }
@@ -101,7 +121,7 @@ class CachePolicyTest {
       String forwardReason) {
     RequestFacts request = RequestFacts.of(
         method, CacheKey.of("http", "example.com", "/a"), headers(requestHeaders), NOW);
-    RequestVerdict verdict = policy.classify(request);
+    RequestVerdict verdict = policy.classify(request, RoutePolicy.DEFAULT);
     assertEquals(mayServe, verdict.mayServe(), rule);
     assertEquals(forwardReason, verdict.forwardReason(), rule);
   }
@@ -114,12 +134,8 @@ class CachePolicyTest {
             "method"),
         Arguments.of("§3.5 requests with Authorization are never answered from cache", "GET",
             "authorization: Basic eDp5", false, "request"),
-        Arguments.of("§5.2.1.4 request no-cache forwards", "GET", "cache-control: no-cache",
-            false, "request"),
-        Arguments.of("§5.4 Pragma: no-cache counts when there is no Cache-Control", "GET",
-            "pragma: no-cache", false, "request"),
-        Arguments.of("§5.4 Pragma is ignored when Cache-Control is present", "GET",
-            "pragma: no-cache\ncache-control: max-age=60", true, null));
+        Arguments.of("§5.2.1.5 request no-store: may be served, not stored", "GET",
+            "cache-control: no-store", true, null));
   }
 
   @ParameterizedTest(name = "Set-Cookie never kept in a stored response")
@@ -129,7 +145,7 @@ class CachePolicyTest {
       String expected) {
     RequestFacts request = RequestFacts.of(
         method, CacheKey.of("http", "example.com", "/a"), headers(requestHeaders), NOW);
-    StoreVerdict verdict = policy.decide(request, policy.classify(request), status,
+    StoreVerdict verdict = policy.decide(request, policy.classify(request, route), status,
         headers(responseHeaders + "\nconnection: x-hop\nx-hop: 1\ntransfer-encoding: chunked"),
         route, NOW);
     if (verdict.storable()) {

@@ -56,7 +56,7 @@ class FreshnessTest {
   void lifetime(String rule, int status, String headers, long expectedSeconds) {
     HeaderList list = CachePolicyTest.headers(headers);
     Duration lifetime = freshness.lifetime(
-        status, list, CacheControl.parse(list.joined("cache-control")), ARRIVAL);
+        status, list, CacheControl.parse(list.joined("cache-control")), false, ARRIVAL);
     assertEquals(expectedSeconds, lifetime.getSeconds(), rule);
   }
 

@@ -32,6 +32,7 @@ public final class LocalEdgeConfig {
   private final String extProcHost;
   private final int extProcPort;
   private final int bufferLimitBytes;
+  private final boolean warmUpProcessor;
   private final List<RouteConfig> routes;
   private final Optional<XdsSource> xds;
 
@@ -42,6 +43,7 @@ public final class LocalEdgeConfig {
     this.extProcHost = b.extProcHost;
     this.extProcPort = b.extProcPort;
     this.bufferLimitBytes = b.bufferLimitBytes;
+    this.warmUpProcessor = b.warmUpProcessor;
     this.routes = List.copyOf(b.routes);
     this.xds = Optional.ofNullable(b.xds);
   }
@@ -55,6 +57,9 @@ public final class LocalEdgeConfig {
   public int extProcPort() { return extProcPort; }
   /** Envoy's per-connection buffer limit: the most a BUFFERED body or unanswered bytes may hold. */
   public int bufferLimitBytes() { return bufferLimitBytes; }
+
+  /** Whether start-up opens a few ext_proc streams so the first request is not cold. */
+  public boolean warmUpProcessor() { return warmUpProcessor; }
   /** The static routes; with {@link #xds()} they serve until the first pushed route table. */
   public List<RouteConfig> routes() { return routes; }
   /** The control plane routes come from, if any. */
@@ -149,6 +154,7 @@ public final class LocalEdgeConfig {
     private String extProcHost;
     private int extProcPort;
     private int bufferLimitBytes = 1024 * 1024;
+    private boolean warmUpProcessor = true;
     private final List<RouteConfig> routes = new ArrayList<>();
     private XdsSource xds;
 
@@ -171,6 +177,12 @@ public final class LocalEdgeConfig {
     public Builder extProcTarget(String host, int port) {
       this.extProcHost = host;
       this.extProcPort = port;
+      return this;
+    }
+
+    /** Off for tests whose scripted processor counts every stream it sees. */
+    public Builder warmUpProcessor(boolean on) {
+      this.warmUpProcessor = on;
       return this;
     }
 

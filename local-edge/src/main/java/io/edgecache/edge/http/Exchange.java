@@ -297,7 +297,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   @Override
   public void onConnectFailed(Throwable cause) {
     log.fine(() -> "origin connect failed: " + cause);
-    localReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
+    routerReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
   }
 
   @Override
@@ -337,7 +337,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     if (upstreamResponseEnded || finished) {
       return;
     }
-    localReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination");
+    routerReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination");
   }
 
   @Override
@@ -351,7 +351,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     long nanos = route.timeout().toNanos();
     if (nanos > 0) {
       upstreamTimer = client.eventLoop().schedule(
-          () -> localReply(504, "upstream request timeout"), nanos, TimeUnit.NANOSECONDS);
+          () -> routerReply(504, "upstream request timeout"), nanos, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -363,6 +363,36 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   }
 
   // ---- ending the exchange ----
+
+  /**
+   * An upstream failure answered the way Envoy's router does: the local reply passes back
+   * through the response side of the filter chain, so the processor sees it as response
+   * headers (and may, for example, serve a stale copy instead). Once an origin response has
+   * started it is too late, and the exchange falls back to a plain local reply or a reset.
+   */
+  private void routerReply(int status, String body) {
+    if (finished) {
+      return;
+    }
+    if (responseFlow != null || responseStarted) {
+      localReply(status, body);
+      return;
+    }
+    upstreamResponseEnded = true;
+    cancelUpstreamTimer();
+    MessageHead head = new MessageHead();
+    head.setPseudo(MessageHead.STATUS, Integer.toString(status));
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+    ByteBuf data = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, data.readableBytes());
+    responseFlow = new MessageFlow(false, this, new ClientSink(), on -> { }, config.bufferLimitBytes());
+    responseFlow.onHead(head, !headRequest);
+    if (headRequest) {
+      data.release();
+    } else {
+      responseFlow.onBody(data, true);
+    }
+  }
 
   /** A plain-text local reply, like Envoy's; resets the client if the response already started. */
   private void localReply(int status, String body) {

@@ -12,11 +12,11 @@ import java.util.Optional;
  *
  * @param policyId the route's policy id, {@code site/route}
  * @param version changes exactly when the policy's contents change
- * @param mode {@code respect-origin}, {@code cache-everything} or {@code bypass}
+ * @param mode how the route treats the origin's caching headers
  * @param defaultTtl freshness when the origin gives none; empty when unset
  * @param maxTtl cap on any freshness; empty when unset
  */
-public record RemotePolicy(String policyId, String version, String mode, Optional<Duration> defaultTtl,
+public record RemotePolicy(String policyId, String version, RoutePolicy.Mode mode, Optional<Duration> defaultTtl,
     Optional<Duration> maxTtl, boolean shareResponsesWithSetCookie) {
 
   static final Context.Key<RemotePolicy> CONTEXT_KEY = Context.key("edgecache-remote-policy");
@@ -27,10 +27,15 @@ public record RemotePolicy(String policyId, String version, String mode, Optiona
   }
 
   /**
-   * The part of this policy today's {@link RoutePolicy} holds. Host and path are those of a
-   * catch-all: Envoy already chose the route.
+   * This policy as a {@link RoutePolicy}: the fields the control plane sends, defaults for the
+   * rest. Host and path are a catch-all: Envoy already chose the route.
    */
   public RoutePolicy toRoutePolicy() {
-    return new RoutePolicy("*", "/", shareResponsesWithSetCookie);
+    return RoutePolicy.builder()
+        .mode(mode)
+        .defaultTtl(defaultTtl.orElse(Duration.ZERO))
+        .maxTtl(maxTtl.orElse(Duration.ZERO))
+        .shareResponsesWithSetCookie(shareResponsesWithSetCookie)
+        .build();
   }
 }

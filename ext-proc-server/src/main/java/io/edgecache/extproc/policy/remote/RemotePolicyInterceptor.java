@@ -2,6 +2,7 @@ package io.edgecache.extproc.policy.remote;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.edgecache.extproc.config.RoutePolicy;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -9,6 +10,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -24,7 +26,7 @@ import java.util.logging.Logger;
  *
  * Decoded policies are cached by their identity ({@code id@version}), so the per-stream cost is
  * two metadata lookups and a map hit. A stream without the metadata, or with malformed metadata
- * (logged at FINE), has no remote policy. Install with
+ * (logged at FINE; an unknown mode is malformed too), has no remote policy. Install with
  * {@code ServerInterceptors.intercept(service, new RemotePolicyInterceptor())}.
  */
 public final class RemotePolicyInterceptor implements ServerInterceptor {
@@ -57,7 +59,7 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
       log.fine(() -> "malformed x-edgecache-policy: " + identity);
       return Optional.empty();
     }
-    String mode = null;
+    RoutePolicy.Mode mode = null;
     Optional<Duration> defaultTtl = Optional.empty();
     Optional<Duration> maxTtl = Optional.empty();
     boolean shareSetCookie = false;
@@ -65,7 +67,7 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
       for (String field : spec.split(";")) {
         String[] pair = field.trim().split("=", 2);
         switch (pair[0]) {
-          case "mode" -> mode = pair[1];
+          case "mode" -> mode = RoutePolicy.Mode.valueOf(pair[1].toUpperCase(Locale.ROOT).replace('-', '_'));
           case "default-ttl" -> defaultTtl = Optional.of(Duration.ofSeconds(Long.parseLong(pair[1])));
           case "max-ttl" -> maxTtl = Optional.of(Duration.ofSeconds(Long.parseLong(pair[1])));
           case "share-set-cookie" -> shareSetCookie = Boolean.parseBoolean(pair[1]);

@@ -1,0 +1,42 @@
+package io.edgecache.extproc.config;
+
+import io.edgecache.extproc.http.HeaderList;
+import java.util.Set;
+
+/**
+ * Whether a request's cookies make a route bypass the cache. Sites that personalise on a
+ * session cookie bypass when one is present; analytics cookies ({@code _ga}) can be named
+ * as ignored so they do not defeat caching.
+ *
+ * @param bypassWhenPresent bypass the cache when the request carries a cookie not ignored
+ * @param ignored cookie names that never cause a bypass
+ */
+public record CookiePolicy(boolean bypassWhenPresent, Set<String> ignored) {
+
+  public static final CookiePolicy IGNORE_COOKIES = new CookiePolicy(false, Set.of());
+
+  public CookiePolicy {
+    ignored = Set.copyOf(ignored);
+  }
+
+  /** Whether {@code requestHeaders} carry a cookie that makes this route bypass the cache. */
+  public boolean bypasses(HeaderList requestHeaders) {
+    if (!bypassWhenPresent) {
+      return false;
+    }
+    for (String header : requestHeaders.all("cookie")) {
+      for (String pair : header.split(";")) {
+        String trimmed = pair.trim();
+        if (trimmed.isEmpty()) {
+          continue;
+        }
+        int eq = trimmed.indexOf('=');
+        String name = eq < 0 ? trimmed : trimmed.substring(0, eq).trim();
+        if (!ignored.contains(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,130 @@
+package io.edgecache.extproc.grpc;
+
+import com.google.protobuf.ByteString;
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.http.ByteRanges;
+import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.http.Preconditions;
+import io.edgecache.extproc.policy.CacheStatus;
+import io.edgecache.extproc.policy.RequestFacts;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds the immediate responses a cache answers from a stored response (RFC 9111 §4): the
+ * full response, 304 for a client's satisfied precondition, 206/416 for ranges, and 504 for
+ * {@code only-if-cached} with nothing usable.
+ */
+final class StoredResponses {
+
+  /** Fields a 304 carries from the stored response (RFC 9110 §15.4.5). */
+  private static final Set<String> NOT_MODIFIED_FIELDS =
+      Set.of("cache-control", "content-location", "date", "etag", "expires", "vary");
+
+  private static final String BOUNDARY = "edgecache-byteranges-5e1f2a";
+
+  private StoredResponses() {}
+
+  /** The answer to {@code request} from {@code entry}, with {@code status} as our member. */
+  static ProcessingResponse answer(
+      CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
+    HeaderList stored = entry.headers();
+    if (Preconditions.notModified(request.headers(), stored)) {
+      List<HeaderList.Field> fields = new ArrayList<>();
+      for (HeaderList.Field field : stored.fields()) {
+        if (NOT_MODIFIED_FIELDS.contains(field.name())) {
+          fields.add(field);
+        }
+      }
+      return respond(304, fields, stored, entry, now, status, ByteString.EMPTY, false);
+    }
+    String range = request.headers().first("range");
+    if (range != null && request.method().equals("GET") && entry.status() == 200
+        && Preconditions.ifRangeHolds(request.headers(), stored)) {
+      List<ByteRanges.Range> ranges = ByteRanges.parse(range, entry.body().size());
+      if (ranges != null) {
+        return partial(entry, ranges, now, status);
+      }
+    }
+    return respond(entry.status(), withoutStatusField(stored), stored, entry, now, status,
+        entry.body(), request.isHead());
+  }
+
+  /** 504 for {@code only-if-cached} when nothing stored may be used (RFC 9111 §5.2.1.7). */
+  static ProcessingResponse gatewayTimeout(CacheStatus status) {
+    List<HeaderList.Field> fields = List.of(
+        new HeaderList.Field("content-type", "text/plain"),
+        new HeaderList.Field("cache-control", "no-store"),
+        new HeaderList.Field(CacheStatus.FIELD, status.appendTo(null)));
+    return ExchangeMessages.immediate(504, HeaderList.of(fields),
+        ByteString.copyFromUtf8("504 Gateway Timeout: only-if-cached and nothing usable stored\n"),
+        "edgecache_only_if_cached");
+  }
+
+  private static ProcessingResponse partial(CachedResponse entry, List<ByteRanges.Range> ranges,
+      Instant now, CacheStatus status) {
+    HeaderList stored = entry.headers();
+    long length = entry.body().size();
+    List<HeaderList.Field> fields = withoutStatusField(stored);
+    if (ranges.isEmpty()) {
+      List<HeaderList.Field> unsatisfiable = new ArrayList<>();
+      unsatisfiable.add(new HeaderList.Field("content-range", "bytes */" + length));
+      return respond(416, unsatisfiable, stored, entry, now, status, ByteString.EMPTY, false);
+    }
+    if (ranges.size() == 1) {
+      ByteRanges.Range only = ranges.get(0);
+      fields.add(new HeaderList.Field("content-range", contentRange(only, length)));
+      return respond(206, fields, stored, entry, now, status,
+          slice(entry.body(), only), false);
+    }
+    String contentType = stored.first("content-type");
+    fields.removeIf(field -> field.name().equals("content-type"));
+    fields.add(new HeaderList.Field("content-type",
+        "multipart/byteranges; boundary=" + BOUNDARY));
+    ByteString body = ByteString.EMPTY;
+    for (ByteRanges.Range range : ranges) {
+      String partHead = "--" + BOUNDARY + "\r\n"
+          + (contentType == null ? "" : "content-type: " + contentType + "\r\n")
+          + "content-range: " + contentRange(range, length) + "\r\n\r\n";
+      body = body.concat(ByteString.copyFrom(partHead, StandardCharsets.ISO_8859_1))
+          .concat(slice(entry.body(), range))
+          .concat(ByteString.copyFromUtf8("\r\n"));
+    }
+    body = body.concat(ByteString.copyFromUtf8("--" + BOUNDARY + "--\r\n"));
+    return respond(206, fields, stored, entry, now, status, body, false);
+  }
+
+  private static ProcessingResponse respond(int code, List<HeaderList.Field> fields,
+      HeaderList stored, CachedResponse entry, Instant now, CacheStatus status, ByteString body,
+      boolean head) {
+    fields.add(new HeaderList.Field("age", Long.toString(entry.currentAge(now).getSeconds())));
+    fields.add(new HeaderList.Field("content-length", Integer.toString(body.size())));
+    fields.add(new HeaderList.Field(
+        CacheStatus.FIELD, status.appendTo(stored.joined(CacheStatus.FIELD))));
+    return ExchangeMessages.immediate(
+        code, HeaderList.of(fields), head ? ByteString.EMPTY : body, "edgecache_hit");
+  }
+
+  /** The stored fields minus Cache-Status, which is rewritten with this cache's member. */
+  private static List<HeaderList.Field> withoutStatusField(HeaderList stored) {
+    List<HeaderList.Field> fields = new ArrayList<>(stored.fields().size() + 4);
+    for (HeaderList.Field field : stored.fields()) {
+      if (!field.name().equals(CacheStatus.FIELD)) {
+        fields.add(field);
+      }
+    }
+    return fields;
+  }
+
+  private static String contentRange(ByteRanges.Range range, long length) {
+    return "bytes " + range.first() + "-" + range.last() + "/" + length;
+  }
+
+  private static ByteString slice(ByteString body, ByteRanges.Range range) {
+    return body.substring((int) range.first(), (int) range.last() + 1);
+  }
+}

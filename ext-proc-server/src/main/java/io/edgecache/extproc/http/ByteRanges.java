@@ -1,0 +1,70 @@
+package io.edgecache.extproc.http;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Parses a {@code Range: bytes=...} field against a representation length (RFC 9110 §14). */
+public final class ByteRanges {
+
+  /** An inclusive byte range, already clipped to the representation. */
+  public record Range(long first, long last) {
+    public long length() {
+      return last - first + 1;
+    }
+  }
+
+  /** Ranges too many to be a sensible request; treated as not satisfiable (RFC 9110 §14.2). */
+  private static final int MAX_RANGES = 64;
+
+  private ByteRanges() {}
+
+  /**
+   * The satisfiable ranges of {@code field} for a representation of {@code length} bytes: null
+   * when the field is not a valid bytes range set (the Range is then ignored, §14.2), empty when
+   * none is satisfiable (416).
+   */
+  public static List<Range> parse(String field, long length) {
+    if (field == null) {
+      return null;
+    }
+    String value = field.trim();
+    if (!value.toLowerCase(Locale.ROOT).startsWith("bytes=")) {
+      return null;
+    }
+    String[] specs = value.substring(6).split(",");
+    if (specs.length > MAX_RANGES) {
+      return List.of();
+    }
+    List<Range> ranges = new ArrayList<>();
+    for (String raw : specs) {
+      String spec = raw.trim();
+      int dash = spec.indexOf('-');
+      if (dash < 0) {
+        return null;
+      }
+      String firstText = spec.substring(0, dash).trim();
+      String lastText = spec.substring(dash + 1).trim();
+      try {
+        if (firstText.isEmpty()) {
+          long suffix = Long.parseLong(lastText); // bytes=-N: the last N bytes
+          if (suffix > 0 && length > 0) {
+            ranges.add(new Range(Math.max(0, length - suffix), length - 1));
+          }
+          continue;
+        }
+        long first = Long.parseLong(firstText);
+        long last = lastText.isEmpty() ? length - 1 : Long.parseLong(lastText);
+        if (first < 0 || last < first) {
+          return null;
+        }
+        if (first < length) {
+          ranges.add(new Range(first, Math.min(last, length - 1)));
+        }
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return ranges;
+  }
+}

@@ -1,0 +1,65 @@
+package io.edgecache.extproc.policy;
+
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.http.HopByHop;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Updating a stored response's header fields from a 304 (RFC 9111 §4.3.4) or a HEAD response
+ * (§4.3.5), per §3.2: fields in the new response replace the stored ones of the same name,
+ * except those that describe the new message rather than the stored representation.
+ */
+public final class Freshening {
+
+  /** Fields a 304 or HEAD response never overwrites in the stored response. */
+  private static final Set<String> KEPT =
+      Set.of("content-length", "content-encoding", "content-range", "age", "set-cookie",
+          CacheStatus.FIELD);
+
+  private Freshening() {}
+
+  /** The stored fields updated with those of {@code update}. */
+  public static HeaderList merge(HeaderList stored, HeaderList update) {
+    Set<String> hopByHop = HopByHop.fieldsToDrop(update);
+    Set<String> replaced = new HashSet<>();
+    List<HeaderList.Field> incoming = new ArrayList<>();
+    for (HeaderList.Field field : update.fields()) {
+      String name = field.name();
+      if (!name.startsWith(":") && !hopByHop.contains(name) && !KEPT.contains(name)) {
+        replaced.add(name);
+        incoming.add(field);
+      }
+    }
+    List<HeaderList.Field> merged = new ArrayList<>();
+    for (HeaderList.Field field : stored.fields()) {
+      if (!replaced.contains(field.name())) {
+        merged.add(field);
+      }
+    }
+    merged.addAll(incoming);
+    return HeaderList.of(merged);
+  }
+
+  /**
+   * Whether a HEAD response describes the same representation as {@code stored} (RFC 9111
+   * §4.3.5): its validators and length, where present, agree.
+   */
+  public static boolean headMatches(CachedResponse stored, HeaderList head) {
+    String etag = head.first("etag");
+    if (etag != null && !Objects.equals(etag, stored.headers().first("etag"))) {
+      return false;
+    }
+    String lastModified = head.first("last-modified");
+    if (lastModified != null
+        && !Objects.equals(lastModified, stored.headers().first("last-modified"))) {
+      return false;
+    }
+    String length = head.first("content-length");
+    return length == null || length.trim().equals(Integer.toString(stored.body().size()));
+  }
+}

@@ -1,0 +1,83 @@
+package io.edgecache.edge.extproc;
+
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Opens a few ext_proc streams before the edge takes traffic. On cold JVMs the first real
+ * request would otherwise spend Envoy's whole 200 ms message_timeout connecting, negotiating
+ * HTTP/2 and loading classes on both sides, and would go through uncached. The warm-up request
+ * is an OPTIONS to a reserved host, which no cache stores; a processor that is down is simply
+ * skipped (the edge then behaves as its failure mode says).
+ */
+public final class ProcessorWarmup {
+
+  private static final Logger log = Logger.getLogger(ProcessorWarmup.class.getName());
+  private static final int STREAMS = 20;
+  private static final long BUDGET_MILLIS = 5_000;
+
+  private ProcessorWarmup() {}
+
+  public static void run(ManagedChannel channel) {
+    ProcessingRequest request = ProcessingRequest.newBuilder()
+        .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true).setHeaders(
+            HeaderMap.newBuilder()
+                .addHeaders(header(":method", "OPTIONS"))
+                .addHeaders(header(":path", "/"))
+                .addHeaders(header(":authority", "warmup.edgecache.invalid"))
+                .addHeaders(header(":scheme", "http"))))
+        .build();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS);
+    for (int i = 0; i < STREAMS; i++) {
+      CountDownLatch answered = new CountDownLatch(1);
+      StreamObserver<ProcessingRequest> stream = ExternalProcessorGrpc.newStub(channel)
+          .withWaitForReady()
+          .withDeadlineAfter(BUDGET_MILLIS, TimeUnit.MILLISECONDS)
+          .process(new StreamObserver<ProcessingResponse>() {
+            @Override
+            public void onNext(ProcessingResponse value) {
+              answered.countDown();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              answered.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              answered.countDown();
+            }
+          });
+      stream.onNext(request);
+      try {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !answered.await(left, TimeUnit.NANOSECONDS)) {
+          stream.onError(new IllegalStateException("warm-up budget spent"));
+          log.fine("ext_proc warm-up stopped: the processor did not answer in time");
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      stream.onCompleted();
+    }
+  }
+
+  private static HeaderValue header(String name, String value) {
+    return HeaderValue.newBuilder().setKey(name)
+        .setRawValue(ByteString.copyFrom(value, StandardCharsets.ISO_8859_1)).build();
+  }
+}

@@ -1,0 +1,98 @@
+package io.edgecache.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.edgecache.extproc.http.HttpDates;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** RFC 9111 §4.2: freshness lifetime and age, through local-edge against a real origin. */
+class FreshnessConformanceTest extends ConformanceBase {
+
+  @Test
+  void sMaxAgeOverridesMaxAgeInASharedCache_4_2_1() throws Exception {
+    String p = path("s-maxage");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=10, s-maxage=30")));
+    stack.get(p);
+    advance(20);
+    assertHit(stack.get(p));
+    assertOriginSaw(p, 1);
+  }
+
+  @Test
+  void expiresMinusDateIsTheLifetime_4_2_1() throws Exception {
+    String p = path("expires");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("expires",
+        HttpDates.format(stack.clock.instant().plusSeconds(60)))));
+    stack.get(p);
+    advance(30);
+    assertHit(stack.get(p));
+    advance(31);
+    stack.get(p);
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void invalidExpiresMeansAlreadyExpired_5_3() throws Exception {
+    String p = path("bad-expires");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("expires", "0")));
+    stack.get(p);
+    stack.get(p);
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void heuristicFreshnessFromLastModified_4_2_2() throws Exception {
+    String p = path("heuristic");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("last-modified",
+        HttpDates.format(stack.clock.instant().minusSeconds(10_000)))));
+    HttpResponse<String> miss = stack.get(p);
+    assertStatus(miss, "stored; ttl=1000"); // 10 % of the time since Last-Modified
+    advance(999);
+    assertHit(stack.get(p));
+    assertOriginSaw(p, 1);
+  }
+
+  @Test
+  void noHeuristicForStatusesNotCacheableByDefault_4_2_2() throws Exception {
+    String p = path("redirect");
+    origin.reply(p, TestOrigin.Reply.status(302, "", dated("location", "/elsewhere",
+        "last-modified", HttpDates.format(stack.clock.instant().minusSeconds(10_000)))));
+    stack.get(p);
+    stack.get(p);
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void firstOfDuplicateDirectivesIsUsed_4_2_1() throws Exception {
+    String p = path("duplicate");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=5",
+        "cache-control", "max-age=600")));
+    stack.get(p);
+    advance(10);
+    stack.get(p);
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void ageCountsTheReceivedAgeAndResidentTime_4_2_3() throws Exception {
+    String p = path("age");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=100",
+        "age", "30")));
+    stack.get(p);
+    advance(15);
+    HttpResponse<String> hit = stack.get(p);
+    assertEquals("45", hit.headers().firstValue("age").orElseThrow());
+    assertStatus(hit, "ttl=55");
+  }
+
+  @Test
+  void apparentAgeFromAnOldDate_4_2_3() throws Exception {
+    String p = path("old-date");
+    origin.reply(p, TestOrigin.Reply.text("x", "date",
+        HttpDates.format(stack.clock.instant().minusSeconds(40)), "cache-control", "max-age=100"));
+    stack.get(p);
+    HttpResponse<String> hit = stack.get(p);
+    assertEquals("40", hit.headers().firstValue("age").orElseThrow());
+  }
+}

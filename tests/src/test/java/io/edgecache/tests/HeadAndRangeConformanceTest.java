@@ -1,0 +1,102 @@
+package io.edgecache.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** RFC 9111 §4.3.5 (HEAD) and RFC 9110 §14 ranges served from a complete stored response. */
+class HeadAndRangeConformanceTest extends ConformanceBase {
+
+  private static final String BODY = "0123456789abcdefghij";
+
+  private String cached(String name, String... extra) throws Exception {
+    String p = path(name);
+    String[] headers = new String[extra.length + 4];
+    headers[0] = "cache-control";
+    headers[1] = "max-age=60";
+    headers[2] = "content-type";
+    headers[3] = "text/plain";
+    System.arraycopy(extra, 0, headers, 4, extra.length);
+    origin.reply(p, TestOrigin.Reply.text(BODY, dated(headers)));
+    stack.get(p);
+    return p;
+  }
+
+  @Test
+  void headResponseFreshensTheStoredGet_4_3_5() throws Exception {
+    String p = cached("head-freshen", "etag", "\"h1\"");
+    advance(70);
+    origin.reply(p, TestOrigin.Reply.text(BODY, dated("cache-control", "max-age=600",
+        "content-type", "text/plain", "etag", "\"h1\"")));
+    HttpResponse<String> head = stack.send("HEAD", p);
+    assertEquals(200, head.statusCode());
+    assertHit(stack.get(p)); // fresh again thanks to the HEAD's max-age=600
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void headResponseWithAnotherValidatorInvalidatesTheStoredGet_4_3_5() throws Exception {
+    String p = cached("head-changed", "etag", "\"h1\"");
+    advance(70);
+    origin.reply(p, TestOrigin.Reply.text("something else", dated("cache-control",
+        "max-age=600", "etag", "\"h2\"")));
+    stack.send("HEAD", p);
+    HttpResponse<String> get = stack.get(p);
+    assertEquals("something else", get.body());
+  }
+
+  @Test
+  void singleRangeServedAs206_RFC9110_14() throws Exception {
+    String p = cached("range");
+    HttpResponse<String> partial = stack.get(p, "range", "bytes=2-5");
+    assertEquals(206, partial.statusCode());
+    assertEquals("2345", partial.body());
+    assertEquals("bytes 2-5/20", partial.headers().firstValue("content-range").orElseThrow());
+    assertHit(partial);
+    HttpResponse<String> suffix = stack.get(p, "range", "bytes=-3");
+    assertEquals("hij", suffix.body());
+    assertOriginSaw(p, 1);
+  }
+
+  @Test
+  void multipleRangesServedAsMultipartByteranges_RFC9110_14_6() throws Exception {
+    String p = cached("multi-range");
+    HttpResponse<String> partial = stack.get(p, "range", "bytes=0-1, 10-11");
+    assertEquals(206, partial.statusCode());
+    assertTrue(partial.headers().firstValue("content-type").orElseThrow()
+        .startsWith("multipart/byteranges; boundary="));
+    assertTrue(partial.body().contains("content-range: bytes 0-1/20\r\n\r\n01\r\n"),
+        partial.body());
+    assertTrue(partial.body().contains("content-range: bytes 10-11/20\r\n\r\nab\r\n"),
+        partial.body());
+  }
+
+  @Test
+  void unsatisfiableRangeIs416_RFC9110_15_5_17() throws Exception {
+    String p = cached("range-416");
+    HttpResponse<String> response = stack.get(p, "range", "bytes=50-60");
+    assertEquals(416, response.statusCode());
+    assertEquals("bytes */20", response.headers().firstValue("content-range").orElseThrow());
+  }
+
+  @Test
+  void ifRangeServesTheRangeOnlyForTheSameRepresentation_RFC9110_13_1_5() throws Exception {
+    String p = cached("if-range", "etag", "\"r1\"");
+    assertEquals(206, stack.get(p, "range", "bytes=0-0", "if-range", "\"r1\"").statusCode());
+    HttpResponse<String> full = stack.get(p, "range", "bytes=0-0", "if-range", "\"r0\"");
+    assertEquals(200, full.statusCode());
+    assertEquals(BODY, full.body());
+  }
+
+  @Test
+  void partialResponsesFromTheOriginAreNotStoredAsComplete_3_3() throws Exception {
+    String p = path("origin-206");
+    origin.reply(p, TestOrigin.Reply.status(206, "012", dated("cache-control", "max-age=60",
+        "content-range", "bytes 0-2/20")));
+    stack.get(p, "range", "bytes=0-2");
+    assertForwarded(stack.get(p), "uri-miss");
+    assertOriginSaw(p, 2);
+  }
+}
