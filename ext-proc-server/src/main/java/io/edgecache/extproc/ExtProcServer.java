@@ -3,10 +3,12 @@ package io.edgecache.extproc;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
+import io.edgecache.extproc.policy.remote.RemotePolicyInterceptor;
 import io.edgecache.extproc.telemetry.AdminServer;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -78,7 +80,8 @@ public final class ExtProcServer implements AutoCloseable {
         NettyServerBuilder.forAddress(listen)
             .directExecutor()
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-            .addService(new ExtProcService(node))
+            .addService(ServerInterceptors.intercept(
+                new ExtProcService(node), new RemotePolicyInterceptor()))
             .addService(health.getHealthService())
             .build();
     try {

@@ -1,9 +1,13 @@
 package io.edgecache.edge;
 
 import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.config.XdsSource;
+import io.edgecache.edge.extproc.ProcessorWarmup;
 import io.edgecache.edge.http.DownstreamHandler;
 import io.edgecache.edge.http.EdgeContext;
-import io.edgecache.edge.extproc.ProcessorWarmup;
+import io.edgecache.edge.routing.RouteTable;
+import io.edgecache.edge.xds.AdsClient;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -21,8 +25,12 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A running local-edge: an HTTP/1.1 listener that runs every request through the configured
@@ -30,19 +38,31 @@ import java.util.concurrent.TimeUnit;
  * {@link #close()} stops accepting, drops in-flight exchanges and releases all threads.
  */
 public final class LocalEdge implements AutoCloseable {
+  private static final Duration FIRST_XDS_CONFIG_TIMEOUT = Duration.ofSeconds(15);
+
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final ManagedChannel processorChannel;
   private final EdgeContext edge;
   private final Channel serverChannel;
+  private final XdsConnection xds;
+
+  /** The ADS client and its channel, when routes come from a control plane. */
+  private record XdsConnection(ManagedChannel channel, AdsClient client) {
+    void close() {
+      client.close();
+      channel.shutdownNow();
+    }
+  }
 
   private LocalEdge(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ManagedChannel processorChannel,
-      EdgeContext edge, Channel serverChannel) {
+      EdgeContext edge, Channel serverChannel, XdsConnection xds) {
     this.bossGroup = bossGroup;
     this.workerGroup = workerGroup;
     this.processorChannel = processorChannel;
     this.edge = edge;
     this.serverChannel = serverChannel;
+    this.xds = xds;
   }
 
   /**
@@ -67,7 +87,11 @@ public final class LocalEdge implements AutoCloseable {
       ProcessorWarmup.run(processorChannel);
     }
     EdgeContext edge = new EdgeContext(config, processorChannel, clientType);
+    XdsConnection xds = null;
     try {
+      if (config.xds().isPresent()) {
+        xds = connect(config, edge);
+      }
       Channel server = new ServerBootstrap()
           .group(boss, workers)
           .channel(serverType)
@@ -85,13 +109,47 @@ public final class LocalEdge implements AutoCloseable {
           .bind(new InetSocketAddress(config.listenHost(), config.listenPort()))
           .sync()
           .channel();
-      return new LocalEdge(boss, workers, processorChannel, edge, server);
+      return new LocalEdge(boss, workers, processorChannel, edge, server, xds);
     } catch (Exception e) {
+      if (xds != null) {
+        xds.close();
+      }
       processorChannel.shutdownNow();
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
     }
+  }
+
+  /**
+   * Starts the ADS client. Without static routes, waits for the first complete route table, as
+   * Envoy does not open a listener before LDS, RDS and CDS arrived.
+   */
+  private static XdsConnection connect(LocalEdgeConfig config, EdgeContext edge) throws Exception {
+    XdsSource source = config.xds().orElseThrow();
+    ManagedChannel channel = NettyChannelBuilder.forAddress(source.host(), source.port()).usePlaintext().build();
+    Node node = Node.newBuilder().setId(source.nodeId()).setCluster(source.nodeCluster())
+        .setUserAgentName("edgecache-local-edge").build();
+    AdsClient client = new AdsClient(channel, node, source.listener(),
+        Optional.ofNullable(config.externalProcessor()), edge::replaceRoutes);
+    XdsConnection xds = new XdsConnection(channel, client);
+    client.start();
+    if (config.routes().isEmpty()) {
+      try {
+        client.firstTable().get(FIRST_XDS_CONFIG_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        xds.close();
+        throw new IOException("no complete listener/route/cluster configuration from the control plane at "
+            + source.host() + ":" + source.port() + " within " + FIRST_XDS_CONFIG_TIMEOUT.toSeconds() + " s"
+            + " (node cluster '" + source.nodeCluster() + "')");
+      }
+    }
+    return xds;
+  }
+
+  /** The table requests are routed with now. */
+  public RouteTable routes() {
+    return edge.routes();
   }
 
   /** The bound port (the ephemeral one when the config asked for port 0). */
@@ -102,6 +160,9 @@ public final class LocalEdge implements AutoCloseable {
   @Override
   public void close() {
     serverChannel.close().syncUninterruptibly();
+    if (xds != null) {
+      xds.close();
+    }
     edge.closeIdleConnections();
     // Stop gRPC before the loops: its final callbacks still hop to the exchanges' loops.
     processorChannel.shutdownNow();

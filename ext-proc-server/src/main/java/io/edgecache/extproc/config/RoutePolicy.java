@@ -68,6 +68,15 @@ public record RoutePolicy(
     return new Builder();
   }
 
+  /** A builder holding this policy's fields. */
+  public Builder toBuilder() {
+    return new Builder().host(host).pathPrefix(pathPrefix).mode(mode).defaultTtl(defaultTtl)
+        .maxTtl(maxTtl).query(query).cookies(cookies).keyHeaders(keyHeaders)
+        .normalizeHeaders(normalizeHeaders).staleWhileRevalidate(staleWhileRevalidate)
+        .staleIfError(staleIfError).maxObjectBytes(maxObjectBytes).negativeTtls(negativeTtls)
+        .shareResponsesWithSetCookie(shareResponsesWithSetCookie);
+  }
+
   /** Whether this route covers a request for {@code hostWithoutPort} and {@code path}. */
   public boolean covers(String hostWithoutPort, String path) {
     return (host.equals("*") || host.equalsIgnoreCase(hostWithoutPort))

@@ -17,6 +17,7 @@ import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.ReuseVerdict;
 import io.edgecache.extproc.policy.StoreVerdict;
 import io.edgecache.extproc.policy.VaryKey;
+import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.telemetry.ExchangeTrace;
 import io.edgecache.extproc.telemetry.Outcome;
@@ -100,9 +101,14 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private HeaderList responseHeaders;
   private Instant responseTime;
 
-  CacheExchange(CacheNode node, StreamObserver<ProcessingResponse> out) {
+  /** The policy the control plane pushed for this request's route, or null. */
+  private final RemotePolicy pushedPolicy;
+
+  CacheExchange(CacheNode node, StreamObserver<ProcessingResponse> out,
+      RemotePolicy pushedPolicy) {
     this.node = node;
     this.out = out;
+    this.pushedPolicy = pushedPolicy;
   }
 
   @Override
@@ -198,6 +204,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     HeaderList headers = HeaderList.fromEnvoy(message.getHeaders());
     RequestLine line = RequestLine.from(headers);
     route = node.config().routeFor(line.authority(), line.pathOnly());
+    if (pushedPolicy != null) {
+      route = pushedPolicy.applyTo(route);
+    }
     CacheKey key = CacheKeys.forTarget(
         line.scheme(), line.authority(), line.path(), route, headers);
     Instant now = node.clock().instant();

@@ -1,6 +1,7 @@
 package io.edgecache.extproc.grpc;
 
 import io.edgecache.extproc.CacheNode;
+import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -17,6 +18,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
 
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
-    return new CacheExchange(node, out);
+    // The route's policy pushed by the control plane travels in the stream's metadata.
+    return new CacheExchange(node, out, RemotePolicy.current().orElse(null));
   }
 }

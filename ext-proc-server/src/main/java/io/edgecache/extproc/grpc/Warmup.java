@@ -53,12 +53,12 @@ public final class Warmup {
             .setEndOfStream(true))
         .build();
 
-    CacheExchange miss = new CacheExchange(scratch, discard);
+    CacheExchange miss = new CacheExchange(scratch, discard, null);
     for (ProcessingRequest message : new ProcessingRequest[] {request, response, body}) {
       miss.onNext(roundTrip(message.toByteArray(), ProcessingRequest.parser()::parseFrom));
     }
     miss.onCompleted();
-    CacheExchange hit = new CacheExchange(scratch, discard);
+    CacheExchange hit = new CacheExchange(scratch, discard, null);
     hit.onNext(request);
     hit.onCompleted();
   }

@@ -26,12 +26,15 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -165,6 +168,22 @@ class ExtProcProtocolTest {
   }
 
   @Test
+  void aPolicyPushedInStreamMetadataGovernsTheRoute() throws Exception {
+    Metadata pushed = new Metadata();
+    pushed.put(Metadata.Key.of("x-edgecache-policy", Metadata.ASCII_STRING_MARSHALLER),
+        "site/static@0a1b2c3d");
+    pushed.put(Metadata.Key.of("x-edgecache-policy-spec", Metadata.ASCII_STRING_MARSHALLER),
+        "mode=cache-everything; default-ttl=300");
+    Stream stream = new Stream(MetadataUtils.newAttachHeadersInterceptor(pushed));
+    stream.send(requestHeaders("GET", "/app.js"));
+    assertEquals(
+        responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; stored; ttl=300",
+            BodySendMode.STREAMED),
+        stream.send(responseHeaders(200, false, "cache-control", "max-age=5")));
+    stream.finish();
+  }
+
+  @Test
   void healthCheckReportsServing() {
     assertEquals(ServingStatus.SERVING,
         HealthGrpc.newBlockingStub(channel)
@@ -192,8 +211,9 @@ class ExtProcProtocolTest {
     private final BlockingQueue<Object> received = new LinkedBlockingQueue<>();
     private final StreamObserver<ProcessingRequest> requests;
 
-    Stream() {
-      requests = ExternalProcessorGrpc.newStub(channel).process(new StreamObserver<>() {
+    Stream(ClientInterceptor... interceptors) {
+      requests = ExternalProcessorGrpc.newStub(channel).withInterceptors(interceptors)
+          .process(new StreamObserver<>() {
         @Override
         public void onNext(ProcessingResponse value) {
           received.add(value);

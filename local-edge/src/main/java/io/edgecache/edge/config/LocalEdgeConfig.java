@@ -14,11 +14,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a local-edge instance needs: where to listen, the ext_proc filter (taken from an
  * Envoy bootstrap so there is one source of truth), where the processor runs on this machine,
- * Envoy's buffer limit and the static routes.
+ * Envoy's buffer limit, and the routes: static ones, or an xDS control plane that pushes them
+ * (with the ext_proc filter of its listener, which then replaces the bootstrap's).
  *
  * <p>Load a YAML file with {@link #load(Path)} or assemble one in code with {@link #builder()}.
  * Both validate, and errors name the offending field.
@@ -32,6 +34,7 @@ public final class LocalEdgeConfig {
   private final int bufferLimitBytes;
   private final boolean warmUpProcessor;
   private final List<RouteConfig> routes;
+  private final Optional<XdsSource> xds;
 
   private LocalEdgeConfig(Builder b) {
     this.listenHost = b.listenHost;
@@ -42,11 +45,13 @@ public final class LocalEdgeConfig {
     this.bufferLimitBytes = b.bufferLimitBytes;
     this.warmUpProcessor = b.warmUpProcessor;
     this.routes = List.copyOf(b.routes);
+    this.xds = Optional.ofNullable(b.xds);
   }
 
   public String listenHost() { return listenHost; }
   /** The port to listen on; 0 picks an ephemeral port (see {@code LocalEdge.port()}). */
   public int listenPort() { return listenPort; }
+  /** The bootstrap's ext_proc filter; null when only the control plane's listener provides one. */
   public ExternalProcessor externalProcessor() { return externalProcessor; }
   public String extProcHost() { return extProcHost; }
   public int extProcPort() { return extProcPort; }
@@ -55,7 +60,10 @@ public final class LocalEdgeConfig {
 
   /** Whether start-up opens a few ext_proc streams so the first request is not cold. */
   public boolean warmUpProcessor() { return warmUpProcessor; }
+  /** The static routes; with {@link #xds()} they serve until the first pushed route table. */
   public List<RouteConfig> routes() { return routes; }
+  /** The control plane routes come from, if any. */
+  public Optional<XdsSource> xds() { return xds; }
 
   public static Builder builder() {
     return new Builder();
@@ -80,19 +88,22 @@ public final class LocalEdgeConfig {
     Builder b = builder();
     HostPort listen = HostPort.parse(require(model.listen, name, "listen"), name + ": listen");
     b.listen(listen.host, listen.port);
-    Path bootstrap = file.toAbsolutePath().getParent()
-        .resolve(require(model.envoyBootstrap, name, "envoyBootstrap")).normalize();
-    b.externalProcessor(EnvoyBootstrapLoader.loadExternalProcessor(bootstrap));
+    if (model.xds != null) {
+      b.xds(model.xds.toSource(name + ": xds"));
+    }
+    if (model.envoyBootstrap != null || model.xds == null) {
+      Path bootstrap = file.toAbsolutePath().getParent()
+          .resolve(require(model.envoyBootstrap, name, "envoyBootstrap")).normalize();
+      b.externalProcessor(EnvoyBootstrapLoader.loadExternalProcessor(bootstrap));
+    }
     HostPort target = HostPort.parse(require(model.extProcTarget, name, "extProcTarget"), name + ": extProcTarget");
     b.extProcTarget(target.host, target.port);
     if (model.bufferLimitBytes != null) {
       b.bufferLimitBytes(model.bufferLimitBytes);
     }
-    if (model.routes == null || model.routes.isEmpty()) {
-      throw new ConfigException(name + ": routes: at least one route is required");
-    }
-    for (int i = 0; i < model.routes.size(); i++) {
-      b.route(model.routes.get(i).toRoute(name + ": routes[" + i + "]"));
+    List<RouteModel> routes = model.routes == null ? List.of() : model.routes;
+    for (int i = 0; i < routes.size(); i++) {
+      b.route(routes.get(i).toRoute(name + ": routes[" + i + "]"));
     }
     return b.build(name);
   }
@@ -145,6 +156,7 @@ public final class LocalEdgeConfig {
     private int bufferLimitBytes = 1024 * 1024;
     private boolean warmUpProcessor = true;
     private final List<RouteConfig> routes = new ArrayList<>();
+    private XdsSource xds;
 
     private Builder() {}
 
@@ -189,6 +201,12 @@ public final class LocalEdgeConfig {
       return this;
     }
 
+    /** Take listener, routes and clusters from this control plane. */
+    public Builder xds(XdsSource source) {
+      this.xds = source;
+      return this;
+    }
+
     public LocalEdgeConfig build() throws ConfigException {
       return build("local-edge config");
     }
@@ -197,18 +215,21 @@ public final class LocalEdgeConfig {
       if (listenHost == null || listenPort < 0 || listenPort > 65535) {
         throw new ConfigException(source + ": listen: must be host:port");
       }
-      if (externalProcessor == null) {
-        throw new ConfigException(source + ": envoyBootstrap: an ext_proc filter configuration is required");
+      if (externalProcessor == null && (xds == null || !routes.isEmpty())) {
+        throw new ConfigException(source + ": envoyBootstrap: an ext_proc filter configuration is required"
+            + (xds == null ? "" : " for the static routes"));
       }
-      ExtProcConfigValidator.validate(externalProcessor, source);
+      if (externalProcessor != null) {
+        ExtProcConfigValidator.validate(externalProcessor, source);
+      }
       if (extProcHost == null || extProcPort <= 0 || extProcPort > 65535) {
         throw new ConfigException(source + ": extProcTarget: must be host:port");
       }
       if (bufferLimitBytes <= 0) {
         throw new ConfigException(source + ": bufferLimitBytes: must be positive");
       }
-      if (routes.isEmpty()) {
-        throw new ConfigException(source + ": routes: at least one route is required");
+      if (routes.isEmpty() && xds == null) {
+        throw new ConfigException(source + ": routes: at least one route is required (or xds)");
       }
       return new LocalEdgeConfig(this);
     }
@@ -238,6 +259,27 @@ public final class LocalEdgeConfig {
     public String extProcTarget;
     public Integer bufferLimitBytes;
     public List<RouteModel> routes;
+    public XdsModel xds;
+  }
+
+  private static final class XdsModel {
+    public String address;
+    public NodeModel node;
+    public String listener;
+
+    XdsSource toSource(String where) throws ConfigException {
+      HostPort target = HostPort.parse(require(address, where, "address"), where + ".address");
+      if (node == null) {
+        throw new ConfigException(where + ".node: required (id and cluster)");
+      }
+      return new XdsSource(target.host, target.port, require(node.id, where + ".node", "id"),
+          require(node.cluster, where + ".node", "cluster"), Optional.ofNullable(listener));
+    }
+  }
+
+  private static final class NodeModel {
+    public String id;
+    public String cluster;
   }
 
   private static final class RouteModel {

@@ -30,26 +30,6 @@ public record RouteConfig(String host, String pathPrefix, URI origin, Duration t
     return new RouteConfig(host, pathPrefix, URI.create(origin), DEFAULT_TIMEOUT);
   }
 
-  /** Whether a request with this Host header value (may carry a port) and path takes this route. */
-  public boolean matches(String hostHeader, String path) {
-    return hostMatches(hostHeader) && path.startsWith(pathPrefix);
-  }
-
-  private boolean hostMatches(String hostHeader) {
-    if (host.equals("*")) {
-      return true;
-    }
-    if (hostHeader == null) {
-      return false;
-    }
-    String name = hostHeader;
-    int colon = name.lastIndexOf(':');
-    if (colon >= 0 && name.indexOf(']') < colon) {
-      name = name.substring(0, colon);
-    }
-    return name.equalsIgnoreCase(host);
-  }
-
   /** The origin's port, defaulting to 80. */
   public int originPort() {
     return origin.getPort() == -1 ? 80 : origin.getPort();

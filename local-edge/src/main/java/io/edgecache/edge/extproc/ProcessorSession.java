@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
 import io.grpc.Channel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -57,11 +58,13 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   private boolean sentAny;
   private boolean active = true;
 
-  public ProcessorSession(Channel channel, EventLoop loop, ExternalProcessor config, Handler handler) {
+  /** A session whose stream, once opened, carries {@code initialMetadata} (may be empty). */
+  public ProcessorSession(Channel channel, Metadata initialMetadata, EventLoop loop, ExternalProcessor config,
+      Handler handler) {
     this.config = config;
     this.loop = loop;
     this.handler = handler;
-    this.stream = new ProcessorStream(channel, loop, this);
+    this.stream = new ProcessorStream(channel, initialMetadata, loop, this);
   }
 
   /** False once the session failed, was closed by the server or was finished. */

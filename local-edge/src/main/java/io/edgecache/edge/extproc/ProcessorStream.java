@@ -4,13 +4,16 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.Channel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
 import java.util.concurrent.Executor;
 
 /**
- * The {@code Process} bidi stream of one HTTP request, opened lazily at the first message.
+ * The {@code Process} bidi stream of one HTTP request, opened lazily at the first message with
+ * the route's extra initial metadata.
  *
  * <p>The gRPC channel runs its callbacks directly on its network thread; each callback hops
  * once to {@code exchangeExecutor} (the HTTP connection's event loop), so the listener and all
@@ -26,13 +29,15 @@ final class ProcessorStream {
   }
 
   private final Channel channel;
+  private final Metadata initialMetadata;
   private final Executor exchangeExecutor;
   private final Listener listener;
   private ClientCallStreamObserver<ProcessingRequest> requests;
   private boolean closed;
 
-  ProcessorStream(Channel channel, Executor exchangeExecutor, Listener listener) {
+  ProcessorStream(Channel channel, Metadata initialMetadata, Executor exchangeExecutor, Listener listener) {
     this.channel = channel;
+    this.initialMetadata = initialMetadata;
     this.exchangeExecutor = exchangeExecutor;
     this.listener = listener;
   }
@@ -64,7 +69,12 @@ final class ProcessorStream {
   }
 
   private void open() {
-    ExternalProcessorGrpc.newStub(channel).process(new ClientResponseObserver<ProcessingRequest, ProcessingResponse>() {
+    ExternalProcessorGrpc.ExternalProcessorStub stub = ExternalProcessorGrpc.newStub(channel);
+    if (initialMetadata.keys().size() > 0) {
+      // ExtProcPerRoute.overrides.grpc_initial_metadata: sent with the stream's headers, as Envoy does.
+      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(initialMetadata));
+    }
+    stub.process(new ClientResponseObserver<ProcessingRequest, ProcessingResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<ProcessingRequest> stream) {
         requests = stream;

@@ -1,24 +1,40 @@
 package io.edgecache.edge.http;
 
 import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.routing.RouteTable;
 import io.grpc.ManagedChannel;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** What every exchange of one local-edge instance shares: config, the ext_proc channel, origin pools. */
+/**
+ * What every exchange of one local-edge instance shares: config, the current route table, the
+ * ext_proc channel and the origin pools.
+ */
 public final class EdgeContext {
   private final LocalEdgeConfig config;
   private final ManagedChannel processorChannel;
   private final Class<? extends Channel> clientChannelType;
   private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
+  private volatile RouteTable routes;
 
   public EdgeContext(LocalEdgeConfig config, ManagedChannel processorChannel,
       Class<? extends Channel> clientChannelType) {
     this.config = config;
     this.processorChannel = processorChannel;
     this.clientChannelType = clientChannelType;
+    this.routes = RouteTable.ofStatic(config.routes());
+  }
+
+  /** The table new exchanges route with; each exchange keeps the one it started with. */
+  public RouteTable routes() {
+    return routes;
+  }
+
+  /** Installs a new table atomically; exchanges in flight finish on the old one. */
+  public void replaceRoutes(RouteTable table) {
+    routes = table;
   }
 
   LocalEdgeConfig config() {

@@ -2,11 +2,13 @@ package io.edgecache.edge.http;
 
 import io.edgecache.edge.config.ExtProcConfigValidator;
 import io.edgecache.edge.config.LocalEdgeConfig;
-import io.edgecache.edge.config.RouteConfig;
 import io.edgecache.edge.extproc.HeaderMutator;
 import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.extproc.ProcessorSession.Phase;
 import io.edgecache.edge.extproc.ProtocolException;
+import io.edgecache.edge.routing.RouteEntry;
+import io.edgecache.edge.routing.RouteTable;
+import io.edgecache.edge.routing.Upstream;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
@@ -15,6 +17,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.Metadata;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -63,7 +66,8 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   private ProcessingMode mode;
   private boolean requestProcessingStopped;
   private boolean responseProcessingStopped;
-  private RouteConfig route;
+  private final RouteTable routes;
+  private RouteEntry route;
   private UpstreamCall upstream;
   private ScheduledFuture<?> upstreamTimer;
   private boolean upstreamKeepAlive;
@@ -78,13 +82,22 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     this.connection = connection;
     this.edge = edge;
     this.config = edge.config();
-    this.filter = config.externalProcessor();
+    this.routes = edge.routes();
+    this.filter = routes.filter().orElse(config.externalProcessor());
     this.mode = filter.getProcessingMode();
     this.clientRequest = clientRequest;
     this.headRequest = HttpMethod.HEAD.equals(clientRequest.method());
     this.clientKeepAlive = HttpUtil.isKeepAlive(clientRequest)
         && clientRequest.protocolVersion().equals(HttpVersion.HTTP_1_1);
-    this.session = new ProcessorSession(edge.processorChannel(), client.eventLoop(), filter, this);
+    // As in Envoy, the ext_proc filter's per-route config comes from the route the request
+    // matches on arrival; the router matches again after the processor may have changed it.
+    RouteEntry arrivalRoute = routes.match(clientRequest.headers().get(HttpHeaderNames.HOST), clientRequest.uri(),
+        clientRequest.headers());
+    this.session = new ProcessorSession(edge.processorChannel(),
+        arrivalRoute == null ? new Metadata() : arrivalRoute.extProcMetadata(), client.eventLoop(), filter, this);
+    if (arrivalRoute != null && arrivalRoute.extProcDisabled()) {
+      session.cancel("ext_proc is disabled for route " + arrivalRoute.name());
+    }
     this.requestFlow = new MessageFlow(true, this, new UpstreamSink(), connection::requestReading,
         config.bufferLimitBytes());
   }
@@ -481,11 +494,9 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     @Override
     public void head(MessageHead head, boolean hasBody, boolean lengthMayChange) {
       String path = head.pseudo(MessageHead.PATH);
-      // clear_route_cache needs no handling: the single static route table is consulted here,
-      // after the processor answered, so mutated :path is always routed afresh.
-      route = config.routes().stream()
-          .filter(r -> r.matches(head.pseudo(MessageHead.AUTHORITY), path))
-          .findFirst().orElse(null);
+      // clear_route_cache needs no handling: the route table is consulted here, after the
+      // processor answered, so a mutated :path is always routed afresh.
+      route = routes.match(head.pseudo(MessageHead.AUTHORITY), path, head.headers());
       if (route == null) {
         localReply(404, "");
         return;
@@ -498,7 +509,8 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
       }
       request.headers().add(head.headers());
       frame(request.headers(), hasBody, lengthMayChange);
-      upstream = edge.pool(client.eventLoop()).acquire(route.origin().getHost(), route.originPort(), Exchange.this);
+      Upstream.Endpoint endpoint = route.upstream().pick();
+      upstream = edge.pool(client.eventLoop()).acquire(endpoint.host(), endpoint.port(), Exchange.this);
       upstream.write(request);
       if (!hasBody) {
         upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);

@@ -1,0 +1,142 @@
+package io.edgecache.controlplane;
+
+import io.edgecache.controlplane.config.ConfigException;
+import io.edgecache.controlplane.config.ConfigLoader;
+import io.edgecache.controlplane.config.ConfigWatcher;
+import io.edgecache.controlplane.xds.NackHoldback;
+import io.edgecache.controlplane.xds.NackListener;
+import io.edgecache.controlplane.xds.NodeGroups;
+import io.edgecache.controlplane.xds.SnapshotPublisher;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * A running control plane: serves xDS (ADS state-of-the-world and delta, plus the per-type
+ * services) from one snapshot per node group, built from a YAML file or directory that is
+ * watched and hot-reloaded. An invalid edit is rejected with its file, line and field, and the
+ * last good snapshots keep serving.
+ */
+public final class ControlPlane implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(ControlPlane.class.getName());
+  private static final Duration DEBOUNCE = Duration.ofMillis(50);
+
+  /** The result of one (re)load: the version now served, and the rejection message if any. */
+  public record Reload(boolean accepted, String version, String error) {}
+
+  private final Path source;
+  private final SnapshotPublisher publisher;
+  private final NackListener nacks;
+  private final Server server;
+  private final List<Consumer<Reload>> reloadListeners = new CopyOnWriteArrayList<>();
+  private volatile String version;
+  private ConfigWatcher watcher;
+
+  private ControlPlane(Path source, SnapshotPublisher publisher, NackListener nacks, Server server, String version) {
+    this.source = source;
+    this.publisher = publisher;
+    this.nacks = nacks;
+    this.server = server;
+    this.version = version;
+  }
+
+  /**
+   * Loads {@code source} (it must be valid: there is no last good snapshot yet), starts serving
+   * xDS on {@code listen} and starts watching {@code source} for changes.
+   */
+  public static ControlPlane start(Path source, InetSocketAddress listen) throws ConfigException, IOException {
+    SimpleCache<String> cache = new SimpleCache<>(new NodeGroups());
+    SnapshotPublisher publisher = new SnapshotPublisher(cache);
+    String version = publisher.publish(ConfigLoader.load(source));
+    NackListener nacks = new NackListener();
+    NackHoldback holdback = new NackHoldback(cache);
+    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback), holdback);
+    Server server = NettyServerBuilder.forAddress(listen)
+        .addService(xds.getAggregatedDiscoveryServiceImpl())
+        .addService(xds.getListenerDiscoveryServiceImpl())
+        .addService(xds.getRouteDiscoveryServiceImpl())
+        .addService(xds.getClusterDiscoveryServiceImpl())
+        .addService(xds.getEndpointDiscoveryServiceImpl())
+        // Envoy keeps its ADS stream open for hours; let idle streams live.
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .build()
+        .start();
+    ControlPlane controlPlane = new ControlPlane(source, publisher, nacks, server, version);
+    try {
+      controlPlane.watcher = new ConfigWatcher(source, DEBOUNCE, controlPlane::reload);
+    } catch (IOException e) {
+      controlPlane.close();
+      throw e;
+    }
+    return controlPlane;
+  }
+
+  /** The port xDS is served on. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** The snapshot version now served to every node group. */
+  public String version() {
+    return version;
+  }
+
+  /** Called with the outcome of every reload the watcher triggers. */
+  public void onReload(Consumer<Reload> listener) {
+    reloadListeners.add(listener);
+  }
+
+  /** Called with every NACK a node sends. */
+  public void onNack(Consumer<NackListener.Nack> listener) {
+    nacks.addListener(listener);
+  }
+
+  /** Loads the configuration again; publishes it if valid, else keeps the current snapshots. */
+  public synchronized Reload reload() {
+    Reload outcome;
+    try {
+      version = publisher.publish(ConfigLoader.load(source));
+      log.info(() -> "configuration accepted: serving version " + version);
+      outcome = new Reload(true, version, null);
+    } catch (ConfigException e) {
+      log.warning(() -> "configuration rejected, still serving version " + version + ": " + e.getMessage());
+      outcome = new Reload(false, version, e.getMessage());
+    }
+    Reload result = outcome;
+    reloadListeners.forEach(l -> l.accept(result));
+    return result;
+  }
+
+  /** Blocks until {@link #close()} (gRPC's threads are daemons, so a main thread must wait here). */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (watcher != null) {
+        watcher.close();
+      }
+    } catch (IOException e) {
+      log.fine(() -> "closing the config watcher: " + e);
+    }
+    server.shutdownNow();
+    try {
+      server.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,421 @@
+package io.edgecache.controlplane.config;
+
+import com.google.re2j.PatternSyntaxException;
+import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
+import io.edgecache.controlplane.config.EdgecacheConfig.CachePolicy;
+import io.edgecache.controlplane.config.EdgecacheConfig.ClusterSpec;
+import io.edgecache.controlplane.config.EdgecacheConfig.DiscoveryType;
+import io.edgecache.controlplane.config.EdgecacheConfig.ExtProc;
+import io.edgecache.controlplane.config.EdgecacheConfig.HeaderMatch;
+import io.edgecache.controlplane.config.EdgecacheConfig.HeaderMatchKind;
+import io.edgecache.controlplane.config.EdgecacheConfig.HealthCheck;
+import io.edgecache.controlplane.config.EdgecacheConfig.HostPort;
+import io.edgecache.controlplane.config.EdgecacheConfig.LbPolicy;
+import io.edgecache.controlplane.config.EdgecacheConfig.ListenerSpec;
+import io.edgecache.controlplane.config.EdgecacheConfig.NodeGroupSpec;
+import io.edgecache.controlplane.config.EdgecacheConfig.Route;
+import io.edgecache.controlplane.config.EdgecacheConfig.RouteMatch;
+import io.edgecache.controlplane.config.EdgecacheConfig.Site;
+import io.edgecache.controlplane.config.EdgecacheConfig.Tls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads the control-plane configuration from one YAML file or from every {@code *.yaml} /
+ * {@code *.yml} file of a directory (their lists are concatenated, in file-name order) and
+ * validates all of it. The first problem found is thrown as a {@link ConfigException} naming the
+ * file, the line and the field: unknown fields, missing or malformed values, duplicate names,
+ * references to unknown clusters, sites or listeners, and regexes RE2 (Envoy's regex engine)
+ * rejects.
+ */
+public final class ConfigLoader {
+  private static final Set<String> TOP_LEVEL = Set.of("extProc", "clusters", "sites", "listeners", "nodeGroups");
+  private static final Set<String> EXT_PROC = Set.of("address", "failureModeAllow", "messageTimeout",
+      "maxMessageTimeout", "grpcTimeout");
+  private static final Set<String> CLUSTER = Set.of("name", "type", "endpoints", "lbPolicy", "connectTimeout",
+      "healthCheck", "tls");
+  private static final Set<String> HEALTH_CHECK = Set.of("path", "interval", "timeout", "healthyThreshold",
+      "unhealthyThreshold");
+  private static final Set<String> TLS = Set.of("sni", "caFile");
+  private static final Set<String> SITE = Set.of("name", "domains", "routes");
+  private static final Set<String> ROUTE = Set.of("name", "match", "cluster", "timeout", "cache");
+  private static final Set<String> MATCH = Set.of("prefix", "path", "regex", "headers");
+  private static final Set<String> HEADER = Set.of("name", "exact", "prefix", "regex", "present");
+  private static final Set<String> CACHE = Set.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie");
+  private static final Set<String> LISTENER = Set.of("name", "address", "sites");
+  private static final Set<String> NODE_GROUP = Set.of("name", "listeners");
+
+  private ConfigLoader() {}
+
+  /** Loads {@code source}, a YAML file or a directory of them. */
+  public static EdgecacheConfig load(Path source) throws ConfigException {
+    List<YamlNode.Fields> documents = new ArrayList<>();
+    for (Path file : files(source)) {
+      YamlNode root = parse(file);
+      if (root != null) {
+        documents.add(root.mapping(TOP_LEVEL));
+      }
+    }
+    return new ConfigLoader.Reader(documents).read();
+  }
+
+  /** The files {@code source} stands for, in a stable order. */
+  public static List<Path> files(Path source) throws ConfigException {
+    if (!Files.isDirectory(source)) {
+      if (!Files.isRegularFile(source)) {
+        throw new ConfigException(source + ": no such file or directory");
+      }
+      return List.of(source);
+    }
+    try (Stream<Path> entries = Files.list(source)) {
+      List<Path> files = entries
+          .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml") && Files.isRegularFile(p))
+          .sorted()
+          .toList();
+      if (files.isEmpty()) {
+        throw new ConfigException(source + ": directory holds no *.yaml file");
+      }
+      return files;
+    } catch (IOException e) {
+      throw new ConfigException(source + ": cannot list: " + e.getMessage(), e);
+    }
+  }
+
+  private static YamlNode parse(Path file) throws ConfigException {
+    try (java.io.Reader reader = Files.newBufferedReader(file)) {
+      Node node = new Yaml(new LoaderOptions()).compose(reader);
+      return node == null ? null : YamlNode.root(file.toString(), node);
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+      throw new ConfigException(file + ":" + line + ": (document): invalid YAML: " + e.getProblem(), e);
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** One pass over the parsed documents; names seen so far resolve references. */
+  private static final class Reader {
+    private final List<YamlNode.Fields> documents;
+    private final Map<String, ClusterSpec> clusters = new HashMap<>();
+    private final Map<String, Site> sites = new HashMap<>();
+    private final Map<String, ListenerSpec> listeners = new HashMap<>();
+
+    Reader(List<YamlNode.Fields> documents) {
+      this.documents = documents;
+    }
+
+    EdgecacheConfig read() throws ConfigException {
+      ExtProc extProc = null;
+      YamlNode extProcNode = null;
+      for (YamlNode.Fields document : documents) {
+        YamlNode node = document.optional("extProc");
+        if (node != null) {
+          if (extProcNode != null) {
+            throw node.error("extProc is already defined at " + extProcNode.file() + ":" + extProcNode.line());
+          }
+          extProcNode = node;
+          extProc = extProc(node);
+        }
+      }
+      if (extProc == null) {
+        throw new ConfigException(documents.isEmpty() ? "configuration is empty"
+            : "extProc: required in one of the configuration files");
+      }
+      List<ClusterSpec> clusterList = new ArrayList<>();
+      for (YamlNode item : items("clusters")) {
+        ClusterSpec cluster = cluster(item);
+        unique(clusters, cluster.name(), cluster, item, "cluster");
+        clusterList.add(cluster);
+      }
+      List<Site> siteList = new ArrayList<>();
+      for (YamlNode item : items("sites")) {
+        Site site = site(item);
+        unique(sites, site.name(), site, item, "site");
+        siteList.add(site);
+      }
+      List<ListenerSpec> listenerList = new ArrayList<>();
+      for (YamlNode item : items("listeners")) {
+        ListenerSpec listener = listener(item);
+        unique(listeners, listener.name(), listener, item, "listener");
+        listenerList.add(listener);
+      }
+      Map<String, NodeGroupSpec> groups = new HashMap<>();
+      List<NodeGroupSpec> groupList = new ArrayList<>();
+      for (YamlNode item : items("nodeGroups")) {
+        NodeGroupSpec group = nodeGroup(item);
+        unique(groups, group.name(), group, item, "node group");
+        groupList.add(group);
+      }
+      if (groupList.isEmpty()) {
+        throw new ConfigException(extProcNode.file() + ": nodeGroups: at least one node group is required");
+      }
+      return new EdgecacheConfig(extProc, clusterList, siteList, listenerList, groupList);
+    }
+
+    private List<YamlNode> items(String field) throws ConfigException {
+      List<YamlNode> all = new ArrayList<>();
+      for (YamlNode.Fields document : documents) {
+        all.addAll(document.list(field));
+      }
+      return all;
+    }
+
+    private static <T> void unique(Map<String, T> seen, String name, T value, YamlNode item, String kind)
+        throws ConfigException {
+      if (seen.putIfAbsent(name, value) != null) {
+        throw item.error("duplicate " + kind + " name '" + name + "'");
+      }
+    }
+
+    private ExtProc extProc(YamlNode node) throws ConfigException {
+      YamlNode.Fields f = node.mapping(EXT_PROC);
+      return new ExtProc(
+          f.required("address").hostPort(),
+          f.optional("failureModeAllow") == null || f.optional("failureModeAllow").bool(),
+          durationOr(f.optional("messageTimeout"), Duration.ofMillis(200)),
+          durationOr(f.optional("maxMessageTimeout"), Duration.ofSeconds(5)),
+          durationOr(f.optional("grpcTimeout"), Duration.ofSeconds(1)));
+    }
+
+    private ClusterSpec cluster(YamlNode node) throws ConfigException {
+      YamlNode.Fields f = node.mapping(CLUSTER);
+      String name = f.required("name").name();
+      DiscoveryType type = f.optional("type") == null ? DiscoveryType.STATIC
+          : enumValue(f.optional("type"), DiscoveryType.class);
+      List<HostPort> endpoints = new ArrayList<>();
+      for (YamlNode endpoint : f.list("endpoints")) {
+        HostPort address = endpoint.hostPort();
+        if (type == DiscoveryType.STATIC && !address.isIpLiteral()) {
+          // Envoy accepts only IP addresses in EDS; names need DNS resolution by Envoy.
+          throw endpoint.error("a static cluster's endpoints must be IP addresses; use type: dns for host names");
+        }
+        endpoints.add(address);
+      }
+      if (endpoints.isEmpty()) {
+        throw f.required("endpoints").error("at least one host:port endpoint is required");
+      }
+      LbPolicy lb = f.optional("lbPolicy") == null ? LbPolicy.ROUND_ROBIN
+          : enumValue(f.optional("lbPolicy"), LbPolicy.class);
+      Duration connectTimeout = durationOr(f.optional("connectTimeout"), Duration.ofSeconds(1));
+      Optional<HealthCheck> healthCheck = Optional.empty();
+      if (f.optional("healthCheck") != null) {
+        YamlNode.Fields h = f.optional("healthCheck").mapping(HEALTH_CHECK);
+        String path = h.required("path").name();
+        if (!path.startsWith("/")) {
+          throw h.required("path").error("must start with /");
+        }
+        healthCheck = Optional.of(new HealthCheck(path,
+            durationOr(h.optional("interval"), Duration.ofSeconds(5)),
+            durationOr(h.optional("timeout"), Duration.ofSeconds(1)),
+            h.optional("healthyThreshold") == null ? 2 : h.optional("healthyThreshold").positiveInt(),
+            h.optional("unhealthyThreshold") == null ? 3 : h.optional("unhealthyThreshold").positiveInt()));
+      }
+      Optional<Tls> tls = Optional.empty();
+      if (f.optional("tls") != null) {
+        YamlNode.Fields t = f.optional("tls").mapping(TLS);
+        tls = Optional.of(new Tls(t.required("sni").name(),
+            t.optional("caFile") == null ? Optional.empty() : Optional.of(t.optional("caFile").name())));
+      }
+      return new ClusterSpec(name, type, endpoints, lb, connectTimeout, healthCheck, tls);
+    }
+
+    private Site site(YamlNode node) throws ConfigException {
+      YamlNode.Fields f = node.mapping(SITE);
+      String name = f.required("name").name();
+      List<String> domains = new ArrayList<>();
+      for (YamlNode domain : f.list("domains")) {
+        String value = domain.name().toLowerCase(Locale.ROOT);
+        if (domains.contains(value)) {
+          throw domain.error("duplicate domain '" + value + "'");
+        }
+        domains.add(value);
+      }
+      if (domains.isEmpty()) {
+        throw f.required("domains").error("at least one domain is required");
+      }
+      List<Route> routes = new ArrayList<>();
+      Map<String, Route> byName = new HashMap<>();
+      for (YamlNode item : f.list("routes")) {
+        Route route = route(name, item);
+        if (byName.putIfAbsent(route.name(), route) != null) {
+          throw item.error("duplicate route name '" + route.name() + "' in site " + name);
+        }
+        routes.add(route);
+      }
+      if (routes.isEmpty()) {
+        throw f.required("routes").error("at least one route is required");
+      }
+      return new Site(name, domains, routes);
+    }
+
+    private Route route(String site, YamlNode node) throws ConfigException {
+      YamlNode.Fields f = node.mapping(ROUTE);
+      String name = f.required("name").name();
+      YamlNode clusterNode = f.required("cluster");
+      String cluster = clusterNode.name();
+      if (!clusters.containsKey(cluster)) {
+        throw clusterNode.error("unknown cluster '" + cluster + "' (defined: " + clusters.keySet().stream().sorted().toList() + ")");
+      }
+      return new Route(name, site + "/" + name, match(f.required("match")), cluster,
+          durationOr(f.optional("timeout"), Duration.ofSeconds(15)), cache(f.optional("cache")));
+    }
+
+    private RouteMatch match(YamlNode node) throws ConfigException {
+      YamlNode.Fields f = node.mapping(MATCH);
+      Optional<String> prefix = optionalPath(f.optional("prefix"));
+      Optional<String> path = optionalPath(f.optional("path"));
+      Optional<String> regex = f.optional("regex") == null ? Optional.empty() : Optional.of(regex(f.optional("regex")));
+      int kinds = (prefix.isPresent() ? 1 : 0) + (path.isPresent() ? 1 : 0) + (regex.isPresent() ? 1 : 0);
+      if (kinds != 1) {
+        throw node.error("exactly one of prefix, path and regex is required");
+      }
+      List<HeaderMatch> headers = new ArrayList<>();
+      for (YamlNode item : f.list("headers")) {
+        headers.add(header(item));
+      }
+      return new RouteMatch(prefix, path, regex, headers);
+    }
+
+    private HeaderMatch header(YamlNode node) throws ConfigException {
+      YamlNode.Fields f = node.mapping(HEADER);
+      String name = f.required("name").name().toLowerCase(Locale.ROOT);
+      List<HeaderMatch> kinds = new ArrayList<>();
+      if (f.optional("exact") != null) {
+        kinds.add(new HeaderMatch(name, HeaderMatchKind.EXACT, f.optional("exact").string()));
+      }
+      if (f.optional("prefix") != null) {
+        kinds.add(new HeaderMatch(name, HeaderMatchKind.PREFIX, f.optional("prefix").name()));
+      }
+      if (f.optional("regex") != null) {
+        kinds.add(new HeaderMatch(name, HeaderMatchKind.REGEX, regex(f.optional("regex"))));
+      }
+      if (f.optional("present") != null) {
+        if (!f.optional("present").bool()) {
+          throw f.optional("present").error("only 'present: true' is supported");
+        }
+        kinds.add(new HeaderMatch(name, HeaderMatchKind.PRESENT, ""));
+      }
+      if (kinds.size() != 1) {
+        throw node.error("exactly one of exact, prefix, regex and present is required");
+      }
+      return kinds.get(0);
+    }
+
+    /** Envoy matches with RE2, so the regex is checked by RE2's rules (no backreferences, lookaround). */
+    private static String regex(YamlNode node) throws ConfigException {
+      String pattern = node.name();
+      try {
+        com.google.re2j.Pattern.compile(pattern);
+      } catch (PatternSyntaxException e) {
+        throw node.error("invalid RE2 regex '" + pattern + "': " + e.getDescription());
+      }
+      return pattern;
+    }
+
+    private static Optional<String> optionalPath(YamlNode node) throws ConfigException {
+      if (node == null) {
+        return Optional.empty();
+      }
+      String path = node.name();
+      if (!path.startsWith("/")) {
+        throw node.error("must start with /");
+      }
+      return Optional.of(path);
+    }
+
+    private static CachePolicy cache(YamlNode node) throws ConfigException {
+      if (node == null) {
+        return CachePolicy.DEFAULT;
+      }
+      YamlNode.Fields f = node.mapping(CACHE);
+      CacheMode mode = CacheMode.RESPECT_ORIGIN;
+      YamlNode modeNode = f.optional("mode");
+      if (modeNode != null) {
+        String text = modeNode.string();
+        mode = Stream.of(CacheMode.values()).filter(m -> m.text().equals(text)).findFirst()
+            .orElseThrow(() -> modeNode.error("expected one of respect-origin, cache-everything, bypass, got '" + text + "'"));
+      }
+      Optional<Duration> defaultTtl = f.optional("defaultTtl") == null ? Optional.empty()
+          : Optional.of(f.optional("defaultTtl").duration());
+      Optional<Duration> maxTtl = f.optional("maxTtl") == null ? Optional.empty()
+          : Optional.of(f.optional("maxTtl").duration());
+      if (defaultTtl.isPresent() && maxTtl.isPresent() && defaultTtl.get().compareTo(maxTtl.get()) > 0) {
+        throw f.required("defaultTtl").error("must not exceed maxTtl");
+      }
+      boolean share = f.optional("shareResponsesWithSetCookie") != null
+          && f.optional("shareResponsesWithSetCookie").bool();
+      return new CachePolicy(mode, defaultTtl, maxTtl, share);
+    }
+
+    private ListenerSpec listener(YamlNode node) throws ConfigException {
+      YamlNode.Fields f = node.mapping(LISTENER);
+      String name = f.required("name").name();
+      HostPort address = f.required("address").hostPort();
+      List<String> names = new ArrayList<>();
+      Map<String, String> domainOwners = new HashMap<>();
+      for (YamlNode item : f.list("sites")) {
+        Site site = sites.get(item.name());
+        if (site == null) {
+          throw item.error("unknown site '" + item.name() + "'");
+        }
+        for (String domain : site.domains()) {
+          // Envoy rejects a route table in which two virtual hosts claim one domain.
+          String other = domainOwners.putIfAbsent(domain, site.name());
+          if (other != null) {
+            throw item.error("domain '" + domain + "' is served by both site " + other + " and site " + site.name());
+          }
+        }
+        names.add(site.name());
+      }
+      if (names.isEmpty()) {
+        throw f.required("sites").error("at least one site is required");
+      }
+      return new ListenerSpec(name, address, names);
+    }
+
+    private NodeGroupSpec nodeGroup(YamlNode node) throws ConfigException {
+      YamlNode.Fields f = node.mapping(NODE_GROUP);
+      String name = f.required("name").name();
+      List<String> names = new ArrayList<>();
+      for (YamlNode item : f.list("listeners")) {
+        if (!listeners.containsKey(item.name())) {
+          throw item.error("unknown listener '" + item.name() + "'");
+        }
+        names.add(item.name());
+      }
+      if (names.isEmpty()) {
+        throw f.required("listeners").error("at least one listener is required");
+      }
+      return new NodeGroupSpec(name, names);
+    }
+
+    private static <E extends Enum<E>> E enumValue(YamlNode node, Class<E> type) throws ConfigException {
+      String text = node.string();
+      for (E value : type.getEnumConstants()) {
+        if (value.name().replace('_', '-').equalsIgnoreCase(text)) {
+          return value;
+        }
+      }
+      throw node.error("expected one of " + Stream.of(type.getEnumConstants())
+          .map(v -> v.name().replace('_', '-').toLowerCase(Locale.ROOT)).toList() + ", got '" + text + "'");
+    }
+
+    private static Duration durationOr(YamlNode node, Duration fallback) throws ConfigException {
+      return node == null ? fallback : node.duration();
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package io.edgecache.controlplane.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A validated control-plane configuration: what {@link ConfigLoader} produces and the xDS
+ * translator consumes. Every reference in it resolves (routes name existing clusters, listeners
+ * existing sites, node groups existing listeners) and every regex compiles under RE2.
+ */
+public record EdgecacheConfig(
+    ExtProc extProc,
+    List<ClusterSpec> clusters,
+    List<Site> sites,
+    List<ListenerSpec> listeners,
+    List<NodeGroupSpec> nodeGroups) {
+
+  public EdgecacheConfig {
+    clusters = List.copyOf(clusters);
+    sites = List.copyOf(sites);
+    listeners = List.copyOf(listeners);
+    nodeGroups = List.copyOf(nodeGroups);
+  }
+
+  /** The ext_proc cache service every listener's filter calls, and its filter settings. */
+  public record ExtProc(HostPort address, boolean failureModeAllow, Duration messageTimeout,
+      Duration maxMessageTimeout, Duration grpcTimeout) {}
+
+  public record HostPort(String host, int port) {
+    private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9.]+|\\[?[0-9a-fA-F:]+]?");
+
+    /** Whether the host is an IPv4 or IPv6 address rather than a name to resolve. */
+    public boolean isIpLiteral() {
+      return IP_LITERAL.matcher(host).matches();
+    }
+
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+  }
+
+  public enum DiscoveryType { STATIC, DNS }
+
+  public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST, RANDOM }
+
+  /** An origin cluster. STATIC endpoints are served over EDS; DNS ones are resolved by Envoy. */
+  public record ClusterSpec(String name, DiscoveryType type, List<HostPort> endpoints, LbPolicy lbPolicy,
+      Duration connectTimeout, Optional<HealthCheck> healthCheck, Optional<Tls> tls) {
+    public ClusterSpec {
+      endpoints = List.copyOf(endpoints);
+    }
+  }
+
+  /** Active HTTP health checking of a cluster's endpoints. */
+  public record HealthCheck(String path, Duration interval, Duration timeout, int healthyThreshold,
+      int unhealthyThreshold) {}
+
+  /** TLS from Envoy to the origin; {@code caFile} empty means Envoy does not verify the origin. */
+  public record Tls(String sni, Optional<String> caFile) {}
+
+  /** A virtual host: the domains it answers and its routes, first match wins. */
+  public record Site(String name, List<String> domains, List<Route> routes) {
+    public Site {
+      domains = List.copyOf(domains);
+      routes = List.copyOf(routes);
+    }
+  }
+
+  /**
+   * One route. {@code policyId} ({@code site/route}) names the route's cache policy towards the
+   * ext_proc server.
+   */
+  public record Route(String name, String policyId, RouteMatch match, String cluster, Duration timeout,
+      CachePolicy cache) {}
+
+  /** Exactly one of prefix, path and regex (RE2, whole path) is set; headers must all match. */
+  public record RouteMatch(Optional<String> prefix, Optional<String> path, Optional<String> regex,
+      List<HeaderMatch> headers) {
+    public RouteMatch {
+      headers = List.copyOf(headers);
+    }
+  }
+
+  public enum HeaderMatchKind { EXACT, PREFIX, REGEX, PRESENT }
+
+  /** {@code value} is empty for PRESENT. */
+  public record HeaderMatch(String name, HeaderMatchKind kind, String value) {}
+
+  public enum CacheMode {
+    RESPECT_ORIGIN("respect-origin"), CACHE_EVERYTHING("cache-everything"), BYPASS("bypass");
+
+    private final String text;
+
+    CacheMode(String text) {
+      this.text = text;
+    }
+
+    /** The spelling used in the YAML file and on the wire to the ext_proc server. */
+    public String text() {
+      return text;
+    }
+  }
+
+  /**
+   * The cache policy of a route. {@code defaultTtl} applies when the origin gives no freshness
+   * (or always, under CACHE_EVERYTHING); {@code maxTtl} caps any freshness. Empty means unset.
+   */
+  public record CachePolicy(CacheMode mode, Optional<Duration> defaultTtl, Optional<Duration> maxTtl,
+      boolean shareResponsesWithSetCookie) {
+    public static final CachePolicy DEFAULT =
+        new CachePolicy(CacheMode.RESPECT_ORIGIN, Optional.empty(), Optional.empty(), false);
+  }
+
+  /** A listener: its address and the sites (virtual hosts) its route table holds. */
+  public record ListenerSpec(String name, HostPort address, List<String> sites) {
+    public ListenerSpec {
+      sites = List.copyOf(sites);
+    }
+  }
+
+  /**
+   * A group of nodes that share one snapshot. A node belongs to the group named by its
+   * {@code metadata.edgecache_node_group}, else by its {@code cluster}.
+   */
+  public record NodeGroupSpec(String name, List<String> listeners) {
+    public NodeGroupSpec {
+      listeners = List.copyOf(listeners);
+    }
+  }
+}

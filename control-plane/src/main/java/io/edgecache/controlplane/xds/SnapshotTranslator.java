@@ -1,0 +1,264 @@
+package io.edgecache.controlplane.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.Durations;
+import io.edgecache.controlplane.config.EdgecacheConfig;
+import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
+import io.edgecache.controlplane.config.EdgecacheConfig.ClusterSpec;
+import io.edgecache.controlplane.config.EdgecacheConfig.DiscoveryType;
+import io.edgecache.controlplane.config.EdgecacheConfig.HeaderMatch;
+import io.edgecache.controlplane.config.EdgecacheConfig.HostPort;
+import io.edgecache.controlplane.config.EdgecacheConfig.ListenerSpec;
+import io.edgecache.controlplane.config.EdgecacheConfig.NodeGroupSpec;
+import io.edgecache.controlplane.config.EdgecacheConfig.Site;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcOverrides;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Translates a validated {@link EdgecacheConfig} into one xDS {@link Snapshot} per node group.
+ *
+ * <p>Per listener: an HttpConnectionManager that takes its route table over ADS (RDS, named
+ * after the listener) and runs the ext_proc filter, then the router. Per route: an
+ * {@link ExtProcPerRoute} that disables ext_proc on {@code bypass} routes and otherwise carries
+ * the route's cache policy as gRPC initial metadata ({@link PolicyMetadata}). A group gets only
+ * its listeners, their route tables, the clusters those routes use (plus the ext_proc cluster)
+ * and EDS assignments for its STATIC clusters.
+ */
+public final class SnapshotTranslator {
+  /** The cluster every ext_proc filter's {@code envoy_grpc} points at. */
+  public static final String EXT_PROC_CLUSTER = "edgecache_ext_proc";
+  public static final String EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
+  private static final String ROUTER_FILTER = "envoy.filters.http.router";
+  private static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
+  private static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+  private static final ConfigSource ADS = ConfigSource.newBuilder()
+      .setAds(AggregatedConfigSource.getDefaultInstance())
+      .setResourceApiVersion(ApiVersion.V3)
+      .build();
+
+  private SnapshotTranslator() {}
+
+  /** One snapshot per node group of {@code config}, keyed by group name, all at {@code version}. */
+  public static Map<String, Snapshot> translate(EdgecacheConfig config, String version) {
+    Map<String, Snapshot> snapshots = new LinkedHashMap<>();
+    for (NodeGroupSpec group : config.nodeGroups()) {
+      snapshots.put(group.name(), translateGroup(config, group, version));
+    }
+    return snapshots;
+  }
+
+  private static Snapshot translateGroup(EdgecacheConfig config, NodeGroupSpec group, String version) {
+    Map<String, Site> sites = new LinkedHashMap<>();
+    config.sites().forEach(site -> sites.put(site.name(), site));
+    List<ListenerSpec> listeners = config.listeners().stream()
+        .filter(l -> group.listeners().contains(l.name()))
+        .toList();
+    ExternalProcessor filter = externalProcessor(config.extProc());
+    Set<String> usedClusters = new LinkedHashSet<>();
+    List<Listener> listenerResources = listeners.stream().map(l -> listener(l, filter)).toList();
+    List<RouteConfiguration> routeResources = listeners.stream().map(l -> {
+      List<Site> listenerSites = l.sites().stream().map(sites::get).toList();
+      listenerSites.forEach(s -> s.routes().forEach(r -> usedClusters.add(r.cluster())));
+      return routeConfiguration(l.name(), listenerSites);
+    }).toList();
+    List<ClusterSpec> clusterSpecs = config.clusters().stream()
+        .filter(c -> usedClusters.contains(c.name()))
+        .toList();
+    List<Cluster> clusters = new ArrayList<>();
+    clusters.add(extProcCluster(config.extProc()));
+    clusterSpecs.forEach(c -> clusters.add(cluster(c)));
+    List<ClusterLoadAssignment> endpoints = clusterSpecs.stream()
+        .filter(c -> c.type() == DiscoveryType.STATIC)
+        .map(c -> loadAssignment(c.name(), c.endpoints()))
+        .toList();
+    return Snapshot.create(clusters, endpoints, listenerResources, routeResources, List.of(), version);
+  }
+
+  private static ExternalProcessor externalProcessor(EdgecacheConfig.ExtProc extProc) {
+    return ExternalProcessor.newBuilder()
+        .setGrpcService(GrpcService.newBuilder()
+            .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(EXT_PROC_CLUSTER))
+            .setTimeout(duration(extProc.grpcTimeout())))
+        .setFailureModeAllow(extProc.failureModeAllow())
+        .setMessageTimeout(duration(extProc.messageTimeout()))
+        .setMaxMessageTimeout(duration(extProc.maxMessageTimeout()))
+        // The cache node turns response body streaming on only for responses it stores.
+        .setAllowModeOverride(true)
+        .setProcessingMode(ProcessingMode.newBuilder()
+            .setRequestHeaderMode(HeaderSendMode.SEND)
+            .setResponseHeaderMode(HeaderSendMode.SEND)
+            .setRequestBodyMode(BodySendMode.NONE)
+            .setResponseBodyMode(BodySendMode.STREAMED)
+            .setRequestTrailerMode(HeaderSendMode.SKIP)
+            .setResponseTrailerMode(HeaderSendMode.SKIP))
+        .build();
+  }
+
+  private static Listener listener(ListenerSpec spec, ExternalProcessor filter) {
+    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+        .setStatPrefix(spec.name())
+        .setCodecType(HttpConnectionManager.CodecType.AUTO)
+        .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(spec.name()))
+        .addHttpFilters(HttpFilter.newBuilder().setName(EXT_PROC_FILTER).setTypedConfig(Any.pack(filter)))
+        .addHttpFilters(HttpFilter.newBuilder().setName(ROUTER_FILTER).setTypedConfig(Any.pack(Router.getDefaultInstance())))
+        .build();
+    return Listener.newBuilder()
+        .setName(spec.name())
+        .setAddress(address(spec.address()))
+        .addFilterChains(FilterChain.newBuilder()
+            .addFilters(Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Any.pack(hcm))))
+        .build();
+  }
+
+  private static RouteConfiguration routeConfiguration(String name, List<Site> sites) {
+    RouteConfiguration.Builder routes = RouteConfiguration.newBuilder().setName(name);
+    for (Site site : sites) {
+      VirtualHost.Builder host = VirtualHost.newBuilder().setName(site.name()).addAllDomains(site.domains());
+      site.routes().forEach(r -> host.addRoutes(route(r)));
+      routes.addVirtualHosts(host);
+    }
+    return routes.build();
+  }
+
+  private static Route route(EdgecacheConfig.Route spec) {
+    RouteMatch.Builder match = RouteMatch.newBuilder();
+    spec.match().prefix().ifPresent(match::setPrefix);
+    spec.match().path().ifPresent(match::setPath);
+    spec.match().regex().ifPresent(r -> match.setSafeRegex(RegexMatcher.newBuilder().setRegex(r)));
+    spec.match().headers().forEach(h -> match.addHeaders(headerMatcher(h)));
+    ExtProcPerRoute perRoute = spec.cache().mode() == CacheMode.BYPASS
+        ? ExtProcPerRoute.newBuilder().setDisabled(true).build()
+        : ExtProcPerRoute.newBuilder()
+            .setOverrides(ExtProcOverrides.newBuilder().addAllGrpcInitialMetadata(PolicyMetadata.entries(spec)))
+            .build();
+    return Route.newBuilder()
+        .setName(spec.name())
+        .setMatch(match)
+        .setRoute(RouteAction.newBuilder().setCluster(spec.cluster()).setTimeout(duration(spec.timeout())))
+        .putTypedPerFilterConfig(EXT_PROC_FILTER, Any.pack(perRoute))
+        .build();
+  }
+
+  private static HeaderMatcher headerMatcher(HeaderMatch spec) {
+    HeaderMatcher.Builder header = HeaderMatcher.newBuilder().setName(spec.name());
+    switch (spec.kind()) {
+      case EXACT -> header.setStringMatch(StringMatcher.newBuilder().setExact(spec.value()));
+      case PREFIX -> header.setStringMatch(StringMatcher.newBuilder().setPrefix(spec.value()));
+      case REGEX -> header.setStringMatch(StringMatcher.newBuilder()
+          .setSafeRegex(RegexMatcher.newBuilder().setRegex(spec.value())));
+      case PRESENT -> header.setPresentMatch(true);
+    }
+    return header.build();
+  }
+
+  private static Cluster extProcCluster(EdgecacheConfig.ExtProc extProc) {
+    HttpProtocolOptions http2 = HttpProtocolOptions.newBuilder()
+        .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+        .build();
+    return Cluster.newBuilder()
+        .setName(EXT_PROC_CLUSTER)
+        .setType(extProc.address().isIpLiteral() ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
+        .setConnectTimeout(duration(Duration.ofSeconds(1)))
+        .putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(http2))
+        .setLoadAssignment(loadAssignment(EXT_PROC_CLUSTER, List.of(extProc.address())))
+        .build();
+  }
+
+  private static Cluster cluster(ClusterSpec spec) {
+    Cluster.Builder cluster = Cluster.newBuilder()
+        .setName(spec.name())
+        .setConnectTimeout(duration(spec.connectTimeout()))
+        .setLbPolicy(switch (spec.lbPolicy()) {
+          case ROUND_ROBIN -> Cluster.LbPolicy.ROUND_ROBIN;
+          case LEAST_REQUEST -> Cluster.LbPolicy.LEAST_REQUEST;
+          case RANDOM -> Cluster.LbPolicy.RANDOM;
+        });
+    if (spec.type() == DiscoveryType.STATIC) {
+      cluster.setType(Cluster.DiscoveryType.EDS)
+          .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS));
+    } else {
+      cluster.setType(Cluster.DiscoveryType.STRICT_DNS)
+          .setLoadAssignment(loadAssignment(spec.name(), spec.endpoints()));
+    }
+    spec.healthCheck().ifPresent(h -> cluster.addHealthChecks(HealthCheck.newBuilder()
+        .setTimeout(duration(h.timeout()))
+        .setInterval(duration(h.interval()))
+        .setHealthyThreshold(UInt32Value.of(h.healthyThreshold()))
+        .setUnhealthyThreshold(UInt32Value.of(h.unhealthyThreshold()))
+        .setHttpHealthCheck(HealthCheck.HttpHealthCheck.newBuilder().setPath(h.path()))));
+    spec.tls().ifPresent(tls -> {
+      CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+      tls.caFile().ifPresent(ca -> common.setValidationContext(CertificateValidationContext.newBuilder()
+          .setTrustedCa(DataSource.newBuilder().setFilename(ca))));
+      cluster.setTransportSocket(TransportSocket.newBuilder()
+          .setName("envoy.transport_sockets.tls")
+          .setTypedConfig(Any.pack(UpstreamTlsContext.newBuilder().setSni(tls.sni()).setCommonTlsContext(common).build())));
+    });
+    return cluster.build();
+  }
+
+  private static ClusterLoadAssignment loadAssignment(String cluster, List<HostPort> endpoints) {
+    LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
+    endpoints.forEach(e -> locality.addLbEndpoints(LbEndpoint.newBuilder()
+        .setEndpoint(Endpoint.newBuilder().setAddress(address(e)))));
+    return ClusterLoadAssignment.newBuilder().setClusterName(cluster).addEndpoints(locality).build();
+  }
+
+  private static Address address(HostPort hostPort) {
+    return Address.newBuilder()
+        .setSocketAddress(SocketAddress.newBuilder().setAddress(hostPort.host()).setPortValue(hostPort.port()))
+        .build();
+  }
+
+  private static com.google.protobuf.Duration duration(Duration d) {
+    return Durations.fromNanos(d.toNanos());
+  }
+}

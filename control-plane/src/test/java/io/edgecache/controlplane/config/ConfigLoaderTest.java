@@ -1,0 +1,112 @@
+package io.edgecache.controlplane.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  static final Path SAMPLE = io.edgecache.controlplane.SampleConfig.PATH;
+
+  @TempDir Path dir;
+
+  @Test
+  void sampleConfigLoads() throws Exception {
+    EdgecacheConfig config = ConfigLoader.load(SAMPLE);
+    assertEquals(2, config.nodeGroups().size());
+    EdgecacheConfig.Route route = config.sites().get(0).routes().get(2);
+    assertEquals("demo/default", route.policyId());
+    assertEquals(CacheMode.RESPECT_ORIGIN, route.cache().mode());
+    assertEquals(Duration.ofSeconds(60), route.cache().defaultTtl().orElseThrow());
+  }
+
+  @Test
+  void composeConfigLoads() throws Exception {
+    EdgecacheConfig config = ConfigLoader.load(Path.of("..", "envoy", "compose", "control-plane.yaml"));
+    assertEquals("ext-proc", config.extProc().address().host());
+  }
+
+  @Test
+  void unknownFieldNamesFileLineAndField() throws Exception {
+    Path file = edited("        timeout: 15s\n", "        timeout: 15s\n        tiemout: 15s\n");
+    String message = rejection(file);
+    assertTrue(message.startsWith(file + ":" + lineOf(file, "tiemout") + ": sites[0].routes[2].tiemout: unknown field"), message);
+  }
+
+  @Test
+  void routeToUnknownClusterNamesFileLineAndField() throws Exception {
+    Path file = edited("        cluster: demo-origin\n        timeout: 15s", "        cluster: demo-orign\n        timeout: 15s");
+    String message = rejection(file);
+    assertTrue(message.startsWith(file + ":" + lineOf(file, "demo-orign") + ": sites[0].routes[2].cluster: unknown cluster 'demo-orign'"), message);
+  }
+
+  @Test
+  void regexRe2RejectsNamesFileLineAndField() throws Exception {
+    // Lookahead is valid java.util.regex but not RE2, which Envoy uses.
+    Path file = edited("{regex: \"/assets/", "{regex: \"/(?=x)assets/");
+    String message = rejection(file);
+    assertTrue(message.startsWith(file + ":" + lineOf(file, "(?=x)") + ": sites[0].routes[0].match.regex: invalid RE2 regex"), message);
+  }
+
+  @Test
+  void duplicateNamesAreRejected() throws Exception {
+    Path file = edited("  - name: internal-api\n", "  - name: demo-origin # duplicate\n");
+    String message = rejection(file);
+    assertTrue(message.startsWith(file + ":" + lineOf(file, "# duplicate") + ": clusters[1]: duplicate cluster name 'demo-origin'"), message);
+  }
+
+  @Test
+  void badValuesNameTheirField() throws Exception {
+    assertTrue(rejection(edited("defaultTtl: 60s", "defaultTtl: sixty")).contains(
+        "sites[0].routes[2].cache.defaultTtl: expected a positive duration"));
+    assertTrue(rejection(edited("mode: bypass", "mode: skip")).contains(
+        "sites[0].routes[1].cache.mode: expected one of respect-origin, cache-everything, bypass"));
+    assertTrue(rejection(edited("sites: [demo]", "sites: [dmo]")).contains(
+        "listeners[0].sites[0]: unknown site 'dmo'"));
+    assertTrue(rejection(edited("[127.0.0.1:18080]", "[origin.local:18080]")).contains(
+        "clusters[0].endpoints[0]: a static cluster's endpoints must be IP addresses"));
+  }
+
+  @Test
+  void directoryConcatenatesFiles() throws Exception {
+    String sample = Files.readString(SAMPLE);
+    int sites = sample.indexOf("\nsites:");
+    Files.writeString(dir.resolve("a-base.yaml"), sample.substring(0, sites));
+    Files.writeString(dir.resolve("b-sites.yml"), sample.substring(sites));
+    Files.writeString(dir.resolve("notes.txt"), "ignored");
+    EdgecacheConfig config = ConfigLoader.load(dir);
+    assertEquals(2, config.clusters().size());
+    assertEquals(2, config.sites().size());
+  }
+
+  private Path edited(String from, String to) throws IOException {
+    String sample = Files.readString(SAMPLE);
+    assertTrue(sample.contains(from), "sample config no longer contains: " + from);
+    Path file = dir.resolve("control-plane.yaml");
+    Files.writeString(file, sample.replaceFirst(java.util.regex.Pattern.quote(from),
+        java.util.regex.Matcher.quoteReplacement(to)));
+    return file;
+  }
+
+  /** The 1-based line of the first line containing {@code text}. */
+  private static int lineOf(Path file, String text) throws IOException {
+    java.util.List<String> lines = Files.readAllLines(file);
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i + 1;
+      }
+    }
+    throw new AssertionError(text + " not in " + file);
+  }
+
+  private static String rejection(Path file) {
+    return assertThrows(ConfigException.class, () -> ConfigLoader.load(file)).getMessage();
+  }
+}

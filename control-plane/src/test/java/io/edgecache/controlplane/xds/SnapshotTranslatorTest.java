@@ -1,0 +1,142 @@
+package io.edgecache.controlplane.xds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.edgecache.controlplane.config.ConfigLoader;
+import io.edgecache.controlplane.config.EdgecacheConfig;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SnapshotTranslatorTest {
+  /** Every message type the translator emits, top level and inside typed_config. */
+  static final JsonFormat.TypeRegistry REGISTRY = JsonFormat.TypeRegistry.newBuilder()
+      .add(List.of(Listener.getDescriptor(), RouteConfiguration.getDescriptor(), Cluster.getDescriptor(),
+          ClusterLoadAssignment.getDescriptor(), HttpConnectionManager.getDescriptor(),
+          ExternalProcessor.getDescriptor(), ExtProcPerRoute.getDescriptor(), Router.getDescriptor(),
+          HttpProtocolOptions.getDescriptor(), UpstreamTlsContext.getDescriptor()))
+      .build();
+
+  final EdgecacheConfig config = load();
+  final Map<String, Snapshot> snapshots = SnapshotTranslator.translate(config, "7");
+
+  @Test
+  void everyResourceRoundTripsThroughJsonAsTheProtoItClaims() throws Exception {
+    int checked = 0;
+    for (Snapshot snapshot : snapshots.values()) {
+      assertReferencesResolve(snapshot);
+      for (Message resource : resources(snapshot)) {
+        Any packed = Any.pack(resource);
+        // Printing resolves every nested typed_config through the registry, so an Any whose
+        // type is unknown or whose bytes do not parse as that type fails here.
+        String json = JsonFormat.printer().usingTypeRegistry(REGISTRY).print(packed);
+        Any.Builder parsed = Any.newBuilder();
+        JsonFormat.parser().usingTypeRegistry(REGISTRY).merge(json, parsed);
+        assertEquals(resource, parsed.build().unpack(resource.getClass()), json);
+        checked++;
+      }
+    }
+    assertTrue(checked >= 9, "checked " + checked + " resources");
+  }
+
+  @Test
+  void nodeGroupsGetDifferentSnapshots() {
+    Snapshot edge = snapshots.get("edge-gateway");
+    Snapshot sidecar = snapshots.get("sidecar");
+    assertEquals(List.of("edge"), List.copyOf(edge.listeners().resources().keySet()));
+    assertEquals(List.of("sidecar-outbound"), List.copyOf(sidecar.listeners().resources().keySet()));
+    assertEquals(java.util.Set.of("edgecache_ext_proc", "demo-origin"), edge.clusters().resources().keySet());
+    assertEquals(java.util.Set.of("edgecache_ext_proc", "internal-api"), sidecar.clusters().resources().keySet());
+    // demo-origin is STATIC, so its endpoints go over EDS; internal-api is DNS, resolved by Envoy.
+    assertEquals(java.util.Set.of("demo-origin"), edge.endpoints().resources().keySet());
+    assertTrue(sidecar.endpoints().resources().isEmpty());
+    assertEquals("7", edge.listeners().version());
+    assertNotEquals(edge.routes().resources(), sidecar.routes().resources());
+  }
+
+  @Test
+  void bypassRoutesDisableExtProcAndOthersCarryTheirPolicy() throws Exception {
+    RouteConfiguration routes = snapshots.get("edge-gateway").routes().resources().get("edge");
+    List<Route> demo = routes.getVirtualHosts(0).getRoutesList();
+    ExtProcPerRoute admin = perRoute(demo.get(1));
+    assertTrue(admin.getDisabled());
+    ExtProcPerRoute fallback = perRoute(demo.get(2));
+    assertFalse(fallback.getDisabled());
+    List<HeaderValue> metadata = fallback.getOverrides().getGrpcInitialMetadataList();
+    assertEquals("x-edgecache-policy", metadata.get(0).getKey());
+    assertTrue(metadata.get(0).getValue().matches("demo/default@[0-9a-f]{8}"), metadata.get(0).getValue());
+    assertEquals("mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false",
+        metadata.get(1).getValue());
+    assertEquals("/assets/[a-z0-9._-]+\\.(css|js|png)", demo.get(0).getMatch().getSafeRegex().getRegex());
+  }
+
+  @Test
+  void policyVersionChangesOnlyWithThePolicy() {
+    EdgecacheConfig.Route route = config.sites().get(0).routes().get(2);
+    EdgecacheConfig.Route sameAgain = new EdgecacheConfig.Route(route.name(), route.policyId(), route.match(),
+        route.cluster(), route.timeout().plusSeconds(1), route.cache());
+    EdgecacheConfig.Route ttlChanged = new EdgecacheConfig.Route(route.name(), route.policyId(), route.match(),
+        route.cluster(), route.timeout(), new EdgecacheConfig.CachePolicy(route.cache().mode(),
+            java.util.Optional.of(java.time.Duration.ofSeconds(5)), route.cache().maxTtl(), false));
+    assertEquals(PolicyMetadata.entries(route), PolicyMetadata.entries(sameAgain));
+    assertNotEquals(PolicyMetadata.entries(route).get(0), PolicyMetadata.entries(ttlChanged).get(0));
+  }
+
+  /**
+   * Every RDS name a listener uses and every EDS cluster has its resource. (java-control-plane's
+   * own ensureConsistent() finds HCMs only under the legacy filter name envoy.http_connection_manager.)
+   */
+  private static void assertReferencesResolve(Snapshot snapshot) throws Exception {
+    for (Listener listener : snapshot.listeners().resources().values()) {
+      HttpConnectionManager hcm = listener.getFilterChains(0).getFilters(0).getTypedConfig()
+          .unpack(HttpConnectionManager.class);
+      assertTrue(snapshot.routes().resources().containsKey(hcm.getRds().getRouteConfigName()));
+    }
+    for (Cluster cluster : snapshot.clusters().resources().values()) {
+      if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+        assertTrue(snapshot.endpoints().resources().containsKey(cluster.getName()), cluster.getName());
+      }
+    }
+  }
+
+  private static ExtProcPerRoute perRoute(Route route) throws Exception {
+    return route.getTypedPerFilterConfigOrThrow(SnapshotTranslator.EXT_PROC_FILTER).unpack(ExtProcPerRoute.class);
+  }
+
+  private static List<Message> resources(Snapshot snapshot) {
+    List<Message> all = new ArrayList<>();
+    all.addAll(snapshot.listeners().resources().values());
+    all.addAll(snapshot.routes().resources().values());
+    all.addAll(snapshot.clusters().resources().values());
+    all.addAll(snapshot.endpoints().resources().values());
+    return all;
+  }
+
+  private static EdgecacheConfig load() {
+    try {
+      return ConfigLoader.load(io.edgecache.controlplane.SampleConfig.PATH);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.edgecache.extproc.policy.remote;
+
+import io.edgecache.extproc.config.RoutePolicy;
+import io.grpc.Context;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The cache policy the control plane attached to the request's route, decoded from the ext_proc
+ * stream's initial metadata by {@link RemotePolicyInterceptor}. Read it with {@link #current()}
+ * from the stream's callbacks.
+ *
+ * @param policyId the route's policy id, {@code site/route}
+ * @param version changes exactly when the policy's contents change
+ * @param mode how the route treats the origin's caching headers
+ * @param defaultTtl freshness when the origin gives none; empty when unset
+ * @param maxTtl cap on any freshness; empty when unset
+ */
+public record RemotePolicy(String policyId, String version, RoutePolicy.Mode mode, Optional<Duration> defaultTtl,
+    Optional<Duration> maxTtl, boolean shareResponsesWithSetCookie) {
+
+  static final Context.Key<RemotePolicy> CONTEXT_KEY = Context.key("edgecache-remote-policy");
+
+  /** The policy of the stream being handled, or empty when the request carried none. */
+  public static Optional<RemotePolicy> current() {
+    return Optional.ofNullable(CONTEXT_KEY.get());
+  }
+
+  /**
+   * {@code local} (the server's own route for the request, or its defaults) with the fields the
+   * control plane sends taking precedence: the control plane is the source of truth for them.
+   */
+  public RoutePolicy applyTo(RoutePolicy local) {
+    return local.toBuilder()
+        .mode(mode)
+        .defaultTtl(defaultTtl.orElse(Duration.ZERO))
+        .maxTtl(maxTtl.orElse(Duration.ZERO))
+        .shareResponsesWithSetCookie(shareResponsesWithSetCookie)
+        .build();
+  }
+}

@@ -1,0 +1,112 @@
+package io.edgecache.edge.routing;
+
+import io.edgecache.edge.config.RouteConfig;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.grpc.Metadata;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An immutable routing table, swapped atomically when the control plane pushes a new one: an
+ * exchange takes the table once and uses it throughout, so a change never splits a request.
+ * Virtual hosts are chosen as Envoy chooses them (exact domain, then the longest {@code *.suffix},
+ * then the longest {@code prefix*}, then {@code *}); within one, the first matching route wins.
+ */
+public final class RouteTable {
+  /** A virtual host: its domains (lower case) and ordered routes. */
+  public record VirtualHost(String name, List<String> domains, List<RouteEntry> routes) {
+    public VirtualHost {
+      domains = List.copyOf(domains);
+      routes = List.copyOf(routes);
+    }
+  }
+
+  private final String version;
+  private final List<VirtualHost> virtualHosts;
+  private final Optional<ExternalProcessor> filter;
+
+  public RouteTable(String version, List<VirtualHost> virtualHosts, Optional<ExternalProcessor> filter) {
+    this.version = version;
+    this.virtualHosts = List.copyOf(virtualHosts);
+    this.filter = filter;
+  }
+
+  /** The static routes of a local-edge YAML file: one virtual host per distinct host. */
+  public static RouteTable ofStatic(List<RouteConfig> routes) {
+    Map<String, List<RouteEntry>> byHost = new LinkedHashMap<>();
+    for (RouteConfig route : routes) {
+      Upstream upstream = new Upstream(route.origin().toString(),
+          List.of(new Upstream.Endpoint(route.origin().getHost(), route.originPort())));
+      byHost.computeIfAbsent(route.host(), h -> new ArrayList<>()).add(new RouteEntry(route.pathPrefix(),
+          RouteEntry.PathMatch.PREFIX, route.pathPrefix(), List.of(), upstream, route.timeout(), false,
+          new Metadata()));
+    }
+    List<VirtualHost> hosts = new ArrayList<>();
+    byHost.forEach((host, entries) -> hosts.add(new VirtualHost(host, List.of(host), entries)));
+    return new RouteTable("static", hosts, Optional.empty());
+  }
+
+  /** Which configuration this is: the xDS versions it was built from, or "static". */
+  public String version() {
+    return version;
+  }
+
+  /** The ext_proc filter of the xDS listener; empty for static routes (the bootstrap's applies). */
+  public Optional<ExternalProcessor> filter() {
+    return filter;
+  }
+
+  /** The route for a request, or null when none matches (Envoy answers 404). */
+  public RouteEntry match(String authority, String path, HttpHeaders headers) {
+    VirtualHost host = virtualHost(authority == null ? "" : hostOf(authority));
+    if (host == null) {
+      return null;
+    }
+    for (RouteEntry route : host.routes()) {
+      if (route.matches(path, headers)) {
+        return route;
+      }
+    }
+    return null;
+  }
+
+  private VirtualHost virtualHost(String host) {
+    VirtualHost best = null;
+    int bestRank = Integer.MAX_VALUE;
+    int bestLength = -1;
+    for (VirtualHost candidate : virtualHosts) {
+      for (String domain : candidate.domains()) {
+        int rank;
+        if (domain.equals(host)) {
+          return candidate;
+        } else if (domain.equals("*")) {
+          rank = 3;
+        } else if (domain.startsWith("*") && host.endsWith(domain.substring(1)) && host.length() > domain.length() - 1) {
+          rank = 1;
+        } else if (domain.endsWith("*") && host.startsWith(domain.substring(0, domain.length() - 1))
+            && host.length() > domain.length() - 1) {
+          rank = 2;
+        } else {
+          continue;
+        }
+        if (rank < bestRank || (rank == bestRank && domain.length() > bestLength)) {
+          best = candidate;
+          bestRank = rank;
+          bestLength = domain.length();
+        }
+      }
+    }
+    return best;
+  }
+
+  private static String hostOf(String authority) {
+    int colon = authority.lastIndexOf(':');
+    String host = colon >= 0 && authority.indexOf(']') < colon ? authority.substring(0, colon) : authority;
+    return host.toLowerCase(Locale.ROOT);
+  }
+}

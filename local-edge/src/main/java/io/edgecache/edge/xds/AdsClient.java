@@ -1,0 +1,197 @@
+package io.edgecache.edge.xds;
+
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import io.edgecache.edge.routing.RouteTable;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * local-edge's ADS client, speaking state-of-the-world xDS as Envoy does: it subscribes to all
+ * listeners and clusters, then to the route table of its listener (RDS) and the endpoints of its
+ * EDS clusters. Every response is ACKed (its {@code version_info} and {@code nonce}) or NACKed
+ * (the last accepted version, the nonce and an {@code error_detail}). A response is accepted only
+ * if the resulting set of resources builds a route table; each complete table is handed to
+ * {@code onTable}. A broken stream is reopened after a second, with the accepted versions.
+ */
+public final class AdsClient implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(AdsClient.class.getName());
+  private static final long RECONNECT_MILLIS = 1000;
+
+  /** Per resource type: what was last accepted, the last nonce seen and the names subscribed. */
+  private static final class Subscription {
+    String version = "";
+    String nonce = "";
+    Set<String> names = new TreeSet<>();
+  }
+
+  private final ManagedChannel channel;
+  private final Node node;
+  private final Optional<String> listenerName;
+  private final Optional<ExternalProcessor> fallbackFilter;
+  private final Consumer<RouteTable> onTable;
+  private final CompletableFuture<RouteTable> firstTable = new CompletableFuture<>();
+  private final ScheduledExecutorService reconnects = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread thread = new Thread(r, "ads-reconnect");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  private XdsResources accepted = XdsResources.EMPTY;
+  private StreamObserver<DiscoveryRequest> requests;
+  private boolean closed;
+
+  /**
+   * @param listenerName the listener to serve; empty means the only one pushed
+   * @param fallbackFilter the bootstrap's ext_proc filter, for listeners without one
+   */
+  public AdsClient(ManagedChannel channel, Node node, Optional<String> listenerName,
+      Optional<ExternalProcessor> fallbackFilter, Consumer<RouteTable> onTable) {
+    this.channel = channel;
+    this.node = node;
+    this.listenerName = listenerName;
+    this.fallbackFilter = fallbackFilter;
+    this.onTable = onTable;
+    // Envoy's order: clusters before listeners, so routes find their clusters warm.
+    for (String type : new String[] {XdsResources.CLUSTER, XdsResources.LISTENER, XdsResources.ROUTE,
+        XdsResources.ENDPOINT}) {
+      subscriptions.put(type, new Subscription());
+    }
+  }
+
+  /** Opens the stream and subscribes; returns at once. */
+  public synchronized void start() {
+    openStream();
+  }
+
+  /** Completes with the first complete route table. */
+  public CompletableFuture<RouteTable> firstTable() {
+    return firstTable;
+  }
+
+  private void openStream() {
+    if (closed) {
+      return;
+    }
+    // The observer needs its own stream to tell its events from those of a replaced stream.
+    AtomicReference<StreamObserver<DiscoveryRequest>> self = new AtomicReference<>();
+    requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new StreamObserver<>() {
+      @Override
+      public void onNext(DiscoveryResponse response) {
+        onResponse(self.get(), response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        streamEnded(self.get(), t.toString());
+      }
+
+      @Override
+      public void onCompleted() {
+        streamEnded(self.get(), "closed by the server");
+      }
+    });
+    self.set(requests);
+    subscriptions.values().forEach(sub -> sub.nonce = "");
+    request(XdsResources.CLUSTER);
+    request(XdsResources.LISTENER);
+    request(XdsResources.ROUTE);
+    request(XdsResources.ENDPOINT);
+  }
+
+  private synchronized void onResponse(StreamObserver<DiscoveryRequest> stream, DiscoveryResponse response) {
+    Subscription sub = subscriptions.get(response.getTypeUrl());
+    if (stream != requests || sub == null) {
+      return;
+    }
+    sub.nonce = response.getNonce();
+    try {
+      XdsResources next = accepted.with(response.getTypeUrl(), response.getResourcesList());
+      Optional<RouteTable> table = next.routeTable(listenerName, response.getVersionInfo(), fallbackFilter);
+      Set<String> routeNames = next.routeNames(listenerName);
+      accepted = next;
+      sub.version = response.getVersionInfo();
+      send(response.getTypeUrl(), sub, null);
+      resubscribe(XdsResources.ROUTE, routeNames);
+      resubscribe(XdsResources.ENDPOINT, next.endpointNames());
+      table.ifPresent(this::publish);
+    } catch (XdsRejection e) {
+      log.warning(() -> "rejecting " + response.getTypeUrl() + " version " + response.getVersionInfo() + ": "
+          + e.getMessage());
+      send(response.getTypeUrl(), sub, e.getMessage());
+    }
+  }
+
+  private void publish(RouteTable table) {
+    onTable.accept(table);
+    firstTable.complete(table);
+  }
+
+  /** Sends the first request of a type once there is something to ask for. */
+  private void request(String type) {
+    Subscription sub = subscriptions.get(type);
+    boolean wildcard = type.equals(XdsResources.CLUSTER) || type.equals(XdsResources.LISTENER);
+    if (wildcard || !sub.names.isEmpty()) {
+      send(type, sub, null);
+    }
+  }
+
+  private void resubscribe(String type, Set<String> names) {
+    Subscription sub = subscriptions.get(type);
+    if (!names.equals(sub.names)) {
+      sub.names = names;
+      send(type, sub, null);
+    }
+  }
+
+  private void send(String type, Subscription sub, String error) {
+    DiscoveryRequest.Builder request = DiscoveryRequest.newBuilder()
+        .setNode(node)
+        .setTypeUrl(type)
+        .setVersionInfo(sub.version)
+        .setResponseNonce(sub.nonce)
+        .addAllResourceNames(sub.names);
+    if (error != null) {
+      request.setErrorDetail(Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(error));
+    }
+    requests.onNext(request.build());
+  }
+
+  private synchronized void streamEnded(StreamObserver<DiscoveryRequest> stream, String why) {
+    if (stream != requests || closed) {
+      return;
+    }
+    log.warning(() -> "ADS stream ended (" + why + "); reconnecting in 1 s");
+    reconnects.schedule(() -> {
+      synchronized (this) {
+        openStream();
+      }
+    }, RECONNECT_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    reconnects.shutdownNow();
+    if (requests != null) {
+      requests.onCompleted();
+    }
+  }
+}
