@@ -1,6 +1,7 @@
 package io.edgecache.extproc;
 
 import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
@@ -39,7 +40,9 @@ public final class ExtProcServer implements AutoCloseable {
 
   /** Starts serving; throws {@link IOException} when the address cannot be bound. */
   public static ExtProcServer start(ServerConfig config, Clock clock) throws IOException {
-    Warmup.run(new CacheNode(config, clock));
+    try (CacheNode scratch = new CacheNode(config.withTiers(TiersConfig.defaults()), clock)) {
+      Warmup.run(scratch); // memory only: warm-up entries must not reach shared tiers
+    }
     CacheNode node = new CacheNode(config, clock);
     HealthStatusManager health = new HealthStatusManager();
     InetSocketAddress listen =
@@ -50,8 +53,13 @@ public final class ExtProcServer implements AutoCloseable {
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .addService(new ExtProcService(node))
             .addService(health.getHealthService())
-            .build()
-            .start();
+            .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      node.close();
+      throw e;
+    }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return new ExtProcServer(server, health, node);
@@ -83,6 +91,8 @@ public final class ExtProcServer implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      node.close();
     }
   }
 }

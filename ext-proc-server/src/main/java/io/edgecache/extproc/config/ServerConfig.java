@@ -15,6 +15,7 @@ import java.util.List;
  * @param heuristicMaxAge cap on heuristic freshness
  * @param drainTimeout how long shutdown waits for open streams to finish
  * @param routes per-route cache policies, first match wins
+ * @param tiers the store tiers below memory
  */
 public record ServerConfig(
     InetSocketAddress listen,
@@ -23,7 +24,8 @@ public record ServerConfig(
     double heuristicFraction,
     Duration heuristicMaxAge,
     Duration drainTimeout,
-    List<RoutePolicy> routes) {
+    List<RoutePolicy> routes,
+    TiersConfig tiers) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -36,24 +38,32 @@ public record ServerConfig(
         0.1,
         Duration.ofDays(1),
         Duration.ofSeconds(5),
-        List.of());
+        List.of(),
+        TiersConfig.defaults());
   }
 
   public ServerConfig withListen(InetSocketAddress address) {
     return new ServerConfig(
         address, l1MaxBytes, maxObjectBytes, heuristicFraction, heuristicMaxAge, drainTimeout,
-        routes);
+        routes, tiers);
   }
 
   public ServerConfig withRoutes(List<RoutePolicy> newRoutes) {
     return new ServerConfig(
         listen, l1MaxBytes, maxObjectBytes, heuristicFraction, heuristicMaxAge, drainTimeout,
-        List.copyOf(newRoutes));
+        List.copyOf(newRoutes), tiers);
   }
 
   public ServerConfig withMaxObjectBytes(long bytes) {
     return new ServerConfig(
-        listen, l1MaxBytes, bytes, heuristicFraction, heuristicMaxAge, drainTimeout, routes);
+        listen, l1MaxBytes, bytes, heuristicFraction, heuristicMaxAge, drainTimeout, routes,
+        tiers);
+  }
+
+  public ServerConfig withTiers(TiersConfig newTiers) {
+    return new ServerConfig(
+        listen, l1MaxBytes, maxObjectBytes, heuristicFraction, heuristicMaxAge, drainTimeout,
+        routes, newTiers);
   }
 
   /** The policy of the first route covering the request, else {@link RoutePolicy#DEFAULT}. */

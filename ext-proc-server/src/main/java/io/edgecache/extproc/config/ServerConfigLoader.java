@@ -99,8 +99,8 @@ public final class ServerConfigLoader {
     for (int i = 0; i < rawRoutes.size(); i++) {
       routes.add(validate("routes[" + i + "]", rawRoutes.get(i)));
     }
-    return new ServerConfig(
-        listen, l1, maxObject, fraction, heuristicMax, drain, List.copyOf(routes));
+    return new ServerConfig(listen, l1, maxObject, fraction, heuristicMax, drain,
+        List.copyOf(routes), TiersSection.validate(raw.tiers));
   }
 
   private static RoutePolicy validate(String field, RawRoute raw) throws ConfigException {
@@ -145,6 +145,7 @@ public final class ServerConfigLoader {
     public RawCache cache;
     public String drainTimeout;
     public List<RawRoute> routes;
+    public TiersSection tiers;
   }
 
   static final class RawCache {

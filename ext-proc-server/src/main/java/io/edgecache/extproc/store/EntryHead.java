@@ -1,0 +1,49 @@
+package io.edgecache.extproc.store;
+
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.http.HeaderList;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Everything a stored entry holds except its body: what a reader needs before the first body
+ * byte, so a large body can be streamed after it.
+ *
+ * @param key the store key ({@link io.edgecache.extproc.cache.CacheKey#uri()})
+ * @param staleWhileRevalidate RFC 5861 window kept after staleness; zero until the policy
+ *     records it
+ * @param staleIfError RFC 5861 window kept after staleness; zero until the policy records it
+ * @param bodyLength the exact number of body bytes that follow the head
+ */
+public record EntryHead(
+    String key,
+    int status,
+    HeaderList headers,
+    Instant responseTime,
+    Duration correctedInitialAge,
+    Duration freshnessLifetime,
+    Duration staleWhileRevalidate,
+    Duration staleIfError,
+    Map<String, String> varyValues,
+    long bodyLength) {
+
+  /** The head of {@code entry} as stored under {@code key}. */
+  public static EntryHead of(String key, CachedResponse entry) {
+    return new EntryHead(key, entry.status(), entry.headers(), entry.responseTime(),
+        entry.correctedInitialAge(), entry.freshnessLifetime(), Duration.ZERO, Duration.ZERO,
+        entry.varyValues(), entry.body().size());
+  }
+
+  /**
+   * How long a tier should keep the entry from {@code now}: its remaining freshness plus the
+   * longer stale window, since a stale entry may still be served or revalidated in it.
+   */
+  public Duration timeToKeep(Instant now) {
+    Duration stale = staleWhileRevalidate.compareTo(staleIfError) >= 0
+        ? staleWhileRevalidate : staleIfError;
+    Duration resident = Duration.between(responseTime, now);
+    Duration age = correctedInitialAge.plus(resident.isNegative() ? Duration.ZERO : resident);
+    return freshnessLifetime.minus(age).plus(stale);
+  }
+}
