@@ -106,6 +106,11 @@ public final class DiskTier implements Tier {
     }
   }
 
+  /** The file that holds (or would hold) the entry under {@code key}. */
+  public Path fileOf(String key) {
+    return entries.resolve(fileName(key));
+  }
+
   @Override
   public CompletableFuture<Optional<byte[]>> get(String key) {
     return CompletableFuture.supplyAsync(() -> {
