@@ -4,6 +4,7 @@ import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
+import io.edgecache.extproc.store.http.BodyEndpoint;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -31,14 +32,18 @@ public final class ExtProcServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health;
   private final CacheNode node;
+  /** Streams large bodies from disk; null when {@code tiers.bodyListen} is not set. */
+  private final BodyEndpoint bodies;
 
-  private ExtProcServer(Server server, HealthStatusManager health, CacheNode node) {
+  private ExtProcServer(Server server, HealthStatusManager health, CacheNode node,
+      BodyEndpoint bodies) {
     this.server = server;
     this.health = health;
     this.node = node;
+    this.bodies = bodies;
   }
 
-  /** Starts serving; throws {@link IOException} when the address cannot be bound. */
+  /** Starts serving; throws {@link IOException} when an address cannot be bound. */
   public static ExtProcServer start(ServerConfig config, Clock clock) throws IOException {
     try (CacheNode scratch = new CacheNode(config.withTiers(TiersConfig.defaults()), clock)) {
       Warmup.run(scratch); // memory only: warm-up entries must not reach shared tiers
@@ -54,19 +59,32 @@ public final class ExtProcServer implements AutoCloseable {
             .addService(new ExtProcService(node))
             .addService(health.getHealthService())
             .build();
+    BodyEndpoint bodies = null;
     try {
       server.start();
+      InetSocketAddress bodyListen = config.tiers().bodyListen();
+      if (bodyListen != null) {
+        bodies = BodyEndpoint.start(
+            new InetSocketAddress(bodyListen.getHostString(), bodyListen.getPort()),
+            node.tiers().disk().orElseThrow());
+      }
     } catch (IOException e) {
+      server.shutdownNow();
       node.close();
       throw e;
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    return new ExtProcServer(server, health, node);
+    return new ExtProcServer(server, health, node, bodies);
   }
 
   public int port() {
     return server.getPort();
+  }
+
+  /** The large-body endpoint's port, or -1 when it is off. */
+  public int bodyPort() {
+    return bodies == null ? -1 : bodies.port();
   }
 
   public CacheNode node() {
@@ -92,6 +110,9 @@ public final class ExtProcServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
+      if (bodies != null) {
+        bodies.close();
+      }
       node.close();
     }
   }

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.config;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,12 +14,15 @@ import java.time.Duration;
  * @param writeQueueCapacity pending writes per tier; writes beyond it are shed
  * @param breakerFailures consecutive failures that open a tier's circuit breaker
  * @param breakerCoolDown how long an open breaker waits before letting a probe through
+ * @param bodyListen where the HTTP endpoint that streams large bodies from disk listens; null
+ *     when it is off
  */
 public record TiersConfig(
     long largeObjectBytes,
     int writeQueueCapacity,
     int breakerFailures,
     Duration breakerCoolDown,
+    InetSocketAddress bodyListen,
     Disk disk,
     Redis redis,
     S3 s3) {
@@ -61,6 +65,7 @@ public record TiersConfig(
         1024,
         5,
         Duration.ofSeconds(5),
+        null,
         new Disk(false, Path.of("/var/cache/edgecache"), 10L << 30, Duration.ofMillis(200)),
         new Redis(false, "redis://127.0.0.1:6379", false, Duration.ofMillis(50)),
         new S3(false, null, "edgecache/", null, "us-east-1", false, Credentials.ENVIRONMENT,

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.config;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ final class TiersSection {
 
   public String largeObjectBytes;
   public Integer writeQueueCapacity;
+  public String bodyListen;
   public RawBreaker breaker;
   public RawDisk disk;
   public RawRedis redis;
@@ -71,7 +73,16 @@ final class TiersSection {
         : (int) positive("tiers.breaker.failures", breaker.failures);
     Duration coolDown = duration("tiers.breaker.coolDown", breaker.coolDown,
         defaults.breakerCoolDown());
-    return new TiersConfig(large, queue, failures, coolDown, disk(raw.disk, defaults.disk()),
+    TiersConfig.Disk disk = disk(raw.disk, defaults.disk());
+    InetSocketAddress bodyListen = null;
+    if (raw.bodyListen != null) {
+      bodyListen = ConfigValues.hostAndPort("tiers.bodyListen", raw.bodyListen);
+      if (!disk.enabled()) {
+        throw new ConfigException(
+            "tiers.bodyListen: streams bodies from disk, so needs tiers.disk.enabled: true");
+      }
+    }
+    return new TiersConfig(large, queue, failures, coolDown, bodyListen, disk,
         redis(raw.redis, defaults.redis()), s3(raw.s3, defaults.s3()));
   }
 
