@@ -89,6 +89,7 @@ final class TierLane implements AutoCloseable {
     return guarded(() -> tier.remove(key)).thenApply(done -> null);
   }
 
+  /** Stops the writer (writes still queued are dropped: they are cache fills, not data). */
   @Override
   public void close() {
     writer.interrupt();

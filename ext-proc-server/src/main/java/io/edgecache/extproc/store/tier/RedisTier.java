@@ -104,10 +104,19 @@ public final class RedisTier implements Tier {
     if (millis <= 0) {
       return CompletableFuture.completedFuture(null); // would expire at once
     }
-    return writes.get()
-        .thenCompose(c ->
-            c.strings().set(redisKey(key), encoded, SetArgs.Builder.px(millis))
-                .toCompletableFuture())
+    CompletableFuture<Commands> connection = writes.get();
+    // a write issued once a pending connection is made comes after the batch's flush
+    boolean flushedByCaller = connection.isDone();
+    return connection
+        .thenCompose(c -> {
+          CompletableFuture<String> set =
+              c.strings().set(redisKey(key), encoded, SetArgs.Builder.px(millis))
+                  .toCompletableFuture();
+          if (!flushedByCaller) {
+            c.connection().flushCommands();
+          }
+          return set;
+        })
         .thenApply(ok -> null);
   }
 
