@@ -4,7 +4,6 @@ import static io.edgecache.extproc.store.StoreFixtures.entry;
 import static io.edgecache.extproc.store.StoreFixtures.eventually;
 import static io.edgecache.extproc.store.StoreFixtures.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.cache.CacheKey;

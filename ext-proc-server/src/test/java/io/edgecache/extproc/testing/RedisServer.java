@@ -52,8 +52,8 @@ public final class RedisServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    stop();
+  public void close() {
+    process.destroyForcibly();
   }
 
   private void startProcess() throws IOException, InterruptedException {
