@@ -1,44 +1,58 @@
 package io.edgecache.extproc;
 
+import io.edgecache.extproc.cache.CacheKey;
+import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.Freshness;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
+import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Telemetry;
+import java.io.IOException;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What every ext_proc stream of one cache node shares: configuration, the decision policy,
- * the store, request collapsing, background refreshes and the clock all time calculations
- * read (injected so tests can move it).
+ * the tiered store, request collapsing, background refreshes, telemetry and the clock all time
+ * calculations read (injected so tests can move it).
  */
 public final class CacheNode implements AutoCloseable {
 
   private final ServerConfig config;
   private final CachePolicy policy;
   private final L1Store store;
+  private final TieredStore tiers;
   private final Coalescer coalescer;
   private final BackgroundRefresher refresher;
   private final Clock clock;
   private final Telemetry telemetry;
   private final CacheMetrics metrics;
 
-  public CacheNode(ServerConfig config, Clock clock, Telemetry telemetry) {
+  /**
+   * Opens the configured store tiers; fails when a tier's configuration cannot be used (disk
+   * path, credential files), not when Redis or S3 is unreachable.
+   */
+  public CacheNode(ServerConfig config, Clock clock, Telemetry telemetry) throws IOException {
     this.config = config;
     this.clock = clock;
     this.policy = new CachePolicy(
         new Freshness(config.heuristicFraction(), config.heuristicMaxAge()),
         config.targetedField(), config.stripTargetedFields());
     this.store = new L1Store(config.l1MaxBytes(), config.staleRetention(), clock);
+    this.tiers = TieredStore.open(config.tiers(), store, clock);
     this.coalescer = new Coalescer(clock, config.collapsing().passTtl());
     this.refresher =
         config.refreshUrl() == null ? null : new BackgroundRefresher(config.refreshUrl());
     this.telemetry = telemetry;
     this.metrics = new CacheMetrics(telemetry.meter(), store::weightedSize,
         coalescer::waitingNow, () -> refresher == null ? 0 : refresher.startedTotal());
+    for (String tier : TieredStore.LOWER_TIERS) {
+      tiers.stats(tier).ifPresent(stats -> metrics.registerTier(telemetry.meter(), tier, stats));
+    }
   }
 
   public ServerConfig config() {
@@ -49,8 +63,31 @@ public final class CacheNode implements AutoCloseable {
     return policy;
   }
 
+  /** The memory tier, consulted synchronously on the hit path. */
   public L1Store store() {
     return store;
+  }
+
+  /**
+   * The entry under {@code key} in the tiers below memory (promoted to memory when found), or
+   * null. Never completes exceptionally.
+   */
+  public CompletableFuture<CachedResponse> lookupBelow(CacheKey key) {
+    return tiers.lookupBelowMemory(key);
+  }
+
+  /** Stores in memory at once and in the lower tiers in the background. */
+  public void store(CacheKey key, CachedResponse entry) {
+    tiers.store(key, entry);
+  }
+
+  /** Removes every variant of {@code key} from every tier. */
+  public void invalidate(CacheKey key) {
+    tiers.invalidate(key);
+  }
+
+  public TieredStore tiers() {
+    return tiers;
   }
 
   public Coalescer coalescer() {
@@ -79,5 +116,6 @@ public final class CacheNode implements AutoCloseable {
     if (refresher != null) {
       refresher.close();
     }
+    tiers.close();
   }
 }

@@ -1,11 +1,13 @@
 package io.edgecache.extproc;
 
 import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
 import io.edgecache.extproc.policy.remote.RemotePolicyInterceptor;
 import io.edgecache.extproc.telemetry.AdminServer;
 import io.edgecache.extproc.telemetry.Telemetry;
+import io.edgecache.extproc.store.http.BodyEndpoint;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -36,13 +38,16 @@ public final class ExtProcServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final CacheNode node;
   private final AdminServer admin;
+  /** Streams large bodies from disk; null when {@code tiers.bodyListen} is not set. */
+  private final BodyEndpoint bodies;
 
   private ExtProcServer(Server server, HealthStatusManager health, CacheNode node,
-      AdminServer admin) {
+      AdminServer admin, BodyEndpoint bodies) {
     this.server = server;
     this.health = health;
     this.node = node;
     this.admin = admin;
+    this.bodies = bodies;
   }
 
   /** Starts with telemetry configured from the OTEL_* environment. */
@@ -57,8 +62,10 @@ public final class ExtProcServer implements AutoCloseable {
    */
   public static ExtProcServer start(ServerConfig config, Clock clock, Telemetry telemetry,
       String configVersion) throws IOException {
-    try (CacheNode scratch =
-        new CacheNode(config.withRefreshUrl(null), clock, Telemetry.disabled())) {
+    // Memory only and no refreshes: warm-up entries must not reach shared tiers.
+    try (CacheNode scratch = new CacheNode(
+        config.withRefreshUrl(null).withTiers(TiersConfig.defaults()), clock,
+        Telemetry.disabled())) {
       Warmup.run(scratch);
     }
     CacheNode node = new CacheNode(config, clock, telemetry);
@@ -93,9 +100,25 @@ public final class ExtProcServer implements AutoCloseable {
       node.close();
       throw bindFailure(config.listen(), e);
     }
+    BodyEndpoint bodies = null;
+    InetSocketAddress bodyListen = config.tiers().bodyListen();
+    if (bodyListen != null) {
+      try {
+        bodies = BodyEndpoint.start(
+            new InetSocketAddress(bodyListen.getHostString(), bodyListen.getPort()),
+            node.tiers().disk().orElseThrow());
+      } catch (IOException e) {
+        server.shutdownNow();
+        if (admin != null) {
+          admin.close();
+        }
+        node.close();
+        throw bindFailure(bodyListen, e);
+      }
+    }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    return new ExtProcServer(server, health, node, admin);
+    return new ExtProcServer(server, health, node, admin, bodies);
   }
 
   /** One line saying which address could not be bound and why. */
@@ -116,6 +139,11 @@ public final class ExtProcServer implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** The large-body endpoint's port, or -1 when it is off. */
+  public int bodyPort() {
+    return bodies == null ? -1 : bodies.port();
   }
 
   public CacheNode node() {
@@ -143,6 +171,9 @@ public final class ExtProcServer implements AutoCloseable {
     } finally {
       if (admin != null) {
         admin.close();
+      }
+      if (bodies != null) {
+        bodies.close();
       }
       node.close();
       try {

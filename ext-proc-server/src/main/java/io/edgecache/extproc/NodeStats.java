@@ -4,6 +4,8 @@ import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Outcome;
 import java.time.Duration;
 import java.time.Instant;
+import io.edgecache.extproc.store.TieredStore;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +41,32 @@ final class NodeStats {
         "timeouts", metrics.collapseTimeouts()));
     stats.put("refreshesStarted",
         node.refresher() == null ? 0 : node.refresher().startedTotal());
-    stats.put("tiers", List.of(Map.of(
+    List<Map<String, Object>> tiers = new ArrayList<>();
+    tiers.add(Map.of(
         "name", "l1",
         "healthy", true,
         "bytes", node.store().weightedSize(),
-        "maxBytes", node.config().l1MaxBytes())));
+        "maxBytes", node.config().l1MaxBytes()));
+    for (String name : TieredStore.LOWER_TIERS) {
+      node.tiers().stats(name).ifPresent(tier -> {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("name", name);
+        figures.put("breaker", node.tiers().breakerState(name).orElseThrow().name());
+        figures.put("hits", tier.hits());
+        figures.put("misses", tier.misses());
+        figures.put("errors", tier.errors());
+        figures.put("corrupt", tier.corrupt());
+        figures.put("writes", tier.writes());
+        figures.put("shedWrites", tier.shedWrites());
+        figures.put("skipped", tier.skipped());
+        figures.put("bytesRead", tier.bytesRead());
+        figures.put("bytesWritten", tier.bytesWritten());
+        figures.put("meanCallMillis",
+            tier.calls() == 0 ? 0 : tier.callNanos() / tier.calls() / 1e6);
+        tiers.add(figures);
+      });
+    }
+    stats.put("tiers", tiers);
     return stats;
   }
 }

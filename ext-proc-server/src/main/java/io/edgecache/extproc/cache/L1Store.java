@@ -49,6 +49,12 @@ public final class L1Store {
     return new Lookup(variants.find(matches), true);
   }
 
+  /** The newest variant stored under {@code key}, or null. */
+  public CachedResponse get(CacheKey key) {
+    Variants variants = cache.getIfPresent(key.uri());
+    return variants == null ? null : variants.entries().get(0);
+  }
+
   /** Every variant stored under {@code key}, newest first. */
   public List<CachedResponse> variants(CacheKey key) {
     Variants variants = cache.getIfPresent(key.uri());

@@ -25,6 +25,7 @@ import java.util.List;
  * @param adminListen the admin port (/metrics, /stats, /healthz); null for none
  * @param drainTimeout how long shutdown waits for open streams to finish
  * @param routes per-route cache policies, first match wins
+ * @param tiers the store tiers below memory
  */
 public record ServerConfig(
     InetSocketAddress listen,
@@ -39,7 +40,8 @@ public record ServerConfig(
     URI refreshUrl,
     InetSocketAddress adminListen,
     Duration drainTimeout,
-    List<RoutePolicy> routes) {
+    List<RoutePolicy> routes,
+    TiersConfig tiers) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final int DEFAULT_ADMIN_PORT = 9902;
@@ -74,7 +76,8 @@ public record ServerConfig(
         null,
         new InetSocketAddress("127.0.0.1", DEFAULT_ADMIN_PORT),
         Duration.ofSeconds(5),
-        List.of());
+        List.of(),
+        TiersConfig.defaults());
   }
 
   public Builder toBuilder() {
@@ -103,6 +106,11 @@ public record ServerConfig(
 
   public ServerConfig withTargetedFields(String field, boolean strip) {
     return toBuilder().targetedField(field).stripTargetedFields(strip).build();
+
+  }
+
+  public ServerConfig withTiers(TiersConfig newTiers) {
+    return toBuilder().tiers(newTiers).build();
   }
 
   /** The policy of the first route covering the request, else {@link RoutePolicy#DEFAULT}. */
@@ -136,6 +144,7 @@ public record ServerConfig(
     private InetSocketAddress adminListen;
     private Duration drainTimeout;
     private List<RoutePolicy> routes;
+    private TiersConfig tiers;
 
     private Builder(ServerConfig from) {
       listen = from.listen;
@@ -151,6 +160,7 @@ public record ServerConfig(
       adminListen = from.adminListen;
       drainTimeout = from.drainTimeout;
       routes = from.routes;
+      tiers = from.tiers;
     }
 
     public Builder listen(InetSocketAddress value) {
@@ -188,10 +198,15 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder tiers(TiersConfig value) {
+      tiers = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
           heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
-          refreshUrl, adminListen, drainTimeout, routes);
+          refreshUrl, adminListen, drainTimeout, routes, tiers);
     }
   }
 }

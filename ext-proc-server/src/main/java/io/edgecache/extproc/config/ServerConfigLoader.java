@@ -123,7 +123,8 @@ public final class ServerConfigLoader {
         refreshUrl,
         admin(raw.admin, defaults.adminListen()),
         duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
-        routes);
+        routes,
+        TiersSection.validate(raw.tiers));
   }
 
   private static InetSocketAddress admin(RawAdmin raw, InetSocketAddress fallback)
@@ -285,6 +286,7 @@ public final class ServerConfigLoader {
     public RawAdmin admin;
     public String drainTimeout;
     public List<RawRoute> routes;
+    public TiersSection tiers;
   }
 
   static final class RawCache {

@@ -54,11 +54,19 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private static final Logger log = Logger.getLogger(CacheExchange.class.getName());
 
+  /**
+   * The longest a miss in memory waits for the tiers below: well inside Envoy's default 200 ms
+   * message_timeout, so a slow tier costs a hit, never the request.
+   */
+  private static final Duration LOWER_TIER_WAIT = Duration.ofMillis(100);
+
   /** Margin between a follower's own wait and the Envoy timer it asks for. */
   private static final Duration TIMER_MARGIN = Duration.ofMillis(500);
 
   private enum Phase {
     AWAIT_REQUEST_HEADERS,
+    /** Memory missed; waiting for the tiers below. */
+    LOOKING_DOWN,
     /** Collapsed behind another request's fetch of the same key. */
     WAITING_FOR_LEADER,
     AWAIT_RESPONSE_HEADERS,
@@ -232,13 +240,42 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
 
     Span lookupSpan = trace.lookup("l1");
-    L1Store.Lookup lookup = node.store().lookup(key, entry -> VaryKey.matches(
-        entry.varyValues(), headers, route.normalizeHeaders()));
-    CachedResponse entry = lookup.entry();
-    trace.endLookup(lookupSpan, entry != null);
+    L1Store.Lookup lookup = node.store().lookup(key, this::matchesVary);
+    trace.endLookup(lookupSpan, lookup.entry() != null);
+    if (lookup.entry() == null && !lookup.keyKnown() && node.tiers().hasLowerTiers()) {
+      phase = Phase.LOOKING_DOWN;
+      Span below = trace.lookup("lower");
+      node.lookupBelow(key).copy()
+          .completeOnTimeout(null, LOWER_TIER_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .whenComplete((found, error) -> {
+            trace.endLookup(below, found != null);
+            onLowerTiersAnswered(found, mutation);
+          });
+      return;
+    }
+    decide(lookup.entry(), lookup.keyKnown(), mutation);
+  }
+
+  private boolean matchesVary(CachedResponse entry) {
+    return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders());
+  }
+
+  private synchronized void onLowerTiersAnswered(CachedResponse found,
+      HeaderMutation.Builder mutation) {
+    if (phase != Phase.LOOKING_DOWN) {
+      return; // the stream ended meanwhile
+    }
+    phase = Phase.AWAIT_RESPONSE_HEADERS;
+    boolean matches = found != null && matchesVary(found);
+    decide(matches ? found : null, found != null, mutation);
+  }
+
+  /** Serves, refreshes or forwards the request given what the store holds for it. */
+  private void decide(CachedResponse entry, boolean keyKnown, HeaderMutation.Builder mutation) {
+    Instant now = request.requestTime();
     if (entry == null) {
       if (forwardReason == null) {
-        forwardReason = lookup.keyKnown() ? "vary-miss" : "uri-miss";
+        forwardReason = keyKnown ? "vary-miss" : "uri-miss";
       }
       if (onlyIfCached()) {
         return;
@@ -256,7 +293,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         || (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH && refresher != null)) {
       boolean stale = !entry.isFresh(now);
       if (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH) {
-        startRefresh(refresher, headers);
+        startRefresh(refresher, request.headers());
       }
       serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(reuse.detail()),
           stale ? Outcome.STALE : Outcome.HIT);
@@ -467,10 +504,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
           responseTime,
           Freshness.correctedInitialAge(notModified, request.requestTime(), responseTime),
           verdict.freshnessLifetime(), selected.varyValues(), verdict.rules());
-      node.store().put(request.key(), freshened);
+      node.store(request.key(), freshened);
       status.stored().ttl(freshened.ttlSeconds(responseTime));
     } else {
-      node.store().remove(request.key(), selected);
+      node.invalidate(request.key());
       status.detail(verdict.reason());
     }
     land(verdict.storable() ? freshened : null, false);
@@ -484,8 +521,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         continue;
       }
       if (!Freshening.headMatches(stored, head)) {
-        node.store().remove(request.key(), stored);
-        continue;
+        node.invalidate(request.key());
+        return;
       }
       HeaderList merged = Freshening.merge(stored.headers(), head);
       RequestFacts asGet = new RequestFacts("GET", request.key(), request.headers(),
@@ -493,7 +530,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       StoreVerdict verdict = node.policy().decide(
           asGet, requestVerdict, stored.status(), merged, route, responseTime);
       if (verdict.storable()) {
-        node.store().put(request.key(), new CachedResponse(stored.status(),
+        node.store(request.key(), new CachedResponse(stored.status(),
             verdict.storedHeaders(), stored.body(), responseTime,
             Freshness.correctedInitialAge(head, request.requestTime(), responseTime),
             verdict.freshnessLifetime(), stored.varyValues(), verdict.rules()));
@@ -506,7 +543,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
    * Content-Location (RFC 9111 §4.4).
    */
   private void invalidateAfterUnsafeMethod(HeaderList response) {
-    node.store().invalidate(request.key());
+    node.invalidate(request.key());
     URI target = URI.create(request.key().scheme() + "://" + request.key().authority() + "/");
     for (String field : new String[] {"location", "content-location"}) {
       String value = response.first(field);
@@ -522,7 +559,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
           String pathWithQuery = resolved.getRawQuery() == null
               ? path : path + "?" + resolved.getRawQuery();
           RoutePolicy targetRoute = node.config().routeFor(request.key().authority(), path);
-          node.store().invalidate(CacheKeys.forTarget(request.key().scheme(),
+          node.invalidate(CacheKeys.forTarget(request.key().scheme(),
               request.key().authority(), pathWithQuery, targetRoute, request.headers()));
         }
       } catch (IllegalArgumentException e) {
@@ -533,7 +570,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private void onResponseBody(HttpBody message) throws MalformedMessageException {
     if (phase == Phase.AWAIT_REQUEST_HEADERS || phase == Phase.AWAIT_RESPONSE_HEADERS
-        || phase == Phase.WAITING_FOR_LEADER) {
+        || phase == Phase.WAITING_FOR_LEADER || phase == Phase.LOOKING_DOWN) {
       throw new MalformedMessageException("response_body: arrived before response_headers");
     }
     if (recorder != null && !recorder.append(message.getBody())) {
@@ -566,7 +603,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         storeVerdict.freshnessLifetime(),
         VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders()),
         storeVerdict.rules());
-    node.store().put(request.key(), entry);
+    node.store(request.key(), entry);
     settle(Outcome.MISS, responseStatus, body.size(), entry.ttlSeconds(responseTime), true);
     land(entry, false);
   }

@@ -19,6 +19,7 @@ public final class CacheMetrics {
   private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
   private static final AttributeKey<String> SOURCE = AttributeKey.stringKey("source");
   private static final AttributeKey<String> MESSAGE = AttributeKey.stringKey("message");
+  private static final AttributeKey<String> TIER = AttributeKey.stringKey("tier");
 
   private final Map<Outcome, LongAdder> requests = new EnumMap<>(Outcome.class);
   private final LongAdder bytesFromCache = new LongAdder();
@@ -67,6 +68,50 @@ public final class CacheMetrics {
     messageDuration = meter.histogramBuilder("edgecache.extproc.message.duration").setUnit("ms")
         .setDescription("Time the server took to answer an ext_proc message")
         .build();
+  }
+
+  /**
+   * Publishes a store tier's figures: {@code edgecache.tier.*} with a {@code tier} attribute.
+   * Latency is a total of call time with a call count (mean = time / calls), which is what the
+   * tiers keep without a histogram on their hot path.
+   */
+  public void registerTier(Meter meter, String tier, TierFigures figures) {
+    Attributes attributes = Attributes.of(TIER, tier);
+    meter.counterBuilder("edgecache.tier.hits").buildWithCallback(
+        m -> m.record(figures.hits(), attributes));
+    meter.counterBuilder("edgecache.tier.misses").buildWithCallback(
+        m -> m.record(figures.misses(), attributes));
+    meter.counterBuilder("edgecache.tier.errors").buildWithCallback(
+        m -> m.record(figures.errors(), attributes));
+    meter.counterBuilder("edgecache.tier.shed_writes").buildWithCallback(
+        m -> m.record(figures.shedWrites(), attributes));
+    meter.counterBuilder("edgecache.tier.read").setUnit("By").buildWithCallback(
+        m -> m.record(figures.bytesRead(), attributes));
+    meter.counterBuilder("edgecache.tier.written").setUnit("By").buildWithCallback(
+        m -> m.record(figures.bytesWritten(), attributes));
+    meter.counterBuilder("edgecache.tier.calls").buildWithCallback(
+        m -> m.record(figures.calls(), attributes));
+    meter.counterBuilder("edgecache.tier.call_time").setUnit("ns").buildWithCallback(
+        m -> m.record(figures.callNanos(), attributes));
+  }
+
+  /** What a tier counts, as {@link #registerTier} reads it. */
+  public interface TierFigures {
+    long hits();
+
+    long misses();
+
+    long errors();
+
+    long shedWrites();
+
+    long bytesRead();
+
+    long bytesWritten();
+
+    long calls();
+
+    long callNanos();
   }
 
   public void request(Outcome outcome, long bodyBytes) {

@@ -1,11 +1,15 @@
 package io.edgecache.extproc.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +71,70 @@ class ServerConfigLoaderTest {
     assertMessage("listen: localhost\n", "listen: 'localhost' is not host:port");
     assertMessage("cache:\n  l1MaxBytes: 1MiB\n  maxObjectBytes: 2MiB\n",
         "cache.maxObjectBytes: must be greater than 0 and at most cache.l1MaxBytes");
+  }
+
+  @Test
+  void lowerTiersAreOffByDefault() throws Exception {
+    TiersConfig tiers = ServerConfigLoader.load(write("listen: 127.0.0.1:6000\n")).tiers();
+    assertFalse(tiers.anyLowerTier());
+    assertNull(tiers.bodyListen());
+  }
+
+  @Test
+  void loadsEveryTierField() throws Exception {
+    TiersConfig tiers = ServerConfigLoader.load(write("""
+        tiers:
+          largeObjectBytes: 2MiB
+          writeQueueCapacity: 64
+          bodyListen: 127.0.0.1:6001
+          breaker: {failures: 4, coolDown: 10s}
+          disk: {enabled: true, path: /var/cache/ec, maxBytes: 5GiB, timeout: 100ms}
+          redis: {enabled: true, uri: "redis://redis:6379", cluster: true, timeout: 30ms}
+          s3:
+            enabled: true
+            bucket: reserve
+            prefix: edge/
+            endpoint: http://127.0.0.1:9000
+            region: eu-west-1
+            pathStyle: true
+            multipartBytes: 16MiB
+            timeout: 1s
+            credentials:
+              source: files
+              accessKeyIdFile: /run/secrets/id
+              secretAccessKeyFile: /run/secrets/secret
+        """)).tiers();
+    assertEquals(2L << 20, tiers.largeObjectBytes());
+    assertEquals(64, tiers.writeQueueCapacity());
+    assertEquals(6001, tiers.bodyListen().getPort());
+    assertEquals(4, tiers.breakerFailures());
+    assertEquals(Duration.ofSeconds(10), tiers.breakerCoolDown());
+    assertEquals(new TiersConfig.Disk(true, Path.of("/var/cache/ec"), 5L << 30,
+        Duration.ofMillis(100)), tiers.disk());
+    assertEquals(new TiersConfig.Redis(true, "redis://redis:6379", true, Duration.ofMillis(30)),
+        tiers.redis());
+    assertEquals(new TiersConfig.S3(true, "reserve", "edge/", URI.create("http://127.0.0.1:9000"),
+        "eu-west-1", true, new TiersConfig.Credentials(TiersConfig.Credentials.Source.FILES,
+            Path.of("/run/secrets/id"), Path.of("/run/secrets/secret")),
+        16L << 20, Duration.ofSeconds(1)), tiers.s3());
+  }
+
+  @Test
+  void badTierValuesNameTheirField() throws Exception {
+    assertMessage("tiers:\n  s3: {enabled: true}\n",
+        "tiers.s3.bucket: required when tiers.s3.enabled is true");
+    assertMessage("tiers:\n  redis: {uri: \"localhost:6379\"}\n",
+        "tiers.redis.uri: 'localhost:6379' is not a redis:// or rediss:// URI");
+    assertMessage("tiers:\n  s3: {multipartBytes: 1MiB}\n",
+        "tiers.s3.multipartBytes: must be at least 5MiB");
+    assertMessage("tiers:\n  s3: {credentials: {source: vault}}\n",
+        "tiers.s3.credentials.source: 'vault' is not 'environment' or 'files'");
+    assertMessage("tiers:\n  bodyListen: 127.0.0.1:6001\n",
+        "tiers.bodyListen: streams bodies from disk, so needs tiers.disk.enabled: true");
+    assertMessage("tiers:\n  disk: {maxBytes: 0}\n", "tiers.disk.maxBytes: must be greater than 0");
+    assertMessage("tiers:\n  breaker: {coolDown: soon}\n",
+        "tiers.breaker.coolDown: 'soon' is not a duration");
+    assertMessage("tiers:\n  disk: {enable: true}\n", "unknown field 'tiers.disk.enable'");
   }
 
   private void assertMessage(String yaml, String expected) throws Exception {

@@ -1,0 +1,46 @@
+package io.edgecache.extproc.store;
+
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.ReuseRules;
+import io.edgecache.extproc.http.HeaderList;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Everything a stored entry holds except its body: what a reader needs before the first body
+ * byte, so a large body can be streamed after it.
+ *
+ * @param key the store key ({@link io.edgecache.extproc.cache.CacheKey#uri()})
+ * @param rules what the response's directives allow on reuse (stale windows, revalidation)
+ * @param bodyLength the exact number of body bytes that follow the head
+ */
+public record EntryHead(
+    String key,
+    int status,
+    HeaderList headers,
+    Instant responseTime,
+    Duration correctedInitialAge,
+    Duration freshnessLifetime,
+    ReuseRules rules,
+    Map<String, String> varyValues,
+    long bodyLength) {
+
+  /** The head of {@code entry} as stored under {@code key}. */
+  public static EntryHead of(String key, CachedResponse entry) {
+    return new EntryHead(key, entry.status(), entry.headers(), entry.responseTime(),
+        entry.correctedInitialAge(), entry.freshnessLifetime(), entry.rules(),
+        entry.varyValues(), entry.body().size());
+  }
+
+  /**
+   * How long a tier should keep the entry from {@code now}: its remaining freshness plus the
+   * longer stale window, since a stale entry may still be served or revalidated in it.
+   */
+  public Duration timeToKeep(Instant now) {
+    Duration stale = rules.staleAllowance();
+    Duration resident = Duration.between(responseTime, now);
+    Duration age = correctedInitialAge.plus(resident.isNegative() ? Duration.ZERO : resident);
+    return freshnessLifetime.minus(age).plus(stale);
+  }
+}

@@ -1,0 +1,165 @@
+package io.edgecache.extproc.store;
+
+import io.edgecache.extproc.store.tier.Tier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Guarded access to one lower tier: every call has a time budget, goes through the tier's
+ * circuit breaker and is counted; a failure is reported as a miss, never to the caller. Writes
+ * wait in a bounded queue drained by one thread, which sends them in batches (so a tier can
+ * pipeline them); when the queue is full a write is shed and counted.
+ */
+final class TierLane implements AutoCloseable {
+
+  private static final Logger log = Logger.getLogger(TierLane.class.getName());
+  private static final int MAX_BATCH = 64;
+  /** Writes sent and not yet answered; bounds the memory a slow tier can hold. */
+  private static final int MAX_WRITES_IN_FLIGHT = 256;
+
+  final Tier tier;
+  final TierStats stats = new TierStats();
+  /** Which entries this tier holds: by size class. */
+  final boolean holdsSmall;
+  final boolean holdsLarge;
+
+  private final CircuitBreaker breaker;
+  private final long budgetMillis;
+  private final BlockingQueue<PendingWrite> queue;
+  private final Semaphore inFlight = new Semaphore(MAX_WRITES_IN_FLIGHT);
+  private final Thread writer;
+
+  TierLane(Tier tier, boolean holdsSmall, boolean holdsLarge, Duration budget,
+      CircuitBreaker breaker, int queueCapacity) {
+    this.tier = tier;
+    this.holdsSmall = holdsSmall;
+    this.holdsLarge = holdsLarge;
+    this.budgetMillis = budget.toMillis();
+    this.breaker = breaker;
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.writer = new Thread(this::drainWrites, "edgecache-" + tier.name() + "-writer");
+    this.writer.setDaemon(true);
+    this.writer.start();
+  }
+
+  boolean holds(boolean large) {
+    return large ? holdsLarge : holdsSmall;
+  }
+
+  CircuitBreaker.State breakerState() {
+    return breaker.state();
+  }
+
+  /** The encoded entry under {@code key}; empty on a miss, an open breaker or any failure. */
+  CompletableFuture<Optional<byte[]>> get(String key) {
+    return guarded(() -> tier.get(key)).thenApply(found -> {
+      Optional<byte[]> value = found.flatMap(v -> v);
+      if (found.isPresent()) {
+        (value.isPresent() ? stats.hits : stats.misses).increment();
+        value.ifPresent(bytes -> stats.bytesRead.add(bytes.length));
+      }
+      return value;
+    });
+  }
+
+  /** Queues a write; sheds it when the queue is full. */
+  void enqueue(PendingWrite write) {
+    if (!queue.offer(write)) {
+      stats.shedWrites.increment();
+    }
+  }
+
+  /** Removes an entry the tier returned corrupt, so it is not read again. */
+  void dropCorrupt(String key, String why) {
+    stats.corrupt.increment();
+    log.warning(() -> tier.name() + " tier: dropping corrupt entry " + key + ": " + why);
+    remove(key);
+  }
+
+  CompletableFuture<Void> remove(String key) {
+    return guarded(() -> tier.remove(key)).thenApply(done -> null);
+  }
+
+  /** Stops the writer (writes still queued are dropped: they are cache fills, not data). */
+  @Override
+  public void close() {
+    writer.interrupt();
+    tier.close();
+  }
+
+  /**
+   * Runs a call within the budget and the breaker. Completes with empty when the call was not
+   * made or failed, else with the call's result.
+   */
+  private <T> CompletableFuture<Optional<T>> guarded(CallSupplier<T> call) {
+    if (!breaker.tryAcquire()) {
+      stats.skipped.increment();
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    long start = System.nanoTime();
+    CompletableFuture<T> pending;
+    try {
+      pending = call.start();
+    } catch (RuntimeException e) {
+      pending = CompletableFuture.failedFuture(e);
+    }
+    return pending.orTimeout(budgetMillis, TimeUnit.MILLISECONDS).handle((result, error) -> {
+      stats.calls.increment();
+      stats.callNanos.add(System.nanoTime() - start);
+      if (error != null) {
+        stats.errors.increment();
+        breaker.onFailure();
+        log.log(Level.FINE, tier.name() + " tier call failed", error);
+        return Optional.empty();
+      }
+      breaker.onSuccess();
+      return Optional.ofNullable(result);
+    });
+  }
+
+  private interface CallSupplier<T> {
+    CompletableFuture<T> start();
+  }
+
+  private void drainWrites() {
+    List<PendingWrite> batch = new ArrayList<>(MAX_BATCH);
+    try {
+      while (true) {
+        batch.add(queue.take());
+        queue.drainTo(batch, MAX_BATCH - 1);
+        for (PendingWrite write : batch) {
+          send(write);
+        }
+        tier.flush();
+        batch.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // closing
+    }
+  }
+
+  private void send(PendingWrite write) throws InterruptedException {
+    byte[] bytes = write.encoded();
+    if (!inFlight.tryAcquire()) {
+      tier.flush(); // what is waiting for a flush must not wait for a permit
+      inFlight.acquire();
+    }
+    guarded(() -> tier.put(write.key, bytes, write.timeToKeep).thenApply(v -> Boolean.TRUE))
+        .whenComplete((sent, error) -> {
+          inFlight.release();
+          if (sent.isPresent()) {
+            stats.writes.increment();
+            stats.bytesWritten.add(bytes.length);
+          }
+        });
+  }
+}

@@ -1,0 +1,205 @@
+package io.edgecache.extproc.store;
+
+import io.edgecache.extproc.cache.CacheKey;
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.config.TiersConfig;
+import io.edgecache.extproc.store.tier.DiskTier;
+import io.edgecache.extproc.store.tier.RedisTier;
+import io.edgecache.extproc.store.tier.S3Tier;
+import io.edgecache.extproc.store.tier.Tier;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The cache node's store: L1 in memory, then disk, Redis and S3 as configured.
+ *
+ * <p>Routing by size: a body up to {@code largeObjectBytes} goes to memory, disk and Redis; a
+ * larger one to disk and S3 (and to memory only when neither is enabled, so a node without
+ * lower tiers behaves as before). L1 is written synchronously; lower tiers through their
+ * bounded write queues. A lookup misses L1, then asks the lower tiers in order and promotes what
+ * it finds to the tiers above that hold its size class. A tier's outage, slowness or corrupt
+ * entry costs a miss, never a failed lookup.
+ */
+public final class TieredStore implements AutoCloseable {
+
+  private final L1Store l1;
+  private final TierStats l1Stats = new TierStats();
+  /** Lower tiers, fastest first. */
+  private final List<TierLane> lanes;
+  private final long largeObjectBytes;
+  private final Clock clock;
+  private final DiskTier disk;
+
+  private TieredStore(L1Store l1, List<TierLane> lanes, long largeObjectBytes, Clock clock,
+      DiskTier disk) {
+    this.l1 = l1;
+    this.lanes = List.copyOf(lanes);
+    this.largeObjectBytes = largeObjectBytes;
+    this.clock = clock;
+    this.disk = disk;
+  }
+
+  /**
+   * Opens the configured tiers. Fails only for what configuration must fix (an unusable disk
+   * path, unreadable credential files); an unreachable Redis or S3 is a runtime outage.
+   */
+  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock) throws IOException {
+    List<TierLane> lanes = new ArrayList<>();
+    DiskTier disk = null;
+    try {
+      if (config.disk().enabled()) {
+        disk = DiskTier.open(config.disk().path(), config.disk().maxBytes());
+        lanes.add(lane(config, disk, true, true, config.disk().timeout(), clock));
+      }
+      if (config.redis().enabled()) {
+        lanes.add(lane(config, RedisTier.connect(config.redis()), true, false,
+            config.redis().timeout(), clock));
+      }
+      if (config.s3().enabled()) {
+        lanes.add(lane(config, S3Tier.create(config.s3()), false, true, config.s3().timeout(),
+            clock));
+      }
+    } catch (IOException | RuntimeException e) {
+      lanes.forEach(TierLane::close);
+      throw e;
+    }
+    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk);
+  }
+
+  private static TierLane lane(TiersConfig config, Tier tier, boolean small, boolean large,
+      Duration budget, Clock clock) {
+    return new TierLane(tier, small, large, budget,
+        new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown(), clock),
+        config.writeQueueCapacity());
+  }
+
+  /**
+   * The entry stored under {@code key}, fresh or not, or null. Already complete on an L1 hit;
+   * otherwise completes on a tier's thread. Never completes exceptionally.
+   */
+  public CompletableFuture<CachedResponse> lookup(CacheKey key) {
+    CachedResponse hit = l1.get(key);
+    if (hit != null) {
+      l1Stats.hits.increment();
+      return CompletableFuture.completedFuture(hit);
+    }
+    l1Stats.misses.increment();
+    return lookupBelow(key, 0);
+  }
+
+  /** The names of the tiers below memory, top down. */
+  public static final List<String> LOWER_TIERS = List.of("disk", "redis", "s3");
+
+  /** Whether any tier below memory is enabled. */
+  public boolean hasLowerTiers() {
+    return !lanes.isEmpty();
+  }
+
+  /**
+   * The entry stored under {@code key} in the tiers below memory, promoted upwards when found,
+   * or null. Completes on a tier's thread; never exceptionally.
+   */
+  public CompletableFuture<CachedResponse> lookupBelowMemory(CacheKey key) {
+    return lookupBelow(key, 0);
+  }
+
+  /** Stores in L1 now and queues the lower-tier writes; never blocks on a lower tier. */
+  public void store(CacheKey key, CachedResponse entry) {
+    place(key, entry, null, lanes.size());
+  }
+
+  /** Removes the entry from every tier (a purge). */
+  public CompletableFuture<Void> invalidate(CacheKey key) {
+    l1.invalidate(key);
+    return CompletableFuture.allOf(
+        lanes.stream().map(lane -> lane.remove(key.uri())).toArray(CompletableFuture[]::new));
+  }
+
+  /** The disk tier, when enabled: large-object hits stream from it. */
+  public Optional<DiskTier> disk() {
+    return Optional.ofNullable(disk);
+  }
+
+  public L1Store l1() {
+    return l1;
+  }
+
+  public TierStats l1Stats() {
+    return l1Stats;
+  }
+
+  /** Stats of the lower tier named {@code name} ("disk", "redis", "s3"), if enabled. */
+  public Optional<TierStats> stats(String name) {
+    return lane(name).map(lane -> lane.stats);
+  }
+
+  /** The state of the named tier's circuit breaker, if enabled. */
+  public Optional<CircuitBreaker.State> breakerState(String name) {
+    return lane(name).map(TierLane::breakerState);
+  }
+
+  @Override
+  public void close() {
+    lanes.forEach(TierLane::close);
+  }
+
+  private CompletableFuture<CachedResponse> lookupBelow(CacheKey key, int index) {
+    if (index == lanes.size()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    TierLane lane = lanes.get(index);
+    return lane.get(key.uri()).thenCompose(found -> {
+      if (found.isEmpty()) {
+        return lookupBelow(key, index + 1);
+      }
+      CachedResponse entry;
+      try {
+        entry = EntryCodec.decode(found.get(), key.uri());
+      } catch (CorruptEntryException e) {
+        lane.dropCorrupt(key.uri(), e.getMessage());
+        return lookupBelow(key, index + 1);
+      }
+      place(key, entry, found.get(), index); // promote to the tiers above
+      return CompletableFuture.completedFuture(entry);
+    });
+  }
+
+  /**
+   * Puts an entry in L1 when it belongs there and queues it for the first {@code laneCount}
+   * lower tiers that hold its size class. {@code encoded} is its tier form when already known.
+   */
+  private void place(CacheKey key, CachedResponse entry, byte[] encoded, int laneCount) {
+    boolean large = isLarge(entry);
+    if (!large || !anyLaneHolds(true)) {
+      l1.put(key, entry);
+    }
+    Duration keep = EntryHead.of(key.uri(), entry).timeToKeep(clock.instant());
+    if (keep.isNegative() || keep.isZero()) {
+      return;
+    }
+    PendingWrite write = new PendingWrite(key.uri(), entry, encoded, keep);
+    for (TierLane lane : lanes.subList(0, laneCount)) {
+      if (lane.holds(large)) {
+        lane.enqueue(write);
+      }
+    }
+  }
+
+  private boolean isLarge(CachedResponse entry) {
+    return entry.body().size() > largeObjectBytes;
+  }
+
+  private boolean anyLaneHolds(boolean large) {
+    return lanes.stream().anyMatch(lane -> lane.holds(large));
+  }
+
+  private Optional<TierLane> lane(String name) {
+    return lanes.stream().filter(lane -> lane.tier.name().equals(name)).findFirst();
+  }
+}

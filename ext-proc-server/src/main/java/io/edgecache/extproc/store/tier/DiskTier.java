@@ -1,0 +1,343 @@
+package io.edgecache.extproc.store.tier;
+
+import io.edgecache.extproc.store.CorruptEntryException;
+import io.edgecache.extproc.store.EntryCodec;
+import io.edgecache.extproc.store.EntryHead;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * L2: one file per entry under {@code root/entries}, named by the SHA-256 of the key.
+ *
+ * <p>Writes go to {@code root/tmp} and are renamed into place, so a reader sees a whole file or
+ * none; whatever a crash left in {@code tmp} is deleted at startup. The byte budget is kept by
+ * evicting the least recently read or written files. The index of sizes and access order is
+ * rebuilt from the files in the background, so a restart serves at once: reads go to the file
+ * by name and do not need the index. Files whose head or length is wrong are deleted and
+ * counted; a bad checksum is found when the entry is decoded by the reader.
+ */
+public final class DiskTier implements Tier {
+
+  private static final Logger log = Logger.getLogger(DiskTier.class.getName());
+  private static final String SUFFIX = ".entry";
+
+  private final Path entries;
+  private final Path tmp;
+  private final long maxBytes;
+  private final ExecutorService io;
+  private final CompletableFuture<Void> rebuilt;
+  private final LongAdder corruptFilesDropped = new LongAdder();
+  private final AtomicInteger tmpCounter = new AtomicInteger();
+
+  /** File name → size, in access order (eldest first); guarded by itself. */
+  private final LinkedHashMap<String, Long> index = new LinkedHashMap<>(1024, 0.75f, true);
+  private long indexedBytes;
+
+  private DiskTier(Path root, long maxBytes) throws IOException {
+    this.entries = Files.createDirectories(root.resolve("entries"));
+    this.tmp = Files.createDirectories(root.resolve("tmp"));
+    this.maxBytes = maxBytes;
+    AtomicInteger threads = new AtomicInteger();
+    this.io = Executors.newFixedThreadPool(2, task -> {
+      Thread thread = new Thread(task, "edgecache-disk-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    this.rebuilt = CompletableFuture.runAsync(this::rebuildIndex, io);
+  }
+
+  /**
+   * Opens the tier at {@code root} (created when missing), deleting partial writes a crash
+   * left behind. Returns before the index is rebuilt; see {@link #rebuilt()}.
+   */
+  public static DiskTier open(Path root, long maxBytes) throws IOException {
+    Files.createDirectories(root);
+    deletePartialWrites(root.resolve("tmp"));
+    return new DiskTier(root, maxBytes);
+  }
+
+  @Override
+  public String name() {
+    return "disk";
+  }
+
+  /** Completes when the index holds every entry file that was there at startup. */
+  public CompletableFuture<Void> rebuilt() {
+    return rebuilt;
+  }
+
+  /** Entry files found corrupt or truncated (and deleted) by the index rebuild or a stream. */
+  public long corruptFilesDropped() {
+    return corruptFilesDropped.sum();
+  }
+
+  /** Bytes of the indexed entry files. */
+  public long sizeBytes() {
+    synchronized (index) {
+      return indexedBytes;
+    }
+  }
+
+  /** The file that holds (or would hold) the entry under {@code key}. */
+  public Path fileOf(String key) {
+    return entries.resolve(fileName(key));
+  }
+
+  @Override
+  public CompletableFuture<Optional<byte[]>> get(String key) {
+    return CompletableFuture.supplyAsync(() -> {
+      String name = fileName(key);
+      try {
+        byte[] bytes = Files.readAllBytes(entries.resolve(name));
+        touch(name);
+        return Optional.of(bytes);
+      } catch (NoSuchFileException e) {
+        return Optional.empty();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, io);
+  }
+
+  @Override
+  public CompletableFuture<Void> put(String key, byte[] encoded, Duration timeToKeep) {
+    return CompletableFuture.runAsync(
+        () -> commit(key, encoded.length, out -> out.write(encoded)), io);
+  }
+
+  /**
+   * Stores an entry whose body is read from {@code body} as it is written, so its size is
+   * bounded by the disk, not the heap.
+   */
+  public CompletableFuture<Void> putStream(EntryHead head, InputStream body) {
+    return CompletableFuture.runAsync(
+        () -> commit(head.key(), head.bodyLength(), out -> EntryCodec.write(out, head, body)),
+        io);
+  }
+
+  @Override
+  public CompletableFuture<Void> remove(String key) {
+    return CompletableFuture.runAsync(() -> delete(fileName(key)), io);
+  }
+
+  /**
+   * Opens the entry under {@code key} for streaming its body. Its head and length are checked
+   * (a truncated file is deleted and reported as absent); the body checksum is not, since a
+   * range read does not see the whole body.
+   */
+  public CompletableFuture<Optional<EntryFile>> openBody(String key) {
+    return CompletableFuture.supplyAsync(() -> {
+      String name = fileName(key);
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(entries.resolve(name), StandardOpenOption.READ);
+      } catch (NoSuchFileException e) {
+        return Optional.empty();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      try {
+        EntryCodec.Layout layout = EntryCodec.readHead(
+            new BufferedInputStream(Channels.newInputStream(channel.position(0))));
+        if (layout.totalLength() != channel.size() || !layout.head().key().equals(key)) {
+          throw new CorruptEntryException("file is " + channel.size() + " bytes, head says "
+              + layout.totalLength() + " for key " + layout.head().key());
+        }
+        touch(name);
+        return Optional.of(new EntryFile(layout.head(), channel, layout.bodyOffset()));
+      } catch (IOException e) {
+        closeQuietly(channel);
+        if (e instanceof CorruptEntryException) {
+          dropCorrupt(name, e.getMessage());
+          return Optional.empty();
+        }
+        throw new UncheckedIOException(e);
+      }
+    }, io);
+  }
+
+  /** An open entry file: its head and where its body lies in the channel. */
+  public record EntryFile(EntryHead head, FileChannel channel, long bodyOffset)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      closeQuietly(channel);
+    }
+  }
+
+  @Override
+  public void close() {
+    io.shutdownNow();
+  }
+
+  private interface Writer {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  private void commit(String key, long approximateBytes, Writer writer) {
+    if (approximateBytes > maxBytes) {
+      throw new CompletionException(new IOException(
+          "entry of " + approximateBytes + " bytes exceeds the disk tier's " + maxBytes));
+    }
+    String name = fileName(key);
+    Path temp = tmp.resolve(name + "." + tmpCounter.incrementAndGet() + ".tmp");
+    try {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
+        writer.writeTo(out);
+      }
+      long size = Files.size(temp);
+      Files.move(temp, entries.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      record(name, size);
+      evictOverBudget();
+    } catch (IOException e) {
+      deleteQuietly(temp);
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void record(String name, long size) {
+    synchronized (index) {
+      Long previous = index.put(name, size);
+      indexedBytes += size - (previous == null ? 0 : previous);
+    }
+  }
+
+  private void touch(String name) {
+    synchronized (index) {
+      index.get(name);
+    }
+  }
+
+  private void evictOverBudget() {
+    List<String> victims = new ArrayList<>();
+    synchronized (index) {
+      Iterator<Map.Entry<String, Long>> eldest = index.entrySet().iterator();
+      while (indexedBytes > maxBytes && eldest.hasNext()) {
+        Map.Entry<String, Long> victim = eldest.next();
+        indexedBytes -= victim.getValue();
+        victims.add(victim.getKey());
+        eldest.remove();
+      }
+    }
+    victims.forEach(name -> deleteQuietly(entries.resolve(name)));
+  }
+
+  private void delete(String name) {
+    synchronized (index) {
+      Long size = index.remove(name);
+      indexedBytes -= size == null ? 0 : size;
+    }
+    deleteQuietly(entries.resolve(name));
+  }
+
+  private void dropCorrupt(String name, String why) {
+    corruptFilesDropped.increment();
+    log.warning("disk tier: deleting corrupt entry file " + entries.resolve(name) + ": " + why);
+    delete(name);
+  }
+
+  /** Indexes the files present at startup, oldest first so they are evicted first. */
+  private void rebuildIndex() {
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(entries, "*" + SUFFIX)) {
+      dir.forEach(files::add);
+    } catch (IOException e) {
+      log.log(Level.WARNING, "disk tier: cannot list " + entries, e);
+      return;
+    }
+    files.sort(Comparator.comparingLong(DiskTier::modifiedMillis));
+    for (Path file : files) {
+      String name = file.getFileName().toString();
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 4096)) {
+        EntryCodec.Layout layout = EntryCodec.readHead(in);
+        long size = Files.size(file);
+        if (layout.totalLength() != size) {
+          throw new CorruptEntryException(
+              "file is " + size + " bytes, its head says " + layout.totalLength());
+        }
+        synchronized (index) {
+          if (!index.containsKey(name)) { // a write since startup is newer
+            index.put(name, size);
+            indexedBytes += size;
+          }
+        }
+      } catch (CorruptEntryException e) {
+        dropCorrupt(name, e.getMessage());
+      } catch (NoSuchFileException e) {
+        // removed or replaced since it was listed
+      } catch (IOException e) {
+        log.log(Level.WARNING, "disk tier: cannot read " + file, e);
+      }
+    }
+    evictOverBudget();
+    log.fine(() -> "disk tier: indexed " + files.size() + " files under " + entries);
+  }
+
+  private static void deletePartialWrites(Path tmp) throws IOException {
+    if (!Files.isDirectory(tmp)) {
+      return;
+    }
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(tmp)) {
+      for (Path partial : dir) {
+        Files.deleteIfExists(partial);
+      }
+    }
+  }
+
+  static String fileName(String key) {
+    return KeyDigest.sha256Hex(key) + SUFFIX;
+  }
+
+  private static long modifiedMillis(Path file) {
+    try {
+      return Files.getLastModifiedTime(file).toMillis();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.log(Level.FINE, "disk tier: cannot delete " + file, e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      log.log(Level.FINE, "disk tier: close failed", e);
+    }
+  }
+}

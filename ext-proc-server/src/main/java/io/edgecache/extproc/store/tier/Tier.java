@@ -1,0 +1,30 @@
+package io.edgecache.extproc.store.tier;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A store tier below L1, holding entries in {@link io.edgecache.extproc.store.EntryCodec} form.
+ * Every call is asynchronous and may fail (the tier is remote, or a disk); callers bound the
+ * wait and treat failure as a miss. Implementations never block the calling thread.
+ */
+public interface Tier extends AutoCloseable {
+
+  /** A short name for logs and stats: "disk", "redis", "s3". */
+  String name();
+
+  /** The encoded entry stored under {@code key}, or empty. */
+  CompletableFuture<Optional<byte[]>> get(String key);
+
+  /** Stores an encoded entry, to be kept about {@code timeToKeep} where the tier can expire. */
+  CompletableFuture<Void> put(String key, byte[] encoded, Duration timeToKeep);
+
+  CompletableFuture<Void> remove(String key);
+
+  /** Sends writes this tier batched ({@link #put} calls since the last flush). */
+  default void flush() {}
+
+  @Override
+  void close();
+}

@@ -1,0 +1,50 @@
+package io.edgecache.extproc.store.http;
+
+import io.edgecache.extproc.cache.ReuseRules;
+import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.store.EntryHead;
+import io.edgecache.extproc.store.tier.DiskTier;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Run in a child JVM with a capped heap: streams a generated body of {@code args[2]} bytes into
+ * a disk tier at {@code args[0]} under key {@code args[1]}, serves it with {@link BodyEndpoint},
+ * prints {@code port=N}, and on end of stdin prints {@code peakHeap=BYTES} and exits.
+ */
+public final class LargeBodyServerMain {
+
+  private LargeBodyServerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Path root = Path.of(args[0]);
+    String key = args[1];
+    long size = Long.parseLong(args[2]);
+    try (DiskTier disk = DiskTier.open(root, size * 2)) {
+      EntryHead head = new EntryHead(key, 200,
+          HeaderList.of(List.of(new HeaderList.Field("content-type", "application/octet-stream"))),
+          Instant.now(), Duration.ZERO, Duration.ofHours(1), ReuseRules.NONE, Map.of(), size);
+      disk.putStream(head, new PatternBytes(size)).join();
+      try (BodyEndpoint endpoint =
+          BodyEndpoint.start(new InetSocketAddress("127.0.0.1", 0), disk)) {
+        System.out.println("port=" + endpoint.port());
+        System.out.flush();
+        System.in.readAllBytes(); // the test closes stdin when done
+      }
+    }
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    System.out.println("peakHeap=" + peak);
+  }
+}

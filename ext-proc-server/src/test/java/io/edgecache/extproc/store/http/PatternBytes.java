@@ -1,0 +1,35 @@
+package io.edgecache.extproc.store.http;
+
+import java.io.InputStream;
+
+/** A body of any length made up on the fly: byte {@code p} is a function of {@code p}. */
+final class PatternBytes extends InputStream {
+
+  private final long length;
+  private long position;
+
+  PatternBytes(long length) {
+    this.length = length;
+  }
+
+  static byte at(long position) {
+    return (byte) (position * 31 + (position >>> 13));
+  }
+
+  @Override
+  public int read() {
+    return position < length ? at(position++) & 0xff : -1;
+  }
+
+  @Override
+  public int read(byte[] buffer, int offset, int count) {
+    if (position >= length) {
+      return -1;
+    }
+    int n = (int) Math.min(count, length - position);
+    for (int i = 0; i < n; i++) {
+      buffer[offset + i] = at(position++);
+    }
+    return n;
+  }
+}
