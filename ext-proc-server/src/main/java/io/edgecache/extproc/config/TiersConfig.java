@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param writeQueueCapacity pending writes per tier; writes beyond it are shed
  * @param breakerFailures consecutive failures that open a tier's circuit breaker
  * @param breakerCoolDown how long an open breaker waits before letting a probe through
+ * @param lookupWait how long a request that missed memory waits for the tiers below; keep it
+ *     well inside the filter's message_timeout, so a slow tier costs a hit, never the request
  * @param bodyListen where the HTTP endpoint that streams large bodies from disk listens; null
  *     when it is off
  */
@@ -22,6 +24,7 @@ public record TiersConfig(
     int writeQueueCapacity,
     int breakerFailures,
     Duration breakerCoolDown,
+    Duration lookupWait,
     InetSocketAddress bodyListen,
     Disk disk,
     Redis redis,
@@ -65,6 +68,7 @@ public record TiersConfig(
         1024,
         5,
         Duration.ofSeconds(5),
+        Duration.ofMillis(100),
         null,
         new Disk(false, Path.of("/var/cache/edgecache"), 10L << 30, Duration.ofMillis(200)),
         new Redis(false, "redis://127.0.0.1:6379", false, Duration.ofMillis(50)),

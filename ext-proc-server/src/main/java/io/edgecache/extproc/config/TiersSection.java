@@ -15,6 +15,7 @@ final class TiersSection {
 
   public String largeObjectBytes;
   public Integer writeQueueCapacity;
+  public String lookupWait;
   public String bodyListen;
   public RawBreaker breaker;
   public RawDisk disk;
@@ -82,7 +83,8 @@ final class TiersSection {
             "tiers.bodyListen: streams bodies from disk, so needs tiers.disk.enabled: true");
       }
     }
-    return new TiersConfig(large, queue, failures, coolDown, bodyListen, disk,
+    Duration lookupWait = duration("tiers.lookupWait", raw.lookupWait, defaults.lookupWait());
+    return new TiersConfig(large, queue, failures, coolDown, lookupWait, bodyListen, disk,
         redis(raw.redis, defaults.redis()), s3(raw.s3, defaults.s3()));
   }
 

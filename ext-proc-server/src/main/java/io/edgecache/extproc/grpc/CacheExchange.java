@@ -54,12 +54,6 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private static final Logger log = Logger.getLogger(CacheExchange.class.getName());
 
-  /**
-   * The longest a miss in memory waits for the tiers below: well inside Envoy's default 200 ms
-   * message_timeout, so a slow tier costs a hit, never the request.
-   */
-  private static final Duration LOWER_TIER_WAIT = Duration.ofMillis(100);
-
   /** Margin between a follower's own wait and the Envoy timer it asks for. */
   private static final Duration TIMER_MARGIN = Duration.ofMillis(500);
 
@@ -246,7 +240,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       phase = Phase.LOOKING_DOWN;
       Span below = trace.lookup("lower");
       node.lookupBelow(key).copy()
-          .completeOnTimeout(null, LOWER_TIER_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .completeOnTimeout(null, node.config().tiers().lookupWait().toMillis(),
+              TimeUnit.MILLISECONDS)
           .whenComplete((found, error) -> {
             trace.endLookup(below, found != null);
             onLowerTiersAnswered(found, mutation);

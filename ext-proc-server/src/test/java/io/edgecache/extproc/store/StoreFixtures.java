@@ -64,7 +64,7 @@ final class StoreFixtures {
           io.edgecache.extproc.testing.S3Server.SECRET_KEY + "\n");
       credentials = new TiersConfig.Credentials(TiersConfig.Credentials.Source.FILES, id, secret);
     }
-    return new TiersConfig(1L << 20, 1024, 3, Duration.ofSeconds(1), null,
+    return new TiersConfig(1L << 20, 1024, 3, Duration.ofSeconds(1), Duration.ofMillis(100), null,
         new TiersConfig.Disk(disk != null, disk, 1L << 30, BUDGET),
         new TiersConfig.Redis(redisUri != null, redisUri == null ? "redis://unused:1" : redisUri,
             false, BUDGET),
