@@ -133,7 +133,7 @@ final class EdgeStack implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     edge.close();
     server.close();
   }
