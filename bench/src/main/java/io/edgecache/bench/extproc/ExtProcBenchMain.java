@@ -28,13 +28,15 @@ import java.util.Map;
 public final class ExtProcBenchMain {
 
   private static final String USAGE = "[--scenarios hit,miss,pass] [--sizes 1024,102400]"
-      + " [--servers floor,edgecache] [--concurrency 32] [--warmup-s 3] [--duration-s 10]"
+      + " [--servers floor,edgecache] [--concurrency 32] [--jit-warmup-s 5] [--warmup-s 3]"
+      + " [--duration-s 10]"
       + " [--rounds 2] [--open-loop-fraction 0.5 (0 = none)] [--markdown FILE]";
 
   private static final String FLOOR = "floor";
   private static final String EDGECACHE = "edgecache";
 
   private final int concurrency;
+  private final Duration jitWarmup;
   private final Duration warmup;
   private final Duration measure;
   private final int rounds;
@@ -46,6 +48,7 @@ public final class ExtProcBenchMain {
 
   private ExtProcBenchMain(Flags flags) {
     concurrency = flags.integer("concurrency", 32);
+    jitWarmup = Duration.ofSeconds(flags.integer("jit-warmup-s", 5));
     warmup = Duration.ofSeconds(flags.integer("warmup-s", 3));
     measure = Duration.ofSeconds(flags.integer("duration-s", 10));
     rounds = flags.integer("rounds", 2);
@@ -92,6 +95,11 @@ public final class ExtProcBenchMain {
       for (String server : servers) {
         ExtProcClient client = server.equals(FLOOR) ? floorClient : edgecacheClient;
         generators.put(server, new LoadGenerator(new ExtProcTarget(client, scenario)));
+      }
+      // Unmeasured first pass per server: on a busy 2-core machine the JIT needs far longer
+      // than one run's warm-up to compile this scenario's path.
+      for (LoadGenerator generator : generators.values()) {
+        generator.closedLoop(concurrency, Duration.ZERO, jitWarmup);
       }
       Map<String, Double> meanRate = new LinkedHashMap<>();
       String closed = "closed " + concurrency;
