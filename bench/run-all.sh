@@ -7,7 +7,7 @@
 #   3. a JFR CPU profile of the hit path (ext_proc server, and local-edge end to end);
 #   4. L1 heap per entry at 1 M entries; 5. JMH microbenchmarks.
 # Results replace the generated part of BENCHMARKS.md. Run as root on a quiet machine:
-#   bench/run-all.sh [--duration-s 10] [--warmup-s 3] [--jit-warmup-s 30] [--connections 32] [--rounds 2]
+#   bench/run-all.sh [--duration-s 10] [--warmup-s 3] [--jit-warmup-s 60] [--connections 32] [--rounds 2]
 #                    [--parts e2e,extproc,profile,memory,jmh] [--output BENCHMARKS.md]
 set -euo pipefail
 
@@ -16,7 +16,7 @@ BENCH="$ROOT/bench"
 RUN="$BENCH/target/run"
 ORIGIN_PORT=18100 EDGE_PORT=18101 EXT_PROC_PORT=18102
 NGINX_STOCK_PORT=18103 NGINX_NOPUSH_PORT=18104 VARNISH_PORT=18105
-DURATION=10 WARMUP=3 JIT_WARMUP=30 CONNECTIONS=32 ROUNDS=2 PARTS="e2e,extproc,profile,memory,jmh"
+DURATION=10 WARMUP=3 JIT_WARMUP=60 CONNECTIONS=32 ROUNDS=2 PARTS="e2e,extproc,profile,memory,jmh"
 OUTPUT="$ROOT/BENCHMARKS.md"
 JAVA_SERVER_OPTS="-Xms1g -Xmx1g"
 
@@ -166,12 +166,36 @@ wrk_run() {
   echo "$rps $p50 $p99 $errors"
 }
 
+# Logs what each server says about a hit and an uncacheable path, to show the setup is right.
 check_cache_headers() {
-  local server
+  local server path
   for server in "${SERVERS[@]}"; do
-    log "$server /1k.bin: $(curl -s -o /dev/null -D - "http://127.0.0.1:${PORT_OF[$server]}/1k.bin" \
-      | grep -iE '^(cache-status|x-cache-status|x-varnish|age):' | tr -d '\r' | tr '\n' ' ')"
+    for path in /1k.bin /nocache/1k.bin; do
+      log "$server $path: $(curl -s -o /dev/null -D - "http://127.0.0.1:${PORT_OF[$server]}$path" \
+        | grep -iE '^(cache-status|x-cache-status|x-varnish|age|cache-control):' | tr -d '\r' | tr '\n' ' ')"
+    done
   done
+}
+
+# The processes that serve for each server under test (the origin is shared, so not counted).
+server_pids() {
+  case "$1" in
+    edgecache) echo "${PID_OF[local-edge]} ${PID_OF[ext-proc-server]}" ;;
+    *) echo "${PID_OF[$1]}" ;;
+  esac
+}
+
+# CPU time (clock ticks, user + system) of the given processes and all their descendants.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    if [[ -r /proc/$pid/stat ]]; then
+      total=$(( total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}') ))
+    fi
+    # shellcheck disable=SC2046
+    total=$(( total + $(cpu_ticks $(ps -o pid= --ppid "$pid")) ))
+  done
+  echo "$total"
 }
 
 E2E_TSV="$RUN/e2e.tsv"
@@ -196,10 +220,16 @@ run_e2e() {
   for scenario in "${SCENARIOS[@]}"; do
     for round in $(seq 1 "$ROUNDS"); do
       for server in "${SERVERS[@]}"; do
-        local result
+        local result ticks_before ticks_after cpu_us
+        # shellcheck disable=SC2046
+        ticks_before="$(cpu_ticks $(server_pids "$server"))"
         result="$(wrk_run "$DURATION" "http://127.0.0.1:${PORT_OF[$server]}${PATH_OF[$scenario]}")"
-        log "$scenario, round $round, $server: $result"
-        printf '%s\t%s\t%s\t%s\n' "$scenario" "$round" "$server" "${result// /$'\t'}" >>"$E2E_TSV"
+        # shellcheck disable=SC2046
+        ticks_after="$(cpu_ticks $(server_pids "$server"))"
+        cpu_us="$(awk -v t="$(( ticks_after - ticks_before ))" -v hz="$(getconf CLK_TCK)" \
+          -v rps="${result%% *}" -v s="$DURATION" 'BEGIN { printf "%.1f", t / hz * 1e6 / (rps * s) }')"
+        log "$scenario, round $round, $server: req/s p50 p99 errors = $result, CPU us/req $cpu_us"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$scenario" "$round" "$server" "${result// /$'\t'}" "$cpu_us" >>"$E2E_TSV"
       done
     done
   done
@@ -207,10 +237,11 @@ run_e2e() {
 
 # Markdown: per scenario and server, means over rounds; ratio to the faster nginx variant.
 e2e_table() {
-  echo "| what | server | req/s | p50 ms | p99 ms | errors | req/s / faster nginx |"
-  echo "|---|---|---:|---:|---:|---:|---:|"
+  echo "| what | server | req/s | p50 ms | p99 ms | errors | server CPU µs/req | req/s / faster nginx |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
   awk -F'\t' -v order="${SERVERS[*]}" '
-    { key = $1 SUBSEP $3; rps[key] += $4; p50[key] += $5; p99[key] += $6; err[key] += $7; n[key]++
+    { key = $1 SUBSEP $3; rps[key] += $4; p50[key] += $5; p99[key] += $6; err[key] += $7
+      cpu[key] += $8; n[key]++
       if (!($1 in seen)) { seen[$1] = 1; scenarios[++ns] = $1 } }
     END {
       split(order, servers, " ")
@@ -221,8 +252,8 @@ e2e_table() {
         best = a > b ? a : b
         for (i = 1; i in servers; i++) {
           k = sc SUBSEP servers[i]
-          printf "| %s | %s | %.0f | %.3f | %.3f | %d | %.2f |\n", sc, servers[i], rps[k] / n[k],
-            p50[k] / n[k], p99[k] / n[k], err[k], (rps[k] / n[k]) / best
+          printf "| %s | %s | %.0f | %.3f | %.3f | %d | %.1f | %.2f |\n", sc, servers[i],
+            rps[k] / n[k], p50[k] / n[k], p99[k] / n[k], err[k], cpu[k] / n[k], (rps[k] / n[k]) / best
         }
       }
     }' "$E2E_TSV"
@@ -233,13 +264,15 @@ mean_rps() { # SCENARIO SERVER
 }
 
 # Open loop at half of edgecache's measured max (wrk2 is not in Debian; bench's Java driver).
+# Each run is a new driver JVM: its warm-up is long enough for its own JIT.
+HALF_RATE_WARMUP=$(( JIT_WARMUP / 3 > WARMUP ? JIT_WARMUP / 3 : WARMUP ))
 half_rate_table() {
   local rate server
   rate="$(( $(mean_rps "hit 1 KiB" edgecache) / 2 ))"
   for server in edgecache nginx-nopush-off varnish; do
     java -cp "$BENCH_CP" io.edgecache.bench.http.HttpLoadMain \
       --url "http://127.0.0.1:${PORT_OF[$server]}/1k.bin" --rate "$rate" --name "$server" \
-      --connections "$CONNECTIONS" --warmup-s "$WARMUP" --duration-s "$DURATION" \
+      --connections "$CONNECTIONS" --warmup-s "$HALF_RATE_WARMUP" --duration-s "$DURATION" \
       | { [[ $server == edgecache ]] && cat || grep -v -e '^| what' -e '^|---'; }
   done
 }
@@ -291,7 +324,7 @@ if part e2e; then
     echo
     echo "### Open loop at half of edgecache's 1 KiB hit rate (bench's Java driver, $CONNECTIONS connections)"
     echo
-    echo "\`java -cp 'bench/target/classes:bench/target/lib/*' io.edgecache.bench.http.HttpLoadMain --url http://127.0.0.1:PORT/1k.bin --rate R --connections $CONNECTIONS --warmup-s $WARMUP --duration-s $DURATION\`"
+    echo "\`java -cp 'bench/target/classes:bench/target/lib/*' io.edgecache.bench.http.HttpLoadMain --url http://127.0.0.1:PORT/1k.bin --rate R --connections $CONNECTIONS --warmup-s $HALF_RATE_WARMUP --duration-s $DURATION\`"
     echo
     half_rate_table
   } >>"$REPORT"
@@ -315,7 +348,7 @@ stop_all
 if part extproc; then
   log "ext_proc: edgecache against the protocol floor"
   EXTPROC_MD="$BENCH/target/extproc.md"
-  EXTPROC_CMD="java -Xms1g -Xmx1g -cp 'bench/target/classes:bench/target/lib/*' io.edgecache.bench.extproc.ExtProcBenchMain --concurrency $CONNECTIONS --jit-warmup-s $(( (JIT_WARMUP + 2) / 3 )) --warmup-s $WARMUP --duration-s $DURATION --rounds $ROUNDS"
+  EXTPROC_CMD="java -Xms1g -Xmx1g -cp 'bench/target/classes:bench/target/lib/*' io.edgecache.bench.extproc.ExtProcBenchMain --concurrency $CONNECTIONS --jit-warmup-s $(( (JIT_WARMUP + 5) / 6 )) --warmup-s $WARMUP --duration-s $DURATION --rounds $ROUNDS"
   (cd "$ROOT" && eval "$EXTPROC_CMD --markdown $EXTPROC_MD") >&2
   {
     echo
