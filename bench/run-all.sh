@@ -283,27 +283,35 @@ jfr_summary() { # FILE THREAD_PREFIX
   java -cp "$BENCH_CP" io.edgecache.bench.profile.JfrHotFrames --jfr "$1" --threads "$2"
 }
 
-# JFR on both edgecache JVMs while wrk drives 1 KiB hits through local-edge; prints how much
-# CPU each JVM spent per request during that run (JFR's own overhead included).
+# How much CPU each edgecache JVM spends per 1 KiB hit (a wrk run without JFR), then JFR on
+# both JVMs during a second run.
 profile_e2e() {
   local name result requests
   declare -A ticks=()
   for name in ext-proc-server local-edge; do
-    jcmd "${PID_OF[$name]}" JFR.start name=bench settings=profile >/dev/null
     ticks[$name]="$(cpu_ticks "${PID_OF[$name]}")"
   done
   result="$(wrk_run "$DURATION" "http://127.0.0.1:$EDGE_PORT/1k.bin")"
   requests="$(awk -v rps="${result%% *}" -v s="$DURATION" 'BEGIN { printf "%.0f", rps * s }')"
+  echo "CPU per request of each JVM during \`wrk -t1 -c$CONNECTIONS -d${DURATION}s\` without JFR"
+  echo "($requests requests; req/s p50 p99 errors: $result):"
+  echo
   echo "| JVM | CPU µs per request |"
   echo "|---|---:|"
   for name in local-edge ext-proc-server; do
     awk -v name="$name" -v t="$(( $(cpu_ticks "${PID_OF[$name]}") - ${ticks[$name]} ))" \
       -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "| %s | %.1f |\n", name, t / hz * 1e6 / n }'
-    jcmd "${PID_OF[$name]}" JFR.stop name=bench filename="$RUN/e2e-$name.jfr" >/dev/null
   done
   echo
-  echo "($requests requests: $result as req/s p50 p99 errors.) JFR samples only threads running"
-  echo "Java code, so time in system calls (socket reads and writes, epoll) is not in the tables."
+  for name in ext-proc-server local-edge; do
+    jcmd "${PID_OF[$name]}" JFR.start name=bench settings=profile >/dev/null
+  done
+  wrk_run "$DURATION" "http://127.0.0.1:$EDGE_PORT/1k.bin" >/dev/null
+  for name in ext-proc-server local-edge; do
+    jcmd "${PID_OF[$name]}" JFR.stop name=bench filename="$RUN/e2e-$name.jfr" >/dev/null
+  done
+  echo "JFR samples only threads running Java code, so time in system calls (socket reads and"
+  echo "writes, epoll) is not in the tables below."
   echo
 }
 
