@@ -418,6 +418,15 @@ if part jmh; then
     echo '```'
     (cd "$ROOT" && eval "$JMH_CMD") | sed -n '/^Benchmark /,$p'
     echo '```'
+    TRACING_CMD="java -cp 'bench/target/classes:bench/target/lib/*' org.openjdk.jmh.Main TracingCostBenchmarks"
+    echo
+    echo "### Tracing cost on the hit path (1 KiB hit over a real gRPC stream, µs per hit)"
+    echo
+    echo "\`$TRACING_CMD\`"
+    echo
+    echo '```'
+    (cd "$ROOT" && eval "$TRACING_CMD") | sed -n '/^Benchmark /,$p'
+    echo '```'
   } >>"$REPORT"
 fi
 
