@@ -1,0 +1,125 @@
+package io.edgecache.extproc.coalesce;
+
+import io.edgecache.extproc.config.TiersConfig;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The Redis side of cluster-wide collapsing: leases ({@code SET NX PX}) and notifications on
+ * one pub/sub channel, on the server the Redis tier uses. Connections are made on first use
+ * and made again by the next call after a failed attempt; once made, Lettuce reconnects them
+ * (resubscribing the channel) and rejects commands while Redis is away, so callers see an
+ * outage at once.
+ */
+final class RedisLeases implements AutoCloseable {
+
+  /** Deletes the lease if the caller still owns it, then publishes; one round trip. */
+  private static final String RELEASE_AND_PUBLISH = """
+      if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+      return redis.call('publish', ARGV[2], ARGV[3])
+      """;
+
+  private final RedisClient client;
+  private final RedisURI uri;
+  private final String channel;
+  private final Consumer<String> onMessage;
+  private final AtomicReference<CompletableFuture<Connections>> connections =
+      new AtomicReference<>();
+
+  /** A command connection and the subscribed connection that delivers notifications. */
+  private record Connections(
+      StatefulRedisConnection<String, String> commands,
+      StatefulRedisPubSubConnection<String, String> subscription) {}
+
+  /**
+   * @param channel the pub/sub channel notifications travel on
+   * @param onMessage called with every message on the channel, on a Lettuce thread: it must
+   *     not block
+   */
+  RedisLeases(TiersConfig.Redis config, String channel, Consumer<String> onMessage) {
+    this.uri = RedisURI.create(config.uri());
+    this.uri.setTimeout(config.timeout());
+    this.client = RedisClient.create(uri);
+    this.client.setOptions(ClientOptions.builder()
+        .autoReconnect(true)
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
+        .build());
+    this.channel = channel;
+    this.onMessage = onMessage;
+    connections(); // subscribe now, so notifications flow before the first lease
+  }
+
+  /** Takes the lease {@code key} for {@code ttl} if nobody holds it; true when taken. */
+  CompletableFuture<Boolean> tryTake(String key, String owner, Duration ttl) {
+    return commands().thenCompose(redis ->
+        redis.set(key, owner, SetArgs.Builder.nx().px(ttl.toMillis())).toCompletableFuture())
+        .thenApply("OK"::equals);
+  }
+
+  /** Milliseconds until the lease {@code key} expires; negative when it is gone. */
+  CompletableFuture<Long> remainingMillis(String key) {
+    return commands().thenCompose(redis -> redis.pttl(key).toCompletableFuture());
+  }
+
+  /** Gives up the lease {@code key} if {@code owner} still holds it and publishes a message. */
+  CompletableFuture<Void> releaseAndPublish(String key, String owner, String message) {
+    return commands().thenCompose(redis -> redis.<Long>eval(RELEASE_AND_PUBLISH,
+            ScriptOutputType.INTEGER, new String[] {key}, owner, channel, message)
+        .toCompletableFuture())
+        .thenApply(receivers -> null);
+  }
+
+  /** Closes both connections (shutting the client down closes what it opened). */
+  @Override
+  public void close() {
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  private CompletableFuture<RedisAsyncCommands<String, String>> commands() {
+    return connections().thenApply(c -> c.commands().async());
+  }
+
+  private CompletableFuture<Connections> connections() {
+    CompletableFuture<Connections> current = connections.get();
+    if (current != null && !current.isCompletedExceptionally()) {
+      return current;
+    }
+    CompletableFuture<Connections> attempt = subscribe().thenCompose(subscription ->
+        client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture()
+            .thenApply(commands -> new Connections(commands, subscription))
+            .whenComplete((made, error) -> {
+              if (error != null) {
+                subscription.closeAsync();
+              }
+            }));
+    return connections.compareAndSet(current, attempt) ? attempt : connections.get();
+  }
+
+  private CompletableFuture<StatefulRedisPubSubConnection<String, String>> subscribe() {
+    return client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture()
+        .thenCompose(subscription -> {
+          subscription.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String from, String message) {
+              onMessage.accept(message);
+            }
+          });
+          return subscription.async().subscribe(channel).toCompletableFuture()
+              .thenApply(subscribed -> subscription);
+        });
+  }
+}

@@ -1,0 +1,170 @@
+package io.edgecache.extproc.coalesce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.edgecache.extproc.cache.CacheKey;
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.cache.ReuseRules;
+import io.edgecache.extproc.coalesce.ClusterCoalescer.Outcome;
+import io.edgecache.extproc.coalesce.ClusterCoalescer.Turn;
+import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.TiersConfig;
+import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.store.TieredStore;
+import io.edgecache.extproc.testing.ManualClock;
+import io.edgecache.extproc.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * Two nodes' cluster coalescers on one real Redis, each with its own tiered store (memory and
+ * Redis): who fetches, and what the other is told.
+ */
+class ClusterCoalescerTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static RedisServer redis;
+
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private Node a;
+  private Node b;
+  private CacheKey key;
+
+  /** One cache node's share of the cluster: its store and its coalescer. */
+  private record Node(TieredStore store, ClusterCoalescer cluster) implements AutoCloseable {
+    @Override
+    public void close() {
+      cluster.close();
+      store.close();
+    }
+  }
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    redis = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    redis.close();
+  }
+
+  @BeforeEach
+  void startNodes(TestInfo test) throws Exception {
+    a = node(redis.uri());
+    b = node(redis.uri());
+    key = CacheKey.of("http", "example.test", "/" + test.getDisplayName());
+  }
+
+  @AfterEach
+  void stopNodes() {
+    a.close();
+    b.close();
+  }
+
+  private Node node(String redisUri) throws Exception {
+    TiersConfig defaults = TiersConfig.defaults();
+    TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(), 64, 3,
+        Duration.ofSeconds(1), Duration.ofSeconds(2), null, defaults.disk(),
+        new TiersConfig.Redis(true, redisUri, false, Duration.ofSeconds(2)), defaults.s3());
+    TieredStore store = TieredStore.open(tiers, new L1Store(1 << 20, Duration.ZERO, clock),
+        clock);
+    return new Node(store, new ClusterCoalescer(
+        new ServerConfig.ClusterCollapsing(true, Duration.ofSeconds(30)), tiers, clock,
+        store::lookupBelowMemory));
+  }
+
+  @Test
+  void theLoserIsServedTheWinnersEntryFromRedis() throws Exception {
+    Turn first = claim(a, WAIT, new CountDownLatch(1));
+    assertEquals(Outcome.LEAD, first.outcome());
+    CountDownLatch waiting = new CountDownLatch(1);
+    CompletableFuture<Turn> second = b.cluster().claim(key, WAIT, waiting::countDown);
+    assertTrue(waiting.await(10, TimeUnit.SECONDS), "node B was told to wait");
+
+    CachedResponse entry = entry("fetched by A");
+    first.lease().filled(a.store().store(key, entry));
+
+    Turn served = second.get(15, TimeUnit.SECONDS);
+    assertEquals(Outcome.FILLED, served.outcome());
+    assertEquals(entry.body(), served.entry().body());
+    assertEquals(1, a.cluster().leasesWon());
+    assertEquals(1, b.cluster().leasesLost());
+    assertEquals(1, b.cluster().fillsReceived());
+  }
+
+  @Test
+  void aPassReleasesTheLoserToTheOrigin() throws Exception {
+    Turn first = claim(a, WAIT, new CountDownLatch(1));
+    CountDownLatch waiting = new CountDownLatch(1);
+    CompletableFuture<Turn> second = b.cluster().claim(key, WAIT, waiting::countDown);
+    assertTrue(waiting.await(10, TimeUnit.SECONDS));
+    first.lease().passed();
+    assertEquals(Outcome.PASS, second.get(15, TimeUnit.SECONDS).outcome());
+  }
+
+  @Test
+  void anAbandonedLeaseGoesToTheNextNode() throws Exception {
+    Turn first = claim(a, WAIT, new CountDownLatch(1));
+    CountDownLatch waiting = new CountDownLatch(1);
+    CompletableFuture<Turn> second = b.cluster().claim(key, WAIT, waiting::countDown);
+    assertTrue(waiting.await(10, TimeUnit.SECONDS));
+    first.lease().abandoned();
+    Turn next = second.get(15, TimeUnit.SECONDS);
+    assertEquals(Outcome.LEAD, next.outcome());
+    assertNotNull(next.lease());
+    next.lease().abandoned();
+  }
+
+  @Test
+  void theWaitEndsAtMaxWait() throws Exception {
+    claim(a, WAIT, new CountDownLatch(1));
+    CountDownLatch waiting = new CountDownLatch(1);
+    Turn second = claim(b, Duration.ofMillis(300), waiting);
+    assertEquals(Outcome.TIMED_OUT, second.outcome());
+    assertEquals(0, waiting.getCount(), "told to wait before timing out");
+  }
+
+  @Test
+  void withoutRedisTheNodeFetchesAlone() throws Exception {
+    try (Node alone = node("redis://127.0.0.1:1")) {
+      CountDownLatch waiting = new CountDownLatch(1);
+      Turn turn = claim(alone, WAIT, waiting);
+      assertEquals(Outcome.ALONE, turn.outcome());
+      assertNull(turn.lease());
+      assertEquals(1, waiting.getCount(), "never told to wait");
+      assertEquals(1, alone.cluster().unavailable());
+      assertFalse(alone.cluster().leasesWon() > 0);
+    }
+  }
+
+  private Turn claim(Node node, Duration maxWait, CountDownLatch waiting) throws Exception {
+    return node.cluster().claim(key, maxWait, waiting::countDown).get(15, TimeUnit.SECONDS);
+  }
+
+  private CachedResponse entry(String body) {
+    return new CachedResponse(200,
+        HeaderList.of(List.of(new HeaderList.Field("cache-control", "max-age=3600"))),
+        ByteString.copyFrom(body, StandardCharsets.UTF_8), clock.instant(), Duration.ZERO,
+        Duration.ofHours(1), Map.of(),
+        new ReuseRules(Duration.ZERO, Duration.ZERO, false, false, true));
+  }
+}
