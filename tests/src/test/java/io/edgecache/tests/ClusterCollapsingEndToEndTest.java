@@ -140,8 +140,9 @@ class ClusterCollapsingEndToEndTest {
       }
     }
     assertEquals(1, origin.count(p), "one node fetched once the dead lease ran out");
-    assertEquals(2, sum(n -> n.server.node().cluster().leaseExpiries()),
-        "both nodes waited on the dead lease");
+    // The node that lost the race for the freed lease may hear the fill before its own timer.
+    assertTrue(sum(n -> n.server.node().cluster().leaseExpiries()) >= 1,
+        "a node waited for the dead lease to run out");
     assertEquals(1, sum(n -> n.server.node().cluster().leasesWon()));
   }
 

@@ -96,9 +96,7 @@ class ClusterCoalescerTest {
   void theLoserIsServedTheWinnersEntryFromRedis() throws Exception {
     Turn first = claim(a, WAIT, new CountDownLatch(1));
     assertEquals(Outcome.LEAD, first.outcome());
-    CountDownLatch waiting = new CountDownLatch(1);
-    CompletableFuture<Turn> second = b.cluster().claim(key, WAIT, waiting::countDown);
-    assertTrue(waiting.await(10, TimeUnit.SECONDS), "node B was told to wait");
+    CompletableFuture<Turn> second = nodeBWaiting();
 
     CachedResponse entry = entry("fetched by A");
     first.lease().filled(a.store().store(key, entry));
@@ -114,9 +112,7 @@ class ClusterCoalescerTest {
   @Test
   void aPassReleasesTheLoserToTheOrigin() throws Exception {
     Turn first = claim(a, WAIT, new CountDownLatch(1));
-    CountDownLatch waiting = new CountDownLatch(1);
-    CompletableFuture<Turn> second = b.cluster().claim(key, WAIT, waiting::countDown);
-    assertTrue(waiting.await(10, TimeUnit.SECONDS));
+    CompletableFuture<Turn> second = nodeBWaiting();
     first.lease().passed();
     assertEquals(Outcome.PASS, second.get(15, TimeUnit.SECONDS).outcome());
   }
@@ -124,9 +120,7 @@ class ClusterCoalescerTest {
   @Test
   void anAbandonedLeaseGoesToTheNextNode() throws Exception {
     Turn first = claim(a, WAIT, new CountDownLatch(1));
-    CountDownLatch waiting = new CountDownLatch(1);
-    CompletableFuture<Turn> second = b.cluster().claim(key, WAIT, waiting::countDown);
-    assertTrue(waiting.await(10, TimeUnit.SECONDS));
+    CompletableFuture<Turn> second = nodeBWaiting();
     first.lease().abandoned();
     Turn next = second.get(15, TimeUnit.SECONDS);
     assertEquals(Outcome.LEAD, next.outcome());
@@ -154,6 +148,14 @@ class ClusterCoalescerTest {
       assertEquals(1, alone.cluster().unavailable());
       assertFalse(alone.cluster().leasesWon() > 0);
     }
+  }
+
+  /** Node B claims the key node A leads, and is told to wait. */
+  private CompletableFuture<Turn> nodeBWaiting() throws InterruptedException {
+    CountDownLatch waiting = new CountDownLatch(1);
+    CompletableFuture<Turn> turn = b.cluster().claim(key, WAIT, waiting::countDown);
+    assertTrue(waiting.await(10, TimeUnit.SECONDS), "node B was told to wait");
+    return turn;
   }
 
   private Turn claim(Node node, Duration maxWait, CountDownLatch waiting) throws Exception {
