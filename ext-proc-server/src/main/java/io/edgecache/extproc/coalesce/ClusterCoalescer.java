@@ -116,7 +116,10 @@ public final class ClusterCoalescer implements AutoCloseable {
    */
   public CompletableFuture<Turn> claim(CacheKey key, Duration maxWait, Runnable onWaiting) {
     long deadline = System.nanoTime() + maxWait.toNanos();
-    return contend(key, deadline, onWaiting, false);
+    return contend(key, deadline, onWaiting, false).exceptionally(error -> {
+      log.log(Level.WARNING, "cluster collapsing failed for " + key + "; fetching alone", error);
+      return Turn.of(Outcome.ALONE);
+    });
   }
 
   /**
