@@ -47,7 +47,8 @@ final class NodeStats {
           "leasesWon", cluster.leasesWon(),
           "leasesLost", cluster.leasesLost(),
           "fillsReceived", cluster.fillsReceived(),
-          "leaseExpiries", cluster.leaseExpiries(),
+          "leaseTakeovers", cluster.leaseTakeovers(),
+          "leaseRenewals", cluster.leaseRenewals(),
           "unavailable", cluster.unavailable()));
     }
     stats.put("collapsing", collapsing);

@@ -87,7 +87,8 @@ public final class ClusterCoalescer implements AutoCloseable {
   private final LongAdder leasesWon = new LongAdder();
   private final LongAdder leasesLost = new LongAdder();
   private final LongAdder fillsReceived = new LongAdder();
-  private final LongAdder leaseExpiries = new LongAdder();
+  private final LongAdder leaseTakeovers = new LongAdder();
+  private final LongAdder leaseRenewals = new LongAdder();
   private final LongAdder unavailable = new LongAdder();
 
   /**
@@ -116,18 +117,24 @@ public final class ClusterCoalescer implements AutoCloseable {
    */
   public CompletableFuture<Turn> claim(CacheKey key, Duration maxWait, Runnable onWaiting) {
     long deadline = System.nanoTime() + maxWait.toNanos();
-    return contend(key, deadline, onWaiting, false).exceptionally(error -> {
+    return contend(key, deadline, onWaiting, Attempt.FIRST).exceptionally(error -> {
       log.log(Level.WARNING, "cluster collapsing failed for " + key + "; fetching alone", error);
       return Turn.of(Outcome.ALONE);
     });
   }
 
-  /**
-   * Asks for the lease, then leads or waits. {@code retrying} after a wait: the caller was
-   * told once already that it waits.
-   */
+  /** Why a node asks for a key's lease. */
+  private enum Attempt {
+    FIRST,
+    /** The holder gave the lease up, or its fill could not be read. */
+    AFTER_NOTICE,
+    /** The lease should have run out and no notice came: its holder may have died. */
+    AFTER_EXPIRY
+  }
+
+  /** Asks for the lease, then leads or waits (the caller is told once that it waits). */
   private CompletableFuture<Turn> contend(CacheKey key, long deadline, Runnable onWaiting,
-      boolean retrying) {
+      Attempt attempt) {
     String uri = key.uri();
     // Listen before asking: a notice published just after we lose must not be missed.
     CompletableFuture<Notice> notice =
@@ -142,12 +149,18 @@ public final class ClusterCoalescer implements AutoCloseable {
         notices.remove(uri, notice);
         leasesWon.increment();
         Lease lease = new Lease(uri);
+        lease.renewLater();
+        if (attempt == Attempt.FIRST) {
+          return CompletableFuture.completedFuture(new Turn(Outcome.LEAD, lease, null));
+        }
+        if (attempt == Attempt.AFTER_EXPIRY) {
+          leaseTakeovers.increment();
+        }
         // A retry may win just after the previous holder filled and let go: use its entry.
-        return retrying ? adoptFill(key, lease) : CompletableFuture.completedFuture(
-            new Turn(Outcome.LEAD, lease, null));
+        return adoptFill(key, lease);
       }
       leasesLost.increment();
-      if (!retrying) {
+      if (attempt == Attempt.FIRST) {
         onWaiting.run();
       }
       return awaitNotice(key, notice, deadline, onWaiting);
@@ -189,7 +202,7 @@ public final class ClusterCoalescer implements AutoCloseable {
             fillsReceived.increment();
             return CompletableFuture.completedFuture(new Turn(Outcome.FILLED, null, entry));
           }
-          return retry(key, deadline, onWaiting); // evicted already, or unreadable
+          return retry(key, deadline, onWaiting, Attempt.AFTER_NOTICE); // evicted, unreadable
         });
       case PASS:
         return CompletableFuture.completedFuture(Turn.of(Outcome.PASS));
@@ -198,18 +211,18 @@ public final class ClusterCoalescer implements AutoCloseable {
           notices.remove(key.uri(), notice);
           return CompletableFuture.completedFuture(Turn.of(Outcome.TIMED_OUT));
         }
-        leaseExpiries.increment();
-        return retry(key, deadline, onWaiting);
+        return retry(key, deadline, onWaiting, Attempt.AFTER_EXPIRY);
       default: // ABANDONED: the holder stored nothing, so another node may fetch
-        return retry(key, deadline, onWaiting);
+        return retry(key, deadline, onWaiting, Attempt.AFTER_NOTICE);
     }
   }
 
-  private CompletableFuture<Turn> retry(CacheKey key, long deadline, Runnable onWaiting) {
+  private CompletableFuture<Turn> retry(CacheKey key, long deadline, Runnable onWaiting,
+      Attempt attempt) {
     if (System.nanoTime() - deadline >= 0) {
       return CompletableFuture.completedFuture(Turn.of(Outcome.TIMED_OUT));
     }
-    return contend(key, deadline, onWaiting, true);
+    return contend(key, deadline, onWaiting, attempt);
   }
 
   /** A message on the channel: "{notice} {key}". Wakes this node's waiter for the key. */
@@ -271,12 +284,14 @@ public final class ClusterCoalescer implements AutoCloseable {
     return fillsReceived.sum();
   }
 
-  /**
-   * Leases found gone, with no notice, while this node waited on them: their holder crashed or
-   * was slower than the lease.
-   */
-  public long leaseExpiries() {
-    return leaseExpiries.sum();
+  /** Leases this node took after they ran out with no notice: their holder had died. */
+  public long leaseTakeovers() {
+    return leaseTakeovers.sum();
+  }
+
+  /** Times this node extended a lease it held because its fetch was still running. */
+  public long leaseRenewals() {
+    return leaseRenewals.sum();
   }
 
   /** Claims not made because Redis was unreachable or its breaker open. */
@@ -293,7 +308,11 @@ public final class ClusterCoalescer implements AutoCloseable {
     redis.close();
   }
 
-  /** This node's hold on one key's fetch; it must end whatever the fetch came to. */
+  /**
+   * This node's hold on one key's fetch; it must end whatever the fetch came to. Until then it
+   * is renewed every third of its lifetime, so a fetch may outlast the lease while a crashed
+   * holder's lease still runs out quickly.
+   */
   public final class Lease {
     private final String key;
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -319,6 +338,23 @@ public final class ClusterCoalescer implements AutoCloseable {
     /** Nothing was stored (an error, a reset): another node may fetch. */
     public void abandoned() {
       end(Notice.ABANDONED);
+    }
+
+    private void renewLater() {
+      CompletableFuture.delayedExecutor(leaseTtl.toMillis() / 3, TimeUnit.MILLISECONDS)
+          .execute(this::renew);
+    }
+
+    private void renew() {
+      if (ended.get()) {
+        return;
+      }
+      guarded(() -> redis.renew(leaseKey(key), nodeId, leaseTtl)).thenAccept(renewed -> {
+        if (Boolean.TRUE.equals(renewed)) {
+          leaseRenewals.increment();
+          renewLater();
+        } // else lost (expired, or Redis is away): waiters contend again
+      });
     }
 
     private void end(Notice notice) {

@@ -32,6 +32,14 @@ final class RedisLeases implements AutoCloseable {
       return redis.call('publish', ARGV[2], ARGV[3])
       """;
 
+  /** Extends the lease if the caller still owns it; 1 when it did. */
+  private static final String RENEW = """
+      if redis.call('get', KEYS[1]) == ARGV[1] then
+        return redis.call('pexpire', KEYS[1], ARGV[2])
+      end
+      return 0
+      """;
+
   private final RedisClient client;
   private final RedisURI uri;
   private final String channel;
@@ -73,6 +81,14 @@ final class RedisLeases implements AutoCloseable {
   /** Milliseconds until the lease {@code key} expires; negative when it is gone. */
   CompletableFuture<Long> remainingMillis(String key) {
     return commands().thenCompose(redis -> redis.pttl(key).toCompletableFuture());
+  }
+
+  /** Extends the lease {@code key} to {@code ttl} from now if {@code owner} holds it. */
+  CompletableFuture<Boolean> renew(String key, String owner, Duration ttl) {
+    return commands().thenCompose(redis -> redis.<Long>eval(RENEW, ScriptOutputType.INTEGER,
+            new String[] {key}, owner, String.valueOf(ttl.toMillis()))
+        .toCompletableFuture())
+        .thenApply(renewed -> renewed == 1L);
   }
 
   /** Gives up the lease {@code key} if {@code owner} still holds it and publishes a message. */

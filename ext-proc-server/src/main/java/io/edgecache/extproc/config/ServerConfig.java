@@ -70,13 +70,13 @@ public record ServerConfig(
    * wait for its fill notification and read the entry from the shared tier.
    *
    * @param enabled whether nodes collapse misses with each other (needs the Redis tier)
-   * @param leaseTtl how long a lease lasts: a leader that crashed holds the key this long
-   *     before another node fetches it, and a fetch slower than this may be repeated by another
-   *     node
+   * @param leaseTtl how long a lease lasts unless renewed: a leader that crashed holds the key
+   *     at most this long before another node fetches it (a live leader renews its lease every
+   *     third of it while it fetches)
    */
   public record ClusterCollapsing(boolean enabled, Duration leaseTtl) {
     public static final ClusterCollapsing OFF =
-        new ClusterCollapsing(false, Duration.ofSeconds(10));
+        new ClusterCollapsing(false, Duration.ofSeconds(3));
   }
 
   public ServerConfig {

@@ -136,8 +136,8 @@ public final class ServerConfigLoader {
       return off;
     }
     Duration leaseTtl = duration("collapsing.cluster.leaseTtl", raw.leaseTtl, off.leaseTtl());
-    if (leaseTtl.toMillis() <= 0) {
-      throw new ConfigException("collapsing.cluster.leaseTtl: must be at least 1ms");
+    if (leaseTtl.toMillis() < 100) {
+      throw new ConfigException("collapsing.cluster.leaseTtl: must be at least 100ms");
     }
     boolean enabled = Boolean.TRUE.equals(raw.enabled);
     if (enabled && !tiers.redis().enabled()) {

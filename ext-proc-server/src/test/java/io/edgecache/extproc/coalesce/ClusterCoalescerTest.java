@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,8 +70,8 @@ class ClusterCoalescerTest {
 
   @BeforeEach
   void startNodes(TestInfo test) throws Exception {
-    a = node(redis.uri());
-    b = node(redis.uri());
+    a = node(redis.uri(), Duration.ofSeconds(30));
+    b = node(redis.uri(), Duration.ofSeconds(30));
     key = CacheKey.of("http", "example.test", "/" + test.getDisplayName());
   }
 
@@ -80,7 +81,7 @@ class ClusterCoalescerTest {
     b.close();
   }
 
-  private Node node(String redisUri) throws Exception {
+  private Node node(String redisUri, Duration leaseTtl) throws Exception {
     TiersConfig defaults = TiersConfig.defaults();
     TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(), 64, 3,
         Duration.ofSeconds(1), Duration.ofSeconds(2), null, defaults.disk(),
@@ -88,7 +89,7 @@ class ClusterCoalescerTest {
     TieredStore store = TieredStore.open(tiers, new L1Store(1 << 20, Duration.ZERO, clock),
         clock);
     return new Node(store, new ClusterCoalescer(
-        new ServerConfig.ClusterCollapsing(true, Duration.ofSeconds(30)), tiers, clock,
+        new ServerConfig.ClusterCollapsing(true, leaseTtl), tiers, clock,
         store::lookupBelowMemory));
   }
 
@@ -96,7 +97,7 @@ class ClusterCoalescerTest {
   void theLoserIsServedTheWinnersEntryFromRedis() throws Exception {
     Turn first = claim(a, WAIT, new CountDownLatch(1));
     assertEquals(Outcome.LEAD, first.outcome());
-    CompletableFuture<Turn> second = nodeBWaiting();
+    CompletableFuture<Turn> second = waitingClaim(b);
 
     CachedResponse entry = entry("fetched by A");
     first.lease().filled(a.store().store(key, entry));
@@ -112,7 +113,7 @@ class ClusterCoalescerTest {
   @Test
   void aPassReleasesTheLoserToTheOrigin() throws Exception {
     Turn first = claim(a, WAIT, new CountDownLatch(1));
-    CompletableFuture<Turn> second = nodeBWaiting();
+    CompletableFuture<Turn> second = waitingClaim(b);
     first.lease().passed();
     assertEquals(Outcome.PASS, second.get(15, TimeUnit.SECONDS).outcome());
   }
@@ -120,12 +121,32 @@ class ClusterCoalescerTest {
   @Test
   void anAbandonedLeaseGoesToTheNextNode() throws Exception {
     Turn first = claim(a, WAIT, new CountDownLatch(1));
-    CompletableFuture<Turn> second = nodeBWaiting();
+    CompletableFuture<Turn> second = waitingClaim(b);
     first.lease().abandoned();
     Turn next = second.get(15, TimeUnit.SECONDS);
     assertEquals(Outcome.LEAD, next.outcome());
     assertNotNull(next.lease());
     next.lease().abandoned();
+  }
+
+  @Test
+  void aLiveLeaderKeepsItsLeaseWhileItFetches() throws Exception {
+    try (Node shortA = node(redis.uri(), Duration.ofMillis(300));
+        Node shortB = node(redis.uri(), Duration.ofMillis(300))) {
+      Turn first = claim(shortA, WAIT, new CountDownLatch(1));
+      CompletableFuture<Turn> second = waitingClaim(shortB);
+      // Outlive the lease several times over: renewals keep it, so B keeps waiting.
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (shortA.cluster().leaseRenewals() < 4 && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+      }
+      assertTrue(shortA.cluster().leaseRenewals() >= 4);
+      assertFalse(second.isDone(), "B still waits on A's renewed lease");
+
+      first.lease().filled(shortA.store().store(key, entry("slow but single")));
+      assertEquals(Outcome.FILLED, second.get(15, TimeUnit.SECONDS).outcome());
+      assertEquals(0, shortB.cluster().leaseTakeovers());
+    }
   }
 
   @Test
@@ -139,7 +160,7 @@ class ClusterCoalescerTest {
 
   @Test
   void withoutRedisTheNodeFetchesAlone() throws Exception {
-    try (Node alone = node("redis://127.0.0.1:1")) {
+    try (Node alone = node("redis://127.0.0.1:1", Duration.ofSeconds(30))) {
       CountDownLatch waiting = new CountDownLatch(1);
       Turn turn = claim(alone, WAIT, waiting);
       assertEquals(Outcome.ALONE, turn.outcome());
@@ -150,11 +171,11 @@ class ClusterCoalescerTest {
     }
   }
 
-  /** Node B claims the key node A leads, and is told to wait. */
-  private CompletableFuture<Turn> nodeBWaiting() throws InterruptedException {
+  /** {@code node} claims a key another node leads, and is told to wait. */
+  private CompletableFuture<Turn> waitingClaim(Node node) throws InterruptedException {
     CountDownLatch waiting = new CountDownLatch(1);
-    CompletableFuture<Turn> turn = b.cluster().claim(key, WAIT, waiting::countDown);
-    assertTrue(waiting.await(10, TimeUnit.SECONDS), "node B was told to wait");
+    CompletableFuture<Turn> turn = node.cluster().claim(key, WAIT, waiting::countDown);
+    assertTrue(waiting.await(10, TimeUnit.SECONDS), "the second node was told to wait");
     return turn;
   }
 

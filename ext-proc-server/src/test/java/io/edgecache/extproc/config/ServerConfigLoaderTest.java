@@ -159,7 +159,7 @@ class ServerConfigLoaderTest {
             + "  redis: {enabled: true, cluster: true}\n",
         "collapsing.cluster.enabled: not supported with a Redis Cluster");
     assertMessage("collapsing:\n  cluster: {leaseTtl: 0s}\n",
-        "collapsing.cluster.leaseTtl: must be at least 1ms");
+        "collapsing.cluster.leaseTtl: must be at least 100ms");
     assertMessage("collapsing:\n  cluster: {leaseTTL: 1s}\n",
         "unknown field 'collapsing.cluster.leaseTTL'");
   }
