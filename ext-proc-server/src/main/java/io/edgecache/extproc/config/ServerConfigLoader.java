@@ -121,7 +121,7 @@ public final class ServerConfigLoader {
             collapsing.enabled == null ? collapsingDefaults.enabled() : collapsing.enabled,
             duration("collapsing.maxWait", collapsing.maxWait, collapsingDefaults.maxWait()),
             duration("collapsing.passTtl", collapsing.passTtl, collapsingDefaults.passTtl()),
-            cluster(collapsing.cluster, tiers)),
+            cluster(collapsing, tiers)),
         refreshUrl,
         admin(raw.admin, defaults.adminListen()),
         duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
@@ -129,9 +129,10 @@ public final class ServerConfigLoader {
         tiers);
   }
 
-  private static ServerConfig.ClusterCollapsing cluster(RawCluster raw, TiersConfig tiers)
-      throws ConfigException {
+  private static ServerConfig.ClusterCollapsing cluster(RawCollapsing collapsing,
+      TiersConfig tiers) throws ConfigException {
     ServerConfig.ClusterCollapsing off = ServerConfig.ClusterCollapsing.OFF;
+    RawCluster raw = collapsing.cluster;
     if (raw == null) {
       return off;
     }
@@ -140,6 +141,10 @@ public final class ServerConfigLoader {
       throw new ConfigException("collapsing.cluster.leaseTtl: must be at least 100ms");
     }
     boolean enabled = Boolean.TRUE.equals(raw.enabled);
+    if (enabled && Boolean.FALSE.equals(collapsing.enabled)) {
+      throw new ConfigException("collapsing.cluster.enabled: collapsing across nodes needs"
+          + " collapsing.enabled: true");
+    }
     if (enabled && !tiers.redis().enabled()) {
       throw new ConfigException("collapsing.cluster.enabled: nodes collapse through the Redis"
           + " tier, which is off (set tiers.redis.enabled: true and tiers.redis.uri)");

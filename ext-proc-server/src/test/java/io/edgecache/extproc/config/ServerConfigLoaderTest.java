@@ -158,6 +158,9 @@ class ServerConfigLoaderTest {
     assertMessage("collapsing:\n  cluster: {enabled: true}\ntiers:\n"
             + "  redis: {enabled: true, cluster: true}\n",
         "collapsing.cluster.enabled: not supported with a Redis Cluster");
+    assertMessage("collapsing:\n  enabled: false\n  cluster: {enabled: true}\ntiers:\n"
+            + "  redis: {enabled: true}\n",
+        "collapsing.cluster.enabled: collapsing across nodes needs collapsing.enabled: true");
     assertMessage("collapsing:\n  cluster: {leaseTtl: 0s}\n",
         "collapsing.cluster.leaseTtl: must be at least 100ms");
     assertMessage("collapsing:\n  cluster: {leaseTTL: 1s}\n",
