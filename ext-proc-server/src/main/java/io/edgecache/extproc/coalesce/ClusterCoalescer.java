@@ -110,10 +110,10 @@ public final class ClusterCoalescer implements AutoCloseable {
   }
 
   /**
-   * Claims the fetch of {@code key} for this node. Completes at once-ish with LEAD or ALONE
-   * when this node should fetch; otherwise runs {@code onWaiting} (once, on a Redis thread)
-   * and completes, within {@code maxWait}, with FILLED, PASS, TIMED_OUT, or LEAD when the
-   * holder's lease ran out or was given up. Never completes exceptionally.
+   * Claims the fetch of {@code key} for this node. Completes as soon as Redis answers with
+   * LEAD or ALONE when this node should fetch; otherwise runs {@code onWaiting} (once, on a
+   * Redis thread) and completes, within {@code maxWait}, with FILLED, PASS, TIMED_OUT, or LEAD
+   * when the holder's lease ran out or was given up. Never completes exceptionally.
    */
   public CompletableFuture<Turn> claim(CacheKey key, Duration maxWait, Runnable onWaiting) {
     long deadline = System.nanoTime() + maxWait.toNanos();
