@@ -37,6 +37,11 @@ public final class ClusterCoalescer implements AutoCloseable {
   private static final Logger log = Logger.getLogger(ClusterCoalescer.class.getName());
   private static final String CHANNEL = "edgecache:fills";
   private static final String LEASE_PREFIX = "edgecache:lease:";
+  /**
+   * What a filled lease leaves behind for a while: a node whose lookup missed just before the
+   * fill landed takes it over, and reads the entry instead of fetching it again.
+   */
+  private static final String FILLED_TOMBSTONE = "filled";
 
   /** What a claim came to. */
   public enum Outcome {
@@ -139,32 +144,33 @@ public final class ClusterCoalescer implements AutoCloseable {
     // Listen before asking: a notice published just after we lose must not be missed.
     CompletableFuture<Notice> notice =
         notices.computeIfAbsent(uri, k -> new CompletableFuture<>());
-    return guarded(() -> redis.tryTake(leaseKey(uri), nodeId, leaseTtl)).thenCompose(taken -> {
-      if (taken == null) {
-        notices.remove(uri, notice);
-        unavailable.increment();
-        return CompletableFuture.completedFuture(Turn.of(Outcome.ALONE));
-      }
-      if (taken) {
-        notices.remove(uri, notice);
-        leasesWon.increment();
-        Lease lease = new Lease(uri);
-        lease.renewLater();
-        if (attempt == Attempt.FIRST) {
-          return CompletableFuture.completedFuture(new Turn(Outcome.LEAD, lease, null));
-        }
-        if (attempt == Attempt.AFTER_EXPIRY) {
-          leaseTakeovers.increment();
-        }
-        // A retry may win just after the previous holder filled and let go: use its entry.
-        return adoptFill(key, lease);
-      }
-      leasesLost.increment();
-      if (attempt == Attempt.FIRST) {
-        onWaiting.run();
-      }
-      return awaitNotice(key, notice, deadline, onWaiting);
-    });
+    return guarded(() -> redis.claim(leaseKey(uri), nodeId, leaseTtl, FILLED_TOMBSTONE))
+        .thenCompose(claim -> {
+          if (claim == null) {
+            notices.remove(uri, notice);
+            unavailable.increment();
+            return CompletableFuture.completedFuture(Turn.of(Outcome.ALONE));
+          }
+          if (claim.taken()) {
+            notices.remove(uri, notice);
+            leasesWon.increment();
+            Lease lease = new Lease(uri);
+            lease.renewLater();
+            if (attempt == Attempt.FIRST && !claim.overTombstone()) {
+              return CompletableFuture.completedFuture(new Turn(Outcome.LEAD, lease, null));
+            }
+            if (attempt == Attempt.AFTER_EXPIRY && !claim.overTombstone()) {
+              leaseTakeovers.increment();
+            }
+            // The previous holder may have filled and let go just before: use its entry.
+            return adoptFill(key, lease);
+          }
+          leasesLost.increment();
+          if (attempt == Attempt.FIRST) {
+            onWaiting.run();
+          }
+          return awaitNotice(key, notice, claim.heldMillis(), deadline, onWaiting);
+        });
   }
 
   private CompletableFuture<Turn> adoptFill(CacheKey key, Lease lease) {
@@ -178,19 +184,17 @@ public final class ClusterCoalescer implements AutoCloseable {
     });
   }
 
-  /** Waits for the holder's notice, or for its lease to run out, within the deadline. */
+  /**
+   * Waits for the holder's notice, or for its lease to run out ({@code heldMillis}: PTTL, -2
+   * when it went meanwhile and its notice is on the way), within the deadline.
+   */
   private CompletableFuture<Turn> awaitNotice(CacheKey key, CompletableFuture<Notice> notice,
-      long deadline, Runnable onWaiting) {
-    return guarded(() -> redis.remainingMillis(leaseKey(key.uri()))).thenCompose(remaining -> {
-      long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      // PTTL: -2 when the lease is gone (its notice is on the way), -1 never (we set PX).
-      long expiresIn = remaining == null || remaining == -1 ? leaseTtl.toMillis()
-          : Math.max(0, remaining);
-      return notice.copy()
-          .completeOnTimeout(Notice.EXPIRED, Math.max(0, Math.min(expiresIn, leftMillis)),
-              TimeUnit.MILLISECONDS)
-          .thenCompose(what -> afterNotice(key, what, notice, deadline, onWaiting));
-    });
+      long heldMillis, long deadline, Runnable onWaiting) {
+    long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    return notice.copy()
+        .completeOnTimeout(Notice.EXPIRED, Math.max(0, Math.min(heldMillis, leftMillis)),
+            TimeUnit.MILLISECONDS)
+        .thenCompose(what -> afterNotice(key, what, notice, deadline, onWaiting));
   }
 
   private CompletableFuture<Turn> afterNotice(CacheKey key, Notice what,
@@ -360,7 +364,9 @@ public final class ClusterCoalescer implements AutoCloseable {
     private void end(Notice notice) {
       if (ended.compareAndSet(false, true)) {
         // If this fails the lease simply runs out and waiters contend again.
-        guarded(() -> redis.releaseAndPublish(leaseKey(key), nodeId, notice.word() + " " + key));
+        String tombstone = notice == Notice.FILLED ? FILLED_TOMBSTONE : null;
+        guarded(() -> redis.releaseAndPublish(leaseKey(key), nodeId, notice.word() + " " + key,
+            tombstone, leaseTtl));
       }
     }
   }

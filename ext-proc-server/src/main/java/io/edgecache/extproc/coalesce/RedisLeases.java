@@ -5,7 +5,6 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -13,6 +12,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -26,9 +26,31 @@ import java.util.function.Consumer;
  */
 final class RedisLeases implements AutoCloseable {
 
-  /** Deletes the lease if the caller still owns it, then publishes; one round trip. */
+  /**
+   * Takes the lease when it is free or only a tombstone: {1, tombstone or ''}; else
+   * {0, holder, milliseconds it has left}.
+   */
+  private static final String CLAIM = """
+      local held = redis.call('get', KEYS[1])
+      if (not held) or held == ARGV[3] then
+        redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return {1, held or ''}
+      end
+      return {0, held, redis.call('pttl', KEYS[1])}
+      """;
+
+  /**
+   * If the caller still owns the lease, replaces it with a tombstone (or deletes it when the
+   * tombstone is ''); then publishes. One round trip.
+   */
   private static final String RELEASE_AND_PUBLISH = """
-      if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+      if redis.call('get', KEYS[1]) == ARGV[1] then
+        if ARGV[4] == '' then
+          redis.call('del', KEYS[1])
+        else
+          redis.call('set', KEYS[1], ARGV[4], 'PX', ARGV[5])
+        end
+      end
       return redis.call('publish', ARGV[2], ARGV[3])
       """;
 
@@ -71,16 +93,24 @@ final class RedisLeases implements AutoCloseable {
     connections(); // subscribe now, so notifications flow before the first lease
   }
 
-  /** Takes the lease {@code key} for {@code ttl} if nobody holds it; true when taken. */
-  CompletableFuture<Boolean> tryTake(String key, String owner, Duration ttl) {
-    return commands().thenCompose(redis ->
-        redis.set(key, owner, SetArgs.Builder.nx().px(ttl.toMillis())).toCompletableFuture())
-        .thenApply("OK"::equals);
-  }
+  /**
+   * What asking for a lease came to: {@code taken}, replacing {@code tombstone} when one was
+   * there; or held by someone else for {@code heldMillis} more (negative if it just went).
+   */
+  record Claim(boolean taken, boolean overTombstone, long heldMillis) {}
 
-  /** Milliseconds until the lease {@code key} expires; negative when it is gone. */
-  CompletableFuture<Long> remainingMillis(String key) {
-    return commands().thenCompose(redis -> redis.pttl(key).toCompletableFuture());
+  /**
+   * Takes the lease {@code key} for {@code ttl} if nobody holds it, or if all it holds is
+   * {@code tombstone}.
+   */
+  CompletableFuture<Claim> claim(String key, String owner, Duration ttl, String tombstone) {
+    return commands().thenCompose(redis -> redis.<List<Object>>eval(CLAIM,
+            ScriptOutputType.MULTI, new String[] {key}, owner, String.valueOf(ttl.toMillis()),
+            tombstone)
+        .toCompletableFuture())
+        .thenApply(reply -> ((Long) reply.get(0)) == 1L
+            ? new Claim(true, tombstone.equals(reply.get(1)), 0)
+            : new Claim(false, false, (Long) reply.get(2)));
   }
 
   /** Extends the lease {@code key} to {@code ttl} from now if {@code owner} holds it. */
@@ -91,10 +121,15 @@ final class RedisLeases implements AutoCloseable {
         .thenApply(renewed -> renewed == 1L);
   }
 
-  /** Gives up the lease {@code key} if {@code owner} still holds it and publishes a message. */
-  CompletableFuture<Void> releaseAndPublish(String key, String owner, String message) {
+  /**
+   * Gives up the lease {@code key} if {@code owner} still holds it, leaving {@code tombstone}
+   * in its place for {@code tombstoneTtl} unless it is null, and publishes a message.
+   */
+  CompletableFuture<Void> releaseAndPublish(String key, String owner, String message,
+      String tombstone, Duration tombstoneTtl) {
     return commands().thenCompose(redis -> redis.<Long>eval(RELEASE_AND_PUBLISH,
-            ScriptOutputType.INTEGER, new String[] {key}, owner, channel, message)
+            ScriptOutputType.INTEGER, new String[] {key}, owner, channel, message,
+            tombstone == null ? "" : tombstone, String.valueOf(tombstoneTtl.toMillis()))
         .toCompletableFuture())
         .thenApply(receivers -> null);
   }

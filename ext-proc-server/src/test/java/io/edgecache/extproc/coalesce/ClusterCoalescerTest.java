@@ -19,6 +19,8 @@ import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.extproc.testing.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,6 +113,31 @@ class ClusterCoalescerTest {
   }
 
   @Test
+  void aClaimJustAfterAFillReadsTheEntryInsteadOfFetchingAgain() throws Exception {
+    Turn first = claim(a, WAIT, new CountDownLatch(1));
+    CachedResponse entry = entry("fetched once");
+    first.lease().filled(a.store().store(key, entry));
+    awaitTombstone();
+
+    // B's lookup missed just before the fill landed; its claim finds the tombstone.
+    CountDownLatch waiting = new CountDownLatch(1);
+    Turn late = claim(b, WAIT, waiting);
+    assertEquals(Outcome.FILLED, late.outcome());
+    assertEquals(entry.body(), late.entry().body());
+    assertEquals(1, waiting.getCount(), "served without waiting");
+  }
+
+  @Test
+  void aTombstoneWhoseEntryIsGoneLetsTheNextNodeFetch() throws Exception {
+    Turn first = claim(a, WAIT, new CountDownLatch(1));
+    first.lease().filled(CompletableFuture.completedFuture(true)); // then purged, say
+    awaitTombstone();
+    Turn next = claim(b, WAIT, new CountDownLatch(1));
+    assertEquals(Outcome.LEAD, next.outcome());
+    next.lease().abandoned();
+  }
+
+  @Test
   void aPassReleasesTheLoserToTheOrigin() throws Exception {
     Turn first = claim(a, WAIT, new CountDownLatch(1));
     CompletableFuture<Turn> second = waitingClaim(b);
@@ -177,6 +204,19 @@ class ClusterCoalescerTest {
     CompletableFuture<Turn> turn = node.cluster().claim(key, WAIT, waiting::countDown);
     assertTrue(waiting.await(10, TimeUnit.SECONDS), "the second node was told to wait");
     return turn;
+  }
+
+  /** Waits until the holder's release has left the filled tombstone in Redis. */
+  private void awaitTombstone() {
+    try (RedisClient client = RedisClient.create(redis.uri());
+        StatefulRedisConnection<String, String> connection = client.connect()) {
+      String leaseKey = ClusterCoalescer.leaseKey(key.uri());
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (!"filled".equals(connection.sync().get(leaseKey))) {
+        assertTrue(System.nanoTime() < deadline, "the lease was never released as filled");
+        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+      }
+    }
   }
 
   private Turn claim(Node node, Duration maxWait, CountDownLatch waiting) throws Exception {
