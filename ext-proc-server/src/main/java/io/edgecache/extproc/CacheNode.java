@@ -59,6 +59,9 @@ public final class CacheNode implements AutoCloseable {
     for (String tier : TieredStore.LOWER_TIERS) {
       tiers.stats(tier).ifPresent(stats -> metrics.registerTier(telemetry.meter(), tier, stats));
     }
+    if (cluster != null) {
+      metrics.registerCluster(telemetry.meter(), cluster);
+    }
   }
 
   public ServerConfig config() {

@@ -3,6 +3,7 @@ package io.edgecache.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.config.ServerConfig;
@@ -12,6 +13,9 @@ import io.edgecache.extproc.testing.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,6 +120,15 @@ class ClusterCollapsingEndToEndTest {
     assertEquals(2, sum(n -> n.server.node().cluster().leasesLost()));
     assertEquals(2, sum(n -> n.server.node().cluster().fillsReceived()));
     assertEquals(0, sum(n -> n.server.node().cluster().leaseTakeovers()));
+    long wonPerStats = 0;
+    for (EdgeStack node : nodes) {
+      String stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+              "http://127.0.0.1:" + node.server.adminPort() + "/stats")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      wonPerStats += new ObjectMapper().readTree(stats)
+          .path("collapsing").path("cluster").path("leasesWon").asLong();
+    }
+    assertEquals(1, wonPerStats, "/stats shows the one lease won");
   }
 
   @Test

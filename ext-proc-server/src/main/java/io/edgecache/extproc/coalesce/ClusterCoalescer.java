@@ -6,6 +6,7 @@ import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.CircuitBreaker;
 import io.edgecache.extproc.store.tier.KeyDigest;
+import io.edgecache.extproc.telemetry.CacheMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -32,7 +33,7 @@ import java.util.logging.Logger;
  * <p>Redis trouble never fails a request: behind a circuit breaker, a lease that cannot be
  * asked for lets the node fetch alone, which is node-local collapsing.
  */
-public final class ClusterCoalescer implements AutoCloseable {
+public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, AutoCloseable {
 
   private static final Logger log = Logger.getLogger(ClusterCoalescer.class.getName());
   private static final String CHANNEL = "edgecache:fills";
@@ -275,30 +276,36 @@ public final class ClusterCoalescer implements AutoCloseable {
     });
   }
 
+  @Override
   public long leasesWon() {
     return leasesWon.sum();
   }
 
+  @Override
   public long leasesLost() {
     return leasesLost.sum();
   }
 
   /** Entries another node fetched that this node served after its fill notice. */
+  @Override
   public long fillsReceived() {
     return fillsReceived.sum();
   }
 
   /** Leases this node took after they ran out with no notice: their holder had died. */
+  @Override
   public long leaseTakeovers() {
     return leaseTakeovers.sum();
   }
 
   /** Times this node extended a lease it held because its fetch was still running. */
+  @Override
   public long leaseRenewals() {
     return leaseRenewals.sum();
   }
 
   /** Claims not made because Redis was unreachable or its breaker open. */
+  @Override
   public long unavailable() {
     return unavailable.sum();
   }
