@@ -3,6 +3,7 @@ package io.edgecache.extproc;
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.policy.CachePolicy;
@@ -27,6 +28,7 @@ public final class CacheNode implements AutoCloseable {
   private final L1Store store;
   private final TieredStore tiers;
   private final Coalescer coalescer;
+  private final ClusterCoalescer cluster;
   private final BackgroundRefresher refresher;
   private final Clock clock;
   private final Telemetry telemetry;
@@ -45,6 +47,10 @@ public final class CacheNode implements AutoCloseable {
     this.store = new L1Store(config.l1MaxBytes(), config.staleRetention(), clock);
     this.tiers = TieredStore.open(config.tiers(), store, clock);
     this.coalescer = new Coalescer(clock, config.collapsing().passTtl());
+    this.cluster = config.collapsing().enabled() && config.collapsing().cluster().enabled()
+        ? new ClusterCoalescer(config.collapsing().cluster(), config.tiers(), clock,
+            tiers::lookupBelowMemory)
+        : null;
     this.refresher =
         config.refreshUrl() == null ? null : new BackgroundRefresher(config.refreshUrl());
     this.telemetry = telemetry;
@@ -52,6 +58,9 @@ public final class CacheNode implements AutoCloseable {
         coalescer::waitingNow, () -> refresher == null ? 0 : refresher.startedTotal());
     for (String tier : TieredStore.LOWER_TIERS) {
       tiers.stats(tier).ifPresent(stats -> metrics.registerTier(telemetry.meter(), tier, stats));
+    }
+    if (cluster != null) {
+      metrics.registerCluster(telemetry.meter(), cluster);
     }
   }
 
@@ -76,9 +85,12 @@ public final class CacheNode implements AutoCloseable {
     return tiers.lookupBelowMemory(key);
   }
 
-  /** Stores in memory at once and in the lower tiers in the background. */
-  public void store(CacheKey key, CachedResponse entry) {
-    tiers.store(key, entry);
+  /**
+   * Stores in memory at once and in the lower tiers in the background; the result tells when
+   * (and whether) the lower tiers hold it.
+   */
+  public CompletableFuture<Boolean> store(CacheKey key, CachedResponse entry) {
+    return tiers.store(key, entry);
   }
 
   /** Removes every variant of {@code key} from every tier. */
@@ -92,6 +104,11 @@ public final class CacheNode implements AutoCloseable {
 
   public Coalescer coalescer() {
     return coalescer;
+  }
+
+  /** Collapsing across nodes, or null when it is off. */
+  public ClusterCoalescer cluster() {
+    return cluster;
   }
 
   /** The background refresher, or null when no refresh URL is configured. */
@@ -115,6 +132,9 @@ public final class CacheNode implements AutoCloseable {
   public void close() {
     if (refresher != null) {
       refresher.close();
+    }
+    if (cluster != null) {
+      cluster.close();
     }
     tiers.close();
   }

@@ -1,5 +1,6 @@
 package io.edgecache.extproc;
 
+import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Outcome;
 import java.time.Duration;
@@ -35,10 +36,22 @@ final class NodeStats {
     stats.put("hitRatio", Math.round(metrics.hitRatio() * 10_000) / 10_000.0);
     stats.put("bytes", Map.of("fromCache", metrics.bytesFromCache(),
         "fromOrigin", metrics.bytesFromOrigin()));
-    stats.put("collapsing", Map.of(
-        "waiting", node.coalescer().waitingNow(),
-        "followers", node.coalescer().followersTotal(),
-        "timeouts", metrics.collapseTimeouts()));
+    Map<String, Object> collapsing = new LinkedHashMap<>();
+    collapsing.put("waiting", node.coalescer().waitingNow());
+    collapsing.put("followers", node.coalescer().followersTotal());
+    collapsing.put("timeouts", metrics.collapseTimeouts());
+    ClusterCoalescer cluster = node.cluster();
+    if (cluster != null) {
+      collapsing.put("cluster", Map.of(
+          "breaker", cluster.breakerState().name(),
+          "leasesWon", cluster.leasesWon(),
+          "leasesLost", cluster.leasesLost(),
+          "fillsReceived", cluster.fillsReceived(),
+          "leaseTakeovers", cluster.leaseTakeovers(),
+          "leaseRenewals", cluster.leaseRenewals(),
+          "unavailable", cluster.unavailable()));
+    }
+    stats.put("collapsing", collapsing);
     stats.put("refreshesStarted",
         node.refresher() == null ? 0 : node.refresher().startedTotal());
     List<Map<String, Object>> tiers = new ArrayList<>();

@@ -99,14 +99,21 @@ final class EdgeStack implements AutoCloseable {
         Telemetry.disabled());
   }
 
-  /** Sends {@code count} GETs at once and waits for all; the responses in no special order. */
-  List<HttpResponse<String>> concurrentGets(int count, String path) throws Exception {
+  /**
+   * Sends {@code count} GETs at once, with {@code headers} (alternating name, value), and waits
+   * for all; the responses in no special order.
+   */
+  List<HttpResponse<String>> concurrentGets(int count, String path, String... headers)
+      throws Exception {
     List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      pending.add(client.sendAsync(
+      HttpRequest.Builder request =
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
-              .timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString()));
+              .timeout(Duration.ofSeconds(60));
+      for (int h = 0; h < headers.length; h += 2) {
+        request.header(headers[h], headers[h + 1]);
+      }
+      pending.add(client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
     List<HttpResponse<String>> responses = new ArrayList<>();
     for (CompletableFuture<HttpResponse<String>> response : pending) {

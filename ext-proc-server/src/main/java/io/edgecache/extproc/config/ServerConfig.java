@@ -54,8 +54,30 @@ public record ServerConfig(
    *     must stay under the filter's max_message_timeout
    * @param passTtl how long a key whose response was not storable lets followers through
    *     without waiting (Varnish's hit-for-pass), so they are not serialised behind each other
+   * @param cluster collapsing across the nodes that share the Redis tier
    */
-  public record Collapsing(boolean enabled, Duration maxWait, Duration passTtl) {}
+  public record Collapsing(boolean enabled, Duration maxWait, Duration passTtl,
+      ClusterCollapsing cluster) {
+
+    /** Collapsing on this node only. */
+    public Collapsing(boolean enabled, Duration maxWait, Duration passTtl) {
+      this(enabled, maxWait, passTtl, ClusterCollapsing.OFF);
+    }
+  }
+
+  /**
+   * Collapsing across nodes: the node that takes a key's lease in Redis fetches it, the others
+   * wait for its fill notification and read the entry from the shared tier.
+   *
+   * @param enabled whether nodes collapse misses with each other (needs the Redis tier)
+   * @param leaseTtl how long a lease lasts unless renewed: a leader that crashed holds the key
+   *     at most this long before another node fetches it (a live leader renews its lease every
+   *     third of it while it fetches)
+   */
+  public record ClusterCollapsing(boolean enabled, Duration leaseTtl) {
+    public static final ClusterCollapsing OFF =
+        new ClusterCollapsing(false, Duration.ofSeconds(3));
+  }
 
   public ServerConfig {
     routes = List.copyOf(routes);

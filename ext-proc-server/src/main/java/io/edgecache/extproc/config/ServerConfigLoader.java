@@ -102,6 +102,7 @@ public final class ServerConfigLoader {
       throw new ConfigException("targetedField: '" + raw.targetedField
           + "' is not a header field name");
     }
+    TiersConfig tiers = TiersSection.validate(raw.tiers);
     List<RoutePolicy> routes = new ArrayList<>();
     List<RawRoute> rawRoutes = raw.routes == null ? List.of() : raw.routes;
     for (int i = 0; i < rawRoutes.size(); i++) {
@@ -119,12 +120,40 @@ public final class ServerConfigLoader {
         new ServerConfig.Collapsing(
             collapsing.enabled == null ? collapsingDefaults.enabled() : collapsing.enabled,
             duration("collapsing.maxWait", collapsing.maxWait, collapsingDefaults.maxWait()),
-            duration("collapsing.passTtl", collapsing.passTtl, collapsingDefaults.passTtl())),
+            duration("collapsing.passTtl", collapsing.passTtl, collapsingDefaults.passTtl()),
+            cluster(collapsing, tiers)),
         refreshUrl,
         admin(raw.admin, defaults.adminListen()),
         duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
         routes,
-        TiersSection.validate(raw.tiers));
+        tiers);
+  }
+
+  private static ServerConfig.ClusterCollapsing cluster(RawCollapsing collapsing,
+      TiersConfig tiers) throws ConfigException {
+    ServerConfig.ClusterCollapsing off = ServerConfig.ClusterCollapsing.OFF;
+    RawCluster raw = collapsing.cluster;
+    if (raw == null) {
+      return off;
+    }
+    Duration leaseTtl = duration("collapsing.cluster.leaseTtl", raw.leaseTtl, off.leaseTtl());
+    if (leaseTtl.toMillis() < 100) {
+      throw new ConfigException("collapsing.cluster.leaseTtl: must be at least 100ms");
+    }
+    boolean enabled = Boolean.TRUE.equals(raw.enabled);
+    if (enabled && Boolean.FALSE.equals(collapsing.enabled)) {
+      throw new ConfigException("collapsing.cluster.enabled: collapsing across nodes needs"
+          + " collapsing.enabled: true");
+    }
+    if (enabled && !tiers.redis().enabled()) {
+      throw new ConfigException("collapsing.cluster.enabled: nodes collapse through the Redis"
+          + " tier, which is off (set tiers.redis.enabled: true and tiers.redis.uri)");
+    }
+    if (enabled && tiers.redis().cluster()) {
+      throw new ConfigException("collapsing.cluster.enabled: not supported with a Redis Cluster"
+          + " (tiers.redis.cluster: true) yet; use one Redis server");
+    }
+    return new ServerConfig.ClusterCollapsing(enabled, leaseTtl);
   }
 
   private static InetSocketAddress admin(RawAdmin raw, InetSocketAddress fallback)
@@ -306,6 +335,12 @@ public final class ServerConfigLoader {
     public Boolean enabled;
     public String maxWait;
     public String passTtl;
+    public RawCluster cluster;
+  }
+
+  static final class RawCluster {
+    public Boolean enabled;
+    public String leaseTtl;
   }
 
   static final class RawRoute {

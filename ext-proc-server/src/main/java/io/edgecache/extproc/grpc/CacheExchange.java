@@ -6,6 +6,7 @@ import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CacheKeys;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.HeaderList;
@@ -35,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -87,6 +89,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private boolean revalidating;
   /** The flight this exchange leads; it must land whatever happens. */
   private Coalescer.Flight leading;
+  /** The cluster lease this exchange holds for its key; it must end whatever happens. */
+  private ClusterCoalescer.Lease clusterLease;
 
   // What is reported when the stream ends: one outcome per request.
   private ExchangeTrace trace = ExchangeTrace.NONE;
@@ -349,6 +353,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         detail = detail == null ? "hit-for-pass" : detail;
       } else if (role.leader()) {
         leading = role.flight();
+        if (node.cluster() != null) {
+          claimClusterLead(mutation.build());
+          return;
+        }
       } else {
         awaitLeader(role.flight(), mutation.build());
         return;
@@ -377,6 +385,56 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
           wait.end();
           onLeaderLanded(entry, error != null, pending);
         });
+  }
+
+  /**
+   * As this node's leader, asks the other nodes whether one of them already fetches the key:
+   * if so this exchange (and its local followers with it) waits for that node's fill.
+   */
+  private void claimClusterLead(HeaderMutation pending) {
+    phase = Phase.WAITING_FOR_LEADER;
+    node.coalescer().waiting(1);
+    Duration maxWait = node.config().collapsing().maxWait();
+    Span wait = trace.child("edgecache.collapse.cluster");
+    node.cluster().claim(request.key(), maxWait, () -> extendTimerWhileWaiting(maxWait))
+        .whenComplete((turn, error) -> {
+          wait.end();
+          onClusterTurn(turn, pending);
+        });
+  }
+
+  private synchronized void extendTimerWhileWaiting(Duration maxWait) {
+    if (phase == Phase.WAITING_FOR_LEADER) {
+      out.onNext(ExchangeMessages.extendTimer(maxWait.plus(TIMER_MARGIN)));
+    }
+  }
+
+  private synchronized void onClusterTurn(ClusterCoalescer.Turn turn, HeaderMutation pending) {
+    if (phase != Phase.WAITING_FOR_LEADER) {
+      if (turn.lease() != null) {
+        turn.lease().abandoned(); // the stream ended while claiming
+      }
+      return;
+    }
+    switch (turn.outcome()) {
+      case LEAD, ALONE -> {
+        clusterLease = turn.lease();
+        node.coalescer().waiting(-1);
+        phase = Phase.AWAIT_RESPONSE_HEADERS;
+        out.onNext(ExchangeMessages.continueRequestHeaders(pending));
+      }
+      case FILLED -> {
+        onLeaderLanded(turn.entry(), false, pending);
+        if (phase == Phase.DONE) {
+          land(turn.entry(), false); // served: local followers are served the same entry
+        }
+      }
+      case PASS -> {
+        land(null, true);
+        onLeaderLanded(null, false, pending);
+      }
+      case TIMED_OUT -> onLeaderLanded(null, true, pending);
+    }
   }
 
   private synchronized void onLeaderLanded(
@@ -499,13 +557,13 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
           responseTime,
           Freshness.correctedInitialAge(notModified, request.requestTime(), responseTime),
           verdict.freshnessLifetime(), selected.varyValues(), verdict.rules());
-      node.store(request.key(), freshened);
+      landStored(freshened, node.store(request.key(), freshened));
       status.stored().ttl(freshened.ttlSeconds(responseTime));
     } else {
       node.invalidate(request.key());
       status.detail(verdict.reason());
+      land(null, false);
     }
-    land(verdict.storable() ? freshened : null, false);
     serve(freshened, status.detail(detail), Outcome.REVALIDATED);
   }
 
@@ -598,18 +656,39 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         storeVerdict.freshnessLifetime(),
         VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders()),
         storeVerdict.rules());
-    node.store(request.key(), entry);
+    CompletableFuture<Boolean> written = node.store(request.key(), entry);
     settle(Outcome.MISS, responseStatus, body.size(), entry.ttlSeconds(responseTime), true);
-    land(entry, false);
+    landStored(entry, written);
   }
 
-  /** Ends the flight this exchange leads, if any; followers get {@code entry}. */
+  /**
+   * Ends the flight and cluster lease this exchange holds, if any; followers get {@code entry}.
+   * Other nodes waiting on the lease are released to the origin ({@code pass}) or may fetch.
+   */
   private void land(CachedResponse entry, boolean pass) {
     if (leading != null) {
       Coalescer.Flight flight = leading;
       leading = null;
       node.coalescer().land(request.key().uri(), flight, entry, pass);
     }
+    if (clusterLease != null) {
+      ClusterCoalescer.Lease lease = clusterLease;
+      clusterLease = null;
+      if (pass) {
+        lease.passed();
+      } else {
+        lease.abandoned();
+      }
+    }
+  }
+
+  /** Lands a stored entry; other nodes are told once {@code written} has it in the tiers. */
+  private void landStored(CachedResponse entry, CompletableFuture<Boolean> written) {
+    if (clusterLease != null) {
+      clusterLease.filled(written);
+      clusterLease = null;
+    }
+    land(entry, false);
   }
 
   private static int parseStatus(String value) throws MalformedMessageException {

@@ -34,7 +34,7 @@ final class TierLane implements AutoCloseable {
 
   private final CircuitBreaker breaker;
   private final long budgetMillis;
-  private final BlockingQueue<PendingWrite> queue;
+  private final BlockingQueue<Queued> queue;
   private final Semaphore inFlight = new Semaphore(MAX_WRITES_IN_FLIGHT);
   private final Thread writer;
 
@@ -71,11 +71,21 @@ final class TierLane implements AutoCloseable {
     });
   }
 
-  /** Queues a write; sheds it when the queue is full. */
-  void enqueue(PendingWrite write) {
-    if (!queue.offer(write)) {
+  /** A write waiting for the writer, and who wants to know how it went. */
+  private record Queued(PendingWrite write, CompletableFuture<Boolean> written) {}
+
+  /**
+   * Queues a write; sheds it when the queue is full. The result completes true once the tier
+   * acknowledged the write, false when it was shed or failed (it never completes for a write
+   * still queued when the lane closes).
+   */
+  CompletableFuture<Boolean> enqueue(PendingWrite write) {
+    CompletableFuture<Boolean> written = new CompletableFuture<>();
+    if (!queue.offer(new Queued(write, written))) {
       stats.shedWrites.increment();
+      written.complete(false);
     }
+    return written;
   }
 
   /** Removes an entry the tier returned corrupt, so it is not read again. */
@@ -131,13 +141,13 @@ final class TierLane implements AutoCloseable {
   }
 
   private void drainWrites() {
-    List<PendingWrite> batch = new ArrayList<>(MAX_BATCH);
+    List<Queued> batch = new ArrayList<>(MAX_BATCH);
     try {
       while (true) {
         batch.add(queue.take());
         queue.drainTo(batch, MAX_BATCH - 1);
-        for (PendingWrite write : batch) {
-          send(write);
+        for (Queued queued : batch) {
+          send(queued.write(), queued.written());
         }
         tier.flush();
         batch.clear();
@@ -147,7 +157,8 @@ final class TierLane implements AutoCloseable {
     }
   }
 
-  private void send(PendingWrite write) throws InterruptedException {
+  private void send(PendingWrite write, CompletableFuture<Boolean> written)
+      throws InterruptedException {
     byte[] bytes = write.encoded();
     if (!inFlight.tryAcquire()) {
       tier.flush(); // what is waiting for a flush must not wait for a permit
@@ -160,6 +171,7 @@ final class TierLane implements AutoCloseable {
             stats.writes.increment();
             stats.bytesWritten.add(bytes.length);
           }
+          written.complete(sent.isPresent());
         });
   }
 }

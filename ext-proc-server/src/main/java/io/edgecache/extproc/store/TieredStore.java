@@ -109,9 +109,18 @@ public final class TieredStore implements AutoCloseable {
     return lookupBelow(key, 0);
   }
 
-  /** Stores in L1 now and queues the lower-tier writes; never blocks on a lower tier. */
-  public void store(CacheKey key, CachedResponse entry) {
-    place(key, entry, null, lanes.size());
+  /**
+   * Stores in L1 now and queues the lower-tier writes; never blocks on a lower tier. The result
+   * completes true once every lower tier the entry was queued for acknowledged it (so another
+   * node can read it from a shared tier), false when it was queued for none or a write failed.
+   */
+  public CompletableFuture<Boolean> store(CacheKey key, CachedResponse entry) {
+    List<CompletableFuture<Boolean>> writes = place(key, entry, null, lanes.size());
+    if (writes.isEmpty()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+        .thenApply(done -> writes.stream().allMatch(CompletableFuture::join));
   }
 
   /** Removes the entry from every tier (a purge). */
@@ -173,22 +182,26 @@ public final class TieredStore implements AutoCloseable {
   /**
    * Puts an entry in L1 when it belongs there and queues it for the first {@code laneCount}
    * lower tiers that hold its size class. {@code encoded} is its tier form when already known.
+   * Returns the queued writes' outcomes.
    */
-  private void place(CacheKey key, CachedResponse entry, byte[] encoded, int laneCount) {
+  private List<CompletableFuture<Boolean>> place(CacheKey key, CachedResponse entry,
+      byte[] encoded, int laneCount) {
     boolean large = isLarge(entry);
     if (!large || !anyLaneHolds(true)) {
       l1.put(key, entry);
     }
     Duration keep = EntryHead.of(key.uri(), entry).timeToKeep(clock.instant());
     if (keep.isNegative() || keep.isZero()) {
-      return;
+      return List.of();
     }
     PendingWrite write = new PendingWrite(key.uri(), entry, encoded, keep);
+    List<CompletableFuture<Boolean>> writes = new ArrayList<>();
     for (TierLane lane : lanes.subList(0, laneCount)) {
       if (lane.holds(large)) {
-        lane.enqueue(write);
+        writes.add(lane.enqueue(write));
       }
     }
+    return writes;
   }
 
   private boolean isLarge(CachedResponse entry) {

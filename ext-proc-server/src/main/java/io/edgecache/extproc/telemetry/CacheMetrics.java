@@ -20,6 +20,7 @@ public final class CacheMetrics {
   private static final AttributeKey<String> SOURCE = AttributeKey.stringKey("source");
   private static final AttributeKey<String> MESSAGE = AttributeKey.stringKey("message");
   private static final AttributeKey<String> TIER = AttributeKey.stringKey("tier");
+  private static final AttributeKey<String> RESULT = AttributeKey.stringKey("result");
 
   private final Map<Outcome, LongAdder> requests = new EnumMap<>(Outcome.class);
   private final LongAdder bytesFromCache = new LongAdder();
@@ -93,6 +94,47 @@ public final class CacheMetrics {
         m -> m.record(figures.calls(), attributes));
     meter.counterBuilder("edgecache.tier.call_time").setUnit("ns").buildWithCallback(
         m -> m.record(figures.callNanos(), attributes));
+  }
+
+  /**
+   * Publishes cluster-wide collapsing's figures: {@code edgecache.collapse.cluster.leases}
+   * with {@code result} won or lost, and counters of fills received, lease takeovers and
+   * renewals, and claims made without Redis.
+   */
+  public void registerCluster(Meter meter, ClusterFigures figures) {
+    meter.counterBuilder("edgecache.collapse.cluster.leases")
+        .setDescription("Cluster leases asked for, by whether this node won them")
+        .buildWithCallback(m -> {
+          m.record(figures.leasesWon(), Attributes.of(RESULT, "won"));
+          m.record(figures.leasesLost(), Attributes.of(RESULT, "lost"));
+        });
+    meter.counterBuilder("edgecache.collapse.cluster.fills")
+        .setDescription("Entries another node fetched, served here after its fill notice")
+        .buildWithCallback(m -> m.record(figures.fillsReceived()));
+    meter.counterBuilder("edgecache.collapse.cluster.takeovers")
+        .setDescription("Leases taken over after their holder died")
+        .buildWithCallback(m -> m.record(figures.leaseTakeovers()));
+    meter.counterBuilder("edgecache.collapse.cluster.renewals")
+        .setDescription("Leases renewed while their fetch was still running")
+        .buildWithCallback(m -> m.record(figures.leaseRenewals()));
+    meter.counterBuilder("edgecache.collapse.cluster.unavailable")
+        .setDescription("Misses fetched without asking the cluster: Redis was unreachable")
+        .buildWithCallback(m -> m.record(figures.unavailable()));
+  }
+
+  /** What cluster-wide collapsing counts, as {@link #registerCluster} reads it. */
+  public interface ClusterFigures {
+    long leasesWon();
+
+    long leasesLost();
+
+    long fillsReceived();
+
+    long leaseTakeovers();
+
+    long leaseRenewals();
+
+    long unavailable();
   }
 
   /** What a tier counts, as {@link #registerTier} reads it. */

@@ -137,6 +137,36 @@ class ServerConfigLoaderTest {
     assertMessage("tiers:\n  disk: {enable: true}\n", "unknown field 'tiers.disk.enable'");
   }
 
+  @Test
+  void clusterCollapsingIsOffByDefaultAndLoadsWithRedis() throws Exception {
+    assertFalse(ServerConfigLoader.load(write("listen: 127.0.0.1:6000\n"))
+        .collapsing().cluster().enabled());
+    ServerConfig config = ServerConfigLoader.load(write("""
+        collapsing:
+          cluster: {enabled: true, leaseTtl: 3s}
+        tiers:
+          redis: {enabled: true, uri: "redis://10.0.0.5:6379"}
+        """));
+    assertEquals(new ServerConfig.ClusterCollapsing(true, Duration.ofSeconds(3)),
+        config.collapsing().cluster());
+  }
+
+  @Test
+  void badClusterCollapsingNamesItsField() throws Exception {
+    assertMessage("collapsing:\n  cluster: {enabled: true}\n",
+        "collapsing.cluster.enabled: nodes collapse through the Redis tier, which is off");
+    assertMessage("collapsing:\n  cluster: {enabled: true}\ntiers:\n"
+            + "  redis: {enabled: true, cluster: true}\n",
+        "collapsing.cluster.enabled: not supported with a Redis Cluster");
+    assertMessage("collapsing:\n  enabled: false\n  cluster: {enabled: true}\ntiers:\n"
+            + "  redis: {enabled: true}\n",
+        "collapsing.cluster.enabled: collapsing across nodes needs collapsing.enabled: true");
+    assertMessage("collapsing:\n  cluster: {leaseTtl: 0s}\n",
+        "collapsing.cluster.leaseTtl: must be at least 100ms");
+    assertMessage("collapsing:\n  cluster: {leaseTTL: 1s}\n",
+        "unknown field 'collapsing.cluster.leaseTTL'");
+  }
+
   private void assertMessage(String yaml, String expected) throws Exception {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ServerConfigLoader.load(write(yaml)));

@@ -6,12 +6,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Names derived from a store key where the key itself is too long or has unsafe characters. */
-final class KeyDigest {
+public final class KeyDigest {
 
   private KeyDigest() {}
 
   /** The SHA-256 of the key's UTF-8 bytes, in lower-case hex. */
-  static String sha256Hex(String key) {
+  public static String sha256Hex(String key) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       return HexFormat.of().formatHex(sha.digest(key.getBytes(StandardCharsets.UTF_8)));

@@ -1,0 +1,380 @@
+package io.edgecache.extproc.coalesce;
+
+import io.edgecache.extproc.cache.CacheKey;
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.TiersConfig;
+import io.edgecache.extproc.store.CircuitBreaker;
+import io.edgecache.extproc.store.tier.KeyDigest;
+import io.edgecache.extproc.telemetry.CacheMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Request collapsing across the nodes that share a Redis: in front of the origin fetch a
+ * node's local leader (see {@link Coalescer}) claims the key's lease in Redis. The node that
+ * takes it fetches; when its entry is readable in the shared tiers it publishes a fill
+ * notification and releases the lease. The others wait for that notification and read the
+ * entry from the shared tiers; if the lease expires first (its holder crashed) or is given up
+ * without an entry, they contend for it again. A response that was not storable is announced
+ * as a pass: waiters go to the origin themselves.
+ *
+ * <p>Redis trouble never fails a request: behind a circuit breaker, a lease that cannot be
+ * asked for lets the node fetch alone, which is node-local collapsing.
+ */
+public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, AutoCloseable {
+
+  private static final Logger log = Logger.getLogger(ClusterCoalescer.class.getName());
+  private static final String CHANNEL = "edgecache:fills";
+  private static final String LEASE_PREFIX = "edgecache:lease:";
+  /**
+   * What a filled lease leaves behind for a while: a node whose lookup missed just before the
+   * fill landed takes it over, and reads the entry instead of fetching it again.
+   */
+  private static final String FILLED_TOMBSTONE = "filled";
+
+  /** What a claim came to. */
+  public enum Outcome {
+    /** This node holds the lease: it fetches, then ends the {@link Lease}. */
+    LEAD,
+    /** The cluster could not be asked (Redis down): this node fetches on its own. */
+    ALONE,
+    /** Another node fetched and stored the entry: serve it. */
+    FILLED,
+    /** Another node's response was not storable: go to the origin. */
+    PASS,
+    /** Nothing arrived within the wait: go to the origin. */
+    TIMED_OUT
+  }
+
+  /**
+   * A claim's result: {@code lease} with {@link Outcome#LEAD}, {@code entry} with
+   * {@link Outcome#FILLED}, else null.
+   */
+  public record Turn(Outcome outcome, Lease lease, CachedResponse entry) {
+    private static Turn of(Outcome outcome) {
+      return new Turn(outcome, null, null);
+    }
+  }
+
+  /** What a lease holder announces when it ends its lease, as sent on the channel. */
+  private enum Notice {
+    FILLED, PASS, ABANDONED,
+    /** Not sent: the lease ran out while waiting for a notice. */
+    EXPIRED;
+
+    String word() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private final String nodeId = UUID.randomUUID().toString();
+  private final RedisLeases redis;
+  private final Duration leaseTtl;
+  private final long budgetMillis;
+  private final CircuitBreaker breaker;
+  /** Reads an entry from the tiers below memory, where another node's fill lands. */
+  private final Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup;
+  /** Per key this node waits on: the next notice about it. */
+  private final ConcurrentHashMap<String, CompletableFuture<Notice>> notices =
+      new ConcurrentHashMap<>();
+
+  private final LongAdder leasesWon = new LongAdder();
+  private final LongAdder leasesLost = new LongAdder();
+  private final LongAdder fillsReceived = new LongAdder();
+  private final LongAdder leaseTakeovers = new LongAdder();
+  private final LongAdder leaseRenewals = new LongAdder();
+  private final LongAdder unavailable = new LongAdder();
+
+  /**
+   * @param sharedLookup the entry under a key in the tiers below memory, or null; never
+   *     completes exceptionally
+   */
+  public ClusterCoalescer(ServerConfig.ClusterCollapsing config, TiersConfig tiers, Clock clock,
+      Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup) {
+    this.leaseTtl = config.leaseTtl();
+    this.budgetMillis = tiers.redis().timeout().toMillis();
+    this.breaker = new CircuitBreaker(tiers.breakerFailures(), tiers.breakerCoolDown(), clock);
+    this.sharedLookup = sharedLookup;
+    this.redis = new RedisLeases(tiers.redis(), CHANNEL, this::onNotice);
+  }
+
+  /** The Redis key of {@code key}'s lease. */
+  public static String leaseKey(String key) {
+    return LEASE_PREFIX + KeyDigest.sha256Hex(key);
+  }
+
+  /**
+   * Claims the fetch of {@code key} for this node. Completes as soon as Redis answers with
+   * LEAD or ALONE when this node should fetch; otherwise runs {@code onWaiting} (once, on a
+   * Redis thread) and completes, within {@code maxWait}, with FILLED, PASS, TIMED_OUT, or LEAD
+   * when the holder's lease ran out or was given up. Never completes exceptionally.
+   */
+  public CompletableFuture<Turn> claim(CacheKey key, Duration maxWait, Runnable onWaiting) {
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    return contend(key, deadline, onWaiting, Attempt.FIRST).exceptionally(error -> {
+      log.log(Level.WARNING, "cluster collapsing failed for " + key + "; fetching alone", error);
+      return Turn.of(Outcome.ALONE);
+    });
+  }
+
+  /** Why a node asks for a key's lease. */
+  private enum Attempt {
+    FIRST,
+    /** The holder gave the lease up, or its fill could not be read. */
+    AFTER_NOTICE,
+    /** The lease should have run out and no notice came: its holder may have died. */
+    AFTER_EXPIRY
+  }
+
+  /** Asks for the lease, then leads or waits (the caller is told once that it waits). */
+  private CompletableFuture<Turn> contend(CacheKey key, long deadline, Runnable onWaiting,
+      Attempt attempt) {
+    String uri = key.uri();
+    // Listen before asking: a notice published just after we lose must not be missed.
+    CompletableFuture<Notice> notice =
+        notices.computeIfAbsent(uri, k -> new CompletableFuture<>());
+    return guarded(() -> redis.claim(leaseKey(uri), nodeId, leaseTtl, FILLED_TOMBSTONE))
+        .thenCompose(claim -> {
+          if (claim == null) {
+            notices.remove(uri, notice);
+            unavailable.increment();
+            return CompletableFuture.completedFuture(Turn.of(Outcome.ALONE));
+          }
+          if (claim.taken()) {
+            notices.remove(uri, notice);
+            leasesWon.increment();
+            Lease lease = new Lease(uri);
+            lease.renewLater();
+            if (attempt == Attempt.FIRST && !claim.overTombstone()) {
+              return CompletableFuture.completedFuture(new Turn(Outcome.LEAD, lease, null));
+            }
+            if (attempt == Attempt.AFTER_EXPIRY && !claim.overTombstone()) {
+              leaseTakeovers.increment();
+            }
+            // The previous holder may have filled and let go just before: use its entry.
+            return adoptFill(key, lease);
+          }
+          leasesLost.increment();
+          if (attempt == Attempt.FIRST) {
+            onWaiting.run();
+          }
+          return awaitNotice(key, notice, claim.heldMillis(), deadline, onWaiting);
+        });
+  }
+
+  private CompletableFuture<Turn> adoptFill(CacheKey key, Lease lease) {
+    return sharedLookup.apply(key).thenApply(entry -> {
+      if (entry == null) {
+        return new Turn(Outcome.LEAD, lease, null);
+      }
+      lease.end(Notice.FILLED);
+      fillsReceived.increment();
+      return new Turn(Outcome.FILLED, null, entry);
+    });
+  }
+
+  /**
+   * Waits for the holder's notice, or for its lease to run out ({@code heldMillis}: PTTL, -2
+   * when it went meanwhile and its notice is on the way), within the deadline.
+   */
+  private CompletableFuture<Turn> awaitNotice(CacheKey key, CompletableFuture<Notice> notice,
+      long heldMillis, long deadline, Runnable onWaiting) {
+    long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    return notice.copy()
+        .completeOnTimeout(Notice.EXPIRED, Math.max(0, Math.min(heldMillis, leftMillis)),
+            TimeUnit.MILLISECONDS)
+        .thenCompose(what -> afterNotice(key, what, notice, deadline, onWaiting));
+  }
+
+  private CompletableFuture<Turn> afterNotice(CacheKey key, Notice what,
+      CompletableFuture<Notice> notice, long deadline, Runnable onWaiting) {
+    switch (what) {
+      case FILLED:
+        return sharedLookup.apply(key).thenCompose(entry -> {
+          if (entry != null) {
+            fillsReceived.increment();
+            return CompletableFuture.completedFuture(new Turn(Outcome.FILLED, null, entry));
+          }
+          return retry(key, deadline, onWaiting, Attempt.AFTER_NOTICE); // evicted, unreadable
+        });
+      case PASS:
+        return CompletableFuture.completedFuture(Turn.of(Outcome.PASS));
+      case EXPIRED:
+        if (System.nanoTime() - deadline >= 0) {
+          notices.remove(key.uri(), notice);
+          return CompletableFuture.completedFuture(Turn.of(Outcome.TIMED_OUT));
+        }
+        return retry(key, deadline, onWaiting, Attempt.AFTER_EXPIRY);
+      default: // ABANDONED: the holder stored nothing, so another node may fetch
+        return retry(key, deadline, onWaiting, Attempt.AFTER_NOTICE);
+    }
+  }
+
+  private CompletableFuture<Turn> retry(CacheKey key, long deadline, Runnable onWaiting,
+      Attempt attempt) {
+    if (System.nanoTime() - deadline >= 0) {
+      return CompletableFuture.completedFuture(Turn.of(Outcome.TIMED_OUT));
+    }
+    return contend(key, deadline, onWaiting, attempt);
+  }
+
+  /** A message on the channel: "{notice} {key}". Wakes this node's waiter for the key. */
+  private void onNotice(String message) {
+    int space = message.indexOf(' ');
+    if (space < 0) {
+      return;
+    }
+    Notice notice;
+    try {
+      notice = Notice.valueOf(message.substring(0, space).toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      return; // a newer node's notice this one does not know
+    }
+    if (notice == Notice.EXPIRED) {
+      return; // never sent
+    }
+    CompletableFuture<Notice> waiter = notices.remove(message.substring(space + 1));
+    if (waiter != null) {
+      waiter.complete(notice);
+    }
+  }
+
+  /**
+   * Runs a Redis call within the budget and the breaker: null when the call was not made or
+   * failed, else its result.
+   */
+  private <T> CompletableFuture<T> guarded(Supplier<CompletableFuture<T>> call) {
+    if (!breaker.tryAcquire()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<T> pending;
+    try {
+      pending = call.get();
+    } catch (RuntimeException e) {
+      pending = CompletableFuture.failedFuture(e);
+    }
+    return pending.orTimeout(budgetMillis, TimeUnit.MILLISECONDS).handle((result, error) -> {
+      if (error != null) {
+        breaker.onFailure();
+        log.log(Level.FINE, "cluster collapsing: Redis call failed", error);
+        return null;
+      }
+      breaker.onSuccess();
+      return result;
+    });
+  }
+
+  @Override
+  public long leasesWon() {
+    return leasesWon.sum();
+  }
+
+  @Override
+  public long leasesLost() {
+    return leasesLost.sum();
+  }
+
+  /** Entries another node fetched that this node served after its fill notice. */
+  @Override
+  public long fillsReceived() {
+    return fillsReceived.sum();
+  }
+
+  /** Leases this node took after they ran out with no notice: their holder had died. */
+  @Override
+  public long leaseTakeovers() {
+    return leaseTakeovers.sum();
+  }
+
+  /** Times this node extended a lease it held because its fetch was still running. */
+  @Override
+  public long leaseRenewals() {
+    return leaseRenewals.sum();
+  }
+
+  /** Claims not made because Redis was unreachable or its breaker open. */
+  @Override
+  public long unavailable() {
+    return unavailable.sum();
+  }
+
+  public CircuitBreaker.State breakerState() {
+    return breaker.state();
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+  }
+
+  /**
+   * This node's hold on one key's fetch; it must end whatever the fetch came to. Until then it
+   * is renewed every third of its lifetime, so a fetch may outlast the lease while a crashed
+   * holder's lease still runs out quickly.
+   */
+  public final class Lease {
+    private final String key;
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    private Lease(String key) {
+      this.key = key;
+    }
+
+    /**
+     * The entry was stored: waiters are told once {@code written} reports it readable in the
+     * shared tiers, or told to contend again when it is not.
+     */
+    public void filled(CompletableFuture<Boolean> written) {
+      written.whenComplete((ok, error) ->
+          end(Boolean.TRUE.equals(ok) ? Notice.FILLED : Notice.ABANDONED));
+    }
+
+    /** The response was not storable: waiters go to the origin. */
+    public void passed() {
+      end(Notice.PASS);
+    }
+
+    /** Nothing was stored (an error, a reset): another node may fetch. */
+    public void abandoned() {
+      end(Notice.ABANDONED);
+    }
+
+    private void renewLater() {
+      CompletableFuture.delayedExecutor(leaseTtl.toMillis() / 3, TimeUnit.MILLISECONDS)
+          .execute(this::renew);
+    }
+
+    private void renew() {
+      if (ended.get()) {
+        return;
+      }
+      guarded(() -> redis.renew(leaseKey(key), nodeId, leaseTtl)).thenAccept(renewed -> {
+        if (Boolean.TRUE.equals(renewed)) {
+          leaseRenewals.increment();
+          renewLater();
+        } // else lost (expired, or Redis is away): waiters contend again
+      });
+    }
+
+    private void end(Notice notice) {
+      if (ended.compareAndSet(false, true)) {
+        // If this fails the lease simply runs out and waiters contend again.
+        String tombstone = notice == Notice.FILLED ? FILLED_TOMBSTONE : null;
+        guarded(() -> redis.releaseAndPublish(leaseKey(key), nodeId, notice.word() + " " + key,
+            tombstone, leaseTtl));
+      }
+    }
+  }
+}
