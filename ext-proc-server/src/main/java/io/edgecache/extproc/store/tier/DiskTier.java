@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
@@ -193,9 +194,20 @@ public final class DiskTier implements Tier {
     }
   }
 
+  /**
+   * Stops the tier's I/O and waits for it: an index rebuild still scanning after close could
+   * otherwise delete files that the next owner of the directory is about to use.
+   */
   @Override
   public void close() {
     io.shutdownNow();
+    try {
+      if (!io.awaitTermination(10, TimeUnit.SECONDS)) {
+        log.warning("disk tier: I/O still running 10 s after close");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private interface Writer {
