@@ -7,6 +7,9 @@ import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.Freshness;
+import io.edgecache.extproc.purge.HitGate;
+import io.edgecache.extproc.purge.NodePurger;
+import io.edgecache.extproc.purge.SurrogateKeys;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.telemetry.CacheMetrics;
@@ -31,6 +34,8 @@ public final class CacheNode implements AutoCloseable {
   private final Clock clock;
   private final Telemetry telemetry;
   private final CacheMetrics metrics;
+  private final NodePurger purger;
+  private final HitGate hitGate;
 
   /**
    * Opens the configured store tiers; fails when a tier's configuration cannot be used (disk
@@ -44,6 +49,11 @@ public final class CacheNode implements AutoCloseable {
         config.targetedField(), config.stripTargetedFields());
     this.store = new L1Store(config.l1MaxBytes(), config.staleRetention(), clock);
     this.tiers = TieredStore.open(config.tiers(), store, clock);
+    this.purger = new NodePurger(tiers,
+        new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
+        clock, config.purge().ruleRetention());
+    // A node following a control plane serves no hit before it has replayed the purge log.
+    this.hitGate = new HitGate(!config.purge().followsControlPlane());
     this.coalescer = new Coalescer(clock, config.collapsing().passTtl());
     this.refresher =
         config.refreshUrl() == null ? null : new BackgroundRefresher(config.refreshUrl());
@@ -84,6 +94,20 @@ public final class CacheNode implements AutoCloseable {
   /** Removes every variant of {@code key} from every tier. */
   public void invalidate(CacheKey key) {
     tiers.invalidate(key);
+  }
+
+  /** Applies purges to this node's tiers. */
+  public NodePurger purger() {
+    return purger;
+  }
+
+  /** Whether the node may answer from its cache now (closed while purges may be missing). */
+  public boolean servesHits() {
+    return hitGate.isOpen();
+  }
+
+  public HitGate hitGate() {
+    return hitGate;
   }
 
   public TieredStore tiers() {

@@ -1,9 +1,11 @@
 package io.edgecache.extproc;
 
 import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
+import io.edgecache.extproc.purge.PurgeAgent;
 import io.edgecache.extproc.policy.remote.RemotePolicyInterceptor;
 import io.edgecache.extproc.telemetry.AdminServer;
 import io.edgecache.extproc.telemetry.Telemetry;
@@ -40,14 +42,17 @@ public final class ExtProcServer implements AutoCloseable {
   private final AdminServer admin;
   /** Streams large bodies from disk; null when {@code tiers.bodyListen} is not set. */
   private final BodyEndpoint bodies;
+  /** Follows the control plane's purge stream; null when no control plane is configured. */
+  private final PurgeAgent purges;
 
   private ExtProcServer(Server server, HealthStatusManager health, CacheNode node,
-      AdminServer admin, BodyEndpoint bodies) {
+      AdminServer admin, BodyEndpoint bodies, PurgeAgent purges) {
     this.server = server;
     this.health = health;
     this.node = node;
     this.admin = admin;
     this.bodies = bodies;
+    this.purges = purges;
   }
 
   /** Starts with telemetry configured from the OTEL_* environment. */
@@ -62,9 +67,10 @@ public final class ExtProcServer implements AutoCloseable {
    */
   public static ExtProcServer start(ServerConfig config, Clock clock, Telemetry telemetry,
       String configVersion) throws IOException {
-    // Memory only and no refreshes: warm-up entries must not reach shared tiers.
+    // Memory only, no refreshes, no purge stream: warm-up entries must not reach shared tiers.
     try (CacheNode scratch = new CacheNode(
-        config.withRefreshUrl(null).withTiers(TiersConfig.defaults()), clock,
+        config.withRefreshUrl(null).withTiers(TiersConfig.defaults())
+            .withPurge(PurgeConfig.defaults()), clock,
         Telemetry.disabled())) {
       Warmup.run(scratch);
     }
@@ -116,9 +122,12 @@ public final class ExtProcServer implements AutoCloseable {
         throw bindFailure(bodyListen, e);
       }
     }
+    PurgeAgent purges = config.purge().followsControlPlane()
+        ? PurgeAgent.start(config.purge(), node.purger(), node.hitGate())
+        : null;
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    return new ExtProcServer(server, health, node, admin, bodies);
+    return new ExtProcServer(server, health, node, admin, bodies, purges);
   }
 
   /** One line saying which address could not be bound and why. */
@@ -150,6 +159,11 @@ public final class ExtProcServer implements AutoCloseable {
     return node;
   }
 
+  /** The sequence number of the last purge applied, or 0 when no control plane is followed. */
+  public long lastAppliedPurge() {
+    return purges == null ? 0 : purges.lastApplied();
+  }
+
   /**
    * Drains: reports NOT_SERVING so health-checking clients move away, refuses new streams,
    * lets open ones finish within the drain timeout, then cancels what is left.
@@ -169,6 +183,9 @@ public final class ExtProcServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
+      if (purges != null) {
+        purges.close();
+      }
       if (admin != null) {
         admin.close();
       }

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 
 /**
@@ -75,6 +76,23 @@ public final class L1Store {
   /** Removes every variant under {@code key}. */
   public void invalidate(CacheKey key) {
     cache.invalidate(key.uri());
+  }
+
+  /**
+   * Passes every stored variant to {@code rewrite} with its key's URI; a variant is replaced by
+   * what it returns (itself when untouched, null to remove it). Scans the whole tier: purges are
+   * rare and their cost is off the hit path.
+   */
+  public void rewriteAll(BiFunction<String, CachedResponse, CachedResponse> rewrite) {
+    for (String uri : cache.asMap().keySet()) {
+      cache.asMap().computeIfPresent(uri,
+          (key, existing) -> existing.rewritten(entry -> rewrite.apply(key, entry)));
+    }
+  }
+
+  /** Removes everything. */
+  public void clear() {
+    cache.invalidateAll();
   }
 
   /** Total weight of the live entries, in bytes. */

@@ -124,7 +124,8 @@ public final class ServerConfigLoader {
         admin(raw.admin, defaults.adminListen()),
         duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
         routes,
-        TiersSection.validate(raw.tiers));
+        TiersSection.validate(raw.tiers),
+        PurgeSection.validate(raw.purge));
   }
 
   private static InetSocketAddress admin(RawAdmin raw, InetSocketAddress fallback)
@@ -287,6 +288,7 @@ public final class ServerConfigLoader {
     public String drainTimeout;
     public List<RawRoute> routes;
     public TiersSection tiers;
+    public PurgeSection purge;
   }
 
   static final class RawCache {

@@ -232,6 +232,13 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       out.onNext(ExchangeMessages.continueRequestHeaders(mutation.build()));
       return;
     }
+    if (!node.servesHits()) {
+      // Purges may be missing (replay not over): nothing is answered from the cache.
+      forwardReason = forwardReason == null ? "uri-miss" : forwardReason;
+      detail = "purge-replay";
+      forward(mutation);
+      return;
+    }
 
     Span lookupSpan = trace.lookup("l1");
     L1Store.Lookup lookup = node.store().lookup(key, this::matchesVary);

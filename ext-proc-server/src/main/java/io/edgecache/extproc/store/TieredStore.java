@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,6 +37,11 @@ public final class TieredStore implements AutoCloseable {
   private final long largeObjectBytes;
   private final Clock clock;
   private final DiskTier disk;
+  /**
+   * Passes judgement on every entry read back from a lower tier, before it is served or
+   * promoted: returns it, a replacement (made stale) or null (purged). Set by the purge agent.
+   */
+  private volatile BiFunction<String, CachedResponse, CachedResponse> screen = (uri, e) -> e;
 
   private TieredStore(L1Store l1, List<TierLane> lanes, long largeObjectBytes, Clock clock,
       DiskTier disk) {
@@ -93,6 +100,9 @@ public final class TieredStore implements AutoCloseable {
     return lookupBelow(key, 0);
   }
 
+  /** The tiers every node shares, as opposed to its own memory and disk. */
+  private static final Set<String> SHARED_TIERS = Set.of("redis", "s3");
+
   /** The names of the tiers below memory, top down. */
   public static final List<String> LOWER_TIERS = List.of("disk", "redis", "s3");
 
@@ -119,6 +129,23 @@ public final class TieredStore implements AutoCloseable {
     l1.invalidate(key);
     return CompletableFuture.allOf(
         lanes.stream().map(lane -> lane.remove(key.uri())).toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Removes the entry stored under {@code uri} from the tiers below memory: the node's own
+   * (disk) always, the shared ones (Redis, S3) only when {@code shared}, so a purge that every
+   * node applies costs the shared tiers one delete.
+   */
+  public CompletableFuture<Void> removeBelowMemory(String uri, boolean shared) {
+    return CompletableFuture.allOf(lanes.stream()
+        .filter(lane -> shared || !SHARED_TIERS.contains(lane.tier.name()))
+        .map(lane -> lane.remove(uri))
+        .toArray(CompletableFuture[]::new));
+  }
+
+  /** Installs the judge of entries read back from lower tiers (see {@link #screen}). */
+  public void screenLowerTiers(BiFunction<String, CachedResponse, CachedResponse> judge) {
+    this.screen = judge;
   }
 
   /** The disk tier, when enabled: large-object hits stream from it. */
@@ -164,6 +191,14 @@ public final class TieredStore implements AutoCloseable {
       } catch (CorruptEntryException e) {
         lane.dropCorrupt(key.uri(), e.getMessage());
         return lookupBelow(key, index + 1);
+      }
+      CachedResponse judged = screen.apply(key.uri(), entry);
+      if (judged == null) {
+        return lookupBelow(key, index + 1); // purged since it was written
+      }
+      if (judged != entry) {
+        place(key, judged, null, index); // soft-purged: its stale form is promoted
+        return CompletableFuture.completedFuture(judged);
       }
       place(key, entry, found.get(), index); // promote to the tiers above
       return CompletableFuture.completedFuture(entry);

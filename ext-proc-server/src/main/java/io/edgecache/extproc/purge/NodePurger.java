@@ -1,0 +1,80 @@
+package io.edgecache.extproc.purge;
+
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.store.TieredStore;
+import io.edgecache.proto.purge.v1.PurgeKind;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Applies purges to this node's tiers.
+ *
+ * <p>Memory is purged at once: every variant the rule covers is removed (hard) or made stale
+ * (soft). The tiers below memory cannot be enumerated cheaply, so each purge also becomes a
+ * screening rule there: an entry read back from disk, Redis or S3 that was received before the
+ * purge and falls under it is treated as purged (or stale) instead of being served or
+ * promoted. Exact-URL hard purges also delete the key from the lower tiers: from disk on every
+ * node, from the shared tiers on the one node the control plane names.
+ */
+public final class NodePurger {
+
+  /** A purge applied at {@code appliedAt}; it screens entries received until then. */
+  private record Screening(PurgeRule rule, Instant appliedAt) {}
+
+  private final TieredStore tiers;
+  private final SurrogateKeys tags;
+  private final Clock clock;
+  private final Duration retention;
+  private final List<Screening> screenings = new CopyOnWriteArrayList<>();
+
+  public NodePurger(TieredStore tiers, SurrogateKeys tags, Clock clock, Duration retention) {
+    this.tiers = tiers;
+    this.tags = tags;
+    this.clock = clock;
+    this.retention = retention;
+    tiers.screenLowerTiers(this::screen);
+  }
+
+  /** Applies {@code rule}; {@code shared} when this node also purges the shared tiers. */
+  public void apply(PurgeRule rule, boolean shared) {
+    Instant now = clock.instant();
+    screenings.removeIf(old -> old.appliedAt().plus(retention).isBefore(now));
+    screenings.add(new Screening(rule, now));
+    tiers.l1().rewriteAll((uri, entry) -> judge(rule, now, uri, entry));
+    if (rule.kind() == PurgeKind.URL && !rule.soft()) {
+      tiers.removeBelowMemory(rule.value(), shared);
+    }
+  }
+
+  /**
+   * Forgets everything this node holds: for a node that was away longer than the control
+   * plane's purge log reaches back, so the purges it missed cannot be replayed.
+   */
+  public void dropLocalTiers() {
+    apply(new PurgeRule(PurgeKind.ALL, false, "", ""), false);
+  }
+
+  /** The entry as the purges applied since it was received leave it, or null when purged. */
+  private CachedResponse screen(String uri, CachedResponse entry) {
+    CachedResponse judged = entry;
+    for (Screening screening : screenings) {
+      judged = judge(screening.rule(), screening.appliedAt(), uri, judged);
+      if (judged == null) {
+        return null;
+      }
+    }
+    return judged;
+  }
+
+  private CachedResponse judge(PurgeRule rule, Instant appliedAt, String uri,
+      CachedResponse entry) {
+    // Received at the very instant of the purge counts as before it: over-purging is safe.
+    if (entry.responseTime().isAfter(appliedAt) || !rule.covers(uri, entry, tags)) {
+      return entry;
+    }
+    return rule.soft() ? entry.staleFrom(appliedAt) : null;
+  }
+}
