@@ -28,7 +28,7 @@ public record PurgeRule(PurgeKind kind, boolean soft, String host, String value)
           normalizedUrl(command.getValue()));
       case TAG -> new PurgeRule(kind, command.getSoft(), host, command.getValue());
       case HOST -> new PurgeRule(kind, command.getSoft(),
-          command.getValue().toLowerCase(Locale.ROOT), "");
+          hostOf("//" + command.getValue().toLowerCase(Locale.ROOT)), "");
       case ALL -> new PurgeRule(kind, command.getSoft(), "", "");
       default -> throw new IllegalArgumentException("purge kind " + kind + " is not supported");
     };
@@ -62,9 +62,9 @@ public record PurgeRule(PurgeKind kind, boolean soft, String host, String value)
     };
   }
 
-  /** The host of a key URI, without port. */
+  /** The host of a key URI ({@code scheme://host[:port]/...}), without port. */
   static String hostOf(String uri) {
-    int start = uri.indexOf("://") + 3;
+    int start = uri.indexOf("//") + 2;
     int end = start;
     while (end < uri.length() && "/ ?".indexOf(uri.charAt(end)) < 0) {
       end++;
