@@ -25,7 +25,7 @@ import java.util.logging.Logger;
  * in sequence order. Nodes ack in order, so a node's progress is one number: the last sequence
  * it acked (or, when it connects, the last it says it applied). A purge is complete when every
  * connected node has reached it. A node that connects gets every logged purge after the last it
- * applied, then a {@code caught_up} marker; one whose last purge is older than the log reaches
+ * applied, then a {@code caught_up} marker (a purge no node has acked yet is never complete); one whose last purge is older than the log reaches
  * is told to drop its local tiers first. Exactly one connected node per purge is asked to purge
  * the shared tiers too.
  *
@@ -167,13 +167,15 @@ public final class PurgeCoordinator implements AutoCloseable {
         status.addPendingNodes(id);
       }
     });
-    return status.setComplete(status.getPendingNodesCount() == 0).build();
+    // With no node connected (say, just after a restart) nothing is known to have applied it.
+    return status.setComplete(status.getPendingNodesCount() == 0 && status.getAckedNodesCount() > 0).build();
   }
 
   private void settleWaiters() {
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
       Waiter waiter = it.next();
-      if (nodes.values().stream().allMatch(n -> n.stream == null || n.lastApplied >= waiter.seq())) {
+      if (nodes.values().stream().allMatch(n -> n.stream == null || n.lastApplied >= waiter.seq())
+          && nodes.values().stream().anyMatch(n -> n.lastApplied >= waiter.seq())) {
         it.remove();
         PurgeStatus entry = purgeLog.after(waiter.seq() - 1).get(0);
         waiter.done().complete(withNodes(entry));

@@ -114,7 +114,8 @@ public final class PurgeAgent implements AutoCloseable {
     Duration wait = backoff;
     backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
         ? MAX_BACKOFF : backoff.multipliedBy(2);
-    log.warning(() -> "purge stream to " + config.controlPlane() + " broken ("
+    log.warning(() -> "purge stream to " + config.controlPlane().getHostString() + ":"
+        + config.controlPlane().getPort() + " broken ("
         + (cause == null ? "closed by the control plane" : cause.getMessage())
         + "); not serving hits; reconnecting in " + wait.toMillis() + " ms");
     reconnects.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
