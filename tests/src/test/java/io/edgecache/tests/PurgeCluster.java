@@ -1,6 +1,7 @@
 package io.edgecache.tests;
 
 import io.edgecache.controlplane.ControlPlane;
+import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.extproc.config.ServerConfig;
 import java.net.InetAddress;
@@ -77,8 +78,12 @@ final class PurgeCluster implements AutoCloseable {
 
   /** Waits until the node has replayed the purge log and serves hits. */
   static void awaitServingHits(EdgeStack node) throws InterruptedException {
+    awaitServingHits(node.server.node());
+  }
+
+  static void awaitServingHits(CacheNode node) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!node.server.node().servesHits()) {
+    while (!node.servesHits()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("node never caught up with the purge log");
       }

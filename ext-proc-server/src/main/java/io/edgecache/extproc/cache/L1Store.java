@@ -7,7 +7,9 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BiFunction;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import java.util.function.Predicate;
 
 /**
@@ -23,6 +25,7 @@ public final class L1Store {
   private static final Lookup NOTHING = new Lookup(null, false);
 
   private final Cache<String, Variants> cache;
+  private volatile BiConsumer<String, CachedResponse> putListener = (uri, entry) -> { };
 
   /**
    * @param maxBytes the byte budget
@@ -66,6 +69,7 @@ public final class L1Store {
   public void put(CacheKey key, CachedResponse entry) {
     cache.asMap().compute(key.uri(),
         (k, existing) -> existing == null ? Variants.of(entry) : existing.with(entry));
+    putListener.accept(key.uri(), entry);
   }
 
   /** Removes one variant, if it is still stored. */
@@ -78,21 +82,22 @@ public final class L1Store {
     cache.invalidate(key.uri());
   }
 
-  /**
-   * Passes every stored variant to {@code rewrite} with its key's URI; a variant is replaced by
-   * what it returns (itself when untouched, null to remove it). Scans the whole tier: purges are
-   * rare and their cost is off the hit path.
-   */
-  public void rewriteAll(BiFunction<String, CachedResponse, CachedResponse> rewrite) {
-    for (String uri : cache.asMap().keySet()) {
-      cache.asMap().computeIfPresent(uri,
-          (key, existing) -> existing.rewritten(entry -> rewrite.apply(key, entry)));
-    }
+  /** The URIs of the keys stored now (a live view; concurrent changes may or may not show). */
+  public Set<String> uris() {
+    return cache.asMap().keySet();
   }
 
-  /** Removes everything. */
-  public void clear() {
-    cache.invalidateAll();
+  /**
+   * Replaces each variant stored under {@code uri} by what {@code rewrite} returns for it (itself
+   * when untouched, null to remove it).
+   */
+  public void rewrite(String uri, UnaryOperator<CachedResponse> rewrite) {
+    cache.asMap().computeIfPresent(uri, (key, existing) -> existing.rewritten(rewrite));
+  }
+
+  /** Called with each entry stored, after it is stored (the purge tag index listens). */
+  public void onPut(BiConsumer<String, CachedResponse> listener) {
+    this.putListener = listener;
   }
 
   /** Total weight of the live entries, in bytes. */

@@ -1,6 +1,7 @@
 package io.edgecache.extproc.purge;
 
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.proto.purge.v1.PurgeKind;
 import java.time.Clock;
@@ -13,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Applies purges to this node's tiers.
  *
  * <p>Memory is purged at once: every variant the rule covers is removed (hard) or made stale
- * (soft). The tiers below memory cannot be enumerated cheaply, so each purge also becomes a
+ * (soft); tag purges find their keys through a {@link TagIndex}. The tiers below memory cannot be enumerated cheaply, so each purge also becomes a
  * screening rule there: an entry read back from disk, Redis or S3 that was received before the
  * purge and falls under it is treated as purged (or stale) instead of being served or
  * promoted. Exact-URL hard purges also delete the key from the lower tiers: from disk on every
@@ -29,12 +30,16 @@ public final class NodePurger {
   private final Clock clock;
   private final Duration retention;
   private final List<Screening> screenings = new CopyOnWriteArrayList<>();
+  private final TagIndex tagIndex;
 
   public NodePurger(TieredStore tiers, SurrogateKeys tags, Clock clock, Duration retention) {
     this.tiers = tiers;
     this.tags = tags;
     this.clock = clock;
     this.retention = retention;
+    L1Store memory = tiers.l1();
+    this.tagIndex = new TagIndex(tags, uri -> memory.uris().contains(uri));
+    memory.onPut((uri, entry) -> tagIndex.record(uri, entry, memory.uris().size()));
     tiers.screenLowerTiers(this::screen);
   }
 
@@ -43,7 +48,15 @@ public final class NodePurger {
     Instant now = clock.instant();
     screenings.removeIf(old -> old.appliedAt().plus(retention).isBefore(now));
     screenings.add(new Screening(rule, now));
-    tiers.l1().rewriteAll((uri, entry) -> judge(rule, now, uri, entry));
+    // A tag purge looks only at the keys indexed under the tag; the others scan the key set.
+    Iterable<String> candidates = rule.kind() == PurgeKind.TAG
+        ? tagIndex.uris(rule.value(), !rule.soft())
+        : tiers.l1().uris();
+    for (String uri : candidates) {
+      if (rule.mayCover(uri)) {
+        tiers.l1().rewrite(uri, entry -> judge(rule, now, uri, entry));
+      }
+    }
     if (rule.kind() == PurgeKind.URL && !rule.soft()) {
       tiers.removeBelowMemory(rule.value(), shared);
     }

@@ -51,12 +51,16 @@ public record PurgeRule(PurgeKind kind, boolean soft, String host, String value)
 
   /** Whether the entry stored under {@code uri} falls under this purge. */
   public boolean covers(String uri, CachedResponse entry, SurrogateKeys tags) {
+    return mayCover(uri) && (kind != PurgeKind.TAG || tags.carries(entry.headers(), value));
+  }
+
+  /** Whether entries under {@code uri} can fall under this purge, judging by the URI alone. */
+  public boolean mayCover(String uri) {
     return switch (kind) {
-      case URL -> uri.equals(value) || uri.startsWith(value + " ");
+      case URL -> uri.startsWith(value) && (uri.length() == value.length() || uri.charAt(value.length()) == ' ');
       case PREFIX -> uri.startsWith(value);
       case HOST -> host.equals(hostOf(uri));
-      case TAG -> (host.isEmpty() || host.equals(hostOf(uri)))
-          && tags.carries(entry.headers(), value);
+      case TAG -> host.isEmpty() || host.equals(hostOf(uri));
       case ALL -> true;
       default -> false;
     };
