@@ -5,7 +5,6 @@ import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
-import io.edgecache.extproc.purge.PurgeAgent;
 import io.edgecache.extproc.policy.remote.RemotePolicyInterceptor;
 import io.edgecache.extproc.telemetry.AdminServer;
 import io.edgecache.extproc.telemetry.Telemetry;
@@ -42,17 +41,14 @@ public final class ExtProcServer implements AutoCloseable {
   private final AdminServer admin;
   /** Streams large bodies from disk; null when {@code tiers.bodyListen} is not set. */
   private final BodyEndpoint bodies;
-  /** Follows the control plane's purge stream; null when no control plane is configured. */
-  private final PurgeAgent purges;
 
   private ExtProcServer(Server server, HealthStatusManager health, CacheNode node,
-      AdminServer admin, BodyEndpoint bodies, PurgeAgent purges) {
+      AdminServer admin, BodyEndpoint bodies) {
     this.server = server;
     this.health = health;
     this.node = node;
     this.admin = admin;
     this.bodies = bodies;
-    this.purges = purges;
   }
 
   /** Starts with telemetry configured from the OTEL_* environment. */
@@ -122,12 +118,9 @@ public final class ExtProcServer implements AutoCloseable {
         throw bindFailure(bodyListen, e);
       }
     }
-    PurgeAgent purges = config.purge().followsControlPlane()
-        ? PurgeAgent.start(config.purge(), node.purger(), node.hitGate())
-        : null;
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    return new ExtProcServer(server, health, node, admin, bodies, purges);
+    return new ExtProcServer(server, health, node, admin, bodies);
   }
 
   /** One line saying which address could not be bound and why. */
@@ -159,10 +152,6 @@ public final class ExtProcServer implements AutoCloseable {
     return node;
   }
 
-  /** The sequence number of the last purge applied, or 0 when no control plane is followed. */
-  public long lastAppliedPurge() {
-    return purges == null ? 0 : purges.lastApplied();
-  }
 
   /**
    * Drains: reports NOT_SERVING so health-checking clients move away, refuses new streams,
@@ -183,9 +172,6 @@ public final class ExtProcServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
-      if (purges != null) {
-        purges.close();
-      }
       if (admin != null) {
         admin.close();
       }

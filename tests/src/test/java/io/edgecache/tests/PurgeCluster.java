@@ -3,6 +3,7 @@ package io.edgecache.tests;
 import io.edgecache.controlplane.ControlPlane;
 import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.config.PurgeConfig;
+import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.config.ServerConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -10,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A control plane with purge coordination on fixed loopback ports (so it can be restarted where
@@ -26,10 +28,16 @@ final class PurgeCluster implements AutoCloseable {
   final int adminPort;
   ControlPlane controlPlane;
 
-  PurgeCluster(Path dir, String extraPurgeYaml) throws Exception {
+  PurgeCluster(Path dir) throws Exception {
     this.dir = dir;
     this.xdsPort = freePort();
     this.adminPort = freePort();
+    configure("");
+    start();
+  }
+
+  /** Writes the configuration, with {@code extraPurgeYaml} added to its purge section. */
+  void configure(String extraPurgeYaml) throws Exception {
     Files.writeString(dir.resolve("control-plane.yaml"), """
         extProc: {address: 127.0.0.1:50051}
         clusters:
@@ -50,9 +58,8 @@ final class PurgeCluster implements AutoCloseable {
           tokens:
             - {name: ops, token: %s}
             - {name: tenant, token: %s, hosts: [tenant.example]}
-        %s
-        """.formatted(adminPort, ADMIN, TENANT, extraPurgeYaml.indent(2)));
-    start();
+          %s
+        """.formatted(adminPort, ADMIN, TENANT, extraPurgeYaml));
   }
 
   /** (Re)starts the control plane on the same ports and purge log. */
@@ -68,10 +75,12 @@ final class PurgeCluster implements AutoCloseable {
     return new PurgeAdminClient(adminPort);
   }
 
-  /** A cache node configuration following this control plane as {@code nodeId}. */
+  /** A cache node configuration following this control plane as {@code nodeId}; PURGE allowed. */
   ServerConfig nodeConfig(String nodeId) {
     PurgeConfig defaults = PurgeConfig.defaults();
-    return ServerConfig.defaults().withPurge(new PurgeConfig(
+    return ServerConfig.defaults()
+        .withRoutes(List.of(RoutePolicy.builder().purgeRequests(true).build()))
+        .withPurge(new PurgeConfig(
         InetSocketAddress.createUnresolved("127.0.0.1", xdsPort), nodeId, "edge-gateway",
         defaults.surrogateKeyField(), defaults.cacheTagField(), defaults.ruleRetention()));
   }

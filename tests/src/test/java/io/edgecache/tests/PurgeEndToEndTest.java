@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import java.net.http.HttpResponse;
@@ -39,10 +40,10 @@ class PurgeEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     origin = new TestOrigin();
-    cluster = new PurgeCluster(dir, "");
+    cluster = new PurgeCluster(dir);
     admin = cluster.admin();
     for (int i = 1; i <= 3; i++) {
-      nodes.add(startNode("node-" + i, cluster.nodeConfig("node-" + i)));
+      nodes.add(startNode(cluster.nodeConfig("node-" + i)));
     }
     origin.reply("/product/1", TestOrigin.Reply.text("p1", "cache-control", "max-age=600",
         "surrogate-key", "product-1 catalog"));
@@ -136,7 +137,7 @@ class PurgeEndToEndTest {
         tiers.breakerCoolDown(), Duration.ofSeconds(2), null,
         new TiersConfig.Disk(true, dir.resolve("node-3-disk"), 1L << 30, Duration.ofSeconds(2)),
         tiers.redis(), tiers.s3()));
-    nodes.set(2, startNode("node-3", withDisk));
+    nodes.set(2, startNode(withDisk));
     fillEveryNode("/product/1", "/product/2");
     awaitOnDisk(nodes.get(2), "/product/1", "/product/2");
 
@@ -145,7 +146,7 @@ class PurgeEndToEndTest {
     JsonNode status = admin.awaitComplete(PurgeCluster.ADMIN, id, WITHIN);
     assertEquals(Set.of("node-1", "node-2"), names(status.get("ackedNodes")), "node-3 is not live");
 
-    EdgeStack restarted = startNode("node-3", withDisk);
+    EdgeStack restarted = startNode(withDisk);
     nodes.set(2, restarted);
     // Not even before replay: until it caught up it answers nothing from its cache.
     HttpResponse<String> first = get(restarted, "/product/1");
@@ -200,7 +201,62 @@ class PurgeEndToEndTest {
         "{\"kind\":\"HOST\",\"value\":\"tenant.example\"}"), WITHIN);
   }
 
-  private EdgeStack startNode(String nodeId, ServerConfig config) throws Exception {
+  @Test
+  void httpPurgeAtTheEdgeGoesThroughTheControlPlaneToEveryNode() throws Exception {
+    fillEveryNode("/product/1", "/product/2");
+    EdgeStack edge = nodes.get(0);
+
+    HttpResponse<String> anonymous = edge.send("PURGE", "/product/1", "host", SITE);
+    assertEquals(401, anonymous.statusCode(), anonymous.body());
+    HttpResponse<String> tenant = edge.send("PURGE", "/product/1", "host", SITE,
+        "authorization", "Bearer " + PurgeCluster.TENANT);
+    assertEquals(403, tenant.statusCode(), tenant.body());
+    assertTrue(tenant.body().contains(SITE), tenant.body());
+    for (EdgeStack node : nodes) {
+      assertHit(get(node, "/product/1"));
+    }
+
+    HttpResponse<String> accepted = edge.send("PURGE", "/product/1", "host", SITE,
+        "authorization", "Bearer " + PurgeCluster.ADMIN);
+    assertEquals(200, accepted.statusCode(), accepted.body());
+    String id = new ObjectMapper().readTree(accepted.body()).get("purgeId").asText();
+    admin.awaitComplete(PurgeCluster.ADMIN, id, WITHIN);
+    for (EdgeStack node : nodes) {
+      assertMiss(get(node, "/product/1"));
+      assertHit(get(node, "/product/2"));
+    }
+  }
+
+  @Test
+  void warmingPrefetchesThroughTheEdgeAndReportsProgress() throws Exception {
+    EdgeStack edge = nodes.get(0);
+    cluster.stop();
+    cluster.configure("edge: http://127.0.0.1:" + edge.edge.port());
+    cluster.start();
+
+    PurgeAdminClient.Reply started = admin.post("/warm", PurgeCluster.ADMIN,
+        "{\"urls\":[\"http://" + SITE + "/product/1\",\"http://" + SITE + "/about\"]}");
+    assertEquals(202, started.status(), started.body().toString());
+    String id = started.body().get("warmId").asText();
+    long deadline = System.nanoTime() + WITHIN.toNanos();
+    JsonNode progress;
+    do {
+      assertTrue(System.nanoTime() < deadline, "warming never completed");
+      Thread.sleep(5); // polling the progress the API reports
+      progress = admin.get("/warm/" + id, PurgeCluster.ADMIN).body();
+    } while (!progress.path("complete").asBoolean());
+    assertEquals(2, progress.get("done").asInt(), progress.toString());
+    assertEquals(0, progress.get("failed").asInt(), progress.toString());
+
+    PurgeCluster.awaitServingHits(edge);
+    assertHit(get(edge, "/product/1"));
+    assertHit(get(edge, "/about"));
+    assertEquals(1, origin.count("/about"));
+    assertRefused(admin.post("/warm", PurgeCluster.TENANT, "{\"urls\":[\"http://" + SITE + "/about\"]}"),
+        403, SITE);
+  }
+
+  private EdgeStack startNode(ServerConfig config) throws Exception {
     EdgeStack node = EdgeStack.start(origin, config);
     PurgeCluster.awaitServingHits(node);
     return node;

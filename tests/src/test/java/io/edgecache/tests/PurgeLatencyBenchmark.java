@@ -42,7 +42,7 @@ class PurgeLatencyBenchmark {
 
   @Test
   void purgeToAllAcked() throws Exception {
-    try (PurgeCluster cluster = new PurgeCluster(dir, "")) {
+    try (PurgeCluster cluster = new PurgeCluster(dir)) {
       List<ExtProcServer> nodes = new ArrayList<>();
       try {
         for (int i = 1; i <= 3; i++) {

@@ -196,6 +196,7 @@ public final class ServerConfigLoader {
     }
     route.negativeTtls(negative);
     route.shareResponsesWithSetCookie(Boolean.TRUE.equals(raw.shareResponsesWithSetCookie));
+    route.purgeRequests(Boolean.TRUE.equals(raw.purgeRequests));
     return route.build();
   }
 
@@ -325,6 +326,7 @@ public final class ServerConfigLoader {
     public String maxObjectBytes;
     public Map<String, String> negativeTtl;
     public Boolean shareResponsesWithSetCookie;
+    public Boolean purgeRequests;
   }
 
   static final class RawQuery {

@@ -6,8 +6,7 @@ import io.edgecache.proto.purge.v1.Hello;
 import io.edgecache.proto.purge.v1.NodeMessage;
 import io.edgecache.proto.purge.v1.PurgeCommand;
 import io.edgecache.proto.purge.v1.PurgeStreamGrpc;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
@@ -31,7 +30,7 @@ public final class PurgeAgent implements AutoCloseable {
   private final PurgeConfig config;
   private final NodePurger purger;
   private final HitGate gate;
-  private final ManagedChannel channel;
+  private final Channel channel;
   private final ScheduledExecutorService reconnects =
       Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "purge-agent-reconnect");
@@ -45,19 +44,16 @@ public final class PurgeAgent implements AutoCloseable {
   private ClientCallStreamObserver<NodeMessage> stream;
   private boolean closed;
 
-  private PurgeAgent(PurgeConfig config, NodePurger purger, HitGate gate) {
+  private PurgeAgent(PurgeConfig config, Channel channel, NodePurger purger, HitGate gate) {
     this.config = config;
+    this.channel = channel;
     this.purger = purger;
     this.gate = gate;
-    this.channel = NettyChannelBuilder
-        .forAddress(config.controlPlane().getHostString(), config.controlPlane().getPort())
-        .usePlaintext()
-        .build();
   }
 
-  /** Connects to the control plane named in {@code config} and keeps following it. */
-  public static PurgeAgent start(PurgeConfig config, NodePurger purger, HitGate gate) {
-    PurgeAgent agent = new PurgeAgent(config, purger, gate);
+  /** Follows the purge stream of the control plane at {@code channel}; reconnects on failure. */
+  public static PurgeAgent start(PurgeConfig config, Channel channel, NodePurger purger, HitGate gate) {
+    PurgeAgent agent = new PurgeAgent(config, channel, purger, gate);
     agent.connect();
     return agent;
   }
@@ -130,7 +126,6 @@ public final class PurgeAgent implements AutoCloseable {
       }
     }
     reconnects.shutdownNow();
-    channel.shutdownNow();
   }
 
   /** One connection's commands. */
