@@ -7,15 +7,17 @@ import io.edgecache.proto.purge.v1.PurgeKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
 
 /**
  * Applies purges to this node's tiers.
  *
  * <p>Memory is purged at once: every variant the rule covers is removed (hard) or made stale
- * (soft); tag purges find their keys through a {@link TagIndex}. The tiers below memory cannot be enumerated cheaply, so each purge also becomes a
- * screening rule there: an entry read back from disk, Redis or S3 that was received before the
+ * (soft); tag purges find their keys through a {@link TagIndex}, the other kinds scan the keys.
+ * The tiers below memory cannot be enumerated cheaply, so each purge also becomes a screening
+ * rule there: an entry read back from disk, Redis or S3 that was received before the
  * purge and falls under it is treated as purged (or stale) instead of being served or
  * promoted. Exact-URL hard purges also delete the key from the lower tiers: from disk on every
  * node, from the shared tiers on the one node the control plane names.
@@ -29,7 +31,11 @@ public final class NodePurger {
   private final SurrogateKeys tags;
   private final Clock clock;
   private final Duration retention;
-  private final List<Screening> screenings = new CopyOnWriteArrayList<>();
+  /**
+   * In the order applied; replaced whole under the lock, so readers (every lower-tier read)
+   * never lock.
+   */
+  private volatile Screening[] screenings = new Screening[0];
   private final TagIndex tagIndex;
 
   public NodePurger(TieredStore tiers, SurrogateKeys tags, Clock clock, Duration retention) {
@@ -44,10 +50,16 @@ public final class NodePurger {
   }
 
   /** Applies {@code rule}; {@code shared} when this node also purges the shared tiers. */
-  public void apply(PurgeRule rule, boolean shared) {
+  public synchronized void apply(PurgeRule rule, boolean shared) {
     Instant now = clock.instant();
-    screenings.removeIf(old -> old.appliedAt().plus(retention).isBefore(now));
-    screenings.add(new Screening(rule, now));
+    List<Screening> kept = new ArrayList<>();
+    for (Screening old : screenings) {
+      if (!old.appliedAt().plus(retention).isBefore(now)) {
+        kept.add(old);
+      }
+    }
+    kept.add(new Screening(rule, now));
+    screenings = kept.toArray(Screening[]::new);
     // A tag purge looks only at the keys indexed under the tag; the others scan the key set.
     Iterable<String> candidates = rule.kind() == PurgeKind.TAG
         ? tagIndex.uris(rule.value(), !rule.soft())
@@ -70,14 +82,30 @@ public final class NodePurger {
     apply(new PurgeRule(PurgeKind.ALL, false, "", ""), false);
   }
 
-  /** The entry as the purges applied since it was received leave it, or null when purged. */
+  /**
+   * The entry as the purges applied since it was received leave it, or null when purged. Runs
+   * on every read from a lower tier: it looks at the newest purges only, down to the first one
+   * applied before the entry was received, and reads the entry's tags at most once.
+   */
   private CachedResponse screen(String uri, CachedResponse entry) {
+    Screening[] rules = screenings;
+    Set<String> entryTags = null;
     CachedResponse judged = entry;
-    for (Screening screening : screenings) {
-      judged = judge(screening.rule(), screening.appliedAt(), uri, judged);
-      if (judged == null) {
+    for (int i = rules.length - 1; i >= 0 && !entry.responseTime().isAfter(rules[i].appliedAt()); i--) {
+      PurgeRule rule = rules[i].rule();
+      if (!rule.mayCover(uri)) {
+        continue;
+      }
+      if (rule.kind() == PurgeKind.TAG) {
+        entryTags = entryTags == null ? tags.of(entry.headers()) : entryTags;
+        if (!entryTags.contains(rule.value())) {
+          continue;
+        }
+      }
+      if (!rule.soft()) {
         return null;
       }
+      judged = judged.staleFrom(rules[i].appliedAt());
     }
     return judged;
   }
