@@ -76,6 +76,10 @@ class PurgeEndToEndTest {
       assertHit(get(node, "/about"));
     }
     assertEquals(3 + 3, origin.count("/product/1"), "each node fetched it again once");
+    JsonNode stats = new ObjectMapper().readTree(java.net.URI.create(
+        "http://127.0.0.1:" + nodes.get(0).server.adminPort() + "/stats").toURL());
+    assertEquals(status.get("seq").asLong(), stats.at("/purge/lastAppliedSeq").asLong(), stats.toString());
+    assertTrue(stats.at("/purge/servingHits").asBoolean());
 
     // The Cache-Tag field works the same; both fields' tags are one namespace.
     admin.awaitComplete(PurgeCluster.ADMIN,
