@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -19,8 +20,9 @@ import java.util.Set;
  * The tiers below memory cannot be enumerated cheaply, so each purge also becomes a screening
  * rule there: an entry read back from disk, Redis or S3 that was received before the
  * purge and falls under it is treated as purged (or stale) instead of being served or
- * promoted. Exact-URL hard purges also delete the key from the lower tiers: from disk on every
- * node, from the shared tiers on the one node the control plane names.
+ * promoted. Hard purges also delete from the lower tiers the keys they removed from memory (and
+ * an exact URL's key in any case): from disk on every node, from the shared tiers on the one
+ * node the control plane names.
  */
 public final class NodePurger {
 
@@ -64,13 +66,24 @@ public final class NodePurger {
     Iterable<String> candidates = rule.kind() == PurgeKind.TAG
         ? tagIndex.uris(rule.value(), !rule.soft())
         : tiers.l1().uris();
+    Set<String> removed = new HashSet<>();
     for (String uri : candidates) {
       if (rule.mayCover(uri)) {
-        tiers.l1().rewrite(uri, entry -> judge(rule, now, uri, entry));
+        tiers.l1().rewrite(uri, entry -> {
+          CachedResponse judged = judge(rule, now, uri, entry);
+          if (judged == null) {
+            removed.add(uri);
+          }
+          return judged;
+        });
       }
     }
     if (rule.kind() == PurgeKind.URL && !rule.soft()) {
-      tiers.removeBelowMemory(rule.value(), shared);
+      removed.add(rule.value()); // whether or not memory held it
+    }
+    // Keys known to be purged are deleted below memory too; the rest is left to screening.
+    for (String uri : removed) {
+      tiers.removeBelowMemory(uri, shared);
     }
   }
 

@@ -69,6 +69,12 @@ class NodePurgerTest {
     assertNotNull(tiers.l1().get(other));
     assertNull(tiers.lookupBelowMemory(tagged).get(5, TimeUnit.SECONDS), "screened on the way up");
     assertNotNull(tiers.lookupBelowMemory(other).get(5, TimeUnit.SECONDS));
+    Path file = tiers.disk().orElseThrow().fileOf(tagged.uri());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (Files.exists(file)) { // removed from memory, so deleted from disk too
+      assertTrue(System.nanoTime() < deadline, "the purged entry's file is still on disk");
+      Thread.sleep(5); // polling the asynchronous delete, bounded by the deadline
+    }
 
     clock.advance(Duration.ofSeconds(1));
     store(tagged, "surrogate-key", "blue"); // fetched again after the purge: served
