@@ -49,6 +49,7 @@ public final class NodePurger {
     this.tagIndex = new TagIndex(tags, uri -> memory.uris().contains(uri));
     memory.onPut((uri, entry) -> tagIndex.record(uri, entry, memory.uris().size()));
     tiers.screenLowerTiers(this::screen);
+    tiers.indexSharedTags(entry -> tags.of(entry.headers()));
   }
 
   /** Applies {@code rule}; {@code shared} when this node also purges the shared tiers. */
@@ -84,6 +85,11 @@ public final class NodePurger {
     // Keys known to be purged are deleted below memory too; the rest is left to screening.
     for (String uri : removed) {
       tiers.removeBelowMemory(uri, shared);
+    }
+    if (shared && rule.kind() == PurgeKind.TAG && !rule.soft()) {
+      // Once per purge: what every node wrote to Redis/S3 under the tag, from its Redis set.
+      tiers.takeSharedTagged(rule.value(), rule::mayCover)
+          .thenAccept(uris -> uris.forEach(uri -> tiers.removeBelowMemory(uri, true)));
     }
   }
 
