@@ -3,6 +3,9 @@ package io.edgecache.controlplane;
 import io.edgecache.controlplane.config.ConfigException;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.ConfigWatcher;
+import io.edgecache.controlplane.config.PurgeSettings;
+import io.edgecache.controlplane.config.PurgeSettingsLoader;
+import io.edgecache.controlplane.purge.PurgeControl;
 import io.edgecache.controlplane.xds.NackHoldback;
 import io.edgecache.controlplane.xds.NackListener;
 import io.edgecache.controlplane.xds.NodeGroups;
@@ -14,8 +17,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -38,15 +43,19 @@ public final class ControlPlane implements AutoCloseable {
   private final SnapshotPublisher publisher;
   private final NackListener nacks;
   private final Server server;
+  /** Purge coordination and its admin API; null when the configuration has no purge section. */
+  private final PurgeControl purge;
   private final List<Consumer<Reload>> reloadListeners = new CopyOnWriteArrayList<>();
   private volatile String version;
   private ConfigWatcher watcher;
 
-  private ControlPlane(Path source, SnapshotPublisher publisher, NackListener nacks, Server server, String version) {
+  private ControlPlane(Path source, SnapshotPublisher publisher, NackListener nacks, Server server,
+      PurgeControl purge, String version) {
     this.source = source;
     this.publisher = publisher;
     this.nacks = nacks;
     this.server = server;
+    this.purge = purge;
     this.version = version;
   }
 
@@ -61,7 +70,33 @@ public final class ControlPlane implements AutoCloseable {
     NackListener nacks = new NackListener();
     NackHoldback holdback = new NackHoldback(cache);
     V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback), holdback);
-    Server server = NettyServerBuilder.forAddress(listen)
+    Optional<PurgeSettings> purgeSettings = PurgeSettingsLoader.load(source);
+    PurgeControl purge = purgeSettings.isEmpty() ? null : PurgeControl.start(purgeSettings.get(), Clock.systemUTC());
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(listen);
+    if (purge != null) {
+      purge.grpcServices().forEach(builder::addService);
+    }
+    Server server;
+    try {
+      server = startXds(builder, xds);
+    } catch (IOException e) {
+      if (purge != null) {
+        purge.close();
+      }
+      throw e;
+    }
+    ControlPlane controlPlane = new ControlPlane(source, publisher, nacks, server, purge, version);
+    try {
+      controlPlane.watcher = new ConfigWatcher(source, DEBOUNCE, controlPlane::reload);
+    } catch (IOException e) {
+      controlPlane.close();
+      throw e;
+    }
+    return controlPlane;
+  }
+
+  private static Server startXds(NettyServerBuilder builder, V3DiscoveryServer xds) throws IOException {
+    return builder
         .addService(xds.getAggregatedDiscoveryServiceImpl())
         .addService(xds.getListenerDiscoveryServiceImpl())
         .addService(xds.getRouteDiscoveryServiceImpl())
@@ -72,14 +107,11 @@ public final class ControlPlane implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .build()
         .start();
-    ControlPlane controlPlane = new ControlPlane(source, publisher, nacks, server, version);
-    try {
-      controlPlane.watcher = new ConfigWatcher(source, DEBOUNCE, controlPlane::reload);
-    } catch (IOException e) {
-      controlPlane.close();
-      throw e;
-    }
-    return controlPlane;
+  }
+
+  /** Purge coordination and its admin API, when the configuration has a purge section. */
+  public Optional<PurgeControl> purge() {
+    return Optional.ofNullable(purge);
   }
 
   /** The port xDS is served on. */
@@ -137,6 +169,9 @@ public final class ControlPlane implements AutoCloseable {
       server.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (purge != null) {
+      purge.close();
     }
   }
 }

@@ -40,7 +40,7 @@ class ControlPlaneTest {
   @BeforeEach
   void start() throws Exception {
     file = dir.resolve("control-plane.yaml");
-    Files.copy(SampleConfig.PATH, file);
+    Files.writeString(file, SampleConfig.withoutPurge());
     controlPlane = ControlPlane.start(file, new InetSocketAddress("127.0.0.1", 0));
     controlPlane.onReload(reloads::add);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", controlPlane.port()).usePlaintext().build();

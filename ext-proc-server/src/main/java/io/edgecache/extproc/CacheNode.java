@@ -8,11 +8,19 @@ import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.Freshness;
+import io.edgecache.extproc.purge.EdgePurges;
+import io.edgecache.extproc.purge.HitGate;
+import io.edgecache.extproc.purge.NodePurger;
+import io.edgecache.extproc.purge.PurgeAgent;
+import io.edgecache.extproc.purge.SurrogateKeys;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Telemetry;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 
@@ -33,6 +41,12 @@ public final class CacheNode implements AutoCloseable {
   private final Clock clock;
   private final Telemetry telemetry;
   private final CacheMetrics metrics;
+  private final NodePurger purger;
+  private final HitGate hitGate;
+  /** The control plane's channel (purge stream, PURGE requests); null when none is followed. */
+  private final ManagedChannel controlPlane;
+  private final PurgeAgent purgeAgent;
+  private final EdgePurges edgePurges;
 
   /**
    * Opens the configured store tiers; fails when a tier's configuration cannot be used (disk
@@ -46,6 +60,23 @@ public final class CacheNode implements AutoCloseable {
         config.targetedField(), config.stripTargetedFields());
     this.store = new L1Store(config.l1MaxBytes(), config.staleRetention(), clock);
     this.tiers = TieredStore.open(config.tiers(), store, clock);
+    this.purger = new NodePurger(tiers,
+        new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
+        clock, config.purge().ruleRetention());
+    // A node following a control plane serves no hit before it has replayed the purge log.
+    this.hitGate = new HitGate(!config.purge().followsControlPlane());
+    if (config.purge().followsControlPlane()) {
+      InetSocketAddress address = config.purge().controlPlane();
+      this.controlPlane = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+          .usePlaintext()
+          .build();
+      this.purgeAgent = PurgeAgent.start(config.purge(), controlPlane, purger, hitGate);
+      this.edgePurges = new EdgePurges(controlPlane);
+    } else {
+      this.controlPlane = null;
+      this.purgeAgent = null;
+      this.edgePurges = null;
+    }
     this.coalescer = new Coalescer(clock, config.collapsing().passTtl());
     this.cluster = config.collapsing().enabled() && config.collapsing().cluster().enabled()
         ? new ClusterCoalescer(config.collapsing().cluster(), config.tiers(), clock,
@@ -98,6 +129,26 @@ public final class CacheNode implements AutoCloseable {
     tiers.invalidate(key);
   }
 
+  /** Applies purges to this node's tiers. */
+  public NodePurger purger() {
+    return purger;
+  }
+
+  /** Whether the node may answer from its cache now (closed while purges may be missing). */
+  public boolean servesHits() {
+    return hitGate.isOpen();
+  }
+
+  /** Submits HTTP PURGE requests to the control plane; null when none is followed. */
+  public EdgePurges edgePurges() {
+    return edgePurges;
+  }
+
+  /** The sequence number of the last purge applied, or 0 when no control plane is followed. */
+  public long lastAppliedPurge() {
+    return purgeAgent == null ? 0 : purgeAgent.lastApplied();
+  }
+
   public TieredStore tiers() {
     return tiers;
   }
@@ -130,6 +181,10 @@ public final class CacheNode implements AutoCloseable {
 
   @Override
   public void close() {
+    if (purgeAgent != null) {
+      purgeAgent.close();
+      controlPlane.shutdownNow();
+    }
     if (refresher != null) {
       refresher.close();
     }

@@ -1,6 +1,7 @@
 package io.edgecache.extproc;
 
 import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
@@ -62,9 +63,10 @@ public final class ExtProcServer implements AutoCloseable {
    */
   public static ExtProcServer start(ServerConfig config, Clock clock, Telemetry telemetry,
       String configVersion) throws IOException {
-    // Memory only and no refreshes: warm-up entries must not reach shared tiers.
+    // Memory only, no refreshes, no purge stream: warm-up entries must not reach shared tiers.
     try (CacheNode scratch = new CacheNode(
-        config.withRefreshUrl(null).withTiers(TiersConfig.defaults()), clock,
+        config.withRefreshUrl(null).withTiers(TiersConfig.defaults())
+            .withPurge(PurgeConfig.defaults()), clock,
         Telemetry.disabled())) {
       Warmup.run(scratch);
     }
@@ -149,6 +151,7 @@ public final class ExtProcServer implements AutoCloseable {
   public CacheNode node() {
     return node;
   }
+
 
   /**
    * Drains: reports NOT_SERVING so health-checking clients move away, refuses new streams,

@@ -80,6 +80,11 @@ final class NodeStats {
       });
     }
     stats.put("tiers", tiers);
+    if (node.config().purge().followsControlPlane()) {
+      stats.put("purge", Map.of(
+          "lastAppliedSeq", node.lastAppliedPurge(),
+          "servingHits", node.servesHits()));
+    }
     return stats;
   }
 }

@@ -73,6 +73,7 @@ class LiveReconfigurationTest {
     processor = new PolicyEchoProcessor();
     file = dir.resolve("control-plane.yaml");
     config = Files.readString(RepoPaths.root().resolve("config/control-plane.yaml"))
+        .replaceFirst("(?s)\n# Purge coordination.*", "\n") // the demo's admin port and log
         .replace("127.0.0.1:18080", origin.url().substring("http://".length()))
         .replace("address: 127.0.0.1:50051", "address: 127.0.0.1:" + processor.port());
     Files.writeString(file, config);

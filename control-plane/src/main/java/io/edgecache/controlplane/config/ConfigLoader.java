@@ -43,7 +43,9 @@ import org.yaml.snakeyaml.nodes.Node;
  * rejects.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP_LEVEL = Set.of("extProc", "clusters", "sites", "listeners", "nodeGroups");
+  // "purge" is read once at start by PurgeSettingsLoader; the xDS reload ignores it.
+  static final Set<String> TOP_LEVEL = Set.of("extProc", "clusters", "sites", "listeners", "nodeGroups",
+      "purge");
   private static final Set<String> EXT_PROC = Set.of("address", "failureModeAllow", "messageTimeout",
       "maxMessageTimeout", "grpcTimeout");
   private static final Set<String> CLUSTER = Set.of("name", "type", "endpoints", "lbPolicy", "connectTimeout",
@@ -95,7 +97,7 @@ public final class ConfigLoader {
     }
   }
 
-  private static YamlNode parse(Path file) throws ConfigException {
+  static YamlNode parse(Path file) throws ConfigException {
     try (java.io.Reader reader = Files.newBufferedReader(file)) {
       Node node = new Yaml(new LoaderOptions()).compose(reader);
       return node == null ? null : YamlNode.root(file.toString(), node);

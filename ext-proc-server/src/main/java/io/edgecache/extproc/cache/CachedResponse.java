@@ -80,6 +80,20 @@ public record CachedResponse(
     return useful.isNegative() ? Duration.ZERO : useful;
   }
 
+  /**
+   * This response made stale from {@code moment} on (a soft purge): its freshness lifetime ends
+   * there, so the stale rules it carries (stale-while-revalidate, stale-if-error) and its
+   * validators still apply. Itself when it is already stale by then.
+   */
+  public CachedResponse staleFrom(Instant moment) {
+    Duration ageThen = currentAge(moment);
+    if (freshnessLifetime.compareTo(ageThen) <= 0) {
+      return this;
+    }
+    return new CachedResponse(status, headers, body, responseTime, correctedInitialAge, ageThen,
+        varyValues, rules);
+  }
+
   /** Bytes this entry costs the L1 cache. */
   public int weight(String key) {
     return FIXED_OVERHEAD_BYTES + key.length() + headers.byteSize() + body.size();

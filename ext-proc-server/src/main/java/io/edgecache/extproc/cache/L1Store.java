@@ -7,6 +7,9 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import java.util.function.Predicate;
 
 /**
@@ -22,6 +25,7 @@ public final class L1Store {
   private static final Lookup NOTHING = new Lookup(null, false);
 
   private final Cache<String, Variants> cache;
+  private volatile BiConsumer<String, CachedResponse> putListener = (uri, entry) -> { };
 
   /**
    * @param maxBytes the byte budget
@@ -65,6 +69,7 @@ public final class L1Store {
   public void put(CacheKey key, CachedResponse entry) {
     cache.asMap().compute(key.uri(),
         (k, existing) -> existing == null ? Variants.of(entry) : existing.with(entry));
+    putListener.accept(key.uri(), entry);
   }
 
   /** Removes one variant, if it is still stored. */
@@ -75,6 +80,24 @@ public final class L1Store {
   /** Removes every variant under {@code key}. */
   public void invalidate(CacheKey key) {
     cache.invalidate(key.uri());
+  }
+
+  /** The URIs of the keys stored now (a live view; concurrent changes may or may not show). */
+  public Set<String> uris() {
+    return cache.asMap().keySet();
+  }
+
+  /**
+   * Replaces each variant stored under {@code uri} by what {@code rewrite} returns for it (itself
+   * when untouched, null to remove it).
+   */
+  public void rewrite(String uri, UnaryOperator<CachedResponse> rewrite) {
+    cache.asMap().computeIfPresent(uri, (key, existing) -> existing.rewritten(rewrite));
+  }
+
+  /** Called with each entry stored, after it is stored (the purge tag index listens). */
+  public void onPut(BiConsumer<String, CachedResponse> listener) {
+    this.putListener = listener;
   }
 
   /** Total weight of the live entries, in bytes. */

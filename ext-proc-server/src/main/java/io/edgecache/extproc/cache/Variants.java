@@ -3,6 +3,7 @@ package io.edgecache.extproc.cache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * The stored responses for one primary key, one per secondary key (RFC 9111 §4.1), newest
@@ -53,6 +54,26 @@ final class Variants {
   Variants without(CachedResponse entry) {
     List<CachedResponse> updated = new ArrayList<>(entries);
     updated.remove(entry);
+    return updated.isEmpty() ? null : new Variants(List.copyOf(updated));
+  }
+
+  /**
+   * A set where each entry is replaced by what {@code rewrite} returns for it (itself when
+   * untouched, null to drop it); null when nothing is left.
+   */
+  Variants rewritten(UnaryOperator<CachedResponse> rewrite) {
+    List<CachedResponse> updated = new ArrayList<>(entries.size());
+    boolean changed = false;
+    for (CachedResponse entry : entries) {
+      CachedResponse replacement = rewrite.apply(entry);
+      changed |= replacement != entry;
+      if (replacement != null) {
+        updated.add(replacement);
+      }
+    }
+    if (!changed) {
+      return this;
+    }
     return updated.isEmpty() ? null : new Variants(List.copyOf(updated));
   }
 

@@ -28,6 +28,8 @@ import java.util.Map;
  *     none by default
  * @param shareResponsesWithSetCookie whether a response carrying Set-Cookie may be stored; the
  *     stored copy never keeps the Set-Cookie field, so one client's cookie never reaches another
+ * @param purgeRequests whether an HTTP {@code PURGE} request on this route purges its URL on
+ *     every node (through the control plane, which authenticates its Authorization field)
  */
 public record RoutePolicy(
     String host,
@@ -43,7 +45,8 @@ public record RoutePolicy(
     Duration staleIfError,
     long maxObjectBytes,
     Map<Integer, Duration> negativeTtls,
-    boolean shareResponsesWithSetCookie) {
+    boolean shareResponsesWithSetCookie,
+    boolean purgeRequests) {
 
   /** How a route treats the origin's caching headers. */
   public enum Mode {
@@ -74,7 +77,7 @@ public record RoutePolicy(
         .maxTtl(maxTtl).query(query).cookies(cookies).keyHeaders(keyHeaders)
         .normalizeHeaders(normalizeHeaders).staleWhileRevalidate(staleWhileRevalidate)
         .staleIfError(staleIfError).maxObjectBytes(maxObjectBytes).negativeTtls(negativeTtls)
-        .shareResponsesWithSetCookie(shareResponsesWithSetCookie);
+        .shareResponsesWithSetCookie(shareResponsesWithSetCookie).purgeRequests(purgeRequests);
   }
 
   /** Whether this route covers a request for {@code hostWithoutPort} and {@code path}. */
@@ -112,6 +115,7 @@ public record RoutePolicy(
     private long maxObjectBytes;
     private Map<Integer, Duration> negativeTtls = Map.of();
     private boolean shareResponsesWithSetCookie;
+    private boolean purgeRequests;
 
     private Builder() {}
 
@@ -185,10 +189,15 @@ public record RoutePolicy(
       return this;
     }
 
+    public Builder purgeRequests(boolean value) {
+      purgeRequests = value;
+      return this;
+    }
+
     public RoutePolicy build() {
       return new RoutePolicy(host, pathPrefix, mode, defaultTtl, maxTtl, query, cookies,
           keyHeaders, normalizeHeaders, staleWhileRevalidate, staleIfError, maxObjectBytes,
-          negativeTtls, shareResponsesWithSetCookie);
+          negativeTtls, shareResponsesWithSetCookie, purgeRequests);
     }
   }
 }

@@ -26,6 +26,7 @@ import java.util.List;
  * @param drainTimeout how long shutdown waits for open streams to finish
  * @param routes per-route cache policies, first match wins
  * @param tiers the store tiers below memory
+ * @param purge purge settings: surrogate-key fields, and the control plane to follow
  */
 public record ServerConfig(
     InetSocketAddress listen,
@@ -41,7 +42,8 @@ public record ServerConfig(
     InetSocketAddress adminListen,
     Duration drainTimeout,
     List<RoutePolicy> routes,
-    TiersConfig tiers) {
+    TiersConfig tiers,
+    PurgeConfig purge) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final int DEFAULT_ADMIN_PORT = 9902;
@@ -99,7 +101,8 @@ public record ServerConfig(
         new InetSocketAddress("127.0.0.1", DEFAULT_ADMIN_PORT),
         Duration.ofSeconds(5),
         List.of(),
-        TiersConfig.defaults());
+        TiersConfig.defaults(),
+        PurgeConfig.defaults());
   }
 
   public Builder toBuilder() {
@@ -135,6 +138,10 @@ public record ServerConfig(
     return toBuilder().tiers(newTiers).build();
   }
 
+  public ServerConfig withPurge(PurgeConfig newPurge) {
+    return toBuilder().purge(newPurge).build();
+  }
+
   /** The policy of the first route covering the request, else {@link RoutePolicy#DEFAULT}. */
   public RoutePolicy routeFor(String authority, String path) {
     String host = RoutePolicy.hostOf(authority);
@@ -167,6 +174,7 @@ public record ServerConfig(
     private Duration drainTimeout;
     private List<RoutePolicy> routes;
     private TiersConfig tiers;
+    private PurgeConfig purge;
 
     private Builder(ServerConfig from) {
       listen = from.listen;
@@ -183,6 +191,7 @@ public record ServerConfig(
       drainTimeout = from.drainTimeout;
       routes = from.routes;
       tiers = from.tiers;
+      purge = from.purge;
     }
 
     public Builder listen(InetSocketAddress value) {
@@ -225,10 +234,15 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder purge(PurgeConfig value) {
+      purge = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
           heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
-          refreshUrl, adminListen, drainTimeout, routes, tiers);
+          refreshUrl, adminListen, drainTimeout, routes, tiers, purge);
     }
   }
 }

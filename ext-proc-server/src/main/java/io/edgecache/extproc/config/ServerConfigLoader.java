@@ -126,7 +126,8 @@ public final class ServerConfigLoader {
         admin(raw.admin, defaults.adminListen()),
         duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
         routes,
-        tiers);
+        tiers,
+        PurgeSection.validate(raw.purge));
   }
 
   private static ServerConfig.ClusterCollapsing cluster(RawCollapsing collapsing,
@@ -224,6 +225,7 @@ public final class ServerConfigLoader {
     }
     route.negativeTtls(negative);
     route.shareResponsesWithSetCookie(Boolean.TRUE.equals(raw.shareResponsesWithSetCookie));
+    route.purgeRequests(Boolean.TRUE.equals(raw.purgeRequests));
     return route.build();
   }
 
@@ -316,6 +318,7 @@ public final class ServerConfigLoader {
     public String drainTimeout;
     public List<RawRoute> routes;
     public TiersSection tiers;
+    public PurgeSection purge;
   }
 
   static final class RawCache {
@@ -358,6 +361,7 @@ public final class ServerConfigLoader {
     public String maxObjectBytes;
     public Map<String, String> negativeTtl;
     public Boolean shareResponsesWithSetCookie;
+    public Boolean purgeRequests;
   }
 
   static final class RawQuery {

@@ -19,6 +19,7 @@ import io.edgecache.extproc.policy.ReuseVerdict;
 import io.edgecache.extproc.policy.StoreVerdict;
 import io.edgecache.extproc.policy.VaryKey;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
+import io.edgecache.extproc.purge.EdgePurges;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.telemetry.ExchangeTrace;
 import io.edgecache.extproc.telemetry.Outcome;
@@ -35,6 +36,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +58,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private static final Logger log = Logger.getLogger(CacheExchange.class.getName());
 
+  /** Request field asking a PURGE to mark stale rather than remove ("1"). */
+  private static final String SOFT_PURGE = "edgecache-soft-purge";
+
   /** Margin between a follower's own wait and the Envoy timer it asks for. */
   private static final Duration TIMER_MARGIN = Duration.ofMillis(500);
 
@@ -65,6 +70,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     LOOKING_DOWN,
     /** Collapsed behind another request's fetch of the same key. */
     WAITING_FOR_LEADER,
+    /** An HTTP PURGE submitted to the control plane, awaiting its verdict. */
+    PURGING,
     AWAIT_RESPONSE_HEADERS,
     RESPONSE_BODY,
     /** Nothing left to decide; late body or trailer messages are still answered. */
@@ -220,6 +227,11 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     trace = node.telemetry().startExchange(
         headers, line.method(), line.scheme(), line.authority(), line.path(), key.uri());
 
+    if (line.method().equals("PURGE") && route.purgeRequests() && node.edgePurges() != null) {
+      purgeAtEdge(line, headers);
+      return;
+    }
+
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
     String marker = headers.first(BackgroundRefresher.MARKER);
     if (marker != null) {
@@ -234,6 +246,13 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     phase = Phase.AWAIT_RESPONSE_HEADERS;
     if (!requestVerdict.lookup()) {
       out.onNext(ExchangeMessages.continueRequestHeaders(mutation.build()));
+      return;
+    }
+    if (!node.servesHits()) {
+      // Purges may be missing (replay not over): nothing is answered from the cache.
+      forwardReason = forwardReason == null ? "uri-miss" : forwardReason;
+      detail = "purge-replay";
+      forward(mutation);
       return;
     }
 
@@ -253,6 +272,27 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       return;
     }
     decide(lookup.entry(), lookup.keyKnown(), mutation);
+  }
+
+  /** An HTTP PURGE on a route that takes them: the control plane's verdict is the answer. */
+  private void purgeAtEdge(RequestLine line, HeaderList headers) {
+    phase = Phase.PURGING;
+    out.onNext(ExchangeMessages.extendTimer(EdgePurges.DEADLINE.plus(TIMER_MARGIN)));
+    node.edgePurges().purge(line.scheme() + "://" + line.authority() + line.path(),
+            "1".equals(headers.first(SOFT_PURGE)), headers.first("authorization"))
+        .thenAccept(this::onPurgeAnswered);
+  }
+
+  private synchronized void onPurgeAnswered(EdgePurges.Answer answer) {
+    if (phase != Phase.PURGING) {
+      return; // the stream ended meanwhile
+    }
+    phase = Phase.DONE;
+    ByteString body = ByteString.copyFromUtf8(answer.json());
+    settle(Outcome.LOCAL, answer.status(), body.size(), null, true);
+    out.onNext(ExchangeMessages.immediate(answer.status(),
+        HeaderList.of(List.of(new HeaderList.Field("content-type", "application/json"))), body,
+        "edgecache_purge"));
   }
 
   private boolean matchesVary(CachedResponse entry) {
@@ -623,7 +663,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private void onResponseBody(HttpBody message) throws MalformedMessageException {
     if (phase == Phase.AWAIT_REQUEST_HEADERS || phase == Phase.AWAIT_RESPONSE_HEADERS
-        || phase == Phase.WAITING_FOR_LEADER || phase == Phase.LOOKING_DOWN) {
+        || phase == Phase.WAITING_FOR_LEADER || phase == Phase.LOOKING_DOWN
+        || phase == Phase.PURGING) {
       throw new MalformedMessageException("response_body: arrived before response_headers");
     }
     if (recorder != null && !recorder.append(message.getBody())) {

@@ -14,6 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,14 +39,25 @@ public final class TieredStore implements AutoCloseable {
   private final long largeObjectBytes;
   private final Clock clock;
   private final DiskTier disk;
+  /**
+   * Passes judgement on every entry read back from a lower tier, before it is served or
+   * promoted: returns it, a replacement (made stale) or null (purged). Set by the purge agent.
+   */
+  private volatile BiFunction<String, CachedResponse, CachedResponse> screen = (uri, e) -> e;
+
+  /** The shared tiers' tag index lives in Redis; null when Redis is off. */
+  private final RedisTier redis;
+  /** The tags an entry carries, for the shared tag index; set by the purge side. */
+  private volatile Function<CachedResponse, Set<String>> tagsOf = entry -> Set.of();
 
   private TieredStore(L1Store l1, List<TierLane> lanes, long largeObjectBytes, Clock clock,
-      DiskTier disk) {
+      DiskTier disk, RedisTier redis) {
     this.l1 = l1;
     this.lanes = List.copyOf(lanes);
     this.largeObjectBytes = largeObjectBytes;
     this.clock = clock;
     this.disk = disk;
+    this.redis = redis;
   }
 
   /**
@@ -52,14 +67,15 @@ public final class TieredStore implements AutoCloseable {
   public static TieredStore open(TiersConfig config, L1Store l1, Clock clock) throws IOException {
     List<TierLane> lanes = new ArrayList<>();
     DiskTier disk = null;
+    RedisTier redis = null;
     try {
       if (config.disk().enabled()) {
         disk = DiskTier.open(config.disk().path(), config.disk().maxBytes());
         lanes.add(lane(config, disk, true, true, config.disk().timeout(), clock));
       }
       if (config.redis().enabled()) {
-        lanes.add(lane(config, RedisTier.connect(config.redis()), true, false,
-            config.redis().timeout(), clock));
+        redis = RedisTier.connect(config.redis());
+        lanes.add(lane(config, redis, true, false, config.redis().timeout(), clock));
       }
       if (config.s3().enabled()) {
         lanes.add(lane(config, S3Tier.create(config.s3()), false, true, config.s3().timeout(),
@@ -69,7 +85,7 @@ public final class TieredStore implements AutoCloseable {
       lanes.forEach(TierLane::close);
       throw e;
     }
-    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk);
+    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk, redis);
   }
 
   private static TierLane lane(TiersConfig config, Tier tier, boolean small, boolean large,
@@ -92,6 +108,9 @@ public final class TieredStore implements AutoCloseable {
     l1Stats.misses.increment();
     return lookupBelow(key, 0);
   }
+
+  /** The tiers every node shares, as opposed to its own memory and disk. */
+  private static final Set<String> SHARED_TIERS = Set.of("redis", "s3");
 
   /** The names of the tiers below memory, top down. */
   public static final List<String> LOWER_TIERS = List.of("disk", "redis", "s3");
@@ -128,6 +147,39 @@ public final class TieredStore implements AutoCloseable {
     l1.invalidate(key);
     return CompletableFuture.allOf(
         lanes.stream().map(lane -> lane.remove(key.uri())).toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Removes the entry stored under {@code uri} from the tiers below memory: the node's own
+   * (disk) always, the shared ones (Redis, S3) only when {@code shared}, so a purge that every
+   * node applies costs the shared tiers one delete.
+   */
+  public CompletableFuture<Void> removeBelowMemory(String uri, boolean shared) {
+    return CompletableFuture.allOf(lanes.stream()
+        .filter(lane -> shared || !SHARED_TIERS.contains(lane.tier.name()))
+        .map(lane -> lane.remove(uri))
+        .toArray(CompletableFuture[]::new));
+  }
+
+  /** Installs the judge of entries read back from lower tiers (see {@link #screen}). */
+  public void screenLowerTiers(BiFunction<String, CachedResponse, CachedResponse> judge) {
+    this.screen = judge;
+  }
+
+  /** Says which tags an entry carries, so writes to the shared tiers are listed under them. */
+  public void indexSharedTags(Function<CachedResponse, Set<String>> tags) {
+    this.tagsOf = tags;
+  }
+
+  /**
+   * Takes from the shared tag index the keys listed under {@code tag} that {@code which}
+   * accepts: entries any node wrote to Redis or S3. Empty when Redis is off or unreachable.
+   */
+  public CompletableFuture<List<String>> takeSharedTagged(String tag, Predicate<String> which) {
+    if (redis == null) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    return redis.takeTagged(tag, which).exceptionally(error -> List.of());
   }
 
   /** The disk tier, when enabled: large-object hits stream from it. */
@@ -174,6 +226,14 @@ public final class TieredStore implements AutoCloseable {
         lane.dropCorrupt(key.uri(), e.getMessage());
         return lookupBelow(key, index + 1);
       }
+      CachedResponse judged = screen.apply(key.uri(), entry);
+      if (judged == null) {
+        return lookupBelow(key, index + 1); // purged since it was written
+      }
+      if (judged != entry) {
+        place(key, judged, null, index); // soft-purged: its stale form is promoted
+        return CompletableFuture.completedFuture(judged);
+      }
       place(key, entry, found.get(), index); // promote to the tiers above
       return CompletableFuture.completedFuture(entry);
     });
@@ -196,9 +256,18 @@ public final class TieredStore implements AutoCloseable {
     }
     PendingWrite write = new PendingWrite(key.uri(), entry, encoded, keep);
     List<CompletableFuture<Boolean>> writes = new ArrayList<>();
+    boolean shared = false;
     for (TierLane lane : lanes.subList(0, laneCount)) {
       if (lane.holds(large)) {
         writes.add(lane.enqueue(write));
+        shared |= SHARED_TIERS.contains(lane.tier.name());
+      }
+    }
+    if (shared && redis != null) {
+      Set<String> tags = tagsOf.apply(entry);
+      if (!tags.isEmpty()) {
+        // Best effort, like every tier write: a missed listing leaves the entry to screening.
+        redis.index(key.uri(), tags, keep).exceptionally(error -> null);
       }
     }
     return writes;

@@ -3,12 +3,14 @@ package io.edgecache.extproc.store.tier;
 import io.edgecache.extproc.config.TiersConfig;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.ExpireArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.async.RedisKeyAsyncCommands;
+import io.lettuce.core.api.async.RedisSetAsyncCommands;
 import io.lettuce.core.api.async.RedisStringAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -18,11 +20,15 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * L3: entries as binary Redis strings under {@code edgecache:<key>}, expiring with the entry
@@ -38,6 +44,8 @@ import java.util.function.Function;
 public final class RedisTier implements Tier {
 
   private static final byte[] KEY_PREFIX = "edgecache:".getBytes(StandardCharsets.UTF_8);
+  /** A set per surrogate key / cache tag, listing the entry keys carrying it. */
+  private static final byte[] TAG_PREFIX = "edgecache-tag:".getBytes(StandardCharsets.UTF_8);
   private static final Duration RECONNECT_DELAY = Duration.ofMillis(200);
 
   private final ClientResources resources;
@@ -50,7 +58,8 @@ public final class RedisTier implements Tier {
   private record Commands(
       StatefulConnection<byte[], byte[]> connection,
       RedisStringAsyncCommands<byte[], byte[]> strings,
-      RedisKeyAsyncCommands<byte[], byte[]> keys) {}
+      RedisKeyAsyncCommands<byte[], byte[]> keys,
+      RedisSetAsyncCommands<byte[], byte[]> sets) {}
 
   private RedisTier(TiersConfig.Redis config) {
     this.resources = DefaultClientResources.builder()
@@ -68,14 +77,16 @@ public final class RedisTier implements Tier {
       cluster.setOptions(ClusterClientOptions.builder(options).build());
       this.client = cluster;
       this.connector = c -> cluster.connectAsync(ByteArrayCodec.INSTANCE)
-          .thenApply(connection -> new Commands(connection, connection.async(), connection.async()));
+          .thenApply(connection -> new Commands(connection, connection.async(), connection.async(),
+              connection.async()));
     } else {
       RedisClient standalone = RedisClient.create(resources, uri);
       standalone.setOptions(options);
       this.client = standalone;
       this.connector = c -> standalone.connectAsync(ByteArrayCodec.INSTANCE, uri)
           .toCompletableFuture()
-          .thenApply(connection -> new Commands(connection, connection.async(), connection.async()));
+          .thenApply(connection -> new Commands(connection, connection.async(), connection.async(),
+              connection.async()));
     }
     this.reads = new Lazy(true);
     this.writes = new Lazy(false);
@@ -127,6 +138,43 @@ public final class RedisTier implements Tier {
         .thenApply(count -> null);
   }
 
+  /**
+   * Lists {@code key} in the set of each of its {@code tags}, so a tag purge finds the shared
+   * entries every node wrote. A set expires with the longest-kept entry added to it (PEXPIRE NX,
+   * then GT: Redis 7 or newer; on older servers this fails and purges rely on screening).
+   */
+  public CompletableFuture<Void> index(String key, Set<String> tags, Duration timeToKeep) {
+    long millis = timeToKeep.toMillis();
+    byte[] member = key.getBytes(StandardCharsets.UTF_8);
+    return reads.get().thenCompose(c -> {
+      List<CompletableFuture<?>> calls = new ArrayList<>();
+      for (String tag : tags) {
+        byte[] set = prefixed(TAG_PREFIX, tag);
+        calls.add(c.sets().sadd(set, member).toCompletableFuture());
+        calls.add(c.keys().pexpire(set, millis, ExpireArgs.Builder.nx()).toCompletableFuture());
+        calls.add(c.keys().pexpire(set, millis, ExpireArgs.Builder.gt()).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
+    });
+  }
+
+  /** Removes from {@code tag}'s set, and returns, the listed keys {@code which} accepts. */
+  public CompletableFuture<List<String>> takeTagged(String tag, Predicate<String> which) {
+    byte[] set = prefixed(TAG_PREFIX, tag);
+    return reads.get().thenCompose(c -> c.sets().smembers(set).toCompletableFuture()
+        .thenCompose(members -> {
+          List<byte[]> taken = members.stream()
+              .filter(m -> which.test(new String(m, StandardCharsets.UTF_8)))
+              .toList();
+          if (taken.isEmpty()) {
+            return CompletableFuture.completedFuture(List.<String>of());
+          }
+          return c.sets().srem(set, taken.toArray(byte[][]::new)).toCompletableFuture()
+              .thenApply(removed -> taken.stream()
+                  .map(m -> new String(m, StandardCharsets.UTF_8)).toList());
+        }));
+  }
+
   @Override
   public void flush() {
     CompletableFuture<Commands> connection = writes.current.get();
@@ -144,10 +192,14 @@ public final class RedisTier implements Tier {
   }
 
   private static byte[] redisKey(String key) {
-    byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
-    byte[] full = new byte[KEY_PREFIX.length + utf8.length];
-    System.arraycopy(KEY_PREFIX, 0, full, 0, KEY_PREFIX.length);
-    System.arraycopy(utf8, 0, full, KEY_PREFIX.length, utf8.length);
+    return prefixed(KEY_PREFIX, key);
+  }
+
+  private static byte[] prefixed(byte[] prefix, String name) {
+    byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+    byte[] full = new byte[prefix.length + utf8.length];
+    System.arraycopy(prefix, 0, full, 0, prefix.length);
+    System.arraycopy(utf8, 0, full, prefix.length, utf8.length);
     return full;
   }
 

@@ -1,0 +1,57 @@
+package io.edgecache.controlplane.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The control plane's purge coordination settings, from the {@code purge} section.
+ *
+ * @param adminListen where the REST admin API listens
+ * @param logPath the append-only purge log (fsync'd; reloaded at start)
+ * @param retention how far back the log reaches; a node that last applied an older purge drops
+ *     its local tiers instead of replaying
+ * @param edge the edge listener warming requests are sent through; empty disables warming
+ * @param rateLimit per-token request rate on the admin API
+ * @param tokens the bearer tokens the admin API accepts
+ */
+public record PurgeSettings(
+    EdgecacheConfig.HostPort adminListen,
+    Path logPath,
+    Duration retention,
+    Optional<URI> edge,
+    RateLimit rateLimit,
+    List<Token> tokens) {
+
+  public PurgeSettings {
+    tokens = List.copyOf(tokens);
+  }
+
+  /** A token bucket: {@code perSecond} refill, {@code burst} capacity. */
+  public record RateLimit(double perSecond, int burst) {}
+
+  /**
+   * An admin API credential.
+   *
+   * @param name who the token belongs to, as the audit log names the caller
+   * @param secret the bearer token itself
+   * @param hosts the hosts it may purge and warm; empty for every host (and whole-cache purges)
+   */
+  public record Token(String name, String secret, Set<String> hosts) {
+    public Token {
+      hosts = Set.copyOf(hosts);
+    }
+
+    public boolean unscoped() {
+      return hosts.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      return "Token[" + name + ", hosts=" + hosts + "]"; // never the secret
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.edgecache.controlplane.config;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads the {@code purge} section of the control-plane configuration (in at most one of its
+ * files). Relative paths ({@code log}, {@code tokens[].tokenFile}) resolve against the file that
+ * names them. Errors name the file, the line and the field.
+ */
+public final class PurgeSettingsLoader {
+  private static final Set<String> PURGE = Set.of("adminListen", "log", "retention", "edge", "rateLimit",
+      "tokens");
+  private static final Set<String> RATE_LIMIT = Set.of("perSecond", "burst");
+  private static final Set<String> TOKEN = Set.of("name", "token", "tokenFile", "hosts");
+  private static final int MIN_SECRET_LENGTH = 16;
+
+  private PurgeSettingsLoader() {}
+
+  /** The purge settings of {@code source} (a file or directory), or empty when none has any. */
+  public static Optional<PurgeSettings> load(Path source) throws ConfigException {
+    YamlNode found = null;
+    for (Path file : ConfigLoader.files(source)) {
+      YamlNode root = ConfigLoader.parse(file);
+      YamlNode purge = root == null ? null : root.mapping(ConfigLoader.TOP_LEVEL).optional("purge");
+      if (purge != null) {
+        if (found != null) {
+          throw purge.error("purge is already defined at " + found.file() + ":" + found.line());
+        }
+        found = purge;
+      }
+    }
+    return found == null ? Optional.empty() : Optional.of(read(found));
+  }
+
+  private static PurgeSettings read(YamlNode node) throws ConfigException {
+    YamlNode.Fields f = node.mapping(PURGE);
+    Path base = Path.of(node.file()).toAbsolutePath().getParent();
+    YamlNode rate = f.optional("rateLimit");
+    PurgeSettings.RateLimit rateLimit = new PurgeSettings.RateLimit(10, 20);
+    if (rate != null) {
+      YamlNode.Fields r = rate.mapping(RATE_LIMIT);
+      rateLimit = new PurgeSettings.RateLimit(
+          r.optional("perSecond") == null ? 10 : r.optional("perSecond").positiveInt(),
+          r.optional("burst") == null ? 20 : r.optional("burst").positiveInt());
+    }
+    List<PurgeSettings.Token> tokens = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (YamlNode item : f.list("tokens")) {
+      PurgeSettings.Token token = token(item, base);
+      if (!names.add(token.name())) {
+        throw item.error("duplicate token name '" + token.name() + "'");
+      }
+      tokens.add(token);
+    }
+    if (tokens.isEmpty()) {
+      throw f.required("tokens").error("at least one token is required: the admin API accepts no anonymous call");
+    }
+    YamlNode edge = f.optional("edge");
+    return new PurgeSettings(
+        f.optional("adminListen") == null ? new EdgecacheConfig.HostPort("127.0.0.1", 18001)
+            : f.optional("adminListen").hostPort(),
+        base.resolve(f.optional("log") == null ? ".edgecache/purge.log" : f.optional("log").name()),
+        f.optional("retention") == null ? Duration.ofDays(1) : f.optional("retention").duration(),
+        edge == null ? Optional.empty() : Optional.of(httpUrl(edge)),
+        rateLimit,
+        tokens);
+  }
+
+  private static PurgeSettings.Token token(YamlNode item, Path base) throws ConfigException {
+    YamlNode.Fields t = item.mapping(TOKEN);
+    String name = t.required("name").name();
+    YamlNode inline = t.optional("token");
+    YamlNode file = t.optional("tokenFile");
+    if ((inline == null) == (file == null)) {
+      throw item.error("exactly one of token and tokenFile is required");
+    }
+    String secret;
+    YamlNode where = inline != null ? inline : file;
+    if (inline != null) {
+      secret = inline.name();
+    } else {
+      Path path = base.resolve(file.name());
+      try {
+        secret = Files.readString(path, StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw file.error("cannot read " + path + ": " + e.getMessage());
+      }
+    }
+    if (secret.length() < MIN_SECRET_LENGTH) {
+      throw where.error("a token must be at least " + MIN_SECRET_LENGTH + " characters");
+    }
+    Set<String> hosts = new HashSet<>();
+    for (YamlNode host : t.list("hosts")) {
+      hosts.add(host.name().toLowerCase(Locale.ROOT));
+    }
+    return new PurgeSettings.Token(name, secret, hosts);
+  }
+
+  private static URI httpUrl(YamlNode node) throws ConfigException {
+    try {
+      URI uri = new URI(node.name());
+      if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+        throw node.error("expected http://host:port, got '" + node.name() + "'");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw node.error("not a URL: " + e.getReason());
+    }
+  }
+}

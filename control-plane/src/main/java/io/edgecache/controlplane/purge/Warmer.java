@@ -1,0 +1,137 @@
+package io.edgecache.controlplane.purge;
+
+import io.edgecache.proto.purge.v1.WarmProgress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Prefetches URLs through the edge listener (Envoy or local-edge), so they are fetched, stored
+ * and routed exactly as client requests would be: each is a GET to the edge with the URL's
+ * host in {@code Host}. A few at a time, so warming never floods the origin.
+ */
+final class Warmer implements AutoCloseable {
+
+  private static final int PARALLELISM = 4;
+  private static final int TIMEOUT_MILLIS = 15_000;
+  private static final int MAX_ERRORS_KEPT = 20;
+
+  /** One warming job's counters; errors are kept for the first few failures. */
+  private static final class Job {
+    final String id;
+    final int total;
+    final AtomicInteger done = new AtomicInteger();
+    final AtomicInteger failed = new AtomicInteger();
+    final List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    Job(String id, int total) {
+      this.id = id;
+      this.total = total;
+    }
+
+    WarmProgress progress() {
+      int finished = done.get() + failed.get();
+      return WarmProgress.newBuilder().setWarmId(id).setTotal(total).setDone(done.get())
+          .setFailed(failed.get()).setComplete(finished == total).addAllErrors(errors).build();
+    }
+  }
+
+  private final InetSocketAddress edge;
+  private final ExecutorService fetchers = Executors.newFixedThreadPool(PARALLELISM, runnable -> {
+    Thread thread = new Thread(runnable, "warmer");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  private final AtomicInteger nextId = new AtomicInteger(1);
+
+  Warmer(URI edge) {
+    this.edge = new InetSocketAddress(edge.getHost(), edge.getPort());
+  }
+
+  /** Starts fetching {@code urls}; returns the job's initial progress. */
+  WarmProgress start(List<URI> urls) {
+    Job job = new Job("w" + nextId.getAndIncrement(), urls.size());
+    jobs.put(job.id, job);
+    for (URI url : urls) {
+      fetchers.execute(() -> {
+        try {
+          int status = fetch(url);
+          if (status >= 500) {
+            fail(job, url + ": status " + status);
+          } else {
+            job.done.incrementAndGet();
+          }
+        } catch (IOException e) {
+          fail(job, url + ": " + e.getMessage());
+        }
+      });
+    }
+    return job.progress();
+  }
+
+  /** The job's progress, or null when there is no such job. */
+  WarmProgress progress(String id) {
+    Job job = jobs.get(id);
+    return job == null ? null : job.progress();
+  }
+
+  private static void fail(Job job, String error) {
+    if (job.errors.size() < MAX_ERRORS_KEPT) {
+      job.errors.add(error);
+    }
+    job.failed.incrementAndGet();
+  }
+
+  /** One GET through the edge, body read and discarded; the response status. */
+  private int fetch(URI url) throws IOException {
+    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+    String target = url.getRawQuery() == null ? path : path + "?" + url.getRawQuery();
+    try (Socket socket = new Socket()) {
+      socket.connect(edge, TIMEOUT_MILLIS);
+      socket.setSoTimeout(TIMEOUT_MILLIS);
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET " + target + " HTTP/1.1\r\nHost: " + url.getRawAuthority()
+          + "\r\nUser-Agent: edgecache-warmer\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      String statusLine = readLine(in);
+      String[] parts = statusLine.split(" ");
+      if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+        throw new IOException("not an HTTP response: '" + statusLine + "'");
+      }
+      in.transferTo(OutputStream.nullOutputStream()); // the edge stores what it reads to the end
+      try {
+        return Integer.parseInt(parts[1]);
+      } catch (NumberFormatException e) {
+        throw new IOException("bad status line: '" + statusLine + "'", e);
+      }
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1 && c != '\n') {
+      if (c != '\r') {
+        line.append((char) c);
+      }
+    }
+    return line.toString();
+  }
+
+  @Override
+  public void close() {
+    fetchers.shutdownNow();
+  }
+}

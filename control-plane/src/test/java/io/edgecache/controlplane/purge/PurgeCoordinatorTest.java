@@ -1,0 +1,177 @@
+package io.edgecache.controlplane.purge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgecache.proto.purge.v1.Ack;
+import io.edgecache.proto.purge.v1.Hello;
+import io.edgecache.proto.purge.v1.NodeMessage;
+import io.edgecache.proto.purge.v1.PurgeCommand;
+import io.edgecache.proto.purge.v1.PurgeKind;
+import io.edgecache.proto.purge.v1.PurgeStatus;
+import io.edgecache.proto.purge.v1.PurgeStreamGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The coordinator over a real gRPC purge stream, with the node's side played by the test. */
+class PurgeCoordinatorTest {
+
+  @TempDir Path dir;
+
+  private Server server;
+  private ManagedChannel channel;
+  private PurgeCoordinator coordinator;
+
+  @AfterEach
+  void stop() throws IOException {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+    if (coordinator != null) {
+      coordinator.close();
+    }
+  }
+
+  @Test
+  void nodeGetsWhatItMissedInOrderThenCaughtUpAndItsAckCompletesThePurge() throws Exception {
+    start(Clock.systemUTC(), Duration.ofHours(1));
+    PurgeStatus first = coordinator.submit(tag("a"), "test");
+    coordinator.submit(tag("b"), "test");
+
+    Node node = new Node("n1", 1);
+    assertEquals(2, node.next().getSeq());
+    assertTrue(node.next().getCaughtUp());
+    node.ack(2);
+    assertTrue(coordinator.completion(first).get(5, TimeUnit.SECONDS).getComplete());
+
+    PurgeStatus third = coordinator.submit(tag("c"), "test");
+    PurgeCommand live = node.next();
+    assertEquals(3, live.getSeq());
+    assertTrue(live.getShared(), "the only node purges the shared tiers");
+    assertFalse(coordinator.status(third.getPurgeId()).getComplete());
+    assertEquals("n1", coordinator.status(third.getPurgeId()).getPendingNodes(0));
+    node.ack(3);
+    assertEquals("n1", coordinator.completion(third).get(5, TimeUnit.SECONDS).getAckedNodes(0));
+  }
+
+  @Test
+  void logSurvivesARestartAndATornLastLine() throws Exception {
+    start(Clock.systemUTC(), Duration.ofHours(1));
+    coordinator.submit(tag("a"), "test");
+    coordinator.submit(tag("b"), "test");
+    restart(Clock.systemUTC(), Duration.ofHours(1), "{\"purgeId\":\"p3\",\"se");
+
+    assertEquals(2, coordinator.recent(10).size());
+    assertEquals(3, coordinator.submit(tag("c"), "test").getSeq(), "the torn append was never acknowledged");
+  }
+
+  @Test
+  void nodeOlderThanTheLogsRetentionIsToldToDropItsLocalTiers() throws Exception {
+    MovableClock clock = new MovableClock();
+    start(clock, Duration.ofMinutes(1));
+    coordinator.submit(tag("old"), "test");
+    clock.now = clock.now.plus(Duration.ofMinutes(5));
+    coordinator.submit(tag("new-1"), "test");
+    coordinator.submit(tag("new-2"), "test");
+
+    Node node = new Node("n1", 0);
+    PurgeCommand reset = node.next();
+    assertTrue(reset.getReset());
+    assertEquals(1, reset.getSeq());
+    assertEquals(2, node.next().getSeq());
+    assertEquals(3, node.next().getSeq());
+    assertTrue(node.next().getCaughtUp());
+  }
+
+  private void start(Clock clock, Duration retention) throws IOException {
+    coordinator = PurgeCoordinator.open(dir.resolve("purge.log"), retention, clock);
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new PurgeStreamService(coordinator)).build().start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+  }
+
+  private void restart(Clock clock, Duration retention, String tornLine) throws IOException {
+    stop();
+    Files.writeString(dir.resolve("purge.log"), tornLine, java.nio.file.StandardOpenOption.APPEND);
+    start(clock, retention);
+  }
+
+  private static PurgeCoordinator.PurgeSpec tag(String tag) {
+    return new PurgeCoordinator.PurgeSpec(PurgeKind.TAG, tag, "", false);
+  }
+
+  /** A cache node's end of the purge stream. */
+  private final class Node {
+    private final BlockingQueue<PurgeCommand> received = new LinkedBlockingQueue<>();
+    private final StreamObserver<NodeMessage> requests;
+
+    Node(String id, long lastApplied) {
+      requests = PurgeStreamGrpc.newStub(channel).follow(new StreamObserver<>() {
+        @Override
+        public void onNext(PurgeCommand command) {
+          received.add(command);
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      });
+      requests.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder().setNodeId(id)
+          .setNodeGroup("g").setLastAppliedSeq(lastApplied)).build());
+    }
+
+    PurgeCommand next() throws InterruptedException {
+      PurgeCommand command = received.poll(5, TimeUnit.SECONDS);
+      if (command == null) {
+        throw new AssertionError("no command within 5 s");
+      }
+      return command;
+    }
+
+    void ack(long seq) {
+      requests.onNext(NodeMessage.newBuilder().setAck(Ack.newBuilder().setSeq(seq)).build());
+    }
+  }
+
+  private static final class MovableClock extends Clock {
+    volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+}

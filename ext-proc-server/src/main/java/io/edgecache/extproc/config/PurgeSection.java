@@ -1,0 +1,51 @@
+package io.edgecache.extproc.config;
+
+import java.net.InetSocketAddress;
+import java.util.Locale;
+
+/**
+ * The YAML {@code purge} section as written, and its validation into {@link PurgeConfig}.
+ * Omitted fields take {@link PurgeConfig#defaults()}; errors name the field.
+ */
+final class PurgeSection {
+
+  public String controlPlane;
+  public String nodeId;
+  public String nodeGroup;
+  public String surrogateKeyField;
+  public String cacheTagField;
+  public String ruleRetention;
+
+  static PurgeConfig validate(PurgeSection raw) throws ConfigException {
+    PurgeConfig defaults = PurgeConfig.defaults();
+    if (raw == null) {
+      return defaults;
+    }
+    InetSocketAddress controlPlane = raw.controlPlane == null
+        ? null : ConfigValues.hostAndPort("purge.controlPlane", raw.controlPlane);
+    if (controlPlane != null && (raw.nodeId == null || raw.nodeId.isBlank())) {
+      throw new ConfigException("purge.nodeId: required with purge.controlPlane");
+    }
+    return new PurgeConfig(
+        controlPlane,
+        raw.nodeId == null ? defaults.nodeId() : raw.nodeId.trim(),
+        raw.nodeGroup == null ? defaults.nodeGroup() : raw.nodeGroup.trim(),
+        fieldName("purge.surrogateKeyField", raw.surrogateKeyField, defaults.surrogateKeyField()),
+        fieldName("purge.cacheTagField", raw.cacheTagField, defaults.cacheTagField()),
+        raw.ruleRetention == null
+            ? defaults.ruleRetention()
+            : ConfigValues.duration("purge.ruleRetention", raw.ruleRetention));
+  }
+
+  private static String fieldName(String field, String text, String fallback)
+      throws ConfigException {
+    if (text == null) {
+      return fallback;
+    }
+    String name = text.trim().toLowerCase(Locale.ROOT);
+    if (!name.matches("[a-z0-9!#$%&'*+.^_`|~-]+")) {
+      throw new ConfigException(field + ": '" + text + "' is not a header field name");
+    }
+    return name;
+  }
+}

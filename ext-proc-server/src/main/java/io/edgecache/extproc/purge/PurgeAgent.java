@@ -1,0 +1,155 @@
+package io.edgecache.extproc.purge;
+
+import io.edgecache.extproc.config.PurgeConfig;
+import io.edgecache.proto.purge.v1.Ack;
+import io.edgecache.proto.purge.v1.Hello;
+import io.edgecache.proto.purge.v1.NodeMessage;
+import io.edgecache.proto.purge.v1.PurgeCommand;
+import io.edgecache.proto.purge.v1.PurgeStreamGrpc;
+import io.grpc.Channel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Follows the control plane's purge stream: says who this node is and the last purge it
+ * applied, applies each command in order, acks it, and opens the {@link HitGate} once the
+ * control plane says the replay is over. When the stream breaks the gate closes and the agent
+ * reconnects with backoff, resuming after the last purge it applied.
+ */
+public final class PurgeAgent implements AutoCloseable {
+
+  private static final Logger log = Logger.getLogger(PurgeAgent.class.getName());
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+  private final PurgeConfig config;
+  private final NodePurger purger;
+  private final HitGate gate;
+  private final Channel channel;
+  private final ScheduledExecutorService reconnects =
+      Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "purge-agent-reconnect");
+        thread.setDaemon(true);
+        return thread;
+      });
+
+  // Guarded by this.
+  private long lastApplied;
+  private Duration backoff = FIRST_BACKOFF;
+  private ClientCallStreamObserver<NodeMessage> stream;
+  private boolean closed;
+
+  private PurgeAgent(PurgeConfig config, Channel channel, NodePurger purger, HitGate gate) {
+    this.config = config;
+    this.channel = channel;
+    this.purger = purger;
+    this.gate = gate;
+  }
+
+  /** Follows the purge stream of the control plane at {@code channel}; reconnects on failure. */
+  public static PurgeAgent start(PurgeConfig config, Channel channel, NodePurger purger, HitGate gate) {
+    PurgeAgent agent = new PurgeAgent(config, channel, purger, gate);
+    agent.connect();
+    return agent;
+  }
+
+  /** The sequence number of the last purge this node applied. */
+  public synchronized long lastApplied() {
+    return lastApplied;
+  }
+
+  private synchronized void connect() {
+    if (closed) {
+      return;
+    }
+    PurgeStreamGrpc.newStub(channel).follow(new Commands());
+    stream.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder()
+        .setNodeId(config.nodeId())
+        .setNodeGroup(config.nodeGroup())
+        .setLastAppliedSeq(lastApplied)).build());
+  }
+
+  private synchronized void onCommand(PurgeCommand command) {
+    if (command.getCaughtUp()) {
+      backoff = FIRST_BACKOFF;
+      gate.open();
+      log.info(() -> "purge stream caught up at seq " + lastApplied + "; serving hits");
+      return;
+    }
+    if (command.getReset()) {
+      log.warning(() -> "purge log no longer reaches back to seq " + lastApplied
+          + "; dropping this node's cached entries");
+      purger.dropLocalTiers();
+      lastApplied = command.getSeq();
+      return;
+    }
+    if (command.getSeq() > lastApplied) {
+      try {
+        purger.apply(PurgeRule.of(command), command.getShared());
+      } catch (IllegalArgumentException e) {
+        // The control plane validates what it logs; a command this node cannot read is
+        // acknowledged so it does not stall every later purge, and said out loud.
+        log.severe(() -> "purge " + command.getPurgeId() + " not applied: " + e.getMessage());
+      }
+      lastApplied = command.getSeq();
+    }
+    stream.onNext(NodeMessage.newBuilder()
+        .setAck(Ack.newBuilder().setSeq(command.getSeq())).build());
+  }
+
+  private synchronized void onBroken(Throwable cause) {
+    gate.close();
+    if (closed) {
+      return;
+    }
+    Duration wait = backoff;
+    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+        ? MAX_BACKOFF : backoff.multipliedBy(2);
+    log.warning(() -> "purge stream to " + config.controlPlane().getHostString() + ":"
+        + config.controlPlane().getPort() + " broken ("
+        + (cause == null ? "closed by the control plane" : cause.getMessage())
+        + "); not serving hits; reconnecting in " + wait.toMillis() + " ms");
+    reconnects.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      if (stream != null) {
+        stream.cancel("node shutting down", null);
+      }
+    }
+    reconnects.shutdownNow();
+  }
+
+  /** One connection's commands. */
+  private final class Commands implements ClientResponseObserver<NodeMessage, PurgeCommand> {
+    @Override
+    public void beforeStart(ClientCallStreamObserver<NodeMessage> requests) {
+      synchronized (PurgeAgent.this) {
+        stream = requests;
+      }
+    }
+
+    @Override
+    public void onNext(PurgeCommand command) {
+      onCommand(command);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      onBroken(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      onBroken(null);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package io.edgecache.tests;
+
+import io.edgecache.controlplane.ControlPlane;
+import io.edgecache.extproc.CacheNode;
+import io.edgecache.extproc.config.PurgeConfig;
+import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.config.ServerConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A control plane with purge coordination on fixed loopback ports (so it can be restarted where
+ * the nodes expect it) and the configuration cache nodes need to follow it. Tokens: {@link #ADMIN}
+ * (every host), {@link #TENANT} (host {@code tenant.example} only).
+ */
+final class PurgeCluster implements AutoCloseable {
+
+  static final String ADMIN = "admin-token-0123456789abcdef";
+  static final String TENANT = "tenant-token-0123456789abcdef";
+
+  final Path dir;
+  final int xdsPort;
+  final int adminPort;
+  ControlPlane controlPlane;
+
+  PurgeCluster(Path dir) throws Exception {
+    this.dir = dir;
+    this.xdsPort = freePort();
+    this.adminPort = freePort();
+    configure("");
+    start();
+  }
+
+  /** Writes the configuration, with {@code extraPurgeYaml} added to its purge section. */
+  void configure(String extraPurgeYaml) throws Exception {
+    Files.writeString(dir.resolve("control-plane.yaml"), """
+        extProc: {address: 127.0.0.1:50051}
+        clusters:
+          - {name: origin, endpoints: [127.0.0.1:18080]}
+        sites:
+          - name: all
+            domains: ["*"]
+            routes: [{name: default, match: {prefix: /}, cluster: origin}]
+        listeners:
+          - {name: edge, address: 127.0.0.1:10000, sites: [all]}
+        nodeGroups:
+          - {name: edge-gateway, listeners: [edge]}
+        purge:
+          adminListen: 127.0.0.1:%d
+          log: purge.log
+          retention: 1h
+          rateLimit: {perSecond: 1000, burst: 1000}
+          tokens:
+            - {name: ops, token: %s}
+            - {name: tenant, token: %s, hosts: [tenant.example]}
+          %s
+        """.formatted(adminPort, ADMIN, TENANT, extraPurgeYaml));
+  }
+
+  /** (Re)starts the control plane on the same ports and purge log. */
+  void start() throws Exception {
+    controlPlane = ControlPlane.start(dir.resolve("control-plane.yaml"), new InetSocketAddress("127.0.0.1", xdsPort));
+  }
+
+  void stop() {
+    controlPlane.close();
+  }
+
+  PurgeAdminClient admin() {
+    return new PurgeAdminClient(adminPort);
+  }
+
+  /** A cache node configuration following this control plane as {@code nodeId}; PURGE allowed. */
+  ServerConfig nodeConfig(String nodeId) {
+    PurgeConfig defaults = PurgeConfig.defaults();
+    return ServerConfig.defaults()
+        .withRoutes(List.of(RoutePolicy.builder().purgeRequests(true).build()))
+        .withPurge(new PurgeConfig(
+        InetSocketAddress.createUnresolved("127.0.0.1", xdsPort), nodeId, "edge-gateway",
+        defaults.surrogateKeyField(), defaults.cacheTagField(), defaults.ruleRetention()));
+  }
+
+  /** Waits until the node has replayed the purge log and serves hits. */
+  static void awaitServingHits(EdgeStack node) throws InterruptedException {
+    awaitServingHits(node.server.node());
+  }
+
+  static void awaitServingHits(CacheNode node) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!node.servesHits()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("node never caught up with the purge log");
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return probe.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    controlPlane.close();
+  }
+}
