@@ -1,5 +1,6 @@
 package io.edgecache.controlplane;
 
+import io.edgecache.controlplane.metrics.ControlPlaneMetrics;
 import io.edgecache.controlplane.config.ConfigException;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.ConfigWatcher;
@@ -48,9 +49,11 @@ public final class ControlPlane implements AutoCloseable {
   private final List<Consumer<Reload>> reloadListeners = new CopyOnWriteArrayList<>();
   private volatile String version;
   private ConfigWatcher watcher;
+  private final ControlPlaneMetrics metrics;
 
   private ControlPlane(Path source, SnapshotPublisher publisher, NackListener nacks, Server server,
-      PurgeControl purge, String version) {
+      PurgeControl purge, String version, ControlPlaneMetrics metrics) {
+    this.metrics = metrics;
     this.source = source;
     this.publisher = publisher;
     this.nacks = nacks;
@@ -69,7 +72,9 @@ public final class ControlPlane implements AutoCloseable {
     String version = publisher.publish(ConfigLoader.load(source));
     NackListener nacks = new NackListener();
     NackHoldback holdback = new NackHoldback(cache);
-    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback), holdback);
+    ControlPlaneMetrics metrics = new ControlPlaneMetrics();
+    metrics.versionServed(version);
+    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback, metrics), holdback);
     Optional<PurgeSettings> purgeSettings = PurgeSettingsLoader.load(source);
     PurgeControl purge = purgeSettings.isEmpty() ? null : PurgeControl.start(purgeSettings.get(), Clock.systemUTC());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(listen);
@@ -85,7 +90,9 @@ public final class ControlPlane implements AutoCloseable {
       }
       throw e;
     }
-    ControlPlane controlPlane = new ControlPlane(source, publisher, nacks, server, purge, version);
+    ControlPlane controlPlane =
+        new ControlPlane(source, publisher, nacks, server, purge, version, metrics);
+    controlPlane.onReload(reload -> metrics.reloaded(reload.accepted(), reload.version()));
     try {
       controlPlane.watcher = new ConfigWatcher(source, DEBOUNCE, controlPlane::reload);
     } catch (IOException e) {
@@ -112,6 +119,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Purge coordination and its admin API, when the configuration has a purge section. */
   public Optional<PurgeControl> purge() {
     return Optional.ofNullable(purge);
+  }
+
+  /** xDS and reload figures, for the metrics endpoint. */
+  public ControlPlaneMetrics metrics() {
+    return metrics;
   }
 
   /** The port xDS is served on. */
@@ -173,5 +185,6 @@ public final class ControlPlane implements AutoCloseable {
     if (purge != null) {
       purge.close();
     }
+    metrics.close();
   }
 }

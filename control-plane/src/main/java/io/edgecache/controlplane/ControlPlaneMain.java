@@ -1,12 +1,14 @@
 package io.edgecache.controlplane;
 
 import io.edgecache.controlplane.config.ConfigException;
+import io.edgecache.controlplane.metrics.MetricsServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
 /**
- * Command line: {@code ControlPlaneMain --config FILE_OR_DIR [--listen HOST:PORT]} (default
- * {@code 127.0.0.1:18000}). Prints where it serves and the file it watches; an invalid initial
+ * Command line: {@code ControlPlaneMain --config FILE_OR_DIR [--listen HOST:PORT]
+ * [--metrics HOST:PORT]} (defaults {@code 127.0.0.1:18000} and {@code 127.0.0.1:18002}; the
+ * latter serves {@code /metrics} in Prometheus format, {@code --metrics off} disables it). Prints where it serves and the file it watches; an invalid initial
  * configuration or a busy port prints one line to stderr and exits with status 1.
  */
 public final class ControlPlaneMain {
@@ -18,23 +20,20 @@ public final class ControlPlaneMain {
     }
     Path config = null;
     String listen = "127.0.0.1:18000";
+    String metricsListen = "127.0.0.1:18002";
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--config" -> config = Path.of(args[i + 1]);
         case "--listen" -> listen = args[i + 1];
+        case "--metrics" -> metricsListen = args[i + 1];
         default -> fail("unknown option " + args[i]);
       }
     }
     if (config == null || args.length % 2 != 0) {
-      fail("usage: control-plane --config FILE_OR_DIR [--listen HOST:PORT]");
+      fail("usage: control-plane --config FILE_OR_DIR [--listen HOST:PORT]"
+          + " [--metrics HOST:PORT|off]");
     }
-    int colon = listen.lastIndexOf(':');
-    InetSocketAddress address = null;
-    try {
-      address = new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
-    } catch (RuntimeException e) {
-      fail("--listen: expected host:port, got '" + listen + "'");
-    }
+    InetSocketAddress address = hostAndPort("--listen", listen);
     ControlPlane controlPlane = null;
     try {
       controlPlane = ControlPlane.start(config, address);
@@ -44,13 +43,39 @@ public final class ControlPlaneMain {
       fail("cannot serve on " + listen + ": " + e.getMessage());
     }
     ControlPlane running = controlPlane;
-    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "control-plane-shutdown"));
+    MetricsServer metrics = null;
+    if (!metricsListen.equals("off")) {
+      try {
+        metrics = new MetricsServer(hostAndPort("--metrics", metricsListen), running.metrics());
+      } catch (Exception e) {
+        running.close();
+        fail("cannot serve metrics on " + metricsListen + ": " + e.getMessage());
+      }
+    }
+    MetricsServer scrape = metrics;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (scrape != null) {
+        scrape.close();
+      }
+      running.close();
+    }, "control-plane-shutdown"));
     System.out.println("control-plane: serving xDS (ADS) on " + listen + ", version " + running.version()
         + "; watching " + config.toAbsolutePath().normalize());
     try {
       running.awaitTermination();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  private static InetSocketAddress hostAndPort(String flag, String value) {
+    int colon = value.lastIndexOf(':');
+    try {
+      return new InetSocketAddress(value.substring(0, colon),
+          Integer.parseInt(value.substring(colon + 1)));
+    } catch (RuntimeException e) {
+      fail(flag + ": expected host:port, got '" + value + "'");
+      return null;
     }
   }
 

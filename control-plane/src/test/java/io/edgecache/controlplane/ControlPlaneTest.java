@@ -105,6 +105,33 @@ class ControlPlaneTest {
     requests.onCompleted();
   }
 
+  @Test
+  void metricsCountStreamsPushesAndNacks() throws Exception {
+    BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
+    StreamObserver<DiscoveryRequest> requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
+        .streamAggregatedResources(collector(responses));
+    requests.onNext(DiscoveryRequest.newBuilder().setNode(node("edge-gateway"))
+        .setTypeUrl(Resources.V3.LISTENER_TYPE_URL).build());
+    DiscoveryResponse pushed = responses.poll(10, TimeUnit.SECONDS);
+    assertNotNull(pushed);
+    // Reject it, as a node that cannot apply the listener would.
+    requests.onNext(DiscoveryRequest.newBuilder().setNode(node("edge-gateway"))
+        .setTypeUrl(Resources.V3.LISTENER_TYPE_URL).setResponseNonce(pushed.getNonce())
+        .setErrorDetail(com.google.rpc.Status.newBuilder().setMessage("cannot apply")).build());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (controlPlane.metrics().nacks() < 1 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+    controlPlane.metrics().writePrometheus(text);
+    String metrics = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(metrics.contains("edgecache_xds_streams 1"), metrics);
+    assertTrue(metrics.contains("edgecache_xds_pushes_total 1"), metrics);
+    assertTrue(metrics.contains("edgecache_xds_nacks_total 1"), metrics);
+    assertTrue(metrics.contains("edgecache_config_version 1"), metrics);
+    requests.onCompleted();
+  }
+
   private DiscoveryResponse sotw(String group, String typeUrl) throws InterruptedException {
     BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
     StreamObserver<DiscoveryRequest> requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
