@@ -5,10 +5,11 @@
 #      wrk in alternating rounds; then open-loop latency at half of edgecache's max rate;
 #   2. ext_proc: the hit/miss/pass paths against a do-nothing protocol floor;
 #   3. a JFR CPU profile of the hit path (ext_proc server, and local-edge end to end);
-#   4. L1 heap per entry at 1 M entries; 5. JMH microbenchmarks.
+#   4. L1 heap per entry at 1 M entries; 5. JMH microbenchmarks (incl. tracing off vs on);
+#   6. control plane: live reconfiguration latency and purge-to-all-acked latency.
 # Results replace the generated part of BENCHMARKS.md. Run as root on a quiet machine:
 #   bench/run-all.sh [--duration-s 10] [--warmup-s 3] [--jit-warmup-s 60] [--connections 32] [--rounds 2]
-#                    [--parts e2e,extproc,profile,memory,jmh] [--output BENCHMARKS.md]
+#                    [--parts e2e,extproc,profile,memory,jmh,control] [--output BENCHMARKS.md]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +17,7 @@ BENCH="$ROOT/bench"
 RUN="$BENCH/target/run"
 ORIGIN_PORT=18100 EDGE_PORT=18101 EXT_PROC_PORT=18102
 NGINX_STOCK_PORT=18103 NGINX_NOPUSH_PORT=18104 VARNISH_PORT=18105
-DURATION=10 WARMUP=3 JIT_WARMUP=60 CONNECTIONS=32 ROUNDS=2 PARTS="e2e,extproc,profile,memory,jmh"
+DURATION=10 WARMUP=3 JIT_WARMUP=60 CONNECTIONS=32 ROUNDS=2 PARTS="e2e,extproc,profile,memory,jmh,control"
 OUTPUT="$ROOT/BENCHMARKS.md"
 JAVA_SERVER_OPTS="-Xms1g -Xmx1g"
 
@@ -426,6 +427,30 @@ if part jmh; then
     echo
     echo '```'
     (cd "$ROOT" && eval "$TRACING_CMD") | sed -n '/^Benchmark /,$p'
+    echo '```'
+  } >>"$REPORT"
+fi
+
+if part control; then
+  log "Control plane: live reconfiguration and purge-to-all-acked"
+  RECONFIG_CMD="mvn -B -q -pl tests -am test -Dtest=LiveReconfigurationTest -Dsurefire.failIfNoSpecifiedTests=false"
+  PURGE_CMD="mvn -B -q -pl tests -am test -Dtest=PurgeLatencyBenchmark -Dsurefire.failIfNoSpecifiedTests=false"
+  {
+    echo
+    echo "### Control plane (printed by the tests, not asserted)"
+    echo
+    echo "\`$RECONFIG_CMD\`"
+    echo
+    echo '```'
+    (cd "$ROOT" && eval "$RECONFIG_CMD" >/dev/null 2>&1; \
+      grep -h "live reconfiguration" tests/target/surefire-reports/*LiveReconfigurationTest-output.txt)
+    echo '```'
+    echo
+    echo "\`$PURGE_CMD\`"
+    echo
+    echo '```'
+    (cd "$ROOT" && eval "$PURGE_CMD" >/dev/null 2>&1; \
+      grep -h "purge-to-all-acked\|REST submit" tests/target/surefire-reports/*PurgeLatencyBenchmark-output.txt)
     echo '```'
   } >>"$REPORT"
 fi
