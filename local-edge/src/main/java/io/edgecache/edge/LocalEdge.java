@@ -8,6 +8,7 @@ import io.edgecache.edge.http.EdgeContext;
 import io.edgecache.edge.routing.RouteTable;
 import io.edgecache.edge.xds.AdsClient;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -82,6 +83,7 @@ public final class LocalEdge implements AutoCloseable {
         .forAddress(config.extProcHost(), config.extProcPort())
         .usePlaintext()
         .directExecutor()
+        .maxInboundMessageSize(maxReceiveMessageBytes(config.externalProcessor()))
         .build();
     if (config.warmUpProcessor()) {
       ProcessorWarmup.run(processorChannel);
@@ -150,6 +152,17 @@ public final class LocalEdge implements AutoCloseable {
   /** The table requests are routed with now. */
   public RouteTable routes() {
     return edge.routes();
+  }
+
+  /**
+   * Envoy's limit on one message from the processor: envoy_grpc.max_receive_message_length,
+   * where 0 or unset means unlimited (so an immediate_response carrying a stored body of
+   * several MiB is received whole, as Envoy does, not refused at grpc-java's 4 MiB default).
+   */
+  static int maxReceiveMessageBytes(ExternalProcessor filter) {
+    int configured =
+        filter.getGrpcService().getEnvoyGrpc().getMaxReceiveMessageLength().getValue();
+    return configured == 0 ? Integer.MAX_VALUE : configured;
   }
 
   /** The bound port (the ephemeral one when the config asked for port 0). */

@@ -143,6 +143,19 @@ class CacheNodeEndToEndTest {
   }
 
   @Test
+  void aHitOfSeveralMebibytesTravelsInOneImmediateResponse() throws Exception {
+    // Above grpc-java's default 4 MiB message limit, below the 8 MiB object limit: Envoy's
+    // ext_proc client takes such a message whole, and so must local-edge.
+    String body = "0123456789abcdef".repeat(6 << 16); // 6 MiB
+    origin.reply("/big", TestOrigin.Reply.text(body, cacheable("max-age=60")));
+    assertTrue(cacheStatus(stack.get("/big")).contains("stored"));
+    HttpResponse<String> hit = stack.get("/big");
+    assertTrue(cacheStatus(hit).contains("hit"), cacheStatus(hit));
+    assertEquals(body, hit.body());
+    assertEquals(1, origin.count("/big"));
+  }
+
+  @Test
   void unsafeMethodsPassThrough() throws Exception {
     origin.reply("/form", TestOrigin.Reply.text("ok", cacheable("max-age=60")));
     HttpResponse<String> post = stack.send("POST", "/form");
