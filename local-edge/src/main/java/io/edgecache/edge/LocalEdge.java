@@ -158,8 +158,12 @@ public final class LocalEdge implements AutoCloseable {
    * Envoy's limit on one message from the processor: envoy_grpc.max_receive_message_length,
    * where 0 or unset means unlimited (so an immediate_response carrying a stored body of
    * several MiB is received whole, as Envoy does, not refused at grpc-java's 4 MiB default).
+   * Unlimited too when the filter will only arrive over xDS.
    */
   static int maxReceiveMessageBytes(ExternalProcessor filter) {
+    if (filter == null) {
+      return Integer.MAX_VALUE;
+    }
     int configured =
         filter.getGrpcService().getEnvoyGrpc().getMaxReceiveMessageLength().getValue();
     return configured == 0 ? Integer.MAX_VALUE : configured;
