@@ -550,8 +550,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         cacheStatus.detail("too-large");
         land(null, true);
       } else {
-        Duration initialAge =
-            Freshness.correctedInitialAge(headers, request.requestTime(), responseTime);
+        Duration initialAge = storeVerdict.correctedInitialAge();
         cacheStatus.stored()
             .ttl(storeVerdict.freshnessLifetime().getSeconds() - initialAge.getSeconds())
             .detail(detail);
@@ -693,7 +692,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         storeVerdict.storedHeaders(),
         body,
         responseTime,
-        Freshness.correctedInitialAge(responseHeaders, request.requestTime(), responseTime),
+        storeVerdict.correctedInitialAge(),
         storeVerdict.freshnessLifetime(),
         VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders()),
         storeVerdict.rules());

@@ -156,7 +156,7 @@ public final class CachePolicy {
     if (!usable) {
       return StoreVerdict.refuse("stale"); // stale on arrival, nothing could revive it
     }
-    return StoreVerdict.store(storedHeaders(responseHeaders, cc), lifetime, rules);
+    return StoreVerdict.store(storedHeaders(responseHeaders, cc), lifetime, rules, initialAge);
   }
 
   /**

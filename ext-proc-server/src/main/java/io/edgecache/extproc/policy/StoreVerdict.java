@@ -12,20 +12,24 @@ import java.time.Duration;
  * @param storedHeaders the header fields to store (only when storable)
  * @param freshnessLifetime the freshness lifetime (only when storable)
  * @param rules what its directives allow on reuse (only when storable)
+ * @param correctedInitialAge its age on arrival (RFC 9111 §4.2.3), computed once for the
+ *     verdict and reused for the stored entry and its Cache-Status ttl (only when storable)
  */
 public record StoreVerdict(
     boolean storable,
     String reason,
     HeaderList storedHeaders,
     Duration freshnessLifetime,
-    ReuseRules rules) {
+    ReuseRules rules,
+    Duration correctedInitialAge) {
 
   static StoreVerdict refuse(String reason) {
-    return new StoreVerdict(false, reason, null, Duration.ZERO, ReuseRules.NONE);
+    return new StoreVerdict(false, reason, null, Duration.ZERO, ReuseRules.NONE, Duration.ZERO);
   }
 
   static StoreVerdict store(HeaderList storedHeaders, Duration freshnessLifetime,
-      ReuseRules rules) {
-    return new StoreVerdict(true, null, storedHeaders, freshnessLifetime, rules);
+      ReuseRules rules, Duration correctedInitialAge) {
+    return new StoreVerdict(true, null, storedHeaders, freshnessLifetime, rules,
+        correctedInitialAge);
   }
 }
