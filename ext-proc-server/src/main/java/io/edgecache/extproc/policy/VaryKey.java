@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The secondary cache key (RFC 9111 §4.1): the request's values of the fields a response's
@@ -17,6 +18,10 @@ import java.util.Map;
  * any other list field becomes its lower-cased members, sorted, without those refused by q=0.
  */
 public final class VaryKey {
+
+  // Compiled once: matching runs on the hit path for every entry that has a Vary.
+  private static final Pattern SPACE_AROUND_COMMAS = Pattern.compile("\\s*,\\s*");
+  private static final Pattern WHITESPACE_RUNS = Pattern.compile("\\s+");
 
   private VaryKey() {}
 
@@ -53,7 +58,8 @@ public final class VaryKey {
       return "";
     }
     if (!normalizeHeaders.contains(field)) {
-      return raw.trim().replaceAll("\\s*,\\s*", ",").replaceAll("\\s+", " ");
+      String joined = SPACE_AROUND_COMMAS.matcher(raw.trim()).replaceAll(",");
+      return WHITESPACE_RUNS.matcher(joined).replaceAll(" ");
     }
     List<String> members = acceptedMembers(raw);
     if (field.equals("accept-encoding")) {
