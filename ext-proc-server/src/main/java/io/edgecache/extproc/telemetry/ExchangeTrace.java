@@ -63,10 +63,7 @@ public final class ExchangeTrace {
 
   /** Writes this span's context as propagation fields (traceparent, ...) through {@code set}. */
   public void inject(BiConsumer<String, String> set) {
-    if (span != null) {
-      propagator.inject(Context.root().with(span), set, (carrier, name, value) ->
-          carrier.accept(name, value));
-    }
+    injectFrom(span, set);
   }
 
   /** Writes the context of {@code child} through {@code set}, for requests it sends. */
@@ -103,13 +100,5 @@ public final class ExchangeTrace {
       span.setStatus(StatusCode.ERROR, "stream reset");
       span.end();
     }
-  }
-
-  static AttributeKey<String> keyHash() {
-    return KEY_HASH;
-  }
-
-  static SpanKind serverKind() {
-    return SpanKind.SERVER;
   }
 }

@@ -5,6 +5,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -118,12 +119,12 @@ public final class Telemetry implements AutoCloseable {
     int query = path.indexOf('?');
     Span span = tracer.spanBuilder("edgecache " + method)
         .setParent(parent)
-        .setSpanKind(ExchangeTrace.serverKind())
+        .setSpanKind(SpanKind.SERVER)
         .setAttribute(METHOD, method)
         .setAttribute(SCHEME, scheme)
         .setAttribute(HOST, host)
         .setAttribute(PATH, query < 0 ? path : path.substring(0, query))
-        .setAttribute(ExchangeTrace.keyHash(), Integer.toHexString(keyUri.hashCode()))
+        .setAttribute(ExchangeTrace.KEY_HASH, Integer.toHexString(keyUri.hashCode()))
         .startSpan();
     return new ExchangeTrace(span, tracer, propagator);
   }
