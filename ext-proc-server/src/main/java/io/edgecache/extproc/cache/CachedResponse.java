@@ -11,13 +11,15 @@ import java.util.Map;
  *
  * @param status the origin's status code
  * @param headers the end-to-end header fields to replay (no hop-by-hop fields, no Age)
- * @param body the complete body
+ * @param body the complete body, or empty when the body is too large to be held in memory
+ *     and is streamed from a lower tier instead (see {@link #bodyInMemory()})
  * @param responseTime when the response headers reached the cache (RFC 9111 §4.2.3)
  * @param correctedInitialAge the response's age when it arrived (RFC 9111 §4.2.3)
  * @param freshnessLifetime how long it is fresh (RFC 9111 §4.2.1)
  * @param varyValues the request's values of each field named by Vary, normalised; empty when
  *     the response has no Vary
  * @param rules what its directives allow on reuse
+ * @param bodyLength the body's length in bytes, wherever it is held
  */
 public record CachedResponse(
     int status,
@@ -27,7 +29,21 @@ public record CachedResponse(
     Duration correctedInitialAge,
     Duration freshnessLifetime,
     Map<String, String> varyValues,
-    ReuseRules rules) {
+    ReuseRules rules,
+    long bodyLength) {
+
+  /** A response whose whole body is held in memory. */
+  public CachedResponse(int status, HeaderList headers, ByteString body, Instant responseTime,
+      Duration correctedInitialAge, Duration freshnessLifetime, Map<String, String> varyValues,
+      ReuseRules rules) {
+    this(status, headers, body, responseTime, correctedInitialAge, freshnessLifetime,
+        varyValues, rules, body.size());
+  }
+
+  /** Whether {@link #body()} holds the body; if not, a lower tier streams it. */
+  public boolean bodyInMemory() {
+    return body.size() == bodyLength;
+  }
 
   /**
    * Heap an entry costs beyond its key, header and body characters: the objects that hold them
@@ -91,7 +107,7 @@ public record CachedResponse(
       return this;
     }
     return new CachedResponse(status, headers, body, responseTime, correctedInitialAge, ageThen,
-        varyValues, rules);
+        varyValues, rules, bodyLength);
   }
 
   /** Bytes this entry costs the L1 cache. */

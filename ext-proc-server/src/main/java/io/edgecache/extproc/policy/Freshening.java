@@ -60,6 +60,6 @@ public final class Freshening {
       return false;
     }
     String length = head.first("content-length");
-    return length == null || length.trim().equals(Integer.toString(stored.body().size()));
+    return length == null || length.trim().equals(Long.toString(stored.bodyLength()));
   }
 }

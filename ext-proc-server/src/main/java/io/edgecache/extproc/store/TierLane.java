@@ -1,5 +1,6 @@
 package io.edgecache.extproc.store;
 
+import io.edgecache.extproc.store.tier.Found;
 import io.edgecache.extproc.store.tier.Tier;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,13 +60,16 @@ final class TierLane implements AutoCloseable {
     return breaker.state();
   }
 
-  /** The encoded entry under {@code key}; empty on a miss, an open breaker or any failure. */
-  CompletableFuture<Optional<byte[]>> get(String key) {
-    return guarded(() -> tier.get(key)).thenApply(found -> {
-      Optional<byte[]> value = found.flatMap(v -> v);
+  /**
+   * The entry under {@code key} (whole when its body is at most {@code wholeUpTo} bytes, else
+   * its head); empty on a miss, an open breaker or any failure.
+   */
+  CompletableFuture<Optional<Found>> get(String key, long wholeUpTo) {
+    return guarded(() -> tier.get(key, wholeUpTo)).thenApply(found -> {
+      Optional<Found> value = found.flatMap(v -> v);
       if (found.isPresent()) {
         (value.isPresent() ? stats.hits : stats.misses).increment();
-        value.ifPresent(bytes -> stats.bytesRead.add(bytes.length));
+        value.ifPresent(read -> stats.bytesRead.add(read.bytesRead()));
       }
       return value;
     });

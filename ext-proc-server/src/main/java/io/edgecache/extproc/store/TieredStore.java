@@ -215,13 +215,13 @@ public final class TieredStore implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
     TierLane lane = lanes.get(index);
-    return lane.get(key.uri()).thenCompose(found -> {
+    return lane.get(key.uri(), Long.MAX_VALUE).thenCompose(found -> {
       if (found.isEmpty()) {
         return lookupBelow(key, index + 1);
       }
       CachedResponse entry;
       try {
-        entry = EntryCodec.decode(found.get(), key.uri());
+        entry = EntryCodec.decode(found.get().whole(), key.uri());
       } catch (CorruptEntryException e) {
         lane.dropCorrupt(key.uri(), e.getMessage());
         return lookupBelow(key, index + 1);
@@ -234,7 +234,7 @@ public final class TieredStore implements AutoCloseable {
         place(key, judged, null, index); // soft-purged: its stale form is promoted
         return CompletableFuture.completedFuture(judged);
       }
-      place(key, entry, found.get(), index); // promote to the tiers above
+      place(key, entry, found.get().whole(), index); // promote to the tiers above
       return CompletableFuture.completedFuture(entry);
     });
   }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -19,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -113,14 +115,22 @@ public final class DiskTier implements Tier {
   }
 
   @Override
-  public CompletableFuture<Optional<byte[]>> get(String key) {
+  public CompletableFuture<Optional<Found>> get(String key, long wholeUpTo) {
     return CompletableFuture.supplyAsync(() -> {
       String name = fileName(key);
-      try {
-        byte[] bytes = Files.readAllBytes(entries.resolve(name));
+      try (FileChannel channel = FileChannel.open(entries.resolve(name), StandardOpenOption.READ)) {
+        long size = channel.size();
+        // A file no longer than wholeUpTo cannot hold a longer body: read it without the head.
+        EntryCodec.Layout layout = size <= wholeUpTo ? null : checkedLayout(key, channel);
+        Found found = layout != null && layout.head().bodyLength() > wholeUpTo
+            ? Found.headOnly(layout)
+            : Found.whole(readAll(channel, size));
         touch(name);
-        return Optional.of(bytes);
+        return Optional.of(found);
       } catch (NoSuchFileException e) {
+        return Optional.empty();
+      } catch (CorruptEntryException e) {
+        dropCorrupt(name, e.getMessage());
         return Optional.empty();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -166,12 +176,7 @@ public final class DiskTier implements Tier {
         throw new UncheckedIOException(e);
       }
       try {
-        EntryCodec.Layout layout = EntryCodec.readHead(
-            new BufferedInputStream(Channels.newInputStream(channel.position(0))));
-        if (layout.totalLength() != channel.size() || !layout.head().key().equals(key)) {
-          throw new CorruptEntryException("file is " + channel.size() + " bytes, head says "
-              + layout.totalLength() + " for key " + layout.head().key());
-        }
+        EntryCodec.Layout layout = checkedLayout(key, channel);
         touch(name);
         return Optional.of(new EntryFile(layout.head(), channel, layout.bodyOffset()));
       } catch (IOException e) {
@@ -183,6 +188,31 @@ public final class DiskTier implements Tier {
         throw new UncheckedIOException(e);
       }
     }, io);
+  }
+
+  /** Up to {@code size} bytes from the start; fewer when the file is shorter (truncated). */
+  private static byte[] readAll(FileChannel channel, long size) throws IOException {
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IOException("entry file of " + size + " bytes cannot be read whole");
+    }
+    ByteBuffer bytes = ByteBuffer.allocate((int) size);
+    channel.position(0);
+    while (bytes.hasRemaining() && channel.read(bytes) >= 0) {
+      // until full, or the end of a file shortened meanwhile
+    }
+    return bytes.hasRemaining() ? Arrays.copyOf(bytes.array(), bytes.position()) : bytes.array();
+  }
+
+  /** The layout of the entry file open on {@code channel}, checked against its size and key. */
+  private static EntryCodec.Layout checkedLayout(String key, FileChannel channel)
+      throws IOException {
+    EntryCodec.Layout layout = EntryCodec.readHead(
+        new BufferedInputStream(Channels.newInputStream(channel.position(0))));
+    if (layout.totalLength() != channel.size() || !layout.head().key().equals(key)) {
+      throw new CorruptEntryException("file is " + channel.size() + " bytes, head says "
+          + layout.totalLength() + " for key " + layout.head().key());
+    }
+    return layout;
   }
 
   /** An open entry file: its head and where its body lies in the channel. */

@@ -103,10 +103,11 @@ public final class RedisTier implements Tier {
   }
 
   @Override
-  public CompletableFuture<Optional<byte[]>> get(String key) {
+  public CompletableFuture<Optional<Found>> get(String key, long wholeUpTo) {
+    // Redis holds small entries only: they are always read whole.
     return reads.get()
         .thenCompose(c -> c.strings().get(redisKey(key)).toCompletableFuture())
-        .thenApply(Optional::ofNullable);
+        .thenApply(bytes -> Optional.ofNullable(bytes).map(Found::whole));
   }
 
   @Override

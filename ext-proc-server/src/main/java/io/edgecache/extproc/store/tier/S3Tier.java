@@ -64,12 +64,12 @@ public final class S3Tier implements Tier {
   }
 
   @Override
-  public CompletableFuture<Optional<byte[]>> get(String key) {
+  public CompletableFuture<Optional<Found>> get(String key, long wholeUpTo) {
     return client.getObject(get -> get.bucket(bucket).key(objectKey(key)),
             AsyncResponseTransformer.toBytes())
         .handle((bytes, error) -> {
           if (error == null) {
-            return Optional.of(bytes.asByteArrayUnsafe());
+            return Optional.of(Found.whole(bytes.asByteArrayUnsafe()));
           }
           Throwable cause = error instanceof CompletionException ? error.getCause() : error;
           if (cause instanceof NoSuchKeyException) {

@@ -14,8 +14,12 @@ public interface Tier extends AutoCloseable {
   /** A short name for logs and stats: "disk", "redis", "s3". */
   String name();
 
-  /** The encoded entry stored under {@code key}, or empty. */
-  CompletableFuture<Optional<byte[]>> get(String key);
+  /**
+   * The entry stored under {@code key}, or empty: whole when its encoded form is at most
+   * {@code wholeUpTo} bytes, else its head only (a tier that holds only small entries may
+   * always return it whole).
+   */
+  CompletableFuture<Optional<Found>> get(String key, long wholeUpTo);
 
   /** Stores an encoded entry, to be kept about {@code timeToKeep} where the tier can expire. */
   CompletableFuture<Void> put(String key, byte[] encoded, Duration timeToKeep);
