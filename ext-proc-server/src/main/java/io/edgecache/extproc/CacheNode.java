@@ -15,6 +15,8 @@ import io.edgecache.extproc.purge.PurgeAgent;
 import io.edgecache.extproc.purge.SurrogateKeys;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
+import io.edgecache.extproc.store.http.BodyTokens;
+import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.grpc.ManagedChannel;
@@ -47,6 +49,7 @@ public final class CacheNode implements AutoCloseable {
   private final ManagedChannel controlPlane;
   private final PurgeAgent purgeAgent;
   private final EdgePurges edgePurges;
+  private final BodyTokens bodyTokens = BodyTokens.random();
 
   /**
    * Opens the configured store tiers; fails when a tier's configuration cannot be used (disk
@@ -147,6 +150,20 @@ public final class CacheNode implements AutoCloseable {
   /** The sequence number of the last purge applied, or 0 when no control plane is followed. */
   public long lastAppliedPurge() {
     return purgeAgent == null ? 0 : purgeAgent.lastApplied();
+  }
+
+  /** Signs the reroutes of large hits to the body endpoint, and checks them there. */
+  public BodyTokens bodyTokens() {
+    return bodyTokens;
+  }
+
+  /**
+   * Stores a large entry whose body was recorded to {@code spool}: disk, then the shared tiers;
+   * memory holds its head. The result tells when (and whether) every tier has it.
+   */
+  public CompletableFuture<Boolean> storeSpooled(CacheKey key, CachedResponse head,
+      BodySpool spool) {
+    return tiers.storeSpooled(key, head, spool);
   }
 
   public TieredStore tiers() {

@@ -9,6 +9,7 @@ import io.edgecache.extproc.policy.remote.RemotePolicyInterceptor;
 import io.edgecache.extproc.telemetry.AdminServer;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.extproc.store.http.BodyEndpoint;
+import io.edgecache.extproc.store.http.StoredBodies;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -108,7 +109,7 @@ public final class ExtProcServer implements AutoCloseable {
       try {
         bodies = BodyEndpoint.start(
             new InetSocketAddress(bodyListen.getHostString(), bodyListen.getPort()),
-            node.tiers().disk().orElseThrow());
+            new StoredBodies(node.tiers().disk().orElseThrow()), node.bodyTokens(), clock);
       } catch (IOException e) {
         server.shutdownNow();
         if (admin != null) {

@@ -76,13 +76,6 @@ public final class ServerConfigLoader {
     if (l1 <= 0) {
       throw new ConfigException("cache.l1MaxBytes: must be greater than 0");
     }
-    long maxObject = bytes("cache.maxObjectBytes", cache.maxObjectBytes,
-        defaults.maxObjectBytes());
-    if (maxObject <= 0 || maxObject > l1) {
-      throw new ConfigException(
-          "cache.maxObjectBytes: must be greater than 0 and at most cache.l1MaxBytes (" + l1
-              + ")");
-    }
     double fraction = cache.heuristicFraction == null
         ? defaults.heuristicFraction()
         : cache.heuristicFraction;
@@ -103,6 +96,17 @@ public final class ServerConfigLoader {
           + "' is not a header field name");
     }
     TiersConfig tiers = TiersSection.validate(raw.tiers);
+    long maxObject = bytes("cache.maxObjectBytes", cache.maxObjectBytes,
+        defaults.maxObjectBytes());
+    if (tiers.bodyListen() == null && (maxObject <= 0 || maxObject > l1)) {
+      throw new ConfigException(
+          "cache.maxObjectBytes: must be greater than 0 and at most cache.l1MaxBytes (" + l1
+              + "); larger bodies need tiers.bodyListen, which streams them from disk");
+    }
+    if (tiers.bodyListen() != null && (maxObject <= 0 || maxObject > tiers.disk().maxBytes())) {
+      throw new ConfigException("cache.maxObjectBytes: must be greater than 0 and at most"
+          + " tiers.disk.maxBytes (" + tiers.disk().maxBytes() + ")");
+    }
     List<RoutePolicy> routes = new ArrayList<>();
     List<RawRoute> rawRoutes = raw.routes == null ? List.of() : raw.routes;
     for (int i = 0; i < rawRoutes.size(); i++) {

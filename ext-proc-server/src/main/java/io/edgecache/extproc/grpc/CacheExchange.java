@@ -20,6 +20,7 @@ import io.edgecache.extproc.policy.StoreVerdict;
 import io.edgecache.extproc.policy.VaryKey;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.edgecache.extproc.purge.EdgePurges;
+import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.telemetry.ExchangeTrace;
 import io.edgecache.extproc.telemetry.Outcome;
@@ -60,6 +61,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   /** Request field asking a PURGE to mark stale rather than remove ("1"). */
   private static final String SOFT_PURGE = "edgecache-soft-purge";
+
+  /** Body bytes a disk spool may hold in memory while the disk catches up. */
+  private static final long MAX_SPOOL_PENDING_BYTES = 32L << 20;
 
   /** Margin between a follower's own wait and the Envoy timer it asks for. */
   private static final Duration TIMER_MARGIN = Duration.ofMillis(500);
@@ -179,7 +183,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
     boolean finished = phase == Phase.DONE;
     phase = Phase.CLOSED;
-    recorder = null;
+    if (recorder != null) {
+      recorder.drop();
+      recorder = null;
+    }
     land(null, false);
     count();
     if (finished) {
@@ -312,6 +319,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   /** Serves, refreshes or forwards the request given what the store holds for it. */
   private void decide(CachedResponse entry, boolean keyKnown, HeaderMutation.Builder mutation) {
     Instant now = request.requestTime();
+    if (entry != null && !entry.bodyInMemory() && !node.tiers().mayStreamBody(request.key())) {
+      node.store().remove(request.key(), entry); // its body is gone: fetch it anew
+      entry = null;
+    }
     if (entry == null) {
       if (forwardReason == null) {
         forwardReason = keyKnown ? "vary-miss" : "uri-miss";
@@ -344,7 +355,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       return;
     }
     selected = entry;
-    if (entry.hasValidator() && !request.isConditional() && !request.isHead()) {
+    // A 304 is answered from the stored body at response time, too late to reroute to the
+    // body endpoint: a large entry is fetched anew instead.
+    if (entry.hasValidator() && entry.bodyInMemory() && !request.isConditional()
+        && !request.isHead()) {
       revalidating = true;
       String etag = entry.headers().first("etag");
       String lastModified = entry.headers().first("last-modified");
@@ -502,9 +516,17 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private void serve(CachedResponse entry, CacheStatus status, Outcome how) {
     phase = Phase.DONE;
     Instant now = node.clock().instant();
-    settle(how, entry.status(), request.isHead() ? 0 : entry.body().size(),
+    settle(how, entry.status(), request.isHead() ? 0 : entry.bodyLength(),
         entry.ttlSeconds(now), true);
-    out.onNext(StoredResponses.answer(entry, request, now, status));
+    if (entry.bodyInMemory()) {
+      out.onNext(StoredResponses.answer(entry, request, now, status));
+      return;
+    }
+    out.onNext(StoredResponses.answerWithoutBody(entry, request, now, status)
+        .orElseGet(() -> ExchangeMessages.rerouteRequest(ExchangeMessages.replace(
+            BodyTokens.HEADER, node.bodyTokens().issue(request.key().uri(),
+                BodyTokens.version(entry.responseTime(), entry.bodyLength()),
+                status.appendTo(entry.headers().joined(CacheStatus.FIELD)))))));
   }
 
   private void onResponseHeaders(HttpHeaders message) throws MalformedMessageException {
@@ -525,7 +547,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         answerFromRevalidated(headers);
         return;
       }
-      if (status >= 500 && node.policy().mayServeOnError(selected, responseTime)) {
+      if (status >= 500 && selected.bodyInMemory()
+          && node.policy().mayServeOnError(selected, responseTime)) {
         land(null, false);
         serve(selected, CacheStatus.hit().alsoForwarded(forwardReason).fwdStatus(status)
             .ttl(selected.ttlSeconds(responseTime)).detail("stale-if-error"), Outcome.STALE);
@@ -556,7 +579,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
             .detail(detail);
         responseStatus = status;
         responseHeaders = headers;
-        recorder = new BodyRecorder(maxBytes);
+        recorder = new BodyRecorder(maxBytes, node.tiers().streamsLargeBodies()
+            ? node.tiers().largeObjectBytes() : maxBytes,
+            () -> node.tiers().spool(MAX_SPOOL_PENDING_BYTES));
         if (message.getEndOfStream()) {
           commit();
         } else {
@@ -616,6 +641,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         node.invalidate(request.key());
         return;
       }
+      if (!stored.bodyInMemory()) {
+        continue; // its head is rewritten with its body, by the next full fetch
+      }
       HeaderList merged = Freshening.merge(stored.headers(), head);
       RequestFacts asGet = new RequestFacts("GET", request.key(), request.headers(),
           request.cacheControl(), request.requestTime(), false);
@@ -667,7 +695,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       throw new MalformedMessageException("response_body: arrived before response_headers");
     }
     if (recorder != null && !recorder.append(message.getBody())) {
-      recorder = null; // over the size limit: the rest passes through unrecorded
+      recorder = null; // over the size limit or the spool: the rest passes unrecorded
       land(null, true);
     }
     if (message.getEndOfStream() && recorder != null) {
@@ -677,27 +705,31 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   private void commit() {
-    ByteString body = recorder.body();
+    BodyRecorder recorded = recorder;
     recorder = null;
     phase = Phase.DONE;
     long declared = declaredLength(responseHeaders);
-    if (declared >= 0 && declared != body.size()) {
+    if (declared >= 0 && declared != recorded.length()) {
       log.log(Level.FINE, "not storing {0}: body {1} bytes, content-length {2}",
-          new Object[] {request.key(), body.size(), declared});
+          new Object[] {request.key(), recorded.length(), declared});
+      recorded.drop();
       land(null, false);
       return;
     }
     CachedResponse entry = new CachedResponse(
         responseStatus,
         storeVerdict.storedHeaders(),
-        body,
+        recorded.body(),
         responseTime,
         storeVerdict.correctedInitialAge(),
         storeVerdict.freshnessLifetime(),
         VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders()),
-        storeVerdict.rules());
-    CompletableFuture<Boolean> written = node.store(request.key(), entry);
-    settle(Outcome.MISS, responseStatus, body.size(), entry.ttlSeconds(responseTime), true);
+        storeVerdict.rules(),
+        recorded.length());
+    CompletableFuture<Boolean> written = recorded.spooled()
+        ? node.storeSpooled(request.key(), entry, recorded.spool())
+        : node.store(request.key(), entry);
+    settle(Outcome.MISS, responseStatus, recorded.length(), entry.ttlSeconds(responseTime), true);
     landStored(entry, written);
   }
 
@@ -722,13 +754,24 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
   }
 
-  /** Lands a stored entry; other nodes are told once {@code written} has it in the tiers. */
+  /**
+   * Lands a stored entry; other nodes are told once {@code written} has it in the tiers. Local
+   * followers get an entry held in memory at once, a large one once the disk has its body.
+   */
   private void landStored(CachedResponse entry, CompletableFuture<Boolean> written) {
     if (clusterLease != null) {
       clusterLease.filled(written);
       clusterLease = null;
     }
-    land(entry, false);
+    if (entry.bodyInMemory() || leading == null) {
+      land(entry, false);
+      return;
+    }
+    Coalescer.Flight flight = leading;
+    leading = null;
+    String uri = request.key().uri();
+    written.whenComplete((stored, error) -> node.coalescer().land(
+        uri, flight, Boolean.TRUE.equals(stored) ? entry : null, false));
   }
 
   private static int parseStatus(String value) throws MalformedMessageException {

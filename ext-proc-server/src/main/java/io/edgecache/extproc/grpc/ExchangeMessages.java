@@ -83,6 +83,27 @@ final class ExchangeMessages {
   }
 
   /**
+   * Sends the request elsewhere: applies {@code header} and clears the route cache, so Envoy
+   * routes the request afresh (to the route that matches the header), and turns processing of
+   * the response off, since that response is already the answer.
+   */
+  static ProcessingResponse rerouteRequest(HeaderValueOption header) {
+    return ProcessingResponse.newBuilder()
+        .setRequestHeaders(HeadersResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder()
+                .setHeaderMutation(HeaderMutation.newBuilder().addSetHeaders(header))
+                .setClearRouteCache(true)))
+        .setModeOverride(ProcessingMode.newBuilder()
+            .setRequestHeaderMode(HeaderSendMode.SEND)
+            .setResponseHeaderMode(HeaderSendMode.SKIP)
+            .setRequestBodyMode(BodySendMode.NONE)
+            .setResponseBodyMode(BodySendMode.NONE)
+            .setRequestTrailerMode(HeaderSendMode.SKIP)
+            .setResponseTrailerMode(HeaderSendMode.SKIP))
+        .build();
+  }
+
+  /**
    * Asks Envoy to wait up to {@code timeout} for the answer to the message in flight; Envoy
    * honours it up to the filter's {@code max_message_timeout}.
    */

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -34,13 +35,7 @@ final class StoredResponses {
       CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
     HeaderList stored = entry.headers();
     if (Preconditions.notModified(request.headers(), stored)) {
-      List<HeaderList.Field> fields = new ArrayList<>();
-      for (HeaderList.Field field : stored.fields()) {
-        if (NOT_MODIFIED_FIELDS.contains(field.name())) {
-          fields.add(field);
-        }
-      }
-      return respond(304, fields, stored, entry, now, status, ByteString.EMPTY, false);
+      return notModified(entry, now, status);
     }
     String range = request.headers().first("range");
     if (range != null && request.method().equals("GET") && entry.status() == 200
@@ -51,7 +46,36 @@ final class StoredResponses {
       }
     }
     return respond(entry.status(), withoutStatusField(stored), stored, entry, now, status,
-        entry.body(), request.isHead());
+        request.isHead() ? ByteString.EMPTY : entry.body(), entry.bodyLength());
+  }
+
+  private static ProcessingResponse notModified(
+      CachedResponse entry, Instant now, CacheStatus status) {
+    List<HeaderList.Field> fields = new ArrayList<>();
+    for (HeaderList.Field field : entry.headers().fields()) {
+      if (NOT_MODIFIED_FIELDS.contains(field.name())) {
+        fields.add(field);
+      }
+    }
+    return respond(304, fields, entry.headers(), entry, now, status, ByteString.EMPTY, 0);
+  }
+
+  /**
+   * The answer to {@code request} from a large entry whose body is not in memory, when it
+   * needs no body: 304 for a satisfied precondition, or the head of a HEAD request. Empty when
+   * the body must be streamed.
+   */
+  static Optional<ProcessingResponse> answerWithoutBody(
+      CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
+    HeaderList stored = entry.headers();
+    if (Preconditions.notModified(request.headers(), stored)) {
+      return Optional.of(notModified(entry, now, status));
+    }
+    if (request.isHead()) {
+      return Optional.of(respond(entry.status(), withoutStatusField(stored), stored, entry, now,
+          status, ByteString.EMPTY, entry.bodyLength()));
+    }
+    return Optional.empty();
   }
 
   /** 504 for {@code only-if-cached} when nothing stored may be used (RFC 9111 §5.2.1.7). */
@@ -73,13 +97,13 @@ final class StoredResponses {
     if (ranges.isEmpty()) {
       List<HeaderList.Field> unsatisfiable = new ArrayList<>();
       unsatisfiable.add(new HeaderList.Field("content-range", "bytes */" + length));
-      return respond(416, unsatisfiable, stored, entry, now, status, ByteString.EMPTY, false);
+      return respond(416, unsatisfiable, stored, entry, now, status, ByteString.EMPTY, 0);
     }
     if (ranges.size() == 1) {
       ByteRanges.Range only = ranges.get(0);
       fields.add(new HeaderList.Field("content-range", contentRange(only, length)));
-      return respond(206, fields, stored, entry, now, status,
-          slice(entry.body(), only), false);
+      ByteString part = slice(entry.body(), only);
+      return respond(206, fields, stored, entry, now, status, part, part.size());
     }
     String contentType = stored.first("content-type");
     fields.removeIf(field -> field.name().equals("content-type"));
@@ -95,18 +119,21 @@ final class StoredResponses {
           .concat(ByteString.copyFromUtf8("\r\n"));
     }
     body = body.concat(ByteString.copyFromUtf8("--" + BOUNDARY + "--\r\n"));
-    return respond(206, fields, stored, entry, now, status, body, false);
+    return respond(206, fields, stored, entry, now, status, body, body.size());
   }
 
+  /**
+   * An immediate response of {@code body}; {@code contentLength} differs from its size only for
+   * HEAD, which announces the length of the body it does not send.
+   */
   private static ProcessingResponse respond(int code, List<HeaderList.Field> fields,
       HeaderList stored, CachedResponse entry, Instant now, CacheStatus status, ByteString body,
-      boolean head) {
+      long contentLength) {
     fields.add(new HeaderList.Field("age", Long.toString(entry.currentAge(now).getSeconds())));
-    fields.add(new HeaderList.Field("content-length", Integer.toString(body.size())));
+    fields.add(new HeaderList.Field("content-length", Long.toString(contentLength)));
     fields.add(new HeaderList.Field(
         CacheStatus.FIELD, status.appendTo(stored.joined(CacheStatus.FIELD))));
-    return ExchangeMessages.immediate(
-        code, HeaderList.of(fields), head ? ByteString.EMPTY : body, "edgecache_hit");
+    return ExchangeMessages.immediate(code, HeaderList.of(fields), body, "edgecache_hit");
   }
 
   /** The stored fields minus Cache-Status, which is rewritten with this cache's member. */

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.store;
 
+import com.google.protobuf.ByteString;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.http.HeaderList;
@@ -30,7 +31,13 @@ public record EntryHead(
   public static EntryHead of(String key, CachedResponse entry) {
     return new EntryHead(key, entry.status(), entry.headers(), entry.responseTime(),
         entry.correctedInitialAge(), entry.freshnessLifetime(), entry.rules(),
-        entry.varyValues(), entry.body().size());
+        entry.varyValues(), entry.bodyLength());
+  }
+
+  /** The entry this head describes, without its body, which a lower tier streams. */
+  public CachedResponse toHeadOnly() {
+    return new CachedResponse(status, headers, ByteString.EMPTY, responseTime,
+        correctedInitialAge, freshnessLifetime, varyValues, rules, bodyLength);
   }
 
   /**

@@ -163,19 +163,28 @@ final class TierLane implements AutoCloseable {
 
   private void send(PendingWrite write, CompletableFuture<Boolean> written)
       throws InterruptedException {
-    byte[] bytes = write.encoded();
     if (!inFlight.tryAcquire()) {
       tier.flush(); // what is waiting for a flush must not wait for a permit
       inFlight.acquire();
     }
-    guarded(() -> tier.put(write.key, bytes, write.timeToKeep).thenApply(v -> Boolean.TRUE))
-        .whenComplete((sent, error) -> {
-          inFlight.release();
-          if (sent.isPresent()) {
-            stats.writes.increment();
-            stats.bytesWritten.add(bytes.length);
-          }
-          written.complete(sent.isPresent());
-        });
+    long length;
+    CallSupplier<Boolean> put;
+    if (write.file != null) {
+      length = write.fileLength;
+      put = () -> tier.putFile(write.key, write.file, write.fileLength, write.timeToKeep)
+          .thenApply(v -> Boolean.TRUE);
+    } else {
+      byte[] bytes = write.encoded();
+      length = bytes.length;
+      put = () -> tier.put(write.key, bytes, write.timeToKeep).thenApply(v -> Boolean.TRUE);
+    }
+    guarded(put).whenComplete((sent, error) -> {
+      inFlight.release();
+      if (sent.isPresent()) {
+        stats.writes.increment();
+        stats.bytesWritten.add(length);
+      }
+      written.complete(sent.isPresent());
+    });
   }
 }

@@ -4,7 +4,9 @@ import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.config.TiersConfig;
+import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.store.tier.DiskTier;
+import io.edgecache.extproc.store.tier.Found;
 import io.edgecache.extproc.store.tier.RedisTier;
 import io.edgecache.extproc.store.tier.S3Tier;
 import io.edgecache.extproc.store.tier.Tier;
@@ -40,6 +42,11 @@ public final class TieredStore implements AutoCloseable {
   private final Clock clock;
   private final DiskTier disk;
   /**
+   * Whether large bodies are recorded to disk and streamed to clients by the body endpoint:
+   * lookups then read a large entry's head only, and memory holds only its head.
+   */
+  private final boolean streamsLargeBodies;
+  /**
    * Passes judgement on every entry read back from a lower tier, before it is served or
    * promoted: returns it, a replacement (made stale) or null (purged). Set by the purge agent.
    */
@@ -51,8 +58,9 @@ public final class TieredStore implements AutoCloseable {
   private volatile Function<CachedResponse, Set<String>> tagsOf = entry -> Set.of();
 
   private TieredStore(L1Store l1, List<TierLane> lanes, long largeObjectBytes, Clock clock,
-      DiskTier disk, RedisTier redis) {
+      DiskTier disk, RedisTier redis, boolean streamsLargeBodies) {
     this.l1 = l1;
+    this.streamsLargeBodies = streamsLargeBodies;
     this.lanes = List.copyOf(lanes);
     this.largeObjectBytes = largeObjectBytes;
     this.clock = clock;
@@ -85,7 +93,8 @@ public final class TieredStore implements AutoCloseable {
       lanes.forEach(TierLane::close);
       throw e;
     }
-    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk, redis);
+    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk, redis,
+        disk != null && config.bodyListen() != null);
   }
 
   private static TierLane lane(TiersConfig config, Tier tier, boolean small, boolean large,
@@ -140,6 +149,79 @@ public final class TieredStore implements AutoCloseable {
     }
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
         .thenApply(done -> writes.stream().allMatch(CompletableFuture::join));
+  }
+
+  /**
+   * Whether the body of the large entry {@code head} (stored under {@code key}) can still be
+   * streamed: this node's disk has the key's entry file, or S3 may have it. Cheap enough for
+   * the hit path: one stat.
+   */
+  public boolean mayStreamBody(CacheKey key) {
+    return streamsLargeBodies && (disk.has(key.uri()) || lane("s3").isPresent());
+  }
+
+  /** Whether large bodies are recorded to disk and streamed from it (see {@link #spool}). */
+  public boolean streamsLargeBodies() {
+    return streamsLargeBodies;
+  }
+
+  /** Bodies larger than this are recorded to disk rather than memory when streaming. */
+  public long largeObjectBytes() {
+    return largeObjectBytes;
+  }
+
+  /**
+   * Starts recording a large body to disk; null when large bodies are not streamed. At most
+   * {@code maxPendingBytes} of it may wait in memory for the disk.
+   */
+  public BodySpool spool(long maxPendingBytes) {
+    return streamsLargeBodies ? disk.openSpool(maxPendingBytes) : null;
+  }
+
+  /**
+   * Stores a large entry whose body was recorded to {@code spool}: the disk gets the entry
+   * file, memory its head, and the other tiers that hold large entries (S3) an upload of the
+   * file. Completes true once every one of them has it, false when any write failed.
+   */
+  public CompletableFuture<Boolean> storeSpooled(CacheKey key, CachedResponse head,
+      BodySpool spool) {
+    EntryHead entryHead = EntryHead.of(key.uri(), head);
+    TierLane diskLane = lane(disk.name()).orElseThrow();
+    return spool.commit(entryHead).handle((fileLength, error) -> {
+      if (error != null) {
+        diskLane.stats.errors.increment();
+        return null;
+      }
+      diskLane.stats.writes.increment();
+      diskLane.stats.bytesWritten.add(fileLength);
+      // the disk holds one variant per URL: heads of the others no longer lead to a body
+      for (CachedResponse other : l1.variants(key)) {
+        if (!other.bodyInMemory()) {
+          l1.remove(key, other);
+        }
+      }
+      l1.put(key, head);
+      return fileLength;
+    }).thenCompose(fileLength -> {
+      if (fileLength == null) {
+        return CompletableFuture.completedFuture(false);
+      }
+      Duration keep = entryHead.timeToKeep(clock.instant());
+      List<CompletableFuture<Boolean>> uploads = new ArrayList<>();
+      boolean shared = false;
+      for (TierLane lane : lanes) {
+        if (lane != diskLane && lane.holds(true)) {
+          uploads.add(lane.enqueue(
+              PendingWrite.ofFile(key.uri(), disk.fileOf(key.uri()), fileLength, keep)));
+          shared |= SHARED_TIERS.contains(lane.tier.name());
+        }
+      }
+      if (shared) {
+        listUnderTags(key, head, keep);
+      }
+      return CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new))
+          .thenApply(done -> uploads.stream().allMatch(CompletableFuture::join));
+    });
   }
 
   /** Removes the entry from every tier (a purge). */
@@ -215,13 +297,13 @@ public final class TieredStore implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
     TierLane lane = lanes.get(index);
-    return lane.get(key.uri(), Long.MAX_VALUE).thenCompose(found -> {
+    return lane.get(key.uri(), wholeUpTo()).thenCompose(found -> {
       if (found.isEmpty()) {
         return lookupBelow(key, index + 1);
       }
       CachedResponse entry;
       try {
-        entry = EntryCodec.decode(found.get().whole(), key.uri());
+        entry = read(found.get(), key.uri());
       } catch (CorruptEntryException e) {
         lane.dropCorrupt(key.uri(), e.getMessage());
         return lookupBelow(key, index + 1);
@@ -239,6 +321,22 @@ public final class TieredStore implements AutoCloseable {
     });
   }
 
+  /** The largest body a lookup reads whole; a larger one is streamed, so only its head. */
+  private long wholeUpTo() {
+    return streamsLargeBodies ? largeObjectBytes : Long.MAX_VALUE;
+  }
+
+  private static CachedResponse read(Found found, String key) throws CorruptEntryException {
+    if (found.isWhole()) {
+      return EntryCodec.decode(found.whole(), key);
+    }
+    EntryHead head = found.layout().head();
+    if (!head.key().equals(key)) {
+      throw new CorruptEntryException("entry holds key " + head.key() + ", expected " + key);
+    }
+    return head.toHeadOnly();
+  }
+
   /**
    * Puts an entry in L1 when it belongs there and queues it for the first {@code laneCount}
    * lower tiers that hold its size class. {@code encoded} is its tier form when already known.
@@ -246,6 +344,10 @@ public final class TieredStore implements AutoCloseable {
    */
   private List<CompletableFuture<Boolean>> place(CacheKey key, CachedResponse entry,
       byte[] encoded, int laneCount) {
+    if (!entry.bodyInMemory()) {
+      l1.put(key, entry); // a large entry's head: its body stays in the tier that has it
+      return List.of();
+    }
     boolean large = isLarge(entry);
     if (!large || !anyLaneHolds(true)) {
       l1.put(key, entry);
@@ -263,18 +365,26 @@ public final class TieredStore implements AutoCloseable {
         shared |= SHARED_TIERS.contains(lane.tier.name());
       }
     }
-    if (shared && redis != null) {
-      Set<String> tags = tagsOf.apply(entry);
-      if (!tags.isEmpty()) {
-        // Best effort, like every tier write: a missed listing leaves the entry to screening.
-        redis.index(key.uri(), tags, keep).exceptionally(error -> null);
-      }
+    if (shared) {
+      listUnderTags(key, entry, keep);
     }
     return writes;
   }
 
+  /** Lists a shared-tier write under its tags, best effort like every tier write. */
+  private void listUnderTags(CacheKey key, CachedResponse entry, Duration keep) {
+    if (redis == null) {
+      return;
+    }
+    Set<String> tags = tagsOf.apply(entry);
+    if (!tags.isEmpty()) {
+      // a missed listing leaves the entry to screening
+      redis.index(key.uri(), tags, keep).exceptionally(error -> null);
+    }
+  }
+
   private boolean isLarge(CachedResponse entry) {
-    return entry.body().size() > largeObjectBytes;
+    return entry.bodyLength() > largeObjectBytes;
   }
 
   private boolean anyLaneHolds(boolean large) {

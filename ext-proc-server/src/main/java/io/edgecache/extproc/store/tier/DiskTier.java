@@ -109,6 +109,11 @@ public final class DiskTier implements Tier {
     }
   }
 
+  /** Whether an entry file for {@code key} exists: one stat, no read. */
+  public boolean has(String key) {
+    return Files.exists(entries.resolve(fileName(key)));
+  }
+
   /** The file that holds (or would hold) the entry under {@code key}. */
   public Path fileOf(String key) {
     return entries.resolve(fileName(key));
@@ -240,11 +245,24 @@ public final class DiskTier implements Tier {
     }
   }
 
-  private interface Writer {
+  interface Writer {
     void writeTo(OutputStream out) throws IOException;
   }
 
-  private void commit(String key, long approximateBytes, Writer writer) {
+  /**
+   * Starts recording a body to a spool file under {@code tmp}; at most {@code maxPendingBytes}
+   * of it may wait in memory for the disk.
+   */
+  public BodySpool openSpool(long maxPendingBytes) {
+    Path file = tmp.resolve("spool-" + tmpCounter.incrementAndGet() + ".body");
+    return new BodySpool(this, file, io, maxPendingBytes);
+  }
+
+  /**
+   * Writes an entry file through {@code writer} to a temporary file and renames it in place;
+   * returns the file's length.
+   */
+  long commit(String key, long approximateBytes, Writer writer) {
     if (approximateBytes > maxBytes) {
       throw new CompletionException(new IOException(
           "entry of " + approximateBytes + " bytes exceeds the disk tier's " + maxBytes));
@@ -260,6 +278,7 @@ public final class DiskTier implements Tier {
           StandardCopyOption.REPLACE_EXISTING);
       record(name, size);
       evictOverBudget();
+      return size;
     } catch (IOException e) {
       deleteQuietly(temp);
       throw new UncheckedIOException(e);

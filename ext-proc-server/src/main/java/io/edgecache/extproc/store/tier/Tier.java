@@ -1,5 +1,6 @@
 package io.edgecache.extproc.store.tier;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +24,16 @@ public interface Tier extends AutoCloseable {
 
   /** Stores an encoded entry, to be kept about {@code timeToKeep} where the tier can expire. */
   CompletableFuture<Void> put(String key, byte[] encoded, Duration timeToKeep);
+
+  /**
+   * Stores an already-encoded entry read from {@code encodedFile} ({@code length} bytes) without
+   * holding it in memory. Only tiers that hold large entries implement it.
+   */
+  default CompletableFuture<Void> putFile(String key, Path encodedFile, long length,
+      Duration timeToKeep) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException(
+        name() + " tier stores whole byte arrays only"));
+  }
 
   CompletableFuture<Void> remove(String key);
 

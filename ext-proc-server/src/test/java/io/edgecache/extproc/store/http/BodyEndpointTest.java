@@ -8,12 +8,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +33,9 @@ class BodyEndpointTest {
   @TempDir Path dir;
   private Process child;
   private BufferedReader childOut;
-  private URI entryUri;
+  private URI endpoint;
+  private String token;
+  private String missingToken;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeEach
@@ -47,8 +49,9 @@ class BodyEndpointTest {
         new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     String line = childOut.readLine(); // blocks until the entry is written and the port bound
     assertTrue(line != null && line.startsWith("port="), "child said: " + line);
-    entryUri = URI.create("http://127.0.0.1:" + line.substring(5) + BodyEndpoint.PATH + "?key="
-        + URLEncoder.encode(KEY, StandardCharsets.UTF_8));
+    endpoint = URI.create("http://127.0.0.1:" + line.substring(5) + "/large.bin");
+    token = childOut.readLine().substring("token=".length());
+    missingToken = childOut.readLine().substring("missing=".length());
   }
 
   @AfterEach
@@ -67,24 +70,33 @@ class BodyEndpointTest {
     expectRange("bytes=0-", 0, SIZE);
 
     HttpResponse<Void> unsatisfiable = http.send(
-        HttpRequest.newBuilder(entryUri).header("Range", "bytes=" + SIZE + "-").build(),
+        request(token).header("Range", "bytes=" + SIZE + "-").build(),
         HttpResponse.BodyHandlers.discarding());
     assertEquals(416, unsatisfiable.statusCode());
     assertEquals("bytes */" + SIZE,
         unsatisfiable.headers().firstValue("content-range").orElseThrow());
 
     HttpResponse<Void> whole = http.send(
-        HttpRequest.newBuilder(entryUri).method("HEAD", HttpRequest.BodyPublishers.noBody())
-            .build(), HttpResponse.BodyHandlers.discarding());
+        request(token).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.discarding());
     assertEquals(200, whole.statusCode());
     assertEquals(String.valueOf(SIZE), whole.headers().firstValue("content-length").orElseThrow());
     assertEquals("application/octet-stream",
         whole.headers().firstValue("content-type").orElseThrow());
+    assertEquals("edgecache; hit", whole.headers().firstValue("cache-status").orElseThrow());
+    long age = Long.parseLong(whole.headers().firstValue("age").orElseThrow());
+    assertTrue(age >= 0 && age < 600, "age since the child stored the entry: " + age);
 
-    HttpResponse<Void> missing = http.send(HttpRequest.newBuilder(URI.create(
-            entryUri.toString().replace("large.bin", "other"))).build(),
+    HttpResponse<Void> missing = http.send(request(missingToken).build(),
         HttpResponse.BodyHandlers.discarding());
     assertEquals(404, missing.statusCode());
+
+    String forged = token.substring(0, token.lastIndexOf('.') + 1) + "AAAA";
+    for (HttpRequest.Builder refused : List.of(HttpRequest.newBuilder(endpoint),
+        request(forged), request(token.replace('.', '!')))) {
+      assertEquals(403, http.send(refused.build(), HttpResponse.BodyHandlers.discarding())
+          .statusCode(), "a request without a valid token is refused");
+    }
 
     child.getOutputStream().close();
     assertTrue(child.waitFor(30, TimeUnit.SECONDS));
@@ -96,8 +108,7 @@ class BodyEndpointTest {
   }
 
   private void expectRange(String range, long first, long length) throws Exception {
-    HttpResponse<InputStream> response = http.send(
-        HttpRequest.newBuilder(entryUri).header("Range", range).build(),
+    HttpResponse<InputStream> response = http.send(request(token).header("Range", range).build(),
         HttpResponse.BodyHandlers.ofInputStream());
     assertEquals(206, response.statusCode(), range);
     assertEquals("bytes " + first + "-" + (first + length - 1) + "/" + SIZE,
@@ -114,5 +125,9 @@ class BodyEndpointTest {
       }
     }
     assertEquals(first + length, position, range + ": body length");
+  }
+
+  private HttpRequest.Builder request(String bodyToken) {
+    return HttpRequest.newBuilder(endpoint).header(BodyTokens.HEADER, bodyToken);
   }
 }

@@ -9,6 +9,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.Map;
 /**
  * Run in a child JVM with a capped heap: streams a generated body of {@code args[2]} bytes into
  * a disk tier at {@code args[0]} under key {@code args[1]}, serves it with {@link BodyEndpoint},
- * prints {@code port=N}, and on end of stdin prints {@code peakHeap=BYTES} and exits.
+ * prints {@code port=N}, a token for the entry ({@code token=T}) and one for a key it does not
+ * hold ({@code missing=T}), and on end of stdin prints {@code peakHeap=BYTES} and exits.
  */
 public final class LargeBodyServerMain {
 
@@ -32,9 +34,13 @@ public final class LargeBodyServerMain {
           HeaderList.of(List.of(new HeaderList.Field("content-type", "application/octet-stream"))),
           Instant.now(), Duration.ZERO, Duration.ofHours(1), ReuseRules.NONE, Map.of(), size);
       disk.putStream(head, new PatternBytes(size)).join();
-      try (BodyEndpoint endpoint =
-          BodyEndpoint.start(new InetSocketAddress("127.0.0.1", 0), disk)) {
+      BodyTokens tokens = BodyTokens.random();
+      try (BodyEndpoint endpoint = BodyEndpoint.start(new InetSocketAddress("127.0.0.1", 0),
+          new StoredBodies(disk), tokens, Clock.systemUTC())) {
+        String version = BodyTokens.version(head.responseTime(), size);
         System.out.println("port=" + endpoint.port());
+        System.out.println("token=" + tokens.issue(key, version, "edgecache; hit"));
+        System.out.println("missing=" + tokens.issue(key + "-other", version, "edgecache; hit"));
         System.out.flush();
         System.in.readAllBytes(); // the test closes stdin when done
       }

@@ -1,0 +1,115 @@
+package io.edgecache.extproc.store.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Signed permissions to stream one stored body. The ext_proc server answers a large hit by
+ * setting {@link #HEADER} to a token and rerouting the request; the proxy's body route matches
+ * on that header and sends the request to the {@link BodyEndpoint}, which serves only what a
+ * valid, unexpired token names. A client that sends the header itself gets nothing: it cannot
+ * sign. Tokens name the store key and the Cache-Status member to report, and expire after
+ * {@link #LIFETIME}, which covers the hop from the filter to the router many times over.
+ *
+ * <p>Tokens are {@code base64url(key) "." base64url(version) "." base64url(cache-status) "."
+ * expiry-millis "." base64url(HMAC-SHA256 of the four)}. The secret is random per process unless nodes are given
+ * a shared one, so that any node's endpoint accepts any node's tokens.
+ */
+public final class BodyTokens {
+
+  /** The request header carrying the token, and the one the body route matches. */
+  public static final String HEADER = "x-edgecache-body";
+  static final Duration LIFETIME = Duration.ofSeconds(60);
+  private static final String ALGORITHM = "HmacSHA256";
+  private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+  private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+
+  private final SecretKeySpec secret;
+  /** Wall time, not the node's cache clock: expiry is about the request in flight. */
+  private final Clock clock;
+
+  /**
+   * What a valid token grants: the key whose body to stream, which stored version of it (see
+   * {@link #version}) and the Cache-Status to send.
+   */
+  public record Grant(String key, String version, String cacheStatus) {}
+
+  public BodyTokens(byte[] secret, Clock clock) {
+    if (secret.length < 16) {
+      throw new IllegalArgumentException("a body token secret needs at least 16 bytes");
+    }
+    this.secret = new SecretKeySpec(secret.clone(), ALGORITHM);
+    this.clock = clock;
+  }
+
+  /** Tokens under a random secret that only this process knows. */
+  public static BodyTokens random() {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    return new BodyTokens(secret, Clock.systemUTC());
+  }
+
+  /** Identifies one stored response of a key, so a replaced one is not served in its stead. */
+  public static String version(Instant responseTime, long bodyLength) {
+    return responseTime.toEpochMilli() + "-" + bodyLength;
+  }
+
+  /**
+   * A token granting the body of {@code version} stored under {@code key}, reported with
+   * {@code cacheStatus}.
+   */
+  public String issue(String key, String version, String cacheStatus) {
+    String payload = encode(key) + "." + encode(version) + "." + encode(cacheStatus) + "."
+        + clock.instant().plus(LIFETIME).toEpochMilli();
+    return payload + "." + ENCODER.encodeToString(sign(payload));
+  }
+
+  /** What {@code token} grants; empty when it is missing, malformed, forged or expired. */
+  public Optional<Grant> verify(String token) {
+    if (token == null) {
+      return Optional.empty();
+    }
+    int signatureAt = token.lastIndexOf('.');
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 5) {
+      return Optional.empty();
+    }
+    try {
+      String payload = token.substring(0, signatureAt);
+      if (!MessageDigest.isEqual(sign(payload), DECODER.decode(parts[4]))
+          || clock.millis() > Long.parseLong(parts[3])) {
+        return Optional.empty();
+      }
+      return Optional.of(new Grant(decode(parts[0]), decode(parts[1]), decode(parts[2])));
+    } catch (IllegalArgumentException e) { // bad base64 or expiry
+      return Optional.empty();
+    }
+  }
+
+  private byte[] sign(String payload) {
+    try {
+      Mac mac = Mac.getInstance(ALGORITHM);
+      mac.init(secret);
+      return mac.doFinal(payload.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+    }
+  }
+
+  private static String encode(String value) {
+    return ENCODER.encodeToString(value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String decode(String value) {
+    return new String(DECODER.decode(value), StandardCharsets.UTF_8);
+  }
+}
