@@ -287,6 +287,8 @@ public final class LocalEdgeConfig {
     public String pathPrefix;
     public String origin;
     public String timeout;
+    public String headerPresent;
+    public Boolean extProcDisabled;
 
     RouteConfig toRoute(String where) throws ConfigException {
       String h = require(host, where, "host");
@@ -304,7 +306,11 @@ public final class LocalEdgeConfig {
         throw new ConfigException(where + ".origin: must be an http:// URL");
       }
       Duration t = timeout == null ? RouteConfig.DEFAULT_TIMEOUT : parseDuration(timeout, where + ".timeout");
-      return new RouteConfig(h, prefix, uri, t);
+      if (headerPresent != null && !headerPresent.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+        throw new ConfigException(where + ".headerPresent: '" + headerPresent
+            + "' is not a header field name");
+      }
+      return new RouteConfig(h, prefix, uri, t, headerPresent, Boolean.TRUE.equals(extProcDisabled));
     }
   }
 }

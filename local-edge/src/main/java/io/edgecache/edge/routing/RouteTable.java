@@ -42,9 +42,12 @@ public final class RouteTable {
     for (RouteConfig route : routes) {
       Upstream upstream = new Upstream(route.origin().toString(),
           List.of(new Upstream.Endpoint(route.origin().getHost(), route.originPort())));
+      List<RouteEntry.HeaderCondition> headers = route.headerPresent() == null ? List.of()
+          : List.of(new RouteEntry.HeaderCondition(route.headerPresent(),
+              RouteEntry.HeaderCondition.Kind.PRESENT, null, null));
       byHost.computeIfAbsent(route.host(), h -> new ArrayList<>()).add(new RouteEntry(route.pathPrefix(),
-          RouteEntry.PathMatch.PREFIX, route.pathPrefix(), List.of(), upstream, route.timeout(), false,
-          new Metadata()));
+          RouteEntry.PathMatch.PREFIX, route.pathPrefix(), headers, upstream, route.timeout(),
+          route.extProcDisabled(), new Metadata()));
     }
     List<VirtualHost> hosts = new ArrayList<>();
     byHost.forEach((host, entries) -> hosts.add(new VirtualHost(host, List.of(host), entries)));
