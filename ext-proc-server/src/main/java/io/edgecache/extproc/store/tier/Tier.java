@@ -1,5 +1,6 @@
 package io.edgecache.extproc.store.tier;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,14 +16,25 @@ public interface Tier extends AutoCloseable {
   String name();
 
   /**
-   * The entry stored under {@code key}, or empty: whole when its encoded form is at most
-   * {@code wholeUpTo} bytes, else its head only (a tier that holds only small entries may
-   * always return it whole).
+   * The entry stored under {@code key}, or empty: whole when its body is at most
+   * {@code wholeUpTo} bytes, else its head only (a tier that holds only small entries, or that
+   * read the whole entry anyway, may return it whole).
    */
   CompletableFuture<Optional<Found>> get(String key, long wholeUpTo);
 
   /** Stores an encoded entry, to be kept about {@code timeToKeep} where the tier can expire. */
   CompletableFuture<Void> put(String key, byte[] encoded, Duration timeToKeep);
+
+  /**
+   * Stores an entry already encoded in {@code encodedFile} ({@code length} bytes) without
+   * reading it into the heap. Only tiers that hold large entries implement it; the others
+   * fail with {@link UnsupportedOperationException}.
+   */
+  default CompletableFuture<Void> putFile(String key, Path encodedFile, long length,
+      Duration timeToKeep) {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(name() + " tier stores whole byte arrays only"));
+  }
 
   CompletableFuture<Void> remove(String key);
 
