@@ -307,6 +307,7 @@ public final class S3Tier implements Tier {
           .thenApply(response -> null);
     }
 
+    /** Uploads the next part not yet taken, then the next, until none is left or one failed. */
     private CompletableFuture<Void> uploadFromNext() {
       int index = next.getAndIncrement();
       if (index >= done.length || failed) {
