@@ -45,9 +45,10 @@ public final class EntryCodec {
   private static final int MUST_REVALIDATE = 1;
   private static final int ALWAYS_REVALIDATE = 2;
   private static final int IMMUTABLE = 4;
-  /** magic + version + head length. */
-  private static final int PREAMBLE_BYTES = 4 + 1 + 4;
-  private static final int TRAILER_BYTES = 4;
+  /** magic + version + head length: what a reader needs to know where the body starts. */
+  public static final int PREAMBLE_BYTES = 4 + 1 + 4;
+  /** The CRC32C after the body. */
+  public static final int TRAILER_BYTES = 4;
   /** A head larger than this is corruption, not an entry (headers are limited far below). */
   private static final int MAX_HEAD_BYTES = 16 << 20;
 
@@ -131,18 +132,7 @@ public final class EntryCodec {
   public static Layout readHead(InputStream in) throws CorruptEntryException {
     try {
       DataInputStream data = new DataInputStream(in);
-      int magic = data.readInt();
-      if (magic != MAGIC) {
-        throw new CorruptEntryException("not an entry: magic " + Integer.toHexString(magic));
-      }
-      byte version = data.readByte();
-      if (version != VERSION) {
-        throw new CorruptEntryException("unsupported entry version " + version);
-      }
-      int headLength = data.readInt();
-      if (headLength < 0 || headLength > MAX_HEAD_BYTES) {
-        throw new CorruptEntryException("head length " + headLength + " out of range");
-      }
+      int headLength = readPreamble(data);
       byte[] headBytes = data.readNBytes(headLength);
       if (headBytes.length != headLength) {
         throw new CorruptEntryException("truncated in the head");
@@ -152,7 +142,7 @@ public final class EntryCodec {
         throw new CorruptEntryException("negative body length " + bodyLength);
       }
       EntryHead head = decodeHead(headBytes, bodyLength);
-      return new Layout(head, PREAMBLE_BYTES + headLength + 8L);
+      return new Layout(head, bodyOffset(headLength));
     } catch (EOFException e) {
       throw new CorruptEntryException("truncated before the body");
     } catch (CorruptEntryException e) {
@@ -160,6 +150,42 @@ public final class EntryCodec {
     } catch (IOException e) {
       throw new CorruptEntryException("unreadable head: " + e.getMessage());
     }
+  }
+
+  /**
+   * Where the body starts, from the first {@link #PREAMBLE_BYTES} of an entry: lets a reader of
+   * a remote entry fetch exactly its head, or learn its body length from the entry's size alone
+   * ({@code size - bodyOffset - TRAILER_BYTES}).
+   */
+  public static long bodyOffset(byte[] preamble) throws CorruptEntryException {
+    try {
+      return bodyOffset(readPreamble(new DataInputStream(new ByteArrayInputStream(preamble))));
+    } catch (CorruptEntryException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new CorruptEntryException("truncated in the preamble");
+    }
+  }
+
+  /** Checks magic and version; returns the head length. */
+  private static int readPreamble(DataInputStream data) throws IOException {
+    int magic = data.readInt();
+    if (magic != MAGIC) {
+      throw new CorruptEntryException("not an entry: magic " + Integer.toHexString(magic));
+    }
+    byte version = data.readByte();
+    if (version != VERSION) {
+      throw new CorruptEntryException("unsupported entry version " + version);
+    }
+    int headLength = data.readInt();
+    if (headLength < 0 || headLength > MAX_HEAD_BYTES) {
+      throw new CorruptEntryException("head length " + headLength + " out of range");
+    }
+    return headLength;
+  }
+
+  private static long bodyOffset(int headLength) {
+    return PREAMBLE_BYTES + headLength + 8L;
   }
 
   private static byte[] encodeHead(EntryHead head) throws IOException {

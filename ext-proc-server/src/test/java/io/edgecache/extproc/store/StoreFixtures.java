@@ -6,9 +6,9 @@ import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.testing.S3Server;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,14 +56,9 @@ final class StoreFixtures {
   static TiersConfig tiers(Path disk, String redisUri, URI s3Endpoint, Path credentialsDir)
       throws IOException {
     TiersConfig defaults = TiersConfig.defaults();
-    TiersConfig.Credentials credentials = TiersConfig.Credentials.ENVIRONMENT;
-    if (credentialsDir != null) {
-      Path id = Files.writeString(credentialsDir.resolve("access-key-id"),
-          io.edgecache.extproc.testing.S3Server.ACCESS_KEY + "\n");
-      Path secret = Files.writeString(credentialsDir.resolve("secret-access-key"),
-          io.edgecache.extproc.testing.S3Server.SECRET_KEY + "\n");
-      credentials = new TiersConfig.Credentials(TiersConfig.Credentials.Source.FILES, id, secret);
-    }
+    TiersConfig.Credentials credentials = credentialsDir == null
+        ? TiersConfig.Credentials.ENVIRONMENT
+        : S3Server.credentials(credentialsDir);
     return new TiersConfig(1L << 20, 1024, 3, Duration.ofSeconds(1), Duration.ofMillis(100), null,
         new TiersConfig.Disk(disk != null, disk, 1L << 30, BUDGET),
         new TiersConfig.Redis(redisUri != null, redisUri == null ? "redis://unused:1" : redisUri,

@@ -1,10 +1,15 @@
 package io.edgecache.extproc.testing;
 
+import io.edgecache.extproc.config.TiersConfig;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Properties;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.BlobStoreContext;
 
 /** S3Proxy in-process on a free loopback port over an in-memory blob store: a real S3 server. */
@@ -39,6 +44,18 @@ public final class S3Server implements AutoCloseable {
 
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + proxy.getPort());
+  }
+
+  /** Writes this server's keys to files in {@code dir}, the way the tier reads them. */
+  public static TiersConfig.Credentials credentials(Path dir) throws IOException {
+    Path id = Files.writeString(dir.resolve("access-key-id"), ACCESS_KEY + "\n");
+    Path secret = Files.writeString(dir.resolve("secret-access-key"), SECRET_KEY + "\n");
+    return new TiersConfig.Credentials(TiersConfig.Credentials.Source.FILES, id, secret);
+  }
+
+  /** The store behind the server, to check what S3 calls left behind. */
+  public BlobStore blobStore() {
+    return context.getBlobStore();
   }
 
   @Override

@@ -16,9 +16,9 @@ public interface Tier extends AutoCloseable {
   String name();
 
   /**
-   * The entry stored under {@code key}, or empty: whole when its encoded form is at most
-   * {@code wholeUpTo} bytes, else its head only (a tier that holds only small entries may
-   * always return it whole).
+   * The entry stored under {@code key}, or empty: whole when its body is at most
+   * {@code wholeUpTo} bytes, else its head only (a tier that holds only small entries, or that
+   * read the whole entry anyway, may return it whole).
    */
   CompletableFuture<Optional<Found>> get(String key, long wholeUpTo);
 
@@ -26,13 +26,14 @@ public interface Tier extends AutoCloseable {
   CompletableFuture<Void> put(String key, byte[] encoded, Duration timeToKeep);
 
   /**
-   * Stores an already-encoded entry read from {@code encodedFile} ({@code length} bytes) without
-   * holding it in memory. Only tiers that hold large entries implement it.
+   * Stores an entry already encoded in {@code encodedFile} ({@code length} bytes) without
+   * reading it into the heap. Only tiers that hold large entries implement it; the others
+   * fail with {@link UnsupportedOperationException}.
    */
   default CompletableFuture<Void> putFile(String key, Path encodedFile, long length,
       Duration timeToKeep) {
-    return CompletableFuture.failedFuture(new UnsupportedOperationException(
-        name() + " tier stores whole byte arrays only"));
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(name() + " tier stores whole byte arrays only"));
   }
 
   CompletableFuture<Void> remove(String key);
