@@ -1,13 +1,9 @@
 package io.edgecache.extproc.coalesce;
 
 import io.edgecache.extproc.config.TiersConfig;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
+import io.edgecache.extproc.store.tier.RedisEndpoint;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -23,6 +19,9 @@ import java.util.function.Consumer;
  * and made again by the next call after a failed attempt; once made, Lettuce reconnects them
  * (resubscribing the channel) and rejects commands while Redis is away, so callers see an
  * outage at once.
+ *
+ * <p>Works on a Redis Cluster too: each script declares its one key, the lease, so it runs on
+ * the node owning that key's slot; the PUBLISH it ends with reaches subscribers on every node.
  */
 final class RedisLeases implements AutoCloseable {
 
@@ -62,8 +61,7 @@ final class RedisLeases implements AutoCloseable {
       return 0
       """;
 
-  private final RedisClient client;
-  private final RedisURI uri;
+  private final RedisEndpoint endpoint;
   private final String channel;
   private final Consumer<String> onMessage;
   private final AtomicReference<CompletableFuture<Connections>> connections =
@@ -71,7 +69,7 @@ final class RedisLeases implements AutoCloseable {
 
   /** A command connection and the subscribed connection that delivers notifications. */
   private record Connections(
-      StatefulRedisConnection<String, String> commands,
+      RedisEndpoint.Connection<String, String> connection,
       StatefulRedisPubSubConnection<String, String> subscription) {}
 
   /**
@@ -80,14 +78,7 @@ final class RedisLeases implements AutoCloseable {
    *     not block
    */
   RedisLeases(TiersConfig.Redis config, String channel, Consumer<String> onMessage) {
-    this.uri = RedisURI.create(config.uri());
-    this.uri.setTimeout(config.timeout());
-    this.client = RedisClient.create(uri);
-    this.client.setOptions(ClientOptions.builder()
-        .autoReconnect(true)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
-        .build());
+    this.endpoint = RedisEndpoint.of(config);
     this.channel = channel;
     this.onMessage = onMessage;
     connections(); // subscribe now, so notifications flow before the first lease
@@ -134,14 +125,14 @@ final class RedisLeases implements AutoCloseable {
         .thenApply(receivers -> null);
   }
 
-  /** Closes both connections (shutting the client down closes what it opened). */
+  /** Closes both connections (closing the endpoint closes what it opened). */
   @Override
   public void close() {
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    endpoint.close();
   }
 
-  private CompletableFuture<RedisAsyncCommands<String, String>> commands() {
-    return connections().thenApply(c -> c.commands().async());
+  private CompletableFuture<RedisClusterAsyncCommands<String, String>> commands() {
+    return connections().thenApply(c -> c.connection().commands());
   }
 
   private CompletableFuture<Connections> connections() {
@@ -150,8 +141,8 @@ final class RedisLeases implements AutoCloseable {
       return current;
     }
     CompletableFuture<Connections> attempt = subscribe().thenCompose(subscription ->
-        client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture()
-            .thenApply(commands -> new Connections(commands, subscription))
+        endpoint.connect(StringCodec.UTF8)
+            .thenApply(connection -> new Connections(connection, subscription))
             .whenComplete((made, error) -> {
               if (error != null) {
                 subscription.closeAsync();
@@ -161,7 +152,7 @@ final class RedisLeases implements AutoCloseable {
   }
 
   private CompletableFuture<StatefulRedisPubSubConnection<String, String>> subscribe() {
-    return client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture()
+    return endpoint.connectPubSub(StringCodec.UTF8)
         .thenCompose(subscription -> {
           subscription.addListener(new RedisPubSubAdapter<>() {
             @Override

@@ -30,21 +30,25 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Two nodes' cluster coalescers on one real Redis, each with its own tiered store (memory and
- * Redis): who fetches, and what the other is told.
+ * Redis): who fetches, and what the other is told. {@link ClusterCoalescerOnRedisClusterTest}
+ * runs the same on a Redis Cluster.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterCoalescerTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static RedisServer redis;
+  private SharedRedis redis;
 
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private Node a;
@@ -60,14 +64,32 @@ class ClusterCoalescerTest {
     }
   }
 
+  /**
+   * The Redis the nodes share: where it is, whether it is a cluster, a direct read of a key
+   * for checks, and what to close after the last test.
+   */
+  record SharedRedis(String uri, boolean cluster, UnaryOperator<String> read,
+      AutoCloseable resources) {}
+
   @BeforeAll
-  static void startRedis() throws Exception {
-    redis = RedisServer.start();
+  void startRedis() throws Exception {
+    redis = share();
   }
 
   @AfterAll
-  static void stopRedis() {
-    redis.close();
+  void stopRedis() throws Exception {
+    redis.resources().close();
+  }
+
+  /** Starts the Redis the nodes share: one server here. */
+  SharedRedis share() throws Exception {
+    RedisServer server = RedisServer.start();
+    RedisClient client = RedisClient.create(server.uri());
+    StatefulRedisConnection<String, String> connection = client.connect();
+    return new SharedRedis(server.uri(), false, connection.sync()::get, () -> {
+      client.shutdown();
+      server.close();
+    });
   }
 
   @BeforeEach
@@ -87,7 +109,8 @@ class ClusterCoalescerTest {
     TiersConfig defaults = TiersConfig.defaults();
     TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(), 64, 3,
         Duration.ofSeconds(1), Duration.ofSeconds(2), null, defaults.disk(),
-        new TiersConfig.Redis(true, redisUri, false, Duration.ofSeconds(2)), defaults.s3());
+        new TiersConfig.Redis(true, redisUri, redis.cluster(), Duration.ofSeconds(2)),
+        defaults.s3());
     TieredStore store = TieredStore.open(tiers, new L1Store(1 << 20, Duration.ZERO, clock),
         clock);
     return new Node(store, new ClusterCoalescer(
@@ -208,14 +231,11 @@ class ClusterCoalescerTest {
 
   /** Waits until the holder's release has left the filled tombstone in Redis. */
   private void awaitTombstone() {
-    try (RedisClient client = RedisClient.create(redis.uri());
-        StatefulRedisConnection<String, String> connection = client.connect()) {
-      String leaseKey = ClusterCoalescer.leaseKey(key.uri());
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!"filled".equals(connection.sync().get(leaseKey))) {
-        assertTrue(System.nanoTime() < deadline, "the lease was never released as filled");
-        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
-      }
+    String leaseKey = ClusterCoalescer.leaseKey(key.uri());
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!"filled".equals(redis.read().apply(leaseKey))) {
+      assertTrue(System.nanoTime() < deadline, "the lease was never released as filled");
+      LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
     }
   }
 

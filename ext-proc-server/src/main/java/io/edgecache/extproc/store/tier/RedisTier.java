@@ -1,23 +1,10 @@
 package io.edgecache.extproc.store.tier;
 
 import io.edgecache.extproc.config.TiersConfig;
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.ClientOptions;
+import io.edgecache.extproc.store.tier.RedisEndpoint.Connection;
 import io.lettuce.core.ExpireArgs;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.async.RedisKeyAsyncCommands;
-import io.lettuce.core.api.async.RedisSetAsyncCommands;
-import io.lettuce.core.api.async.RedisStringAsyncCommands;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,9 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -40,54 +25,23 @@ import java.util.function.Predicate;
  * commands are rejected at once instead of queued, so callers see the outage immediately;
  * Lettuce reconnects in the background, and a connection that could not be made at startup is
  * retried by the next call.
+ *
+ * <p>In a cluster, entries and tag sets spread over all slots: every command here names a
+ * single key (the tag index never touches a set and an entry in one command), so none needs
+ * hash tags to share a slot, and no one tag or hot key range lands on one node by design.
  */
 public final class RedisTier implements Tier {
 
   private static final byte[] KEY_PREFIX = "edgecache:".getBytes(StandardCharsets.UTF_8);
   /** A set per surrogate key / cache tag, listing the entry keys carrying it. */
   private static final byte[] TAG_PREFIX = "edgecache-tag:".getBytes(StandardCharsets.UTF_8);
-  private static final Duration RECONNECT_DELAY = Duration.ofMillis(200);
 
-  private final ClientResources resources;
-  private final AbstractRedisClient client;
-  private final Function<AbstractRedisClient, CompletableFuture<Commands>> connector;
+  private final RedisEndpoint endpoint;
   private final Lazy reads;
   private final Lazy writes;
 
-  /** The two command views every Lettuce connection kind offers, over one connection. */
-  private record Commands(
-      StatefulConnection<byte[], byte[]> connection,
-      RedisStringAsyncCommands<byte[], byte[]> strings,
-      RedisKeyAsyncCommands<byte[], byte[]> keys,
-      RedisSetAsyncCommands<byte[], byte[]> sets) {}
-
   private RedisTier(TiersConfig.Redis config) {
-    this.resources = DefaultClientResources.builder()
-        .reconnectDelay(Delay.constant(RECONNECT_DELAY))
-        .build();
-    RedisURI uri = RedisURI.create(config.uri());
-    uri.setTimeout(config.timeout());
-    ClientOptions options = ClientOptions.builder()
-        .autoReconnect(true)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
-        .build();
-    if (config.cluster()) {
-      RedisClusterClient cluster = RedisClusterClient.create(resources, uri);
-      cluster.setOptions(ClusterClientOptions.builder(options).build());
-      this.client = cluster;
-      this.connector = c -> cluster.connectAsync(ByteArrayCodec.INSTANCE)
-          .thenApply(connection -> new Commands(connection, connection.async(), connection.async(),
-              connection.async()));
-    } else {
-      RedisClient standalone = RedisClient.create(resources, uri);
-      standalone.setOptions(options);
-      this.client = standalone;
-      this.connector = c -> standalone.connectAsync(ByteArrayCodec.INSTANCE, uri)
-          .toCompletableFuture()
-          .thenApply(connection -> new Commands(connection, connection.async(), connection.async(),
-              connection.async()));
-    }
+    this.endpoint = RedisEndpoint.of(config);
     this.reads = new Lazy(true);
     this.writes = new Lazy(false);
   }
@@ -106,7 +60,7 @@ public final class RedisTier implements Tier {
   public CompletableFuture<Optional<Found>> get(String key, long wholeUpTo) {
     // Redis holds small entries only: they are always read whole.
     return reads.get()
-        .thenCompose(c -> c.strings().get(redisKey(key)).toCompletableFuture())
+        .thenCompose(c -> c.commands().get(redisKey(key)).toCompletableFuture())
         .thenApply(bytes -> Optional.ofNullable(bytes).map(Found::whole));
   }
 
@@ -116,13 +70,13 @@ public final class RedisTier implements Tier {
     if (millis <= 0) {
       return CompletableFuture.completedFuture(null); // would expire at once
     }
-    CompletableFuture<Commands> connection = writes.get();
+    CompletableFuture<Connection<byte[], byte[]>> connection = writes.get();
     // a write issued once a pending connection is made comes after the batch's flush
     boolean flushedByCaller = connection.isDone();
     return connection
         .thenCompose(c -> {
           CompletableFuture<String> set =
-              c.strings().set(redisKey(key), encoded, SetArgs.Builder.px(millis))
+              c.commands().set(redisKey(key), encoded, SetArgs.Builder.px(millis))
                   .toCompletableFuture();
           if (!flushedByCaller) {
             c.connection().flushCommands();
@@ -135,7 +89,7 @@ public final class RedisTier implements Tier {
   @Override
   public CompletableFuture<Void> remove(String key) {
     return reads.get()
-        .thenCompose(c -> c.keys().del(redisKey(key)).toCompletableFuture())
+        .thenCompose(c -> c.commands().del(redisKey(key)).toCompletableFuture())
         .thenApply(count -> null);
   }
 
@@ -151,9 +105,9 @@ public final class RedisTier implements Tier {
       List<CompletableFuture<?>> calls = new ArrayList<>();
       for (String tag : tags) {
         byte[] set = prefixed(TAG_PREFIX, tag);
-        calls.add(c.sets().sadd(set, member).toCompletableFuture());
-        calls.add(c.keys().pexpire(set, millis, ExpireArgs.Builder.nx()).toCompletableFuture());
-        calls.add(c.keys().pexpire(set, millis, ExpireArgs.Builder.gt()).toCompletableFuture());
+        calls.add(c.commands().sadd(set, member).toCompletableFuture());
+        calls.add(c.commands().pexpire(set, millis, ExpireArgs.Builder.nx()).toCompletableFuture());
+        calls.add(c.commands().pexpire(set, millis, ExpireArgs.Builder.gt()).toCompletableFuture());
       }
       return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
     });
@@ -162,7 +116,7 @@ public final class RedisTier implements Tier {
   /** Removes from {@code tag}'s set, and returns, the listed keys {@code which} accepts. */
   public CompletableFuture<List<String>> takeTagged(String tag, Predicate<String> which) {
     byte[] set = prefixed(TAG_PREFIX, tag);
-    return reads.get().thenCompose(c -> c.sets().smembers(set).toCompletableFuture()
+    return reads.get().thenCompose(c -> c.commands().smembers(set).toCompletableFuture()
         .thenCompose(members -> {
           List<byte[]> taken = members.stream()
               .filter(m -> which.test(new String(m, StandardCharsets.UTF_8)))
@@ -170,7 +124,7 @@ public final class RedisTier implements Tier {
           if (taken.isEmpty()) {
             return CompletableFuture.completedFuture(List.<String>of());
           }
-          return c.sets().srem(set, taken.toArray(byte[][]::new)).toCompletableFuture()
+          return c.commands().srem(set, taken.toArray(byte[][]::new)).toCompletableFuture()
               .thenApply(removed -> taken.stream()
                   .map(m -> new String(m, StandardCharsets.UTF_8)).toList());
         }));
@@ -178,7 +132,7 @@ public final class RedisTier implements Tier {
 
   @Override
   public void flush() {
-    CompletableFuture<Commands> connection = writes.current.get();
+    CompletableFuture<Connection<byte[], byte[]>> connection = writes.current.get();
     if (connection != null && connection.isDone() && !connection.isCompletedExceptionally()) {
       connection.join().connection().flushCommands();
     }
@@ -188,8 +142,7 @@ public final class RedisTier implements Tier {
   public void close() {
     reads.close();
     writes.close();
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    resources.shutdown(0, 2, TimeUnit.SECONDS);
+    endpoint.close();
   }
 
   private static byte[] redisKey(String key) {
@@ -207,27 +160,29 @@ public final class RedisTier implements Tier {
   /** One connection, made on first use and made again if the last attempt failed. */
   private final class Lazy {
     private final boolean autoFlush;
-    private final AtomicReference<CompletableFuture<Commands>> current = new AtomicReference<>();
+    private final AtomicReference<CompletableFuture<Connection<byte[], byte[]>>> current =
+        new AtomicReference<>();
 
     Lazy(boolean autoFlush) {
       this.autoFlush = autoFlush;
       get();
     }
 
-    CompletableFuture<Commands> get() {
-      CompletableFuture<Commands> connection = current.get();
+    CompletableFuture<Connection<byte[], byte[]>> get() {
+      CompletableFuture<Connection<byte[], byte[]>> connection = current.get();
       if (connection == null || connection.isCompletedExceptionally()) {
-        CompletableFuture<Commands> attempt = connector.apply(client).thenApply(c -> {
-          c.connection().setAutoFlushCommands(autoFlush);
-          return c;
-        });
+        CompletableFuture<Connection<byte[], byte[]>> attempt =
+            endpoint.connect(ByteArrayCodec.INSTANCE).thenApply(c -> {
+              c.connection().setAutoFlushCommands(autoFlush);
+              return c;
+            });
         return current.compareAndSet(connection, attempt) ? attempt : current.get();
       }
       return connection;
     }
 
     void close() {
-      CompletableFuture<Commands> connection = current.get();
+      CompletableFuture<Connection<byte[], byte[]>> connection = current.get();
       if (connection != null) {
         connection.thenAccept(c -> c.connection().closeAsync());
       }
