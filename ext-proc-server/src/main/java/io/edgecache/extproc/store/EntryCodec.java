@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
@@ -123,6 +125,64 @@ public final class EntryCodec {
     ByteString body = ByteString.copyFrom(bytes, (int) layout.bodyOffset(), (int) head.bodyLength());
     return new CachedResponse(head.status(), head.headers(), body, head.responseTime(),
         head.correctedInitialAge(), head.freshnessLifetime(), head.varyValues(), head.rules());
+  }
+
+  /**
+   * Copies an encoded entry from {@code in} to {@code out} as it streams, holding no more than a
+   * copy buffer of it, and verifies it on the way: structure, key, length and checksum. Fails
+   * with {@link CorruptEntryException} when any is wrong (what was written is then garbage the
+   * caller discards). This is how an entry moves between tiers without being decoded.
+   */
+  public static Layout copyVerified(InputStream in, OutputStream out, String expectedKey)
+      throws IOException {
+    CRC32C crc = new CRC32C();
+    InputStream copying = new FilterInputStream(new CheckedInputStream(in, crc)) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          out.write(b);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buffer, int offset, int length) throws IOException {
+        int n = super.read(buffer, offset, length);
+        if (n > 0) {
+          out.write(buffer, offset, n);
+        }
+        return n;
+      }
+    };
+    Layout layout = readHead(copying);
+    if (!layout.head().key().equals(expectedKey)) {
+      throw new CorruptEntryException(
+          "entry holds key " + layout.head().key() + ", expected " + expectedKey);
+    }
+    byte[] buffer = new byte[1 << 16];
+    for (long left = layout.head().bodyLength(); left > 0; ) {
+      int n = copying.read(buffer, 0, (int) Math.min(buffer.length, left));
+      if (n < 0) {
+        throw new CorruptEntryException("truncated in the body");
+      }
+      left -= n;
+    }
+    byte[] trailer = in.readNBytes(TRAILER_BYTES);
+    if (trailer.length != TRAILER_BYTES) {
+      throw new CorruptEntryException("truncated in the checksum");
+    }
+    int stored = ((trailer[0] & 0xff) << 24) | ((trailer[1] & 0xff) << 16)
+        | ((trailer[2] & 0xff) << 8) | (trailer[3] & 0xff);
+    if (stored != (int) crc.getValue()) {
+      throw new CorruptEntryException("checksum mismatch: stored "
+          + Integer.toHexString(stored) + ", computed " + Long.toHexString(crc.getValue()));
+    }
+    if (in.read() >= 0) {
+      throw new CorruptEntryException("trailing bytes after the checksum");
+    }
+    out.write(trailer);
+    return layout;
   }
 
   /**

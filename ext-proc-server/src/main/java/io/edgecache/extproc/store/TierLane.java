@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -65,7 +66,15 @@ final class TierLane implements AutoCloseable {
    * its head); empty on a miss, an open breaker or any failure.
    */
   CompletableFuture<Optional<Found>> get(String key, long wholeUpTo) {
-    return guarded(() -> tier.get(key, wholeUpTo)).thenApply(found -> {
+    return guarded(() -> tier.get(key, wholeUpTo).exceptionally(error -> {
+      // A tier that answered with a corrupt entry is healthy: drop the entry, not the tier.
+      Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+      if (cause instanceof CorruptEntryException) {
+        dropCorrupt(key, cause.getMessage());
+        return Optional.empty();
+      }
+      throw error instanceof CompletionException c ? c : new CompletionException(error);
+    })).thenApply(found -> {
       Optional<Found> value = found.flatMap(v -> v);
       if (found.isPresent()) {
         (value.isPresent() ? stats.hits : stats.misses).increment();

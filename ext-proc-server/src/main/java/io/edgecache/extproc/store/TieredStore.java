@@ -21,6 +21,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The cache node's store: L1 in memory, then disk, Redis and S3 as configured.
@@ -52,13 +53,19 @@ public final class TieredStore implements AutoCloseable {
    */
   private volatile BiFunction<String, CachedResponse, CachedResponse> screen = (uri, e) -> e;
 
+  /** The cache reserve, null when off: large bodies not on this disk stream from it. */
+  private final S3Tier s3;
+  /** Keys being copied from S3 to this disk, so concurrent hits start one copy. */
+  private final Set<String> promotingToDisk = ConcurrentHashMap.newKeySet();
+
   /** The shared tiers' tag index lives in Redis; null when Redis is off. */
   private final RedisTier redis;
   /** The tags an entry carries, for the shared tag index; set by the purge side. */
   private volatile Function<CachedResponse, Set<String>> tagsOf = entry -> Set.of();
 
   private TieredStore(L1Store l1, List<TierLane> lanes, long largeObjectBytes, Clock clock,
-      DiskTier disk, RedisTier redis, boolean streamsLargeBodies) {
+      DiskTier disk, RedisTier redis, S3Tier s3, boolean streamsLargeBodies) {
+    this.s3 = s3;
     this.l1 = l1;
     this.streamsLargeBodies = streamsLargeBodies;
     this.lanes = List.copyOf(lanes);
@@ -76,6 +83,7 @@ public final class TieredStore implements AutoCloseable {
     List<TierLane> lanes = new ArrayList<>();
     DiskTier disk = null;
     RedisTier redis = null;
+    S3Tier s3 = null;
     try {
       if (config.disk().enabled()) {
         disk = DiskTier.open(config.disk().path(), config.disk().maxBytes());
@@ -86,14 +94,14 @@ public final class TieredStore implements AutoCloseable {
         lanes.add(lane(config, redis, true, false, config.redis().timeout(), clock));
       }
       if (config.s3().enabled()) {
-        lanes.add(lane(config, S3Tier.create(config.s3()), false, true, config.s3().timeout(),
-            clock));
+        s3 = S3Tier.create(config.s3());
+        lanes.add(lane(config, s3, false, true, config.s3().timeout(), clock));
       }
     } catch (IOException | RuntimeException e) {
       lanes.forEach(TierLane::close);
       throw e;
     }
-    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk, redis,
+    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk, redis, s3,
         disk != null && config.bodyListen() != null);
   }
 
@@ -317,8 +325,54 @@ public final class TieredStore implements AutoCloseable {
         return CompletableFuture.completedFuture(judged);
       }
       place(key, entry, found.get().whole(), index); // promote to the tiers above
+      if (!found.get().isWhole() && lane.tier == s3 && disk != null) {
+        promoteToDisk(key.uri(), found.get().layout());
+      }
       return CompletableFuture.completedFuture(entry);
     });
+  }
+
+  /**
+   * Copies a large entry from S3 to this node's disk in the background, verified on the way,
+   * so the next hits stream from the local disk. One copy per key at a time.
+   */
+  private void promoteToDisk(String uri, EntryCodec.Layout layout) {
+    if (!promotingToDisk.add(uri)) {
+      return;
+    }
+    TierLane diskLane = lane(disk.name()).orElseThrow();
+    s3.openEncoded(uri)
+        .thenCompose(encoded -> disk.putEncoded(uri, encoded, layout.totalLength()))
+        .whenComplete((done, error) -> {
+          promotingToDisk.remove(uri);
+          if (error == null) {
+            diskLane.stats.writes.increment();
+            diskLane.stats.bytesWritten.add(layout.totalLength());
+          } else {
+            diskLane.stats.errors.increment();
+          }
+        });
+  }
+
+  /**
+   * Where the body of the large entry under {@code uri} can be streamed from: this node's disk,
+   * else S3; empty when neither has it. Never completes exceptionally.
+   */
+  public CompletableFuture<Optional<BodyLocation>> openBody(String uri) {
+    if (disk == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return disk.openBody(uri)
+        .exceptionally(error -> Optional.empty())
+        .thenCompose(onDisk -> {
+          if (onDisk.isPresent() || s3 == null) {
+            return CompletableFuture.completedFuture(
+                onDisk.map(BodyLocation.OnDisk::new));
+          }
+          return lane(s3.name()).orElseThrow().get(uri, 0).thenApply(found -> found
+              .filter(read -> !read.isWhole()) // a body of 0 bytes is never a large entry
+              .map(read -> new BodyLocation.InS3(s3, uri, read.layout())));
+        });
   }
 
   /** The largest body a lookup reads whole; a larger one is streamed, so only its head. */

@@ -1,20 +1,24 @@
 package io.edgecache.extproc.store.http;
 
-import io.edgecache.extproc.store.tier.DiskTier;
+import io.edgecache.extproc.store.BodyLocation;
+import io.edgecache.extproc.store.TieredStore;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** Opens the stored body of a key from the tiers that hold large entries: disk first. */
+/** Opens the stored body of a key from the tiers that hold large entries: disk, then S3. */
 public final class StoredBodies {
 
-  private final DiskTier disk;
+  private final TieredStore tiers;
 
-  public StoredBodies(DiskTier disk) {
-    this.disk = disk;
+  public StoredBodies(TieredStore tiers) {
+    this.tiers = tiers;
   }
 
   /** The body stored under {@code key}, or empty when no tier has it (any more). */
   CompletableFuture<Optional<StoredBody>> open(String key) {
-    return disk.openBody(key).thenApply(found -> found.map(DiskBody::new));
+    return tiers.openBody(key).thenApply(found -> found.map(location ->
+        location instanceof BodyLocation.OnDisk onDisk
+            ? new DiskBody(onDisk.file())
+            : new S3Body((BodyLocation.InS3) location)));
   }
 }

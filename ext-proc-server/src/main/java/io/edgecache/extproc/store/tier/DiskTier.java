@@ -159,6 +159,22 @@ public final class DiskTier implements Tier {
         io);
   }
 
+  /**
+   * Stores an already-encoded entry read from {@code encoded} (another tier's copy), verifying
+   * it as it is written: a corrupt copy is never renamed into place. {@code length} is the
+   * entry's encoded length, for the budget. The stream is read on the tier's I/O thread and
+   * closed.
+   */
+  public CompletableFuture<Void> putEncoded(String key, InputStream encoded, long length) {
+    return CompletableFuture.runAsync(() -> {
+      try (encoded) {
+        commit(key, length, out -> EntryCodec.copyVerified(encoded, out, key));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, io);
+  }
+
   @Override
   public CompletableFuture<Void> remove(String key) {
     return CompletableFuture.runAsync(() -> delete(fileName(key)), io);

@@ -1,9 +1,11 @@
 package io.edgecache.extproc.store.http;
 
+import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.cache.ReuseRules;
+import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.store.EntryHead;
-import io.edgecache.extproc.store.tier.DiskTier;
+import io.edgecache.extproc.store.TieredStore;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -29,14 +31,20 @@ public final class LargeBodyServerMain {
     Path root = Path.of(args[0]);
     String key = args[1];
     long size = Long.parseLong(args[2]);
-    try (DiskTier disk = DiskTier.open(root, size * 2)) {
+    TiersConfig defaults = TiersConfig.defaults();
+    TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(),
+        defaults.writeQueueCapacity(), defaults.breakerFailures(), defaults.breakerCoolDown(),
+        defaults.lookupWait(), null, new TiersConfig.Disk(true, root, size * 2,
+            Duration.ofSeconds(5)), defaults.redis(), defaults.s3());
+    try (TieredStore store = TieredStore.open(tiers,
+        new L1Store(1 << 20, Duration.ZERO, Clock.systemUTC()), Clock.systemUTC())) {
       EntryHead head = new EntryHead(key, 200,
           HeaderList.of(List.of(new HeaderList.Field("content-type", "application/octet-stream"))),
           Instant.now(), Duration.ZERO, Duration.ofHours(1), ReuseRules.NONE, Map.of(), size);
-      disk.putStream(head, new PatternBytes(size)).join();
+      store.disk().orElseThrow().putStream(head, new PatternBytes(size)).join();
       BodyTokens tokens = BodyTokens.random();
       try (BodyEndpoint endpoint = BodyEndpoint.start(new InetSocketAddress("127.0.0.1", 0),
-          new StoredBodies(disk), tokens, Clock.systemUTC())) {
+          new StoredBodies(store), tokens, Clock.systemUTC())) {
         String version = BodyTokens.version(head.responseTime(), size);
         System.out.println("port=" + endpoint.port());
         System.out.println("token=" + tokens.issue(key, version, "edgecache; hit"));
