@@ -67,7 +67,7 @@ class ControlPlaneTest {
         .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL).build());
     DeltaDiscoveryResponse response = responses.poll(10, TimeUnit.SECONDS);
     assertNotNull(response, "no delta response");
-    assertEquals(List.of("demo-origin", "edgecache_ext_proc"),
+    assertEquals(List.of("demo-origin", "edgecache_body", "edgecache_ext_proc"),
         response.getResourcesList().stream().map(Resource::getName).sorted().toList());
     requests.onCompleted();
   }

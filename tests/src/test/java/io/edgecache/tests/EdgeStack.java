@@ -6,6 +6,7 @@ import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.RouteConfig;
 import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.extproc.testing.ManualClock;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
@@ -58,12 +59,15 @@ final class EdgeStack implements AutoCloseable {
     server = ExtProcServer.start(config, clock, telemetry, "test");
     ExternalProcessor filter = filterTweak.apply(withPatientTimers(
         EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap())));
-    edge = LocalEdge.start(LocalEdgeConfig.builder()
+    LocalEdgeConfig.Builder edgeConfig = LocalEdgeConfig.builder()
         .listen("127.0.0.1", edgePort)
         .externalProcessor(filter)
-        .extProcTarget("127.0.0.1", extProcPortOverride > 0 ? extProcPortOverride : server.port())
-        .route(RouteConfig.of("*", "/", origin.url()))
-        .build());
+        .extProcTarget("127.0.0.1", extProcPortOverride > 0 ? extProcPortOverride : server.port());
+    if (server.bodyPort() > 0) { // first, as in envoy/envoy.yaml: large hits are rerouted to it
+      edgeConfig.route(RouteConfig.bodyRoute(BodyTokens.HEADER,
+          "http://127.0.0.1:" + server.bodyPort()));
+    }
+    edge = LocalEdge.start(edgeConfig.route(RouteConfig.of("*", "/", origin.url())).build());
   }
 
   /**

@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.ExtProcServer;
-import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.http.HttpDates;
 import io.edgecache.extproc.telemetry.Telemetry;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +33,7 @@ import org.testcontainers.utility.MountableFile;
 class RealEnvoyTest {
 
   private static final String IMAGE = "envoyproxy/envoy:v1.32-latest";
+  private static final long LARGE_BYTES = 20L << 20;
 
   @TempDir static Path dir;
   private static TestOrigin origin;
@@ -45,19 +45,32 @@ class RealEnvoyTest {
     origin = new TestOrigin();
     origin.reply("/", TestOrigin.Reply.text("through envoy", "cache-control", "max-age=60",
         "date", HttpDates.format(Clock.systemUTC().instant())));
-    server = ExtProcServer.start(ServerConfig.defaults()
-        .withListen(new InetSocketAddress("0.0.0.0", 0))
-        .withAdminListen(null), Clock.systemUTC(), Telemetry.disabled(), "test");
+    origin.generate("/large", LARGE_BYTES, false, "cache-control", "public, max-age=600");
+    // Large bodies are recorded to disk and their hits streamed by the body endpoint.
+    Path serverConfig = Files.writeString(dir.resolve("edgecache.yaml"), """
+        listen: 0.0.0.0:0
+        admin: { enabled: false }
+        cache: { maxObjectBytes: 64MiB }
+        tiers:
+          largeObjectBytes: 1MiB
+          bodyListen: 0.0.0.0:0
+          disk: { enabled: true, path: %s, maxBytes: 256MiB }
+        """.formatted(dir.resolve("disk")));
+    server = ExtProcServer.start(ServerConfigLoader.load(serverConfig), Clock.systemUTC(),
+        Telemetry.disabled(), "test");
     int originPort = URI.create(origin.url()).getPort();
-    Testcontainers.exposeHostPorts(originPort, server.port());
+    Testcontainers.exposeHostPorts(originPort, server.port(), server.bodyPort());
 
     String original = Files.readString(RepoPaths.envoyBootstrap());
     assertTrue(original.contains("address: ext-proc, port_value: 50051")
+        && original.contains("address: ext-proc, port_value: 50052")
         && original.contains("address: origin, port_value: 8080"),
         "envoy/envoy.yaml no longer names the clusters this test re-points");
     String bootstrap = original
         .replace("address: ext-proc, port_value: 50051",
             "address: host.testcontainers.internal, port_value: " + server.port())
+        .replace("address: ext-proc, port_value: 50052",
+            "address: host.testcontainers.internal, port_value: " + server.bodyPort())
         .replace("address: origin, port_value: 8080",
             "address: host.testcontainers.internal, port_value: " + originPort);
     Path config = Files.writeString(dir.resolve("envoy.yaml"), bootstrap);
@@ -96,5 +109,29 @@ class RealEnvoyTest {
     assertTrue(hit.headers().firstValue("cache-status").orElse("").contains("hit"),
         hit.headers().toString());
     assertEquals(1, origin.count("/"));
+  }
+
+  @Test
+  void aLargeHitIsReroutedToTheBodyEndpointByRealEnvoy() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    URI large = URI.create(
+        "http://" + envoy.getHost() + ":" + envoy.getMappedPort(10000) + "/large");
+    HttpResponse<byte[]> miss = client.send(HttpRequest.newBuilder(large).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(LARGE_BYTES, miss.body().length);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (server.node().tiers().stats("disk").orElseThrow().writes() < 1) {
+      assertTrue(System.nanoTime() < deadline, "the large entry never reached the disk tier");
+      Thread.onSpinWait();
+    }
+    HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(large)
+        .header("range", "bytes=1000-1999").build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(206, range.statusCode(), range.headers().toString());
+    assertTrue(range.headers().firstValue("cache-status").orElse("").contains("hit"),
+        range.headers().toString());
+    for (int i = 0; i < 1000; i++) {
+      assertEquals(TestOrigin.patternByte(1000 + i), range.body()[i], "byte " + (1000 + i));
+    }
+    assertEquals(1, origin.count("/large"));
   }
 }

@@ -72,6 +72,7 @@ class SharedTiersEndToEndTest {
         tiers:
           largeObjectBytes: 1MiB
           lookupWait: 3s
+          bodyListen: 127.0.0.1:0
           disk: {enabled: true, path: %s, maxBytes: 256MiB}
           redis: {enabled: true, uri: "%s", timeout: 1s}
           s3:
@@ -113,7 +114,18 @@ class SharedTiersEndToEndTest {
         fromB.headers().toString());
     assertEquals(body, fromB.body());
     assertEquals(1, origin.count("/large"), "node B did not touch the origin");
-    assertEquals(1, nodeB.server.node().tiers().stats("s3").orElseThrow().hits());
+    assertTrue(nodeB.server.node().tiers().stats("s3").orElseThrow().hits() >= 1);
+
+    // B streamed that body from S3 and copies the entry to its own disk; then it serves there.
+    await(() -> nodeB.server.node().tiers().stats("disk").orElseThrow().writes() >= 1);
+    long s3Hits = nodeB.server.node().tiers().stats("s3").orElseThrow().hits();
+    HttpResponse<String> range = nodeB.get("/large", "host", SITE, "range", "bytes=100-131");
+    assertEquals(206, range.statusCode(), range.headers().toString());
+    assertEquals(body.substring(100, 132), range.body());
+    assertTrue(range.headers().firstValue("cache-status").orElse("").contains("hit"));
+    assertEquals(s3Hits, nodeB.server.node().tiers().stats("s3").orElseThrow().hits(),
+        "served from node B's disk");
+    assertEquals(1, origin.count("/large"));
   }
 
   /** Tier writes are asynchronous; wait for one with a deadline rather than a sleep. */

@@ -47,7 +47,7 @@ public final class ConfigLoader {
   static final Set<String> TOP_LEVEL = Set.of("extProc", "clusters", "sites", "listeners", "nodeGroups",
       "purge");
   private static final Set<String> EXT_PROC = Set.of("address", "failureModeAllow", "messageTimeout",
-      "maxMessageTimeout", "grpcTimeout");
+      "maxMessageTimeout", "grpcTimeout", "bodyEndpoint");
   private static final Set<String> CLUSTER = Set.of("name", "type", "endpoints", "lbPolicy", "connectTimeout",
       "healthCheck", "tls");
   private static final Set<String> HEALTH_CHECK = Set.of("path", "interval", "timeout", "healthyThreshold",
@@ -190,7 +190,9 @@ public final class ConfigLoader {
           f.optional("failureModeAllow") == null || f.optional("failureModeAllow").bool(),
           durationOr(f.optional("messageTimeout"), Duration.ofMillis(200)),
           durationOr(f.optional("maxMessageTimeout"), Duration.ofSeconds(5)),
-          durationOr(f.optional("grpcTimeout"), Duration.ofSeconds(1)));
+          durationOr(f.optional("grpcTimeout"), Duration.ofSeconds(1)),
+          f.optional("bodyEndpoint") == null ? Optional.empty()
+              : Optional.of(f.optional("bodyEndpoint").hostPort()));
     }
 
     private ClusterSpec cluster(YamlNode node) throws ConfigException {

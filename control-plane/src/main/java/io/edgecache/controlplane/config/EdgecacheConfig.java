@@ -23,9 +23,13 @@ public record EdgecacheConfig(
     nodeGroups = List.copyOf(nodeGroups);
   }
 
-  /** The ext_proc cache service every listener's filter calls, and its filter settings. */
+  /**
+   * The ext_proc cache service every listener's filter calls, and its filter settings.
+   * {@code bodyEndpoint}, when set, is the cache node's HTTP endpoint that streams large bodies
+   * (its tiers.bodyListen); every virtual host then gets a first route to it.
+   */
   public record ExtProc(HostPort address, boolean failureModeAllow, Duration messageTimeout,
-      Duration maxMessageTimeout, Duration grpcTimeout) {}
+      Duration maxMessageTimeout, Duration grpcTimeout, Optional<HostPort> bodyEndpoint) {}
 
   public record HostPort(String host, int port) {
     private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9.]+|\\[?[0-9a-fA-F:]+]?");

@@ -75,6 +75,9 @@ public final class SnapshotTranslator {
   /** The cluster every ext_proc filter's {@code envoy_grpc} points at. */
   public static final String EXT_PROC_CLUSTER = "edgecache_ext_proc";
   public static final String EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
+  /** The cache node's large-body endpoint, and the request header that routes to it. */
+  public static final String BODY_CLUSTER = "edgecache_body";
+  public static final String BODY_HEADER = "x-edgecache-body";
   private static final String ROUTER_FILTER = "envoy.filters.http.router";
   private static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   private static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -106,13 +109,14 @@ public final class SnapshotTranslator {
     List<RouteConfiguration> routeResources = listeners.stream().map(l -> {
       List<Site> listenerSites = l.sites().stream().map(sites::get).toList();
       listenerSites.forEach(s -> s.routes().forEach(r -> usedClusters.add(r.cluster())));
-      return routeConfiguration(l.name(), listenerSites);
+      return routeConfiguration(l.name(), listenerSites, config.extProc().bodyEndpoint().isPresent());
     }).toList();
     List<ClusterSpec> clusterSpecs = config.clusters().stream()
         .filter(c -> usedClusters.contains(c.name()))
         .toList();
     List<Cluster> clusters = new ArrayList<>();
     clusters.add(extProcCluster(config.extProc()));
+    config.extProc().bodyEndpoint().ifPresent(endpoint -> clusters.add(bodyCluster(endpoint)));
     clusterSpecs.forEach(c -> clusters.add(cluster(c)));
     List<ClusterLoadAssignment> endpoints = clusterSpecs.stream()
         .filter(c -> c.type() == DiscoveryType.STATIC)
@@ -157,10 +161,14 @@ public final class SnapshotTranslator {
         .build();
   }
 
-  private static RouteConfiguration routeConfiguration(String name, List<Site> sites) {
+  private static RouteConfiguration routeConfiguration(String name, List<Site> sites,
+      boolean bodyRoute) {
     RouteConfiguration.Builder routes = RouteConfiguration.newBuilder().setName(name);
     for (Site site : sites) {
       VirtualHost.Builder host = VirtualHost.newBuilder().setName(site.name()).addAllDomains(site.domains());
+      if (bodyRoute) {
+        host.addRoutes(BODY_ROUTE);
+      }
       site.routes().forEach(r -> host.addRoutes(route(r)));
       routes.addVirtualHosts(host);
     }
@@ -183,6 +191,30 @@ public final class SnapshotTranslator {
         .setMatch(match)
         .setRoute(RouteAction.newBuilder().setCluster(spec.cluster()).setTimeout(duration(spec.timeout())))
         .putTypedPerFilterConfig(EXT_PROC_FILTER, Any.pack(perRoute))
+        .build();
+  }
+
+  /**
+   * Where the cache node reroutes a large hit (it sets {@link #BODY_HEADER} and clears the route
+   * cache): to its body endpoint, with no timeout (a body may be gigabytes) and without the
+   * filter, which already answered. A client that sets the header itself is refused there.
+   */
+  private static final Route BODY_ROUTE = Route.newBuilder()
+      .setName("edgecache-body")
+      .setMatch(RouteMatch.newBuilder().setPrefix("/")
+          .addHeaders(HeaderMatcher.newBuilder().setName(BODY_HEADER).setPresentMatch(true)))
+      .setRoute(RouteAction.newBuilder().setCluster(BODY_CLUSTER)
+          .setTimeout(duration(Duration.ZERO)))
+      .putTypedPerFilterConfig(EXT_PROC_FILTER,
+          Any.pack(ExtProcPerRoute.newBuilder().setDisabled(true).build()))
+      .build();
+
+  private static Cluster bodyCluster(EdgecacheConfig.HostPort endpoint) {
+    return Cluster.newBuilder()
+        .setName(BODY_CLUSTER)
+        .setType(endpoint.isIpLiteral() ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
+        .setConnectTimeout(duration(Duration.ofSeconds(1)))
+        .setLoadAssignment(loadAssignment(BODY_CLUSTER, List.of(endpoint)))
         .build();
   }
 

@@ -65,8 +65,10 @@ class SnapshotTranslatorTest {
     Snapshot sidecar = snapshots.get("sidecar");
     assertEquals(List.of("edge"), List.copyOf(edge.listeners().resources().keySet()));
     assertEquals(List.of("sidecar-outbound"), List.copyOf(sidecar.listeners().resources().keySet()));
-    assertEquals(java.util.Set.of("edgecache_ext_proc", "demo-origin"), edge.clusters().resources().keySet());
-    assertEquals(java.util.Set.of("edgecache_ext_proc", "internal-api"), sidecar.clusters().resources().keySet());
+    assertEquals(java.util.Set.of("edgecache_ext_proc", "edgecache_body", "demo-origin"),
+        edge.clusters().resources().keySet());
+    assertEquals(java.util.Set.of("edgecache_ext_proc", "edgecache_body", "internal-api"),
+        sidecar.clusters().resources().keySet());
     // demo-origin is STATIC, so its endpoints go over EDS; internal-api is DNS, resolved by Envoy.
     assertEquals(java.util.Set.of("demo-origin"), edge.endpoints().resources().keySet());
     assertTrue(sidecar.endpoints().resources().isEmpty());
@@ -77,7 +79,8 @@ class SnapshotTranslatorTest {
   @Test
   void bypassRoutesDisableExtProcAndOthersCarryTheirPolicy() throws Exception {
     RouteConfiguration routes = snapshots.get("edge-gateway").routes().resources().get("edge");
-    List<Route> demo = routes.getVirtualHosts(0).getRoutesList();
+    // the first route of every virtual host is the body route (see largeHits...)
+    List<Route> demo = routes.getVirtualHosts(0).getRoutesList().subList(1, 4);
     ExtProcPerRoute admin = perRoute(demo.get(1));
     assertTrue(admin.getDisabled());
     ExtProcPerRoute fallback = perRoute(demo.get(2));
@@ -88,6 +91,26 @@ class SnapshotTranslatorTest {
     assertEquals("mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false",
         metadata.get(1).getValue());
     assertEquals("/assets/[a-z0-9._-]+\\.(css|js|png)", demo.get(0).getMatch().getSafeRegex().getRegex());
+  }
+
+  @Test
+  void largeHitsAreReroutedByAFirstRouteOnTheBodyHeaderToTheBodyEndpoint() throws Exception {
+    for (Snapshot snapshot : snapshots.values()) {
+      for (RouteConfiguration routes : snapshot.routes().resources().values()) {
+        for (var host : routes.getVirtualHostsList()) {
+          Route first = host.getRoutes(0);
+          assertEquals("edgecache-body", first.getName(), host.getName());
+          assertEquals("x-edgecache-body", first.getMatch().getHeaders(0).getName());
+          assertTrue(first.getMatch().getHeaders(0).getPresentMatch());
+          assertEquals("edgecache_body", first.getRoute().getCluster());
+          assertEquals(0, first.getRoute().getTimeout().getSeconds(), "no route timeout");
+          assertTrue(perRoute(first).getDisabled(), "the filter already answered");
+        }
+      }
+      Cluster body = snapshot.clusters().resources().get("edgecache_body");
+      assertEquals(50052, body.getLoadAssignment().getEndpoints(0).getLbEndpoints(0)
+          .getEndpoint().getAddress().getSocketAddress().getPortValue());
+    }
   }
 
   @Test

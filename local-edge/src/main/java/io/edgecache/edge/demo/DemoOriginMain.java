@@ -61,6 +61,10 @@ public final class DemoOriginMain {
   private void handle(HttpExchange exchange) throws IOException {
     long n = requests.incrementAndGet();
     String path = exchange.getRequestURI().getPath();
+    if (path.matches("/large/[0-9]{1,4}")) {
+      sendLarge(exchange, Integer.parseInt(path.substring("/large/".length())), n);
+      return;
+    }
     String cacheControl = switch (path) {
       case "/no-store" -> "no-store";
       case "/private" -> "private, max-age=60";
@@ -88,6 +92,39 @@ public final class DemoOriginMain {
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
+      }
+    }
+    exchange.close();
+  }
+
+  /**
+   * {@code /large/N}: N MiB (at most 1024) of text, streamed, cacheable for 5 minutes: large
+   * enough that the cache records it to disk and serves hits from its body endpoint.
+   */
+  private static void sendLarge(HttpExchange exchange, int mebibytes, long n) throws IOException {
+    if (mebibytes < 1 || mebibytes > 1024) {
+      exchange.sendResponseHeaders(404, -1);
+      exchange.close();
+      return;
+    }
+    long length = (long) mebibytes << 20;
+    // 64-byte lines in 64 KiB chunks: a MiB holds a whole number of each
+    byte[] chunk = (String.format("%-63s", "edgecache demo large body, origin request #" + n)
+        + "\n").repeat(1024).getBytes(StandardCharsets.US_ASCII);
+    var headers = exchange.getResponseHeaders();
+    headers.set("Content-Type", "text/plain; charset=us-ascii");
+    headers.set("Cache-Control", "public, max-age=300");
+    headers.set("Date", HTTP_DATE.format(Instant.now()));
+    headers.set("X-Origin-Request", Long.toString(n));
+    if (exchange.getRequestMethod().equals("HEAD")) {
+      headers.set("Content-Length", Long.toString(length));
+      exchange.sendResponseHeaders(200, -1);
+    } else {
+      exchange.sendResponseHeaders(200, length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        for (long sent = 0; sent < length; sent += chunk.length) {
+          out.write(chunk);
+        }
       }
     }
     exchange.close();
