@@ -135,12 +135,10 @@ class PurgeEndToEndTest {
   void nodeStoppedDuringAPurgeNeverServesThePurgedObjectAfterRestart() throws Exception {
     // node-3 keeps entries on disk, so they outlive its restart.
     nodes.get(2).close();
-    TiersConfig tiers = TiersConfig.defaults();
-    ServerConfig withDisk = cluster.nodeConfig("node-3").withTiers(new TiersConfig(
-        tiers.largeObjectBytes(), tiers.writeQueueCapacity(), tiers.breakerFailures(),
-        tiers.breakerCoolDown(), Duration.ofSeconds(2), null,
-        new TiersConfig.Disk(true, dir.resolve("node-3-disk"), 1L << 30, Duration.ofSeconds(2)),
-        tiers.redis(), tiers.s3()));
+    ServerConfig withDisk = cluster.nodeConfig("node-3").withTiers(TiersConfig.defaults()
+        .withLookupWait(Duration.ofSeconds(2))
+        .withDisk(new TiersConfig.Disk(true, dir.resolve("node-3-disk"), 1L << 30,
+            Duration.ofSeconds(2))));
     nodes.set(2, startNode(withDisk));
     fillEveryNode("/product/1", "/product/2");
     awaitOnDisk(nodes.get(2), "/product/1", "/product/2");

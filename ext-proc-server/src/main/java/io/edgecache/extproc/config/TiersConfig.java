@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param largeObjectBytes bodies larger than this go to disk and S3; smaller ones to memory,
  *     disk and Redis
  * @param writeQueueCapacity pending writes per tier; writes beyond it are shed
+ * @param writeQueueBytes bytes of entries per tier queued or being written; writes beyond it
+ *     are shed, so a slow tier holds at most this much memory
  * @param breakerFailures consecutive failures that open a tier's circuit breaker
  * @param breakerCoolDown how long an open breaker waits before letting a probe through
  * @param lookupWait how long a request that missed memory waits for the tiers below; keep it
@@ -22,6 +24,7 @@ import java.time.Duration;
 public record TiersConfig(
     long largeObjectBytes,
     int writeQueueCapacity,
+    long writeQueueBytes,
     int breakerFailures,
     Duration breakerCoolDown,
     Duration lookupWait,
@@ -66,6 +69,7 @@ public record TiersConfig(
     return new TiersConfig(
         1L << 20,
         1024,
+        64L << 20,
         5,
         Duration.ofSeconds(5),
         Duration.ofMillis(100),
@@ -74,6 +78,18 @@ public record TiersConfig(
         new Redis(false, "redis://127.0.0.1:6379", false, Duration.ofMillis(50)),
         new S3(false, null, "edgecache/", null, "us-east-1", false, Credentials.ENVIRONMENT,
             8L << 20, Duration.ofSeconds(2)));
+  }
+
+  /** These settings with {@code disk} as the disk tier. */
+  public TiersConfig withDisk(Disk disk) {
+    return new TiersConfig(largeObjectBytes, writeQueueCapacity, writeQueueBytes,
+        breakerFailures, breakerCoolDown, lookupWait, bodyListen, disk, redis, s3);
+  }
+
+  /** These settings with {@code wait} as the lookup wait. */
+  public TiersConfig withLookupWait(Duration wait) {
+    return new TiersConfig(largeObjectBytes, writeQueueCapacity, writeQueueBytes,
+        breakerFailures, breakerCoolDown, wait, bodyListen, disk, redis, s3);
   }
 
   public boolean anyLowerTier() {

@@ -15,6 +15,7 @@ final class TiersSection {
 
   public String largeObjectBytes;
   public Integer writeQueueCapacity;
+  public String writeQueueBytes;
   public String lookupWait;
   public String bodyListen;
   public RawBreaker breaker;
@@ -69,6 +70,9 @@ final class TiersSection {
             ConfigValues.bytes("tiers.largeObjectBytes", raw.largeObjectBytes));
     int queue = raw.writeQueueCapacity == null ? defaults.writeQueueCapacity()
         : (int) positive("tiers.writeQueueCapacity", raw.writeQueueCapacity);
+    long queueBytes = raw.writeQueueBytes == null ? defaults.writeQueueBytes()
+        : positive("tiers.writeQueueBytes",
+            ConfigValues.bytes("tiers.writeQueueBytes", raw.writeQueueBytes));
     RawBreaker breaker = raw.breaker == null ? new RawBreaker() : raw.breaker;
     int failures = breaker.failures == null ? defaults.breakerFailures()
         : (int) positive("tiers.breaker.failures", breaker.failures);
@@ -84,7 +88,8 @@ final class TiersSection {
       }
     }
     Duration lookupWait = duration("tiers.lookupWait", raw.lookupWait, defaults.lookupWait());
-    return new TiersConfig(large, queue, failures, coolDown, lookupWait, bodyListen, disk,
+    return new TiersConfig(large, queue, queueBytes, failures, coolDown, lookupWait, bodyListen,
+        disk,
         redis(raw.redis, defaults.redis()), s3(raw.s3, defaults.s3()));
   }
 

@@ -35,6 +35,16 @@ final class PendingWrite {
     this.fileLength = fileLength;
   }
 
+  /** Heap the write holds until it is sent: its body and headers, or nothing for a file. */
+  long heapBytes() {
+    if (file != null) {
+      return 0;
+    }
+    synchronized (this) {
+      return encoded != null ? encoded.length : entry.bodyLength() + entry.headers().byteSize();
+    }
+  }
+
   /** A write of the encoded entry in {@code file}, read as it is sent. */
   static PendingWrite ofFile(String key, Path file, long length, Duration timeToKeep) {
     return new PendingWrite(key, null, null, timeToKeep, file, length);

@@ -12,14 +12,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Guarded access to one lower tier: every call has a time budget, goes through the tier's
  * circuit breaker and is counted; a failure is reported as a miss, never to the caller. Writes
- * wait in a bounded queue drained by one thread, which sends them in batches (so a tier can
- * pipeline them); when the queue is full a write is shed and counted.
+ * wait in a queue drained by one thread, which sends them in batches (so a tier can pipeline
+ * them). The queue is bounded by count and by the bytes it and the writes in flight hold:
+ * beyond either, a write is shed and counted, so a slow tier costs writes, never memory.
  */
 final class TierLane implements AutoCloseable {
 
@@ -38,10 +40,14 @@ final class TierLane implements AutoCloseable {
   private final long budgetMillis;
   private final BlockingQueue<Queued> queue;
   private final Semaphore inFlight = new Semaphore(MAX_WRITES_IN_FLIGHT);
+  private final long maxHeldBytes;
+  /** Bytes of writes queued or in flight. */
+  private final AtomicLong heldBytes = new AtomicLong();
   private final Thread writer;
 
   TierLane(Tier tier, boolean holdsSmall, boolean holdsLarge, Duration budget,
-      CircuitBreaker breaker, int queueCapacity) {
+      CircuitBreaker breaker, int queueCapacity, long maxHeldBytes) {
+    this.maxHeldBytes = maxHeldBytes;
     this.tier = tier;
     this.holdsSmall = holdsSmall;
     this.holdsLarge = holdsLarge;
@@ -94,11 +100,14 @@ final class TierLane implements AutoCloseable {
    */
   CompletableFuture<Boolean> enqueue(PendingWrite write) {
     CompletableFuture<Boolean> written = new CompletableFuture<>();
-    if (!queue.offer(new Queued(write, written))) {
+    long bytes = write.heapBytes();
+    if (heldBytes.addAndGet(bytes) > maxHeldBytes || !queue.offer(new Queued(write, written))) {
+      heldBytes.addAndGet(-bytes);
       stats.shedWrites.increment();
       written.complete(false);
+      return written;
     }
-    return written;
+    return written.whenComplete((sent, error) -> heldBytes.addAndGet(-bytes));
   }
 
   /** Removes an entry the tier returned corrupt, so it is not read again. */

@@ -109,7 +109,7 @@ public final class TieredStore implements AutoCloseable {
       Duration budget, Clock clock) {
     return new TierLane(tier, small, large, budget,
         new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown(), clock),
-        config.writeQueueCapacity());
+        config.writeQueueCapacity(), config.writeQueueBytes());
   }
 
   /**

@@ -71,6 +71,23 @@ class ServerConfigLoaderTest {
     assertMessage("listen: localhost\n", "listen: 'localhost' is not host:port");
     assertMessage("cache:\n  l1MaxBytes: 1MiB\n  maxObjectBytes: 2MiB\n",
         "cache.maxObjectBytes: must be greater than 0 and at most cache.l1MaxBytes");
+    String streaming = "tiers:\n  bodyListen: 127.0.0.1:0\n"
+        + "  disk: {enabled: true, path: /tmp/unused, maxBytes: 1GiB}\n";
+    assertMessage("cache:\n  maxObjectBytes: 2GiB\n" + streaming,
+        "cache.maxObjectBytes: must be greater than 0 and at most tiers.disk.maxBytes");
+    assertMessage("tiers:\n  writeQueueBytes: 0\n",
+        "tiers.writeQueueBytes: must be greater than 0");
+  }
+
+  @Test
+  void bodiesBeyondMemoryAreAllowedWhenLargeBodiesStreamFromDisk() throws Exception {
+    ServerConfig config = ServerConfigLoader.load(write("""
+        cache: {l1MaxBytes: 64MiB, maxObjectBytes: 1GiB}
+        tiers:
+          bodyListen: 127.0.0.1:0
+          disk: {enabled: true, path: /tmp/unused, maxBytes: 2GiB}
+        """));
+    assertEquals(1L << 30, config.maxObjectBytes());
   }
 
   @Test
@@ -86,6 +103,7 @@ class ServerConfigLoaderTest {
         tiers:
           largeObjectBytes: 2MiB
           writeQueueCapacity: 64
+          writeQueueBytes: 16MiB
           bodyListen: 127.0.0.1:6001
           breaker: {failures: 4, coolDown: 10s}
           disk: {enabled: true, path: /var/cache/ec, maxBytes: 5GiB, timeout: 100ms}
@@ -106,6 +124,7 @@ class ServerConfigLoaderTest {
         """)).tiers();
     assertEquals(2L << 20, tiers.largeObjectBytes());
     assertEquals(64, tiers.writeQueueCapacity());
+    assertEquals(16L << 20, tiers.writeQueueBytes());
     assertEquals(6001, tiers.bodyListen().getPort());
     assertEquals(4, tiers.breakerFailures());
     assertEquals(Duration.ofSeconds(10), tiers.breakerCoolDown());

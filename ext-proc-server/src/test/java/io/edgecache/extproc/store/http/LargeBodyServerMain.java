@@ -31,11 +31,8 @@ public final class LargeBodyServerMain {
     Path root = Path.of(args[0]);
     String key = args[1];
     long size = Long.parseLong(args[2]);
-    TiersConfig defaults = TiersConfig.defaults();
-    TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(),
-        defaults.writeQueueCapacity(), defaults.breakerFailures(), defaults.breakerCoolDown(),
-        defaults.lookupWait(), null, new TiersConfig.Disk(true, root, size * 2,
-            Duration.ofSeconds(5)), defaults.redis(), defaults.s3());
+    TiersConfig tiers = TiersConfig.defaults()
+        .withDisk(new TiersConfig.Disk(true, root, size * 2, Duration.ofSeconds(5)));
     try (TieredStore store = TieredStore.open(tiers,
         new L1Store(1 << 20, Duration.ZERO, Clock.systemUTC()), Clock.systemUTC())) {
       EntryHead head = new EntryHead(key, 200,
