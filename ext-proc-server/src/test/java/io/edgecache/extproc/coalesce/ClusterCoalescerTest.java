@@ -107,7 +107,8 @@ class ClusterCoalescerTest {
 
   private Node node(String redisUri, Duration leaseTtl) throws Exception {
     TiersConfig defaults = TiersConfig.defaults();
-    TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(), 64, 3,
+    TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(), 64,
+        defaults.writeQueueBytes(), 3,
         Duration.ofSeconds(1), Duration.ofSeconds(2), null, defaults.disk(),
         new TiersConfig.Redis(true, redisUri, redis.cluster(), Duration.ofSeconds(2)),
         defaults.s3());
