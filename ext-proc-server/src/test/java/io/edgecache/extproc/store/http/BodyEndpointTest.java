@@ -3,6 +3,7 @@ package io.edgecache.extproc.store.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.extproc.testing.PatternBytes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

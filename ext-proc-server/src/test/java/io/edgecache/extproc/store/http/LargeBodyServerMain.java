@@ -6,6 +6,7 @@ import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.store.EntryHead;
 import io.edgecache.extproc.store.TieredStore;
+import io.edgecache.extproc.testing.PatternBytes;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

@@ -13,6 +13,7 @@ import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.store.CorruptEntryException;
 import io.edgecache.extproc.store.EntryCodec;
 import io.edgecache.extproc.store.EntryHead;
+import io.edgecache.extproc.testing.PatternBytes;
 import io.edgecache.extproc.testing.S3Server;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -219,37 +220,9 @@ class S3TierStreamingTest {
   private Path write(EntryHead head) throws IOException {
     Path file = Files.createTempFile(dir, "entry", ".bin");
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-      EntryCodec.write(out, head, pattern(head.bodyLength()));
+      EntryCodec.write(out, head, new PatternBytes(head.bodyLength()));
     }
     return file;
-  }
-
-  /** {@code length} bytes that differ from one position to the next, made as they are read. */
-  private static InputStream pattern(long length) {
-    return new InputStream() {
-      private long position;
-
-      @Override
-      public int read() {
-        return position < length ? patternByte(position++) : -1;
-      }
-
-      @Override
-      public int read(byte[] buffer, int offset, int count) {
-        if (position >= length) {
-          return -1;
-        }
-        int n = (int) Math.min(count, length - position);
-        for (int i = 0; i < n; i++) {
-          buffer[offset + i] = (byte) patternByte(position++);
-        }
-        return n;
-      }
-    };
-  }
-
-  private static int patternByte(long position) {
-    return (int) ((position * 31 + (position >>> 13)) & 0xff);
   }
 
   private static EntryCodec.Layout layoutOf(Path file) throws IOException {

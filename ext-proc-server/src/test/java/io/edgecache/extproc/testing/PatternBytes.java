@@ -1,18 +1,21 @@
-package io.edgecache.extproc.store.http;
+package io.edgecache.extproc.testing;
 
 import java.io.InputStream;
 
-/** A body of any length made up on the fly: byte {@code p} is a function of {@code p}. */
-final class PatternBytes extends InputStream {
+/**
+ * A body of any length made up on the fly, never held whole: byte {@code p} is a function of
+ * {@code p}, so a reordered or shifted byte shows.
+ */
+public final class PatternBytes extends InputStream {
 
   private final long length;
   private long position;
 
-  PatternBytes(long length) {
+  public PatternBytes(long length) {
     this.length = length;
   }
 
-  static byte at(long position) {
+  public static byte at(long position) {
     return (byte) (position * 31 + (position >>> 13));
   }
 
