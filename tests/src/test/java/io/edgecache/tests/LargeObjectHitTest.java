@@ -11,10 +11,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -31,17 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 class LargeObjectHitTest {
 
   private static final long BODY_BYTES = 1L << 30;
-  /** Well under the 256 MiB bound the issue sets, and far smaller than the body. */
-  private static final List<String> CAPPED_JVM =
-      List.of("-Xmx96m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC");
-  private static final Pattern LISTENING = Pattern.compile("listening on \\S*:(\\d+)");
   private static final Pattern DISK_WRITES =
       Pattern.compile("\"name\"\\s*:\\s*\"disk\"[^}]*\"writes\"\\s*:\\s*(\\d+)");
 
   @TempDir static Path dir;
   private static TestOrigin origin;
-  private static ChildJvm server;
-  private static ChildJvm edge;
+  private static CappedNode node;
   private static int adminPort;
   private static final HttpClient client =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -52,8 +45,9 @@ class LargeObjectHitTest {
     origin.generate("/big", BODY_BYTES, false, "cache-control", "public, max-age=600");
     adminPort = freePort();
     int bodyPort = freePort();
-    Path serverConfig = Files.writeString(dir.resolve("edgecache.yaml"), """
-        listen: 127.0.0.1:0
+    // The body route first, as in envoy/envoy.yaml: it matches only the header the ext_proc
+    // server sets on a large hit.
+    node = CappedNode.start(dir, """
         admin: { listen: 127.0.0.1:%d }
         cache:
           l1MaxBytes: 32MiB
@@ -62,20 +56,7 @@ class LargeObjectHitTest {
           largeObjectBytes: 1MiB
           bodyListen: 127.0.0.1:%d
           disk: { enabled: true, path: %s, maxBytes: 4GiB }
-        """.formatted(adminPort, bodyPort, dir.resolve("disk")));
-    server = ChildJvm.start("io.edgecache.extproc.Main", CAPPED_JVM, LISTENING,
-        "--config", serverConfig.toString());
-
-    String bootstrap = Files.readString(RepoPaths.envoyBootstrap());
-    Path patientBootstrap = Files.writeString(dir.resolve("envoy.yaml"),
-        bootstrap.replace("message_timeout: 0.2s", "message_timeout: 5s"));
-    // The body route first, as in envoy/envoy.yaml: it matches only the header the ext_proc
-    // server sets on a large hit.
-    Path edgeConfig = Files.writeString(dir.resolve("local-edge.yaml"), """
-        listen: 127.0.0.1:0
-        envoyBootstrap: %s
-        extProcTarget: 127.0.0.1:%d
-        routes:
+        """.formatted(adminPort, bodyPort, dir.resolve("disk")), """
           - host: "*"
             pathPrefix: /
             headerPresent: x-edgecache-body
@@ -85,18 +66,13 @@ class LargeObjectHitTest {
           - host: "*"
             pathPrefix: /
             origin: %s
-        """.formatted(patientBootstrap, server.port(), bodyPort, origin.url()));
-    edge = ChildJvm.start("io.edgecache.edge.LocalEdgeMain", CAPPED_JVM, LISTENING,
-        "--config", edgeConfig.toString());
+        """.formatted(bodyPort, origin.url()));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (edge != null) {
-      edge.close();
-    }
-    if (server != null) {
-      server.close();
+    if (node != null) {
+      node.close();
     }
     origin.close();
   }
@@ -133,14 +109,13 @@ class LargeObjectHitTest {
     assertEquals(403, forged.statusCode(), "a client cannot name a stored body itself");
 
     assertEquals(1, origin.count("/big"), "only the miss reached the origin");
-    assertTrue(server.isAlive() && edge.isAlive(),
-        "both JVMs survived:\n" + server.output() + edge.output());
+    assertTrue(node.alive(), "both JVMs survived:\n" + node.output());
   }
 
   private static HttpResponse<InputStream> get(String path, String... headers)
       throws IOException, InterruptedException {
     HttpRequest.Builder request = HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + edge.port() + path)).timeout(Duration.ofMinutes(5));
+        URI.create("http://127.0.0.1:" + node.edge.port() + path)).timeout(Duration.ofMinutes(5));
     for (int i = 0; i < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }
@@ -177,7 +152,7 @@ class LargeObjectHitTest {
       }
       if (System.nanoTime() > deadline) {
         throw new AssertionError("the entry never reached the disk tier: " + stats
-            + "\n" + server.output());
+            + "\n" + node.output());
       }
       Thread.onSpinWait();
     }
