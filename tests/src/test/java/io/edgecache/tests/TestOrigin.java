@@ -1,5 +1,6 @@
 package io.edgecache.tests;
 
+import io.edgecache.extproc.testing.PatternBytes;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -27,7 +28,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.stream.ChunkedStream;
 import io.netty.handler.stream.ChunkedWriteHandler;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -115,7 +115,7 @@ final class TestOrigin implements AutoCloseable {
 
   /** The byte at {@code offset} of a generated body: position-dependent, so reordering shows. */
   static byte patternByte(long offset) {
-    return (byte) (offset ^ (offset >>> 11) ^ (offset >>> 23));
+    return PatternBytes.at(offset);
   }
 
   /** Holds every response on {@code path} until {@link #release} (requests are still counted). */
@@ -204,40 +204,7 @@ final class TestOrigin implements AutoCloseable {
       }
       ctx.write(response);
       // ChunkedWriteHandler pulls the next block only when the socket is writable.
-      ctx.writeAndFlush(new HttpChunkedInput(new ChunkedStream(new PatternStream(length), 64 << 10)));
-    }
-  }
-
-  /** {@link #patternByte} for offsets 0 to length-1, generated as it is read. */
-  private static final class PatternStream extends InputStream {
-    private final long length;
-    private long offset;
-
-    PatternStream(long length) {
-      this.length = length;
-    }
-
-    @Override
-    public int read() {
-      return offset < length ? patternByte(offset++) & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] buffer, int from, int count) {
-      if (offset >= length) {
-        return -1;
-      }
-      int n = (int) Math.min(count, length - offset);
-      for (int i = 0; i < n; i++) {
-        buffer[from + i] = patternByte(offset + i);
-      }
-      offset += n;
-      return n;
-    }
-
-    @Override
-    public int available() {
-      return (int) Math.min(Integer.MAX_VALUE, length - offset);
+      ctx.writeAndFlush(new HttpChunkedInput(new ChunkedStream(new PatternBytes(length), 64 << 10)));
     }
   }
 

@@ -35,4 +35,9 @@ public final class PatternBytes extends InputStream {
     }
     return n;
   }
+
+  @Override
+  public int available() {
+    return (int) Math.min(Integer.MAX_VALUE, length - position);
+  }
 }
