@@ -82,7 +82,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private final String nodeId = UUID.randomUUID().toString();
   private final RedisLeases redis;
   private final Duration leaseTtl;
-  private final long budgetMillis;
+  private final Duration budget;
   private final CircuitBreaker breaker;
   /** Reads an entry from the tiers below memory, where another node's fill lands. */
   private final Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup;
@@ -104,7 +104,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   public ClusterCoalescer(ServerConfig.ClusterCollapsing config, TiersConfig tiers, Clock clock,
       Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup) {
     this.leaseTtl = config.leaseTtl();
-    this.budgetMillis = tiers.redis().timeout().toMillis();
+    this.budget = tiers.redis().timeout();
     this.breaker = new CircuitBreaker(tiers.breakerFailures(), tiers.breakerCoolDown(), clock);
     this.sharedLookup = sharedLookup;
     this.redis = new RedisLeases(tiers.redis(), CHANNEL, this::onNotice);
@@ -256,23 +256,11 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
    * failed, else its result.
    */
   private <T> CompletableFuture<T> guarded(Supplier<CompletableFuture<T>> call) {
-    if (!breaker.tryAcquire()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    CompletableFuture<T> pending;
-    try {
-      pending = call.get();
-    } catch (RuntimeException e) {
-      pending = CompletableFuture.failedFuture(e);
-    }
-    return pending.orTimeout(budgetMillis, TimeUnit.MILLISECONDS).handle((result, error) -> {
-      if (error != null) {
-        breaker.onFailure();
-        log.log(Level.FINE, "cluster collapsing: Redis call failed", error);
-        return null;
+    return breaker.call(call, budget).thenApply(attempt -> {
+      if (attempt.failure() != null) {
+        log.log(Level.FINE, "cluster collapsing: Redis call failed", attempt.failure());
       }
-      breaker.onSuccess();
-      return result;
+      return attempt.succeeded() ? attempt.result() : null;
     });
   }
 

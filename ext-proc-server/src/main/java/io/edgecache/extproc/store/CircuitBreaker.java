@@ -2,6 +2,9 @@ package io.edgecache.extproc.store;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Keeps calls away from a failing tier: CLOSED lets calls through; {@code failureThreshold}
@@ -11,6 +14,16 @@ import java.time.Duration;
 public final class CircuitBreaker {
 
   public enum State { CLOSED, OPEN, HALF_OPEN }
+
+  /**
+   * How a guarded call went: not {@code made} when the breaker kept it back; else its result,
+   * or the failure (a run past the budget included), and how long it took.
+   */
+  public record Attempt<T>(boolean made, T result, Throwable failure, long nanos) {
+    public boolean succeeded() {
+      return made && failure == null;
+    }
+  }
 
   private final int failureThreshold;
   private final Duration coolDown;
@@ -40,6 +53,32 @@ public final class CircuitBreaker {
       default:
         return false; // a probe is in flight
     }
+  }
+
+  /**
+   * Makes {@code call} if the breaker lets it through, failed once it runs past {@code budget},
+   * and feeds its success or failure back to the breaker. Never completes exceptionally.
+   */
+  public <T> CompletableFuture<Attempt<T>> call(Supplier<CompletableFuture<T>> call,
+      Duration budget) {
+    if (!tryAcquire()) {
+      return CompletableFuture.completedFuture(new Attempt<>(false, null, null, 0));
+    }
+    long start = System.nanoTime();
+    CompletableFuture<T> pending;
+    try {
+      pending = call.get();
+    } catch (RuntimeException e) {
+      pending = CompletableFuture.failedFuture(e);
+    }
+    return pending.orTimeout(budget.toMillis(), TimeUnit.MILLISECONDS).handle((result, error) -> {
+      if (error != null) {
+        onFailure();
+      } else {
+        onSuccess();
+      }
+      return new Attempt<>(true, error == null ? result : null, error, System.nanoTime() - start);
+    });
   }
 
   public synchronized void onSuccess() {

@@ -11,8 +11,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -37,7 +37,7 @@ final class TierLane implements AutoCloseable {
   final boolean holdsLarge;
 
   private final CircuitBreaker breaker;
-  private final long budgetMillis;
+  private final Duration budget;
   private final BlockingQueue<Queued> queue;
   private final Semaphore inFlight = new Semaphore(MAX_WRITES_IN_FLIGHT);
   private final long maxHeldBytes;
@@ -51,7 +51,7 @@ final class TierLane implements AutoCloseable {
     this.tier = tier;
     this.holdsSmall = holdsSmall;
     this.holdsLarge = holdsLarge;
-    this.budgetMillis = budget.toMillis();
+    this.budget = budget;
     this.breaker = breaker;
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.writer = new Thread(this::drainWrites, "edgecache-" + tier.name() + "-writer");
@@ -129,37 +129,24 @@ final class TierLane implements AutoCloseable {
   }
 
   /**
-   * Runs a call within the budget and the breaker. Completes with empty when the call was not
-   * made or failed, else with the call's result.
+   * Runs a call within the budget and the breaker, counted. Completes with empty when the call
+   * was not made or failed, else with the call's result.
    */
-  private <T> CompletableFuture<Optional<T>> guarded(CallSupplier<T> call) {
-    if (!breaker.tryAcquire()) {
-      stats.skipped.increment();
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    long start = System.nanoTime();
-    CompletableFuture<T> pending;
-    try {
-      pending = call.start();
-    } catch (RuntimeException e) {
-      pending = CompletableFuture.failedFuture(e);
-    }
-    return pending.orTimeout(budgetMillis, TimeUnit.MILLISECONDS).handle((result, error) -> {
-      stats.calls.increment();
-      stats.callNanos.add(System.nanoTime() - start);
-      if (error != null) {
-        stats.errors.increment();
-        breaker.onFailure();
-        log.log(Level.FINE, tier.name() + " tier call failed", error);
+  private <T> CompletableFuture<Optional<T>> guarded(Supplier<CompletableFuture<T>> call) {
+    return breaker.call(call, budget).thenApply(attempt -> {
+      if (!attempt.made()) {
+        stats.skipped.increment();
         return Optional.empty();
       }
-      breaker.onSuccess();
-      return Optional.ofNullable(result);
+      stats.calls.increment();
+      stats.callNanos.add(attempt.nanos());
+      if (attempt.failure() != null) {
+        stats.errors.increment();
+        log.log(Level.FINE, tier.name() + " tier call failed", attempt.failure());
+        return Optional.empty();
+      }
+      return Optional.ofNullable(attempt.result());
     });
-  }
-
-  private interface CallSupplier<T> {
-    CompletableFuture<T> start();
   }
 
   private void drainWrites() {
@@ -186,7 +173,7 @@ final class TierLane implements AutoCloseable {
       inFlight.acquire();
     }
     long length;
-    CallSupplier<Boolean> put;
+    Supplier<CompletableFuture<Boolean>> put;
     if (write.file != null) {
       length = write.fileLength;
       put = () -> tier.putFile(write.key, write.file, write.fileLength, write.timeToKeep)
