@@ -20,8 +20,8 @@ import io.edgecache.extproc.policy.StoreVerdict;
 import io.edgecache.extproc.policy.VaryKey;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.edgecache.extproc.purge.EdgePurges;
-import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
+import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.telemetry.ExchangeTrace;
 import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
@@ -33,7 +33,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.Span;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -540,7 +539,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     int status = parseStatus(headers.first(":status"));
     responseTime = node.clock().instant();
     if (!request.isGetOrHead() && status >= 200 && status < 400) {
-      invalidateAfterUnsafeMethod(headers);
+      StoreUpdates.invalidateAfterUnsafeMethod(node, request, headers);
     }
     if (selected != null) {
       if (status == 304 && revalidating) {
@@ -556,7 +555,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       }
     }
     if (request.isHead() && status == 200) {
-      freshenFromHead(headers);
+      StoreUpdates.freshenFromHead(node, request, requestVerdict, route, headers, responseTime);
     }
     storeVerdict = node.policy().decide(
         request, requestVerdict, status, headers, route, responseTime);
@@ -629,63 +628,6 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       land(null, false);
     }
     serve(freshened, status.detail(detail), Outcome.REVALIDATED);
-  }
-
-  /** A HEAD response freshens the stored GET it matches, or invalidates it (§4.3.5). */
-  private void freshenFromHead(HeaderList head) {
-    for (CachedResponse stored : node.store().variants(request.key())) {
-      if (!VaryKey.matches(stored.varyValues(), request.headers(), route.normalizeHeaders())) {
-        continue;
-      }
-      if (!Freshening.headMatches(stored, head)) {
-        node.invalidate(request.key());
-        return;
-      }
-      if (!stored.bodyInMemory()) {
-        continue; // its head is rewritten with its body, by the next full fetch
-      }
-      HeaderList merged = Freshening.merge(stored.headers(), head);
-      RequestFacts asGet = new RequestFacts("GET", request.key(), request.headers(),
-          request.cacheControl(), request.requestTime(), false);
-      StoreVerdict verdict = node.policy().decide(
-          asGet, requestVerdict, stored.status(), merged, route, responseTime);
-      if (verdict.storable()) {
-        node.store(request.key(), new CachedResponse(stored.status(),
-            verdict.storedHeaders(), stored.body(), responseTime,
-            Freshness.correctedInitialAge(head, request.requestTime(), responseTime),
-            verdict.freshnessLifetime(), stored.varyValues(), verdict.rules()));
-      }
-    }
-  }
-
-  /**
-   * A successful unsafe request invalidates its target and same-host Location and
-   * Content-Location (RFC 9111 §4.4).
-   */
-  private void invalidateAfterUnsafeMethod(HeaderList response) {
-    node.invalidate(request.key());
-    URI target = URI.create(request.key().scheme() + "://" + request.key().authority() + "/");
-    for (String field : new String[] {"location", "content-location"}) {
-      String value = response.first(field);
-      if (value == null) {
-        continue;
-      }
-      try {
-        URI resolved = target.resolve(value.trim());
-        if (resolved.getRawAuthority() != null
-            && resolved.getRawAuthority().equalsIgnoreCase(request.key().authority())) {
-          String path = resolved.getRawPath() == null || resolved.getRawPath().isEmpty()
-              ? "/" : resolved.getRawPath();
-          String pathWithQuery = resolved.getRawQuery() == null
-              ? path : path + "?" + resolved.getRawQuery();
-          RoutePolicy targetRoute = node.config().routeFor(request.key().authority(), path);
-          node.invalidate(CacheKeys.forTarget(request.key().scheme(),
-              request.key().authority(), pathWithQuery, targetRoute, request.headers()));
-        }
-      } catch (IllegalArgumentException e) {
-        log.log(Level.FINE, "ignoring unparsable {0}: {1}", new Object[] {field, value});
-      }
-    }
   }
 
   private void onResponseBody(HttpBody message) throws MalformedMessageException {

@@ -1,0 +1,91 @@
+package io.edgecache.extproc.grpc;
+
+import io.edgecache.extproc.CacheNode;
+import io.edgecache.extproc.cache.CacheKeys;
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.policy.Freshening;
+import io.edgecache.extproc.policy.Freshness;
+import io.edgecache.extproc.policy.RequestFacts;
+import io.edgecache.extproc.policy.RequestVerdict;
+import io.edgecache.extproc.policy.StoreVerdict;
+import io.edgecache.extproc.policy.VaryKey;
+import java.net.URI;
+import java.time.Instant;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * What a forwarded response tells the store about entries other than the one being recorded:
+ * a successful unsafe request invalidates (RFC 9111 §4.4), a HEAD response freshens or
+ * invalidates the stored GET (§4.3.5).
+ */
+final class StoreUpdates {
+
+  private static final Logger log = Logger.getLogger(StoreUpdates.class.getName());
+
+  private StoreUpdates() {}
+
+  /**
+   * A HEAD response freshens the stored GET it matches, or invalidates it (§4.3.5).
+   * {@code responseTime} is when {@code head} arrived.
+   */
+  static void freshenFromHead(CacheNode node, RequestFacts request,
+      RequestVerdict requestVerdict, RoutePolicy route, HeaderList head, Instant responseTime) {
+    for (CachedResponse stored : node.store().variants(request.key())) {
+      if (!VaryKey.matches(stored.varyValues(), request.headers(), route.normalizeHeaders())) {
+        continue;
+      }
+      if (!Freshening.headMatches(stored, head)) {
+        node.invalidate(request.key());
+        return;
+      }
+      if (!stored.bodyInMemory()) {
+        continue; // its head is rewritten with its body, by the next full fetch
+      }
+      HeaderList merged = Freshening.merge(stored.headers(), head);
+      RequestFacts asGet = new RequestFacts("GET", request.key(), request.headers(),
+          request.cacheControl(), request.requestTime(), false);
+      StoreVerdict verdict = node.policy().decide(
+          asGet, requestVerdict, stored.status(), merged, route, responseTime);
+      if (verdict.storable()) {
+        node.store(request.key(), new CachedResponse(stored.status(),
+            verdict.storedHeaders(), stored.body(), responseTime,
+            Freshness.correctedInitialAge(head, request.requestTime(), responseTime),
+            verdict.freshnessLifetime(), stored.varyValues(), verdict.rules()));
+      }
+    }
+  }
+
+  /**
+   * A successful unsafe request invalidates its target and same-host Location and
+   * Content-Location (RFC 9111 §4.4).
+   */
+  static void invalidateAfterUnsafeMethod(CacheNode node, RequestFacts request,
+      HeaderList response) {
+    node.invalidate(request.key());
+    URI target = URI.create(request.key().scheme() + "://" + request.key().authority() + "/");
+    for (String field : new String[] {"location", "content-location"}) {
+      String value = response.first(field);
+      if (value == null) {
+        continue;
+      }
+      try {
+        URI resolved = target.resolve(value.trim());
+        if (resolved.getRawAuthority() != null
+            && resolved.getRawAuthority().equalsIgnoreCase(request.key().authority())) {
+          String path = resolved.getRawPath() == null || resolved.getRawPath().isEmpty()
+              ? "/" : resolved.getRawPath();
+          String pathWithQuery = resolved.getRawQuery() == null
+              ? path : path + "?" + resolved.getRawQuery();
+          RoutePolicy targetRoute = node.config().routeFor(request.key().authority(), path);
+          node.invalidate(CacheKeys.forTarget(request.key().scheme(),
+              request.key().authority(), pathWithQuery, targetRoute, request.headers()));
+        }
+      } catch (IllegalArgumentException e) {
+        log.log(Level.FINE, "ignoring unparsable {0}: {1}", new Object[] {field, value});
+      }
+    }
+  }
+}
