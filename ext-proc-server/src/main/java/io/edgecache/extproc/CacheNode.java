@@ -15,6 +15,7 @@ import io.edgecache.extproc.purge.PurgeAgent;
 import io.edgecache.extproc.purge.SurrogateKeys;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
+import io.edgecache.extproc.store.http.BodyStats;
 import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.telemetry.CacheMetrics;
@@ -50,6 +51,7 @@ public final class CacheNode implements AutoCloseable {
   private final PurgeAgent purgeAgent;
   private final EdgePurges edgePurges;
   private final BodyTokens bodyTokens = BodyTokens.random();
+  private final BodyStats bodyStats = new BodyStats();
 
   /**
    * Opens the configured store tiers; fails when a tier's configuration cannot be used (disk
@@ -95,6 +97,9 @@ public final class CacheNode implements AutoCloseable {
     }
     if (cluster != null) {
       metrics.registerCluster(telemetry.meter(), cluster);
+    }
+    if (config.tiers().bodyListen() != null) {
+      metrics.registerBodies(telemetry.meter(), bodyStats);
     }
   }
 
@@ -150,6 +155,11 @@ public final class CacheNode implements AutoCloseable {
   /** The sequence number of the last purge applied, or 0 when no control plane is followed. */
   public long lastAppliedPurge() {
     return purgeAgent == null ? 0 : purgeAgent.lastApplied();
+  }
+
+  /** What the large-body endpoint served. */
+  public BodyStats bodyStats() {
+    return bodyStats;
   }
 
   /** Signs the reroutes of large hits to the body endpoint, and checks them there. */

@@ -109,7 +109,7 @@ public final class ExtProcServer implements AutoCloseable {
       try {
         bodies = BodyEndpoint.start(
             new InetSocketAddress(bodyListen.getHostString(), bodyListen.getPort()),
-            new StoredBodies(node.tiers()), node.bodyTokens(), clock);
+            new StoredBodies(node.tiers()), node.bodyTokens(), node.bodyStats(), clock);
       } catch (IOException e) {
         server.shutdownNow();
         if (admin != null) {

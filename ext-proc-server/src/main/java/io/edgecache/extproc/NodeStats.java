@@ -1,6 +1,7 @@
 package io.edgecache.extproc;
 
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
+import io.edgecache.extproc.store.http.BodyStats;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Outcome;
 import java.time.Duration;
@@ -80,6 +81,15 @@ final class NodeStats {
       });
     }
     stats.put("tiers", tiers);
+    if (node.config().tiers().bodyListen() != null) {
+      BodyStats bodies = node.bodyStats();
+      stats.put("bodyEndpoint", Map.of(
+          "fromDisk", bodies.servedFromDisk(),
+          "fromS3", bodies.servedFromS3(),
+          "missing", bodies.missingBodies(),
+          "refused", bodies.refusedRequests(),
+          "bytes", bodies.bytesServed()));
+    }
     if (node.config().purge().followsControlPlane()) {
       stats.put("purge", Map.of(
           "lastAppliedSeq", node.lastAppliedPurge(),

@@ -115,6 +115,7 @@ class SharedTiersEndToEndTest {
     assertEquals(body, fromB.body());
     assertEquals(1, origin.count("/large"), "node B did not touch the origin");
     assertTrue(nodeB.server.node().tiers().stats("s3").orElseThrow().hits() >= 1);
+    assertEquals(1, nodeB.server.node().bodyStats().servedFromS3(), "streamed from S3");
 
     // B streamed that body from S3 and copies the entry to its own disk; then it serves there.
     await(() -> nodeB.server.node().tiers().stats("disk").orElseThrow().writes() >= 1);
@@ -125,6 +126,7 @@ class SharedTiersEndToEndTest {
     assertTrue(range.headers().firstValue("cache-status").orElse("").contains("hit"));
     assertEquals(s3Hits, nodeB.server.node().tiers().stats("s3").orElseThrow().hits(),
         "served from node B's disk");
+    assertEquals(1, nodeB.server.node().bodyStats().servedFromDisk());
     assertEquals(1, origin.count("/large"));
   }
 

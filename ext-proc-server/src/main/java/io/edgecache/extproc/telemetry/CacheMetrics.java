@@ -137,6 +137,38 @@ public final class CacheMetrics {
     long unavailable();
   }
 
+  /**
+   * Publishes the large-body endpoint's figures: {@code edgecache.body.responses} by
+   * {@code result} (disk, s3, missing, refused) and {@code edgecache.body.served} bytes.
+   */
+  public void registerBodies(Meter meter, BodyFigures figures) {
+    meter.counterBuilder("edgecache.body.responses")
+        .setDescription("Requests the large-body endpoint answered, by where the body came from")
+        .buildWithCallback(m -> {
+          m.record(figures.servedFromDisk(), Attributes.of(RESULT, "disk"));
+          m.record(figures.servedFromS3(), Attributes.of(RESULT, "s3"));
+          m.record(figures.missingBodies(), Attributes.of(RESULT, "missing"));
+          m.record(figures.refusedRequests(), Attributes.of(RESULT, "refused"));
+        });
+    meter.counterBuilder("edgecache.body.served").setUnit("By").buildWithCallback(
+        m -> m.record(figures.bytesServed()));
+  }
+
+  /** What the large-body endpoint counts, as {@link #registerBodies} reads it. */
+  public interface BodyFigures {
+    long servedFromDisk();
+
+    long servedFromS3();
+
+    /** Valid tokens whose body no tier held any more (or held in another version). */
+    long missingBodies();
+
+    /** Requests without a valid token. */
+    long refusedRequests();
+
+    long bytesServed();
+  }
+
   /** What a tier counts, as {@link #registerTier} reads it. */
   public interface TierFigures {
     long hits();

@@ -73,7 +73,7 @@ public final class BodyEndpoint implements AutoCloseable {
    * is the cache's clock, which ages are computed on.
    */
   public static BodyEndpoint start(InetSocketAddress listen, StoredBodies bodies,
-      BodyTokens tokens, Clock clock) throws IOException {
+      BodyTokens tokens, BodyStats stats, Clock clock) throws IOException {
     EventLoopGroup group = new NioEventLoopGroup(1);
     try {
       Channel server = new ServerBootstrap()
@@ -85,7 +85,7 @@ public final class BodyEndpoint implements AutoCloseable {
               channel.pipeline()
                   .addLast(new HttpServerCodec())
                   .addLast(new HttpObjectAggregator(64 << 10)) // GET requests carry no body
-                  .addLast(new Handler(bodies, tokens, clock));
+                  .addLast(new Handler(bodies, tokens, stats, clock));
             }
           })
           .bind(listen)
@@ -114,11 +114,13 @@ public final class BodyEndpoint implements AutoCloseable {
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final StoredBodies bodies;
     private final BodyTokens tokens;
+    private final BodyStats stats;
     private final Clock clock;
 
-    Handler(StoredBodies bodies, BodyTokens tokens, Clock clock) {
+    Handler(StoredBodies bodies, BodyTokens tokens, BodyStats stats, Clock clock) {
       this.bodies = bodies;
       this.tokens = tokens;
+      this.stats = stats;
       this.clock = clock;
     }
 
@@ -131,6 +133,7 @@ public final class BodyEndpoint implements AutoCloseable {
       }
       Optional<BodyTokens.Grant> grant = tokens.verify(request.headers().get(BodyTokens.HEADER));
       if (grant.isEmpty()) {
+        stats.refused();
         sendError(ctx, HttpResponseStatus.FORBIDDEN, BodyTokens.HEADER
             + " is missing, malformed, expired or not signed by this cache", keepAlive);
         return;
@@ -139,10 +142,12 @@ public final class BodyEndpoint implements AutoCloseable {
       boolean head = request.method().equals(HttpMethod.HEAD);
       bodies.open(grant.get().key()).whenComplete((body, error) -> {
         if (error != null || body.isEmpty()) {
+          stats.missing();
           sendError(ctx, error != null ? HttpResponseStatus.SERVICE_UNAVAILABLE
               : HttpResponseStatus.NOT_FOUND, "the entry is no longer stored", keepAlive);
         } else if (!versionOf(body.get().head()).equals(grant.get().version())) {
           body.get().close(); // replaced since the token was issued: another response
+          stats.missing();
           sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
               "the entry was replaced; retry", keepAlive);
         } else {
@@ -188,6 +193,7 @@ public final class BodyEndpoint implements AutoCloseable {
       }
       HttpUtil.setKeepAlive(response, keepAlive);
       ctx.write(response);
+      stats.served(body, head ? 0 : Math.max(0, served.length()));
       ChannelFuture last = body.writeRange(ctx, served.first(), head ? 0 : Math.max(0,
           served.length()));
       last.addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE

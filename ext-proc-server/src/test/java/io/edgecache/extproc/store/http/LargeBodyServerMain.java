@@ -42,7 +42,7 @@ public final class LargeBodyServerMain {
       store.disk().orElseThrow().putStream(head, new PatternBytes(size)).join();
       BodyTokens tokens = BodyTokens.random();
       try (BodyEndpoint endpoint = BodyEndpoint.start(new InetSocketAddress("127.0.0.1", 0),
-          new StoredBodies(store), tokens, Clock.systemUTC())) {
+          new StoredBodies(store), tokens, new BodyStats(), Clock.systemUTC())) {
         String version = BodyTokens.version(head.responseTime(), size);
         System.out.println("port=" + endpoint.port());
         System.out.println("token=" + tokens.issue(key, version, "edgecache; hit"));
