@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.store.http.BodyStats;
 import io.edgecache.extproc.testing.RedisServer;
 import io.edgecache.extproc.testing.S3Server;
 import java.net.http.HttpResponse;
@@ -115,9 +116,12 @@ class SharedTiersEndToEndTest {
     assertEquals(body, fromB.body());
     assertEquals(1, origin.count("/large"), "node B did not touch the origin");
     assertTrue(nodeB.server.node().tiers().stats("s3").orElseThrow().hits() >= 1);
-    assertEquals(1, nodeB.server.node().bodyStats().servedFromS3(), "streamed from S3");
+    // Streamed from S3, or from B's disk if the copy the lookup started was quicker
+    // (BodyFromS3Test covers streaming from S3 alone).
+    BodyStats bodies = nodeB.server.node().bodyStats();
+    assertEquals(1, bodies.servedFromS3() + bodies.servedFromDisk());
 
-    // B streamed that body from S3 and copies the entry to its own disk; then it serves there.
+    // B copies the entry from S3 to its own disk; then it serves it from there.
     await(() -> nodeB.server.node().tiers().stats("disk").orElseThrow().writes() >= 1);
     long s3Hits = nodeB.server.node().tiers().stats("s3").orElseThrow().hits();
     HttpResponse<String> range = nodeB.get("/large", "host", SITE, "range", "bytes=100-131");
@@ -126,7 +130,7 @@ class SharedTiersEndToEndTest {
     assertTrue(range.headers().firstValue("cache-status").orElse("").contains("hit"));
     assertEquals(s3Hits, nodeB.server.node().tiers().stats("s3").orElseThrow().hits(),
         "served from node B's disk");
-    assertEquals(1, nodeB.server.node().bodyStats().servedFromDisk());
+    assertEquals(2, bodies.servedFromS3() + bodies.servedFromDisk());
     assertEquals(1, origin.count("/large"));
   }
 
