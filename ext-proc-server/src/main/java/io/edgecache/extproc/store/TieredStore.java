@@ -160,12 +160,12 @@ public final class TieredStore implements AutoCloseable {
   }
 
   /**
-   * Whether the body of the large entry {@code head} (stored under {@code key}) can still be
-   * streamed: this node's disk has the key's entry file, or S3 may have it. Cheap enough for
-   * the hit path: one stat.
+   * Whether the body of a large entry stored under {@code key} can still be streamed: this
+   * node's disk has the key's entry file, or S3 may have it. Cheap enough for the hit path:
+   * one stat.
    */
   public boolean mayStreamBody(CacheKey key) {
-    return streamsLargeBodies && (disk.has(key.uri()) || lane("s3").isPresent());
+    return streamsLargeBodies && (disk.has(key.uri()) || s3 != null);
   }
 
   /** Whether large bodies are recorded to disk and streamed from it (see {@link #spool}). */
