@@ -93,10 +93,53 @@ class HeadAndRangeConformanceTest extends ConformanceBase {
   @Test
   void partialResponsesFromTheOriginAreNotStoredAsComplete_3_3() throws Exception {
     String p = path("origin-206");
+    // an origin that answers every request with the same part, even without a Range
     origin.reply(p, TestOrigin.Reply.status(206, "012", dated("cache-control", "max-age=60",
         "content-range", "bytes 0-2/20")));
     stack.get(p, "range", "bytes=0-2");
+    awaitBackgroundFetches(); // the whole representation is asked for, and a part comes back
     assertForwarded(stack.get(p), "uri-miss");
-    assertOriginSaw(p, 2);
+    assertOriginSaw(p, 3);
+  }
+
+  @Test
+  void aRangeMissFetchesTheWholeRepresentationInTheBackground() throws Exception {
+    String p = path("range-fill");
+    origin.reply(p, TestOrigin.Reply.text(BODY, dated("cache-control", "max-age=60",
+        "accept-ranges", "bytes")));
+    HttpResponse<String> first = stack.get(p, "range", "bytes=2-5");
+    assertEquals(206, first.statusCode());
+    assertEquals("2345", first.body());
+    assertForwarded(first, "uri-miss");
+    awaitBackgroundFetches();
+
+    HttpResponse<String> later = stack.get(p, "range", "bytes=10-12");
+    assertEquals(206, later.statusCode());
+    assertEquals("abc", later.body());
+    assertHit(later);
+    assertEquals(BODY, stack.get(p).body());
+    assertOriginSaw(p, 2); // the range, then the whole representation once
+    assertEquals(null, origin.lastRequestHeader(p, "range"), "the fill asked for all of it");
+  }
+
+  @Test
+  void aRangeMissOfAnUncacheableResponseFetchesNothingMore() throws Exception {
+    String p = path("range-no-store");
+    origin.reply(p, TestOrigin.Reply.text(BODY, dated("cache-control", "no-store",
+        "accept-ranges", "bytes")));
+    assertEquals(206, stack.get(p, "range", "bytes=2-5").statusCode());
+    assertEquals(0, stack.server.node().refresher().startedTotal());
+    assertOriginSaw(p, 1);
+  }
+
+  /** Waits, with a deadline, until the cache's background requests have all ended. */
+  private void awaitBackgroundFetches() {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+    while (stack.server.node().refresher().busy()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("a background fetch is still running");
+      }
+      Thread.onSpinWait();
+    }
   }
 }

@@ -30,6 +30,7 @@ import io.netty.handler.stream.ChunkedStream;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -42,7 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real HTTP/1.1 origin on loopback (Netty). Each path answers with exactly the headers and
  * body a test gives it (nothing added, so a test controls Date); it answers 304 itself when a
- * request's If-None-Match names the reply's ETag, as a real origin would. It counts each path's
+ * request's If-None-Match names the reply's ETag, as a real origin would, and a single
+ * {@code bytes=first-last} Range with 206 when the reply says {@code accept-ranges: bytes}. It
+ * counts each path's
  * requests and keeps the last request's headers, so a test can tell a hit (count unchanged)
  * from a miss and see what the cache sent. A path can be held: its responses wait until the
  * test releases them.
@@ -150,12 +153,13 @@ final class TestOrigin implements AutoCloseable {
       counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
       boolean head = request.method().equals(HttpMethod.HEAD);
       String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+      String range = request.headers().get(HttpHeaderNames.RANGE);
       boolean keepAlive = HttpUtil.isKeepAlive(request);
-      handlers.execute(() -> respond(ctx, path, head, ifNoneMatch, keepAlive));
+      handlers.execute(() -> respond(ctx, path, head, ifNoneMatch, range, keepAlive));
     }
 
     private void respond(ChannelHandlerContext ctx, String path, boolean head,
-        String ifNoneMatch, boolean keepAlive) {
+        String ifNoneMatch, String range, boolean keepAlive) {
       CountDownLatch hold = holds.get(path);
       if (hold != null) {
         try {
@@ -169,8 +173,8 @@ final class TestOrigin implements AutoCloseable {
         large.send(ctx);
         return;
       }
-      Reply reply = replies.getOrDefault(path,
-          Reply.status(404, "no reply configured\n", "cache-control", "no-store"));
+      Reply reply = partOf(replies.getOrDefault(path,
+          Reply.status(404, "no reply configured\n", "cache-control", "no-store")), range);
       String etag = reply.header("etag");
       boolean notModified = etag != null && etag.equals(ifNoneMatch);
       FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
@@ -189,6 +193,24 @@ final class TestOrigin implements AutoCloseable {
         ctx.writeAndFlush(response);
       }
     }
+  }
+
+  /** The 206 for a single {@code bytes=first-last} range of a reply that accepts ranges. */
+  private static Reply partOf(Reply reply, String range) {
+    if (range == null || reply.status() != 200 || !"bytes".equals(reply.header("accept-ranges"))
+        || !range.matches("bytes=\\d+-\\d+")) {
+      return reply;
+    }
+    String[] bounds = range.substring("bytes=".length()).split("-");
+    int first = Integer.parseInt(bounds[0]);
+    int last = Math.min(Integer.parseInt(bounds[1]), reply.body().length - 1);
+    if (first > last) {
+      return reply;
+    }
+    String[] headers = Arrays.copyOf(reply.headers(), reply.headers().length + 2);
+    headers[headers.length - 2] = "content-range";
+    headers[headers.length - 1] = "bytes " + first + "-" + last + "/" + reply.body().length;
+    return new Reply(206, Arrays.copyOfRange(reply.body(), first, last + 1), headers);
   }
 
   private record GeneratedBody(long length, boolean chunked, String... headers) {

@@ -9,6 +9,7 @@ import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.Freshening;
@@ -421,6 +422,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private boolean collapsible() {
     return node.config().collapsing().enabled()
         && request.method().equals("GET")
+        && !request.headers().contains("range") // a partial answer serves no follower
         && requestVerdict.mayServe()
         && requestVerdict.mayStore()
         && !request.backgroundRefresh();
@@ -554,6 +556,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         return;
       }
     }
+    if (status == 206) {
+      fillAfterPartial(headers);
+    }
     if (request.isHead() && status == 200) {
       StoreUpdates.freshenFromHead(node, request, requestVerdict, route, headers, responseTime);
     }
@@ -597,6 +602,26 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
     out.onNext(ExchangeMessages.continueResponseHeaders(
         responseMutation(cacheStatus.appendTo(headers.joined(CacheStatus.FIELD))), bodyMode));
+  }
+
+  /**
+   * A range request missed and the origin answered 206: the whole representation is fetched in
+   * the background, as a CDN edge does, so later ranges are hits. Only when a 200 with these
+   * headers would be stored and its length (from Content-Range) is within the size limit.
+   */
+  private void fillAfterPartial(HeaderList partial) {
+    BackgroundRefresher refresher = node.refresher();
+    if (refresher == null || !request.method().equals("GET") || request.backgroundRefresh()) {
+      return;
+    }
+    long length = ByteRanges.completeLength(partial.first("content-range"));
+    if (length < 0 || length > node.config().maxObjectBytes(route)) {
+      return;
+    }
+    if (node.policy().decide(request, requestVerdict, 200, partial, route, responseTime)
+        .storable()) {
+      startRefresh(refresher, request.headers());
+    }
   }
 
   private HeaderMutation responseMutation(String cacheStatus) {

@@ -20,6 +20,27 @@ public final class ByteRanges {
   private ByteRanges() {}
 
   /**
+   * The complete length a {@code Content-Range: bytes first-last/length} field states, or -1
+   * when it is absent, unknown ({@code *}) or malformed.
+   */
+  public static long completeLength(String contentRange) {
+    if (contentRange == null) {
+      return -1;
+    }
+    String value = contentRange.trim();
+    int slash = value.lastIndexOf('/');
+    if (!value.regionMatches(true, 0, "bytes ", 0, 6) || slash < 0) {
+      return -1;
+    }
+    try {
+      long length = Long.parseLong(value.substring(slash + 1).trim());
+      return length >= 0 ? length : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
    * The satisfiable ranges of {@code field} for a representation of {@code length} bytes: null
    * when the field is not a valid bytes range set (the Range is then ignored, §14.2), empty when
    * none is satisfiable (416).

@@ -35,8 +35,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Refreshes stale entries in the background (RFC 5861 stale-while-revalidate) by sending the
- * request again through the edge listener (Envoy or local-edge), so routing, TLS and pooling
+ * Refreshes stale entries in the background (RFC 5861 stale-while-revalidate), and fetches
+ * whole what a range request missed, by sending the request again through the edge listener (Envoy or local-edge), so routing, TLS and pooling
  * stay in the proxy. The request carries a marker with a secret token so the ext_proc server
  * records it instead of answering it from cache; at most one refresh per key runs at a time.
  */
@@ -131,6 +131,11 @@ public final class BackgroundRefresher implements AutoCloseable {
   /** Refreshes ever started. */
   public long startedTotal() {
     return started.get();
+  }
+
+  /** Whether any refresh is running. */
+  public boolean busy() {
+    return !inFlight.isEmpty();
   }
 
   /** Whether a refresh of {@code key} is running. */
