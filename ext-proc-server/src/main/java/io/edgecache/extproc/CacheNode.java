@@ -24,6 +24,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 
@@ -50,7 +51,7 @@ public final class CacheNode implements AutoCloseable {
   private final ManagedChannel controlPlane;
   private final PurgeAgent purgeAgent;
   private final EdgePurges edgePurges;
-  private final BodyTokens bodyTokens = BodyTokens.random();
+  private final BodyTokens bodyTokens;
   private final BodyStats bodyStats = new BodyStats();
 
   /**
@@ -63,6 +64,9 @@ public final class CacheNode implements AutoCloseable {
     this.policy = new CachePolicy(
         new Freshness(config.heuristicFraction(), config.heuristicMaxAge()),
         config.targetedField(), config.stripTargetedFields());
+    Path tokenSecret = config.tiers().bodyTokenSecretFile();
+    this.bodyTokens = tokenSecret == null ? BodyTokens.random()
+        : BodyTokens.fromSecretFile("tiers.bodyTokenSecretFile", tokenSecret);
     this.store = new L1Store(config.l1MaxBytes(), config.staleRetention(), clock);
     this.tiers = TieredStore.open(config.tiers(), store, clock);
     this.purger = new NodePurger(tiers,

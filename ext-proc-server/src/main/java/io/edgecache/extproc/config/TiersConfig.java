@@ -20,6 +20,8 @@ import java.time.Duration;
  *     well inside the filter's message_timeout, so a slow tier costs a hit, never the request
  * @param bodyListen where the HTTP endpoint that streams large bodies from disk listens; null
  *     when it is off
+ * @param bodyTokenSecretFile a secret shared by the nodes of a pool, so any node's body
+ *     endpoint accepts any node's reroutes; null for a secret of this process alone
  */
 public record TiersConfig(
     long largeObjectBytes,
@@ -29,6 +31,7 @@ public record TiersConfig(
     Duration breakerCoolDown,
     Duration lookupWait,
     InetSocketAddress bodyListen,
+    Path bodyTokenSecretFile,
     Disk disk,
     Redis redis,
     S3 s3) {
@@ -74,6 +77,7 @@ public record TiersConfig(
         Duration.ofSeconds(5),
         Duration.ofMillis(100),
         null,
+        null,
         new Disk(false, Path.of("/var/cache/edgecache"), 10L << 30, Duration.ofMillis(200)),
         new Redis(false, "redis://127.0.0.1:6379", false, Duration.ofMillis(50)),
         new S3(false, null, "edgecache/", null, "us-east-1", false, Credentials.ENVIRONMENT,
@@ -83,13 +87,15 @@ public record TiersConfig(
   /** These settings with {@code disk} as the disk tier. */
   public TiersConfig withDisk(Disk disk) {
     return new TiersConfig(largeObjectBytes, writeQueueCapacity, writeQueueBytes,
-        breakerFailures, breakerCoolDown, lookupWait, bodyListen, disk, redis, s3);
+        breakerFailures, breakerCoolDown, lookupWait, bodyListen, bodyTokenSecretFile, disk,
+        redis, s3);
   }
 
   /** These settings with {@code wait} as the lookup wait. */
   public TiersConfig withLookupWait(Duration wait) {
     return new TiersConfig(largeObjectBytes, writeQueueCapacity, writeQueueBytes,
-        breakerFailures, breakerCoolDown, wait, bodyListen, disk, redis, s3);
+        breakerFailures, breakerCoolDown, wait, bodyListen, bodyTokenSecretFile, disk, redis,
+        s3);
   }
 
   public boolean anyLowerTier() {

@@ -18,6 +18,7 @@ final class TiersSection {
   public String writeQueueBytes;
   public String lookupWait;
   public String bodyListen;
+  public String bodyTokenSecretFile;
   public RawBreaker breaker;
   public RawDisk disk;
   public RawRedis redis;
@@ -87,10 +88,17 @@ final class TiersSection {
             "tiers.bodyListen: streams bodies from disk, so needs tiers.disk.enabled: true");
       }
     }
+    Path secretFile = null;
+    if (raw.bodyTokenSecretFile != null) {
+      if (bodyListen == null) {
+        throw new ConfigException("tiers.bodyTokenSecretFile: signs reroutes to the body"
+            + " endpoint, so needs tiers.bodyListen");
+      }
+      secretFile = Path.of(raw.bodyTokenSecretFile);
+    }
     Duration lookupWait = duration("tiers.lookupWait", raw.lookupWait, defaults.lookupWait());
     return new TiersConfig(large, queue, queueBytes, failures, coolDown, lookupWait, bodyListen,
-        disk,
-        redis(raw.redis, defaults.redis()), s3(raw.s3, defaults.s3()));
+        secretFile, disk, redis(raw.redis, defaults.redis()), s3(raw.s3, defaults.s3()));
   }
 
   private static TiersConfig.Disk disk(RawDisk raw, TiersConfig.Disk defaults)

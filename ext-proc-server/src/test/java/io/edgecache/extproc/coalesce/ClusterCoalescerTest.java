@@ -109,7 +109,7 @@ class ClusterCoalescerTest {
     TiersConfig defaults = TiersConfig.defaults();
     TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(), 64,
         defaults.writeQueueBytes(), 3,
-        Duration.ofSeconds(1), Duration.ofSeconds(2), null, defaults.disk(),
+        Duration.ofSeconds(1), Duration.ofSeconds(2), null, null, defaults.disk(),
         new TiersConfig.Redis(true, redisUri, redis.cluster(), Duration.ofSeconds(2)),
         defaults.s3());
     TieredStore store = TieredStore.open(tiers, new L1Store(1 << 20, Duration.ZERO, clock),

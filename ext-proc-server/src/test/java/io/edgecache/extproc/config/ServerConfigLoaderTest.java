@@ -77,6 +77,9 @@ class ServerConfigLoaderTest {
         "cache.maxObjectBytes: must be greater than 0 and at most tiers.disk.maxBytes");
     assertMessage("tiers:\n  writeQueueBytes: 0\n",
         "tiers.writeQueueBytes: must be greater than 0");
+    assertMessage("tiers:\n  bodyTokenSecretFile: /run/secrets/body\n",
+        "tiers.bodyTokenSecretFile: signs reroutes to the body endpoint, so needs"
+            + " tiers.bodyListen");
   }
 
   @Test

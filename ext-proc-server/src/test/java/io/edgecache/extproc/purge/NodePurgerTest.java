@@ -42,11 +42,8 @@ class NodePurgerTest {
 
   @BeforeEach
   void open() throws Exception {
-    TiersConfig defaults = TiersConfig.defaults();
-    TiersConfig withDisk = new TiersConfig(defaults.largeObjectBytes(), 1024,
-        defaults.writeQueueBytes(), 5, Duration.ofSeconds(5),
-        Duration.ofSeconds(2), null, new TiersConfig.Disk(true, dir, 1L << 30, Duration.ofSeconds(2)),
-        defaults.redis(), defaults.s3());
+    TiersConfig withDisk = TiersConfig.defaults().withLookupWait(Duration.ofSeconds(2))
+        .withDisk(new TiersConfig.Disk(true, dir, 1L << 30, Duration.ofSeconds(2)));
     tiers = TieredStore.open(withDisk, new L1Store(1L << 24, Duration.ofHours(1), clock), clock);
     purger = new NodePurger(tiers, new SurrogateKeys("surrogate-key", "cache-tag"), clock, Duration.ofDays(1));
   }

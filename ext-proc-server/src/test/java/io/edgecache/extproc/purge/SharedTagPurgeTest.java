@@ -74,7 +74,7 @@ class SharedTagPurgeTest {
     TiersConfig defaults = TiersConfig.defaults();
     TiersConfig withRedis = new TiersConfig(defaults.largeObjectBytes(), 1024,
         defaults.writeQueueBytes(), 5, Duration.ofSeconds(5),
-        Duration.ofSeconds(2), null, defaults.disk(),
+        Duration.ofSeconds(2), null, null, defaults.disk(),
         new TiersConfig.Redis(true, redis.uri(), false, Duration.ofSeconds(2)), defaults.s3());
     return TieredStore.open(withRedis, new L1Store(1L << 24, Duration.ofHours(1), clock), clock);
   }

@@ -60,7 +60,7 @@ final class StoreFixtures {
         ? TiersConfig.Credentials.ENVIRONMENT
         : S3Server.credentials(credentialsDir);
     return new TiersConfig(1L << 20, 1024, defaults.writeQueueBytes(), 3, Duration.ofSeconds(1),
-        Duration.ofMillis(100), null,
+        Duration.ofMillis(100), null, null,
         new TiersConfig.Disk(disk != null, disk, 1L << 30, BUDGET),
         new TiersConfig.Redis(redisUri != null, redisUri == null ? "redis://unused:1" : redisUri,
             false, BUDGET),

@@ -1,6 +1,9 @@
 package io.edgecache.extproc.store.http;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -21,14 +24,15 @@ import javax.crypto.spec.SecretKeySpec;
  * {@link #LIFETIME}, which covers the hop from the filter to the router many times over.
  *
  * <p>Tokens are {@code base64url(key) "." base64url(version) "." base64url(cache-status) "."
- * expiry-millis "." base64url(HMAC-SHA256 of the four)}. The secret is random per process unless nodes are given
- * a shared one, so that any node's endpoint accepts any node's tokens.
+ * expiry-millis "." base64url(HMAC-SHA256 of the four)}. The secret is random per process unless
+ * nodes are given a shared one, so that any node's endpoint accepts any node's tokens.
  */
 public final class BodyTokens {
 
   /** The request header carrying the token, and the one the body route matches. */
   public static final String HEADER = "x-edgecache-body";
   static final Duration LIFETIME = Duration.ofSeconds(60);
+  private static final int MIN_SECRET_BYTES = 16;
   private static final String ALGORITHM = "HmacSHA256";
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
@@ -44,11 +48,32 @@ public final class BodyTokens {
   public record Grant(String key, String version, String cacheStatus) {}
 
   public BodyTokens(byte[] secret, Clock clock) {
-    if (secret.length < 16) {
-      throw new IllegalArgumentException("a body token secret needs at least 16 bytes");
+    if (secret.length < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException(
+          "a body token secret needs at least " + MIN_SECRET_BYTES + " bytes");
     }
     this.secret = new SecretKeySpec(secret.clone(), ALGORITHM);
     this.clock = clock;
+  }
+
+  /**
+   * Tokens under the secret in {@code file} (surrounding whitespace ignored), which the nodes
+   * of a pool share. Fails naming {@code field} when the file is unreadable or the secret
+   * shorter than 16 bytes.
+   */
+  public static BodyTokens fromSecretFile(String field, Path file) throws IOException {
+    byte[] secret;
+    try {
+      secret = Files.readString(file, StandardCharsets.UTF_8).strip()
+          .getBytes(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IOException(field + ": cannot read " + file + ": " + e, e);
+    }
+    if (secret.length < MIN_SECRET_BYTES) {
+      throw new IOException(field + ": the secret in " + file + " has " + secret.length
+          + " bytes; at least " + MIN_SECRET_BYTES + " are needed");
+    }
+    return new BodyTokens(secret, Clock.systemUTC());
   }
 
   /** Tokens under a random secret that only this process knows. */
