@@ -22,6 +22,8 @@ public final class VaryKey {
   // Compiled once: matching runs on the hit path for every entry that has a Vary.
   private static final Pattern SPACE_AROUND_COMMAS = Pattern.compile("\\s*,\\s*");
   private static final Pattern WHITESPACE_RUNS = Pattern.compile("\\s+");
+  /** A qvalue of zero: the member is refused (RFC 9110 §12.4.2). */
+  private static final Pattern REFUSED = Pattern.compile("q=0(\\.0{0,3})?");
 
   private VaryKey() {}
 
@@ -83,7 +85,7 @@ public final class VaryKey {
       boolean refused = false;
       for (int i = 1; i < parts.length; i++) {
         String parameter = parts[i].trim().toLowerCase(Locale.ROOT).replace(" ", "");
-        if (parameter.matches("q=0(\\.0{0,3})?")) {
+        if (REFUSED.matcher(parameter).matches()) {
           refused = true;
         }
       }
