@@ -8,11 +8,7 @@ import java.util.Locale;
 public final class ByteRanges {
 
   /** An inclusive byte range, already clipped to the representation. */
-  public record Range(long first, long last) {
-    public long length() {
-      return last - first + 1;
-    }
-  }
+  public record Range(long first, long last) {}
 
   /** Ranges too many to be a sensible request; treated as not satisfiable (RFC 9110 §14.2). */
   private static final int MAX_RANGES = 64;

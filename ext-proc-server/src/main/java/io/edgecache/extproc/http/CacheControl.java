@@ -27,10 +27,6 @@ public final class CacheControl {
     this.directives = directives;
   }
 
-  public static CacheControl empty() {
-    return EMPTY;
-  }
-
   /** Parses a (possibly joined) Cache-Control field value; null parses as empty. */
   public static CacheControl parse(String fieldValue) {
     if (fieldValue == null || fieldValue.isBlank()) {

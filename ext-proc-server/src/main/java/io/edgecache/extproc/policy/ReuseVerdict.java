@@ -20,8 +20,4 @@ public record ReuseVerdict(Action action, String forwardReason, String detail) {
   }
 
   static final ReuseVerdict FRESH = new ReuseVerdict(Action.SERVE, null, null);
-
-  public boolean serves() {
-    return action != Action.REVALIDATE;
-  }
 }
