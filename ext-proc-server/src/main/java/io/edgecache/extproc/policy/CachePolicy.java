@@ -9,7 +9,6 @@ import io.edgecache.extproc.http.HopByHop;
 import io.edgecache.extproc.policy.ReuseVerdict.Action;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -31,7 +30,8 @@ public final class CachePolicy {
   private static final String CDN_CACHE_CONTROL = "cdn-cache-control";
 
   private final Freshness freshness;
-  private final String targetedField;
+  /** The targeted fields this cache obeys, highest precedence first. */
+  private final List<String> targetedFields;
   private final boolean stripTargetedFields;
 
   /**
@@ -42,13 +42,13 @@ public final class CachePolicy {
    */
   public CachePolicy(Freshness freshness, String targetedField, boolean stripTargetedFields) {
     this.freshness = freshness;
-    this.targetedField = targetedField;
+    this.targetedFields = List.of(targetedField, CDN_CACHE_CONTROL);
     this.stripTargetedFields = stripTargetedFields;
   }
 
   /** The targeted fields this cache obeys, lower case, highest precedence first. */
   public List<String> targetedFields() {
-    return List.of(targetedField, CDN_CACHE_CONTROL);
+    return targetedFields;
   }
 
   public boolean stripsTargetedFields() {
@@ -258,7 +258,7 @@ public final class CachePolicy {
 
   /** The fields to store: no hop-by-hop, Age, Set-Cookie, or fields qualified directives name. */
   private HeaderList storedHeaders(HeaderList responseHeaders, CacheControl cc) {
-    Set<String> drop = new HashSet<>(HopByHop.fieldsToDrop(responseHeaders));
+    Set<String> drop = HopByHop.fieldsToDrop(responseHeaders); // a fresh set, ours to extend
     drop.addAll(List.of("age", "content-length", "set-cookie"));
     drop.addAll(fieldNames(cc.argument("private"))); // §5.2.2.7 qualified form
     drop.addAll(fieldNames(cc.argument("no-cache"))); // §5.2.2.4 qualified form
