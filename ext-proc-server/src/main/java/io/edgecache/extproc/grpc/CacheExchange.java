@@ -116,6 +116,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private int responseStatus;
   private StoreVerdict storeVerdict;
   private HeaderList responseHeaders;
+  /** The response's Content-Length, or -1 when it has none (chunked, or unusable). */
+  private long declaredBodyLength;
   private Instant responseTime;
 
   /** The policy the control plane pushed for this request's route, or null. */
@@ -343,10 +345,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         || (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH && refresher != null)) {
       boolean stale = !entry.isFresh(now);
       if (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH) {
-        startRefresh(refresher, request.headers());
+        startRefresh(refresher);
       }
       serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(reuse.detail()),
-          stale ? Outcome.STALE : Outcome.HIT);
+          stale ? Outcome.STALE : Outcome.HIT, now);
       return;
     }
     forwardReason = forwardReason == null ? reuse.forwardReason() : forwardReason;
@@ -373,11 +375,11 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   /** Refreshes the key in the background, traced as a child of this exchange. */
-  private void startRefresh(BackgroundRefresher refresher, HeaderList headers) {
+  private void startRefresh(BackgroundRefresher refresher) {
     Span span = trace.child("edgecache.refresh");
     Map<String, String> context = new HashMap<>();
     trace.injectFrom(span, context::put);
-    if (!refresher.refresh(request.key().uri(), headers, context, span::end)) {
+    if (!refresher.refresh(request.key().uri(), request.headers(), context, span::end)) {
       span.end(); // one is already running for this key
     }
   }
@@ -504,19 +506,22 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     phase = Phase.AWAIT_RESPONSE_HEADERS;
     Instant now = node.clock().instant();
     if (entry != null
-        && VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders())
+        && matchesVary(entry)
         && node.policy().reuse(request, entry, now).action() == ReuseVerdict.Action.SERVE) {
       serve(entry, CacheStatus.forwarded(forwardReason).fwdStatus(entry.status()).collapsed()
-          .ttl(entry.ttlSeconds(now)), Outcome.COLLAPSED);
+          .ttl(entry.ttlSeconds(now)), Outcome.COLLAPSED, now);
       return;
     }
     detail = timedOut ? "collapse-timeout" : "collapse-released";
     out.onNext(ExchangeMessages.continueRequestHeaders(pending));
   }
 
-  private void serve(CachedResponse entry, CacheStatus status, Outcome how) {
+  /**
+   * Answers from {@code entry} as of {@code now}: the instant the caller judged it at, so the
+   * Age sent and the Cache-Status ttl always add up to its freshness lifetime.
+   */
+  private void serve(CachedResponse entry, CacheStatus status, Outcome how, Instant now) {
     phase = Phase.DONE;
-    Instant now = node.clock().instant();
     settle(how, entry.status(), request.isHead() ? 0 : entry.bodyLength(),
         entry.ttlSeconds(now), true);
     if (entry.bodyInMemory()) {
@@ -552,7 +557,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
           && node.policy().mayServeOnError(selected, responseTime)) {
         land(null, false);
         serve(selected, CacheStatus.hit().alsoForwarded(forwardReason).fwdStatus(status)
-            .ttl(selected.ttlSeconds(responseTime)).detail("stale-if-error"), Outcome.STALE);
+            .ttl(selected.ttlSeconds(responseTime)).detail("stale-if-error"), Outcome.STALE,
+            responseTime);
         return;
       }
     }
@@ -560,20 +566,21 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       fillAfterPartial(headers);
     }
     if (request.isHead() && status == 200) {
-      StoreUpdates.freshenFromHead(node, request, requestVerdict, route, headers, responseTime);
+      StoreUpdates.freshenFromHead(node, request, requestVerdict, route, this::matchesVary,
+          headers, responseTime);
     }
     storeVerdict = node.policy().decide(
         request, requestVerdict, status, headers, route, responseTime);
 
     CacheStatus cacheStatus = CacheStatus.forwarded(forwardReason).fwdStatus(status);
     BodySendMode bodyMode = BodySendMode.NONE;
+    declaredBodyLength = declaredLength(headers);
     // A pass until the body is committed; counted when the stream ends if it never is.
-    settle(Outcome.PASS, status, Math.max(0, declaredLength(headers)), null,
+    settle(Outcome.PASS, status, Math.max(0, declaredBodyLength), null,
         !storeVerdict.storable());
     if (storeVerdict.storable()) {
-      long declaredLength = declaredLength(headers);
       long maxBytes = node.config().maxObjectBytes(route);
-      if (declaredLength > maxBytes) {
+      if (declaredBodyLength > maxBytes) {
         cacheStatus.detail("too-large");
         land(null, true);
       } else {
@@ -620,7 +627,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
     if (node.policy().decide(request, requestVerdict, 200, partial, route, responseTime)
         .storable()) {
-      startRefresh(refresher, request.headers());
+      startRefresh(refresher);
     }
   }
 
@@ -652,7 +659,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       status.detail(verdict.reason());
       land(null, false);
     }
-    serve(freshened, status.detail(detail), Outcome.REVALIDATED);
+    serve(freshened, status.detail(detail), Outcome.REVALIDATED, responseTime);
   }
 
   private void onResponseBody(HttpBody message) throws MalformedMessageException {
@@ -675,10 +682,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     BodyRecorder recorded = recorder;
     recorder = null;
     phase = Phase.DONE;
-    long declared = declaredLength(responseHeaders);
-    if (declared >= 0 && declared != recorded.length()) {
+    if (declaredBodyLength >= 0 && declaredBodyLength != recorded.length()) {
       log.log(Level.FINE, "not storing {0}: body {1} bytes, content-length {2}",
-          new Object[] {request.key(), recorded.length(), declared});
+          new Object[] {request.key(), recorded.length(), declaredBodyLength});
       recorded.drop();
       land(null, false);
       return;

@@ -10,9 +10,9 @@ import io.edgecache.extproc.policy.Freshness;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.StoreVerdict;
-import io.edgecache.extproc.policy.VaryKey;
 import java.net.URI;
 import java.time.Instant;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,13 +28,14 @@ final class StoreUpdates {
   private StoreUpdates() {}
 
   /**
-   * A HEAD response freshens the stored GET it matches, or invalidates it (§4.3.5).
-   * {@code responseTime} is when {@code head} arrived.
+   * A HEAD response freshens the stored GET it matches (the variant {@code matchesVary}
+   * accepts), or invalidates it (§4.3.5). {@code responseTime} is when {@code head} arrived.
    */
   static void freshenFromHead(CacheNode node, RequestFacts request,
-      RequestVerdict requestVerdict, RoutePolicy route, HeaderList head, Instant responseTime) {
+      RequestVerdict requestVerdict, RoutePolicy route, Predicate<CachedResponse> matchesVary,
+      HeaderList head, Instant responseTime) {
     for (CachedResponse stored : node.store().variants(request.key())) {
-      if (!VaryKey.matches(stored.varyValues(), request.headers(), route.normalizeHeaders())) {
+      if (!matchesVary.test(stored)) {
         continue;
       }
       if (!Freshening.headMatches(stored, head)) {

@@ -33,31 +33,42 @@ final class StoredResponses {
   /** The answer to {@code request} from {@code entry}, with {@code status} as our member. */
   static ProcessingResponse answer(
       CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
-    HeaderList stored = entry.headers();
-    if (Preconditions.notModified(request.headers(), stored)) {
-      return notModified(entry, now, status);
+    ProcessingResponse bodiless = bodiless(entry, request, now, status);
+    if (bodiless != null) {
+      return bodiless;
     }
     String range = request.headers().first("range");
     if (range != null && request.method().equals("GET") && entry.status() == 200
-        && Preconditions.ifRangeHolds(request.headers(), stored)) {
+        && Preconditions.ifRangeHolds(request.headers(), entry.headers())) {
       List<ByteRanges.Range> ranges = ByteRanges.parse(range, entry.body().size());
       if (ranges != null) {
         return partial(entry, ranges, now, status);
       }
     }
-    return respond(entry.status(), withoutStatusField(stored), stored, entry, now, status,
-        request.isHead() ? ByteString.EMPTY : entry.body(), entry.bodyLength());
+    return respond(entry.status(), withoutStatusField(entry.headers()), entry, now, status,
+        entry.body(), entry.bodyLength());
   }
 
-  private static ProcessingResponse notModified(
-      CachedResponse entry, Instant now, CacheStatus status) {
-    List<HeaderList.Field> fields = new ArrayList<>();
-    for (HeaderList.Field field : entry.headers().fields()) {
-      if (NOT_MODIFIED_FIELDS.contains(field.name())) {
-        fields.add(field);
+  /**
+   * The answers that carry no body: 304 for a satisfied precondition, and the head of a HEAD
+   * request; null for any other request.
+   */
+  private static ProcessingResponse bodiless(
+      CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
+    if (Preconditions.notModified(request.headers(), entry.headers())) {
+      List<HeaderList.Field> fields = new ArrayList<>();
+      for (HeaderList.Field field : entry.headers().fields()) {
+        if (NOT_MODIFIED_FIELDS.contains(field.name())) {
+          fields.add(field);
+        }
       }
+      return respond(304, fields, entry, now, status, ByteString.EMPTY, 0);
     }
-    return respond(304, fields, entry.headers(), entry, now, status, ByteString.EMPTY, 0);
+    if (request.isHead()) {
+      return respond(entry.status(), withoutStatusField(entry.headers()), entry, now, status,
+          ByteString.EMPTY, entry.bodyLength());
+    }
+    return null;
   }
 
   /**
@@ -67,15 +78,7 @@ final class StoredResponses {
    */
   static Optional<ProcessingResponse> answerWithoutBody(
       CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
-    HeaderList stored = entry.headers();
-    if (Preconditions.notModified(request.headers(), stored)) {
-      return Optional.of(notModified(entry, now, status));
-    }
-    if (request.isHead()) {
-      return Optional.of(respond(entry.status(), withoutStatusField(stored), stored, entry, now,
-          status, ByteString.EMPTY, entry.bodyLength()));
-    }
-    return Optional.empty();
+    return Optional.ofNullable(bodiless(entry, request, now, status));
   }
 
   /** 504 for {@code only-if-cached} when nothing stored may be used (RFC 9111 §5.2.1.7). */
@@ -97,13 +100,13 @@ final class StoredResponses {
     if (ranges.isEmpty()) {
       List<HeaderList.Field> unsatisfiable = new ArrayList<>();
       unsatisfiable.add(new HeaderList.Field("content-range", "bytes */" + length));
-      return respond(416, unsatisfiable, stored, entry, now, status, ByteString.EMPTY, 0);
+      return respond(416, unsatisfiable, entry, now, status, ByteString.EMPTY, 0);
     }
     if (ranges.size() == 1) {
       ByteRanges.Range only = ranges.get(0);
       fields.add(new HeaderList.Field("content-range", contentRange(only, length)));
       ByteString part = slice(entry.body(), only);
-      return respond(206, fields, stored, entry, now, status, part, part.size());
+      return respond(206, fields, entry, now, status, part, part.size());
     }
     String contentType = stored.first("content-type");
     fields.removeIf(field -> field.name().equals("content-type"));
@@ -119,7 +122,7 @@ final class StoredResponses {
           .concat(ByteString.copyFromUtf8("\r\n"));
     }
     body = body.concat(ByteString.copyFromUtf8("--" + BOUNDARY + "--\r\n"));
-    return respond(206, fields, stored, entry, now, status, body, body.size());
+    return respond(206, fields, entry, now, status, body, body.size());
   }
 
   /**
@@ -127,12 +130,12 @@ final class StoredResponses {
    * HEAD, which announces the length of the body it does not send.
    */
   private static ProcessingResponse respond(int code, List<HeaderList.Field> fields,
-      HeaderList stored, CachedResponse entry, Instant now, CacheStatus status, ByteString body,
+      CachedResponse entry, Instant now, CacheStatus status, ByteString body,
       long contentLength) {
     fields.add(new HeaderList.Field("age", Long.toString(entry.currentAge(now).getSeconds())));
     fields.add(new HeaderList.Field("content-length", Long.toString(contentLength)));
     fields.add(new HeaderList.Field(
-        CacheStatus.FIELD, status.appendTo(stored.joined(CacheStatus.FIELD))));
+        CacheStatus.FIELD, status.appendTo(entry.headers().joined(CacheStatus.FIELD))));
     return ExchangeMessages.immediate(code, HeaderList.of(fields), body, "edgecache_hit");
   }
 
