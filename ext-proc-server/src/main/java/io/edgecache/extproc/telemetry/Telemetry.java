@@ -1,5 +1,6 @@
 package io.edgecache.extproc.telemetry;
 
+import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.http.HeaderList;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -110,7 +111,7 @@ public final class Telemetry implements AutoCloseable {
    * (traceparent/tracestate, or B3 when configured).
    */
   public ExchangeTrace startExchange(HeaderList requestHeaders, String method, String scheme,
-      String host, String path, String keyUri) {
+      String host, String path, CacheKey key) {
     if (!tracing) {
       return ExchangeTrace.NONE;
     }
@@ -124,7 +125,7 @@ public final class Telemetry implements AutoCloseable {
         .setAttribute(SCHEME, scheme)
         .setAttribute(HOST, host)
         .setAttribute(PATH, query < 0 ? path : path.substring(0, query))
-        .setAttribute(ExchangeTrace.KEY_HASH, Integer.toHexString(keyUri.hashCode()))
+        .setAttribute(ExchangeTrace.KEY_HASH, Integer.toHexString(key.uri().hashCode()))
         .startSpan();
     return new ExchangeTrace(span, tracer, propagator);
   }
