@@ -82,8 +82,18 @@ public final class HeaderList {
    * the meaning of repeated list-based fields (RFC 9110 §5.3); null when absent.
    */
   public String joined(String name) {
-    List<String> values = all(name);
-    return values.isEmpty() ? null : String.join(", ", values);
+    String joined = null;
+    StringBuilder more = null;
+    for (Field field : fields) {
+      if (field.name.equals(name)) {
+        if (joined == null) {
+          joined = field.value; // one field line, the usual case: no copy
+        } else {
+          more = (more == null ? new StringBuilder(joined) : more).append(", ").append(field.value);
+        }
+      }
+    }
+    return more == null ? joined : more.toString();
   }
 
   /** A copy without the fields {@code drop} matches. */
