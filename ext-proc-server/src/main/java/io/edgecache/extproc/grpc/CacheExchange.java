@@ -13,7 +13,6 @@ import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.Freshening;
-import io.edgecache.extproc.policy.Freshness;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.ReuseVerdict;
@@ -234,7 +233,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     Instant now = node.clock().instant();
     request = RequestFacts.of(line.method(), key, headers, now);
     trace = node.telemetry().startExchange(
-        headers, line.method(), line.scheme(), line.authority(), line.path(), key.uri());
+        headers, line.method(), line.scheme(), line.authority(), line.path(), key);
 
     if (line.method().equals("PURGE") && route.purgeRequests() && node.edgePurges() != null) {
       purgeAtEdge(line, headers);
@@ -648,10 +647,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     CacheStatus status = CacheStatus.forwarded(forwardReason).fwdStatus(304);
     CachedResponse freshened = selected;
     if (verdict.storable()) {
-      freshened = new CachedResponse(selected.status(), verdict.storedHeaders(), selected.body(),
-          responseTime,
-          Freshness.correctedInitialAge(notModified, request.requestTime(), responseTime),
-          verdict.freshnessLifetime(), selected.varyValues(), verdict.rules());
+      freshened = Freshening.freshened(
+          selected, verdict, notModified, request.requestTime(), responseTime);
       landStored(freshened, node.store(request.key(), freshened));
       status.stored().ttl(freshened.ttlSeconds(responseTime));
     } else {

@@ -6,7 +6,6 @@ import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.Freshening;
-import io.edgecache.extproc.policy.Freshness;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.StoreVerdict;
@@ -51,10 +50,8 @@ final class StoreUpdates {
       StoreVerdict verdict = node.policy().decide(
           asGet, requestVerdict, stored.status(), merged, route, responseTime);
       if (verdict.storable()) {
-        node.store(request.key(), new CachedResponse(stored.status(),
-            verdict.storedHeaders(), stored.body(), responseTime,
-            Freshness.correctedInitialAge(head, request.requestTime(), responseTime),
-            verdict.freshnessLifetime(), stored.varyValues(), verdict.rules()));
+        node.store(request.key(), Freshening.freshened(
+            stored, verdict, head, request.requestTime(), responseTime));
       }
     }
   }

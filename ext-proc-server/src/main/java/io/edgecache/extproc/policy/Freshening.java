@@ -3,6 +3,7 @@ package io.edgecache.extproc.policy;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.http.HopByHop;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -43,6 +44,18 @@ public final class Freshening {
     }
     merged.addAll(incoming);
     return HeaderList.of(merged);
+  }
+
+  /**
+   * {@code stored} freshened by {@code update} (a 304 or HEAD response requested at
+   * {@code requestTime}, received at {@code responseTime}), as {@code verdict} on the merged
+   * fields decided: its stored fields, lifetime and reuse rules, aged from the update.
+   */
+  public static CachedResponse freshened(CachedResponse stored, StoreVerdict verdict,
+      HeaderList update, Instant requestTime, Instant responseTime) {
+    return new CachedResponse(stored.status(), verdict.storedHeaders(), stored.body(),
+        responseTime, Freshness.correctedInitialAge(update, requestTime, responseTime),
+        verdict.freshnessLifetime(), stored.varyValues(), verdict.rules());
   }
 
   /**
