@@ -84,7 +84,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     this.edge = edge;
     this.config = edge.config();
     this.routes = edge.routes();
-    this.filter = routes.filter().orElse(config.externalProcessor());
+    this.filter = routes.filter();
     this.mode = filter.getProcessingMode();
     this.clientRequest = clientRequest;
     this.headRequest = HttpMethod.HEAD.equals(clientRequest.method());

@@ -85,7 +85,7 @@ final class XdsRouteTableBuilder {
    * Builds the table; empty while a referenced cluster or endpoint assignment has not arrived
    * yet (the caller keeps the old table until the set is complete, as Envoy warms clusters).
    */
-  static Optional<RouteTable> build(String version, Optional<ExternalProcessor> filter, RouteConfiguration routes,
+  static Optional<RouteTable> build(String version, ExternalProcessor filter, RouteConfiguration routes,
       Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints) throws XdsRejection {
     List<RouteTable.VirtualHost> hosts = new ArrayList<>();
     for (VirtualHost host : routes.getVirtualHostsList()) {
