@@ -1,9 +1,8 @@
 package io.edgecache.controlplane.purge;
 
+import io.edgecache.controlplane.Sha256;
 import io.edgecache.controlplane.config.PurgeSettings;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
@@ -18,7 +17,7 @@ final class Authenticator {
   private final List<Known> tokens;
 
   Authenticator(List<PurgeSettings.Token> tokens) {
-    this.tokens = tokens.stream().map(t -> new Known(t, digest(t.secret()))).toList();
+    this.tokens = tokens.stream().map(t -> new Known(t, Sha256.ofUtf8(t.secret()))).toList();
   }
 
   /** The token {@code authorization} presents; 401 when it presents none or an unknown one. */
@@ -30,7 +29,7 @@ final class Authenticator {
     if (value.length() < 7 || !value.substring(0, 7).equalsIgnoreCase("bearer ")) {
       throw AdminError.unauthenticated("Authorization must be 'Bearer <token>'");
     }
-    byte[] presented = digest(value.substring(7).trim());
+    byte[] presented = Sha256.ofUtf8(value.substring(7).trim());
     PurgeSettings.Token match = null;
     for (Known known : tokens) {
       if (MessageDigest.isEqual(known.digest(), presented)) {
@@ -41,13 +40,5 @@ final class Authenticator {
       throw AdminError.unauthenticated("unknown token");
     }
     return match;
-  }
-
-  private static byte[] digest(String secret) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
   }
 }

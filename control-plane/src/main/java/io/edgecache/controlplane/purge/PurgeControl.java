@@ -62,11 +62,6 @@ public final class PurgeControl implements AutoCloseable {
     return coordinator;
   }
 
-  /** The REST admin API's port. */
-  public int adminPort() {
-    return http.port();
-  }
-
   @Override
   public void close() {
     http.close();

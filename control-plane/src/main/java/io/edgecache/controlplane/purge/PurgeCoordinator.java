@@ -174,8 +174,9 @@ public final class PurgeCoordinator implements AutoCloseable {
   private void settleWaiters() {
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
       Waiter waiter = it.next();
-      if (nodes.values().stream().allMatch(n -> n.stream == null || n.lastApplied >= waiter.seq())
-          && nodes.values().stream().anyMatch(n -> n.lastApplied >= waiter.seq())) {
+      // The probe carries only the sequence: completeness is withNodes()'s predicate, and the
+      // log is read only once the purge is complete, as before.
+      if (withNodes(PurgeStatus.newBuilder().setSeq(waiter.seq()).build()).getComplete()) {
         it.remove();
         PurgeStatus entry = purgeLog.after(waiter.seq() - 1).get(0);
         waiter.done().complete(withNodes(entry));

@@ -1,11 +1,9 @@
 package io.edgecache.controlplane.xds;
 
+import io.edgecache.controlplane.Sha256;
 import io.edgecache.controlplane.config.EdgecacheConfig.CachePolicy;
 import io.edgecache.controlplane.config.EdgecacheConfig.Route;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -47,11 +45,6 @@ public final class PolicyMetadata {
   }
 
   private static String version(String spec) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(spec.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 4);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    return HexFormat.of().formatHex(Sha256.ofUtf8(spec), 0, 4);
   }
 }

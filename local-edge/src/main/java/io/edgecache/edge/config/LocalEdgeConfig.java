@@ -196,11 +196,6 @@ public final class LocalEdgeConfig {
       return this;
     }
 
-    public Builder routes(List<RouteConfig> routes) {
-      this.routes.addAll(routes);
-      return this;
-    }
-
     /** Take listener, routes and clusters from this control plane. */
     public Builder xds(XdsSource source) {
       this.xds = source;

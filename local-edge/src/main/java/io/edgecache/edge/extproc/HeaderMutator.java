@@ -99,7 +99,7 @@ public final class HeaderMutator {
   }
 
   /** A valid final status code, as Envoy requires for a {@code :status} mutation. */
-  public static int parseStatus(String value) throws ProtocolException {
+  private static int parseStatus(String value) throws ProtocolException {
     try {
       int status = Integer.parseInt(value.trim());
       if (status >= 200 && status <= 599) {

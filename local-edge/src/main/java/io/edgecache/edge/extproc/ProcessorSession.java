@@ -72,11 +72,6 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     return active;
   }
 
-  /** Whether answers are outstanding. */
-  public boolean awaitingAnswers() {
-    return !awaited.isEmpty();
-  }
-
   public void send(Phase phase, ProcessingRequest request) {
     if (!active) {
       throw new IllegalStateException("session is not active");

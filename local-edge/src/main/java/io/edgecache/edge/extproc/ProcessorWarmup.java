@@ -1,15 +1,12 @@
 package io.edgecache.edge.extproc;
 
-import com.google.protobuf.ByteString;
-import io.envoyproxy.envoy.config.core.v3.HeaderMap;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.edgecache.edge.http.MessageHead;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -30,13 +27,13 @@ public final class ProcessorWarmup {
   private ProcessorWarmup() {}
 
   public static void run(ManagedChannel channel) {
+    MessageHead head = new MessageHead();
+    head.setPseudo(MessageHead.METHOD, "OPTIONS");
+    head.setPseudo(MessageHead.PATH, "/");
+    head.setPseudo(MessageHead.AUTHORITY, "warmup.edgecache.invalid");
+    head.setPseudo(MessageHead.SCHEME, "http");
     ProcessingRequest request = ProcessingRequest.newBuilder()
-        .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true).setHeaders(
-            HeaderMap.newBuilder()
-                .addHeaders(header(":method", "OPTIONS"))
-                .addHeaders(header(":path", "/"))
-                .addHeaders(header(":authority", "warmup.edgecache.invalid"))
-                .addHeaders(header(":scheme", "http"))))
+        .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true).setHeaders(head.toProto()))
         .build();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS);
     for (int i = 0; i < STREAMS; i++) {
@@ -74,10 +71,5 @@ public final class ProcessorWarmup {
       }
       stream.onCompleted();
     }
-  }
-
-  private static HeaderValue header(String name, String value) {
-    return HeaderValue.newBuilder().setKey(name)
-        .setRawValue(ByteString.copyFrom(value, StandardCharsets.ISO_8859_1)).build();
   }
 }

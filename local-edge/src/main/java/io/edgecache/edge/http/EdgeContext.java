@@ -24,7 +24,7 @@ public final class EdgeContext {
     this.config = config;
     this.processorChannel = processorChannel;
     this.clientChannelType = clientChannelType;
-    this.routes = RouteTable.ofStatic(config.routes());
+    this.routes = RouteTable.ofStatic(config.routes(), config.externalProcessor());
   }
 
   /** The table new exchanges route with; each exchange keeps the one it started with. */

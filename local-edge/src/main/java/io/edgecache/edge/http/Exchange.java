@@ -13,7 +13,6 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
-import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -84,7 +83,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     this.edge = edge;
     this.config = edge.config();
     this.routes = edge.routes();
-    this.filter = routes.filter().orElse(config.externalProcessor());
+    this.filter = routes.filter();
     this.mode = filter.getProcessingMode();
     this.clientRequest = clientRequest;
     this.headRequest = HttpMethod.HEAD.equals(clientRequest.method());

@@ -90,11 +90,6 @@ final class MessageFlow {
     this.limit = limit;
   }
 
-  /** Whether the whole message has been handed to the sink (or dropped by a replacement). */
-  boolean done() {
-    return done;
-  }
-
   void onHead(MessageHead head, boolean hasBody) {
     this.head = head;
     this.hasBody = hasBody;

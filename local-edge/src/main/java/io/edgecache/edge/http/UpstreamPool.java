@@ -47,6 +47,14 @@ final class UpstreamPool {
       }
     }
     ChannelFuture connect = bootstrap.connect(host, port);
+    // Once per connection: a pooled connection that closes leaves its idle deque.
+    Channel channel = connect.channel();
+    channel.closeFuture().addListener(f -> {
+      ArrayDeque<Channel> pooled = idle.get(key);
+      if (pooled != null) {
+        pooled.remove(channel);
+      }
+    });
     return UpstreamCall.connecting(this, key, connect, listener);
   }
 
@@ -54,12 +62,6 @@ final class UpstreamPool {
   void release(String key, Channel channel) {
     channel.pipeline().get(UpstreamHandler.class).listener(null);
     idle.computeIfAbsent(key, k -> new ArrayDeque<>()).add(channel);
-    channel.closeFuture().addListener(f -> {
-      ArrayDeque<Channel> channels = idle.get(key);
-      if (channels != null) {
-        channels.remove(channel);
-      }
-    });
   }
 
   /** Closes every idle connection. */

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * An immutable routing table, swapped atomically when the control plane pushes a new one: an
@@ -28,16 +27,20 @@ public final class RouteTable {
 
   private final String version;
   private final List<VirtualHost> virtualHosts;
-  private final Optional<ExternalProcessor> filter;
+  private final ExternalProcessor filter;
 
-  public RouteTable(String version, List<VirtualHost> virtualHosts, Optional<ExternalProcessor> filter) {
+  public RouteTable(String version, List<VirtualHost> virtualHosts, ExternalProcessor filter) {
     this.version = version;
     this.virtualHosts = List.copyOf(virtualHosts);
     this.filter = filter;
   }
 
-  /** The static routes of a local-edge YAML file: one virtual host per distinct host. */
-  public static RouteTable ofStatic(List<RouteConfig> routes) {
+  /**
+   * The static routes of a local-edge YAML file: one virtual host per distinct host, filtered by
+   * the bootstrap's ext_proc filter {@code filter} (null only when there are no static routes and
+   * an xDS table replaces this one before the listener opens).
+   */
+  public static RouteTable ofStatic(List<RouteConfig> routes, ExternalProcessor filter) {
     Map<String, List<RouteEntry>> byHost = new LinkedHashMap<>();
     for (RouteConfig route : routes) {
       Upstream upstream = new Upstream(route.origin().toString(),
@@ -51,7 +54,7 @@ public final class RouteTable {
     }
     List<VirtualHost> hosts = new ArrayList<>();
     byHost.forEach((host, entries) -> hosts.add(new VirtualHost(host, List.of(host), entries)));
-    return new RouteTable("static", hosts, Optional.empty());
+    return new RouteTable("static", hosts, filter);
   }
 
   /** Which configuration this is: the xDS versions it was built from, or "static". */
@@ -59,8 +62,8 @@ public final class RouteTable {
     return version;
   }
 
-  /** The ext_proc filter of the xDS listener; empty for static routes (the bootstrap's applies). */
-  public Optional<ExternalProcessor> filter() {
+  /** The ext_proc filter requests take: the xDS listener's, else the bootstrap's. */
+  public ExternalProcessor filter() {
     return filter;
   }
 

@@ -8,7 +8,6 @@ public final class Upstream {
   /** One origin endpoint. */
   public record Endpoint(String host, int port) {}
 
-  private final String cluster;
   private final List<Endpoint> endpoints;
   private final AtomicInteger next = new AtomicInteger();
 
@@ -16,12 +15,7 @@ public final class Upstream {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("cluster " + cluster + " has no endpoints");
     }
-    this.cluster = cluster;
     this.endpoints = List.copyOf(endpoints);
-  }
-
-  public String cluster() {
-    return cluster;
   }
 
   /** The endpoint for the next request. */

@@ -110,10 +110,8 @@ public final class AdsClient implements AutoCloseable {
     });
     self.set(requests);
     subscriptions.values().forEach(sub -> sub.nonce = "");
-    request(XdsResources.CLUSTER);
-    request(XdsResources.LISTENER);
-    request(XdsResources.ROUTE);
-    request(XdsResources.ENDPOINT);
+    // In the subscriptions' (Envoy's) order, set once in the constructor.
+    subscriptions.keySet().forEach(this::request);
   }
 
   private synchronized void onResponse(StreamObserver<DiscoveryRequest> stream, DiscoveryResponse response) {

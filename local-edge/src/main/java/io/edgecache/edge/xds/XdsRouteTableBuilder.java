@@ -7,6 +7,7 @@ import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.edgecache.edge.config.ConfigException;
 import io.edgecache.edge.config.ExtProcConfigValidator;
+import io.edgecache.edge.config.RouteConfig;
 import io.edgecache.edge.routing.RouteEntry;
 import io.edgecache.edge.routing.RouteEntry.HeaderCondition;
 import io.edgecache.edge.routing.RouteTable;
@@ -85,7 +86,7 @@ final class XdsRouteTableBuilder {
    * Builds the table; empty while a referenced cluster or endpoint assignment has not arrived
    * yet (the caller keeps the old table until the set is complete, as Envoy warms clusters).
    */
-  static Optional<RouteTable> build(String version, Optional<ExternalProcessor> filter, RouteConfiguration routes,
+  static Optional<RouteTable> build(String version, ExternalProcessor filter, RouteConfiguration routes,
       Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints) throws XdsRejection {
     List<RouteTable.VirtualHost> hosts = new ArrayList<>();
     for (VirtualHost host : routes.getVirtualHostsList()) {
@@ -151,7 +152,7 @@ final class XdsRouteTableBuilder {
     }
     Duration timeout = route.getRoute().hasTimeout()
         ? Duration.ofNanos(Durations.toNanos(route.getRoute().getTimeout()))
-        : Duration.ofSeconds(15);
+        : RouteConfig.DEFAULT_TIMEOUT;
     return new RouteEntry(route.getName(), kind, value, headers, upstream, timeout, disabled, metadata);
   }
 
