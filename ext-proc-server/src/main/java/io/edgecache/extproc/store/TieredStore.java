@@ -214,7 +214,7 @@ public final class TieredStore implements AutoCloseable {
       if (fileLength == null) {
         return CompletableFuture.completedFuture(false);
       }
-      Duration keep = entryHead.timeToKeep(clock.instant());
+      Duration keep = head.timeToKeep(clock.instant());
       List<CompletableFuture<Boolean>> uploads = new ArrayList<>();
       boolean shared = false;
       for (TierLane lane : lanes) {
@@ -406,7 +406,7 @@ public final class TieredStore implements AutoCloseable {
     if (!large || !anyLaneHolds(true)) {
       l1.put(key, entry);
     }
-    Duration keep = EntryHead.of(key.uri(), entry).timeToKeep(clock.instant());
+    Duration keep = entry.timeToKeep(clock.instant());
     if (keep.isNegative() || keep.isZero()) {
       return List.of();
     }
