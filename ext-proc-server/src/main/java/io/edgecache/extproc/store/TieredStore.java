@@ -384,11 +384,7 @@ public final class TieredStore implements AutoCloseable {
     if (found.isWhole()) {
       return EntryCodec.decode(found.whole(), key);
     }
-    EntryHead head = found.layout().head();
-    if (!head.key().equals(key)) {
-      throw new CorruptEntryException("entry holds key " + head.key() + ", expected " + key);
-    }
-    return head.toHeadOnly();
+    return found.layout().requireKey(key).head().toHeadOnly();
   }
 
   /**

@@ -220,12 +220,8 @@ public final class S3Tier implements Tier {
   /** The layout at the start of an object of {@code size} bytes, if it fits that size and key. */
   private static EntryCodec.Layout checkedLayout(String key, byte[] start, long size) {
     try {
-      EntryCodec.Layout layout = EntryCodec.readHead(new ByteArrayInputStream(start));
-      if (layout.totalLength() != size || !layout.head().key().equals(key)) {
-        throw new CorruptEntryException("object is " + size + " bytes, head says "
-            + layout.totalLength() + " for key " + layout.head().key());
-      }
-      return layout;
+      return EntryCodec.readHead(new ByteArrayInputStream(start))
+          .requireStored("object", size, key);
     } catch (CorruptEntryException e) {
       throw new CompletionException(e);
     }
