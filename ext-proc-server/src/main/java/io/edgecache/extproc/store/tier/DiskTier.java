@@ -398,7 +398,7 @@ public final class DiskTier implements Tier {
     }
   }
 
-  private static void deleteQuietly(Path file) {
+  static void deleteQuietly(Path file) {
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {
