@@ -1,6 +1,7 @@
 package io.edgecache.extproc.store.tier;
 
 import io.edgecache.extproc.config.TiersConfig;
+import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.store.CorruptEntryException;
 import io.edgecache.extproc.store.EntryCodec;
 import java.io.ByteArrayInputStream;
@@ -230,9 +231,15 @@ public final class S3Tier implements Tier {
   /** From Content-Range ("bytes 0-65535/1048580"), or the length of a whole-object answer. */
   private static long objectSize(GetObjectResponse response) {
     String contentRange = response.contentRange();
-    return contentRange == null
-        ? response.contentLength()
-        : Long.parseLong(contentRange.substring(contentRange.lastIndexOf('/') + 1));
+    if (contentRange == null) {
+      return response.contentLength();
+    }
+    long size = ByteRanges.completeLength(contentRange);
+    if (size < 0) {
+      // fails the read as an error, as before: a part's length is not the object's size
+      throw new NumberFormatException("unusable Content-Range: " + contentRange);
+    }
+    return size;
   }
 
   private static Throwable cause(Throwable error) {
