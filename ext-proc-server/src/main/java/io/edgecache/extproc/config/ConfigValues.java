@@ -1,6 +1,10 @@
 package io.edgecache.extproc.config;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -71,5 +75,17 @@ public final class ConfigValues {
       throw new ConfigException(field + ": port " + port + " is outside 0-65535");
     }
     return InetSocketAddress.createUnresolved(host, port);
+  }
+
+  /**
+   * The text of the secret file {@code file} named by {@code field}, read as UTF-8 and not yet
+   * trimmed (each caller trims and checks it its own way); a read that fails names the field.
+   */
+  public static String readSecret(String field, Path file) throws IOException {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IOException(field + ": cannot read " + file + ": " + e, e);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.store.tier;
 
+import io.edgecache.extproc.config.ConfigValues;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.store.CorruptEntryException;
@@ -8,8 +9,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -350,12 +349,7 @@ public final class S3Tier implements Tier {
   }
 
   private static String readSecret(String field, Path file) throws IOException {
-    String value;
-    try {
-      value = Files.readString(file, StandardCharsets.UTF_8).trim();
-    } catch (IOException e) {
-      throw new IOException(field + ": cannot read " + file + ": " + e, e);
-    }
+    String value = ConfigValues.readSecret(field, file).trim();
     if (value.isEmpty()) {
       throw new IOException(field + ": " + file + " is empty");
     }
