@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 public final class ConfigValues {
 
   private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|KB|MB|GB)?");
+  private static final Pattern HEADER_FIELD_NAME = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
   private ConfigValues() {}
@@ -37,6 +38,11 @@ public final class ConfigValues {
     return Math.multiplyExact(value, multiplier);
   }
 
+  /** {@link #bytes(String, String)} of {@code text}, or {@code fallback} when it is unset. */
+  public static long bytes(String field, String text, long fallback) throws ConfigException {
+    return text == null ? fallback : bytes(field, text);
+  }
+
   /** "200ms", "5s", "1m", "2h", "1d" → duration. */
   public static Duration duration(String field, String text) throws ConfigException {
     Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
@@ -52,6 +58,21 @@ public final class ConfigValues {
       case "h" -> Duration.ofHours(value);
       default -> Duration.ofDays(value);
     };
+  }
+
+  /** {@link #duration(String, String)} of {@code text}, or {@code fallback} when it is unset. */
+  public static Duration duration(String field, String text, Duration fallback)
+      throws ConfigException {
+    return text == null ? fallback : duration(field, text);
+  }
+
+  /** " X-Purge-Key " → "x-purge-key": a header field name (RFC 9110 token), lower-cased. */
+  public static String headerFieldName(String field, String text) throws ConfigException {
+    String name = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+    if (!HEADER_FIELD_NAME.matcher(name).matches()) {
+      throw new ConfigException(field + ": '" + text + "' is not a header field name");
+    }
+    return name;
   }
 
   /** "127.0.0.1:50051", "[::1]:50051", "0.0.0.0:50051" → socket address (not resolved). */
