@@ -54,6 +54,15 @@ public record CachedResponse(
 
   /** current_age per RFC 9111 §4.2.3: initial age plus the time it has been resident. */
   public Duration currentAge(Instant now) {
+    return currentAge(responseTime, correctedInitialAge, now);
+  }
+
+  /**
+   * current_age per RFC 9111 §4.2.3 of a response that arrived at {@code responseTime} aged
+   * {@code correctedInitialAge}; shared with the stored head, which has no body to wrap.
+   */
+  public static Duration currentAge(Instant responseTime, Duration correctedInitialAge,
+      Instant now) {
     Duration resident = Duration.between(responseTime, now);
     if (resident.isNegative()) {
       resident = Duration.ZERO;
@@ -74,6 +83,14 @@ public record CachedResponse(
     return freshnessLifetime.getSeconds() - currentAge(now).getSeconds();
   }
 
+  /**
+   * How long a tier should keep the entry from {@code now}: its remaining freshness plus the
+   * longer stale window, since a stale entry may still be served or revalidated in it.
+   */
+  public Duration timeToKeep(Instant now) {
+    return timeToLive(now).plus(rules.staleAllowance());
+  }
+
   public boolean isFresh(Instant now) {
     return timeToLive(now).compareTo(Duration.ZERO) > 0;
   }
@@ -89,7 +106,7 @@ public record CachedResponse(
    * conditional refresh.
    */
   public Duration usefulFor(Instant now, Duration revalidationWindow) {
-    Duration useful = timeToLive(now).plus(rules.staleAllowance());
+    Duration useful = timeToKeep(now);
     if (hasValidator()) {
       useful = useful.plus(revalidationWindow);
     }

@@ -1,6 +1,10 @@
 package io.edgecache.extproc.config;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -10,6 +14,7 @@ import java.util.regex.Pattern;
 public final class ConfigValues {
 
   private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|KB|MB|GB)?");
+  private static final Pattern HEADER_FIELD_NAME = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
   private ConfigValues() {}
@@ -33,6 +38,11 @@ public final class ConfigValues {
     return Math.multiplyExact(value, multiplier);
   }
 
+  /** {@link #bytes(String, String)} of {@code text}, or {@code fallback} when it is unset. */
+  public static long bytes(String field, String text, long fallback) throws ConfigException {
+    return text == null ? fallback : bytes(field, text);
+  }
+
   /** "200ms", "5s", "1m", "2h", "1d" → duration. */
   public static Duration duration(String field, String text) throws ConfigException {
     Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
@@ -48,6 +58,21 @@ public final class ConfigValues {
       case "h" -> Duration.ofHours(value);
       default -> Duration.ofDays(value);
     };
+  }
+
+  /** {@link #duration(String, String)} of {@code text}, or {@code fallback} when it is unset. */
+  public static Duration duration(String field, String text, Duration fallback)
+      throws ConfigException {
+    return text == null ? fallback : duration(field, text);
+  }
+
+  /** " X-Purge-Key " → "x-purge-key": a header field name (RFC 9110 token), lower-cased. */
+  public static String headerFieldName(String field, String text) throws ConfigException {
+    String name = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+    if (!HEADER_FIELD_NAME.matcher(name).matches()) {
+      throw new ConfigException(field + ": '" + text + "' is not a header field name");
+    }
+    return name;
   }
 
   /** "127.0.0.1:50051", "[::1]:50051", "0.0.0.0:50051" → socket address (not resolved). */
@@ -71,5 +96,17 @@ public final class ConfigValues {
       throw new ConfigException(field + ": port " + port + " is outside 0-65535");
     }
     return InetSocketAddress.createUnresolved(host, port);
+  }
+
+  /**
+   * The text of the secret file {@code file} named by {@code field}, read as UTF-8 and not yet
+   * trimmed (each caller trims and checks it its own way); a read that fails names the field.
+   */
+  public static String readSecret(String field, Path file) throws IOException {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IOException(field + ": cannot read " + file + ": " + e, e);
+    }
   }
 }

@@ -1,7 +1,6 @@
 package io.edgecache.extproc.config;
 
 import java.net.InetSocketAddress;
-import java.util.Locale;
 
 /**
  * The YAML {@code purge} section as written, and its validation into {@link PurgeConfig}.
@@ -32,20 +31,11 @@ final class PurgeSection {
         raw.nodeGroup == null ? defaults.nodeGroup() : raw.nodeGroup.trim(),
         fieldName("purge.surrogateKeyField", raw.surrogateKeyField, defaults.surrogateKeyField()),
         fieldName("purge.cacheTagField", raw.cacheTagField, defaults.cacheTagField()),
-        raw.ruleRetention == null
-            ? defaults.ruleRetention()
-            : ConfigValues.duration("purge.ruleRetention", raw.ruleRetention));
+        ConfigValues.duration("purge.ruleRetention", raw.ruleRetention, defaults.ruleRetention()));
   }
 
   private static String fieldName(String field, String text, String fallback)
       throws ConfigException {
-    if (text == null) {
-      return fallback;
-    }
-    String name = text.trim().toLowerCase(Locale.ROOT);
-    if (!name.matches("[a-z0-9!#$%&'*+.^_`|~-]+")) {
-      throw new ConfigException(field + ": '" + text + "' is not a header field name");
-    }
-    return name;
+    return text == null ? fallback : ConfigValues.headerFieldName(field, text);
   }
 }

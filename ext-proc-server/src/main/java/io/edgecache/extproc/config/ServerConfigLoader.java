@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -72,7 +71,7 @@ public final class ServerConfigLoader {
     InetSocketAddress listen =
         raw.listen == null ? defaults.listen() : ConfigValues.hostAndPort("listen", raw.listen);
     RawCache cache = raw.cache == null ? new RawCache() : raw.cache;
-    long l1 = bytes("cache.l1MaxBytes", cache.l1MaxBytes, defaults.l1MaxBytes());
+    long l1 = ConfigValues.bytes("cache.l1MaxBytes", cache.l1MaxBytes, defaults.l1MaxBytes());
     if (l1 <= 0) {
       throw new ConfigException("cache.l1MaxBytes: must be greater than 0");
     }
@@ -90,13 +89,9 @@ public final class ServerConfigLoader {
     }
     String targetedField = raw.targetedField == null
         ? defaults.targetedField()
-        : raw.targetedField.trim().toLowerCase(Locale.ROOT);
-    if (!targetedField.matches("[a-z0-9!#$%&'*+.^_`|~-]+")) {
-      throw new ConfigException("targetedField: '" + raw.targetedField
-          + "' is not a header field name");
-    }
+        : ConfigValues.headerFieldName("targetedField", raw.targetedField);
     TiersConfig tiers = TiersSection.validate(raw.tiers);
-    long maxObject = bytes("cache.maxObjectBytes", cache.maxObjectBytes,
+    long maxObject = ConfigValues.bytes("cache.maxObjectBytes", cache.maxObjectBytes,
         defaults.maxObjectBytes());
     if (tiers.bodyListen() == null && (maxObject <= 0 || maxObject > l1)) {
       throw new ConfigException(
@@ -117,18 +112,22 @@ public final class ServerConfigLoader {
         l1,
         maxObject,
         fraction,
-        duration("cache.heuristicMaxAge", cache.heuristicMaxAge, defaults.heuristicMaxAge()),
-        duration("cache.staleRetention", cache.staleRetention, defaults.staleRetention()),
+        ConfigValues.duration("cache.heuristicMaxAge", cache.heuristicMaxAge,
+            defaults.heuristicMaxAge()),
+        ConfigValues.duration("cache.staleRetention", cache.staleRetention,
+            defaults.staleRetention()),
         targetedField,
         Boolean.TRUE.equals(raw.stripTargetedFields),
         new ServerConfig.Collapsing(
             collapsing.enabled == null ? collapsingDefaults.enabled() : collapsing.enabled,
-            duration("collapsing.maxWait", collapsing.maxWait, collapsingDefaults.maxWait()),
-            duration("collapsing.passTtl", collapsing.passTtl, collapsingDefaults.passTtl()),
+            ConfigValues.duration("collapsing.maxWait", collapsing.maxWait,
+                collapsingDefaults.maxWait()),
+            ConfigValues.duration("collapsing.passTtl", collapsing.passTtl,
+                collapsingDefaults.passTtl()),
             cluster(collapsing, tiers)),
         refreshUrl,
         admin(raw.admin, defaults.adminListen()),
-        duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
+        ConfigValues.duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
         routes,
         tiers,
         PurgeSection.validate(raw.purge));
@@ -141,7 +140,8 @@ public final class ServerConfigLoader {
     if (raw == null) {
       return off;
     }
-    Duration leaseTtl = duration("collapsing.cluster.leaseTtl", raw.leaseTtl, off.leaseTtl());
+    Duration leaseTtl =
+        ConfigValues.duration("collapsing.cluster.leaseTtl", raw.leaseTtl, off.leaseTtl());
     if (leaseTtl.toMillis() < 100) {
       throw new ConfigException("collapsing.cluster.leaseTtl: must be at least 100ms");
     }
@@ -196,12 +196,14 @@ public final class ServerConfigLoader {
             + "' is not one of respect-origin, cache-everything, bypass");
       });
     }
-    route.defaultTtl(duration(field + ".defaultTtl", raw.defaultTtl, Duration.ZERO));
-    route.maxTtl(duration(field + ".maxTtl", raw.maxTtl, Duration.ZERO));
+    route.defaultTtl(ConfigValues.duration(field + ".defaultTtl", raw.defaultTtl, Duration.ZERO));
+    route.maxTtl(ConfigValues.duration(field + ".maxTtl", raw.maxTtl, Duration.ZERO));
     route.staleWhileRevalidate(
-        duration(field + ".staleWhileRevalidate", raw.staleWhileRevalidate, Duration.ZERO));
-    route.staleIfError(duration(field + ".staleIfError", raw.staleIfError, Duration.ZERO));
-    route.maxObjectBytes(bytes(field + ".maxObjectBytes", raw.maxObjectBytes, 0));
+        ConfigValues.duration(field + ".staleWhileRevalidate", raw.staleWhileRevalidate,
+            Duration.ZERO));
+    route.staleIfError(
+        ConfigValues.duration(field + ".staleIfError", raw.staleIfError, Duration.ZERO));
+    route.maxObjectBytes(ConfigValues.bytes(field + ".maxObjectBytes", raw.maxObjectBytes, 0));
     if (raw.query != null) {
       route.query(query(field + ".query", raw.query));
     }
@@ -255,11 +257,7 @@ public final class ServerConfigLoader {
       throws ConfigException {
     List<String> lower = new ArrayList<>();
     for (String name : orEmpty(names)) {
-      String value = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-      if (!value.matches("[a-z0-9!#$%&'*+.^_`|~-]+")) {
-        throw new ConfigException(field + ": '" + name + "' is not a header field name");
-      }
-      lower.add(value);
+      lower.add(ConfigValues.headerFieldName(field, name));
     }
     return lower;
   }
@@ -274,15 +272,6 @@ public final class ServerConfigLoader {
     } catch (URISyntaxException e) {
       throw new ConfigException(field + ": '" + text + "' is not a URL: " + e.getReason());
     }
-  }
-
-  private static long bytes(String field, String text, long fallback) throws ConfigException {
-    return text == null ? fallback : ConfigValues.bytes(field, text);
-  }
-
-  private static Duration duration(String field, String text, Duration fallback)
-      throws ConfigException {
-    return text == null ? fallback : ConfigValues.duration(field, text);
   }
 
   private static <T> List<T> orEmpty(List<T> list) {

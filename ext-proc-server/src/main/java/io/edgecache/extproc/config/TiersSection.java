@@ -148,8 +148,8 @@ final class TiersSection {
             "tiers.s3.endpoint: '" + raw.endpoint + "' must start with http:// or https://");
       }
     }
-    long multipart = raw.multipartBytes == null ? defaults.multipartBytes()
-        : ConfigValues.bytes("tiers.s3.multipartBytes", raw.multipartBytes);
+    long multipart = ConfigValues.bytes("tiers.s3.multipartBytes", raw.multipartBytes,
+        defaults.multipartBytes());
     if (multipart < (5L << 20)) {
       throw new ConfigException(
           "tiers.s3.multipartBytes: must be at least 5MiB (the smallest S3 part)");
@@ -195,11 +195,8 @@ final class TiersSection {
 
   private static Duration duration(String field, String text, Duration fallback)
       throws ConfigException {
-    if (text == null) {
-      return fallback;
-    }
-    Duration value = ConfigValues.duration(field, text);
-    if (value.isZero()) {
+    Duration value = ConfigValues.duration(field, text, fallback);
+    if (text != null && value.isZero()) { // a default is not checked
       throw new ConfigException(field + ": must be greater than 0");
     }
     return value;

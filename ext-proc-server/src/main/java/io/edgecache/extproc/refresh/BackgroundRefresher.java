@@ -138,11 +138,6 @@ public final class BackgroundRefresher implements AutoCloseable {
     return !inFlight.isEmpty();
   }
 
-  /** Whether a refresh of {@code key} is running. */
-  public boolean isRefreshing(String key) {
-    return inFlight.contains(key);
-  }
-
   @Override
   public void close() {
     loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

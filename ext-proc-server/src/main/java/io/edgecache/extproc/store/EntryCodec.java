@@ -62,6 +62,28 @@ public final class EntryCodec {
     public long totalLength() {
       return bodyOffset + head.bodyLength() + TRAILER_BYTES;
     }
+
+    /** This layout, after checking its entry is the one stored under {@code expectedKey}. */
+    public Layout requireKey(String expectedKey) throws CorruptEntryException {
+      if (!head.key().equals(expectedKey)) {
+        throw new CorruptEntryException(
+            "entry holds key " + head.key() + ", expected " + expectedKey);
+      }
+      return this;
+    }
+
+    /**
+     * This layout, after checking that the {@code what} ("file", "object") holding it is
+     * {@code size} bytes, as the head says, and stored under {@code expectedKey}.
+     */
+    public Layout requireStored(String what, long size, String expectedKey)
+        throws CorruptEntryException {
+      if (totalLength() != size || !head.key().equals(expectedKey)) {
+        throw new CorruptEntryException(what + " is " + size + " bytes, head says "
+            + totalLength() + " for key " + head.key());
+      }
+      return this;
+    }
   }
 
   /** {@code entry} stored under {@code key}, encoded whole. */
@@ -111,17 +133,8 @@ public final class EntryCodec {
     int checked = bytes.length - TRAILER_BYTES;
     CRC32C crc = new CRC32C();
     crc.update(bytes, 0, checked);
-    int stored = ((bytes[checked] & 0xff) << 24) | ((bytes[checked + 1] & 0xff) << 16)
-        | ((bytes[checked + 2] & 0xff) << 8) | (bytes[checked + 3] & 0xff);
-    if (stored != (int) crc.getValue()) {
-      throw new CorruptEntryException("checksum mismatch: stored "
-          + Integer.toHexString(stored) + ", computed " + Long.toHexString(crc.getValue()));
-    }
-    EntryHead head = layout.head();
-    if (!head.key().equals(expectedKey)) {
-      throw new CorruptEntryException(
-          "entry holds key " + head.key() + ", expected " + expectedKey);
-    }
+    checkCrc(bytes, checked, crc);
+    EntryHead head = layout.requireKey(expectedKey).head();
     ByteString body = ByteString.copyFrom(bytes, (int) layout.bodyOffset(), (int) head.bodyLength());
     return new CachedResponse(head.status(), head.headers(), body, head.responseTime(),
         head.correctedInitialAge(), head.freshnessLifetime(), head.varyValues(), head.rules());
@@ -155,11 +168,7 @@ public final class EntryCodec {
         return n;
       }
     };
-    Layout layout = readHead(copying);
-    if (!layout.head().key().equals(expectedKey)) {
-      throw new CorruptEntryException(
-          "entry holds key " + layout.head().key() + ", expected " + expectedKey);
-    }
+    Layout layout = readHead(copying).requireKey(expectedKey);
     byte[] buffer = new byte[1 << 16];
     for (long left = layout.head().bodyLength(); left > 0; ) {
       int n = copying.read(buffer, 0, (int) Math.min(buffer.length, left));
@@ -172,17 +181,23 @@ public final class EntryCodec {
     if (trailer.length != TRAILER_BYTES) {
       throw new CorruptEntryException("truncated in the checksum");
     }
-    int stored = ((trailer[0] & 0xff) << 24) | ((trailer[1] & 0xff) << 16)
-        | ((trailer[2] & 0xff) << 8) | (trailer[3] & 0xff);
-    if (stored != (int) crc.getValue()) {
-      throw new CorruptEntryException("checksum mismatch: stored "
-          + Integer.toHexString(stored) + ", computed " + Long.toHexString(crc.getValue()));
-    }
+    checkCrc(trailer, 0, crc);
     if (in.read() >= 0) {
       throw new CorruptEntryException("trailing bytes after the checksum");
     }
     out.write(trailer);
     return layout;
+  }
+
+  /** Checks the big-endian CRC32C stored at {@code trailer[offset]} against {@code crc}. */
+  private static void checkCrc(byte[] trailer, int offset, CRC32C crc)
+      throws CorruptEntryException {
+    int stored = ((trailer[offset] & 0xff) << 24) | ((trailer[offset + 1] & 0xff) << 16)
+        | ((trailer[offset + 2] & 0xff) << 8) | (trailer[offset + 3] & 0xff);
+    if (stored != (int) crc.getValue()) {
+      throw new CorruptEntryException("checksum mismatch: stored "
+          + Integer.toHexString(stored) + ", computed " + Long.toHexString(crc.getValue()));
+    }
   }
 
   /**

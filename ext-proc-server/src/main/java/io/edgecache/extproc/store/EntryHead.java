@@ -40,14 +40,8 @@ public record EntryHead(
         correctedInitialAge, freshnessLifetime, varyValues, rules, bodyLength);
   }
 
-  /**
-   * How long a tier should keep the entry from {@code now}: its remaining freshness plus the
-   * longer stale window, since a stale entry may still be served or revalidated in it.
-   */
-  public Duration timeToKeep(Instant now) {
-    Duration stale = rules.staleAllowance();
-    Duration resident = Duration.between(responseTime, now);
-    Duration age = correctedInitialAge.plus(resident.isNegative() ? Duration.ZERO : resident);
-    return freshnessLifetime.minus(age).plus(stale);
+  /** current_age per RFC 9111 §4.2.3, as {@link CachedResponse#currentAge(Instant)}. */
+  public Duration currentAge(Instant now) {
+    return CachedResponse.currentAge(responseTime, correctedInitialAge, now);
   }
 }

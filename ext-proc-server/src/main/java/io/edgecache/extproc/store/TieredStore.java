@@ -214,7 +214,7 @@ public final class TieredStore implements AutoCloseable {
       if (fileLength == null) {
         return CompletableFuture.completedFuture(false);
       }
-      Duration keep = entryHead.timeToKeep(clock.instant());
+      Duration keep = head.timeToKeep(clock.instant());
       List<CompletableFuture<Boolean>> uploads = new ArrayList<>();
       boolean shared = false;
       for (TierLane lane : lanes) {
@@ -384,11 +384,7 @@ public final class TieredStore implements AutoCloseable {
     if (found.isWhole()) {
       return EntryCodec.decode(found.whole(), key);
     }
-    EntryHead head = found.layout().head();
-    if (!head.key().equals(key)) {
-      throw new CorruptEntryException("entry holds key " + head.key() + ", expected " + key);
-    }
-    return head.toHeadOnly();
+    return found.layout().requireKey(key).head().toHeadOnly();
   }
 
   /**
@@ -406,7 +402,7 @@ public final class TieredStore implements AutoCloseable {
     if (!large || !anyLaneHolds(true)) {
       l1.put(key, entry);
     }
-    Duration keep = EntryHead.of(key.uri(), entry).timeToKeep(clock.instant());
+    Duration keep = entry.timeToKeep(clock.instant());
     if (keep.isNegative() || keep.isZero()) {
       return List.of();
     }

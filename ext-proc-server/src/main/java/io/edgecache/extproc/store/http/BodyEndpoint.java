@@ -184,7 +184,7 @@ public final class BodyEndpoint implements AutoCloseable {
         }
       }
       response.headers()
-          .set(HttpHeaderNames.AGE, entry.toHeadOnly().currentAge(clock.instant()).getSeconds())
+          .set(HttpHeaderNames.AGE, entry.currentAge(clock.instant()).getSeconds())
           .set(CacheStatus.FIELD, cacheStatus)
           .set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES)
           .set(HttpHeaderNames.CONTENT_LENGTH, Math.max(0, served.length()));

@@ -1,8 +1,8 @@
 package io.edgecache.extproc.store.http;
 
+import io.edgecache.extproc.config.ConfigValues;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -62,13 +62,7 @@ public final class BodyTokens {
    * shorter than 16 bytes.
    */
   public static BodyTokens fromSecretFile(String field, Path file) throws IOException {
-    byte[] secret;
-    try {
-      secret = Files.readString(file, StandardCharsets.UTF_8).strip()
-          .getBytes(StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IOException(field + ": cannot read " + file + ": " + e, e);
-    }
+    byte[] secret = ConfigValues.readSecret(field, file).strip().getBytes(StandardCharsets.UTF_8);
     if (secret.length < MIN_SECRET_BYTES) {
       throw new IOException(field + ": the secret in " + file + " has " + secret.length
           + " bytes; at least " + MIN_SECRET_BYTES + " are needed");

@@ -123,10 +123,6 @@ public final class BodySpool {
   }
 
   private void delete() {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      // a leftover in tmp is removed at the next start
-    }
+    DiskTier.deleteQuietly(file); // a leftover in tmp is removed at the next start
   }
 }

@@ -227,13 +227,9 @@ public final class DiskTier implements Tier {
   /** The layout of the entry file open on {@code channel}, checked against its size and key. */
   private static EntryCodec.Layout checkedLayout(String key, FileChannel channel)
       throws IOException {
-    EntryCodec.Layout layout = EntryCodec.readHead(
-        new BufferedInputStream(Channels.newInputStream(channel.position(0))));
-    if (layout.totalLength() != channel.size() || !layout.head().key().equals(key)) {
-      throw new CorruptEntryException("file is " + channel.size() + " bytes, head says "
-          + layout.totalLength() + " for key " + layout.head().key());
-    }
-    return layout;
+    return EntryCodec.readHead(
+            new BufferedInputStream(Channels.newInputStream(channel.position(0))))
+        .requireStored("file", channel.size(), key);
   }
 
   /** An open entry file: its head and where its body lies in the channel. */
@@ -402,7 +398,7 @@ public final class DiskTier implements Tier {
     }
   }
 
-  private static void deleteQuietly(Path file) {
+  static void deleteQuietly(Path file) {
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {

@@ -21,10 +21,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The configured Redis, one server or a Redis Cluster reached through a seed URI, as one
- * Lettuce client that the tier and the cluster-wide leases both connect through, so both
- * behave the same in an outage: commands are rejected at once instead of queued while Redis is
- * away, and Lettuce reconnects every 200 ms in the background.
+ * The configured Redis, one server or a Redis Cluster reached through a seed URI, as a
+ * Lettuce client. The tier ({@link RedisTier}) and the cluster-wide leases ({@code
+ * RedisLeases}) each make their own from the same configuration, so both behave the same in an
+ * outage: commands are rejected at once instead of queued while Redis is away, and Lettuce
+ * reconnects every 200 ms in the background.
  *
  * <p>Callers see both kinds of connection through the command interface they share, so
  * nothing above this class depends on the {@code cluster} flag. In a cluster every command

@@ -1,14 +1,14 @@
 package io.edgecache.extproc.store.tier;
 
+import io.edgecache.extproc.config.ConfigValues;
 import io.edgecache.extproc.config.TiersConfig;
+import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.store.CorruptEntryException;
 import io.edgecache.extproc.store.EntryCodec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -220,12 +220,8 @@ public final class S3Tier implements Tier {
   /** The layout at the start of an object of {@code size} bytes, if it fits that size and key. */
   private static EntryCodec.Layout checkedLayout(String key, byte[] start, long size) {
     try {
-      EntryCodec.Layout layout = EntryCodec.readHead(new ByteArrayInputStream(start));
-      if (layout.totalLength() != size || !layout.head().key().equals(key)) {
-        throw new CorruptEntryException("object is " + size + " bytes, head says "
-            + layout.totalLength() + " for key " + layout.head().key());
-      }
-      return layout;
+      return EntryCodec.readHead(new ByteArrayInputStream(start))
+          .requireStored("object", size, key);
     } catch (CorruptEntryException e) {
       throw new CompletionException(e);
     }
@@ -234,9 +230,15 @@ public final class S3Tier implements Tier {
   /** From Content-Range ("bytes 0-65535/1048580"), or the length of a whole-object answer. */
   private static long objectSize(GetObjectResponse response) {
     String contentRange = response.contentRange();
-    return contentRange == null
-        ? response.contentLength()
-        : Long.parseLong(contentRange.substring(contentRange.lastIndexOf('/') + 1));
+    if (contentRange == null) {
+      return response.contentLength();
+    }
+    long size = ByteRanges.completeLength(contentRange);
+    if (size < 0) {
+      // fails the read as an error, as before: a part's length is not the object's size
+      throw new NumberFormatException("unusable Content-Range: " + contentRange);
+    }
+    return size;
   }
 
   private static Throwable cause(Throwable error) {
@@ -347,12 +349,7 @@ public final class S3Tier implements Tier {
   }
 
   private static String readSecret(String field, Path file) throws IOException {
-    String value;
-    try {
-      value = Files.readString(file, StandardCharsets.UTF_8).trim();
-    } catch (IOException e) {
-      throw new IOException(field + ": cannot read " + file + ": " + e, e);
-    }
+    String value = ConfigValues.readSecret(field, file).trim();
     if (value.isEmpty()) {
       throw new IOException(field + ": " + file + " is empty");
     }
