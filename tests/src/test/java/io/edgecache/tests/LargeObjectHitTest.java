@@ -46,7 +46,8 @@ class LargeObjectHitTest {
     adminPort = freePort();
     int bodyPort = freePort();
     // The body route first, as in envoy/envoy.yaml: it matches only the header the ext_proc
-    // server sets on a large hit.
+    // server sets on a large hit. The origin route gets a timeout made for a 1 GiB body: like
+    // Envoy's, the default 15 s covers the whole response, which a loaded machine can exceed.
     node = CappedNode.start(dir, """
         admin: { listen: 127.0.0.1:%d }
         cache:
@@ -65,6 +66,7 @@ class LargeObjectHitTest {
             origin: http://127.0.0.1:%d
           - host: "*"
             pathPrefix: /
+            timeout: 300s
             origin: %s
         """.formatted(bodyPort, origin.url()));
   }
