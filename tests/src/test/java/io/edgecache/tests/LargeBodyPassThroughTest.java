@@ -43,6 +43,7 @@ class LargeBodyPassThroughTest {
         """, """
           - host: "*"
             pathPrefix: /
+            timeout: 120s
             origin: %s
         """.formatted(origin.url()));
   }
