@@ -1,10 +1,10 @@
 package io.edgecache.extproc.grpc;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.http.HeaderList;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
@@ -64,7 +64,7 @@ final class ExchangeMessages {
     }
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder()
-            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)))
+            .setResponse(CommonResponse.newBuilder().setHeaderMutation(asEnvoyAccepts(mutation))))
         .build();
   }
 
@@ -77,7 +77,7 @@ final class ExchangeMessages {
     return ProcessingResponse.newBuilder()
         .setResponseHeaders(
             HeadersResponse.newBuilder()
-                .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)))
+                .setResponse(CommonResponse.newBuilder().setHeaderMutation(asEnvoyAccepts(mutation))))
         .setModeOverride(modeWithResponseBody(responseBodyMode))
         .build();
   }
@@ -91,7 +91,7 @@ final class ExchangeMessages {
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder()
             .setResponse(CommonResponse.newBuilder()
-                .setHeaderMutation(HeaderMutation.newBuilder().addSetHeaders(header))
+                .setHeaderMutation(asEnvoyAccepts(HeaderMutation.newBuilder().addSetHeaders(header).build()))
                 .setClearRouteCache(true)))
         .setModeOverride(ProcessingMode.newBuilder()
             .setRequestHeaderMode(HeaderSendMode.SEND)
@@ -115,25 +115,32 @@ final class ExchangeMessages {
         .build();
   }
 
-  /** A header to set, replacing any field of that name. */
+  /**
+   * A header to set, replacing any field of that name. Checked, with the rest of its mutation,
+   * when the answer is built.
+   */
   static HeaderValueOption replace(String name, String value) {
-    return option(name, value, HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+    return HeaderValueOption.newBuilder()
+        .setHeader(HeaderValue.newBuilder()
+            .setKey(name)
+            .setRawValue(ByteString.copyFrom(value, StandardCharsets.ISO_8859_1)))
+        .setAppend(BoolValue.of(false))
+        .build();
   }
 
   /** An immediate response carrying the given status, header fields and body. */
   static ProcessingResponse immediate(
       int status, HeaderList headers, ByteString body, String details) {
-    HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
+    EnvoyHeaderLines mutation = EnvoyHeaderLines.forLocalReply();
     for (HeaderList.Field field : headers.fields()) {
-      // Append keeps repeated field lines (Link, Vary, ...) as the origin sent them.
-      mutation.addSetHeaders(
-          option(field.name(), field.value(), HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
+      // Repeated field lines (Link, Set-Cookie, Vary, ...) stay separate, as the origin sent them.
+      mutation.add(field.name(), field.value());
     }
     return ProcessingResponse.newBuilder()
         .setImmediateResponse(
             ImmediateResponse.newBuilder()
                 .setStatus(HttpStatus.newBuilder().setCodeValue(status))
-                .setHeaders(mutation)
+                .setHeaders(mutation.build())
                 .setBody(body)
                 .setDetails(details))
         .build();
@@ -150,14 +157,8 @@ final class ExchangeMessages {
         .build();
   }
 
-  /** Header values go out in {@code raw_value}, which every current Envoy reads. */
-  private static HeaderValueOption option(String name, String value, HeaderAppendAction action) {
-    return HeaderValueOption.newBuilder()
-        .setHeader(
-            HeaderValue.newBuilder()
-                .setKey(name)
-                .setRawValue(ByteString.copyFrom(value, StandardCharsets.ISO_8859_1)))
-        .setAppendAction(action)
-        .build();
+  /** {@code mutation} as Envoy applies it: explicit append, raw_value, invalid lines dropped. */
+  private static HeaderMutation asEnvoyAccepts(HeaderMutation mutation) {
+    return EnvoyHeaderLines.forContinue().addAll(mutation).build();
   }
 }

@@ -30,12 +30,17 @@ final class StoredResponses {
 
   private StoredResponses() {}
 
-  /** The answer to {@code request} from {@code entry}, with {@code status} as our member. */
+  /**
+   * The answer to {@code request} from {@code entry}, with {@code status} as our member. A HEAD
+   * request gets the stored body too: Envoy's local reply sets Content-Length from the body and
+   * sends none of it to a HEAD request ({@code Utility::prepareLocalReply},
+   * {@code encodeLocalReply}), so the HEAD hit keeps the length a GET would have.
+   */
   static ProcessingResponse answer(
       CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
-    ProcessingResponse bodiless = bodiless(entry, request, now, status);
-    if (bodiless != null) {
-      return bodiless;
+    ProcessingResponse notModified = notModified(entry, request, now, status);
+    if (notModified != null) {
+      return notModified;
     }
     String range = request.headers().first("range");
     if (range != null && request.method().equals("GET") && entry.status() == 200
@@ -46,39 +51,39 @@ final class StoredResponses {
       }
     }
     return respond(entry.status(), withoutStatusField(entry.headers()), entry, now, status,
-        entry.body(), entry.bodyLength());
+        entry.body());
   }
 
-  /**
-   * The answers that carry no body: 304 for a satisfied precondition, and the head of a HEAD
-   * request; null for any other request.
-   */
-  private static ProcessingResponse bodiless(
+  /** 304 when the request's precondition holds for {@code entry}, else null. */
+  private static ProcessingResponse notModified(
       CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
-    if (Preconditions.notModified(request.headers(), entry.headers())) {
-      List<HeaderList.Field> fields = new ArrayList<>();
-      for (HeaderList.Field field : entry.headers().fields()) {
-        if (NOT_MODIFIED_FIELDS.contains(field.name())) {
-          fields.add(field);
-        }
+    if (!Preconditions.notModified(request.headers(), entry.headers())) {
+      return null;
+    }
+    List<HeaderList.Field> fields = new ArrayList<>();
+    for (HeaderList.Field field : entry.headers().fields()) {
+      if (NOT_MODIFIED_FIELDS.contains(field.name())) {
+        fields.add(field);
       }
-      return respond(304, fields, entry, now, status, ByteString.EMPTY, 0);
     }
-    if (request.isHead()) {
-      return respond(entry.status(), withoutStatusField(entry.headers()), entry, now, status,
-          ByteString.EMPTY, entry.bodyLength());
-    }
-    return null;
+    return respond(304, fields, entry, now, status, ByteString.EMPTY);
   }
 
   /**
    * The answer to {@code request} from a large entry whose body is not in memory, when it
    * needs no body: 304 for a satisfied precondition, or the head of a HEAD request. Empty when
-   * the body must be streamed.
+   * the body must be streamed. Such a HEAD answer has an empty body, so behind Envoy it has no
+   * Content-Length (nor Content-Type): {@code Utility::prepareLocalReply} removes both from an
+   * empty local reply. A documented loss for objects too large to hold in memory.
    */
   static Optional<ProcessingResponse> answerWithoutBody(
       CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
-    return Optional.ofNullable(bodiless(entry, request, now, status));
+    ProcessingResponse notModified = notModified(entry, request, now, status);
+    if (notModified != null || !request.isHead()) {
+      return Optional.ofNullable(notModified);
+    }
+    return Optional.of(respond(entry.status(), withoutStatusField(entry.headers()), entry, now,
+        status, ByteString.EMPTY));
   }
 
   /** 504 for {@code only-if-cached} when nothing stored may be used (RFC 9111 §5.2.1.7). */
@@ -100,13 +105,13 @@ final class StoredResponses {
     if (ranges.isEmpty()) {
       List<HeaderList.Field> unsatisfiable = new ArrayList<>();
       unsatisfiable.add(new HeaderList.Field("content-range", "bytes */" + length));
-      return respond(416, unsatisfiable, entry, now, status, ByteString.EMPTY, 0);
+      return respond(416, unsatisfiable, entry, now, status, ByteString.EMPTY);
     }
     if (ranges.size() == 1) {
       ByteRanges.Range only = ranges.get(0);
       fields.add(new HeaderList.Field("content-range", contentRange(only, length)));
       ByteString part = slice(entry.body(), only);
-      return respond(206, fields, entry, now, status, part, part.size());
+      return respond(206, fields, entry, now, status, part);
     }
     String contentType = stored.first("content-type");
     fields.removeIf(field -> field.name().equals("content-type"));
@@ -122,18 +127,16 @@ final class StoredResponses {
           .concat(ByteString.copyFromUtf8("\r\n"));
     }
     body = body.concat(ByteString.copyFromUtf8("--" + BOUNDARY + "--\r\n"));
-    return respond(206, fields, entry, now, status, body, body.size());
+    return respond(206, fields, entry, now, status, body);
   }
 
   /**
-   * An immediate response of {@code body}; {@code contentLength} differs from its size only for
-   * HEAD, which announces the length of the body it does not send.
+   * An immediate response of {@code body}. It carries no Content-Length: Envoy's local reply
+   * sets it from the body ({@code Utility::prepareLocalReply}).
    */
   private static ProcessingResponse respond(int code, List<HeaderList.Field> fields,
-      CachedResponse entry, Instant now, CacheStatus status, ByteString body,
-      long contentLength) {
+      CachedResponse entry, Instant now, CacheStatus status, ByteString body) {
     fields.add(new HeaderList.Field("age", Long.toString(entry.currentAge(now).getSeconds())));
-    fields.add(new HeaderList.Field("content-length", Long.toString(contentLength)));
     fields.add(new HeaderList.Field(
         CacheStatus.FIELD, status.appendTo(entry.headers().joined(CacheStatus.FIELD))));
     return ExchangeMessages.immediate(code, HeaderList.of(fields), body, "edgecache_hit");

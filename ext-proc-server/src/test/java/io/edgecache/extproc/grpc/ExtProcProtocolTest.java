@@ -3,6 +3,7 @@ package io.edgecache.extproc.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
@@ -39,6 +40,7 @@ import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -90,12 +92,11 @@ class ExtProcProtocolTest {
             .setImmediateResponse(ImmediateResponse.newBuilder()
                 .setStatus(HttpStatus.newBuilder().setCodeValue(200))
                 .setHeaders(HeaderMutation.newBuilder()
-                    .addSetHeaders(append("date", HttpDates.format(START)))
-                    .addSetHeaders(append("cache-control", "public, max-age=60"))
-                    .addSetHeaders(append("content-type", "text/plain"))
-                    .addSetHeaders(append("age", "5"))
-                    .addSetHeaders(append("content-length", "5"))
-                    .addSetHeaders(append("cache-status", "edgecache; hit; ttl=55")))
+                    .addSetHeaders(line("date", HttpDates.format(START), false))
+                    .addSetHeaders(line("cache-control", "public, max-age=60", false))
+                    .addSetHeaders(line("content-type", "text/plain", false))
+                    .addSetHeaders(line("age", "5", false))
+                    .addSetHeaders(line("cache-status", "edgecache; hit; ttl=55", false)))
                 .setBody(ByteString.copyFromUtf8("hello"))
                 .setDetails("edgecache_hit"))
             .build(),
@@ -103,14 +104,50 @@ class ExtProcProtocolTest {
     hit.finish();
   }
 
+  /**
+   * Envoy's local reply sets Content-Length from the body and sends no body to a HEAD request
+   * ({@code Utility::prepareLocalReply}, {@code encodeLocalReply}), so a HEAD hit carries the
+   * stored body for Envoy to measure, and no Content-Length line of its own.
+   */
   @Test
-  void headIsServedFromTheStoredGetWithoutBody() throws Exception {
+  void headIsAnsweredWithTheStoredBodyForEnvoyToMeasure() throws Exception {
     store("/h", "hello");
     Stream head = new Stream();
     ImmediateResponse answer = head.send(requestHeaders("HEAD", "/h")).getImmediateResponse();
-    assertEquals(ByteString.EMPTY, answer.getBody());
-    assertTrue(answer.getHeaders().getSetHeadersList().contains(append("content-length", "5")));
+    assertEquals(ByteString.copyFromUtf8("hello"), answer.getBody());
+    assertTrue(answer.getHeaders().getSetHeadersList().stream()
+        .noneMatch(option -> option.getHeader().getKey().equals("content-length")));
     head.finish();
+  }
+
+  /**
+   * Envoy applies header mutations by {@code append} (default false: overwrite) and ignores
+   * {@code append_action} ({@code MutationUtils::applyHeaderMutations}); a line with an invalid
+   * value fails the whole answer there, so it is dropped here.
+   */
+  @Test
+  void hitRepeatsLinesWithExplicitAppendAndDropsLinesEnvoyRejects() throws Exception {
+    Stream miss = new Stream();
+    miss.send(requestHeaders("GET", "/links"));
+    miss.send(responseHeaders(200, false, "cache-control", "public, max-age=60",
+        "link", "</a.css>; rel=preload", "link", "</b.js>; rel=preload",
+        "x-bad", "tab\tok\u0001bell", "content-length", "2"));
+    miss.send(body("ok", true));
+    miss.finish();
+
+    Stream hit = new Stream();
+    ImmediateResponse answer = hit.send(requestHeaders("GET", "/links")).getImmediateResponse();
+    List<HeaderValueOption> lines = answer.getHeaders().getSetHeadersList();
+    assertTrue(lines.contains(line("link", "</a.css>; rel=preload", false)), lines.toString());
+    assertTrue(lines.contains(line("link", "</b.js>; rel=preload", true)), lines.toString());
+    for (HeaderValueOption option : lines) {
+      assertTrue(option.hasAppend(), "append is explicit: " + option);
+      assertEquals("", option.getHeader().getValue(), "raw_value only: " + option);
+      assertEquals(HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD, option.getAppendAction(),
+          "append_action left at its default, which Envoy ignores");
+    }
+    assertTrue(lines.stream().noneMatch(option -> option.getHeader().getKey().equals("x-bad")));
+    hit.finish();
   }
 
   @Test
@@ -304,10 +341,7 @@ class ExtProcProtocolTest {
     return ProcessingResponse.newBuilder()
         .setResponseHeaders(HeadersResponse.newBuilder().setResponse(
             CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
-                .addSetHeaders(HeaderValueOption.newBuilder()
-                    .setHeader(HeaderValue.newBuilder().setKey("cache-status")
-                        .setRawValue(ByteString.copyFromUtf8(cacheStatus)))
-                    .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)))))
+                .addSetHeaders(line("cache-status", cacheStatus, false)))))
         .setModeOverride(ProcessingMode.newBuilder()
             .setRequestHeaderMode(HeaderSendMode.SEND)
             .setResponseHeaderMode(HeaderSendMode.SEND)
@@ -318,11 +352,11 @@ class ExtProcProtocolTest {
         .build();
   }
 
-  private static HeaderValueOption append(String name, String value) {
+  private static HeaderValueOption line(String name, String value, boolean append) {
     return HeaderValueOption.newBuilder()
         .setHeader(HeaderValue.newBuilder().setKey(name)
             .setRawValue(ByteString.copyFromUtf8(value)))
-        .setAppendAction(HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)
+        .setAppend(BoolValue.of(append))
         .build();
   }
 }
