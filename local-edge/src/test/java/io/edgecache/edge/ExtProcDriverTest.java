@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
@@ -108,6 +109,13 @@ class ExtProcDriverTest {
         .build();
   }
 
+  private static HeaderValueOption line(String name, String value, boolean append) {
+    return HeaderValueOption.newBuilder()
+        .setHeader(HeaderValue.newBuilder().setKey(name).setRawValue(ByteString.copyFromUtf8(value)))
+        .setAppend(BoolValue.of(append))
+        .build();
+  }
+
   private static Map<String, String> headerMap(ProcessingRequest request) {
     Map<String, String> headers = new HashMap<>();
     var map = request.hasRequestHeaders() ? request.getRequestHeaders().getHeaders()
@@ -119,24 +127,31 @@ class ExtProcDriverTest {
     return headers;
   }
 
+  /**
+   * Envoy applies a line by its deprecated {@code append} field, default false, and ignores
+   * {@code append_action}; it reads only {@code raw_value}, so a value-only line sets an empty
+   * header (source/extensions/filters/http/ext_proc/mutation_utils.cc,
+   * MutationUtils::applyHeaderMutations).
+   */
   @Test
-  void headerMutationsSetAppendAndRemove() throws Exception {
+  void headerMutationsFollowAppendAndIgnoreAppendAction() throws Exception {
     startEdge(b -> b);
     processor.script((request, out) -> {
       HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
       if (request.hasRequestHeaders()) {
-        mutation.addSetHeaders(setHeader("x-added", "yes", HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-            .addSetHeaders(setHeader("x-multi", "two", HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD))
-            .addSetHeaders(setHeader("x-absent", "no", HeaderAppendAction.ADD_IF_ABSENT))
+        mutation.addSetHeaders(line("x-added", "yes", false))
+            .addSetHeaders(line("x-multi", "two", true))
+            .addSetHeaders(setHeader("x-action-append", "replaced", HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD))
+            .addSetHeaders(setHeader("x-absent", "overwritten", HeaderAppendAction.ADD_IF_ABSENT))
             .addSetHeaders(HeaderValueOption.newBuilder()
                 .setHeader(HeaderValue.newBuilder().setKey("x-legacy").setValue("plain"))
                 .setAppend(BoolValue.of(false)))
-            .addSetHeaders(setHeader(":path", "/rewritten", HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+            .addSetHeaders(line(":path", "/rewritten", false))
             .addRemoveHeaders("x-remove-me");
         out.onNext(ProcessingResponse.newBuilder().setRequestHeaders(HeadersResponse.newBuilder()
             .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation))).build());
       } else if (request.hasResponseHeaders()) {
-        mutation.addSetHeaders(setHeader("x-from-processor", "resp", HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+        mutation.addSetHeaders(line("x-from-processor", "resp", false))
             .addRemoveHeaders("x-origin-secret");
         out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
             .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation))).build());
@@ -151,7 +166,8 @@ class ExtProcDriverTest {
 
     HttpResponse<String> response = client.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + edge.port() + "/original?q=1"))
-        .header("X-Multi", "one").header("X-Absent", "present").header("X-Remove-Me", "bye").build(),
+        .header("X-Multi", "one").header("X-Action-Append", "original").header("X-Absent", "present")
+        .header("X-Remove-Me", "bye").timeout(java.time.Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
 
     assertEquals(200, response.statusCode());
@@ -172,8 +188,9 @@ class ExtProcDriverTest {
     assertEquals("/rewritten", atOrigin.getRequestURI().toString());
     assertEquals("yes", atOrigin.getRequestHeaders().getFirst("x-added"));
     assertEquals(java.util.List.of("one", "two"), atOrigin.getRequestHeaders().get("x-multi"));
-    assertEquals("present", atOrigin.getRequestHeaders().getFirst("x-absent"));
-    assertEquals("plain", atOrigin.getRequestHeaders().getFirst("x-legacy"));
+    assertEquals(java.util.List.of("replaced"), atOrigin.getRequestHeaders().get("x-action-append"));
+    assertEquals("overwritten", atOrigin.getRequestHeaders().getFirst("x-absent"));
+    assertEquals("", atOrigin.getRequestHeaders().getFirst("x-legacy"));
     assertNull(atOrigin.getRequestHeaders().getFirst("x-remove-me"));
   }
 
@@ -210,7 +227,7 @@ class ExtProcDriverTest {
 
   /** Answers request headers with a mode_override that skips everything in the response. */
   private int messagesPerRequestWithResponseHeadersSkipped(boolean allow) throws Exception {
-    startEdge(b -> b.setAllowModeOverride(allow));
+    startEdge(b -> b.setAllowModeOverride(allow).setProcessingMode(responseBodyStreamed()));
     processor.script((request, out) -> {
       ProcessingResponse.Builder answer = ScriptedExtProcServer.continueAnswer(request).toBuilder();
       if (request.hasRequestHeaders()) {
@@ -226,9 +243,13 @@ class ExtProcDriverTest {
     return processor.received.size();
   }
 
+  private static ProcessingMode responseBodyStreamed() {
+    return envoyFilter.getProcessingMode().toBuilder().setResponseBodyMode(BodySendMode.STREAMED).build();
+  }
+
   @Test
   void streamedResponseChunksAnsweredOneByOneWithMutation() throws Exception {
-    startEdge(b -> b);
+    startEdge(b -> b.setProcessingMode(responseBodyStreamed()));
     CountDownLatch secondChunkMayGo = new CountDownLatch(1);
     origin.handler(exchange -> {
       exchange.sendResponseHeaders(200, 0);
@@ -408,6 +429,196 @@ class ExtProcDriverTest {
         .route(RouteConfig.of("only.example", "/", origin.url()))
         .build());
     assertEquals(404, get("/").statusCode());
+  }
+
+  private HttpResponse<String> send(String method, String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
+        .method(method, HttpRequest.BodyPublishers.noBody()).timeout(java.time.Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * A mutation Envoy rejects (here both value and raw_value set) becomes a local reply with
+   * status_on_error (500), even with failure_mode_allow: ext_proc.cc, Filter::onReceiveMessage
+   * and Filter::handleErrorResponse; mutation_utils.cc, MutationUtils::applyHeaderMutations.
+   */
+  @Test
+  void rejectedMutationIs500EvenWithFailureModeAllow() throws Exception {
+    startEdge(b -> b.setFailureModeAllow(true));
+    processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
+        .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
+            .setHeaderMutation(HeaderMutation.newBuilder().addSetHeaders(HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey("x-both").setValue("a")
+                    .setRawValue(ByteString.copyFromUtf8("a"))))))).build()));
+    assertEquals(500, send("GET", "/").statusCode());
+    assertTrue(origin.received.isEmpty());
+
+    processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
+        .setRequestHeaders(HeadersResponse.newBuilder().setResponse(CommonResponse.newBuilder()
+            .setHeaderMutation(HeaderMutation.newBuilder()
+                .addSetHeaders(line("x-bad", "line\r\nbreak", false))))).build()));
+    assertEquals(500, send("GET", "/").statusCode());
+    assertTrue(origin.received.isEmpty());
+  }
+
+  /**
+   * Mutations Envoy's default rules disallow are ignored, not errors: routing headers, x-envoy-*,
+   * removing a pseudo-header, appending to one, a :status under 200
+   * (source/extensions/filters/common/mutation_rules/mutation_rules.cc, Checker::check).
+   */
+  @Test
+  void disallowedMutationsAreIgnored() throws Exception {
+    startEdge(b -> b);
+    processor.script((request, out) -> {
+      if (request.hasResponseHeaders()) {
+        out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
+                .addSetHeaders(line(":status", "101", false))
+                .addSetHeaders(line(":status", "299", true))
+                .addSetHeaders(line("x-envoy-upstream-service-time", "1", false))
+                .addSetHeaders(line("x-kept", "yes", false))
+                .addRemoveHeaders(":status")))).build());
+      } else {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+    HttpResponse<String> response = send("GET", "/");
+    assertEquals(200, response.statusCode());
+    assertEquals("yes", response.headers().firstValue("x-kept").orElse(null));
+    assertTrue(response.headers().firstValue("x-envoy-upstream-service-time").isEmpty());
+  }
+
+  /**
+   * Utility::prepareLocalReply (source/common/http/utility.cc): an empty body removes
+   * Content-Length and Content-Type; a non-empty one sets Content-Length to its size and
+   * Content-Type to text/plain when none was given; a HEAD request gets the headers only
+   * (encodeLocalReply). Filter::sendImmediateResponse turns a status under 200 into 200.
+   */
+  @Test
+  void immediateResponsesAreFramedAsEnvoysLocalReply() throws Exception {
+    startEdge(b -> b);
+    processor.script((request, out) -> {
+      String path = ScriptedExtProcServer.pseudo(request, ":path");
+      ImmediateResponse.Builder reply = ImmediateResponse.newBuilder()
+          .setHeaders(HeaderMutation.newBuilder()
+              .addSetHeaders(line("content-length", "999", false))
+              .addSetHeaders(line("x-path", path, false)));
+      if (path.equals("/empty")) {
+        reply.setStatus(HttpStatus.newBuilder().setCodeValue(304))
+            .getHeadersBuilder().addSetHeaders(line("content-type", "text/html", false));
+      } else {
+        reply.setStatus(HttpStatus.newBuilder().setCodeValue(100)).setBody(ByteString.copyFromUtf8("0123456789"));
+      }
+      out.onNext(ProcessingResponse.newBuilder().setImmediateResponse(reply).build());
+    });
+
+    HttpResponse<String> empty = send("GET", "/empty");
+    assertEquals(304, empty.statusCode());
+    assertTrue(empty.headers().firstValue("content-length").isEmpty(), empty.headers().toString());
+    assertTrue(empty.headers().firstValue("content-type").isEmpty(), empty.headers().toString());
+
+    HttpResponse<String> full = send("GET", "/full");
+    assertEquals(200, full.statusCode());
+    assertEquals("10", full.headers().firstValue("content-length").orElse(null));
+    assertEquals("text/plain", full.headers().firstValue("content-type").orElse(null));
+    assertEquals("0123456789", full.body());
+
+    HttpResponse<String> head = send("HEAD", "/full");
+    assertEquals("10", head.headers().firstValue("content-length").orElse(null));
+    assertEquals("", head.body());
+    assertEquals(200, send("GET", "/full").statusCode(), "the connection stays usable after a HEAD");
+  }
+
+  /**
+   * Envoy removes Content-Length when it sends the headers if the mode then in force is STREAMED,
+   * before a mode_override can answer (ext_proc.cc Filter::encodeHeaders,
+   * processor_state.h ProcessorState::shouldRemoveContentLength); with NONE configured and
+   * STREAMED switched on by the override, the length stays.
+   */
+  @Test
+  void contentLengthFollowsTheModeInForceWhenHeadersAreSent() throws Exception {
+    origin.handler(exchange -> TestOrigin.respond(exchange, 200, "0123456789"));
+    ProcessingMode configured = envoyFilter.getProcessingMode();
+
+    startEdge(b -> b.setProcessingMode(configured.toBuilder().setResponseBodyMode(BodySendMode.STREAMED)));
+    processor.script(overrideResponseBodyMode(BodySendMode.NONE));
+    HttpResponse<String> streamedConfigured = send("GET", "/a");
+    assertEquals("0123456789", streamedConfigured.body());
+    assertTrue(streamedConfigured.headers().firstValue("content-length").isEmpty(),
+        streamedConfigured.headers().toString());
+    edge.close();
+
+    startEdge(b -> b.setProcessingMode(configured.toBuilder().setResponseBodyMode(BodySendMode.NONE)));
+    processor.script(overrideResponseBodyMode(BodySendMode.STREAMED));
+    HttpResponse<String> noneConfigured = send("GET", "/b");
+    assertEquals("0123456789", noneConfigured.body());
+    assertEquals("10", noneConfigured.headers().firstValue("content-length").orElse(null));
+    assertTrue(processor.received.stream().anyMatch(ProcessingRequest::hasResponseBody),
+        "the override switched body streaming on");
+  }
+
+  private static ScriptedExtProcServer.Script overrideResponseBodyMode(BodySendMode bodyMode) {
+    return (request, out) -> {
+      ProcessingResponse.Builder answer = ScriptedExtProcServer.continueAnswer(request).toBuilder();
+      if (request.hasResponseHeaders()) {
+        answer.setModeOverride(ProcessingMode.newBuilder().setResponseBodyMode(bodyMode));
+      }
+      out.onNext(answer.build());
+    };
+  }
+
+  /**
+   * Envoy >= 1.37 half-closes the stream as soon as no more messages will be sent
+   * (ext_proc.cc, Filter::closeGrpcStreamIfLastRespReceived): here after the answer to the
+   * response headers under body mode NONE, while the origin's body is still on its way.
+   */
+  @Test
+  void streamClosedOnceNoMoreProcessingIsNeeded() throws Exception {
+    startEdge(b -> b);
+    CountDownLatch bodyMayFinish = new CountDownLatch(1);
+    origin.handler(exchange -> {
+      exchange.sendResponseHeaders(200, 10);
+      OutputStream body = exchange.getResponseBody();
+      body.write("01234".getBytes());
+      body.flush();
+      try {
+        bodyMayFinish.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      body.write("56789".getBytes());
+    });
+    CompletableFuture<HttpResponse<String>> response = client.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/held"))
+            .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+
+    Integer messages = processor.halfClosedAfter.poll(5, TimeUnit.SECONDS);
+    assertEquals(2, messages, "half-closed after request and response headers, before the body ended");
+    assertFalse(response.isDone());
+    bodyMayFinish.countDown();
+    assertEquals("0123456789", response.get(10, TimeUnit.SECONDS).body());
+  }
+
+  /**
+   * The stream's initial metadata is the filter's grpc_service.initial_metadata with the
+   * route's grpc_initial_metadata merged in (ext_proc.cc, Filter::mergePerRouteConfig), each
+   * value read by Envoy's header formatter: "%%" is a percent sign, and a "%" that starts no
+   * command Envoy can parse breaks the stream (500 without failure_mode_allow).
+   */
+  @Test
+  void grpcInitialMetadataIsFormattedAsEnvoysHeaderFormatter() throws Exception {
+    startEdge(b -> b.setGrpcService(b.getGrpcService().toBuilder()
+        .addInitialMetadata(HeaderValue.newBuilder().setKey("x-site").setValue("100%% sure"))));
+    assertEquals(200, send("GET", "/").statusCode());
+    assertEquals("100% sure", processor.streamHeaders.poll(5, TimeUnit.SECONDS)
+        .get(io.grpc.Metadata.Key.of("x-site", io.grpc.Metadata.ASCII_STRING_MARSHALLER)));
+    edge.close();
+
+    startEdge(b -> b.setGrpcService(b.getGrpcService().toBuilder()
+        .addInitialMetadata(HeaderValue.newBuilder().setKey("x-site").setValue("50% off"))));
+    origin.received.clear();
+    assertEquals(500, send("GET", "/").statusCode());
+    assertTrue(origin.received.isEmpty());
   }
 
   private static String readAll(InputStream in) throws IOException {

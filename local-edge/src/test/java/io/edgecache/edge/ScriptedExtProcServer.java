@@ -3,7 +3,12 @@ package io.edgecache.edge;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
@@ -19,17 +24,24 @@ final class ScriptedExtProcServer implements AutoCloseable {
   }
 
   final BlockingQueue<ProcessingRequest> received = new LinkedBlockingQueue<>();
+  /** The gRPC headers each stream opened with, in order. */
+  final BlockingQueue<Metadata> streamHeaders = new LinkedBlockingQueue<>();
+  /** How many messages each stream had carried when the client half-closed it, in order. */
+  final BlockingQueue<Integer> halfClosedAfter = new LinkedBlockingQueue<>();
   private final Server server;
   private volatile Script script = (request, out) -> out.onNext(continueAnswer(request));
 
   ScriptedExtProcServer() throws Exception {
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new ExternalProcessorGrpc.ExternalProcessorImplBase() {
+        .addService(ServerInterceptors.intercept(new ExternalProcessorGrpc.ExternalProcessorImplBase() {
           @Override
           public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
             return new StreamObserver<>() {
+              private int messages;
+
               @Override
               public void onNext(ProcessingRequest request) {
+                messages++;
                 received.add(request);
                 script.onMessage(request, out);
               }
@@ -39,11 +51,19 @@ final class ScriptedExtProcServer implements AutoCloseable {
 
               @Override
               public void onCompleted() {
+                halfClosedAfter.add(messages);
                 out.onCompleted();
               }
             };
           }
-        })
+        }, new ServerInterceptor() {
+          @Override
+          public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+              ServerCallHandler<Q, R> next) {
+            streamHeaders.add(headers);
+            return next.startCall(call, headers);
+          }
+        }))
         .build()
         .start();
   }
@@ -62,6 +82,14 @@ final class ScriptedExtProcServer implements AutoCloseable {
       throw new AssertionError("no ext_proc message within 5s");
     }
     return request;
+  }
+
+  /** The value of pseudo-header {@code name} in a request_headers message, or "". */
+  static String pseudo(ProcessingRequest request, String name) {
+    return request.getRequestHeaders().getHeaders().getHeadersList().stream()
+        .filter(header -> header.getKey().equals(name))
+        .map(header -> header.getRawValue().toStringUtf8())
+        .findFirst().orElse("");
   }
 
   /** A plain CONTINUE answer of the kind {@code request} expects. */

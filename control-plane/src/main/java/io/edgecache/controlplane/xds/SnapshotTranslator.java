@@ -133,13 +133,16 @@ public final class SnapshotTranslator {
         .setFailureModeAllow(extProc.failureModeAllow())
         .setMessageTimeout(duration(extProc.messageTimeout()))
         .setMaxMessageTimeout(duration(extProc.maxMessageTimeout()))
-        // The cache node turns response body streaming on only for responses it stores.
+        // The cache node turns response body streaming on only for responses it stores. The
+        // configured mode stays NONE: with STREAMED configured Envoy removes Content-Length
+        // from every processed response before any mode_override can arrive
+        // (ProcessorState::shouldRemoveContentLength), so misses and passes would go out chunked.
         .setAllowModeOverride(true)
         .setProcessingMode(ProcessingMode.newBuilder()
             .setRequestHeaderMode(HeaderSendMode.SEND)
             .setResponseHeaderMode(HeaderSendMode.SEND)
             .setRequestBodyMode(BodySendMode.NONE)
-            .setResponseBodyMode(BodySendMode.STREAMED)
+            .setResponseBodyMode(BodySendMode.NONE)
             .setRequestTrailerMode(HeaderSendMode.SKIP)
             .setResponseTrailerMode(HeaderSendMode.SKIP))
         .build();

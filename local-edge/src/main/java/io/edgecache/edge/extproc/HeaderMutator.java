@@ -1,113 +1,168 @@
 package io.edgecache.edge.extproc;
 
 import io.edgecache.edge.http.MessageHead;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * Applies an ext_proc {@link HeaderMutation} to a {@link MessageHead} under Envoy's default
- * header mutation rules (the filter has no {@code mutation_rules}, which local-edge rejects):
- * {@code host}, {@code :authority}, {@code :scheme}, {@code :method} and {@code x-envoy-*}
- * cannot be changed and such attempts are ignored; {@code :path} (requests) and
- * {@code :status} (responses) can.
+ * Applies an ext_proc {@link HeaderMutation} to a {@link MessageHead} as Envoy's
+ * {@code MutationUtils::applyHeaderMutations} does under the default header mutation rules (the
+ * filter has no {@code mutation_rules}, which local-edge rejects):
+ *
+ * <ul>
+ *   <li>a line is applied by its deprecated {@code append} field, default false (overwrite);
+ *       {@code append_action} is ignored;
+ *   <li>only {@code raw_value} is read; a line with both {@code value} and {@code raw_value}, an
+ *       invalid name or value, an invalid name to remove, more than {@code max_headers_count}
+ *       lines, or a result over the header count or size limits is an error
+ *       ({@link MutationRejected});
+ *   <li>what the rules disallow is ignored ({@code MutationRules::Checker}): changing or
+ *       removing {@code host}, {@code :authority}, {@code :scheme}, {@code :method} or
+ *       {@code x-envoy-*}, removing any pseudo-header, appending to an existing pseudo-header, and
+ *       a {@code :status} that is not a number of at least 200;
+ *   <li>with {@code skipContentLength} (the body mode makes Envoy drop Content-Length,
+ *       {@code ProcessorState::shouldRemoveContentLength}) a Content-Length line is skipped.
+ * </ul>
  */
 public final class HeaderMutator {
   private static final Logger log = Logger.getLogger(HeaderMutator.class.getName());
 
+  /** Envoy's defaults for the HTTP connection manager's {@code max_headers_count}. */
+  public static final int MAX_HEADERS_COUNT = 100;
+
+  /** ... and {@code max_request_headers_kb}, which also bounds response headers. */
+  public static final long MAX_HEADERS_BYTES = 60 * 1024;
+
+  /** {@code Checker}'s routing headers: never changed under the default rules. */
+  private static final Set<String> ROUTING = Set.of("host", MessageHead.AUTHORITY, MessageHead.METHOD,
+      MessageHead.SCHEME);
+
   private HeaderMutator() {}
 
-  /** Applies {@code mutation}; throws for changes Envoy would reject as an error. */
-  public static void apply(HeaderMutation mutation, MessageHead head, boolean request)
-      throws ProtocolException {
+  /**
+   * Applies {@code mutation}. Throws {@link MutationRejected} where Envoy fails the mutation,
+   * after applying the lines before the failing one as Envoy does, and {@link ProtocolException}
+   * for a change local-edge cannot reproduce.
+   */
+  public static void apply(HeaderMutation mutation, MessageHead head, boolean request, boolean replacingMessage,
+      boolean skipContentLength) throws ProtocolException {
+    if (mutation.getRemoveHeadersCount() > MAX_HEADERS_COUNT || mutation.getSetHeadersCount() > MAX_HEADERS_COUNT) {
+      throw new MutationRejected("Header mutation remove header count " + mutation.getRemoveHeadersCount()
+          + " or set header count " + mutation.getSetHeadersCount() + " exceed the HCM header count limit");
+    }
     for (String name : mutation.getRemoveHeadersList()) {
+      if (!nameIsValid(name)) {
+        throw new MutationRejected("Invalid character in remove_headers mutation.");
+      }
       String key = name.toLowerCase(Locale.ROOT);
-      if (key.startsWith(":") || key.equals("host") || key.startsWith("x-envoy")) {
-        log.fine(() -> "ignoring removal of protected header " + key);
+      if (key.startsWith(":") || disallowed(key)) {
+        log.fine(() -> "header " + key + " may not be removed per rules");
         continue;
       }
       head.headers().remove(key);
     }
     for (HeaderValueOption option : mutation.getSetHeadersList()) {
-      set(option, head, request);
+      if (option.hasHeader()) {
+        set(option, head, request, replacingMessage, skipContentLength);
+      }
+    }
+    if (head.size() > MAX_HEADERS_COUNT || head.byteSize() > MAX_HEADERS_BYTES) {
+      throw new MutationRejected("Header mutation causes end result header count " + head.size()
+          + " or header size " + head.byteSize() + " bytes, exceeding the count limit or the size limit");
     }
   }
 
-  private static void set(HeaderValueOption option, MessageHead head, boolean request)
-      throws ProtocolException {
-    HeaderValue header = option.getHeader();
-    String key = header.getKey().toLowerCase(Locale.ROOT);
-    String value = header.getRawValue().isEmpty()
-        ? header.getValue()
-        : header.getRawValue().toString(StandardCharsets.ISO_8859_1);
-    if (key.isEmpty() || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
-      throw new ProtocolException("invalid header mutation for '" + key + "'");
+  private static void set(HeaderValueOption option, MessageHead head, boolean request, boolean replacingMessage,
+      boolean skipContentLength) throws ProtocolException {
+    String name = option.getHeader().getKey();
+    if (skipContentLength && name.equalsIgnoreCase("content-length")) {
+      return;
     }
-    if (key.equals("host") || key.equals(MessageHead.AUTHORITY) || key.equals(MessageHead.SCHEME)
-        || key.equals(MessageHead.METHOD) || key.startsWith("x-envoy")) {
-      log.fine(() -> "ignoring mutation of protected header " + key);
+    if (!option.getHeader().getValue().isEmpty() && !option.getHeader().getRawValue().isEmpty()) {
+      throw new MutationRejected("Only one of value or raw_value in the HeaderValue message should be set.");
+    }
+    // Envoy >= 1.31 reads raw_value only: a value-only line sets an empty header.
+    String value = option.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1);
+    if (!nameIsValid(name) || !valueIsValid(value)) {
+      throw new MutationRejected("Invalid character in set_headers mutation.");
+    }
+    String key = name.toLowerCase(Locale.ROOT);
+    boolean append = option.hasAppend() && option.getAppend().getValue();
+    boolean appendsToExisting = append && present(head, key);
+    boolean methodReplaced = replacingMessage && key.equals(MessageHead.METHOD);
+    if (!methodReplaced && (disallowed(key) || (key.startsWith(":") && appendsToExisting)
+        || (key.equals(MessageHead.STATUS) && !statusIsValid(value)))) {
+      log.fine(() -> "header " + key + " may not be modified per rules");
       return;
     }
     if (key.startsWith(":")) {
       setPseudo(key, value, head, request);
-      return;
-    }
-    switch (appendAction(option)) {
-      case APPEND_IF_EXISTS_OR_ADD -> head.headers().add(key, value);
-      case ADD_IF_ABSENT -> {
-        if (!head.headers().contains(key)) {
-          head.headers().add(key, value);
-        }
-      }
-      case OVERWRITE_IF_EXISTS_OR_ADD -> head.headers().set(key, value);
-      case OVERWRITE_IF_EXISTS -> {
-        if (head.headers().contains(key)) {
-          head.headers().set(key, value);
-        }
-      }
-      default -> throw new ProtocolException("unknown append_action for '" + key + "'");
+    } else if (append) {
+      head.headers().add(key, value);
+    } else {
+      head.headers().set(key, value);
     }
   }
 
-  /** The deprecated {@code append} BoolValue wins when present, as in Envoy. */
-  private static HeaderAppendAction appendAction(HeaderValueOption option) {
-    if (option.hasAppend()) {
-      return option.getAppend().getValue()
-          ? HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD
-          : HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
-    }
-    return option.getAppendAction();
-  }
-
+  /** Pseudo-headers local-edge can carry on: {@code :path} of a request, {@code :status} of a response. */
   private static void setPseudo(String key, String value, MessageHead head, boolean request)
       throws ProtocolException {
-    if (request && key.equals(MessageHead.PATH)) {
-      if (!value.startsWith("/")) {
-        throw new ProtocolException("invalid :path mutation '" + value + "'");
-      }
-      head.setPseudo(key, value);
-    } else if (!request && key.equals(MessageHead.STATUS)) {
-      head.setPseudo(key, Integer.toString(parseStatus(value)));
-    } else {
-      throw new ProtocolException("mutation of " + key + " is not allowed in a "
-          + (request ? "request" : "response"));
+    boolean carried = request ? key.equals(MessageHead.PATH) || key.equals(MessageHead.METHOD)
+        : key.equals(MessageHead.STATUS);
+    if (!carried || (key.equals(MessageHead.STATUS) && value.length() > 3)) {
+      throw new ProtocolException("setting " + key + " to '" + value + "' in a " + (request ? "request" : "response")
+          + " is not reproduced by local-edge");
     }
+    head.setPseudo(key, value);
   }
 
-  /** A valid final status code, as Envoy requires for a {@code :status} mutation. */
-  private static int parseStatus(String value) throws ProtocolException {
-    try {
-      int status = Integer.parseInt(value.trim());
-      if (status >= 200 && status <= 599) {
-        return status;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+  private static boolean present(MessageHead head, String key) {
+    return key.startsWith(":") ? head.pseudo(key) != null : head.headers().contains(key);
+  }
+
+  private static boolean disallowed(String key) {
+    return ROUTING.contains(key) || key.startsWith("x-envoy");
+  }
+
+  /** {@code Checker::isValidValue} for {@code :status}: a number, at least 200. */
+  private static boolean statusIsValid(String value) {
+    if (value.isEmpty() || value.length() > 9 || !value.chars().allMatch(Character::isDigit)) {
+      return false;
     }
-    throw new ProtocolException("invalid :status mutation '" + value + "'");
+    return Integer.parseInt(value) >= 200;
+  }
+
+  /** {@code HeaderUtility::headerNameIsValid}: an RFC 9110 token, or ':' and a lower-case token. */
+  static boolean nameIsValid(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    boolean pseudo = name.charAt(0) == ':';
+    if (pseudo && name.length() == 1) {
+      return false;
+    }
+    for (int i = pseudo ? 1 : 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean letter = (c >= 'a' && c <= 'z') || (!pseudo && c >= 'A' && c <= 'Z');
+      if (!(letter || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code HeaderUtility::headerValueIsValid}: no NUL, CR, LF or other control octet but tab. */
+  static boolean valueIsValid(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7F) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -3,6 +3,8 @@ package io.edgecache.edge.http;
 import io.edgecache.edge.config.ExtProcConfigValidator;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.extproc.HeaderMutator;
+import io.edgecache.edge.extproc.InitialMetadata;
+import io.edgecache.edge.extproc.MutationRejected;
 import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.extproc.ProcessorSession.Phase;
 import io.edgecache.edge.extproc.ProtocolException;
@@ -16,7 +18,6 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.He
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.grpc.Metadata;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -36,6 +37,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +62,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   private final HttpRequest clientRequest;
   private final boolean headRequest;
   private final boolean clientKeepAlive;
+  private final InitialMetadata initialMetadata;
   private final ProcessorSession session;
   private final MessageFlow requestFlow;
   private MessageFlow responseFlow;
@@ -93,8 +96,10 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     // matches on arrival; the router matches again after the processor may have changed it.
     RouteEntry arrivalRoute = routes.match(clientRequest.headers().get(HttpHeaderNames.HOST), clientRequest.uri(),
         clientRequest.headers());
-    this.session = new ProcessorSession(edge.processorChannel(),
-        arrivalRoute == null ? new Metadata() : arrivalRoute.extProcMetadata(), client.eventLoop(), filter, this);
+    this.initialMetadata = InitialMetadata.of(filter.getGrpcService().getInitialMetadataList(),
+        arrivalRoute == null ? List.of() : arrivalRoute.grpcInitialMetadata());
+    this.session = new ProcessorSession(edge.processorChannel(), initialMetadata.metadata(), client.eventLoop(),
+        filter, this);
     if (arrivalRoute != null && arrivalRoute.extProcDisabled()) {
       session.cancel("ext_proc is disabled for route " + arrivalRoute.name());
     }
@@ -103,6 +108,13 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   }
 
   void start() {
+    if (initialMetadata.problem() != null && session.active()) {
+      // Envoy cannot open the stream: a gRPC error before the first message.
+      session.fail("ext_proc_error_gRPC_error_13{" + initialMetadata.problem() + "}");
+      if (finished) {
+        return;
+      }
+    }
     MessageHead head = new MessageHead();
     head.setPseudo(MessageHead.METHOD, clientRequest.method().name());
     head.setPseudo(MessageHead.PATH, clientRequest.uri());
@@ -171,6 +183,23 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     return send != HeaderSendMode.SKIP;
   }
 
+  /**
+   * Whether Envoy removes Content-Length from this direction's headers under the current mode
+   * ({@code ProcessorState::shouldRemoveContentLength}): STREAMED (and the partial and duplex
+   * modes local-edge rejects), or BUFFERED with the headers skipped; only while the processor
+   * is in use.
+   */
+  boolean removesContentLength(boolean request) {
+    if (!session.active()) {
+      return false;
+    }
+    BodySendMode body = request ? mode.getRequestBodyMode() : mode.getResponseBodyMode();
+    HeaderSendMode headers = request ? mode.getRequestHeaderMode() : mode.getResponseHeaderMode();
+    return body == BodySendMode.STREAMED || body == BodySendMode.BUFFERED_PARTIAL
+        || body == BodySendMode.FULL_DUPLEX_STREAMED
+        || (body == BodySendMode.BUFFERED && headers == HeaderSendMode.SKIP);
+  }
+
   BodySendMode bodyMode(boolean request) {
     if (!session.active() || (request ? requestProcessingStopped : responseProcessingStopped)) {
       return BodySendMode.NONE;
@@ -222,21 +251,53 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
         }
         case RESPONSE_BODY -> responseFlow.onBodyAnswer(response.getResponseBody().getResponse());
       }
+    } catch (MutationRejected e) {
+      // Filter::handleErrorResponse: status_on_error, whatever failure_mode_allow says.
+      session.cancel(e.getMessage());
+      localReply(statusOnError(), e.getMessage());
+      return;
     } catch (ProtocolException e) {
       session.fail("ext_proc_error_" + e.getMessage());
+      return;
+    }
+    closeStreamIfLastAnswer();
+  }
+
+  /**
+   * Half-closes the stream once neither direction will send the processor anything more, as
+   * Envoy >= 1.37 does ({@code Filter::closeGrpcStreamIfLastRespReceived}).
+   */
+  private void closeStreamIfLastAnswer() {
+    if (!session.active() || finished || !requestFlow.processorDone()) {
+      return;
+    }
+    boolean responseDone = responseFlow == null
+        ? mode.getResponseHeaderMode() == HeaderSendMode.SKIP && mode.getResponseBodyMode() == BodySendMode.NONE
+        : responseFlow.processorDone();
+    if (responseDone) {
+      session.finish();
     }
   }
 
   /**
-   * Honors {@code mode_override} the way Envoy does: only with allow_mode_override, only a mode
-   * in allowed_override_modes when that list is set, and it replaces the whole mode.
-   * Returns false when the session failed instead.
+   * Envoy's {@code status_on_error} for failed and rejected processing. The api jar this project
+   * builds against predates that field, so no configuration here can set it: its default, 500.
+   */
+  private static int statusOnError() {
+    return 500;
+  }
+
+  /**
+   * Honors {@code mode_override} the way Envoy's {@code Filter::onReceiveMessage} does: only
+   * with allow_mode_override, only a mode in allowed_override_modes when that list is set; its
+   * DEFAULT header and trailer modes leave the configured ones in place, its body modes always
+   * apply ({@code effectiveModeOverride}). Returns false when the session failed instead.
    */
   private boolean applyModeOverride(ProcessingResponse response) {
     if (!response.hasModeOverride()) {
       return true;
     }
-    ProcessingMode requested = response.getModeOverride();
+    ProcessingMode requested = effectiveModeOverride(response.getModeOverride(), filter.getProcessingMode());
     if (!filter.getAllowModeOverride()) {
       log.fine("ignoring mode_override: allow_mode_override is false");
       return true;
@@ -257,11 +318,34 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     return true;
   }
 
+  private static ProcessingMode effectiveModeOverride(ProcessingMode override, ProcessingMode configured) {
+    ProcessingMode.Builder effective = configured.toBuilder()
+        .setRequestBodyMode(override.getRequestBodyMode())
+        .setResponseBodyMode(override.getResponseBodyMode());
+    if (override.getRequestHeaderMode() != HeaderSendMode.DEFAULT) {
+      effective.setRequestHeaderMode(override.getRequestHeaderMode());
+    }
+    if (override.getResponseHeaderMode() != HeaderSendMode.DEFAULT) {
+      effective.setResponseHeaderMode(override.getResponseHeaderMode());
+    }
+    if (override.getRequestTrailerMode() != HeaderSendMode.DEFAULT) {
+      effective.setRequestTrailerMode(override.getRequestTrailerMode());
+    }
+    if (override.getResponseTrailerMode() != HeaderSendMode.DEFAULT) {
+      effective.setResponseTrailerMode(override.getResponseTrailerMode());
+    }
+    return effective.build();
+  }
+
   private static boolean sameIgnoringRequestHeaderMode(ProcessingMode a, ProcessingMode b) {
     return a.toBuilder().clearRequestHeaderMode().build()
         .equals(b.toBuilder().clearRequestHeaderMode().build());
   }
 
+  /**
+   * {@code Filter::sendImmediateResponse}: a status under 200 becomes 200; the header mutation
+   * is applied as far as it goes, a rejected one only logged, as Envoy does.
+   */
   @Override
   public void onImmediateResponse(ImmediateResponse response) {
     if (responseStarted) {
@@ -270,13 +354,15 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     }
     MessageHead head = new MessageHead();
     int status = response.getStatus().getCodeValue();
-    head.setPseudo(MessageHead.STATUS, Integer.toString(status == 0 ? 200 : status));
+    head.setPseudo(MessageHead.STATUS, Integer.toString(status < 200 ? 200 : status));
     try {
       if (response.hasHeaders()) {
-        HeaderMutator.apply(response.getHeaders(), head, false);
+        HeaderMutator.apply(response.getHeaders(), head, false, false, false);
       }
+    } catch (MutationRejected e) {
+      log.warning("ext_proc immediate response mutations failed with " + e.getMessage());
     } catch (ProtocolException e) {
-      localReply(500, "ext_proc_error_" + e.getMessage());
+      localReply(statusOnError(), "ext_proc_error_" + e.getMessage());
       return;
     }
     sendLocalReply(head, Unpooled.wrappedBuffer(response.getBody().asReadOnlyByteBuffer()));
@@ -288,7 +374,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
       log.fine(() -> "ext_proc failed (" + failure.detail() + "); failure_mode_allow: continuing without it");
       bypassProcessor();
     } else {
-      localReply(failure.timeout() ? 504 : 500, failure.detail());
+      localReply(failure.timeout() ? 504 : statusOnError(), failure.detail());
     }
   }
 
@@ -417,11 +503,15 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     }
     MessageHead head = new MessageHead();
     head.setPseudo(MessageHead.STATUS, Integer.toString(status));
-    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
     sendLocalReply(head, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
   }
 
-  /** Replaces whatever was in progress with {@code head} and {@code body}. */
+  /**
+   * Replaces whatever was in progress with {@code head} and {@code body}, framed as Envoy's
+   * {@code Utility::prepareLocalReply} and {@code encodeLocalReply} do: a non-empty body sets
+   * Content-Length to its size and Content-Type to text/plain when none was given; an empty
+   * body removes both; a HEAD request gets the headers only.
+   */
   private void sendLocalReply(MessageHead head, ByteBuf body) {
     if (finished) {
       body.release();
@@ -431,24 +521,35 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
     response.headers().add(head.headers());
     response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    if (body.isReadable()) {
+      response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+      if (!response.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+      }
+    } else {
+      response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+      response.headers().remove(HttpHeaderNames.CONTENT_TYPE);
+      if (!headRequest && mayHaveBody(head.status())) {
+        // Envoy's HTTP/1 codec ends a bodiless response it sends with end_stream this way.
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+      }
+    }
     boolean keepAlive = clientKeepAlive && requestReceived;
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
+    client.write(response);
     if (headRequest) {
-      // A HEAD reply keeps a content-length the processor gave, and never has a body.
-      if (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-      }
       body.release();
-      client.write(response);
       client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     } else {
-      response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-      client.write(response);
       client.writeAndFlush(new DefaultLastHttpContent(body));
     }
     connection.exchangeDone(keepAlive);
+  }
+
+  private static boolean mayHaveBody(int status) {
+    return status >= 200 && status != 204 && status != 304;
   }
 
   /** Gives up on the exchange: resets the client connection (used after the response started). */
@@ -504,7 +605,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   /** Sends the processed request to the routed origin. */
   private final class UpstreamSink implements MessageFlow.Sink {
     @Override
-    public void head(MessageHead head, boolean hasBody, boolean lengthMayChange) {
+    public void head(MessageHead head, boolean hasBody) {
       String path = head.pseudo(MessageHead.PATH);
       // clear_route_cache needs no handling: the route table is consulted here, after the
       // processor answered, so a mutated :path is always routed afresh.
@@ -520,7 +621,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
         request.headers().set(HttpHeaderNames.HOST, authority);
       }
       request.headers().add(head.headers());
-      frame(request.headers(), hasBody, lengthMayChange);
+      frame(request.headers(), hasBody);
       Upstream.Endpoint endpoint = route.upstream().pick();
       upstream = edge.pool(client.eventLoop()).acquire(endpoint.host(), endpoint.port(), Exchange.this);
       upstream.write(request);
@@ -551,12 +652,12 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   /** Sends the processed response to the client. */
   private final class ClientSink implements MessageFlow.Sink {
     @Override
-    public void head(MessageHead head, boolean hasBody, boolean lengthMayChange) {
+    public void head(MessageHead head, boolean hasBody) {
       responseStarted = true;
       HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
       response.headers().add(head.headers());
       if (!headRequest) {
-        frame(response.headers(), hasBody, lengthMayChange);
+        frame(response.headers(), hasBody);
       }
       if (!(clientKeepAlive && requestReceived)) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -584,14 +685,14 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     }
   }
 
-  /** HTTP/1.1 framing for a forwarded message: content-length when known and stable, else chunked. */
-  private static void frame(HttpHeaders headers, boolean hasBody, boolean lengthMayChange) {
+  /**
+   * HTTP/1.1 framing for a forwarded message, as Envoy's HTTP/1 codec frames it: by the
+   * content-length the message still has (the ext_proc filter removes it where the body may
+   * change), else chunked.
+   */
+  private static void frame(HttpHeaders headers, boolean hasBody) {
     headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-    if (!hasBody) {
-      return;
-    }
-    if (lengthMayChange || !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-      headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+    if (hasBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
   }

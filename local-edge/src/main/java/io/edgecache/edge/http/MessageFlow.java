@@ -36,11 +36,10 @@ final class MessageFlow {
   /** Where the processed message goes. */
   interface Sink {
     /**
-     * @param hasBody whether body chunks follow
-     * @param lengthMayChange the processor may resize the body chunk by chunk, so the sink must
-     *     frame it without the original content-length
+     * @param hasBody whether body chunks follow; framed by the head's content-length when it
+     *     kept one (as Envoy's HTTP/1 codec does), chunked otherwise
      */
-    void head(MessageHead head, boolean hasBody, boolean lengthMayChange);
+    void head(MessageHead head, boolean hasBody);
 
     /** Takes ownership of {@code chunk}. */
     void body(ByteBuf chunk, boolean last);
@@ -79,6 +78,7 @@ final class MessageFlow {
   private CompositeByteBuf buffered;
   private boolean bufferedSent;
   private boolean sourceEnded;
+  private boolean lastChunkAnswered;
   private boolean done;
   private long heldBytes;
 
@@ -93,6 +93,9 @@ final class MessageFlow {
   void onHead(MessageHead head, boolean hasBody) {
     this.head = head;
     this.hasBody = hasBody;
+    // Decided by the mode in force when the headers go out, before any mode_override can
+    // answer them (Filter::decodeHeaders/encodeHeaders, ProcessorState::shouldRemoveContentLength).
+    boolean removeContentLength = exchange.removesContentLength(request);
     if (exchange.sendsHeaders(request)) {
       awaitingHeadersAnswer = true;
       HttpHeaders headers = HttpHeaders.newBuilder().setHeaders(head.toProto()).setEndOfStream(!hasBody).build();
@@ -103,7 +106,13 @@ final class MessageFlow {
         message.setResponseHeaders(headers);
       }
       exchange.sendToProcessor(request, true, message.build());
+      if (removeContentLength) {
+        head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+      }
     } else {
+      if (removeContentLength) {
+        head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+      }
       processHeaders();
     }
   }
@@ -123,7 +132,9 @@ final class MessageFlow {
   void onHeadersAnswer(CommonResponse answer) throws ProtocolException {
     awaitingHeadersAnswer = false;
     if (answer.hasHeaderMutation()) {
-      HeaderMutator.apply(answer.getHeaderMutation(), head, request);
+      HeaderMutator.apply(answer.getHeaderMutation(), head, request,
+          answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
+          exchange.removesContentLength(request));
     }
     if (answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
       // No further messages for this direction; the body mutation, if any, is the whole body.
@@ -140,7 +151,12 @@ final class MessageFlow {
     if (bodyMode == BodySendMode.BUFFERED && bufferedSent) {
       // Header mutations in body answers take effect only in BUFFERED mode, as in Envoy.
       if (answer.hasHeaderMutation()) {
-        HeaderMutator.apply(answer.getHeaderMutation(), head, request);
+        HeaderMutator.apply(answer.getHeaderMutation(), head, request,
+            answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE, false);
+      }
+      if (answer.hasBodyMutation()) {
+        // ProcessorState::handleBodyResponse: "Always reset the content length here".
+        head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
       }
       ByteBuf body = answer.hasBodyMutation() ? mutatedBody(answer.getBodyMutation(), buffered) : buffered;
       buffered = null;
@@ -159,7 +175,24 @@ final class MessageFlow {
       heldBytes += chunk.data.readableBytes();
     }
     chunk.answered = true;
+    lastChunkAnswered |= chunk.last;
     pump();
+  }
+
+  /**
+   * Whether this direction will send the processor nothing more: its headers are processed and
+   * there is no body, the body mode is NONE, or the last STREAMED chunk was answered. BUFFERED
+   * counts as never done, as in Envoy's {@code closeGrpcStreamIfLastRespReceived}.
+   */
+  boolean processorDone() {
+    if (done) {
+      return true;
+    }
+    if (!headersProcessed || awaitingHeadersAnswer) {
+      return false;
+    }
+    return !hasBody || bodyMode == BodySendMode.NONE
+        || (bodyMode == BodySendMode.STREAMED && lastChunkAnswered);
   }
 
   /** The processor is gone (failure_mode_allow, or it closed the stream): finish unprocessed. */
@@ -174,7 +207,7 @@ final class MessageFlow {
     }
     if (bodyMode == BodySendMode.BUFFERED) {
       bodyMode = BodySendMode.NONE;
-      sink.head(head, true, false);
+      sink.head(head, true);
       chunks.addFirst(new Chunk(buffered, sourceEnded));
       buffered = null;
     }
@@ -209,13 +242,13 @@ final class MessageFlow {
     bodyMode = hasBody ? exchange.bodyMode(request) : BodySendMode.NONE;
     if (!hasBody) {
       done = true;
-      sink.head(head, false, false);
+      sink.head(head, false);
       return;
     }
     if (bodyMode == BodySendMode.BUFFERED) {
       buffered = Unpooled.compositeBuffer(Integer.MAX_VALUE);
     } else {
-      sink.head(head, true, bodyMode == BodySendMode.STREAMED);
+      sink.head(head, true);
     }
     pump();
   }
@@ -268,16 +301,19 @@ final class MessageFlow {
 
   private void releaseBufferedMessage(ByteBuf body) {
     done = true;
-    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-    sink.head(head, true, false);
+    sink.head(head, true);
     sink.body(body, true);
   }
 
+  /**
+   * CONTINUE_AND_REPLACE with a body: Envoy removes Content-Length "if changing the body"
+   * (ProcessorState::handleHeadersResponse), so a non-empty replacement goes out chunked.
+   */
   private void replaceWholeMessage(ByteBuf body) {
     abort();
-    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
     hasBody = body.isReadable();
-    sink.head(head, hasBody, false);
+    sink.head(head, hasBody);
     if (hasBody) {
       sink.body(body, true);
     } else {

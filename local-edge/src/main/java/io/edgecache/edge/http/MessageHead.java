@@ -50,6 +50,23 @@ public final class MessageHead {
     return Integer.parseInt(pseudo.get(STATUS));
   }
 
+  /** How many header lines, pseudo-headers included, as Envoy's {@code HeaderMap::size} counts. */
+  public int size() {
+    return pseudo.size() + headers.size();
+  }
+
+  /** Bytes of names and values, pseudo-headers included, as Envoy's {@code HeaderMap::byteSize}. */
+  public long byteSize() {
+    long bytes = 0;
+    for (Map.Entry<String, String> header : pseudo.entrySet()) {
+      bytes += header.getKey().length() + header.getValue().length();
+    }
+    for (Map.Entry<String, String> header : headers) {
+      bytes += header.getKey().length() + header.getValue().length();
+    }
+    return bytes;
+  }
+
   /** Copies {@code from} without hop-by-hop headers: Connection, those it names, and the fixed set. */
   public void copyEndToEndHeaders(HttpHeaders from) {
     List<String> connectionTokens = from.getAll(HttpHeaderNames.CONNECTION);

@@ -1,7 +1,7 @@
 package io.edgecache.edge.routing;
 
 import com.google.re2j.Pattern;
-import io.grpc.Metadata;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.time.Duration;
 import java.util.List;
@@ -42,10 +42,10 @@ public final class RouteEntry {
   private final Upstream upstream;
   private final Duration timeout;
   private final boolean extProcDisabled;
-  private final Metadata extProcMetadata;
+  private final List<HeaderValue> grpcInitialMetadata;
 
   public RouteEntry(String name, PathMatch pathMatch, String pathValue, List<HeaderCondition> headers,
-      Upstream upstream, Duration timeout, boolean extProcDisabled, Metadata extProcMetadata) {
+      Upstream upstream, Duration timeout, boolean extProcDisabled, List<HeaderValue> grpcInitialMetadata) {
     this.name = name;
     this.pathMatch = pathMatch;
     this.pathValue = pathValue;
@@ -54,7 +54,7 @@ public final class RouteEntry {
     this.upstream = upstream;
     this.timeout = timeout;
     this.extProcDisabled = extProcDisabled;
-    this.extProcMetadata = extProcMetadata;
+    this.grpcInitialMetadata = List.copyOf(grpcInitialMetadata);
   }
 
   public String name() {
@@ -76,8 +76,8 @@ public final class RouteEntry {
   }
 
   /** {@code ExtProcPerRoute.overrides.grpc_initial_metadata}; empty when none. */
-  public Metadata extProcMetadata() {
-    return extProcMetadata;
+  public List<HeaderValue> grpcInitialMetadata() {
+    return grpcInitialMetadata;
   }
 
   /** Whether a request for {@code path} (may carry a query) with {@code headers} takes this route. */

@@ -2,7 +2,6 @@ package io.edgecache.edge.routing;
 
 import io.edgecache.edge.config.RouteConfig;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
-import io.grpc.Metadata;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,7 +49,7 @@ public final class RouteTable {
               RouteEntry.HeaderCondition.Kind.PRESENT, null, null));
       byHost.computeIfAbsent(route.host(), h -> new ArrayList<>()).add(new RouteEntry(route.pathPrefix(),
           RouteEntry.PathMatch.PREFIX, route.pathPrefix(), headers, upstream, route.timeout(),
-          route.extProcDisabled(), new Metadata()));
+          route.extProcDisabled(), List.of()));
     }
     List<VirtualHost> hosts = new ArrayList<>();
     byHost.forEach((host, entries) -> hosts.add(new VirtualHost(host, List.of(host), entries)));

@@ -29,7 +29,6 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import io.grpc.Metadata;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,7 +136,7 @@ final class XdsRouteTableBuilder {
       headers.add(header(header, where));
     }
     boolean disabled = false;
-    Metadata metadata = new Metadata();
+    List<HeaderValue> metadata = List.of();
     Any perRoute = route.getTypedPerFilterConfigMap().get(EXT_PROC_FILTER);
     if (perRoute != null) {
       ExtProcPerRoute config = unpack(perRoute, ExtProcPerRoute.class, where);
@@ -146,9 +145,7 @@ final class XdsRouteTableBuilder {
       if (!overrides.toBuilder().clearGrpcInitialMetadata().build().equals(ExtProcOverrides.getDefaultInstance())) {
         throw new XdsRejection(where + ": ExtProcPerRoute.overrides: only grpc_initial_metadata is supported by local-edge");
       }
-      for (HeaderValue entry : overrides.getGrpcInitialMetadataList()) {
-        metadata.put(Metadata.Key.of(entry.getKey(), Metadata.ASCII_STRING_MARSHALLER), entry.getValue());
-      }
+      metadata = overrides.getGrpcInitialMetadataList();
     }
     Duration timeout = route.getRoute().hasTimeout()
         ? Duration.ofNanos(Durations.toNanos(route.getRoute().getTimeout()))
