@@ -32,8 +32,16 @@ public final class PolicyMetadata {
   public static List<HeaderValue> entries(Route route) {
     String spec = spec(route.cache());
     return List.of(
-        HeaderValue.newBuilder().setKey(POLICY_KEY).setValue(route.policyId() + "@" + version(spec)).build(),
-        HeaderValue.newBuilder().setKey(SPEC_KEY).setValue(spec).build());
+        HeaderValue.newBuilder().setKey(POLICY_KEY).setValue(literal(route.policyId() + "@" + version(spec))).build(),
+        HeaderValue.newBuilder().setKey(SPEC_KEY).setValue(literal(spec)).build());
+  }
+
+  /**
+   * {@code text} for Envoy's header value formatter, which reads grpc initial metadata values:
+   * there {@code %} starts a command, so a literal one is written {@code %%}.
+   */
+  static String literal(String text) {
+    return text.replace("%", "%%");
   }
 
   static String spec(CachePolicy policy) {

@@ -126,6 +126,19 @@ class SnapshotTranslatorTest {
   }
 
   /**
+   * Envoy reads grpc initial metadata values with its header formatter, where '%' starts a
+   * command; a site or route name with '%' must reach the node as written, so it goes out as "%%".
+   */
+  @Test
+  void percentInAPolicyIdIsEscapedForEnvoysFormatter() {
+    EdgecacheConfig.Route route = config.sites().get(0).routes().get(2);
+    EdgecacheConfig.Route percent = new EdgecacheConfig.Route(route.name(), "demo/100%-static", route.match(),
+        route.cluster(), route.timeout(), route.cache());
+    String value = PolicyMetadata.entries(percent).get(0).getValue();
+    assertTrue(value.startsWith("demo/100%%-static@"), value);
+  }
+
+  /**
    * Every RDS name a listener uses and every EDS cluster has its resource. (java-control-plane's
    * own ensureConsistent() finds HCMs only under the legacy filter name envoy.http_connection_manager.)
    */

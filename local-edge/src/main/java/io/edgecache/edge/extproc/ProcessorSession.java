@@ -188,7 +188,9 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   }
 
   private void startTimer(long nanos) {
-    timer = loop.schedule(() -> fail(true, "ext_proc_error_message_timeout"), nanos, TimeUnit.NANOSECONDS);
+    // Envoy's details for it (Filter::onMessageTimeout).
+    timer = loop.schedule(() -> fail(true, "ext_proc_error_per-message_timeout_exceeded"), nanos,
+        TimeUnit.NANOSECONDS);
   }
 
   private void cancelTimer() {
