@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.ExtProcServer;
+import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.http.HttpDates;
 import io.edgecache.extproc.telemetry.Telemetry;
@@ -25,18 +26,23 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.MountableFile;
 
 /**
- * The cache node behind real Envoy, with the very bootstrap of envoy/envoy.yaml (its cluster
- * addresses pointed at this host). Runs where Docker can pull {@code envoyproxy/envoy};
- * JUnit reports it skipped ("Docker is not available") elsewhere, where local-edge stands in.
+ * The cache node behind real Envoy (1.37, a release Envoy still supports), with the very
+ * bootstrap of envoy/envoy.yaml (its cluster addresses pointed at this host) and a control plane
+ * for PURGE. It covers what local-edge mirrors from Envoy's source: repeated header lines on
+ * hits, Content-Length on a miss, a pass and a HEAD hit, 304 revalidation, stale-if-error,
+ * collapsing with the message timer extended, PURGE. Runs where Docker can pull
+ * {@code envoyproxy/envoy}; JUnit reports it skipped ("Docker is not available") elsewhere,
+ * where local-edge stands in.
  */
 @org.testcontainers.junit.jupiter.Testcontainers(disabledWithoutDocker = true)
 class RealEnvoyTest {
 
-  private static final String IMAGE = "envoyproxy/envoy:v1.32-latest";
+  private static final String IMAGE = "envoyproxy/envoy:v1.37-latest";
   private static final long LARGE_BYTES = 20L << 20;
 
   @TempDir static Path dir;
   private static TestOrigin origin;
+  private static PurgeCluster controlPlane;
   private static ExtProcServer server;
   private static GenericContainer<?> envoy;
 
@@ -56,8 +62,12 @@ class RealEnvoyTest {
           bodyListen: 0.0.0.0:0
           disk: { enabled: true, path: %s, maxBytes: 256MiB }
         """.formatted(dir.resolve("disk")));
-    server = ExtProcServer.start(ServerConfigLoader.load(serverConfig), Clock.systemUTC(),
-        Telemetry.disabled(), "test");
+    controlPlane = new PurgeCluster(Files.createDirectories(dir.resolve("control-plane")));
+    ServerConfig purging = controlPlane.nodeConfig("real-envoy-node");
+    server = ExtProcServer.start(ServerConfigLoader.load(serverConfig)
+            .withRoutes(purging.routes()).withPurge(purging.purge()),
+        Clock.systemUTC(), Telemetry.disabled(), "test");
+    PurgeCluster.awaitServingHits(server.node());
     int originPort = URI.create(origin.url()).getPort();
     Testcontainers.exposeHostPorts(originPort, server.port(), server.bodyPort());
 
@@ -89,6 +99,9 @@ class RealEnvoyTest {
     }
     if (server != null) {
       server.close();
+    }
+    if (controlPlane != null) {
+      controlPlane.stop();
     }
     if (origin != null) {
       origin.close();
@@ -133,5 +146,126 @@ class RealEnvoyTest {
       assertEquals(TestOrigin.patternByte(1000 + i), range.body()[i], "byte " + (1000 + i));
     }
     assertEquals(1, origin.count("/large"));
+  }
+
+  private static URI edge(String path) {
+    return URI.create("http://" + envoy.getHost() + ":" + envoy.getMappedPort(10000) + path);
+  }
+
+  private static HttpResponse<String> send(String method, String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(edge(path)).timeout(Duration.ofSeconds(30))
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String cacheStatus(HttpResponse<?> response) {
+    return response.headers().firstValue("cache-status").orElse("");
+  }
+
+  private static String now() {
+    return HttpDates.format(Clock.systemUTC().instant());
+  }
+
+  /** Envoy applies hit headers by append (MutationUtils::applyHeaderMutations): both lines stay. */
+  @Test
+  void repeatedLinesSurviveOnAHit() throws Exception {
+    origin.reply("/links", TestOrigin.Reply.text("links", "date", now(),
+        "cache-control", "public", "cache-control", "max-age=60",
+        "link", "</a.css>; rel=preload", "link", "</b.js>; rel=preload"));
+    send("GET", "/links");
+    HttpResponse<String> hit = send("GET", "/links");
+    assertTrue(cacheStatus(hit).contains("hit"), hit.headers().toString());
+    assertEquals(java.util.List.of("</a.css>; rel=preload", "</b.js>; rel=preload"), hit.headers().allValues("link"));
+    assertEquals(java.util.List.of("public", "max-age=60"), hit.headers().allValues("cache-control"));
+  }
+
+  /**
+   * Response body NONE configured, STREAMED switched on per stored response: Envoy keeps
+   * Content-Length on a miss and a pass (ProcessorState::shouldRemoveContentLength), and its
+   * local reply gives a HEAD hit the stored body's length (Utility::prepareLocalReply).
+   */
+  @Test
+  void contentLengthOnMissPassAndHeadHit() throws Exception {
+    origin.reply("/cl-stored", TestOrigin.Reply.text("0123456789", "date", now(), "cache-control", "max-age=60"));
+    origin.reply("/cl-passed", TestOrigin.Reply.text("01234567890123456789", "date", now(),
+        "cache-control", "private"));
+    HttpResponse<String> miss = send("GET", "/cl-stored");
+    assertTrue(cacheStatus(miss).contains("stored"), miss.headers().toString());
+    assertEquals("10", miss.headers().firstValue("content-length").orElse(null), miss.headers().toString());
+    HttpResponse<String> pass = send("GET", "/cl-passed");
+    assertEquals("20", pass.headers().firstValue("content-length").orElse(null), pass.headers().toString());
+    HttpResponse<String> headPass = send("HEAD", "/cl-passed");
+    assertEquals("20", headPass.headers().firstValue("content-length").orElse(null), headPass.headers().toString());
+    HttpResponse<String> headHit = send("HEAD", "/cl-stored");
+    assertTrue(cacheStatus(headHit).contains("hit"), headHit.headers().toString());
+    assertEquals("10", headHit.headers().firstValue("content-length").orElse(null), headHit.headers().toString());
+  }
+
+  @Test
+  void notModifiedRevalidatesTheStoredResponse() throws Exception {
+    origin.reply("/revalidate", TestOrigin.Reply.text("validated", "date", now(),
+        "cache-control", "no-cache", "etag", "\"r1\""));
+    send("GET", "/revalidate");
+    HttpResponse<String> revalidated = send("GET", "/revalidate");
+    assertEquals(200, revalidated.statusCode());
+    assertEquals("validated", revalidated.body());
+    assertEquals("\"r1\"", origin.lastRequestHeader("/revalidate", "if-none-match"));
+    assertTrue(cacheStatus(revalidated).contains("fwd-status=304"), revalidated.headers().toString());
+  }
+
+  /** Stored already stale (dated 30 s ago, max-age=10), then the origin fails. */
+  @Test
+  void staleIfErrorServesTheStoredResponse() throws Exception {
+    origin.reply("/sie", TestOrigin.Reply.text("good", "date",
+        HttpDates.format(Clock.systemUTC().instant().minusSeconds(30)),
+        "cache-control", "max-age=10, stale-if-error=600"));
+    send("GET", "/sie");
+    origin.reply("/sie", TestOrigin.Reply.status(503, "down", "cache-control", "no-store"));
+    HttpResponse<String> response = send("GET", "/sie");
+    assertEquals(200, response.statusCode());
+    assertEquals("good", response.body());
+    assertTrue(cacheStatus(response).contains("stale-if-error"), response.headers().toString());
+  }
+
+  /**
+   * Followers wait far beyond message_timeout (0.2 s in envoy.yaml) because the node extends
+   * Envoy's timer with override_message_timeout (up to max_message_timeout, 5 s).
+   */
+  @Test
+  void collapsedFollowersOutwaitTheMessageTimeout() throws Exception {
+    origin.reply("/collapse", TestOrigin.Reply.text("once", "date", now(), "cache-control", "max-age=60"));
+    origin.hold("/collapse");
+    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> responses = new java.util.ArrayList<>();
+    HttpClient client = HttpClient.newHttpClient();
+    for (int i = 0; i < 4; i++) {
+      responses.add(client.sendAsync(HttpRequest.newBuilder(edge("/collapse")).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    // Hold the leader's origin response for a second, five message timeouts.
+    java.util.concurrent.CompletableFuture.runAsync(() -> origin.release("/collapse"),
+        java.util.concurrent.CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.SECONDS));
+    for (var response : responses) {
+      HttpResponse<String> done = response.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(200, done.statusCode(), done.headers().toString());
+      assertEquals("once", done.body());
+    }
+    assertEquals(1, origin.count("/collapse"));
+  }
+
+  @Test
+  void purgeAtTheEdgeEmptiesTheCache() throws Exception {
+    origin.reply("/purged", TestOrigin.Reply.text("v1", "date", now(), "cache-control", "max-age=600"));
+    send("GET", "/purged");
+    assertTrue(cacheStatus(send("GET", "/purged")).contains("hit"));
+    HttpResponse<String> purge = send("PURGE", "/purged", "authorization", "Bearer " + PurgeCluster.ADMIN);
+    assertEquals(200, purge.statusCode(), purge.body());
+    String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(purge.body()).get("purgeId").asText();
+    controlPlane.admin().awaitComplete(PurgeCluster.ADMIN, id, Duration.ofSeconds(20));
+    HttpResponse<String> after = send("GET", "/purged");
+    assertTrue(cacheStatus(after).contains("fwd="), after.headers().toString());
+    assertEquals(2, origin.count("/purged"));
   }
 }

@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.config;
 
+import com.google.protobuf.Message;
 import com.google.re2j.PatternSyntaxException;
 import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
 import io.edgecache.controlplane.config.EdgecacheConfig.CachePolicy;
@@ -17,6 +18,8 @@ import io.edgecache.controlplane.config.EdgecacheConfig.Route;
 import io.edgecache.controlplane.config.EdgecacheConfig.RouteMatch;
 import io.edgecache.controlplane.config.EdgecacheConfig.Site;
 import io.edgecache.controlplane.config.EdgecacheConfig.Tls;
+import io.edgecache.controlplane.xds.ProtoRules;
+import io.edgecache.controlplane.xds.SnapshotTranslator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +63,8 @@ public final class ConfigLoader {
   private static final Set<String> CACHE = Set.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie");
   private static final Set<String> LISTENER = Set.of("name", "address", "sites");
   private static final Set<String> NODE_GROUP = Set.of("name", "listeners");
+
+  private static final ProtoRules RULES = new ProtoRules(SnapshotTranslator.PACKED_TYPES);
 
   private ConfigLoader() {}
 
@@ -185,7 +190,7 @@ public final class ConfigLoader {
 
     private ExtProc extProc(YamlNode node) throws ConfigException {
       YamlNode.Fields f = node.mapping(EXT_PROC);
-      return new ExtProc(
+      ExtProc extProc = new ExtProc(
           f.required("address").hostPort(),
           f.optional("failureModeAllow") == null || f.optional("failureModeAllow").bool(),
           durationOr(f.optional("messageTimeout"), Duration.ofMillis(200)),
@@ -193,6 +198,8 @@ public final class ConfigLoader {
           durationOr(f.optional("grpcTimeout"), Duration.ofSeconds(1)),
           f.optional("bodyEndpoint") == null ? Optional.empty()
               : Optional.of(f.optional("bodyEndpoint").hostPort()));
+      envoyAccepts(SnapshotTranslator.externalProcessor(extProc), node, f);
+      return extProc;
     }
 
     private ClusterSpec cluster(YamlNode node) throws ConfigException {
@@ -234,7 +241,9 @@ public final class ConfigLoader {
         tls = Optional.of(new Tls(t.required("sni").name(),
             t.optional("caFile") == null ? Optional.empty() : Optional.of(t.optional("caFile").name())));
       }
-      return new ClusterSpec(name, type, endpoints, lb, connectTimeout, healthCheck, tls);
+      ClusterSpec cluster = new ClusterSpec(name, type, endpoints, lb, connectTimeout, healthCheck, tls);
+      envoyAccepts(SnapshotTranslator.cluster(cluster), node, f);
+      return cluster;
     }
 
     private Site site(YamlNode node) throws ConfigException {
@@ -274,8 +283,44 @@ public final class ConfigLoader {
       if (!clusters.containsKey(cluster)) {
         throw clusterNode.error("unknown cluster '" + cluster + "' (defined: " + clusters.keySet().stream().sorted().toList() + ")");
       }
-      return new Route(name, site + "/" + name, match(f.required("match")), cluster,
+      Route route = new Route(name, site + "/" + name, match(f.required("match")), cluster,
           durationOr(f.optional("timeout"), Duration.ofSeconds(15)), cache(f.optional("cache")));
+      envoyAccepts(SnapshotTranslator.route(route), node, f);
+      return route;
+    }
+
+    /**
+     * Rejects what Envoy would NACK: {@code resource}, generated from the YAML at {@code node},
+     * is checked with its protos' validation rules ({@link ProtoRules}). The error points at the
+     * YAML field the violated proto field comes from (its lowerCamelCase name, innermost first),
+     * else at {@code node}.
+     */
+    private static void envoyAccepts(Message resource, YamlNode node, YamlNode.Fields fields) throws ConfigException {
+      List<String> violations = RULES.violations(resource);
+      if (violations.isEmpty()) {
+        return;
+      }
+      String first = violations.get(0);
+      String[] path = first.substring(0, first.indexOf(':')).replaceAll("\\[[^]]*]", "").split("\\.");
+      YamlNode at = fields.optional(lowerCamel(path[path.length - 1]));
+      if (at == null) {
+        at = fields.optional(lowerCamel(path[0]));
+      }
+      throw (at == null ? node : at).error("Envoy would reject the generated "
+          + resource.getDescriptorForType().getName() + ": " + first);
+    }
+
+    private static String lowerCamel(String snake) {
+      StringBuilder out = new StringBuilder(snake.length());
+      for (int i = 0; i < snake.length(); i++) {
+        char c = snake.charAt(i);
+        if (c == '_' && i + 1 < snake.length()) {
+          out.append(Character.toUpperCase(snake.charAt(++i)));
+        } else {
+          out.append(c);
+        }
+      }
+      return out.toString();
     }
 
     private RouteMatch match(YamlNode node) throws ConfigException {

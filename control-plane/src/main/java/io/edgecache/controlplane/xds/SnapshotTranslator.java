@@ -1,6 +1,7 @@
 package io.edgecache.controlplane.xds;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import io.edgecache.controlplane.config.EdgecacheConfig;
@@ -86,6 +87,13 @@ public final class SnapshotTranslator {
       .setResourceApiVersion(ApiVersion.V3)
       .build();
 
+  /** Every type this translator packs into an {@code Any}, so {@link ProtoRules} can look inside. */
+  public static final TypeRegistry PACKED_TYPES = TypeRegistry.newBuilder()
+      .add(List.of(HttpConnectionManager.getDescriptor(), ExternalProcessor.getDescriptor(),
+          ExtProcPerRoute.getDescriptor(), Router.getDescriptor(), HttpProtocolOptions.getDescriptor(),
+          UpstreamTlsContext.getDescriptor()))
+      .build();
+
   private SnapshotTranslator() {}
 
   /** One snapshot per node group of {@code config}, keyed by group name, all at {@code version}. */
@@ -125,7 +133,8 @@ public final class SnapshotTranslator {
     return Snapshot.create(clusters, endpoints, listenerResources, routeResources, List.of(), version);
   }
 
-  private static ExternalProcessor externalProcessor(EdgecacheConfig.ExtProc extProc) {
+  /** The ext_proc filter every listener carries; public so the loader can check it as Envoy would. */
+  public static ExternalProcessor externalProcessor(EdgecacheConfig.ExtProc extProc) {
     return ExternalProcessor.newBuilder()
         .setGrpcService(GrpcService.newBuilder()
             .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(EXT_PROC_CLUSTER))
@@ -178,7 +187,8 @@ public final class SnapshotTranslator {
     return routes.build();
   }
 
-  private static Route route(EdgecacheConfig.Route spec) {
+  /** The Envoy route for {@code spec}; public so the loader can check it as Envoy would. */
+  public static Route route(EdgecacheConfig.Route spec) {
     RouteMatch.Builder match = RouteMatch.newBuilder();
     spec.match().prefix().ifPresent(match::setPrefix);
     spec.match().path().ifPresent(match::setPath);
@@ -247,7 +257,8 @@ public final class SnapshotTranslator {
         .build();
   }
 
-  private static Cluster cluster(ClusterSpec spec) {
+  /** The Envoy cluster for {@code spec}; public so the loader can check it as Envoy would. */
+  public static Cluster cluster(ClusterSpec spec) {
     Cluster.Builder cluster = Cluster.newBuilder()
         .setName(spec.name())
         .setConnectTimeout(duration(spec.connectTimeout()))

@@ -74,6 +74,25 @@ class ConfigLoaderTest {
         "clusters[0].endpoints[0]: a static cluster's endpoints must be IP addresses"));
   }
 
+  /**
+   * Must show 3 (issue 17): ExternalProcessor.message_timeout carries
+   * {@code (validate.rules).duration = {lte {seconds: 3600} gte {}}}, so Envoy NACKs a listener
+   * with 2h; the loader checks the generated filter with the protos' own rules and rejects it
+   * with its file, line and field.
+   */
+  @Test
+  void whatEnvoysValidationRulesRejectNamesFileLineAndField() throws Exception {
+    Path file = edited("messageTimeout: 0.2s", "messageTimeout: 2h");
+    String message = rejection(file);
+    assertTrue(message.startsWith(file + ":" + lineOf(file, "messageTimeout: 2h")
+        + ": extProc.messageTimeout: Envoy would reject the generated ExternalProcessor: message_timeout: 7200s"
+        + " must be at most 3600s"), message);
+
+    String maxTimeout = rejection(edited("maxMessageTimeout: 5s", "maxMessageTimeout: 2d"));
+    assertTrue(maxTimeout.contains("extProc.maxMessageTimeout: Envoy would reject the generated ExternalProcessor:"
+        + " max_message_timeout: 172800s must be at most 3600s"), maxTimeout);
+  }
+
   @Test
   void directoryConcatenatesFiles() throws Exception {
     String sample = Files.readString(SAMPLE);

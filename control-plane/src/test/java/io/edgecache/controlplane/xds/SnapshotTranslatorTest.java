@@ -125,6 +125,40 @@ class SnapshotTranslatorTest {
     assertNotEquals(PolicyMetadata.entries(route).get(0), PolicyMetadata.entries(ttlChanged).get(0));
   }
 
+  /** Everything generated from the sample config passes the protos' validation rules, as Envoy checks them. */
+  @Test
+  void everyGeneratedResourcePassesTheProtosValidationRules() {
+    ProtoRules rules = new ProtoRules(SnapshotTranslator.PACKED_TYPES);
+    int checked = 0;
+    for (Snapshot snapshot : snapshots.values()) {
+      List<Map<String, ? extends Message>> kinds = List.of(snapshot.listeners().resources(),
+          snapshot.routes().resources(), snapshot.clusters().resources(), snapshot.endpoints().resources());
+      for (Map<String, ? extends Message> resources : kinds) {
+        for (Map.Entry<String, ? extends Message> resource : resources.entrySet()) {
+          assertEquals(List.of(), rules.violations(resource.getValue()), resource.getKey());
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked > 8, "checked " + checked);
+  }
+
+  /** A violation deep inside packed Anys is found and named by its path, as Envoy's NACK would. */
+  @Test
+  void aViolationInsideTypedConfigIsNamedByItsPath() throws Exception {
+    Listener listener = snapshots.get("edge-gateway").listeners().resources().get("edge");
+    HttpConnectionManager hcm = listener.getFilterChains(0).getFilters(0).getTypedConfig()
+        .unpack(HttpConnectionManager.class);
+    ExternalProcessor filter = hcm.getHttpFilters(0).getTypedConfig().unpack(ExternalProcessor.class);
+    Listener tooLong = listener.toBuilder().setFilterChains(0, listener.getFilterChains(0).toBuilder()
+        .setFilters(0, listener.getFilterChains(0).getFilters(0).toBuilder().setTypedConfig(Any.pack(
+            hcm.toBuilder().setHttpFilters(0, hcm.getHttpFilters(0).toBuilder().setTypedConfig(Any.pack(
+                filter.toBuilder().setMessageTimeout(com.google.protobuf.util.Durations.fromHours(2)).build())))
+                .build())))).build();
+    assertEquals(List.of("filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.message_timeout:"
+        + " 7200s must be at most 3600s"), new ProtoRules(SnapshotTranslator.PACKED_TYPES).violations(tooLong));
+  }
+
   /**
    * Envoy reads grpc initial metadata values with its header formatter, where '%' starts a
    * command; a site or route name with '%' must reach the node as written, so it goes out as "%%".
