@@ -1,5 +1,6 @@
 package io.edgecache.edge;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import io.edgecache.controlplane.xds.ProtoRules;
 import io.edgecache.edge.config.ConfigException;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -19,7 +21,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every Envoy file in envoy/ parses with Envoy's own protos, and every typed_config unpacks. */
+/**
+ * Every Envoy file in envoy/ parses with Envoy's own protos, every typed_config unpacks, and
+ * all of it passes the protos' validation rules.
+ */
 class EnvoyConfigCheckTest {
 
   @Test
@@ -40,6 +45,29 @@ class EnvoyConfigCheckTest {
       }
     }
     EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml());
+  }
+
+  /**
+   * Every file passes the protoc-gen-validate rules Envoy checks on load (the control plane's
+   * {@link ProtoRules}, which its generated resources pass too).
+   */
+  @Test
+  void everyEnvoyFilePassesTheProtosValidationRules() throws Exception {
+    ProtoRules rules = new ProtoRules(EnvoyBootstrapLoader.typeRegistry()::find);
+    for (Path file : envoyFiles()) {
+      assertEquals(List.of(), rules.violations(EnvoyBootstrapLoader.load(file)), file.toString());
+    }
+  }
+
+  /** message_timeout is {@code lte: 3600s} in ext_proc.proto: Envoy rejects 7200s, and so does this check. */
+  @Test
+  void aTimeoutEnvoyWouldRejectIsNamedByItsField(@TempDir Path dir) throws Exception {
+    Path copy = dir.resolve("envoy-7200s.yaml");
+    Files.writeString(copy, Files.readString(RepoFiles.envoyYaml()).replace("message_timeout: 0.2s", "message_timeout: 7200s"));
+    List<String> violations = new ProtoRules(EnvoyBootstrapLoader.typeRegistry()::find).violations(EnvoyBootstrapLoader.load(copy));
+    assertEquals(1, violations.size(), violations.toString());
+    assertTrue(violations.get(0).endsWith("http_filters[0].typed_config.message_timeout: 7200s must be at most 3600s"),
+        violations.get(0));
   }
 
   @Test

@@ -64,7 +64,7 @@ public final class ConfigLoader {
   private static final Set<String> LISTENER = Set.of("name", "address", "sites");
   private static final Set<String> NODE_GROUP = Set.of("name", "listeners");
 
-  private static final ProtoRules RULES = new ProtoRules(SnapshotTranslator.PACKED_TYPES);
+  private static final ProtoRules RULES = new ProtoRules(SnapshotTranslator.PACKED_TYPES::find);
 
   private ConfigLoader() {}
 

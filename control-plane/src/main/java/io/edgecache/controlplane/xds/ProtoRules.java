@@ -10,7 +10,6 @@ import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.util.Durations;
 import com.google.re2j.Pattern;
 import io.envoyproxy.pgv.validate.Validate;
@@ -20,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Checks a message against the protoc-gen-validate rules its .proto declares
@@ -39,9 +39,10 @@ public final class ProtoRules {
   /** With {@code strict: false}, names and values need only be free of NUL, CR and LF. */
   private static final Pattern NO_NUL_CR_LF = Pattern.compile("^[^\\x00\\n\\r]*$");
 
-  private final TypeRegistry types;
+  private final Function<String, Descriptor> types;
 
-  public ProtoRules(TypeRegistry types) {
+  /** {@code types} finds the descriptor of a full type name packed in an {@code Any}, or null. */
+  public ProtoRules(Function<String, Descriptor> types) {
     this.types = types;
   }
 
@@ -180,7 +181,7 @@ public final class ProtoRules {
 
   private void checkAny(Any any, String path, List<String> out) {
     String typeName = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
-    Descriptor type = types.find(typeName);
+    Descriptor type = types.apply(typeName);
     if (type == null) {
       out.add(join(path, "type_url") + ": " + typeName + " is not a type this check knows");
       return;

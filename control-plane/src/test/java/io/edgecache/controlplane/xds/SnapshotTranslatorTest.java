@@ -128,7 +128,7 @@ class SnapshotTranslatorTest {
   /** Everything generated from the sample config passes the protos' validation rules, as Envoy checks them. */
   @Test
   void everyGeneratedResourcePassesTheProtosValidationRules() {
-    ProtoRules rules = new ProtoRules(SnapshotTranslator.PACKED_TYPES);
+    ProtoRules rules = new ProtoRules(SnapshotTranslator.PACKED_TYPES::find);
     int checked = 0;
     for (Snapshot snapshot : snapshots.values()) {
       List<Map<String, ? extends Message>> kinds = List.of(snapshot.listeners().resources(),
@@ -156,7 +156,7 @@ class SnapshotTranslatorTest {
                 filter.toBuilder().setMessageTimeout(com.google.protobuf.util.Durations.fromHours(2)).build())))
                 .build())))).build();
     assertEquals(List.of("filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.message_timeout:"
-        + " 7200s must be at most 3600s"), new ProtoRules(SnapshotTranslator.PACKED_TYPES).violations(tooLong));
+        + " 7200s must be at most 3600s"), new ProtoRules(SnapshotTranslator.PACKED_TYPES::find).violations(tooLong));
   }
 
   /**
