@@ -18,6 +18,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.net.URI;
+import java.time.Duration;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -108,14 +109,14 @@ class TelemetryTest {
 
     HttpClient client = HttpClient.newHttpClient();
     URI admin = URI.create("http://127.0.0.1:" + stack.server.adminPort());
-    String metrics = client.send(HttpRequest.newBuilder(admin.resolve("/metrics")).build(),
+    String metrics = client.send(HttpRequest.newBuilder(admin.resolve("/metrics")).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertTrue(metrics.contains("edgecache_requests_total{outcome=\"hit\"} 1.0")
         || metrics.contains("edgecache_requests_total{outcome=\"hit\"} 1"), metrics);
     assertTrue(metrics.contains("edgecache_requests_total{outcome=\"miss\"} 1"), metrics);
 
     JsonNode stats = new ObjectMapper().readTree(client.send(
-        HttpRequest.newBuilder(admin.resolve("/stats")).build(),
+        HttpRequest.newBuilder(admin.resolve("/stats")).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString()).body());
     assertEquals(1, stats.get("requests").get("hit").asLong());
     assertEquals(1, stats.get("requests").get("miss").asLong());
