@@ -97,6 +97,11 @@ final class RawClient implements AutoCloseable {
   }
 
   private String readHead() throws IOException {
+    return readHead(in);
+  }
+
+  /** Reads a message head through its blank line; null if the stream ends first. Shared with {@link RawOrigin}. */
+  static String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     int b;

@@ -1,6 +1,5 @@
 package io.edgecache.edge;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -68,18 +67,10 @@ final class RawOrigin implements AutoCloseable {
 
     /** Reads the next request head (through the blank line), or null at end of stream. */
     private String readHead() throws IOException {
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      int matched = 0;
-      int b;
-      while (matched < 4 && (b = in.read()) != -1) {
-        head.write(b);
-        matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+      String text = RawClient.readHead(in);
+      if (text != null) {
+        skipBody(text);
       }
-      if (matched < 4) {
-        return null;
-      }
-      String text = head.toString(StandardCharsets.ISO_8859_1);
-      skipBody(text);
       return text;
     }
 
