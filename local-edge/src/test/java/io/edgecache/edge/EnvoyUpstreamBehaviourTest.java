@@ -17,10 +17,17 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -268,6 +275,67 @@ class EnvoyUpstreamBehaviourTest {
       assertEquals("fine", next.body());
     }
     assertEquals(2, origin.connectionCount());
+  }
+
+  /**
+   * The issue's load case (origins killed under load left clients hanging): many requests on
+   * several keep-alive connections while the origin closes, resets or cuts responses short at
+   * every phase. Every request ends — with a response, or with its connection closed — within
+   * the route timeout, and the processor's streams all end.
+   */
+  @Test
+  void noRequestHangsWhileTheOriginMisbehavesUnderLoad() throws Exception {
+    List<RawOrigin.Script> behaviours = List.of(
+        (connection, head) -> connection.send(ok("fine")),
+        (connection, head) -> connection.close(),
+        (connection, head) -> connection.reset(),
+        (connection, head) -> {
+          connection.send("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\npart");
+          connection.reset();
+        },
+        (connection, head) -> {
+          connection.send("HTTP/1.0 304 Not Modified\r\n\r\n");
+          connection.close();
+        },
+        (connection, head) -> connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"));
+    AtomicInteger next = new AtomicInteger();
+    origin.script((connection, head) -> behaviours.get(next.getAndIncrement() % behaviours.size()).serve(connection, head));
+    startEdge(Duration.ofSeconds(3), HttpTimeouts.DEFAULTS);
+
+    int connections = 8;
+    int requestsEach = 25;
+    ExecutorService clients = Executors.newFixedThreadPool(connections);
+    try {
+      List<Future<Integer>> answered = new ArrayList<>();
+      for (int c = 0; c < connections; c++) {
+        answered.add(clients.submit(() -> {
+          int responses = 0;
+          RawClient client = client();
+          for (int i = 0; i < requestsEach; i++) {
+            try {
+              client.send(RawClient.get("/load/" + i));
+              client.read();
+              responses++;
+            } catch (SocketTimeoutException hung) {
+              throw new AssertionError("request " + i + " hung", hung);
+            } catch (IOException closed) {
+              // the edge reset this connection (a response cut short): a new one for the next request
+              client.close();
+              client = client();
+            }
+          }
+          client.close();
+          return responses;
+        }));
+      }
+      int total = 0;
+      for (Future<Integer> each : answered) {
+        total += each.get(25, TimeUnit.SECONDS);
+      }
+      assertTrue(total > connections * requestsEach / 2, "most requests got a response: " + total);
+    } finally {
+      clients.shutdownNow();
+    }
   }
 
   // ---- framing ----
