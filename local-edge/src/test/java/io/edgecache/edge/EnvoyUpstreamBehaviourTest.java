@@ -392,6 +392,26 @@ class EnvoyUpstreamBehaviourTest {
     assertEquals(List.of("200"), statusesSeenByProcessor());
   }
 
+  /** A forwarded 1xx leaves the framing of later pipelined responses intact (a HEAD's has no body). */
+  @Test
+  void earlyHintsBeforeAPipelinedHeadKeepTheFraming() throws Exception {
+    origin.script((connection, head) -> connection.send(head.startsWith("HEAD")
+        ? "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n"
+        : "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + ok("page")));
+    startEdge();
+    try (RawClient client = client()) {
+      client.send(RawClient.get("/page") + "HEAD /page HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+      assertEquals(103, client.read().status());
+      assertEquals("page", client.read().body());
+      RawClient.Response head = client.readHeadOnly();
+      assertEquals(200, head.status());
+      assertEquals("4", head.header("content-length"));
+      client.send(RawClient.get("/after"));
+      assertEquals(103, client.read().status(), "no stray bytes after the HEAD response");
+      assertEquals("page", client.read().body());
+    }
+  }
+
   /** Envoy with proxy_100_continue off (the default) answers Expect: 100-continue itself and drops the origin's own 100 Continue. */
   @Test
   void expectContinueIsAnsweredByTheEdgeAndTheOrigins100Dropped() throws Exception {

@@ -1,6 +1,7 @@
 package io.edgecache.edge;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -68,6 +69,15 @@ final class RawClient implements AutoCloseable {
     return new Response(status, head, new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
   }
 
+  /** Reads the head of a response that has no body (to HEAD), as a Response with an empty body. */
+  Response readHeadOnly() throws IOException {
+    String head = readHead();
+    if (head == null) {
+      throw new IOException("connection closed before a response");
+    }
+    return new Response(Integer.parseInt(head.substring(9, 12)), head, "");
+  }
+
   /** True when the edge closes the connection (reads end of stream or a reset) within 5 s. */
   boolean closedByPeer() throws IOException {
     try {
@@ -131,7 +141,10 @@ final class RawClient implements AutoCloseable {
   private String readLine() throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     int b;
-    while ((b = in.read()) != -1 && b != '\n') {
+    while ((b = in.read()) != '\n') {
+      if (b == -1) {
+        throw new EOFException("connection closed in the middle of a chunked body");
+      }
       if (b != '\r') {
         line.write(b);
       }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -20,6 +21,8 @@ import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -118,6 +121,22 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     log.fine(() -> "client connection error: " + cause);
     ctx.close();
+  }
+
+  /**
+   * Writes an interim (1xx) response ahead of the final one. It is encoded here and written
+   * below the HTTP codec: Netty's server encoder pairs every response it encodes with the next
+   * request's method (for HEAD), so a 1xx through it would shift that pairing by one.
+   */
+  void writeInterim(HttpResponseStatus status, HttpHeaders headers) {
+    StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status.code()).append(' ')
+        .append(status.reasonPhrase()).append("\r\n");
+    for (Map.Entry<String, String> header : headers) {
+      head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
+    }
+    head.append("\r\n");
+    ChannelHandlerContext belowCodec = ctx.pipeline().context(HttpServerCodec.class);
+    belowCodec.writeAndFlush(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
   }
 
   /** Backpressure from the request flow. */

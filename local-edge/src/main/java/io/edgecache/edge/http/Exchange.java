@@ -23,7 +23,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -337,10 +336,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     interimForwarded = true;
     MessageHead head = new MessageHead();
     head.copyEndToEndHeaders(response.headers());
-    DefaultFullHttpResponse interim = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(),
-        Unpooled.EMPTY_BUFFER);
-    interim.headers().add(head.headers());
-    client.writeAndFlush(interim);
+    connection.writeInterim(response.status(), head.headers());
   }
 
   @Override
