@@ -19,6 +19,7 @@ import io.edgecache.extproc.store.http.BodyStats;
 import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.telemetry.CacheMetrics;
+import io.edgecache.extproc.telemetry.PushedPolicies;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -53,6 +54,7 @@ public final class CacheNode implements AutoCloseable {
   private final EdgePurges edgePurges;
   private final BodyTokens bodyTokens;
   private final BodyStats bodyStats = new BodyStats();
+  private final PushedPolicies pushedPolicies = new PushedPolicies();
 
   /**
    * Opens the configured store tiers; fails when a tier's configuration cannot be used (disk
@@ -159,6 +161,11 @@ public final class CacheNode implements AutoCloseable {
   /** The sequence number of the last purge applied, or 0 when no control plane is followed. */
   public long lastAppliedPurge() {
     return purgeAgent == null ? 0 : purgeAgent.lastApplied();
+  }
+
+  /** The control plane's route policies seen on recent streams (they override the node's routes' fields). */
+  public PushedPolicies pushedPolicies() {
+    return pushedPolicies;
   }
 
   /** What the large-body endpoint served. */

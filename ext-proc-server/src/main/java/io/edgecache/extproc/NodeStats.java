@@ -1,6 +1,8 @@
 package io.edgecache.extproc;
 
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
+import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.edgecache.extproc.store.http.BodyStats;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Outcome;
@@ -10,6 +12,7 @@ import io.edgecache.extproc.store.TieredStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** The admin port's {@code /stats} document: the figures a human wants at a glance. */
@@ -90,6 +93,7 @@ final class NodeStats {
           "refused", bodies.refusedRequests(),
           "bytes", bodies.bytesServed()));
     }
+    stats.put("policy", policies());
     if (node.config().purge().followsControlPlane()) {
       stats.put("purge", Map.of(
           "lastAppliedSeq", node.lastAppliedPurge(),
@@ -97,4 +101,46 @@ final class NodeStats {
     }
     return stats;
   }
+
+  /**
+   * The effective policy: the node's own routes (first match by host and path, else RFC 9111
+   * defaults), and the control plane's route policies, whose fields override the matched route's.
+   */
+  private Map<String, Object> policies() {
+    Map<String, Object> policy = new LinkedHashMap<>();
+    policy.put("precedence", "a request uses the node's first matching route (else the defaults);"
+        + " a policy the control plane attached to the request overrides its "
+        + String.join(", ", PUSHED_FIELDS));
+    List<Map<String, Object>> routes = new ArrayList<>();
+    for (RoutePolicy route : node.config().routes()) {
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("host", route.host());
+      figures.put("pathPrefix", route.pathPrefix());
+      figures.put("mode", route.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+      figures.put("defaultTtl", route.defaultTtl().toString());
+      figures.put("maxTtl", route.maxTtl().toString());
+      figures.put("staleWhileRevalidate", route.staleWhileRevalidate().toString());
+      figures.put("staleIfError", route.staleIfError().toString());
+      figures.put("shareResponsesWithSetCookie", route.shareResponsesWithSetCookie());
+      routes.add(figures);
+    }
+    policy.put("nodeRoutes", routes);
+    List<Map<String, Object>> pushed = new ArrayList<>();
+    for (RemotePolicy remote : node.pushedPolicies().all()) {
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("id", remote.policyId());
+      figures.put("version", remote.version());
+      figures.put("mode", remote.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+      figures.put("defaultTtl", remote.defaultTtl().map(Duration::toString).orElse("unset"));
+      figures.put("maxTtl", remote.maxTtl().map(Duration::toString).orElse("unset"));
+      figures.put("shareResponsesWithSetCookie", remote.shareResponsesWithSetCookie());
+      pushed.add(figures);
+    }
+    policy.put("controlPlane", pushed);
+    return policy;
+  }
+
+  /** The fields {@link RemotePolicy#applyTo} takes from the control plane. */
+  private static final List<String> PUSHED_FIELDS =
+      List.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie");
 }

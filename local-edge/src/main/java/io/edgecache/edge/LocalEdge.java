@@ -24,8 +24,6 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -101,11 +99,7 @@ public final class LocalEdge implements AutoCloseable {
           .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-              ch.pipeline().addLast(
-                  new HttpServerCodec(),
-                  // Envoy answers Expect: 100-continue itself rather than proxying it.
-                  new HttpServerExpectContinueHandler(),
-                  new DownstreamHandler(edge));
+              DownstreamHandler.install(ch.pipeline(), edge);
             }
           })
           .bind(new InetSocketAddress(config.listenHost(), config.listenPort()))

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.edge.config.ConfigException;
+import io.edgecache.edge.config.HttpTimeouts;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,26 @@ class LocalEdgeConfigTest {
     assertEquals(Duration.ofMillis(2500), config.routes().get(0).timeout());
     assertTrue(config.externalProcessor().getAllowModeOverride());
     assertEquals(50051, config.extProcPort());
+  }
+
+  @Test
+  void timeoutsDefaultToEnvoysAndEachCanBeSet(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("local-edge.yaml");
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "timeouts: {streamIdle: 30s, originIdle: 0s}\n"));
+    HttpTimeouts timeouts = LocalEdgeConfig.load(file).timeouts();
+    assertEquals(new HttpTimeouts(HttpTimeouts.DEFAULTS.requestHeaders(), Duration.ofSeconds(30),
+        HttpTimeouts.DEFAULTS.connectionIdle(), Duration.ZERO), timeouts);
+    assertEquals(Duration.ofMinutes(5), HttpTimeouts.DEFAULTS.streamIdle());
+    assertEquals(Duration.ofHours(1), HttpTimeouts.DEFAULTS.connectionIdle());
+  }
+
+  @Test
+  void badTimeoutNamesTheField(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("local-edge.yaml");
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "timeouts: {requestHeaders: soon}\n"));
+    ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
+    assertEquals("local-edge.yaml: timeouts.requestHeaders: must be a duration like 15s, 0.5s or 500ms, got 'soon'",
+        e.getMessage());
   }
 
   @Test

@@ -123,7 +123,7 @@ class ClusterCollapsingEndToEndTest {
     long wonPerStats = 0;
     for (EdgeStack node : nodes) {
       String stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-              "http://127.0.0.1:" + node.server.adminPort() + "/stats")).build(),
+              "http://127.0.0.1:" + node.server.adminPort() + "/stats")).timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString()).body();
       wonPerStats += new ObjectMapper().readTree(stats)
           .path("collapsing").path("cluster").path("leasesWon").asLong();

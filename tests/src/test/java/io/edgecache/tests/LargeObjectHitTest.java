@@ -146,7 +146,7 @@ class LargeObjectHitTest {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (true) {
       String stats = client.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + adminPort + "/stats")).build(),
+              URI.create("http://127.0.0.1:" + adminPort + "/stats")).timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString()).body();
       Matcher writes = DISK_WRITES.matcher(stats);
       if (writes.find() && Long.parseLong(writes.group(1)) >= 1) {

@@ -112,12 +112,12 @@ class RealEnvoyTest {
   void missThenHitThroughRealEnvoy() throws Exception {
     HttpClient client = HttpClient.newHttpClient();
     URI edge = URI.create("http://" + envoy.getHost() + ":" + envoy.getMappedPort(10000) + "/");
-    HttpResponse<String> miss = client.send(HttpRequest.newBuilder(edge).build(),
+    HttpResponse<String> miss = client.send(HttpRequest.newBuilder(edge).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals("through envoy", miss.body());
     assertTrue(miss.headers().firstValue("cache-status").orElse("").contains("stored"),
         miss.headers().toString());
-    HttpResponse<String> hit = client.send(HttpRequest.newBuilder(edge).build(),
+    HttpResponse<String> hit = client.send(HttpRequest.newBuilder(edge).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertTrue(hit.headers().firstValue("cache-status").orElse("").contains("hit"),
         hit.headers().toString());
@@ -129,7 +129,7 @@ class RealEnvoyTest {
     HttpClient client = HttpClient.newHttpClient();
     URI large = URI.create(
         "http://" + envoy.getHost() + ":" + envoy.getMappedPort(10000) + "/large");
-    HttpResponse<byte[]> miss = client.send(HttpRequest.newBuilder(large).build(),
+    HttpResponse<byte[]> miss = client.send(HttpRequest.newBuilder(large).timeout(Duration.ofMinutes(2)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(LARGE_BYTES, miss.body().length);
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -137,7 +137,7 @@ class RealEnvoyTest {
       assertTrue(System.nanoTime() < deadline, "the large entry never reached the disk tier");
       Thread.onSpinWait();
     }
-    HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(large)
+    HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(large).timeout(Duration.ofSeconds(30))
         .header("range", "bytes=1000-1999").build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(206, range.statusCode(), range.headers().toString());
     assertTrue(range.headers().firstValue("cache-status").orElse("").contains("hit"),

@@ -18,6 +18,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.net.URI;
+import java.time.Duration;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -108,18 +109,38 @@ class TelemetryTest {
 
     HttpClient client = HttpClient.newHttpClient();
     URI admin = URI.create("http://127.0.0.1:" + stack.server.adminPort());
-    String metrics = client.send(HttpRequest.newBuilder(admin.resolve("/metrics")).build(),
+    String metrics = client.send(HttpRequest.newBuilder(admin.resolve("/metrics")).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertTrue(metrics.contains("edgecache_requests_total{outcome=\"hit\"} 1.0")
         || metrics.contains("edgecache_requests_total{outcome=\"hit\"} 1"), metrics);
     assertTrue(metrics.contains("edgecache_requests_total{outcome=\"miss\"} 1"), metrics);
 
-    JsonNode stats = new ObjectMapper().readTree(client.send(
-        HttpRequest.newBuilder(admin.resolve("/stats")).build(),
-        HttpResponse.BodyHandlers.ofString()).body());
+    JsonNode stats = stats();
     assertEquals(1, stats.get("requests").get("hit").asLong());
     assertEquals(1, stats.get("requests").get("miss").asLong());
     assertEquals(0.5, stats.get("hitRatio").asDouble());
     assertEquals(List.of("l1"), List.of(stats.get("tiers").get(0).get("name").asText()));
+  }
+
+  /** edgecache_response_bytes_total{source=cache} counts the bytes a hit sends: a range's, not the stored body's. */
+  @Test
+  void rangeHitCountsTheBytesSent() throws Exception {
+    origin.reply("/body", TestOrigin.Reply.text("0123456789".repeat(100), "cache-control", "max-age=60",
+        "date", HttpDates.format(stack.clock.instant())));
+    stack.get("/body");
+    HttpResponse<String> range = stack.get("/body", "range", "bytes=0-99");
+    assertEquals(206, range.statusCode());
+    assertEquals(100, range.body().length());
+
+    JsonNode bytes = stats().get("bytes");
+    assertEquals(1000, bytes.get("fromOrigin").asLong());
+    assertEquals(100, bytes.get("fromCache").asLong());
+  }
+
+  private JsonNode stats() throws Exception {
+    URI admin = URI.create("http://127.0.0.1:" + stack.server.adminPort());
+    return new ObjectMapper().readTree(HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(admin.resolve("/stats")).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
   }
 }

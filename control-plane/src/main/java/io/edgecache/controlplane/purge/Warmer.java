@@ -67,7 +67,8 @@ final class Warmer implements AutoCloseable {
       fetchers.execute(() -> {
         try {
           int status = fetch(url);
-          if (status >= 500) {
+          // A 4xx or 5xx warmed nothing the URL names; the caller must hear of it.
+          if (status >= 400) {
             fail(job, url + ": status " + status);
           } else {
             job.done.incrementAndGet();

@@ -521,12 +521,16 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
    */
   private void serve(CachedResponse entry, CacheStatus status, Outcome how, Instant now) {
     phase = Phase.DONE;
-    settle(how, entry.status(), request.isHead() ? 0 : entry.bodyLength(),
-        entry.ttlSeconds(now), true);
     if (entry.bodyInMemory()) {
-      out.onNext(StoredResponses.answer(entry, request, now, status));
+      ProcessingResponse answer = StoredResponses.answer(entry, request, now, status);
+      // The bytes actually sent: a range, a 304 or a HEAD carries less than the stored body.
+      settle(how, entry.status(), answer.getImmediateResponse().getBody().size(),
+          entry.ttlSeconds(now), true);
+      out.onNext(answer);
       return;
     }
+    settle(how, entry.status(), request.isHead() ? 0 : entry.bodyLength(),
+        entry.ttlSeconds(now), true);
     out.onNext(StoredResponses.answerWithoutBody(entry, request, now, status)
         .orElseGet(() -> ExchangeMessages.rerouteRequest(ExchangeMessages.replace(
             BodyTokens.HEADER, node.bodyTokens().issue(request.key().uri(),

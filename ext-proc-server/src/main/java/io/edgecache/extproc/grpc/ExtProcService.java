@@ -19,6 +19,10 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
     // The route's policy pushed by the control plane travels in the stream's metadata.
-    return new CacheExchange(node, out, RemotePolicy.current().orElse(null));
+    RemotePolicy pushed = RemotePolicy.current().orElse(null);
+    if (pushed != null) {
+      node.pushedPolicies().seen(pushed);
+    }
+    return new CacheExchange(node, out, pushed);
   }
 }

@@ -220,6 +220,28 @@ class ExtProcProtocolTest {
     stream.finish();
   }
 
+  /** /stats shows the policy the control plane pushed, next to the node's own routes, and which wins. */
+  @Test
+  void statsShowThePushedPolicyAndThePrecedence() throws Exception {
+    Metadata pushed = new Metadata();
+    pushed.put(Metadata.Key.of("x-edgecache-policy", Metadata.ASCII_STRING_MARSHALLER), "site/static@0a1b2c3d");
+    pushed.put(Metadata.Key.of("x-edgecache-policy-spec", Metadata.ASCII_STRING_MARSHALLER),
+        "mode=cache-everything; default-ttl=300");
+    Stream stream = new Stream(MetadataUtils.newAttachHeadersInterceptor(pushed));
+    stream.send(requestHeaders("GET", "/app.js"));
+    stream.send(responseHeaders(200, false, "cache-control", "max-age=5"));
+    stream.finish();
+
+    String stats = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.adminPort() + "/stats"))
+            .timeout(Duration.ofSeconds(10)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body().replaceAll("\\s+", "");
+    assertTrue(stats.contains("\"controlPlane\":[{\"id\":\"site/static\",\"version\":\"0a1b2c3d\","
+        + "\"mode\":\"cache-everything\",\"defaultTtl\":\"PT5M\",\"maxTtl\":\"unset\""), stats);
+    assertTrue(stats.contains("\"nodeRoutes\":[]"), stats);
+    assertTrue(stats.contains("overridesitsmode,defaultTtl,maxTtl,shareResponsesWithSetCookie"), stats);
+  }
+
   @Test
   void healthCheckReportsServing() {
     assertEquals(ServingStatus.SERVING,

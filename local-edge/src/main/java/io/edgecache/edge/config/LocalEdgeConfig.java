@@ -35,6 +35,7 @@ public final class LocalEdgeConfig {
   private final boolean warmUpProcessor;
   private final List<RouteConfig> routes;
   private final Optional<XdsSource> xds;
+  private final HttpTimeouts timeouts;
 
   private LocalEdgeConfig(Builder b) {
     this.listenHost = b.listenHost;
@@ -46,6 +47,7 @@ public final class LocalEdgeConfig {
     this.warmUpProcessor = b.warmUpProcessor;
     this.routes = List.copyOf(b.routes);
     this.xds = Optional.ofNullable(b.xds);
+    this.timeouts = b.timeouts;
   }
 
   public String listenHost() { return listenHost; }
@@ -64,6 +66,8 @@ public final class LocalEdgeConfig {
   public List<RouteConfig> routes() { return routes; }
   /** The control plane routes come from, if any. */
   public Optional<XdsSource> xds() { return xds; }
+  /** Envoy's connection and stream timeouts (request headers, stream idle, connection idle). */
+  public HttpTimeouts timeouts() { return timeouts; }
 
   public static Builder builder() {
     return new Builder();
@@ -100,6 +104,9 @@ public final class LocalEdgeConfig {
     b.extProcTarget(target.host, target.port);
     if (model.bufferLimitBytes != null) {
       b.bufferLimitBytes(model.bufferLimitBytes);
+    }
+    if (model.timeouts != null) {
+      b.timeouts(model.timeouts.toTimeouts(name + ": timeouts"));
     }
     List<RouteModel> routes = model.routes == null ? List.of() : model.routes;
     for (int i = 0; i < routes.size(); i++) {
@@ -157,6 +164,7 @@ public final class LocalEdgeConfig {
     private boolean warmUpProcessor = true;
     private final List<RouteConfig> routes = new ArrayList<>();
     private XdsSource xds;
+    private HttpTimeouts timeouts = HttpTimeouts.DEFAULTS;
 
     private Builder() {}
 
@@ -199,6 +207,11 @@ public final class LocalEdgeConfig {
     /** Take listener, routes and clusters from this control plane. */
     public Builder xds(XdsSource source) {
       this.xds = source;
+      return this;
+    }
+
+    public Builder timeouts(HttpTimeouts timeouts) {
+      this.timeouts = timeouts;
       return this;
     }
 
@@ -255,6 +268,24 @@ public final class LocalEdgeConfig {
     public Integer bufferLimitBytes;
     public List<RouteModel> routes;
     public XdsModel xds;
+    public TimeoutsModel timeouts;
+  }
+
+  /** {@code timeouts:} each field optional, Envoy's default when absent. */
+  private static final class TimeoutsModel {
+    public String requestHeaders;
+    public String streamIdle;
+    public String connectionIdle;
+    public String originIdle;
+
+    HttpTimeouts toTimeouts(String where) throws ConfigException {
+      HttpTimeouts d = HttpTimeouts.DEFAULTS;
+      return new HttpTimeouts(
+          requestHeaders == null ? d.requestHeaders() : parseDuration(requestHeaders, where + ".requestHeaders"),
+          streamIdle == null ? d.streamIdle() : parseDuration(streamIdle, where + ".streamIdle"),
+          connectionIdle == null ? d.connectionIdle() : parseDuration(connectionIdle, where + ".connectionIdle"),
+          originIdle == null ? d.originIdle() : parseDuration(originIdle, where + ".originIdle"));
+    }
   }
 
   private static final class XdsModel {

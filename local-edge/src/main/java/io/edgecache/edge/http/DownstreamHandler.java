@@ -4,34 +4,61 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * One client connection: runs its requests one at a time as {@link Exchange}s. Reading stops
- * while a request body must wait (backpressure) and after a complete request until its response
- * is done, so pipelined requests wait in the socket.
+ * One client connection: runs its requests one at a time as {@link Exchange}s, as Envoy's
+ * HTTP/1 codec does. Reading stops while a request body must wait (backpressure) and after a
+ * complete request until its response is done; pipelined requests that were already read wait,
+ * decoded, in the {@link FlowControlHandler} in front of this handler and are answered in order.
  */
 public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = Logger.getLogger(DownstreamHandler.class.getName());
 
   private final EdgeContext edge;
+  private final RequestHeadersTimer headersTimer;
   private ChannelHandlerContext ctx;
   private Exchange current;
   private boolean requestBodyPaused;
   private boolean awaitingResponse;
 
-  public DownstreamHandler(EdgeContext edge) {
+  private DownstreamHandler(EdgeContext edge) {
     this.edge = edge;
+    this.headersTimer = new RequestHeadersTimer(edge.config().timeouts().requestHeaders(), this::headersTimedOut);
+  }
+
+  /** Sets up a new client connection's pipeline. */
+  public static void install(ChannelPipeline pipeline, EdgeContext edge) {
+    DownstreamHandler handler = new DownstreamHandler(edge);
+    pipeline.addLast(
+        // Fires only while no request is active: Envoy's connection idle_timeout.
+        new IdleStateHandler(0, 0, edge.config().timeouts().connectionIdle().toNanos(), TimeUnit.NANOSECONDS),
+        handler.headersTimer,
+        new HttpServerCodec(),
+        new FlowControlHandler(),
+        // Envoy answers Expect: 100-continue itself rather than proxying it (proxy_100_continue off).
+        new HttpServerExpectContinueHandler(),
+        handler);
   }
 
   @Override
@@ -42,9 +69,10 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request) {
+      headersTimer.headReceived();
       if (request.decoderResult().isFailure() || current != null) {
         ReferenceCountUtil.release(msg);
-        rejectAndClose(current != null ? "pipelined requests are not supported" : "malformed request");
+        rejectAndClose(current != null ? "a request began before the previous response ended" : "malformed request");
         return;
       }
       current = new Exchange(ctx.channel(), this, edge, request);
@@ -80,9 +108,35 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (!(event instanceof IdleStateEvent)) {
+      ctx.fireUserEventTriggered(event);
+    } else if (current == null) {
+      log.fine("closing an idle client connection");
+      ctx.close();
+    }
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     log.fine(() -> "client connection error: " + cause);
     ctx.close();
+  }
+
+  /**
+   * Writes an interim (1xx) response ahead of the final one. It is encoded here and written
+   * below the HTTP codec: Netty's server encoder pairs every response it encodes with the next
+   * request's method (for HEAD), so a 1xx through it would shift that pairing by one.
+   */
+  void writeInterim(HttpResponseStatus status, HttpHeaders headers) {
+    StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status.code()).append(' ')
+        .append(status.reasonPhrase()).append("\r\n");
+    for (Map.Entry<String, String> header : headers) {
+      head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
+    }
+    head.append("\r\n");
+    ChannelHandlerContext belowCodec = ctx.pipeline().context(HttpServerCodec.class);
+    belowCodec.writeAndFlush(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
   }
 
   /** Backpressure from the request flow. */
@@ -95,6 +149,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   void exchangeDone(boolean keepAlive) {
     current = null;
     if (keepAlive) {
+      headersTimer.awaitNextHead();
       awaitingResponse = false;
       requestBodyPaused = false;
       updateReading();
@@ -107,18 +162,30 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     ctx.channel().config().setAutoRead(!requestBodyPaused && !awaitingResponse);
   }
 
+  /** Envoy's request_headers_timeout: 408, and the connection is closed. */
+  private void headersTimedOut() {
+    if (current == null) {
+      respondAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "request headers timeout");
+    }
+  }
+
   private void rejectAndClose(String reason) {
-    log.fine(() -> "closing client connection: " + reason);
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
-        Unpooled.EMPTY_BUFFER);
-    response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
-    response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     if (current != null) {
+      log.fine(() -> "closing client connection: " + reason);
       current.onClientClosed();
       current = null;
       ctx.close();
     } else {
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      respondAndClose(HttpResponseStatus.BAD_REQUEST, reason);
     }
+  }
+
+  private void respondAndClose(HttpResponseStatus status, String reason) {
+    log.fine(() -> "closing client connection: " + reason);
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.EMPTY_BUFFER);
+    response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+    response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 }

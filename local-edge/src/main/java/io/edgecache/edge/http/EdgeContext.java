@@ -47,7 +47,7 @@ public final class EdgeContext {
 
   /** The origin pool of {@code loop}; only to be used from that loop. */
   UpstreamPool pool(EventLoop loop) {
-    return pools.computeIfAbsent(loop, l -> new UpstreamPool(l, clientChannelType));
+    return pools.computeIfAbsent(loop, l -> new UpstreamPool(l, clientChannelType, config.timeouts().originIdle()));
   }
 
   /** Closes idle origin connections; each on its own loop. */

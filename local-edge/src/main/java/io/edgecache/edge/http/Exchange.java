@@ -8,6 +8,7 @@ import io.edgecache.edge.extproc.MutationRejected;
 import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.extproc.ProcessorSession.Phase;
 import io.edgecache.edge.extproc.ProtocolException;
+import io.edgecache.edge.http.UpstreamListener.ResetReason;
 import io.edgecache.edge.routing.RouteEntry;
 import io.edgecache.edge.routing.RouteTable;
 import io.edgecache.edge.routing.Upstream;
@@ -73,6 +74,8 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   private RouteEntry route;
   private UpstreamCall upstream;
   private ScheduledFuture<?> upstreamTimer;
+  private final StreamIdleTimer idleTimer;
+  private boolean interimForwarded;
   private boolean upstreamKeepAlive;
   private boolean upstreamResponseEnded;
   private boolean requestReceived;
@@ -105,9 +108,11 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     }
     this.requestFlow = new MessageFlow(true, this, new UpstreamSink(), connection::requestReading,
         config.bufferLimitBytes());
+    this.idleTimer = new StreamIdleTimer(client.eventLoop(), config.timeouts().streamIdle(), this::streamIdle);
   }
 
   void start() {
+    idleTimer.start();
     if (initialMetadata.problem() != null && session.active()) {
       // Envoy cannot open the stream: a gRPC error before the first message.
       session.fail("ext_proc_error_gRPC_error_13{" + initialMetadata.problem() + "}");
@@ -152,6 +157,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   /** A request body chunk from the client; takes ownership of {@code data}. */
   void onRequestBody(ByteBuf data, boolean last) {
     requestReceived |= last;
+    idleTimer.touch();
     if (finished) {
       data.release();
       return;
@@ -236,6 +242,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
 
   @Override
   public void onAnswer(Phase phase, ProcessingResponse response) {
+    idleTimer.touch();
     try {
       switch (phase) {
         case REQUEST_HEADERS -> {
@@ -398,8 +405,29 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     routerReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
   }
 
+  /**
+   * Envoy hands an origin's 1xx straight to the client, past the filter chain (ext_proc does not
+   * see it, so it is never stored), and only the first of a response's 1xx (envoyproxy/envoy
+   * issue 19044). 100 Continue is not forwarded: Envoy answered the client's Expect itself
+   * (proxy_100_continue off). HTTP/1.0 clients get no 1xx (RFC 9110 §15.2).
+   */
+  @Override
+  public void onInterimResponse(HttpResponse response) {
+    idleTimer.touch();
+    int status = response.status().code();
+    if (finished || responseStarted || interimForwarded || status == 100 || status == 101
+        || !clientRequest.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+      return;
+    }
+    interimForwarded = true;
+    MessageHead head = new MessageHead();
+    head.copyEndToEndHeaders(response.headers());
+    connection.writeInterim(response.status(), head.headers());
+  }
+
   @Override
   public void onResponseHead(HttpResponse response) {
+    idleTimer.touch();
     if (finished) {
       return;
     }
@@ -416,6 +444,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
 
   @Override
   public void onResponseBody(ByteBuf data, boolean last) {
+    idleTimer.touch();
     if (last) {
       upstreamResponseEnded = true;
       cancelUpstreamTimer();
@@ -430,12 +459,27 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     }
   }
 
+  /**
+   * As Envoy's router: a reset before the origin's response headers becomes a local reply
+   * (503, or 502 for a protocol error) that the processor still sees, so it may serve stale;
+   * after them the client's stream is reset.
+   */
   @Override
-  public void onUpstreamClosed() {
+  public void onUpstreamReset(ResetReason reason) {
     if (upstreamResponseEnded || finished) {
       return;
     }
-    routerReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination");
+    routerReply(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503,
+        "upstream connect error or disconnect/reset before headers. reset reason: " + reason.text());
+  }
+
+  /** Envoy's stream_idle_timeout: 408 before the response started, else a reset. */
+  private void streamIdle() {
+    if (responseStarted) {
+      abandon("stream idle timeout");
+    } else {
+      localReply(408, "stream timeout");
+    }
   }
 
   @Override
@@ -465,15 +509,16 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   /**
    * An upstream failure answered the way Envoy's router does: the local reply passes back
    * through the response side of the filter chain, so the processor sees it as response
-   * headers (and may, for example, serve a stale copy instead). Once an origin response has
-   * started it is too late, and the exchange falls back to a plain local reply or a reset.
+   * headers (and may, for example, serve a stale copy instead). Once the origin's response
+   * headers arrived it is too late: Envoy's router resets the stream
+   * (upstream_reset_after_response_started), and so does the exchange.
    */
   private void routerReply(int status, String body) {
     if (finished) {
       return;
     }
     if (responseFlow != null || responseStarted) {
-      localReply(status, body);
+      abandon(body + " after the response headers arrived");
       return;
     }
     upstreamResponseEnded = true;
@@ -564,6 +609,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
 
   private void stopEverything(String reason) {
     finished = true;
+    idleTimer.cancel();
     responseStarted = true;
     requestFlow.abort();
     if (responseFlow != null) {
@@ -581,6 +627,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   /** The response's last byte went to the client. */
   private void responseComplete() {
     finished = true;
+    idleTimer.cancel();
     cancelUpstreamTimer();
     if (session.active()) {
       session.finish();

@@ -12,6 +12,10 @@ import java.util.List;
  * One request on an origin connection. Writes made while the connection is still being
  * established are queued (bounded by the request flow's backpressure, since
  * {@link #writable()} is false until connected).
+ *
+ * <p>The call keeps its own reference to the connection's {@link UpstreamHandler}: once the
+ * origin closed the connection, Netty has emptied its pipeline, and looking the handler up
+ * there would find nothing.
  */
 final class UpstreamCall {
   private final UpstreamPool pool;
@@ -19,6 +23,7 @@ final class UpstreamCall {
   private final UpstreamListener listener;
   private final List<HttpObject> pending = new ArrayList<>();
   private Channel channel;
+  private UpstreamHandler handler;
   private boolean finished;
 
   private UpstreamCall(UpstreamPool pool, String key, UpstreamListener listener) {
@@ -52,7 +57,8 @@ final class UpstreamCall {
 
   private void attach(Channel channel) {
     this.channel = channel;
-    channel.pipeline().get(UpstreamHandler.class).listener(listener);
+    this.handler = UpstreamPool.handlerOf(channel);
+    handler.listener(listener);
     for (HttpObject msg : pending) {
       channel.write(msg, channel.voidPromise());
     }
@@ -82,10 +88,11 @@ final class UpstreamCall {
     }
   }
 
-  /** The exchange completed cleanly: the connection goes back to the pool. */
+  /** The exchange completed cleanly: the connection goes back to the pool if it is still open. */
   void release() {
     if (!finished && channel != null) {
       finished = true;
+      handler.listener(null);
       channel.config().setAutoRead(true);
       pool.release(key, channel);
     }
@@ -99,7 +106,7 @@ final class UpstreamCall {
     finished = true;
     releasePending();
     if (channel != null) {
-      channel.pipeline().get(UpstreamHandler.class).listener(null);
+      handler.listener(null);
       channel.close();
     }
   }

@@ -7,11 +7,14 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive connections to origins, one pool per event loop so a connection, the client
@@ -22,7 +25,11 @@ final class UpstreamPool {
   private final Bootstrap bootstrap;
   private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
 
-  UpstreamPool(EventLoop loop, Class<? extends Channel> channelType) {
+  /**
+   * @param idleTimeout how long a pooled connection may sit unused before it is closed
+   *     (Envoy's upstream {@code idle_timeout}, 1 h by default)
+   */
+  UpstreamPool(EventLoop loop, Class<? extends Channel> channelType, Duration idleTimeout) {
     this.bootstrap = new Bootstrap()
         .group(loop)
         .channel(channelType)
@@ -31,9 +38,17 @@ final class UpstreamPool {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new HttpClientCodec(), new UpstreamHandler());
+            ch.pipeline().addLast(
+                new IdleStateHandler(0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS),
+                new HttpClientCodec(),
+                new UpstreamHandler());
           }
         });
+  }
+
+  /** The handler of a connection this pool made; only valid while its pipeline is intact (open). */
+  static UpstreamHandler handlerOf(Channel channel) {
+    return channel.pipeline().get(UpstreamHandler.class);
   }
 
   /** Starts a request to {@code host:port} on an idle connection or a new one. */
@@ -58,10 +73,17 @@ final class UpstreamPool {
     return UpstreamCall.connecting(this, key, connect, listener);
   }
 
-  /** Returns a connection whose last response completed and which may be reused. */
+  /**
+   * Returns a connection whose last response completed and which may be reused. It becomes
+   * available on the loop's next turn, after the origin's bytes already read are decoded: a
+   * body longer than its Content-Length then closes the connection before anyone reuses it.
+   */
   void release(String key, Channel channel) {
-    channel.pipeline().get(UpstreamHandler.class).listener(null);
-    idle.computeIfAbsent(key, k -> new ArrayDeque<>()).add(channel);
+    channel.eventLoop().execute(() -> {
+      if (channel.isActive()) {
+        idle.computeIfAbsent(key, k -> new ArrayDeque<>()).add(channel);
+      }
+    });
   }
 
   /** Closes every idle connection. */
