@@ -95,4 +95,28 @@ class FreshnessConformanceTest extends ConformanceBase {
     HttpResponse<String> hit = stack.get(p);
     assertEquals("40", hit.headers().firstValue("age").orElseThrow());
   }
+
+  @Test
+  void listValuedAgeCountsByItsFirstMember_5_1() throws Exception {
+    String p = path("age-list");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=3600",
+        "age", "7200, 0")));
+    HttpResponse<String> miss = stack.get(p);
+    assertStatus(miss, "fwd=uri-miss");
+    HttpResponse<String> again = stack.get(p);
+    assertForwarded(again, "uri-miss"); // 7200 s old with a 3600 s lifetime: never fresh
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void invalidAgeIsIgnored_5_1() throws Exception {
+    String p = path("age-invalid");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=60",
+        "age", "soon")));
+    stack.get(p);
+    advance(10);
+    HttpResponse<String> hit = stack.get(p);
+    assertHit(hit);
+    assertEquals("10", hit.headers().firstValue("age").orElseThrow());
+  }
 }
