@@ -6,6 +6,7 @@ import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.CacheControl;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.http.HopByHop;
+import io.edgecache.extproc.http.TargetedCacheControl;
 import io.edgecache.extproc.policy.ReuseVerdict.Action;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,13 +80,13 @@ public final class CachePolicy {
 
   /**
    * The response directives this cache obeys: those of the highest-ranked targeted field
-   * present (RFC 9213 §2.1), else Cache-Control.
+   * present with a valid Dictionary value (RFC 9213 §2.1, §2.2), else Cache-Control.
    */
   public Directives directives(HeaderList responseHeaders) {
     for (String field : targetedFields()) {
-      String value = responseHeaders.joined(field);
-      if (value != null) {
-        return new Directives(CacheControl.parse(value), true);
+      CacheControl targeted = TargetedCacheControl.parse(responseHeaders.joined(field));
+      if (targeted != null) {
+        return new Directives(targeted, true);
       }
     }
     return new Directives(CacheControl.parse(responseHeaders.joined("cache-control")), false);
