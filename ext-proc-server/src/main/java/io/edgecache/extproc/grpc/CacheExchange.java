@@ -13,6 +13,7 @@ import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.Freshening;
+import io.edgecache.extproc.policy.LanguageVariants;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.ReuseVerdict;
@@ -266,8 +267,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
     Span lookupSpan = trace.lookup("l1");
     L1Store.Lookup lookup = node.store().lookup(key, this::matchesVary);
-    trace.endLookup(lookupSpan, lookup.entry() != null);
-    if (lookup.entry() == null && !lookup.keyKnown() && node.tiers().hasLowerTiers()) {
+    CachedResponse entry = lookup.entry() != null || !lookup.keyKnown() ? lookup.entry()
+        : preferredLanguage(node.store().variants(key));
+    trace.endLookup(lookupSpan, entry != null);
+    if (entry == null && !lookup.keyKnown() && node.tiers().hasLowerTiers()) {
       phase = Phase.LOOKING_DOWN;
       Span below = trace.lookup("lower");
       node.lookupBelow(key).copy()
@@ -279,7 +282,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
           });
       return;
     }
-    decide(lookup.entry(), lookup.keyKnown(), mutation);
+    decide(entry, lookup.keyKnown(), mutation);
   }
 
   /** An HTTP PURGE on a route that takes them: the control plane's verdict is the answer. */
@@ -307,13 +310,19 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders());
   }
 
+  /** A variant in the request's most preferred language when none matched exactly, or null. */
+  private CachedResponse preferredLanguage(List<CachedResponse> variants) {
+    return LanguageVariants.preferred(variants, request.headers(), route.normalizeHeaders());
+  }
+
   private synchronized void onLowerTiersAnswered(CachedResponse found,
       HeaderMutation.Builder mutation) {
     if (phase != Phase.LOOKING_DOWN) {
       return; // the stream ended meanwhile
     }
     phase = Phase.AWAIT_RESPONSE_HEADERS;
-    boolean matches = found != null && matchesVary(found);
+    boolean matches = found != null
+        && (matchesVary(found) || preferredLanguage(List.of(found)) != null);
     decide(matches ? found : null, found != null, mutation);
   }
 
