@@ -1,9 +1,14 @@
 package io.edgecache.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.extproc.config.CookiePolicy;
+import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.config.ServerConfig;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** RFC 9111 §4.3.5 (HEAD) and RFC 9110 §14 ranges served from a complete stored response. */
@@ -130,6 +135,35 @@ class HeadAndRangeConformanceTest extends ConformanceBase {
     assertEquals(206, stack.get(p, "range", "bytes=2-5").statusCode());
     assertEquals(0, stack.server.node().refresher().startedTotal());
     assertOriginSaw(p, 1);
+  }
+
+  @Test
+  void theWholeObjectFetchSendsNothingSpecificToTheTriggeringRequest() throws Exception {
+    restart(ServerConfig.defaults().withRoutes(List.of(RoutePolicy.builder()
+        .cookies(CookiePolicy.IGNORE_COOKIES).build())));
+    String p = path("range-fill-headers");
+    origin.reply(p, TestOrigin.Reply.text(BODY, dated("cache-control", "public, max-age=60",
+        "accept-ranges", "bytes", "vary", "accept-language, x-device")));
+    HttpResponse<String> first = stack.get(p, "range", "bytes=2-5",
+        "authorization", "Bearer secret", "cookie", "session=1",
+        "if-none-match", "\"other\"", "if-modified-since", "Sat, 21 Nov 2020 12:00:00 GMT",
+        "accept-language", "fr", "x-device", "mobile", "x-request-id", "trigger-1");
+    assertEquals(206, first.statusCode());
+    assertEquals(1, stack.server.node().refresher().startedTotal(), "a whole-object fetch");
+    awaitBackgroundFetches();
+
+    assertOriginSaw(p, 2);
+    for (String specific : List.of("authorization", "cookie", "range", "if-none-match",
+        "if-modified-since")) {
+      assertEquals(null, origin.lastRequestHeader(p, specific), specific + " was sent on");
+    }
+    // The edge gives its own request an id of its own, as Envoy does.
+    assertNotEquals("trigger-1", origin.lastRequestHeader(p, "x-request-id"));
+    // The fields the response varies on are sent, so the variant the client asked for fills.
+    assertEquals("fr", origin.lastRequestHeader(p, "accept-language"));
+    assertEquals("mobile", origin.lastRequestHeader(p, "x-device"));
+    assertHit(stack.get(p, "range", "bytes=10-12", "accept-language", "fr",
+        "x-device", "mobile"));
   }
 
   /** Waits, with a deadline, until the cache's background requests have all ended. */

@@ -36,9 +36,12 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -353,7 +356,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         || (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH && refresher != null)) {
       boolean stale = !entry.isFresh(now);
       if (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH) {
-        startRefresh(refresher);
+        startRefresh(refresher, entry.varyValues().keySet());
       }
       serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(reuse.detail()),
           stale ? Outcome.STALE : Outcome.HIT, now);
@@ -383,11 +386,18 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   /** Refreshes the key in the background, traced as a child of this exchange. */
-  private void startRefresh(BackgroundRefresher refresher) {
+  /**
+   * Fetches the request's target in the background; {@code varyFields} are the fields the
+   * response to store varies on, sent with the route's key fields so the right variant fills.
+   */
+  private void startRefresh(BackgroundRefresher refresher, Collection<String> varyFields) {
     Span span = trace.child("edgecache.refresh");
     Map<String, String> context = new HashMap<>();
     trace.injectFrom(span, context::put);
-    if (!refresher.refresh(request.key().uri(), request.headers(), context, span::end)) {
+    Set<String> selecting = new HashSet<>(varyFields);
+    selecting.addAll(route.keyHeaders());
+    if (!refresher.refresh(request.key().uri(), request.headers(), selecting, context,
+        span::end)) {
       span.end(); // one is already running for this key
     }
   }
@@ -635,7 +645,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
     if (node.policy().decide(request, requestVerdict, 200, partial, route, responseTime)
         .storable()) {
-      startRefresh(refresher);
+      startRefresh(refresher, VaryKey.of(partial.joined("vary"), request.headers(),
+          route.normalizeHeaders()).keySet());
     }
   }
 
