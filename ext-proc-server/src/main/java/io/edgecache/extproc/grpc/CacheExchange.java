@@ -6,6 +6,7 @@ import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CacheKeys;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.cache.PartialStore;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.RoutePolicy;
@@ -119,6 +120,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private int responseStatus;
   private StoreVerdict storeVerdict;
   private HeaderList responseHeaders;
+  /** The part a 206 being recorded holds (RFC 9111 §3.3), or null for a complete response. */
+  private ByteRanges.Part recordingPart;
   /** The response's Content-Length, or -1 when it has none (chunked, or unusable). */
   private long declaredBodyLength;
   private Instant responseTime;
@@ -337,6 +340,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       entry = null;
     }
     if (entry == null) {
+      if (servePartial(now)) {
+        return;
+      }
       if (forwardReason == null) {
         forwardReason = keyKnown ? "vary-miss" : "uri-miss";
       }
@@ -400,6 +406,38 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         span::end)) {
       span.end(); // one is already running for this key
     }
+  }
+
+  /**
+   * Answers a single-range GET from a stored incomplete response that holds the whole range
+   * and may be served (RFC 9111 §3.3); false when it cannot.
+   */
+  private boolean servePartial(Instant now) {
+    String range = request.headers().first("range");
+    if (range == null || !request.method().equals("GET") || !requestVerdict.mayServe()
+        || request.isConditional()) {
+      return false;
+    }
+    PartialStore.Partial partial = node.store().partials().find(request.key(), this::matchesVary);
+    if (partial == null) {
+      return false;
+    }
+    CachedResponse head = partial.head();
+    List<ByteRanges.Range> ranges = ByteRanges.parse(range, head.bodyLength());
+    if (ranges == null || ranges.size() != 1
+        || node.policy().reuse(request, head, now).action() != ReuseVerdict.Action.SERVE) {
+      return false;
+    }
+    ByteRanges.Range wanted = ranges.get(0);
+    ByteString part = partial.slice(wanted.first(), wanted.last());
+    if (part == null) {
+      return false;
+    }
+    phase = Phase.DONE;
+    settle(Outcome.HIT, 206, part.size(), head.ttlSeconds(now), true);
+    out.onNext(StoredResponses.partialContent(head, wanted, part, now,
+        CacheStatus.hit().ttl(head.ttlSeconds(now)).detail("partial")));
+    return true;
   }
 
   /** Answers 504 when the client asked only-if-cached (RFC 9111 §5.2.1.7); true if it did. */
@@ -587,8 +625,12 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       StoreUpdates.freshenFromHead(node, request, requestVerdict, route, this::matchesVary,
           headers, responseTime);
     }
-    storeVerdict = node.policy().decide(
-        request, requestVerdict, status, headers, route, responseTime);
+    recordingPart = status == 206 ? storablePart(headers) : null;
+    storeVerdict = recordingPart != null
+        // judged as the complete response it is part of would be
+        ? node.policy().decide(request, requestVerdict, 200,
+            headers.without(field -> field.name().equals("content-range")), route, responseTime)
+        : node.policy().decide(request, requestVerdict, status, headers, route, responseTime);
 
     CacheStatus cacheStatus = CacheStatus.forwarded(forwardReason).fwdStatus(status);
     BodySendMode bodyMode = BodySendMode.NONE;
@@ -650,6 +692,21 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
   }
 
+  /**
+   * The part a 206 holds when it may be kept as an incomplete response: a client's GET, one
+   * part of a representation of known length that fits in memory; else null.
+   */
+  private ByteRanges.Part storablePart(HeaderList partial) {
+    if (!request.method().equals("GET") || request.backgroundRefresh()) {
+      return null;
+    }
+    ByteRanges.Part part = ByteRanges.part(partial.first("content-range"));
+    long inMemory = Math.min(Integer.MAX_VALUE, node.tiers().streamsLargeBodies()
+        ? Math.min(node.tiers().largeObjectBytes(), node.config().maxObjectBytes(route))
+        : node.config().maxObjectBytes(route)); // parts are ByteStrings
+    return part != null && part.completeLength() <= inMemory ? part : null;
+  }
+
   private HeaderMutation responseMutation(String cacheStatus) {
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder()
         .addSetHeaders(ExchangeMessages.replace(CacheStatus.FIELD, cacheStatus));
@@ -706,6 +763,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       land(null, false);
       return;
     }
+    if (recordingPart != null) {
+      commitPart(recorded);
+      return;
+    }
     CachedResponse entry = new CachedResponse(
         responseStatus,
         storeVerdict.storedHeaders(),
@@ -713,7 +774,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         responseTime,
         storeVerdict.correctedInitialAge(),
         storeVerdict.freshnessLifetime(),
-        VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders()),
+        varyValues(),
         storeVerdict.rules(),
         recorded.length());
     CompletableFuture<Boolean> written = recorded.spooled()
@@ -721,6 +782,35 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         : node.store(request.key(), entry);
     settle(Outcome.MISS, responseStatus, recorded.length(), entry.ttlSeconds(responseTime), true);
     landStored(entry, written);
+  }
+
+  /**
+   * Keeps a recorded 206 with the parts already held of its representation (RFC 9111 §3.4);
+   * when they now make it complete, that is stored as any complete response is.
+   */
+  private void commitPart(BodyRecorder recorded) {
+    ByteRanges.Part part = recordingPart;
+    if (recorded.spooled() || recorded.length() != part.last() - part.first() + 1) {
+      recorded.drop(); // not the part Content-Range announced
+      land(null, false);
+      return;
+    }
+    CachedResponse head = new CachedResponse(200, storeVerdict.storedHeaders(), ByteString.EMPTY,
+        responseTime, storeVerdict.correctedInitialAge(), storeVerdict.freshnessLifetime(),
+        varyValues(), storeVerdict.rules(), part.completeLength());
+    CachedResponse complete =
+        node.store().partials().add(request.key(), head, part.first(), recorded.body());
+    settle(Outcome.MISS, responseStatus, recorded.length(), head.ttlSeconds(responseTime), true);
+    if (complete != null) {
+      landStored(complete, node.store(request.key(), complete));
+    } else {
+      land(null, false);
+    }
+  }
+
+  /** The secondary key of the response being recorded. */
+  private Map<String, String> varyValues() {
+    return VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders());
   }
 
   /**
