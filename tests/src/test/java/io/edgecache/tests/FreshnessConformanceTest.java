@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.edgecache.extproc.http.HttpDates;
 import java.net.http.HttpResponse;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** RFC 9111 §4.2: freshness lifetime and age, through local-edge against a real origin. */
 class FreshnessConformanceTest extends ConformanceBase {
@@ -17,19 +22,6 @@ class FreshnessConformanceTest extends ConformanceBase {
     advance(20);
     assertHit(stack.get(p));
     assertOriginSaw(p, 1);
-  }
-
-  @Test
-  void expiresMinusDateIsTheLifetime_4_2_1() throws Exception {
-    String p = path("expires");
-    origin.reply(p, TestOrigin.Reply.text("x", dated("expires",
-        HttpDates.format(stack.clock.instant().plusSeconds(60)))));
-    stack.get(p);
-    advance(30);
-    assertHit(stack.get(p));
-    advance(31);
-    stack.get(p);
-    assertOriginSaw(p, 2);
   }
 
   @Test
@@ -94,5 +86,61 @@ class FreshnessConformanceTest extends ConformanceBase {
     stack.get(p);
     HttpResponse<String> hit = stack.get(p);
     assertEquals("40", hit.headers().firstValue("age").orElseThrow());
+  }
+
+  @Test
+  void listValuedAgeCountsByItsFirstMember_5_1() throws Exception {
+    String p = path("age-list");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=3600",
+        "age", "7200, 0")));
+    HttpResponse<String> miss = stack.get(p);
+    assertStatus(miss, "fwd=uri-miss");
+    HttpResponse<String> again = stack.get(p);
+    assertForwarded(again, "uri-miss"); // 7200 s old with a 3600 s lifetime: never fresh
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void invalidAgeIsIgnored_5_1() throws Exception {
+    String p = path("age-invalid");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=60",
+        "age", "soon")));
+    stack.get(p);
+    advance(10);
+    HttpResponse<String> hit = stack.get(p);
+    assertHit(hit);
+    assertEquals("10", hit.headers().firstValue("age").orElseThrow());
+  }
+
+  /** Expires − Date is the lifetime, with Expires in each form of RFC 9110 §5.6.7. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      "EEE, dd MMM yyyy HH:mm:ss 'GMT'", // IMF-fixdate
+      "EEEE, dd-MMM-yy HH:mm:ss 'GMT'", // RFC 850
+      "EEE MMM ppd HH:mm:ss yyyy", // asctime
+  })
+  void expiresMinusDateInEachDateForm_4_2_1_9110_5_6_7(String form) throws Exception {
+    String p = path("expires-form");
+    String expires = DateTimeFormatter.ofPattern(form, Locale.US).withZone(ZoneOffset.UTC)
+        .format(stack.clock.instant().plusSeconds(60));
+    origin.reply(p, TestOrigin.Reply.text("x", dated("expires", expires)));
+    stack.get(p);
+    advance(30);
+    assertHit(stack.get(p));
+    advance(31);
+    stack.get(p);
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void httpDateNamesAreCaseInsensitiveAndAWrongWeekdayIsKept_9110_5_6_7() throws Exception {
+    String p = path("expires-odd");
+    String imf = HttpDates.format(stack.clock.instant().plusSeconds(60)); // "Www, dd Mmm ..."
+    String wrongDay = (imf.startsWith("Mon") ? "TUE" : "MON") + imf.substring(3);
+    origin.reply(p, TestOrigin.Reply.text("x",
+        dated("expires", wrongDay.toUpperCase(Locale.ROOT))));
+    HttpResponse<String> miss = stack.get(p);
+    assertStatus(miss, "stored; ttl=60");
+    assertHit(stack.get(p));
   }
 }

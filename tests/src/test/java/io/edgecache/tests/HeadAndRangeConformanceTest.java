@@ -1,12 +1,20 @@
 package io.edgecache.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.extproc.config.CookiePolicy;
+import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.config.ServerConfig;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** RFC 9111 §4.3.5 (HEAD) and RFC 9110 §14 ranges served from a complete stored response. */
+/**
+ * RFC 9111 §4.3.5 (HEAD), RFC 9110 §14 ranges served from a complete stored response, and
+ * incomplete responses stored and combined (RFC 9111 §3.3, §3.4).
+ */
 class HeadAndRangeConformanceTest extends ConformanceBase {
 
   private static final String BODY = "0123456789abcdefghij";
@@ -103,6 +111,53 @@ class HeadAndRangeConformanceTest extends ConformanceBase {
   }
 
   @Test
+  void aRangeWithinAStoredPartIsServedFromIt_3_3() throws Exception {
+    String p = path("partial-serve");
+    // This origin answers every request with the same part, so the whole-object fetch after
+    // the first range cannot fill the entry: only the stored part can answer.
+    origin.reply(p, TestOrigin.Reply.status(206, "2345", dated("cache-control", "max-age=60",
+        "etag", "\"v1\"", "content-range", "bytes 2-5/20", "content-type", "text/plain")));
+    HttpResponse<String> first = stack.get(p, "range", "bytes=2-5");
+    assertEquals(206, first.statusCode());
+    assertStatus(first, "stored");
+    awaitBackgroundFetches();
+    int before = origin.count(p);
+
+    HttpResponse<String> within = stack.get(p, "range", "bytes=3-4");
+    assertHit(within);
+    assertEquals(206, within.statusCode());
+    assertEquals("34", within.body());
+    assertEquals("bytes 3-4/20", within.headers().firstValue("content-range").orElseThrow());
+    assertEquals(before, origin.count(p));
+
+    assertForwarded(stack.get(p, "range", "bytes=5-7"), "uri-miss"); // not all held
+    assertForwarded(stack.get(p), "uri-miss"); // an incomplete response never answers in full
+    awaitBackgroundFetches();
+  }
+
+  @Test
+  void partsWithTheSameStrongValidatorCombineIntoTheWhole_3_4() throws Exception {
+    String p = path("partial-combine");
+    fetchBothHalves(p, "\"v1\"", "\"v1\"");
+
+    HttpResponse<String> whole = stack.get(p);
+    assertHit(whole);
+    assertEquals(200, whole.statusCode());
+    assertEquals(BODY, whole.body());
+  }
+
+  @Test
+  void partsOfDifferentRepresentationsAreNotCombined_3_4() throws Exception {
+    String p = path("partial-other");
+    fetchBothHalves(p, "\"v1\"", "\"v2\"");
+
+    assertForwarded(stack.get(p), "uri-miss");
+    assertForwarded(stack.get(p, "range", "bytes=0-3"), "uri-miss"); // v1's part was replaced
+    assertHit(stack.get(p, "range", "bytes=12-13")); // v2's part is kept
+    awaitBackgroundFetches();
+  }
+
+  @Test
   void aRangeMissFetchesTheWholeRepresentationInTheBackground() throws Exception {
     String p = path("range-fill");
     origin.reply(p, TestOrigin.Reply.text(BODY, dated("cache-control", "max-age=60",
@@ -130,6 +185,51 @@ class HeadAndRangeConformanceTest extends ConformanceBase {
     assertEquals(206, stack.get(p, "range", "bytes=2-5").statusCode());
     assertEquals(0, stack.server.node().refresher().startedTotal());
     assertOriginSaw(p, 1);
+  }
+
+  @Test
+  void theWholeObjectFetchSendsNothingSpecificToTheTriggeringRequest() throws Exception {
+    restart(ServerConfig.defaults().withRoutes(List.of(RoutePolicy.builder()
+        .cookies(CookiePolicy.IGNORE_COOKIES).build())));
+    String p = path("range-fill-headers");
+    origin.reply(p, TestOrigin.Reply.text(BODY, dated("cache-control", "public, max-age=60",
+        "accept-ranges", "bytes", "vary", "accept-language, x-device")));
+    HttpResponse<String> first = stack.get(p, "range", "bytes=2-5",
+        "authorization", "Bearer secret", "cookie", "session=1",
+        "if-none-match", "\"other\"", "if-modified-since", "Sat, 21 Nov 2020 12:00:00 GMT",
+        "accept-language", "fr", "x-device", "mobile", "x-request-id", "trigger-1");
+    assertEquals(206, first.statusCode());
+    assertEquals(1, stack.server.node().refresher().startedTotal(), "a whole-object fetch");
+    awaitBackgroundFetches();
+
+    assertOriginSaw(p, 2);
+    for (String specific : List.of("authorization", "cookie", "range", "if-none-match",
+        "if-modified-since")) {
+      assertEquals(null, origin.lastRequestHeader(p, specific), specific + " was sent on");
+    }
+    // The edge gives its own request an id of its own, as Envoy does.
+    assertNotEquals("trigger-1", origin.lastRequestHeader(p, "x-request-id"));
+    // The fields the response varies on are sent, so the variant the client asked for fills.
+    assertEquals("fr", origin.lastRequestHeader(p, "accept-language"));
+    assertEquals("mobile", origin.lastRequestHeader(p, "x-device"));
+    assertHit(stack.get(p, "range", "bytes=10-12", "accept-language", "fr",
+        "x-device", "mobile"));
+  }
+
+  /**
+   * Range requests for the first and then the second half of BODY, each answered by a 206
+   * with the given ETag (the origin sends that half to every request, whole-object fetch
+   * included, so only combining parts can complete the entry).
+   */
+  private void fetchBothHalves(String p, String firstEtag, String secondEtag) throws Exception {
+    origin.reply(p, TestOrigin.Reply.status(206, BODY.substring(0, 10), dated(
+        "cache-control", "max-age=60", "etag", firstEtag, "content-range", "bytes 0-9/20")));
+    stack.get(p, "range", "bytes=0-9");
+    awaitBackgroundFetches();
+    origin.reply(p, TestOrigin.Reply.status(206, BODY.substring(10), dated(
+        "cache-control", "max-age=60", "etag", secondEtag, "content-range", "bytes 10-19/20")));
+    stack.get(p, "range", "bytes=10-19");
+    awaitBackgroundFetches();
   }
 
   /** Waits, with a deadline, until the cache's background requests have all ended. */

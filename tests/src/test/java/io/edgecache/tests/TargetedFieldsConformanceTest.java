@@ -46,4 +46,28 @@ class TargetedFieldsConformanceTest extends ConformanceBase {
     assertHit(hit); // the configured field's max-age=60 won
     assertFalse(hit.headers().firstValue("x-my-cdn-control").isPresent());
   }
+
+  @Test
+  void invalidCdnCacheControlIsIgnoredAsAWhole_9213_2_2() throws Exception {
+    String p = path("cdn-cc-invalid");
+    // Not an RFC 8941 Dictionary (keys are lower case): Cache-Control's no-store applies,
+    // where a lenient parse would read max-age=60 and store it.
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "no-store",
+        "cdn-cache-control", "max-age=60, Public")));
+    stack.get(p);
+    HttpResponse<String> second = stack.get(p);
+    assertForwarded(second, "uri-miss");
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void invalidEdgecacheFieldFallsBackToCdnCacheControl_9213_2_2() throws Exception {
+    String p = path("edgecache-cc-invalid");
+    // Upper-case keys are not RFC 8941 keys, so the edgecache field is ignored.
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "no-store",
+        "cdn-cache-control", "max-age=60", "edgecache-control", "No-Store")));
+    stack.get(p);
+    assertHit(stack.get(p));
+    assertOriginSaw(p, 1);
+  }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.config.ServerConfig;
+import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -66,5 +67,37 @@ class VaryConformanceTest extends ConformanceBase {
     stack.get(p);
     assertForwarded(stack.get(p, "x-device", "mobile"), "vary-miss");
     assertHit(stack.get(p));
+  }
+
+  @Test
+  void acceptLanguageCaseAndOrderAreNormalised_4_1() throws Exception {
+    String p = path("language-order");
+    // No Content-Language: only the normalised secondary key can make the second request a hit.
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=60",
+        "vary", "accept-language")));
+    stack.get(p, "accept-language", "en-US, fr;q=0.5, de;q=0.5");
+    assertHit(stack.get(p, "accept-language", "DE;q=0.50, fr;q=0.5, EN-us"));
+    assertForwarded(stack.get(p, "accept-language", "fr, en-US;q=0.5"), "vary-miss");
+    assertOriginSaw(p, 2);
+  }
+
+  @Test
+  void aStoredLanguageTheRequestPrefersMostIsChosen_4_1() throws Exception {
+    String p = path("language-pick");
+    origin.reply(p, TestOrigin.Reply.text("english", dated("cache-control", "max-age=60",
+        "vary", "accept-language", "content-language", "en")));
+    stack.get(p, "accept-language", "en");
+    HttpResponse<String> hit = stack.get(p, "accept-language", "en-GB, en;q=0.9");
+    assertHit(hit);
+    assertEquals("english", hit.body());
+
+    origin.reply(p, TestOrigin.Reply.text("francais", dated("cache-control", "max-age=60",
+        "vary", "accept-language", "content-language", "fr")));
+    // English is acceptable but French is preferred: the origin is asked, not the cache.
+    HttpResponse<String> french = stack.get(p, "accept-language", "fr-CA, fr;q=0.9, en;q=0.5");
+    assertForwarded(french, "vary-miss");
+    assertEquals("francais", french.body());
+    assertEquals("francais", stack.get(p, "accept-language", "fr").body());
+    assertOriginSaw(p, 2);
   }
 }

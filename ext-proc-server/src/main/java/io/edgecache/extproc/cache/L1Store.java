@@ -24,7 +24,11 @@ public final class L1Store {
 
   private static final Lookup NOTHING = new Lookup(null, false);
 
+  /** Incomplete (206) responses get this share of the byte budget, on top of it. */
+  private static final int PARTIALS_SHARE = 8;
+
   private final Cache<String, Variants> cache;
+  private final PartialStore partials;
   private volatile BiConsumer<String, CachedResponse> putListener = (uri, entry) -> { };
 
   /**
@@ -42,6 +46,12 @@ public final class L1Store {
             .ticker(ticker)
             .executor(Runnable::run) // maintenance is cheap; no thread hop on the hit path
             .build();
+    this.partials = new PartialStore(Math.max(1, maxBytes / PARTIALS_SHARE), clock);
+  }
+
+  /** The incomplete responses held beside the complete ones (RFC 9111 §3.3). */
+  public PartialStore partials() {
+    return partials;
   }
 
   /** The newest variant under {@code key} that {@code matches} accepts. */
@@ -77,9 +87,10 @@ public final class L1Store {
     cache.asMap().computeIfPresent(key.uri(), (k, existing) -> existing.without(entry));
   }
 
-  /** Removes every variant under {@code key}. */
+  /** Removes every variant under {@code key}, and its incomplete responses. */
   public void invalidate(CacheKey key) {
     cache.invalidate(key.uri());
+    partials.invalidate(key);
   }
 
   /** The URIs of the keys stored now (a live view; concurrent changes may or may not show). */

@@ -6,6 +6,7 @@ import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CacheKeys;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.cache.PartialStore;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.RoutePolicy;
@@ -13,6 +14,7 @@ import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.Freshening;
+import io.edgecache.extproc.policy.LanguageVariants;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.ReuseVerdict;
@@ -35,9 +37,12 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -115,6 +120,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private int responseStatus;
   private StoreVerdict storeVerdict;
   private HeaderList responseHeaders;
+  /** The part a 206 being recorded holds (RFC 9111 §3.3), or null for a complete response. */
+  private ByteRanges.Part recordingPart;
   /** The response's Content-Length, or -1 when it has none (chunked, or unusable). */
   private long declaredBodyLength;
   private Instant responseTime;
@@ -266,8 +273,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
     Span lookupSpan = trace.lookup("l1");
     L1Store.Lookup lookup = node.store().lookup(key, this::matchesVary);
-    trace.endLookup(lookupSpan, lookup.entry() != null);
-    if (lookup.entry() == null && !lookup.keyKnown() && node.tiers().hasLowerTiers()) {
+    CachedResponse entry = lookup.entry() != null || !lookup.keyKnown() ? lookup.entry()
+        : preferredLanguage(node.store().variants(key));
+    trace.endLookup(lookupSpan, entry != null);
+    if (entry == null && !lookup.keyKnown() && node.tiers().hasLowerTiers()) {
       phase = Phase.LOOKING_DOWN;
       Span below = trace.lookup("lower");
       node.lookupBelow(key).copy()
@@ -279,7 +288,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
           });
       return;
     }
-    decide(lookup.entry(), lookup.keyKnown(), mutation);
+    decide(entry, lookup.keyKnown(), mutation);
   }
 
   /** An HTTP PURGE on a route that takes them: the control plane's verdict is the answer. */
@@ -307,13 +316,19 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders());
   }
 
+  /** A variant in the request's most preferred language when none matched exactly, or null. */
+  private CachedResponse preferredLanguage(List<CachedResponse> variants) {
+    return LanguageVariants.preferred(variants, request.headers(), route.normalizeHeaders());
+  }
+
   private synchronized void onLowerTiersAnswered(CachedResponse found,
       HeaderMutation.Builder mutation) {
     if (phase != Phase.LOOKING_DOWN) {
       return; // the stream ended meanwhile
     }
     phase = Phase.AWAIT_RESPONSE_HEADERS;
-    boolean matches = found != null && matchesVary(found);
+    boolean matches = found != null
+        && (matchesVary(found) || preferredLanguage(List.of(found)) != null);
     decide(matches ? found : null, found != null, mutation);
   }
 
@@ -325,6 +340,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       entry = null;
     }
     if (entry == null) {
+      if (servePartial(now)) {
+        return;
+      }
       if (forwardReason == null) {
         forwardReason = keyKnown ? "vary-miss" : "uri-miss";
       }
@@ -344,7 +362,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         || (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH && refresher != null)) {
       boolean stale = !entry.isFresh(now);
       if (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH) {
-        startRefresh(refresher);
+        startRefresh(refresher, entry.varyValues().keySet());
       }
       serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(reuse.detail()),
           stale ? Outcome.STALE : Outcome.HIT, now);
@@ -374,13 +392,52 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   /** Refreshes the key in the background, traced as a child of this exchange. */
-  private void startRefresh(BackgroundRefresher refresher) {
+  /**
+   * Fetches the request's target in the background; {@code varyFields} are the fields the
+   * response to store varies on, sent with the route's key fields so the right variant fills.
+   */
+  private void startRefresh(BackgroundRefresher refresher, Collection<String> varyFields) {
     Span span = trace.child("edgecache.refresh");
     Map<String, String> context = new HashMap<>();
     trace.injectFrom(span, context::put);
-    if (!refresher.refresh(request.key().uri(), request.headers(), context, span::end)) {
+    Set<String> selecting = new HashSet<>(varyFields);
+    selecting.addAll(route.keyHeaders());
+    if (!refresher.refresh(request.key().uri(), request.headers(), selecting, context,
+        span::end)) {
       span.end(); // one is already running for this key
     }
+  }
+
+  /**
+   * Answers a single-range GET from a stored incomplete response that holds the whole range
+   * and may be served (RFC 9111 §3.3); false when it cannot.
+   */
+  private boolean servePartial(Instant now) {
+    String range = request.headers().first("range");
+    if (range == null || !request.method().equals("GET") || !requestVerdict.mayServe()
+        || request.isConditional()) {
+      return false;
+    }
+    PartialStore.Partial partial = node.store().partials().find(request.key(), this::matchesVary);
+    if (partial == null) {
+      return false;
+    }
+    CachedResponse head = partial.head();
+    List<ByteRanges.Range> ranges = ByteRanges.parse(range, head.bodyLength());
+    if (ranges == null || ranges.size() != 1
+        || node.policy().reuse(request, head, now).action() != ReuseVerdict.Action.SERVE) {
+      return false;
+    }
+    ByteRanges.Range wanted = ranges.get(0);
+    ByteString part = partial.slice(wanted.first(), wanted.last());
+    if (part == null) {
+      return false;
+    }
+    phase = Phase.DONE;
+    settle(Outcome.HIT, 206, part.size(), head.ttlSeconds(now), true);
+    out.onNext(StoredResponses.partialContent(head, wanted, part, now,
+        CacheStatus.hit().ttl(head.ttlSeconds(now)).detail("partial")));
+    return true;
   }
 
   /** Answers 504 when the client asked only-if-cached (RFC 9111 §5.2.1.7); true if it did. */
@@ -572,8 +629,12 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       StoreUpdates.freshenFromHead(node, request, requestVerdict, route, this::matchesVary,
           headers, responseTime);
     }
-    storeVerdict = node.policy().decide(
-        request, requestVerdict, status, headers, route, responseTime);
+    recordingPart = status == 206 ? storablePart(headers) : null;
+    storeVerdict = recordingPart != null
+        // judged as the complete response it is part of would be
+        ? node.policy().decide(request, requestVerdict, 200,
+            headers.without(field -> field.name().equals("content-range")), route, responseTime)
+        : node.policy().decide(request, requestVerdict, status, headers, route, responseTime);
 
     CacheStatus cacheStatus = CacheStatus.forwarded(forwardReason).fwdStatus(status);
     BodySendMode bodyMode = BodySendMode.NONE;
@@ -630,8 +691,24 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
     if (node.policy().decide(request, requestVerdict, 200, partial, route, responseTime)
         .storable()) {
-      startRefresh(refresher);
+      startRefresh(refresher, VaryKey.of(partial.joined("vary"), request.headers(),
+          route.normalizeHeaders()).keySet());
     }
+  }
+
+  /**
+   * The part a 206 holds when it may be kept as an incomplete response: a client's GET, one
+   * part of a representation of known length that fits in memory; else null.
+   */
+  private ByteRanges.Part storablePart(HeaderList partial) {
+    if (!request.method().equals("GET") || request.backgroundRefresh()) {
+      return null;
+    }
+    ByteRanges.Part part = ByteRanges.part(partial.first("content-range"));
+    long inMemory = Math.min(Integer.MAX_VALUE, node.tiers().streamsLargeBodies()
+        ? Math.min(node.tiers().largeObjectBytes(), node.config().maxObjectBytes(route))
+        : node.config().maxObjectBytes(route)); // parts are ByteStrings
+    return part != null && part.completeLength() <= inMemory ? part : null;
   }
 
   private HeaderMutation responseMutation(String cacheStatus) {
@@ -690,6 +767,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       land(null, false);
       return;
     }
+    if (recordingPart != null) {
+      commitPart(recorded);
+      return;
+    }
     CachedResponse entry = new CachedResponse(
         responseStatus,
         storeVerdict.storedHeaders(),
@@ -697,7 +778,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         responseTime,
         storeVerdict.correctedInitialAge(),
         storeVerdict.freshnessLifetime(),
-        VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders()),
+        varyValues(),
         storeVerdict.rules(),
         recorded.length());
     CompletableFuture<Boolean> written = recorded.spooled()
@@ -705,6 +786,35 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         : node.store(request.key(), entry);
     settle(Outcome.MISS, responseStatus, recorded.length(), entry.ttlSeconds(responseTime), true);
     landStored(entry, written);
+  }
+
+  /**
+   * Keeps a recorded 206 with the parts already held of its representation (RFC 9111 §3.4);
+   * when they now make it complete, that is stored as any complete response is.
+   */
+  private void commitPart(BodyRecorder recorded) {
+    ByteRanges.Part part = recordingPart;
+    if (recorded.spooled() || recorded.length() != part.last() - part.first() + 1) {
+      recorded.drop(); // not the part Content-Range announced
+      land(null, false);
+      return;
+    }
+    CachedResponse head = new CachedResponse(200, storeVerdict.storedHeaders(), ByteString.EMPTY,
+        responseTime, storeVerdict.correctedInitialAge(), storeVerdict.freshnessLifetime(),
+        varyValues(), storeVerdict.rules(), part.completeLength());
+    CachedResponse complete =
+        node.store().partials().add(request.key(), head, part.first(), recorded.body());
+    settle(Outcome.MISS, responseStatus, recorded.length(), head.ttlSeconds(responseTime), true);
+    if (complete != null) {
+      landStored(complete, node.store(request.key(), complete));
+    } else {
+      land(null, false);
+    }
+  }
+
+  /** The secondary key of the response being recorded. */
+  private Map<String, String> varyValues() {
+    return VaryKey.of(responseHeaders.joined("vary"), request.headers(), route.normalizeHeaders());
   }
 
   /**

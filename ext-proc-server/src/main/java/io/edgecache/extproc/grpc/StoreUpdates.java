@@ -3,17 +3,15 @@ package io.edgecache.extproc.grpc;
 import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CacheKeys;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.RelatedTargets;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.Freshening;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.StoreVerdict;
-import java.net.URI;
 import java.time.Instant;
 import java.util.function.Predicate;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * What a forwarded response tells the store about entries other than the one being recorded:
@@ -22,7 +20,6 @@ import java.util.logging.Logger;
  */
 final class StoreUpdates {
 
-  private static final Logger log = Logger.getLogger(StoreUpdates.class.getName());
 
   private StoreUpdates() {}
 
@@ -63,26 +60,16 @@ final class StoreUpdates {
   static void invalidateAfterUnsafeMethod(CacheNode node, RequestFacts request,
       HeaderList response) {
     node.invalidate(request.key());
-    URI target = URI.create(request.key().scheme() + "://" + request.key().authority() + "/");
     for (String field : new String[] {"location", "content-location"}) {
       String value = response.first(field);
-      if (value == null) {
-        continue;
-      }
-      try {
-        URI resolved = target.resolve(value.trim());
-        if (resolved.getRawAuthority() != null
-            && resolved.getRawAuthority().equalsIgnoreCase(request.key().authority())) {
-          String path = resolved.getRawPath() == null || resolved.getRawPath().isEmpty()
-              ? "/" : resolved.getRawPath();
-          String pathWithQuery = resolved.getRawQuery() == null
-              ? path : path + "?" + resolved.getRawQuery();
-          RoutePolicy targetRoute = node.config().routeFor(request.key().authority(), path);
-          node.invalidate(CacheKeys.forTarget(request.key().scheme(),
-              request.key().authority(), pathWithQuery, targetRoute, request.headers()));
-        }
-      } catch (IllegalArgumentException e) {
-        log.log(Level.FINE, "ignoring unparsable {0}: {1}", new Object[] {field, value});
+      String pathWithQuery =
+          value == null ? null : RelatedTargets.sameOriginPathWithQuery(request.key(), value);
+      if (pathWithQuery != null) {
+        int question = pathWithQuery.indexOf('?');
+        RoutePolicy targetRoute = node.config().routeFor(request.key().authority(),
+            question < 0 ? pathWithQuery : pathWithQuery.substring(0, question));
+        node.invalidate(CacheKeys.forTarget(request.key().scheme(),
+            request.key().authority(), pathWithQuery, targetRoute, request.headers()));
       }
     }
   }

@@ -109,9 +109,7 @@ final class StoredResponses {
     }
     if (ranges.size() == 1) {
       ByteRanges.Range only = ranges.get(0);
-      fields.add(new HeaderList.Field("content-range", contentRange(only, length)));
-      ByteString part = slice(entry.body(), only);
-      return respond(206, fields, entry, now, status, part);
+      return partialContent(entry, only, slice(entry.body(), only), now, status);
     }
     String contentType = stored.first("content-type");
     fields.removeIf(field -> field.name().equals("content-type"));
@@ -128,6 +126,17 @@ final class StoredResponses {
     }
     body = body.concat(ByteString.copyFromUtf8("--" + BOUNDARY + "--\r\n"));
     return respond(206, fields, entry, now, status, body);
+  }
+
+  /**
+   * 206 with the bytes {@code part} of {@code range} of the representation {@code entry}
+   * describes (its body may be incomplete: RFC 9111 §3.3).
+   */
+  static ProcessingResponse partialContent(CachedResponse entry, ByteRanges.Range range,
+      ByteString part, Instant now, CacheStatus status) {
+    List<HeaderList.Field> fields = withoutStatusField(entry.headers());
+    fields.add(new HeaderList.Field("content-range", contentRange(range, entry.bodyLength())));
+    return respond(206, fields, entry, now, status, part);
   }
 
   /**

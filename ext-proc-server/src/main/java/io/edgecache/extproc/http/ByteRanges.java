@@ -37,6 +37,30 @@ public final class ByteRanges {
   }
 
   /**
+   * The part a single-part 206 holds, from {@code Content-Range: bytes first-last/length}
+   * (RFC 9110 §14.4); null when absent, malformed, of unknown length or not within it.
+   */
+  public static Part part(String contentRange) {
+    long length = completeLength(contentRange);
+    if (length < 0) {
+      return null;
+    }
+    String value = contentRange.trim();
+    String span = value.substring(6, value.lastIndexOf('/')).trim();
+    int dash = span.indexOf('-');
+    try {
+      long first = Long.parseLong(span.substring(0, dash).trim());
+      long last = Long.parseLong(span.substring(dash + 1).trim());
+      return first >= 0 && first <= last && last < length ? new Part(first, last, length) : null;
+    } catch (NumberFormatException | IndexOutOfBoundsException malformed) {
+      return null;
+    }
+  }
+
+  /** An inclusive byte range of a representation of {@code completeLength} bytes. */
+  public record Part(long first, long last, long completeLength) {}
+
+  /**
    * The satisfiable ranges of {@code field} for a representation of {@code length} bytes: null
    * when the field is not a valid bytes range set (the Range is then ignored, §14.2), empty when
    * none is satisfiable (416).

@@ -78,6 +78,13 @@ public final class CacheControl {
     return new CacheControl(Collections.unmodifiableMap(directives));
   }
 
+  /** Directives already parsed elsewhere (a targeted field), in field order. */
+  static CacheControl of(Map<String, String> directives) {
+    return directives.isEmpty()
+        ? EMPTY
+        : new CacheControl(Collections.unmodifiableMap(new LinkedHashMap<>(directives)));
+  }
+
   public boolean has(String directive) {
     return directives.containsKey(directive);
   }

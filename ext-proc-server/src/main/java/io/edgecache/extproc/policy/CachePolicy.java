@@ -1,11 +1,15 @@
 package io.edgecache.extproc.policy;
 
+import io.edgecache.extproc.cache.CacheKey;
+import io.edgecache.extproc.cache.CacheKeys;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.RelatedTargets;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.CacheControl;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.http.HopByHop;
+import io.edgecache.extproc.http.TargetedCacheControl;
 import io.edgecache.extproc.policy.ReuseVerdict.Action;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,13 +64,18 @@ public final class CachePolicy {
     if (route.mode() == RoutePolicy.Mode.BYPASS) {
       return RequestVerdict.bypass("route");
     }
-    if (!request.isGetOrHead()) {
+    boolean post = request.method().equals("POST");
+    if (!request.isGetOrHead() && !post) {
       return new RequestVerdict(false, false, false, "method", null);
     }
     if (route.cookies().bypasses(request.headers())) {
       return RequestVerdict.bypass("cookie");
     }
     boolean mayStore = !request.cacheControl().has("no-store"); // §5.2.1.5
+    if (post) {
+      // Never answered from the cache, but its response may serve later GETs (§2, §4).
+      return new RequestVerdict(false, false, mayStore, "method", null);
+    }
     if (request.headers().contains("authorization")) {
       // Stored responses are never handed to a request that authenticates: the origin must
       // see its credentials. Its response may still be stored where §3.5 allows.
@@ -79,13 +88,13 @@ public final class CachePolicy {
 
   /**
    * The response directives this cache obeys: those of the highest-ranked targeted field
-   * present (RFC 9213 §2.1), else Cache-Control.
+   * present with a valid Dictionary value (RFC 9213 §2.1, §2.2), else Cache-Control.
    */
   public Directives directives(HeaderList responseHeaders) {
     for (String field : targetedFields()) {
-      String value = responseHeaders.joined(field);
-      if (value != null) {
-        return new Directives(CacheControl.parse(value), true);
+      CacheControl targeted = TargetedCacheControl.parse(responseHeaders.joined(field));
+      if (targeted != null) {
+        return new Directives(targeted, true);
       }
     }
     return new Directives(CacheControl.parse(responseHeaders.joined("cache-control")), false);
@@ -117,6 +126,11 @@ public final class CachePolicy {
     }
     Directives directives = directives(responseHeaders);
     CacheControl cc = directives.cacheControl();
+    if (request.method().equals("POST")
+        && !(Freshness.hasExplicitExpiration(responseHeaders, cc, directives.targeted())
+            && namesTarget(responseHeaders.first("content-location"), request, route))) {
+      return StoreVerdict.refuse("method"); // RFC 9110 §9.3.3
+    }
     boolean understood = UNDERSTOOD_STATUSES.contains(status);
     if (cc.has("must-understand") && !understood) {
       return StoreVerdict.refuse("must-understand"); // §5.2.2.3
@@ -244,6 +258,21 @@ public final class CachePolicy {
       lifetime = route.maxTtl();
     }
     return lifetime;
+  }
+
+  /**
+   * Whether a POST response's Content-Location is the request's own target, which makes it a
+   * representation a later GET of that target may be given (RFC 9110 §9.3.3).
+   */
+  private static boolean namesTarget(String contentLocation, RequestFacts request,
+      RoutePolicy route) {
+    if (contentLocation == null) {
+      return false;
+    }
+    CacheKey target = request.key();
+    String pathWithQuery = RelatedTargets.sameOriginPathWithQuery(target, contentLocation);
+    return pathWithQuery != null && CacheKeys.forTarget(target.scheme(), target.authority(),
+        pathWithQuery, route, request.headers()).equals(target);
   }
 
   private static ReuseRules reuseRules(CacheControl cc, RoutePolicy route,

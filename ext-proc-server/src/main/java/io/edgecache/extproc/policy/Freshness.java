@@ -1,5 +1,6 @@
 package io.edgecache.extproc.policy;
 
+import io.edgecache.extproc.http.AgeField;
 import io.edgecache.extproc.http.CacheControl;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.http.HttpDates;
@@ -79,7 +80,7 @@ public final class Freshness {
     if (responseDelay.isNegative()) {
       responseDelay = Duration.ZERO;
     }
-    Duration correctedAgeValue = ageValue(headers).plus(responseDelay);
+    Duration correctedAgeValue = AgeField.value(headers).plus(responseDelay);
     return apparentAge.compareTo(correctedAgeValue) > 0 ? apparentAge : correctedAgeValue;
   }
 
@@ -95,13 +96,6 @@ public final class Freshness {
     long sinceModifiedMillis = Duration.between(lastModified, date).toMillis();
     Duration lifetime = Duration.ofMillis((long) (sinceModifiedMillis * heuristicFraction));
     return lifetime.compareTo(heuristicCap) > 0 ? heuristicCap : lifetime;
-  }
-
-  /** The Age field's value; an invalid one is ignored as RFC 9111 §5.1 allows. */
-  private static Duration ageValue(HeaderList headers) {
-    String age = headers.first("age");
-    long seconds = age == null ? CacheControl.INVALID : CacheControl.parseDeltaSeconds(age.trim());
-    return seconds == CacheControl.INVALID ? Duration.ZERO : Duration.ofSeconds(seconds);
   }
 
   private static Instant dateOrArrival(HeaderList headers, Instant responseTime) {

@@ -1,6 +1,7 @@
 package io.edgecache.extproc.policy;
 
 import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.http.LanguageRanges;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import java.util.regex.Pattern;
  * lists for normalisation go further, so equivalent requests share one variant:
  * {@code Accept-Encoding} becomes the one coding the cache would pick (br, gzip or identity),
  * any other list field becomes its lower-cased members, sorted, without those refused by q=0.
+ * {@code Accept-Language} is normalised by default (lower case, ordered by qvalue then name).
  */
 public final class VaryKey {
 
@@ -46,8 +48,15 @@ public final class VaryKey {
   /** Whether a request matches the values an entry was stored with. */
   public static boolean matches(
       Map<String, String> stored, HeaderList requestHeaders, List<String> normalizeHeaders) {
+    return matchesExcept(stored, requestHeaders, normalizeHeaders, null);
+  }
+
+  /** Whether a request matches the stored values of every field but {@code except}. */
+  static boolean matchesExcept(Map<String, String> stored, HeaderList requestHeaders,
+      List<String> normalizeHeaders, String except) {
     for (Map.Entry<String, String> field : stored.entrySet()) {
-      if (!value(field.getKey(), requestHeaders, normalizeHeaders).equals(field.getValue())) {
+      if (!field.getKey().equals(except)
+          && !value(field.getKey(), requestHeaders, normalizeHeaders).equals(field.getValue())) {
         return false;
       }
     }
@@ -60,6 +69,12 @@ public final class VaryKey {
       return "";
     }
     if (!normalizeHeaders.contains(field)) {
+      if (field.equals(LanguageVariants.ACCEPT_LANGUAGE)) {
+        LanguageRanges ranges = LanguageRanges.parse(raw);
+        if (ranges != null) {
+          return ranges.normalised(); // case and order carry no meaning (RFC 9110 §12.5.4)
+        }
+      }
       String joined = SPACE_AROUND_COMMAS.matcher(raw.trim()).replaceAll(",");
       return WHITESPACE_RUNS.matcher(joined).replaceAll(" ");
     }

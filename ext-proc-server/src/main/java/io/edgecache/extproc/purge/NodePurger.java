@@ -67,6 +67,7 @@ public final class NodePurger {
     Iterable<String> candidates = rule.kind() == PurgeKind.TAG
         ? tagIndex.uris(rule.value(), !rule.soft())
         : tiers.l1().uris();
+    tiers.l1().partials().invalidateAll(); // incomplete responses: cheap to fetch again
     Set<String> removed = new HashSet<>();
     for (String uri : candidates) {
       if (rule.mayCover(uri)) {

@@ -1,7 +1,6 @@
 package io.edgecache.extproc.refresh;
 
 import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.http.HopByHop;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,6 +24,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
@@ -47,10 +47,6 @@ public final class BackgroundRefresher implements AutoCloseable {
 
   private static final Logger log = Logger.getLogger(BackgroundRefresher.class.getName());
 
-  private static final Set<String> NOT_REPLAYED = Set.of(
-      "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range",
-      "range", "authorization", "content-length", "expect", MARKER);
-
   private final URI edge;
   private final String token;
   private final EventLoopGroup loop = new NioEventLoopGroup(1);
@@ -72,25 +68,21 @@ public final class BackgroundRefresher implements AutoCloseable {
   }
 
   /**
-   * Starts a refresh of {@code key} replaying {@code requestHeaders} plus {@code extraHeaders}
-   * (trace context); {@code onDone} runs when it ends. False when one for the key is already
-   * running.
+   * Starts a GET of {@code key} for the target of {@code requestHeaders}, sending of that
+   * request only what {@link RefreshHeaders} lets through ({@code selectingFields}: the fields
+   * the stored response's Vary and the route's key name), plus {@code extraHeaders} (trace
+   * context); {@code onDone} runs when it ends. False when one for the key is already running.
    */
-  public boolean refresh(String key, HeaderList requestHeaders, Map<String, String> extraHeaders,
-      Runnable onDone) {
+  public boolean refresh(String key, HeaderList requestHeaders,
+      Collection<String> selectingFields, Map<String, String> extraHeaders, Runnable onDone) {
     if (!inFlight.add(key)) {
       return false;
     }
     started.incrementAndGet();
     FullHttpRequest request = new DefaultFullHttpRequest(
         HttpVersion.HTTP_1_1, HttpMethod.GET, requestHeaders.first(":path"));
-    Set<String> hopByHop = HopByHop.fieldsToDrop(requestHeaders);
-    for (HeaderList.Field field : requestHeaders.fields()) {
-      String name = field.name();
-      if (!name.startsWith(":") && !hopByHop.contains(name) && !name.equals("host")
-          && !NOT_REPLAYED.contains(name)) {
-        request.headers().add(name, field.value());
-      }
+    for (HeaderList.Field field : RefreshHeaders.select(requestHeaders, selectingFields)) {
+      request.headers().add(field.name(), field.value());
     }
     request.headers().set(HttpHeaderNames.HOST, requestHeaders.first(":authority"));
     extraHeaders.forEach(request.headers()::set);

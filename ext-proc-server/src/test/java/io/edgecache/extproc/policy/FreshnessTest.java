@@ -72,7 +72,9 @@ class FreshnessTest {
         Arguments.of("§4.2.3 the larger of apparent age and corrected Age",
             "date: Sat, 21 Nov 2026 11:58:00 GMT\nage: 10", 1, 120),
         Arguments.of("§5.1 an invalid Age is ignored",
-            "date: Sat, 21 Nov 2026 12:00:00 GMT\nage: soon", 0, 0));
+            "date: Sat, 21 Nov 2026 12:00:00 GMT\nage: soon", 0, 0),
+        Arguments.of("§5.1 a list-valued Age counts by its first member",
+            "date: Sat, 21 Nov 2026 12:00:00 GMT\nage: 7200, 0", 0, 7200));
   }
 
   @ParameterizedTest(name = "{0}")
