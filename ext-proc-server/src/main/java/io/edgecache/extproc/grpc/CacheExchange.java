@@ -24,6 +24,7 @@ import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.telemetry.ExchangeTrace;
 import io.edgecache.extproc.telemetry.Outcome;
+import io.edgecache.http.PathNormalizer;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
@@ -224,12 +225,18 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
     HeaderList headers = HeaderList.fromEnvoy(message.getHeaders());
     RequestLine line = RequestLine.from(headers);
-    route = node.config().routeFor(line.authority(), line.pathOnly());
+    RequestScreen screen = RequestScreen.of(line, headers, message.getEndOfStream(),
+        new PathNormalizer(node.config().escapedSlashes()));
+    if (screen.rejection() != null) {
+      rejectRequest(screen.rejection());
+      return;
+    }
+    route = node.config().routeFor(line.authority(), screen.pathOnly());
     if (pushedPolicy != null) {
       route = pushedPolicy.applyTo(route);
     }
     CacheKey key = CacheKeys.forTarget(
-        line.scheme(), line.authority(), line.path(), route, headers);
+        line.scheme(), line.authority(), screen.path(), route, headers);
     Instant now = node.clock().instant();
     request = RequestFacts.of(line.method(), key, headers, now);
     trace = node.telemetry().startExchange(
@@ -248,7 +255,12 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         request = request.asBackgroundRefresh();
       }
     }
-    requestVerdict = node.policy().classify(request, route);
+    requestVerdict = screen.bypass() != null
+        ? new RequestVerdict(false, false, false, "bypass", screen.bypass())
+        : node.policy().classify(request, route);
+    if (requestVerdict.lookup() || requestVerdict.mayStore()) {
+      UnkeyedInputs.remove(route, screen.path(), headers, mutation);
+    }
     forwardReason = requestVerdict.forwardReason();
     detail = requestVerdict.detail();
     phase = Phase.AWAIT_RESPONSE_HEADERS;
@@ -280,6 +292,16 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       return;
     }
     decide(lookup.entry(), lookup.keyKnown(), mutation);
+  }
+
+  /** A request target no key may be built from: 400, before anything else happens. */
+  private void rejectRequest(String why) {
+    phase = Phase.DONE;
+    ByteString body = ByteString.copyFromUtf8("Bad Request: " + why + "\n");
+    settle(Outcome.LOCAL, 400, body.size(), null, true);
+    out.onNext(ExchangeMessages.immediate(400,
+        HeaderList.of(List.of(new HeaderList.Field("content-type", "text/plain"))), body,
+        "edgecache_invalid_request_target"));
   }
 
   /** An HTTP PURGE on a route that takes them: the control plane's verdict is the answer. */

@@ -58,6 +58,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   private final LocalEdgeConfig config;
   private final ExternalProcessor filter;
   private final HttpRequest clientRequest;
+  private final RequestTarget target;
   private final boolean headRequest;
   private final boolean clientKeepAlive;
   private final ProcessorSession session;
@@ -91,8 +92,9 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
         && clientRequest.protocolVersion().equals(HttpVersion.HTTP_1_1);
     // As in Envoy, the ext_proc filter's per-route config comes from the route the request
     // matches on arrival; the router matches again after the processor may have changed it.
-    RouteEntry arrivalRoute = routes.match(clientRequest.headers().get(HttpHeaderNames.HOST), clientRequest.uri(),
-        clientRequest.headers());
+    this.target = RequestTarget.of(clientRequest, routes.paths());
+    RouteEntry arrivalRoute = target.rejection() != null ? null
+        : routes.match(target.authority(), target.path(), clientRequest.headers());
     this.session = new ProcessorSession(edge.processorChannel(),
         arrivalRoute == null ? new Metadata() : arrivalRoute.extProcMetadata(), client.eventLoop(), filter, this);
     if (arrivalRoute != null && arrivalRoute.extProcDisabled()) {
@@ -103,13 +105,15 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   }
 
   void start() {
+    if (target.rejection() != null) {
+      // Envoy's codec and connection manager answer these before any filter runs.
+      localReply(400, "Bad Request: " + target.rejection());
+      return;
+    }
     MessageHead head = new MessageHead();
     head.setPseudo(MessageHead.METHOD, clientRequest.method().name());
-    head.setPseudo(MessageHead.PATH, clientRequest.uri());
-    String host = clientRequest.headers().get(HttpHeaderNames.HOST);
-    if (host != null) {
-      head.setPseudo(MessageHead.AUTHORITY, host);
-    }
+    head.setPseudo(MessageHead.PATH, target.path());
+    head.setPseudo(MessageHead.AUTHORITY, target.authority());
     head.setPseudo(MessageHead.SCHEME, "http");
     head.copyEndToEndHeaders(clientRequest.headers());
     // Envoy keeps Host only as :authority, and adds these before any filter runs.
