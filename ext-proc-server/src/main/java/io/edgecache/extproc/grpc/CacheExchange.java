@@ -9,6 +9,7 @@ import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.http.AcceptEncoding;
 import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
@@ -325,8 +326,15 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         "edgecache_purge"));
   }
 
+  /**
+   * Whether {@code entry} may answer this request: its Vary values match and its content
+   * coding is one the request accepts (Accept-Encoding normalisation folds requests that
+   * accept different codings into one variant).
+   */
   private boolean matchesVary(CachedResponse entry) {
-    return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders());
+    return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders())
+        && AcceptEncoding.accepts(request.headers().joined("accept-encoding"),
+            entry.headers().joined("content-encoding"));
   }
 
   private synchronized void onLowerTiersAnswered(CachedResponse found,
