@@ -307,10 +307,23 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   /** An HTTP PURGE on a route that takes them: the control plane's verdict is the answer. */
   private void purgeAtEdge(RequestLine line, HeaderList headers) {
+    String authorization = headers.first("authorization");
+    if (authorization == null || authorization.isBlank()) {
+      // Answered here: a PURGE without credentials never costs the control plane a call.
+      phase = Phase.DONE;
+      ByteString body = ByteString.copyFromUtf8(
+          "{\"error\":\"missing Authorization: Bearer <token>\"}");
+      settle(Outcome.LOCAL, 401, body.size(), null, true);
+      out.onNext(ExchangeMessages.immediate(401, HeaderList.of(List.of(
+              new HeaderList.Field("content-type", "application/json"),
+              new HeaderList.Field("www-authenticate", "Bearer"))), body,
+          "edgecache_purge_unauthenticated"));
+      return;
+    }
     phase = Phase.PURGING;
     out.onNext(ExchangeMessages.extendTimer(EdgePurges.DEADLINE.plus(TIMER_MARGIN)));
     node.edgePurges().purge(line.scheme() + "://" + line.authority() + line.path(),
-            "1".equals(headers.first(SOFT_PURGE)), headers.first("authorization"))
+            "1".equals(headers.first(SOFT_PURGE)), authorization)
         .thenAccept(this::onPurgeAnswered);
   }
 
