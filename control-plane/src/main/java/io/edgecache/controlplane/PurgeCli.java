@@ -34,6 +34,11 @@ import java.util.List;
 public final class PurgeCli {
 
   private static final int WAIT_SECONDS = 10;
+  /**
+   * Between status polls: 5 calls/s, half the admin API's default rate limit (10/s), so a
+   * waiting CLI never competes with other callers of the same token for the whole budget.
+   */
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
   private static final String USAGE = "usage: edgecache purge (--url URL | --prefix URL | --tag TAG [--host HOST]"
       + " | --host HOST | --all) [--soft] [--token T] [--admin URL]\n"
       + "       edgecache warm URL... [--token T] [--admin URL]";
@@ -41,6 +46,8 @@ public final class PurgeCli {
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private String token = System.getenv("EDGECACHE_TOKEN");
   private String admin = System.getenv().getOrDefault("EDGECACHE_ADMIN", "http://127.0.0.1:18001");
+  /** When the command gives up: its first call, retries after 429 and polls all fit in it. */
+  private final long deadline = System.nanoTime() + Duration.ofSeconds(WAIT_SECONDS).toNanos();
 
   private PurgeCli() {}
 
@@ -84,9 +91,8 @@ public final class PurgeCli {
       usage("say what to purge: --url, --prefix, --tag, --host or --all");
     }
     PurgeStatus status = call("purge", "POST", "/purges", request.build(), PurgeStatus.newBuilder());
-    long deadline = System.nanoTime() + Duration.ofSeconds(WAIT_SECONDS).toNanos();
     while (!status.getComplete() && System.nanoTime() < deadline) {
-      Thread.sleep(50); // polling interval of a command-line wait
+      Thread.sleep(POLL_INTERVAL.toMillis()); // polling interval of a command-line wait
       status = call("purge", "GET", "/purges/" + status.getPurgeId(), null, PurgeStatus.newBuilder());
     }
     System.out.println("purge " + status.getPurgeId() + (status.getComplete() ? " complete" : " NOT complete after "
@@ -111,9 +117,8 @@ public final class PurgeCli {
     }
     WarmProgress progress = call("warm", "POST", "/warm", WarmRequest.newBuilder().addAllUrls(urls).build(),
         WarmProgress.newBuilder());
-    long deadline = System.nanoTime() + Duration.ofSeconds(WAIT_SECONDS).toNanos();
     while (!progress.getComplete() && System.nanoTime() < deadline) {
-      Thread.sleep(50); // polling interval of a command-line wait
+      Thread.sleep(POLL_INTERVAL.toMillis()); // polling interval of a command-line wait
       progress = call("warm", "GET", "/warm/" + progress.getWarmId(), null, WarmProgress.newBuilder());
     }
     System.out.println("warm " + progress.getWarmId() + ": " + progress.getDone() + "/" + progress.getTotal()
@@ -160,6 +165,9 @@ public final class PurgeCli {
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(JsonFormat.printer().print(body)));
     HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    while (response.statusCode() == 429 && backOff(response)) {
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
     try {
       if (response.statusCode() >= 300) {
         Struct error = (Struct) parse(response.body(), Struct.newBuilder());
@@ -172,6 +180,25 @@ public final class PurgeCli {
       fail(verb, "unexpected answer from " + admin + " (" + response.statusCode() + "): " + e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * Waits as a 429's Retry-After asks (1 s when absent or unreadable); false when that would
+   * pass the command's deadline, so the 429 is reported instead.
+   */
+  private boolean backOff(HttpResponse<String> response) throws InterruptedException {
+    long seconds;
+    try {
+      seconds = Long.parseLong(response.headers().firstValue("retry-after").orElse("1").trim());
+    } catch (NumberFormatException e) {
+      seconds = 1;
+    }
+    long wait = Duration.ofSeconds(Math.max(1, seconds)).toNanos();
+    if (System.nanoTime() + wait - deadline > 0) {
+      return false;
+    }
+    Thread.sleep(wait / 1_000_000);
+    return true;
   }
 
   private static Message parse(String json, Message.Builder into) throws InvalidProtocolBufferException {

@@ -43,7 +43,7 @@ final class EdgeStack implements AutoCloseable {
       .connectTimeout(Duration.ofSeconds(5))
       .build();
 
-  private EdgeStack(ServerConfig serverConfig, TestOrigin origin,
+  private EdgeStack(ServerConfig serverConfig, String originUrl,
       UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride, Telemetry telemetry)
       throws Exception {
     // The edge's port is chosen first so the server can send background refreshes to it.
@@ -67,7 +67,7 @@ final class EdgeStack implements AutoCloseable {
       edgeConfig.route(RouteConfig.bodyRoute(BodyTokens.HEADER,
           "http://127.0.0.1:" + server.bodyPort()));
     }
-    edge = LocalEdge.start(edgeConfig.route(RouteConfig.of("*", "/", origin.url())).build());
+    edge = LocalEdge.start(edgeConfig.route(RouteConfig.of("*", "/", originUrl)).build());
   }
 
   /**
@@ -83,23 +83,28 @@ final class EdgeStack implements AutoCloseable {
 
   /** The quick-start stack with default server configuration. */
   static EdgeStack start(TestOrigin origin) throws Exception {
-    return new EdgeStack(ServerConfig.defaults(), origin, UnaryOperator.identity(), 0,
+    return new EdgeStack(ServerConfig.defaults(), origin.url(), UnaryOperator.identity(), 0,
         Telemetry.disabled());
   }
 
   static EdgeStack start(TestOrigin origin, ServerConfig config) throws Exception {
-    return new EdgeStack(config, origin, UnaryOperator.identity(), 0, Telemetry.disabled());
+    return new EdgeStack(config, origin.url(), UnaryOperator.identity(), 0, Telemetry.disabled());
+  }
+
+  /** A stack in front of any origin at {@code originUrl}. */
+  static EdgeStack start(String originUrl, ServerConfig config) throws Exception {
+    return new EdgeStack(config, originUrl, UnaryOperator.identity(), 0, Telemetry.disabled());
   }
 
   /** A stack whose server reports to {@code telemetry}. */
   static EdgeStack start(TestOrigin origin, Telemetry telemetry) throws Exception {
-    return new EdgeStack(ServerConfig.defaults(), origin, UnaryOperator.identity(), 0, telemetry);
+    return new EdgeStack(ServerConfig.defaults(), origin.url(), UnaryOperator.identity(), 0, telemetry);
   }
 
   /** A stack whose edge points its ext_proc filter at {@code extProcPort}, with a tweak. */
   static EdgeStack startWithExtProcAt(TestOrigin origin, int extProcPort,
       UnaryOperator<ExternalProcessor> filterTweak) throws Exception {
-    return new EdgeStack(ServerConfig.defaults(), origin, filterTweak, extProcPort,
+    return new EdgeStack(ServerConfig.defaults(), origin.url(), filterTweak, extProcPort,
         Telemetry.disabled());
   }
 

@@ -210,6 +210,8 @@ class PurgeEndToEndTest {
 
     HttpResponse<String> anonymous = edge.send("PURGE", "/product/1", "host", SITE);
     assertEquals(401, anonymous.statusCode(), anonymous.body());
+    // answered by the node itself (the control plane's refusal carries no challenge)
+    assertEquals("Bearer", anonymous.headers().firstValue("www-authenticate").orElse(""));
     HttpResponse<String> tenant = edge.send("PURGE", "/product/1", "host", SITE,
         "authorization", "Bearer " + PurgeCluster.TENANT);
     assertEquals(403, tenant.statusCode(), tenant.body());

@@ -23,6 +23,7 @@ import io.edgecache.controlplane.xds.SnapshotTranslator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.edgecache.http.EscapedSlashes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,7 +62,7 @@ public final class ConfigLoader {
   private static final Set<String> MATCH = Set.of("prefix", "path", "regex", "headers");
   private static final Set<String> HEADER = Set.of("name", "exact", "prefix", "regex", "present");
   private static final Set<String> CACHE = Set.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie");
-  private static final Set<String> LISTENER = Set.of("name", "address", "sites");
+  private static final Set<String> LISTENER = Set.of("name", "address", "sites", "escapedSlashes");
   private static final Set<String> NODE_GROUP = Set.of("name", "listeners");
 
   private static final ProtoRules RULES = new ProtoRules(SnapshotTranslator.PACKED_TYPES::find);
@@ -433,7 +434,9 @@ public final class ConfigLoader {
       if (names.isEmpty()) {
         throw f.required("sites").error("at least one site is required");
       }
-      return new ListenerSpec(name, address, names);
+      EscapedSlashes escapedSlashes = f.optional("escapedSlashes") == null ? EscapedSlashes.REJECT
+          : enumValue(f.optional("escapedSlashes"), EscapedSlashes.class);
+      return new ListenerSpec(name, address, names, escapedSlashes);
     }
 
     private NodeGroupSpec nodeGroup(YamlNode node) throws ConfigException {

@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.config;
 
+import io.edgecache.http.EscapedSlashes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -117,8 +118,13 @@ public record EdgecacheConfig(
         new CachePolicy(CacheMode.RESPECT_ORIGIN, Optional.empty(), Optional.empty(), false);
   }
 
-  /** A listener: its address and the sites (virtual hosts) its route table holds. */
-  public record ListenerSpec(String name, HostPort address, List<String> sites) {
+  /**
+   * A listener: its address, the sites (virtual hosts) its route table holds, and what an
+   * encoded slash or backslash in a request path does (the cache nodes must be configured
+   * alike: their {@code escapedSlashes}).
+   */
+  public record ListenerSpec(String name, HostPort address, List<String> sites,
+      EscapedSlashes escapedSlashes) {
     public ListenerSpec {
       sites = List.copyOf(sites);
     }

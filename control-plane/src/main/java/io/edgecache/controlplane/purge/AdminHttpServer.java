@@ -29,14 +29,17 @@ import java.util.logging.Logger;
  * GET  /warm/{id}    → 200 WarmProgress
  * </pre>
  *
- * Every call needs {@code Authorization: Bearer <token>}. Errors are {@code {"error": "..."}}
- * with 400, 401, 403, 404, 405, 429 or 503.
+ * Every call needs {@code Authorization: Bearer <token>}, checked before the body is read;
+ * a source that fails authentication too often gets 429 for a while. Errors are
+ * {@code {"error": "..."}} with 400, 401, 403, 404, 405, 429 (with Retry-After) or 503.
  */
 public final class AdminHttpServer implements AutoCloseable {
 
   private static final Logger log = Logger.getLogger(AdminHttpServer.class.getName());
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().includingDefaultValueFields();
   private static final int MAX_BODY_BYTES = 1 << 20;
+  /** How long a request may take to arrive, and its response to leave. */
+  static final long REQUEST_SECONDS = 10;
 
   static {
     // The JDK server writes a response's head and body separately; with Nagle's algorithm the
@@ -45,9 +48,25 @@ public final class AdminHttpServer implements AutoCloseable {
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
+    // Nothing waits forever: a request (head and body) must arrive within maxReqTime and its
+    // response leave within maxRspTime, or the JDK server closes the connection; idle
+    // keep-alive connections go after idleInterval; connections are capped where the JDK
+    // supports it (jdk.httpserver.maxConnections, JDK 19+). Same once-per-JVM caveat as above.
+    setDefault("sun.net.httpserver.maxReqTime", Long.toString(REQUEST_SECONDS));
+    setDefault("sun.net.httpserver.maxRspTime", Long.toString(REQUEST_SECONDS));
+    setDefault("sun.net.httpserver.idleInterval", "30");
+    setDefault("sun.net.httpserver.maxIdleConnections", "32");
+    setDefault("jdk.httpserver.maxConnections", "64");
+  }
+
+  private static void setDefault(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
+    }
   }
 
   private final HttpServer server;
+  private final PurgeAdmin admin;
   private final ExecutorService executor = Executors.newFixedThreadPool(4, runnable -> {
     Thread thread = new Thread(runnable, "purge-admin-http");
     thread.setDaemon(true);
@@ -55,6 +74,7 @@ public final class AdminHttpServer implements AutoCloseable {
   });
 
   AdminHttpServer(InetSocketAddress listen, PurgeAdmin admin) throws IOException {
+    this.admin = admin;
     server = HttpServer.create(listen, 64);
     server.createContext("/purges", exchange -> handle(exchange, () -> purges(exchange, admin)));
     server.createContext("/warm", exchange -> handle(exchange, () -> warm(exchange, admin)));
@@ -112,11 +132,20 @@ public final class AdminHttpServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange, ReplySupplier work) {
+    try {
+      admin.admit(exchange.getRequestHeaders().getFirst("Authorization"),
+          exchange.getRemoteAddress().getAddress().getHostAddress());
+    } catch (AdminError e) {
+      refuseUnread(exchange, e);
+    }
     try (exchange) {
       try {
         Reply reply = work.get();
         send(exchange, reply.status(), PRINTER.print(reply.body()));
       } catch (AdminError e) {
+        if (e.httpStatus() == 429) {
+          exchange.getResponseHeaders().set("Retry-After", "1");
+        }
         send(exchange, e.httpStatus(), error(e.getMessage()));
       } catch (MethodNotAllowed e) {
         exchange.getResponseHeaders().set("Allow", e.allow);
@@ -124,6 +153,38 @@ public final class AdminHttpServer implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       log.log(Level.WARNING, "admin request " + exchange.getRequestURI() + " failed", e);
+    }
+  }
+
+  /**
+   * Answers a call refused before its body was read, then drops the connection: closing the
+   * exchange would drain the unread body, which a slow client could make take as long as it
+   * likes. The JDK server closes a connection whose handler throws, without draining.
+   */
+  private static void refuseUnread(HttpExchange exchange, AdminError refusal) {
+    try {
+      byte[] body = error(refusal.getMessage()).getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.getResponseHeaders().set("Connection", "close");
+      if (refusal.httpStatus() == 401) {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      } else if (refusal.httpStatus() == 429) {
+        exchange.getResponseHeaders().set("Retry-After", Long.toString(AuthFailureLimiter.REFILL_SECONDS));
+      }
+      exchange.sendResponseHeaders(refusal.httpStatus(), body.length);
+      OutputStream out = exchange.getResponseBody();
+      out.write(body);
+      out.flush(); // not closed: closing the response drains the request body too
+    } catch (IOException e) {
+      log.log(Level.FINE, "refused admin call: client gone", e);
+    }
+    throw new ConnectionDropped();
+  }
+
+  /** Makes the JDK server close the connection at once, without draining the request. */
+  private static final class ConnectionDropped extends RuntimeException {
+    ConnectionDropped() {
+      super("admin call refused before its body was read", null, false, false);
     }
   }
 

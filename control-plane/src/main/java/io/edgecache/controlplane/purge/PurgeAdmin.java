@@ -34,6 +34,7 @@ public final class PurgeAdmin {
   private final Warmer warmer;
   private final Authenticator authenticator;
   private final RateLimiter rateLimiter;
+  private final AuthFailureLimiter failures = new AuthFailureLimiter(System::nanoTime);
 
   /** {@code warmer} is null when no edge URL is configured. */
   PurgeAdmin(PurgeCoordinator coordinator, Warmer warmer, Authenticator authenticator,
@@ -111,6 +112,21 @@ public final class PurgeAdmin {
       throw AdminError.notFound("no warming job '" + warmId + "'");
     }
     return progress;
+  }
+
+  /**
+   * Checks a REST call's credentials before its body is read, so an unauthenticated client
+   * cannot hold a connection with a slow body: 429 when {@code source} has failed too often
+   * recently, 401 (counted against {@code source}) for missing or unknown credentials.
+   */
+  public void admit(String authorization, String source) throws AdminError {
+    failures.check(source);
+    try {
+      authenticator.authenticate(authorization);
+    } catch (AdminError e) {
+      failures.failed(source);
+      throw e;
+    }
   }
 
   private PurgeSettings.Token caller(String authorization) throws AdminError {

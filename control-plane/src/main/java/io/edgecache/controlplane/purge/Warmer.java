@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,10 @@ final class Warmer implements AutoCloseable {
   private static final int PARALLELISM = 4;
   private static final int TIMEOUT_MILLIS = 15_000;
   private static final int MAX_ERRORS_KEPT = 20;
+  /** URLs queued or being fetched, over all jobs; a job that would go beyond gets a 429. */
+  static final int MAX_QUEUED_URLS = 10_000;
+  /** How long a finished job's progress stays readable. */
+  static final Duration FINISHED_JOB_RETENTION = Duration.ofMinutes(10);
 
   /** One warming job's counters; errors are kept for the first few failures. */
   private static final class Job {
@@ -33,10 +38,16 @@ final class Warmer implements AutoCloseable {
     final AtomicInteger done = new AtomicInteger();
     final AtomicInteger failed = new AtomicInteger();
     final List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** System.nanoTime() when its last URL finished; meaningful once finished. */
+    volatile long finishedAt;
 
     Job(String id, int total) {
       this.id = id;
       this.total = total;
+    }
+
+    boolean finished() {
+      return done.get() + failed.get() == total;
     }
 
     WarmProgress progress() {
@@ -54,13 +65,23 @@ final class Warmer implements AutoCloseable {
   });
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger(1);
+  private final AtomicInteger queued = new AtomicInteger();
 
   Warmer(URI edge) {
     this.edge = new InetSocketAddress(edge.getHost(), edge.getPort());
   }
 
-  /** Starts fetching {@code urls}; returns the job's initial progress. */
-  WarmProgress start(List<URI> urls) {
+  /**
+   * Starts fetching {@code urls}; returns the job's initial progress. 429 when the queue
+   * cannot take them all; finished jobs older than the retention are forgotten here.
+   */
+  WarmProgress start(List<URI> urls) throws AdminError {
+    expireFinishedJobs();
+    if (queued.addAndGet(urls.size()) > MAX_QUEUED_URLS) {
+      queued.addAndGet(-urls.size());
+      throw AdminError.rateLimited("warm queue full (" + MAX_QUEUED_URLS
+          + " URLs queued or in flight); retry when running jobs finish");
+    }
     Job job = new Job("w" + nextId.getAndIncrement(), urls.size());
     jobs.put(job.id, job);
     for (URI url : urls) {
@@ -75,14 +96,25 @@ final class Warmer implements AutoCloseable {
           }
         } catch (IOException e) {
           fail(job, url + ": " + e.getMessage());
+        } finally {
+          queued.decrementAndGet();
+          if (job.finished()) {
+            job.finishedAt = System.nanoTime();
+          }
         }
       });
     }
     return job.progress();
   }
 
+  private void expireFinishedJobs() {
+    long cutoff = System.nanoTime() - FINISHED_JOB_RETENTION.toNanos();
+    jobs.values().removeIf(job -> job.finished() && job.finishedAt != 0 && job.finishedAt - cutoff < 0);
+  }
+
   /** The job's progress, or null when there is no such job. */
   WarmProgress progress(String id) {
+    expireFinishedJobs();
     Job job = jobs.get(id);
     return job == null ? null : job.progress();
   }

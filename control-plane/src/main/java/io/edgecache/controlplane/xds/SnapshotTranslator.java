@@ -1,6 +1,7 @@
 package io.edgecache.controlplane.xds;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
@@ -161,6 +162,15 @@ public final class SnapshotTranslator {
     HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix(spec.name())
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
+        // One path normalisation everywhere: Envoy's route match, the node's route policy and
+        // cache key (which normalise alike) and the origin all see the same path.
+        .setNormalizePath(BoolValue.of(true))
+        .setMergeSlashes(true)
+        .setPathWithEscapedSlashesAction(
+            HttpConnectionManager.PathWithEscapedSlashesAction.valueOf(spec.escapedSlashes().envoyAction()))
+        // An edge: Envoy sets X-Forwarded-Proto and X-Forwarded-For itself rather than trusting
+        // the client's, so these forwarding fields need not be stripped or keyed.
+        .setUseRemoteAddress(BoolValue.of(true))
         .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(spec.name()))
         .addHttpFilters(HttpFilter.newBuilder().setName(EXT_PROC_FILTER).setTypedConfig(Any.pack(filter)))
         .addHttpFilters(HttpFilter.newBuilder().setName(ROUTER_FILTER).setTypedConfig(Any.pack(Router.getDefaultInstance())))

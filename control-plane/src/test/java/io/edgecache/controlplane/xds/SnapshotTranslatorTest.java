@@ -60,6 +60,21 @@ class SnapshotTranslatorTest {
   }
 
   @Test
+  void everyListenerNormalisesPathsAsTheCacheNodesDo() throws Exception {
+    for (Snapshot snapshot : snapshots.values()) {
+      for (Listener listener : snapshot.listeners().resources().values()) {
+        HttpConnectionManager hcm = listener.getFilterChains(0).getFilters(0).getTypedConfig()
+            .unpack(HttpConnectionManager.class);
+        assertTrue(hcm.getNormalizePath().getValue(), listener.getName());
+        assertTrue(hcm.getMergeSlashes(), listener.getName());
+        assertEquals(HttpConnectionManager.PathWithEscapedSlashesAction.REJECT_REQUEST,
+            hcm.getPathWithEscapedSlashesAction(), listener.getName());
+        assertTrue(hcm.getUseRemoteAddress().getValue(), listener.getName());
+      }
+    }
+  }
+
+  @Test
   void nodeGroupsGetDifferentSnapshots() {
     Snapshot edge = snapshots.get("edge-gateway");
     Snapshot sidecar = snapshots.get("sidecar");

@@ -21,9 +21,11 @@ public record CookiePolicy(boolean bypassWhenPresent, Set<String> ignored) {
 
   /** Whether {@code requestHeaders} carry a cookie that makes this route bypass the cache. */
   public boolean bypasses(HeaderList requestHeaders) {
-    if (!bypassWhenPresent) {
-      return false;
-    }
+    return bypassWhenPresent && hasPersonalCookie(requestHeaders);
+  }
+
+  /** Whether {@code requestHeaders} carry a cookie not named as ignored. */
+  public boolean hasPersonalCookie(HeaderList requestHeaders) {
     for (String header : requestHeaders.all("cookie")) {
       for (String pair : header.split(";")) {
         String trimmed = pair.trim();

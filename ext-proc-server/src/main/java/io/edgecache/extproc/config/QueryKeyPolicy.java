@@ -40,21 +40,39 @@ public record QueryKeyPolicy(Mode mode, Set<String> allow, Set<String> deny) {
     if (mode == Mode.KEEP && allow.isEmpty() && deny.isEmpty()) {
       return rawQuery;
     }
-    List<String> kept = new ArrayList<>();
-    for (String parameter : rawQuery.split("&")) {
-      if (parameter.isEmpty()) {
-        continue;
-      }
-      int eq = parameter.indexOf('=');
-      String name = eq < 0 ? parameter : parameter.substring(0, eq);
-      if ((allow.isEmpty() || allow.contains(name)) && !deny.contains(name)) {
-        kept.add(parameter);
-      }
-    }
+    List<String> kept = keptParameters(rawQuery);
     if (mode == Mode.SORT) {
       kept.sort((a, b) -> nameOf(a).compareTo(nameOf(b)));
     }
     return String.join("&", kept);
+  }
+
+  /**
+   * The query the origin is sent when excluded parameters are not forwarded: the parameters
+   * the key keeps, in the client's order ("" for none).
+   */
+  public String forwarded(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty() || mode == Mode.IGNORE) {
+      return "";
+    }
+    if (allow.isEmpty() && deny.isEmpty()) {
+      return rawQuery;
+    }
+    List<String> kept = keptParameters(rawQuery);
+    return String.join("&", kept);
+  }
+
+  /** The parameters the allow and deny lists keep, in the client's order. */
+  private List<String> keptParameters(String rawQuery) {
+    List<String> kept = new ArrayList<>();
+    for (String parameter : rawQuery.split("&")) {
+      String name = nameOf(parameter);
+      if (!parameter.isEmpty() && (allow.isEmpty() || allow.contains(name))
+          && !deny.contains(name)) {
+        kept.add(parameter);
+      }
+    }
+    return kept;
   }
 
   private static String nameOf(String parameter) {

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.config;
 
+import io.edgecache.extproc.http.HeaderList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +31,16 @@ import java.util.Map;
  *     stored copy never keeps the Set-Cookie field, so one client's cookie never reaches another
  * @param purgeRequests whether an HTTP {@code PURGE} request on this route purges its URL on
  *     every node (through the control plane, which authenticates its Authorization field)
+ * @param cacheEverythingWithCredentials whether cache-everything also applies to requests
+ *     carrying Authorization or a (not ignored) Cookie; off, such requests follow RFC 9111
+ * @param storeResponsesToCookieRequests whether a response to a request with a (not ignored)
+ *     Cookie may be stored without being explicitly {@code public} or carrying
+ *     {@code s-maxage}; off, a personal page without Cache-Control is never shared
+ * @param stripHeaders request fields removed before the origin on cacheable requests (lower
+ *     case): inputs the origin may reflect that are not in the key; a field also in
+ *     {@code keyHeaders} is keyed instead
+ * @param forwardExcludedQuery whether query parameters left out of the key still reach the
+ *     origin; off, the origin sees only what the key holds
  */
 public record RoutePolicy(
     String host,
@@ -46,7 +57,11 @@ public record RoutePolicy(
     long maxObjectBytes,
     Map<Integer, Duration> negativeTtls,
     boolean shareResponsesWithSetCookie,
-    boolean purgeRequests) {
+    boolean purgeRequests,
+    boolean cacheEverythingWithCredentials,
+    boolean storeResponsesToCookieRequests,
+    List<String> stripHeaders,
+    boolean forwardExcludedQuery) {
 
   /** How a route treats the origin's caching headers. */
   public enum Mode {
@@ -58,6 +73,17 @@ public record RoutePolicy(
     BYPASS
   }
 
+  /**
+   * Request fields that reach the origin but are not in the key, which origins and frameworks
+   * read to build absolute URLs, redirects and rewrites. X-Forwarded-Proto and X-Forwarded-For
+   * are not listed: the proxy sets them itself (Envoy overwrites them at an edge with
+   * {@code use_remote_address}) and origins need them.
+   */
+  public static final List<String> DEFAULT_STRIP_HEADERS = List.of("x-forwarded-host", "x-host",
+      "forwarded", "x-original-url", "x-rewrite-url", "x-forwarded-scheme", "x-forwarded-server",
+      "x-forwarded-port", "x-forwarded-prefix", "x-http-method-override", "x-http-method",
+      "x-method-override");
+
   /** The policy for requests no configured route covers: RFC 9111 with no extras. */
   public static final RoutePolicy DEFAULT = builder().build();
 
@@ -65,6 +91,7 @@ public record RoutePolicy(
     keyHeaders = List.copyOf(keyHeaders);
     normalizeHeaders = List.copyOf(normalizeHeaders);
     negativeTtls = Map.copyOf(negativeTtls);
+    stripHeaders = List.copyOf(stripHeaders);
   }
 
   public static Builder builder() {
@@ -77,13 +104,24 @@ public record RoutePolicy(
         .maxTtl(maxTtl).query(query).cookies(cookies).keyHeaders(keyHeaders)
         .normalizeHeaders(normalizeHeaders).staleWhileRevalidate(staleWhileRevalidate)
         .staleIfError(staleIfError).maxObjectBytes(maxObjectBytes).negativeTtls(negativeTtls)
-        .shareResponsesWithSetCookie(shareResponsesWithSetCookie).purgeRequests(purgeRequests);
+        .shareResponsesWithSetCookie(shareResponsesWithSetCookie).purgeRequests(purgeRequests)
+        .cacheEverythingWithCredentials(cacheEverythingWithCredentials)
+        .storeResponsesToCookieRequests(storeResponsesToCookieRequests)
+        .stripHeaders(stripHeaders).forwardExcludedQuery(forwardExcludedQuery);
   }
 
   /** Whether this route covers a request for {@code hostWithoutPort} and {@code path}. */
   public boolean covers(String hostWithoutPort, String path) {
     return (host.equals("*") || host.equalsIgnoreCase(hostWithoutPort))
         && path.startsWith(pathPrefix);
+  }
+
+  /**
+   * Whether {@code requestHeaders} carry credentials: Authorization, or a cookie this route
+   * does not ignore.
+   */
+  public boolean hasCredentials(HeaderList requestHeaders) {
+    return requestHeaders.contains("authorization") || cookies.hasPersonalCookie(requestHeaders);
   }
 
   /** The host part of an authority, lower-cased, without port. */
@@ -116,6 +154,10 @@ public record RoutePolicy(
     private Map<Integer, Duration> negativeTtls = Map.of();
     private boolean shareResponsesWithSetCookie;
     private boolean purgeRequests;
+    private boolean cacheEverythingWithCredentials;
+    private boolean storeResponsesToCookieRequests;
+    private List<String> stripHeaders = DEFAULT_STRIP_HEADERS;
+    private boolean forwardExcludedQuery;
 
     private Builder() {}
 
@@ -194,10 +236,32 @@ public record RoutePolicy(
       return this;
     }
 
+    public Builder cacheEverythingWithCredentials(boolean value) {
+      cacheEverythingWithCredentials = value;
+      return this;
+    }
+
+    public Builder storeResponsesToCookieRequests(boolean value) {
+      storeResponsesToCookieRequests = value;
+      return this;
+    }
+
+    public Builder stripHeaders(List<String> value) {
+      stripHeaders = value;
+      return this;
+    }
+
+    public Builder forwardExcludedQuery(boolean value) {
+      forwardExcludedQuery = value;
+      return this;
+    }
+
     public RoutePolicy build() {
       return new RoutePolicy(host, pathPrefix, mode, defaultTtl, maxTtl, query, cookies,
           keyHeaders, normalizeHeaders, staleWhileRevalidate, staleIfError, maxObjectBytes,
-          negativeTtls, shareResponsesWithSetCookie, purgeRequests);
+          negativeTtls, shareResponsesWithSetCookie, purgeRequests,
+          cacheEverythingWithCredentials, storeResponsesToCookieRequests, stripHeaders,
+          forwardExcludedQuery);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.config;
 
+import io.edgecache.http.EscapedSlashes;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -27,6 +28,8 @@ import java.util.List;
  * @param routes per-route cache policies, first match wins
  * @param tiers the store tiers below memory
  * @param purge purge settings: surrogate-key fields, and the control plane to follow
+ * @param escapedSlashes what an encoded slash or backslash in a request path does; must match
+ *     the proxy's {@code path_with_escaped_slashes_action} (the control plane pushes it)
  */
 public record ServerConfig(
     InetSocketAddress listen,
@@ -43,7 +46,8 @@ public record ServerConfig(
     Duration drainTimeout,
     List<RoutePolicy> routes,
     TiersConfig tiers,
-    PurgeConfig purge) {
+    PurgeConfig purge,
+    EscapedSlashes escapedSlashes) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final int DEFAULT_ADMIN_PORT = 9902;
@@ -102,7 +106,8 @@ public record ServerConfig(
         Duration.ofSeconds(5),
         List.of(),
         TiersConfig.defaults(),
-        PurgeConfig.defaults());
+        PurgeConfig.defaults(),
+        EscapedSlashes.REJECT);
   }
 
   public Builder toBuilder() {
@@ -175,6 +180,7 @@ public record ServerConfig(
     private List<RoutePolicy> routes;
     private TiersConfig tiers;
     private PurgeConfig purge;
+    private EscapedSlashes escapedSlashes;
 
     private Builder(ServerConfig from) {
       listen = from.listen;
@@ -192,6 +198,7 @@ public record ServerConfig(
       routes = from.routes;
       tiers = from.tiers;
       purge = from.purge;
+      escapedSlashes = from.escapedSlashes;
     }
 
     public Builder listen(InetSocketAddress value) {
@@ -239,10 +246,15 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder escapedSlashes(EscapedSlashes value) {
+      escapedSlashes = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
           heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
-          refreshUrl, adminListen, drainTimeout, routes, tiers, purge);
+          refreshUrl, adminListen, drainTimeout, routes, tiers, purge, escapedSlashes);
     }
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import io.edgecache.http.EscapedSlashes;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -130,7 +131,8 @@ public final class ServerConfigLoader {
         ConfigValues.duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
         routes,
         tiers,
-        PurgeSection.validate(raw.purge));
+        PurgeSection.validate(raw.purge),
+        escapedSlashes(raw.escapedSlashes));
   }
 
   private static ServerConfig.ClusterCollapsing cluster(RawCollapsing collapsing,
@@ -232,7 +234,25 @@ public final class ServerConfigLoader {
     route.negativeTtls(negative);
     route.shareResponsesWithSetCookie(Boolean.TRUE.equals(raw.shareResponsesWithSetCookie));
     route.purgeRequests(Boolean.TRUE.equals(raw.purgeRequests));
+    route.cacheEverythingWithCredentials(Boolean.TRUE.equals(raw.cacheEverythingWithCredentials));
+    route.storeResponsesToCookieRequests(Boolean.TRUE.equals(raw.storeResponsesToCookieRequests));
+    if (raw.stripHeaders != null) {
+      route.stripHeaders(fieldNames(field + ".stripHeaders", raw.stripHeaders));
+    }
+    route.forwardExcludedQuery(Boolean.TRUE.equals(raw.forwardExcludedQuery));
     return route.build();
+  }
+
+  private static EscapedSlashes escapedSlashes(String raw) throws ConfigException {
+    if (raw == null) {
+      return EscapedSlashes.REJECT;
+    }
+    EscapedSlashes action = EscapedSlashes.fromConfig(raw);
+    if (action == null) {
+      throw new ConfigException(
+          "escapedSlashes: '" + raw + "' is not one of reject, unescape, keep");
+    }
+    return action;
   }
 
   private static QueryKeyPolicy query(String field, RawQuery raw) throws ConfigException {
@@ -312,6 +332,7 @@ public final class ServerConfigLoader {
     public List<RawRoute> routes;
     public TiersSection tiers;
     public PurgeSection purge;
+    public String escapedSlashes;
   }
 
   static final class RawCache {
@@ -355,6 +376,10 @@ public final class ServerConfigLoader {
     public Map<String, String> negativeTtl;
     public Boolean shareResponsesWithSetCookie;
     public Boolean purgeRequests;
+    public Boolean cacheEverythingWithCredentials;
+    public Boolean storeResponsesToCookieRequests;
+    public List<String> stripHeaders;
+    public Boolean forwardExcludedQuery;
   }
 
   static final class RawQuery {

@@ -10,6 +10,7 @@ import io.edgecache.extproc.cache.PartialStore;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.http.AcceptEncoding;
 import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
@@ -26,6 +27,7 @@ import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.telemetry.ExchangeTrace;
 import io.edgecache.extproc.telemetry.Outcome;
+import io.edgecache.http.PathNormalizer;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
@@ -231,12 +233,18 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
     HeaderList headers = HeaderList.fromEnvoy(message.getHeaders());
     RequestLine line = RequestLine.from(headers);
-    route = node.config().routeFor(line.authority(), line.pathOnly());
+    RequestScreen screen = RequestScreen.of(line, headers, message.getEndOfStream(),
+        new PathNormalizer(node.config().escapedSlashes()));
+    if (screen.rejection() != null) {
+      rejectRequest(screen.rejection());
+      return;
+    }
+    route = node.config().routeFor(line.authority(), screen.pathOnly());
     if (pushedPolicy != null) {
       route = pushedPolicy.applyTo(route);
     }
     CacheKey key = CacheKeys.forTarget(
-        line.scheme(), line.authority(), line.path(), route, headers);
+        line.scheme(), line.authority(), screen.path(), route, headers);
     Instant now = node.clock().instant();
     request = RequestFacts.of(line.method(), key, headers, now);
     trace = node.telemetry().startExchange(
@@ -255,7 +263,12 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         request = request.asBackgroundRefresh();
       }
     }
-    requestVerdict = node.policy().classify(request, route);
+    requestVerdict = screen.bypass() != null
+        ? new RequestVerdict(false, false, false, "bypass", screen.bypass())
+        : node.policy().classify(request, route);
+    if (requestVerdict.lookup() || requestVerdict.mayStore()) {
+      UnkeyedInputs.remove(route, screen.path(), headers, mutation);
+    }
     forwardReason = requestVerdict.forwardReason();
     detail = requestVerdict.detail();
     phase = Phase.AWAIT_RESPONSE_HEADERS;
@@ -291,12 +304,35 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     decide(entry, lookup.keyKnown(), mutation);
   }
 
+  /** A request target no key may be built from: 400, before anything else happens. */
+  private void rejectRequest(String why) {
+    phase = Phase.DONE;
+    ByteString body = ByteString.copyFromUtf8("Bad Request: " + why + "\n");
+    settle(Outcome.LOCAL, 400, body.size(), null, true);
+    out.onNext(ExchangeMessages.immediate(400,
+        HeaderList.of(List.of(new HeaderList.Field("content-type", "text/plain"))), body,
+        "edgecache_invalid_request_target"));
+  }
+
   /** An HTTP PURGE on a route that takes them: the control plane's verdict is the answer. */
   private void purgeAtEdge(RequestLine line, HeaderList headers) {
+    String authorization = headers.first("authorization");
+    if (authorization == null || authorization.isBlank()) {
+      // Answered here: a PURGE without credentials never costs the control plane a call.
+      phase = Phase.DONE;
+      ByteString body = ByteString.copyFromUtf8(
+          "{\"error\":\"missing Authorization: Bearer <token>\"}");
+      settle(Outcome.LOCAL, 401, body.size(), null, true);
+      out.onNext(ExchangeMessages.immediate(401, HeaderList.of(List.of(
+              new HeaderList.Field("content-type", "application/json"),
+              new HeaderList.Field("www-authenticate", "Bearer"))), body,
+          "edgecache_purge_unauthenticated"));
+      return;
+    }
     phase = Phase.PURGING;
     out.onNext(ExchangeMessages.extendTimer(EdgePurges.DEADLINE.plus(TIMER_MARGIN)));
     node.edgePurges().purge(line.scheme() + "://" + line.authority() + line.path(),
-            "1".equals(headers.first(SOFT_PURGE)), headers.first("authorization"))
+            "1".equals(headers.first(SOFT_PURGE)), authorization)
         .thenAccept(this::onPurgeAnswered);
   }
 
@@ -312,8 +348,15 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         "edgecache_purge"));
   }
 
+  /**
+   * Whether {@code entry} may answer this request: its Vary values match and its content
+   * coding is one the request accepts (Accept-Encoding normalisation folds requests that
+   * accept different codings into one variant).
+   */
   private boolean matchesVary(CachedResponse entry) {
-    return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders());
+    return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders())
+        && AcceptEncoding.accepts(request.headers().joined("accept-encoding"),
+            entry.headers().joined("content-encoding"));
   }
 
   /** A variant in the request's most preferred language when none matched exactly, or null. */

@@ -36,10 +36,4 @@ record RequestLine(String method, String scheme, String authority, String path) 
     }
     return value;
   }
-
-  /** The path without its query, which is what route prefixes match. */
-  String pathOnly() {
-    int query = path.indexOf('?');
-    return query < 0 ? path : path.substring(0, query);
-  }
 }

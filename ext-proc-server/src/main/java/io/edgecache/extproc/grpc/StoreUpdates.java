@@ -25,7 +25,8 @@ final class StoreUpdates {
 
   /**
    * A HEAD response freshens the stored GET it matches (the variant {@code matchesVary}
-   * accepts), or invalidates it (§4.3.5). {@code responseTime} is when {@code head} arrived.
+   * accepts) by its validators, in its freshness fields only, or invalidates it when a
+   * validator or the length differs (§4.3.5). {@code responseTime} is when {@code head} arrived.
    */
   static void freshenFromHead(CacheNode node, RequestFacts request,
       RequestVerdict requestVerdict, RoutePolicy route, Predicate<CachedResponse> matchesVary,
@@ -38,10 +39,11 @@ final class StoreUpdates {
         node.invalidate(request.key());
         return;
       }
-      if (!stored.bodyInMemory()) {
-        continue; // its head is rewritten with its body, by the next full fetch
+      if (!stored.bodyInMemory() || !Freshening.headMayFreshen(stored, head)) {
+        continue; // rewritten by the next full fetch; or nothing ties the HEAD to it
       }
-      HeaderList merged = Freshening.merge(stored.headers(), head);
+      HeaderList merged = Freshening.mergeFromHead(
+          stored.headers(), head, node.policy().targetedFields());
       RequestFacts asGet = new RequestFacts("GET", request.key(), request.headers(),
           request.cacheControl(), request.requestTime(), false);
       StoreVerdict verdict = node.policy().decide(

@@ -145,6 +145,11 @@ public final class CachePolicy {
         && !(cc.has("public") || cc.has("s-maxage") || cc.has("must-revalidate"))) {
       return StoreVerdict.refuse("authorization"); // §3.5
     }
+    if (!route.storeResponsesToCookieRequests()
+        && route.cookies().hasPersonalCookie(request.headers())
+        && !(cc.has("public") || cc.has("s-maxage"))) {
+      return StoreVerdict.refuse("cookie"); // a personal page unless the origin says shared
+    }
     if (responseHeaders.contains("set-cookie") && !route.shareResponsesWithSetCookie()) {
       return StoreVerdict.refuse("set-cookie");
     }
@@ -152,7 +157,8 @@ public final class CachePolicy {
     if (vary != null && containsToken(vary, "*")) {
       return StoreVerdict.refuse("vary-star"); // §4.1: never matches
     }
-    Duration lifetime = lifetime(status, responseHeaders, directives, route, responseTime);
+    Duration lifetime =
+        lifetime(request, status, responseHeaders, directives, route, responseTime);
     if (lifetime == null) {
       return StoreVerdict.refuse("status");
     }
@@ -235,12 +241,14 @@ public final class CachePolicy {
   /**
    * The freshness lifetime under the route's policy, or null when the response is not
    * cacheable at all (RFC 9111 §3: no explicit freshness, status not cacheable by default).
+   * Cache-everything does not cover a request with credentials unless the route opts in.
    */
-  private Duration lifetime(int status, HeaderList headers, Directives directives,
-      RoutePolicy route, Instant responseTime) {
+  private Duration lifetime(RequestFacts request, int status, HeaderList headers,
+      Directives directives, RoutePolicy route, Instant responseTime) {
     CacheControl cc = directives.cacheControl();
     Duration lifetime;
-    if (route.mode() == RoutePolicy.Mode.CACHE_EVERYTHING && !route.defaultTtl().isZero()) {
+    if (route.mode() == RoutePolicy.Mode.CACHE_EVERYTHING && !route.defaultTtl().isZero()
+        && (route.cacheEverythingWithCredentials() || !route.hasCredentials(request.headers()))) {
       lifetime = route.defaultTtl();
     } else if (Freshness.hasExplicitExpiration(headers, cc, directives.targeted())) {
       lifetime = freshness.lifetime(status, headers, cc, directives.targeted(), responseTime);

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Updating a stored response's header fields from a 304 (RFC 9111 §4.3.4) or a HEAD response
@@ -24,14 +25,35 @@ public final class Freshening {
 
   private Freshening() {}
 
+  /** Fields a HEAD response may update besides the targeted cache-control fields. */
+  private static final Set<String> HEAD_UPDATES =
+      Set.of("cache-control", "expires", "date", "etag", "last-modified");
+
   /** The stored fields updated with those of {@code update}. */
   public static HeaderList merge(HeaderList stored, HeaderList update) {
+    return merge(stored, update, name -> !KEPT.contains(name));
+  }
+
+  /**
+   * The stored fields updated from a HEAD response: only freshness and validator fields
+   * (Cache-Control, Expires, Date, ETag, Last-Modified and {@code targetedFields}), never
+   * representation metadata such as Content-Type, Content-Encoding or Link, which a HEAD could
+   * otherwise rewrite for every client of the stored GET.
+   */
+  public static HeaderList mergeFromHead(HeaderList stored, HeaderList head,
+      List<String> targetedFields) {
+    return merge(stored, head,
+        name -> HEAD_UPDATES.contains(name) || targetedFields.contains(name));
+  }
+
+  private static HeaderList merge(HeaderList stored, HeaderList update,
+      Predicate<String> updatable) {
     Set<String> hopByHop = HopByHop.fieldsToDrop(update);
     Set<String> replaced = new HashSet<>();
     List<HeaderList.Field> incoming = new ArrayList<>();
     for (HeaderList.Field field : update.fields()) {
       String name = field.name();
-      if (!name.startsWith(":") && !hopByHop.contains(name) && !KEPT.contains(name)) {
+      if (!name.startsWith(":") && !hopByHop.contains(name) && updatable.test(name)) {
         replaced.add(name);
         incoming.add(field);
       }
@@ -56,6 +78,16 @@ public final class Freshening {
     return new CachedResponse(stored.status(), verdict.storedHeaders(), stored.body(),
         responseTime, Freshness.correctedInitialAge(update, requestTime, responseTime),
         verdict.freshnessLifetime(), stored.varyValues(), verdict.rules());
+  }
+
+  /**
+   * Whether a HEAD response may freshen {@code stored} (RFC 9111 §4.3.5): it carries a
+   * validator and every validator it carries matches the stored one. Without a validator
+   * nothing ties the HEAD to the stored representation.
+   */
+  public static boolean headMayFreshen(CachedResponse stored, HeaderList head) {
+    return (head.contains("etag") || head.contains("last-modified"))
+        && headMatches(stored, head);
   }
 
   /**

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.http.EscapedSlashes;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -187,6 +189,33 @@ class ServerConfigLoaderTest {
         "collapsing.cluster.leaseTtl: must be at least 100ms");
     assertMessage("collapsing:\n  cluster: {leaseTTL: 1s}\n",
         "unknown field 'collapsing.cluster.leaseTTL'");
+  }
+
+  @Test
+  void poisoningDefencesAreOnByDefaultAndConfigurable() throws Exception {
+    ServerConfig defaults = ServerConfigLoader.load(write("routes:\n  - pathPrefix: /\n"));
+    assertEquals(EscapedSlashes.REJECT, defaults.escapedSlashes());
+    RoutePolicy route = defaults.routeFor("a.example", "/x");
+    assertEquals(RoutePolicy.DEFAULT_STRIP_HEADERS, route.stripHeaders());
+    assertFalse(route.cacheEverythingWithCredentials() || route.storeResponsesToCookieRequests()
+        || route.forwardExcludedQuery());
+
+    ServerConfig custom = ServerConfigLoader.load(write("""
+        escapedSlashes: unescape
+        routes:
+          - pathPrefix: /
+            stripHeaders: [X-Forwarded-Host]
+            cacheEverythingWithCredentials: true
+            storeResponsesToCookieRequests: true
+            forwardExcludedQuery: true
+        """));
+    assertEquals(EscapedSlashes.UNESCAPE, custom.escapedSlashes());
+    RoutePolicy opened = custom.routeFor("a.example", "/x");
+    assertEquals(List.of("x-forwarded-host"), opened.stripHeaders());
+    assertTrue(opened.cacheEverythingWithCredentials() && opened.storeResponsesToCookieRequests()
+        && opened.forwardExcludedQuery());
+    assertMessage("escapedSlashes: redirect\n",
+        "escapedSlashes: 'redirect' is not one of reject, unescape, keep");
   }
 
   private void assertMessage(String yaml, String expected) throws Exception {

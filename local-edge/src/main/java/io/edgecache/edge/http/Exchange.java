@@ -61,6 +61,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
   private final LocalEdgeConfig config;
   private final ExternalProcessor filter;
   private final HttpRequest clientRequest;
+  private final RequestTarget target;
   private final boolean headRequest;
   private final boolean clientKeepAlive;
   private final InitialMetadata initialMetadata;
@@ -97,12 +98,13 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
         && clientRequest.protocolVersion().equals(HttpVersion.HTTP_1_1);
     // As in Envoy, the ext_proc filter's per-route config comes from the route the request
     // matches on arrival; the router matches again after the processor may have changed it.
-    RouteEntry arrivalRoute = routes.match(clientRequest.headers().get(HttpHeaderNames.HOST), clientRequest.uri(),
-        clientRequest.headers());
+    this.target = RequestTarget.of(clientRequest, routes.paths());
+    RouteEntry arrivalRoute = target.rejection() != null ? null
+        : routes.match(target.authority(), target.path(), clientRequest.headers());
     this.initialMetadata = InitialMetadata.of(filter.getGrpcService().getInitialMetadataList(),
         arrivalRoute == null ? List.of() : arrivalRoute.grpcInitialMetadata());
-    this.session = new ProcessorSession(edge.processorChannel(), initialMetadata.metadata(), client.eventLoop(),
-        filter, this);
+    this.session = new ProcessorSession(edge.processorChannel(), initialMetadata.metadata(),
+        client.eventLoop(), filter, this);
     if (arrivalRoute != null && arrivalRoute.extProcDisabled()) {
       session.cancel("ext_proc is disabled for route " + arrivalRoute.name());
     }
@@ -113,6 +115,11 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
 
   void start() {
     idleTimer.start();
+    if (target.rejection() != null) {
+      // Envoy's codec and connection manager answer these before any filter runs.
+      localReply(400, "Bad Request: " + target.rejection());
+      return;
+    }
     if (initialMetadata.problem() != null && session.active()) {
       // Envoy cannot open the stream: a gRPC error before the first message.
       session.fail("ext_proc_error_gRPC_error_13{" + initialMetadata.problem() + "}");
@@ -122,11 +129,8 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     }
     MessageHead head = new MessageHead();
     head.setPseudo(MessageHead.METHOD, clientRequest.method().name());
-    head.setPseudo(MessageHead.PATH, clientRequest.uri());
-    String host = clientRequest.headers().get(HttpHeaderNames.HOST);
-    if (host != null) {
-      head.setPseudo(MessageHead.AUTHORITY, host);
-    }
+    head.setPseudo(MessageHead.PATH, target.path());
+    head.setPseudo(MessageHead.AUTHORITY, target.authority());
     head.setPseudo(MessageHead.SCHEME, "http");
     head.copyEndToEndHeaders(clientRequest.headers());
     // Envoy keeps Host only as :authority, and adds these before any filter runs.

@@ -1,6 +1,8 @@
 package io.edgecache.edge.routing;
 
 import io.edgecache.edge.config.RouteConfig;
+import io.edgecache.http.EscapedSlashes;
+import io.edgecache.http.PathNormalizer;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
@@ -27,11 +29,14 @@ public final class RouteTable {
   private final String version;
   private final List<VirtualHost> virtualHosts;
   private final ExternalProcessor filter;
+  private final PathNormalizer paths;
 
-  public RouteTable(String version, List<VirtualHost> virtualHosts, ExternalProcessor filter) {
+  public RouteTable(String version, List<VirtualHost> virtualHosts, ExternalProcessor filter,
+      PathNormalizer paths) {
     this.version = version;
     this.virtualHosts = List.copyOf(virtualHosts);
     this.filter = filter;
+    this.paths = paths;
   }
 
   /**
@@ -53,7 +58,8 @@ public final class RouteTable {
     }
     List<VirtualHost> hosts = new ArrayList<>();
     byHost.forEach((host, entries) -> hosts.add(new VirtualHost(host, List.of(host), entries)));
-    return new RouteTable("static", hosts, filter);
+    // envoy/envoy.yaml's connection manager: normalize_path, merge_slashes, REJECT_REQUEST.
+    return new RouteTable("static", hosts, filter, new PathNormalizer(EscapedSlashes.REJECT));
   }
 
   /** Which configuration this is: the xDS versions it was built from, or "static". */
@@ -64,6 +70,15 @@ public final class RouteTable {
   /** The ext_proc filter requests take: the xDS listener's, else the bootstrap's. */
   public ExternalProcessor filter() {
     return filter;
+  }
+
+  /**
+   * The listener's path handling (HttpConnectionManager {@code normalize_path},
+   * {@code merge_slashes}, {@code path_with_escaped_slashes_action}), applied to every request
+   * before it is routed or reaches the processor.
+   */
+  public PathNormalizer paths() {
+    return paths;
   }
 
   /** The route for a request, or null when none matches (Envoy answers 404). */

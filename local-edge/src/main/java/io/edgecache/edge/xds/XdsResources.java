@@ -96,7 +96,8 @@ record XdsResources(Map<String, Listener> listeners, Map<String, RouteConfigurat
     if (table == null) {
       return Optional.empty();
     }
-    return XdsRouteTableBuilder.build(version, filter.get(), table, clusters, endpoints);
+    return XdsRouteTableBuilder.build(version, filter.get(),
+        XdsRouteTableBuilder.pathNormalizer(hcm, listener.get().getName()), table, clusters, endpoints);
   }
 
   private static <T extends Message> Map<String, T> decode(List<Any> resources, Class<T> type,

@@ -12,6 +12,8 @@ import io.edgecache.edge.routing.RouteEntry;
 import io.edgecache.edge.routing.RouteEntry.HeaderCondition;
 import io.edgecache.edge.routing.RouteTable;
 import io.edgecache.edge.routing.Upstream;
+import io.edgecache.http.EscapedSlashes;
+import io.edgecache.http.PathNormalizer;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -65,6 +67,22 @@ final class XdsRouteTableBuilder {
     throw new XdsRejection("listener " + listener.getName() + ": no HttpConnectionManager filter");
   }
 
+  /**
+   * How the connection manager treats request paths. local-edge always normalises and merges
+   * slashes, as the control plane configures Envoy; the escaped-slash action is the HCM's
+   * (Envoy's default is KEEP_UNCHANGED). A redirect it cannot emulate is rejected.
+   */
+  static PathNormalizer pathNormalizer(HttpConnectionManager hcm, String listener) throws XdsRejection {
+    EscapedSlashes action = switch (hcm.getPathWithEscapedSlashesAction()) {
+      case REJECT_REQUEST -> EscapedSlashes.REJECT;
+      case UNESCAPE_AND_FORWARD -> EscapedSlashes.UNESCAPE;
+      case KEEP_UNCHANGED, IMPLEMENTATION_SPECIFIC_DEFAULT -> EscapedSlashes.KEEP;
+      default -> throw new XdsRejection("listener " + listener + ": path_with_escaped_slashes_action "
+          + hcm.getPathWithEscapedSlashesAction() + " is not supported by local-edge");
+    };
+    return new PathNormalizer(action);
+  }
+
   /** The ext_proc filter of {@code hcm}, validated; empty when it has none. */
   static Optional<ExternalProcessor> extProcFilter(HttpConnectionManager hcm, String listener) throws XdsRejection {
     for (var filter : hcm.getHttpFiltersList()) {
@@ -85,8 +103,9 @@ final class XdsRouteTableBuilder {
    * Builds the table; empty while a referenced cluster or endpoint assignment has not arrived
    * yet (the caller keeps the old table until the set is complete, as Envoy warms clusters).
    */
-  static Optional<RouteTable> build(String version, ExternalProcessor filter, RouteConfiguration routes,
-      Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints) throws XdsRejection {
+  static Optional<RouteTable> build(String version, ExternalProcessor filter, PathNormalizer paths,
+      RouteConfiguration routes, Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints)
+      throws XdsRejection {
     List<RouteTable.VirtualHost> hosts = new ArrayList<>();
     for (VirtualHost host : routes.getVirtualHostsList()) {
       List<RouteEntry> entries = new ArrayList<>();
@@ -105,7 +124,7 @@ final class XdsRouteTableBuilder {
       hosts.add(new RouteTable.VirtualHost(host.getName(),
           host.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(), entries));
     }
-    return Optional.of(new RouteTable(version, hosts, filter));
+    return Optional.of(new RouteTable(version, hosts, filter, paths));
   }
 
   private static RouteEntry entry(Route route, Upstream upstream, String where) throws XdsRejection {

@@ -1,0 +1,132 @@
+package io.edgecache.controlplane.purge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgecache.controlplane.config.PurgeSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The REST admin API under abuse: unauthenticated slow bodies, token guessing, and a warm
+ * queue flooded with URLs. A real JDK HTTP server on loopback, raw sockets as the attacker.
+ */
+class AdminHttpHardeningTest {
+
+  private static final String OPS = "ops-secret-0123456789";
+
+  @TempDir Path dir;
+
+  private PurgeCoordinator coordinator;
+  private AdminHttpServer server;
+  private final HttpClient client = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeEach
+  void start() throws Exception {
+    coordinator = PurgeCoordinator.open(dir.resolve("purge.log"), Duration.ofHours(1),
+        Clock.systemUTC());
+    PurgeAdmin admin = new PurgeAdmin(coordinator, null,
+        new Authenticator(List.of(new PurgeSettings.Token("ops", OPS, Set.of()))),
+        new RateLimiter(new PurgeSettings.RateLimit(10, 20), System::nanoTime));
+    server = new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0), admin);
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+    coordinator.close();
+  }
+
+  /** Sends a request head promising a body it never sends; the status line that comes back. */
+  private Socket slowBody(String authorization) throws IOException {
+    Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+    socket.setSoTimeout(5_000);
+    socket.getOutputStream().write(("POST /purges HTTP/1.1\r\nHost: admin\r\n" + authorization
+        + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+        .getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  private static String statusLine(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    StringBuilder line = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1 && c != '\n') {
+      line.append((char) c);
+    }
+    return line.toString().trim();
+  }
+
+  private HttpResponse<String> listPurges(String token) throws Exception {
+    return client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + server.port() + "/purges"))
+        .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + token).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void slowBodiesWithoutCredentialsAreRefusedBeforeTheBodyAndBlockNothing() throws Exception {
+    List<Socket> attackers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 8; i++) { // twice the handler threads
+        Socket socket = slowBody("");
+        attackers.add(socket);
+        assertEquals("HTTP/1.1 401 Unauthorized", statusLine(socket));
+      }
+      assertEquals(200, listPurges(OPS).statusCode(), "an authenticated call still goes through");
+    } finally {
+      for (Socket socket : attackers) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void failedAuthenticationIsRateLimitedPerSource() throws Exception {
+    for (int i = 0; i < AuthFailureLimiter.BURST; i++) {
+      assertEquals(401, listPurges("guess-" + i).statusCode());
+    }
+    HttpResponse<String> limited = listPurges("guess-again");
+    assertEquals(429, limited.statusCode(), limited.body());
+    assertEquals(String.valueOf(AuthFailureLimiter.REFILL_SECONDS),
+        limited.headers().firstValue("retry-after").orElse(""));
+    assertEquals(429, listPurges(OPS).statusCode(), "the source is refused until it refills");
+  }
+
+  @Test
+  void theWarmQueueIsBounded() throws Exception {
+    // An edge that accepts connections and never answers: every fetch stays in flight.
+    try (ServerSocket silentEdge = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Warmer warmer = new Warmer(URI.create("http://127.0.0.1:" + silentEdge.getLocalPort()))) {
+      List<URI> full = Collections.nCopies(Warmer.MAX_QUEUED_URLS, URI.create("http://a.example/x"));
+      assertEquals(Warmer.MAX_QUEUED_URLS, warmer.start(full).getTotal());
+      AdminError refused = assertThrows(AdminError.class,
+          () -> warmer.start(List.of(URI.create("http://a.example/y"))));
+      assertEquals(429, refused.httpStatus());
+      assertTrue(refused.getMessage().contains("warm queue full"), refused.getMessage());
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package io.edgecache.edge.http;
+
+import io.edgecache.http.Authority;
+import io.edgecache.http.PathNormalizer;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import java.util.List;
+
+/**
+ * A client request's {@code :authority} and {@code :path} as Envoy's HTTP/1 codec and
+ * connection manager derive them: an absolute-form target supplies the authority (Host is
+ * then ignored), Host must be given exactly once otherwise and be a valid RFC 3986
+ * host[:port], and the path goes through the listener's normalisation. Anything else is a 400
+ * before routing, so the route, the processor's key and the origin see one target.
+ *
+ * @param authority the request's authority (null when rejected)
+ * @param path the normalised path with its query as sent (null when rejected)
+ * @param rejection why the request gets a 400, or null
+ */
+record RequestTarget(String authority, String path, String rejection) {
+
+  static RequestTarget of(HttpRequest request, PathNormalizer paths) {
+    List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+    if (hosts.size() > 1) {
+      return rejected("multiple Host headers");
+    }
+    String uri = request.uri();
+    String authority = hosts.isEmpty() ? null : hosts.get(0);
+    String path = uri;
+    int scheme = uri.indexOf("://");
+    if (!uri.startsWith("/") && scheme > 0) {
+      // absolute-form (RFC 9112 §3.2.2): the target's authority replaces Host, as in Envoy
+      int pathStart = firstOf(uri, scheme + 3, '/', '?');
+      authority = uri.substring(scheme + 3, pathStart);
+      path = pathStart == uri.length() ? "/" : uri.substring(pathStart);
+      if (path.startsWith("?")) {
+        path = "/" + path;
+      }
+    }
+    if (authority == null) {
+      return rejected("missing Host header");
+    }
+    String problem = Authority.problem(authority);
+    if (problem != null) {
+      return rejected("invalid authority: " + problem);
+    }
+    PathNormalizer.Result normalized = paths.normalize(path);
+    if (normalized.rejected()) {
+      return rejected("invalid path: " + normalized.rejection());
+    }
+    return new RequestTarget(authority, normalized.pathWithQuery(), null);
+  }
+
+  private static RequestTarget rejected(String why) {
+    return new RequestTarget(null, null, why);
+  }
+
+  private static int firstOf(String text, int from, char a, char b) {
+    for (int i = from; i < text.length(); i++) {
+      if (text.charAt(i) == a || text.charAt(i) == b) {
+        return i;
+      }
+    }
+    return text.length();
+  }
+}
