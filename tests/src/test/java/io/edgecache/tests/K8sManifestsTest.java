@@ -41,6 +41,7 @@ class K8sManifestsTest {
   private static final Path GATEWAY = ROOT.resolve("k8s/overlays/gateway");
   private static final Path SIDECAR = ROOT.resolve("k8s/overlays/sidecar");
   private static final Path ISTIO = ROOT.resolve("istio");
+  private static final List<String> ISTIO_KUSTOMIZATIONS = List.of("istio/sidecar", "istio/gateway");
 
   @TempDir Path scratch;
 
@@ -71,8 +72,7 @@ class K8sManifestsTest {
 
   @Test
   void envoyFilterConfigsParseAndMatchEnvoyYamlsFilter() throws Exception {
-    List<ManifestSchemas.EnvoyPatch> patches = ManifestSchemas.envoyPatches("istio",
-        ManifestSchemas.validate("istio", Kustomize.render(ISTIO)));
+    List<ManifestSchemas.EnvoyPatch> patches = istioPatches();
     ExternalProcessor reference = EnvoyBootstrapLoader.loadExternalProcessor(ROOT.resolve("envoy/envoy.yaml"))
         .toBuilder().clearGrpcService().build();
     int filters = 0;
@@ -90,8 +90,7 @@ class K8sManifestsTest {
 
   @Test
   void routePolicyPatchesCarryMetadataTheNodeDecodes() throws Exception {
-    List<ManifestSchemas.EnvoyPatch> patches = ManifestSchemas.envoyPatches("istio",
-        ManifestSchemas.validate("istio", Kustomize.render(ISTIO)));
+    List<ManifestSchemas.EnvoyPatch> patches = istioPatches();
     int routes = 0;
     for (ManifestSchemas.EnvoyPatch patch : patches) {
       if (patch.value() instanceof Route route) {
@@ -127,7 +126,7 @@ class K8sManifestsTest {
   @Test
   void carriedConfigFilesLoadWithTheProcessesLoaders() throws Exception {
     for (String file : List.of("k8s/overlays/gateway/edgecache.yaml", "k8s/overlays/sidecar/edgecache.yaml",
-        "k8s/components/redis/edgecache-redis.yaml", "istio/mesh-node.yaml")) {
+        "k8s/components/redis/edgecache-redis.yaml", "istio/sidecar/mesh-node.yaml")) {
       ServerConfigLoader.load(ROOT.resolve(file));
     }
     for (String file : List.of("k8s/overlays/gateway/control-plane.yaml", "k8s/overlays/sidecar/control-plane.yaml")) {
@@ -181,15 +180,15 @@ class K8sManifestsTest {
     assertTrue(deployment.getMessage().contains(
         "unknown field spec.template.spec.containers[0].securityContext.readOnlyRootFilesytem"), deployment.getMessage());
 
-    String istio = Kustomize.render(ISTIO);
+    String istio = Kustomize.render(ROOT.resolve("istio/gateway"));
     AssertionError crdField = assertThrows(AssertionError.class, () -> ManifestSchemas.validate(
-        "istio", istio.replaceFirst("workloadSelector:", "workloadSelecter:")));
+        "istio/gateway", istio.replaceFirst("workloadSelector:", "workloadSelecter:")));
     System.out.println("misspelled EnvoyFilter field: " + crdField.getMessage());
     assertTrue(crdField.getMessage().contains("EnvoyFilter") && crdField.getMessage().contains("unknown field spec.workloadSelecter"),
         crdField.getMessage());
 
-    AssertionError envoyField = assertThrows(AssertionError.class, () -> ManifestSchemas.envoyPatches("istio",
-        ManifestSchemas.validate("istio", istio.replaceFirst("failure_mode_allow:", "failure_mode_alow:"))));
+    AssertionError envoyField = assertThrows(AssertionError.class, () -> ManifestSchemas.envoyPatches("istio/gateway",
+        ManifestSchemas.validate("istio/gateway", istio.replaceFirst("failure_mode_allow:", "failure_mode_alow:"))));
     System.out.println("misspelled Envoy field in an EnvoyFilter patch: " + envoyField.getMessage());
     assertTrue(envoyField.getMessage().contains("spec.configPatches[") && envoyField.getMessage().contains("failure_mode_alow"),
         envoyField.getMessage());
@@ -204,8 +203,19 @@ class K8sManifestsTest {
         List.of(ROOT.resolve("k8s/components/redis"), ROOT.resolve("k8s/components/service-monitor"))));
     renders.put("k8s/overlays/sidecar + service-monitor", Kustomize.renderWithComponents(
         scratch.resolve("sidecar-all"), SIDECAR, List.of(ROOT.resolve("k8s/components/service-monitor"))));
-    renders.put("istio", Kustomize.render(ISTIO));
+    for (String istio : ISTIO_KUSTOMIZATIONS) {
+      renders.put(istio, Kustomize.render(ROOT.resolve(istio)));
+    }
     return renders;
+  }
+
+  private static List<ManifestSchemas.EnvoyPatch> istioPatches() throws Exception {
+    List<ManifestSchemas.EnvoyPatch> patches = new java.util.ArrayList<>();
+    for (String istio : ISTIO_KUSTOMIZATIONS) {
+      patches.addAll(ManifestSchemas.envoyPatches(istio,
+          ManifestSchemas.validate(istio, Kustomize.render(ROOT.resolve(istio)))));
+    }
+    return patches;
   }
 
   private static List<String> kinds(String yaml) throws Exception {
