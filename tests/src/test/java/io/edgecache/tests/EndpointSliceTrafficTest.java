@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A cluster that names a Kubernetes Service: the control plane watches its EndpointSlices, and
- * when they move to another endpoint, the EDS push moves local-edge's traffic there within 1 s.
+ * when they move to another endpoint, the EDS push moves local-edge's traffic there within 1 s
+ * (the median of three moves).
  *
  * <p>No real Kubernetes API server can run on a build machine; the API is fabric8's mock server
  * in CRUD mode, which serves the real list/watch protocol to the control plane's informer. The
@@ -68,13 +69,20 @@ class EndpointSliceTrafficTest {
         URI uri = URI.create("http://127.0.0.1:" + edge.port() + "/");
         awaitBody(http, uri, "first", DEADLINE);
 
-        long changed = System.nanoTime();
-        client.discovery().v1().endpointSlices().inNamespace("shop").resource(slice(port(second))).update();
-        long moved = awaitBody(http, uri, "second", DEADLINE) - changed;
-
-        System.out.printf("EndpointSlice change to traffic moved: %.1f ms (slice update through the API"
-            + " to the first request answered by the new endpoint)%n", moved / 1e6);
-        assertTrue(moved < MOVE_BUDGET.toNanos(), "traffic moved after " + moved / 1_000_000 + " ms");
+        // Three moves (to second, back to first, to second): the median is the figure, so one
+        // scheduling hiccup on a shared machine does not decide it.
+        TestOrigin[] targets = {second, first, second};
+        long[] moves = new long[targets.length];
+        for (int i = 0; i < targets.length; i++) {
+          long changed = System.nanoTime();
+          client.discovery().v1().endpointSlices().inNamespace("shop").resource(slice(port(targets[i]))).update();
+          moves[i] = awaitBody(http, uri, targets[i] == first ? "first" : "second", DEADLINE) - changed;
+        }
+        long median = java.util.Arrays.stream(moves).sorted().toArray()[moves.length / 2];
+        System.out.printf("EndpointSlice change to traffic moved: median %.1f ms of %s ms (slice update"
+            + " through the API to the first request answered by the new endpoint)%n", median / 1e6,
+            java.util.Arrays.stream(moves).mapToObj(m -> String.format("%.1f", m / 1e6)).toList());
+        assertTrue(median < MOVE_BUDGET.toNanos(), "traffic moved after a median " + median / 1_000_000 + " ms");
         assertEquals("second", get(http, uri).body(), "traffic went back to the old endpoint");
       }
     }

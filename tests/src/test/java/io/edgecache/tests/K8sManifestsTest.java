@@ -170,6 +170,32 @@ class K8sManifestsTest {
     }
   }
 
+  /**
+   * Must show 3: every k8s/ and istio/ path the README's "Deploy on Kubernetes" and "Inject into
+   * an Istio mesh" sections name exists, and every kustomization they apply renders and validates.
+   */
+  @Test
+  void readmeDeploySectionsNameFilesThatExistAndRender() throws Exception {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    int start = readme.indexOf("## Deploy on Kubernetes");
+    int end = readme.indexOf("\n## ", readme.indexOf("## Inject into an Istio mesh"));
+    assertTrue(start >= 0 && end > start, "README sections not found");
+    java.util.regex.Matcher paths = java.util.regex.Pattern
+        .compile("(?<![\\w/.-])((?:k8s|istio)/[\\w./-]*[\\w])").matcher(readme.substring(start, end));
+    int named = 0;
+    while (paths.find()) {
+      Path path = ROOT.resolve(paths.group(1));
+      assertTrue(Files.exists(path), "README names " + paths.group(1) + ", which does not exist");
+      // Components render only inside an overlay (everyOverlayAndComponentRendersAndValidates).
+      if (Files.exists(path.resolve("kustomization.yaml"))
+          && !Files.readString(path.resolve("kustomization.yaml")).contains("\nkind: Component\n")) {
+        ManifestSchemas.validate(paths.group(1), Kustomize.render(path));
+      }
+      named++;
+    }
+    assertTrue(named >= 10, "only " + named + " paths found in the README's deploy sections");
+  }
+
   /** Must show 1: a misspelled field fails validation, naming it with its path. */
   @Test
   void misspelledFieldsFailWithTheirPath() throws Exception {

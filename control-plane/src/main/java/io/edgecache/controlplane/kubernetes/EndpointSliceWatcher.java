@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -89,6 +90,14 @@ public final class EndpointSliceWatcher implements ServiceEndpoints, AutoCloseab
         .inNamespace(key.namespace())
         .withLabel(SERVICE_NAME_LABEL, key.service())
         .runnableInformer(0);
+    // Keep retrying (with fabric8's backoff) also when the first list fails: an API server that
+    // is unreachable or an RBAC binding that is missing now may be fixed without a restart.
+    AtomicReference<Throwable> lastError = new AtomicReference<>();
+    informer.exceptionHandler((started, error) -> {
+      lastError.set(error);
+      log.fine(() -> "EndpointSlices of service " + key.namespace() + "/" + key.service() + ": " + error);
+      return true;
+    });
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(EndpointSlice slice) {
@@ -109,8 +118,9 @@ public final class EndpointSliceWatcher implements ServiceEndpoints, AutoCloseab
       informer.start().toCompletableFuture().get(FIRST_LIST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException e) {
       // The informer keeps retrying; until it lists, the Service's clusters have no endpoints.
+      Throwable cause = lastError.get() != null ? lastError.get() : e;
       log.warning(() -> "cannot list the EndpointSlices of service " + key.namespace() + "/"
-          + key.service() + " yet (" + e + "); its clusters have no endpoints until then");
+          + key.service() + " yet (" + cause + "); its clusters have no endpoints until then");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -7,6 +7,7 @@ import io.edgecache.controlplane.config.EdgecacheConfig.HostPort;
 import io.edgecache.controlplane.config.EdgecacheConfig.KubernetesService;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -65,6 +66,21 @@ class EndpointSliceWatcherTest {
       awaitEndpoints(watcher, http, List.of(new HostPort("10.0.1.1", 8080), new HostPort("10.0.1.2", 8080)));
 
       watcher.watch(Set.of());
+      assertEquals(List.of(), watcher.endpoints(http));
+    }
+  }
+
+  @Test
+  void unreachableApiServerLeavesTheServiceWithoutEndpointsAfterABoundedWait() {
+    Supplier<KubernetesClient> unreachable = () -> new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:1").withRequestTimeout(1000)
+            .withConnectionTimeout(1000).build())
+        .build();
+    try (EndpointSliceWatcher watcher = new EndpointSliceWatcher(unreachable, changes::release)) {
+      long start = System.nanoTime();
+      watcher.watch(Set.of(http));
+      long waited = System.nanoTime() - start;
+      assertTrue(waited < Duration.ofSeconds(15).toNanos(), "watch blocked " + waited / 1_000_000 + " ms");
       assertEquals(List.of(), watcher.endpoints(http));
     }
   }
