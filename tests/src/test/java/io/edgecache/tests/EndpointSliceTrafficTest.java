@@ -73,11 +73,16 @@ class EndpointSliceTrafficTest {
         // scheduling hiccup on a shared machine does not decide it.
         TestOrigin[] targets = {second, first, second};
         long[] moves = new long[targets.length];
+        long[] published = new long[targets.length];
         for (int i = 0; i < targets.length; i++) {
+          String before = controlPlane.version();
           long changed = System.nanoTime();
           client.discovery().v1().endpointSlices().inNamespace("shop").resource(slice(port(targets[i]))).update();
+          published[i] = awaitNewVersion(controlPlane, before) - changed;
           moves[i] = awaitBody(http, uri, targets[i] == first ? "first" : "second", DEADLINE) - changed;
         }
+        System.out.printf("EndpointSlice change to snapshot published: %s ms%n",
+            java.util.Arrays.stream(published).mapToObj(m -> String.format("%.1f", m / 1e6)).toList());
         long median = java.util.Arrays.stream(moves).sorted().toArray()[moves.length / 2];
         System.out.printf("EndpointSlice change to traffic moved: median %.1f ms of %s ms (slice update"
             + " through the API to the first request answered by the new endpoint)%n", median / 1e6,
@@ -100,6 +105,16 @@ class EndpointSliceTrafficTest {
         .addNewPort().withName("http").withPort(port).withProtocol("TCP").endPort()
         .addNewEndpoint().withAddresses("127.0.0.1").withNewConditions().withReady(true).endConditions().endEndpoint()
         .build();
+  }
+
+  /** Polls until the control plane serves a version other than {@code before}; returns when. */
+  private static long awaitNewVersion(ControlPlane controlPlane, String before) {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (controlPlane.version().equals(before)) {
+      assertTrue(System.nanoTime() < deadline, "no snapshot published for the EndpointSlice change");
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+    }
+    return System.nanoTime();
   }
 
   /** Polls until a response has {@code body}; returns when it arrived. */
