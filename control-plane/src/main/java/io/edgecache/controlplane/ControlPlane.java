@@ -4,6 +4,10 @@ import io.edgecache.controlplane.metrics.ControlPlaneMetrics;
 import io.edgecache.controlplane.config.ConfigException;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.ConfigWatcher;
+import io.edgecache.controlplane.config.EdgecacheConfig;
+import io.edgecache.controlplane.config.EdgecacheConfig.ClusterSpec;
+import io.edgecache.controlplane.config.EdgecacheConfig.KubernetesService;
+import io.edgecache.controlplane.kubernetes.EndpointSliceWatcher;
 import io.edgecache.controlplane.config.PurgeSettings;
 import io.edgecache.controlplane.config.PurgeSettingsLoader;
 import io.edgecache.controlplane.purge.PurgeControl;
@@ -13,6 +17,8 @@ import io.edgecache.controlplane.xds.NodeGroups;
 import io.edgecache.controlplane.xds.SnapshotPublisher;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -22,9 +28,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.logging.Logger;
 
 /**
@@ -50,9 +60,11 @@ public final class ControlPlane implements AutoCloseable {
   private volatile String version;
   private ConfigWatcher watcher;
   private final ControlPlaneMetrics metrics;
+  private final EndpointSliceWatcher endpointSlices;
 
   private ControlPlane(Path source, SnapshotPublisher publisher, NackListener nacks, Server server,
-      PurgeControl purge, String version, ControlPlaneMetrics metrics) {
+      PurgeControl purge, String version, ControlPlaneMetrics metrics,
+      EndpointSliceWatcher endpointSlices) {
     this.metrics = metrics;
     this.source = source;
     this.publisher = publisher;
@@ -60,16 +72,35 @@ public final class ControlPlane implements AutoCloseable {
     this.server = server;
     this.purge = purge;
     this.version = version;
+    this.endpointSlices = endpointSlices;
   }
 
   /**
    * Loads {@code source} (it must be valid: there is no last good snapshot yet), starts serving
-   * xDS on {@code listen} and starts watching {@code source} for changes.
+   * xDS on {@code listen} and starts watching {@code source} for changes. Clusters that name a
+   * Kubernetes Service watch its EndpointSlices through a client configured as fabric8 finds it
+   * (in a pod: its service account; elsewhere: the kubeconfig).
    */
   public static ControlPlane start(Path source, InetSocketAddress listen) throws ConfigException, IOException {
+    return start(source, listen, () -> new KubernetesClientBuilder().build());
+  }
+
+  /** As {@link #start(Path, InetSocketAddress)}, with the Kubernetes client {@code kubernetes} makes. */
+  public static ControlPlane start(Path source, InetSocketAddress listen,
+      Supplier<KubernetesClient> kubernetes) throws ConfigException, IOException {
     SimpleCache<String> cache = new SimpleCache<>(new NodeGroups());
-    SnapshotPublisher publisher = new SnapshotPublisher(cache);
-    String version = publisher.publish(ConfigLoader.load(source));
+    // Endpoint changes republish through the control plane, which exists only further down.
+    AtomicReference<ControlPlane> started = new AtomicReference<>();
+    EndpointSliceWatcher endpointSlices = new EndpointSliceWatcher(kubernetes, () -> {
+      ControlPlane controlPlane = started.get();
+      if (controlPlane != null) {
+        controlPlane.endpointsChanged();
+      }
+    });
+    SnapshotPublisher publisher = new SnapshotPublisher(cache, endpointSlices);
+    EdgecacheConfig config = ConfigLoader.load(source);
+    endpointSlices.watch(kubernetesServices(config));
+    String version = publisher.publish(config);
     NackListener nacks = new NackListener();
     NackHoldback holdback = new NackHoldback(cache);
     ControlPlaneMetrics metrics = new ControlPlaneMetrics();
@@ -88,10 +119,12 @@ public final class ControlPlane implements AutoCloseable {
       if (purge != null) {
         purge.close();
       }
+      endpointSlices.close();
       throw e;
     }
     ControlPlane controlPlane =
-        new ControlPlane(source, publisher, nacks, server, purge, version, metrics);
+        new ControlPlane(source, publisher, nacks, server, purge, version, metrics, endpointSlices);
+    started.set(controlPlane);
     controlPlane.onReload(reload -> metrics.reloaded(reload.accepted(), reload.version()));
     try {
       controlPlane.watcher = new ConfigWatcher(source, DEBOUNCE, controlPlane::reload);
@@ -100,6 +133,20 @@ public final class ControlPlane implements AutoCloseable {
       throw e;
     }
     return controlPlane;
+  }
+
+  private static Set<KubernetesService> kubernetesServices(EdgecacheConfig config) {
+    return config.clusters().stream()
+        .map(ClusterSpec::kubernetes)
+        .flatMap(Optional::stream)
+        .collect(Collectors.toSet());
+  }
+
+  /** A watched Service's endpoints changed: the same configuration, new EDS assignments. */
+  private synchronized void endpointsChanged() {
+    version = publisher.republish();
+    metrics.versionServed(version);
+    log.fine(() -> "service endpoints changed: serving version " + version);
   }
 
   private static Server startXds(NettyServerBuilder builder, V3DiscoveryServer xds) throws IOException {
@@ -150,7 +197,9 @@ public final class ControlPlane implements AutoCloseable {
   public synchronized Reload reload() {
     Reload outcome;
     try {
-      version = publisher.publish(ConfigLoader.load(source));
+      EdgecacheConfig config = ConfigLoader.load(source);
+      endpointSlices.watch(kubernetesServices(config));
+      version = publisher.publish(config);
       log.info(() -> "configuration accepted: serving version " + version);
       outcome = new Reload(true, version, null);
     } catch (ConfigException e) {
@@ -185,6 +234,7 @@ public final class ControlPlane implements AutoCloseable {
     if (purge != null) {
       purge.close();
     }
+    endpointSlices.close();
     metrics.close();
   }
 }

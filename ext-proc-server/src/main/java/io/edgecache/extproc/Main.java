@@ -15,8 +15,10 @@ import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Command line: {@code Main [--config FILE] [--listen HOST:PORT]}. Errors are one line on
- * stderr and exit status 1 (2 for bad usage).
+ * Command line: {@code Main [--config FILE] [--listen HOST:PORT] [--node-id ID]}. Errors are one
+ * line on stderr and exit status 1 (2 for bad usage). {@code --node-id} overrides
+ * {@code purge.nodeId}, so the replicas of one Deployment, sharing one ConfigMap, follow the purge
+ * stream as distinct nodes (each passes its pod name).
  */
 public final class Main {
 
@@ -59,14 +61,14 @@ public final class Main {
   /** What /stats reports as the running configuration: a digest of the file, or "defaults". */
   private static String configVersion = "defaults";
 
-  private static ServerConfig parse(String[] args) throws ConfigException {
+  static ServerConfig parse(String[] args) throws ConfigException {
     ServerConfig config = ServerConfig.defaults();
     String listen = null;
+    String nodeId = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
-        throw new ConfigException("usage: " + flag + " needs a value; "
-            + "usage: [--config FILE] [--listen HOST:PORT]");
+        throw new ConfigException(flag + " needs a value; " + USAGE);
       }
       String value = args[++i];
       switch (flag) {
@@ -75,13 +77,22 @@ public final class Main {
           configVersion = digest(Path.of(value));
         }
         case "--listen" -> listen = value;
-        default -> throw new ConfigException(
-            "unknown option " + flag + "; usage: [--config FILE] [--listen HOST:PORT]");
+        case "--node-id" -> nodeId = value;
+        default -> throw new ConfigException("unknown option " + flag + "; " + USAGE);
       }
+    }
+    if (nodeId != null) {
+      if (nodeId.isBlank()) {
+        throw new ConfigException("--node-id: must not be empty");
+      }
+      config = config.withPurge(config.purge().withNodeId(nodeId.trim()));
     }
     return listen == null ? config
         : config.withListen(ConfigValues.hostAndPort("--listen", listen));
   }
+
+  private static final String USAGE =
+      "usage: [--config FILE] [--listen HOST:PORT] [--node-id ID]";
 
   private static String digest(Path file) throws ConfigException {
     try {

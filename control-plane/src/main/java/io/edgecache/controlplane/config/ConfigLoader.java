@@ -11,6 +11,7 @@ import io.edgecache.controlplane.config.EdgecacheConfig.HeaderMatch;
 import io.edgecache.controlplane.config.EdgecacheConfig.HeaderMatchKind;
 import io.edgecache.controlplane.config.EdgecacheConfig.HealthCheck;
 import io.edgecache.controlplane.config.EdgecacheConfig.HostPort;
+import io.edgecache.controlplane.config.EdgecacheConfig.KubernetesService;
 import io.edgecache.controlplane.config.EdgecacheConfig.LbPolicy;
 import io.edgecache.controlplane.config.EdgecacheConfig.ListenerSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.NodeGroupSpec;
@@ -53,10 +54,11 @@ public final class ConfigLoader {
   private static final Set<String> EXT_PROC = Set.of("address", "failureModeAllow", "messageTimeout",
       "maxMessageTimeout", "grpcTimeout", "bodyEndpoint");
   private static final Set<String> CLUSTER = Set.of("name", "type", "endpoints", "lbPolicy", "connectTimeout",
-      "healthCheck", "tls");
+      "healthCheck", "tls", "kubernetes");
   private static final Set<String> HEALTH_CHECK = Set.of("path", "interval", "timeout", "healthyThreshold",
       "unhealthyThreshold");
   private static final Set<String> TLS = Set.of("sni", "caFile");
+  private static final Set<String> KUBERNETES = Set.of("service", "namespace", "port");
   private static final Set<String> SITE = Set.of("name", "domains", "routes");
   private static final Set<String> ROUTE = Set.of("name", "match", "cluster", "timeout", "cache");
   private static final Set<String> MATCH = Set.of("prefix", "path", "regex", "headers");
@@ -206,8 +208,21 @@ public final class ConfigLoader {
     private ClusterSpec cluster(YamlNode node) throws ConfigException {
       YamlNode.Fields f = node.mapping(CLUSTER);
       String name = f.required("name").name();
-      DiscoveryType type = f.optional("type") == null ? DiscoveryType.STATIC
+      Optional<KubernetesService> kubernetes = Optional.empty();
+      if (f.optional("kubernetes") != null) {
+        if (f.optional("type") != null || f.optional("endpoints") != null) {
+          throw f.optional("kubernetes").error("a cluster takes its endpoints from kubernetes or from"
+              + " type/endpoints, not both");
+        }
+        kubernetes = Optional.of(kubernetesService(f.optional("kubernetes")));
+      }
+      DiscoveryType type = kubernetes.isPresent() ? DiscoveryType.KUBERNETES
+          : f.optional("type") == null ? DiscoveryType.STATIC
           : enumValue(f.optional("type"), DiscoveryType.class);
+      if (type == DiscoveryType.KUBERNETES && kubernetes.isEmpty()) {
+        throw f.optional("type").error("type kubernetes needs a kubernetes: {service, namespace, port} field"
+            + " instead of type");
+      }
       List<HostPort> endpoints = new ArrayList<>();
       for (YamlNode endpoint : f.list("endpoints")) {
         HostPort address = endpoint.hostPort();
@@ -217,7 +232,7 @@ public final class ConfigLoader {
         }
         endpoints.add(address);
       }
-      if (endpoints.isEmpty()) {
+      if (endpoints.isEmpty() && kubernetes.isEmpty()) {
         throw f.required("endpoints").error("at least one host:port endpoint is required");
       }
       LbPolicy lb = f.optional("lbPolicy") == null ? LbPolicy.ROUND_ROBIN
@@ -242,9 +257,34 @@ public final class ConfigLoader {
         tls = Optional.of(new Tls(t.required("sni").name(),
             t.optional("caFile") == null ? Optional.empty() : Optional.of(t.optional("caFile").name())));
       }
-      ClusterSpec cluster = new ClusterSpec(name, type, endpoints, lb, connectTimeout, healthCheck, tls);
+      ClusterSpec cluster = new ClusterSpec(name, type, endpoints, lb, connectTimeout, healthCheck, tls,
+          kubernetes);
       envoyAccepts(SnapshotTranslator.cluster(cluster), node, f);
       return cluster;
+    }
+
+    /** {@code {service: NAME, namespace: NS, port: NAME|NUMBER}}: names as Kubernetes allows them. */
+    private KubernetesService kubernetesService(YamlNode node) throws ConfigException {
+      YamlNode.Fields k = node.mapping(KUBERNETES);
+      String service = dnsLabel(k.required("service"));
+      String namespace = dnsLabel(k.required("namespace"));
+      YamlNode portNode = k.required("port");
+      String port = portNode.name();
+      if (port.chars().allMatch(Character::isDigit)) {
+        portNode.positiveInt();
+      } else if (!port.matches("[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?")) {
+        throw portNode.error("expected a port name (lower-case letters, digits, '-', at most 15) or number,"
+            + " got '" + port + "'");
+      }
+      return new KubernetesService(namespace, service, port);
+    }
+
+    private static String dnsLabel(YamlNode node) throws ConfigException {
+      String text = node.name();
+      if (!text.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        throw node.error("expected a Kubernetes name (RFC 1123 label), got '" + text + "'");
+      }
+      return text;
     }
 
     private Site site(YamlNode node) throws ConfigException {

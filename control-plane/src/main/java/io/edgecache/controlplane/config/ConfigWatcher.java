@@ -31,6 +31,12 @@ public final class ConfigWatcher implements AutoCloseable {
   private final Thread thread;
 
   /**
+   * A mounted ConfigMap's files are symlinks through {@code ..data}; the kubelet updates them by
+   * swapping that one link, so the only event in the directory names {@code ..data}, not a file.
+   */
+  static final String KUBERNETES_DATA_LINK = "..data";
+
+  /**
    * Starts watching {@code source}; {@code onChange} runs on the watcher's own thread.
    */
   public ConfigWatcher(Path source, Duration debounce, Runnable onChange) throws IOException {
@@ -78,7 +84,8 @@ public final class ConfigWatcher implements AutoCloseable {
         continue;
       }
       String name = event.context().toString();
-      relevant |= file == null ? name.matches(".*\\.ya?ml") : name.equals(file.toString());
+      relevant |= name.equals(KUBERNETES_DATA_LINK)
+          || (file == null ? name.matches(".*\\.ya?ml") : name.equals(file.toString()));
     }
     key.reset();
     return relevant;

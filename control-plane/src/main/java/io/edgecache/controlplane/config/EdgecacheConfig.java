@@ -46,15 +46,34 @@ public record EdgecacheConfig(
     }
   }
 
-  public enum DiscoveryType { STATIC, DNS }
+  /** STATIC and KUBERNETES clusters are served over EDS; DNS ones are resolved by Envoy. */
+  public enum DiscoveryType { STATIC, DNS, KUBERNETES }
 
   public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST, RANDOM }
 
-  /** An origin cluster. STATIC endpoints are served over EDS; DNS ones are resolved by Envoy. */
+  /**
+   * An origin cluster. STATIC endpoints are served over EDS; DNS ones are resolved by Envoy;
+   * a KUBERNETES cluster has no endpoints here: they are the ready endpoints of the Service
+   * named by {@code kubernetes}, from its EndpointSlices.
+   */
   public record ClusterSpec(String name, DiscoveryType type, List<HostPort> endpoints, LbPolicy lbPolicy,
-      Duration connectTimeout, Optional<HealthCheck> healthCheck, Optional<Tls> tls) {
+      Duration connectTimeout, Optional<HealthCheck> healthCheck, Optional<Tls> tls,
+      Optional<KubernetesService> kubernetes) {
     public ClusterSpec {
       endpoints = List.copyOf(endpoints);
+    }
+  }
+
+  /**
+   * A Kubernetes Service port whose endpoints a cluster takes.
+   *
+   * @param port the Service port's name (as its EndpointSlices carry it) or a port number (the
+   *     endpoints' target port)
+   */
+  public record KubernetesService(String namespace, String service, String port) {
+    @Override
+    public String toString() {
+      return namespace + "/" + service + ":" + port;
     }
   }
 

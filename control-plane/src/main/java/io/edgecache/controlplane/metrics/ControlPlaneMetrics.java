@@ -34,8 +34,10 @@ public final class ControlPlaneMetrics implements DiscoveryServerCallbacks, Auto
   private final LongAdder reloadsRejected = new LongAdder();
   private final AtomicLong snapshotVersion = new AtomicLong();
   private final PrometheusMetricReader prometheus = new PrometheusMetricReader(false, null);
-  private final SdkMeterProvider meters =
-      SdkMeterProvider.builder().registerMetricReader(prometheus).build();
+  private final SdkMeterProvider meters = SdkMeterProvider.builder()
+      .setResource(ServiceResource.fromEnvironment(System.getenv()))
+      .registerMetricReader(prometheus)
+      .build();
 
   public ControlPlaneMetrics() {
     Meter meter = meters.get("io.edgecache.controlplane");

@@ -71,7 +71,8 @@ import java.util.Set;
  * {@link ExtProcPerRoute} that disables ext_proc on {@code bypass} routes and otherwise carries
  * the route's cache policy as gRPC initial metadata ({@link PolicyMetadata}). A group gets only
  * its listeners, their route tables, the clusters those routes use (plus the ext_proc cluster)
- * and EDS assignments for its STATIC clusters.
+ * and EDS assignments for its STATIC clusters and its KUBERNETES ones (a Service's endpoints,
+ * from {@link ServiceEndpoints}).
  */
 public final class SnapshotTranslator {
   /** The cluster every ext_proc filter's {@code envoy_grpc} points at. */
@@ -99,14 +100,21 @@ public final class SnapshotTranslator {
 
   /** One snapshot per node group of {@code config}, keyed by group name, all at {@code version}. */
   public static Map<String, Snapshot> translate(EdgecacheConfig config, String version) {
+    return translate(config, version, ServiceEndpoints.NONE);
+  }
+
+  /** As {@link #translate(EdgecacheConfig, String)}, KUBERNETES clusters with {@code services}' endpoints. */
+  public static Map<String, Snapshot> translate(EdgecacheConfig config, String version,
+      ServiceEndpoints services) {
     Map<String, Snapshot> snapshots = new LinkedHashMap<>();
     for (NodeGroupSpec group : config.nodeGroups()) {
-      snapshots.put(group.name(), translateGroup(config, group, version));
+      snapshots.put(group.name(), translateGroup(config, group, version, services));
     }
     return snapshots;
   }
 
-  private static Snapshot translateGroup(EdgecacheConfig config, NodeGroupSpec group, String version) {
+  private static Snapshot translateGroup(EdgecacheConfig config, NodeGroupSpec group, String version,
+      ServiceEndpoints services) {
     Map<String, Site> sites = new LinkedHashMap<>();
     config.sites().forEach(site -> sites.put(site.name(), site));
     List<ListenerSpec> listeners = config.listeners().stream()
@@ -128,8 +136,8 @@ public final class SnapshotTranslator {
     config.extProc().bodyEndpoint().ifPresent(endpoint -> clusters.add(bodyCluster(endpoint)));
     clusterSpecs.forEach(c -> clusters.add(cluster(c)));
     List<ClusterLoadAssignment> endpoints = clusterSpecs.stream()
-        .filter(c -> c.type() == DiscoveryType.STATIC)
-        .map(c -> loadAssignment(c.name(), c.endpoints()))
+        .filter(c -> c.type() != DiscoveryType.DNS)
+        .map(c -> loadAssignment(c.name(), c.kubernetes().map(services::endpoints).orElse(c.endpoints())))
         .toList();
     return Snapshot.create(clusters, endpoints, listenerResources, routeResources, List.of(), version);
   }
@@ -277,7 +285,7 @@ public final class SnapshotTranslator {
           case LEAST_REQUEST -> Cluster.LbPolicy.LEAST_REQUEST;
           case RANDOM -> Cluster.LbPolicy.RANDOM;
         });
-    if (spec.type() == DiscoveryType.STATIC) {
+    if (spec.type() != DiscoveryType.DNS) {
       cluster.setType(Cluster.DiscoveryType.EDS)
           .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS));
     } else {

@@ -23,6 +23,12 @@ public record PurgeConfig(
     String cacheTagField,
     Duration ruleRetention) {
 
+  /** The same settings as another node: {@code --node-id} per pod over a shared file. */
+  public PurgeConfig withNodeId(String id) {
+    return new PurgeConfig(controlPlane, id, nodeGroup, surrogateKeyField, cacheTagField,
+        ruleRetention);
+  }
+
   public static PurgeConfig defaults() {
     return new PurgeConfig(null, "", "", "surrogate-key", "cache-tag", Duration.ofDays(7));
   }

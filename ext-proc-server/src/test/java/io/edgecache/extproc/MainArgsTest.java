@@ -1,0 +1,41 @@
+package io.edgecache.extproc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgecache.extproc.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a Kubernetes pod passes it: one ConfigMap file, a node id per pod. */
+class MainArgsTest {
+
+  @Test
+  void nodeIdFlagOverridesTheFilesNodeId(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("edgecache.yaml");
+    Files.writeString(file, """
+        purge:
+          controlPlane: 127.0.0.1:18000
+          nodeId: shared-by-every-replica
+          nodeGroup: edge-gateway
+        """);
+    var config = Main.parse(new String[] {"--config", file.toString(), "--node-id", "ext-proc-7d9f-x2"});
+    assertEquals("ext-proc-7d9f-x2", config.purge().nodeId());
+    assertEquals("edge-gateway", config.purge().nodeGroup());
+    assertEquals("shared-by-every-replica",
+        Main.parse(new String[] {"--config", file.toString()}).purge().nodeId());
+  }
+
+  @Test
+  void emptyNodeIdAndUnknownFlagsAreRejectedWithUsage() {
+    ConfigException empty = assertThrows(ConfigException.class,
+        () -> Main.parse(new String[] {"--node-id", " "}));
+    assertTrue(empty.getMessage().contains("--node-id"), empty.getMessage());
+    ConfigException unknown = assertThrows(ConfigException.class,
+        () -> Main.parse(new String[] {"--nodeid", "x"}));
+    assertTrue(unknown.getMessage().contains("--node-id ID"), unknown.getMessage());
+  }
+}

@@ -1,0 +1,264 @@
+package io.edgecache.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.edgecache.controlplane.config.ConfigLoader;
+import io.edgecache.edge.config.EnvoyBootstrapLoader;
+import io.edgecache.extproc.config.ServerConfigLoader;
+import io.edgecache.extproc.policy.remote.PolicyMetadataDecoder;
+import io.edgecache.extproc.policy.remote.RemotePolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * k8s/ and istio/ as a user applies them: every overlay (and each optional component) renders
+ * with {@code kubectl kustomize}, every rendered object passes strict schema validation
+ * ({@link ManifestSchemas}), every Envoy config in an EnvoyFilter parses into its Envoy proto,
+ * and the files the manifests carry load with the loaders the processes use.
+ */
+class K8sManifestsTest {
+  private static final Path ROOT = RepoPaths.root();
+  private static final Path GATEWAY = ROOT.resolve("k8s/overlays/gateway");
+  private static final Path SIDECAR = ROOT.resolve("k8s/overlays/sidecar");
+  private static final Path ISTIO = ROOT.resolve("istio");
+  private static final List<String> ISTIO_KUSTOMIZATIONS = List.of("istio/sidecar", "istio/gateway");
+
+  @TempDir Path scratch;
+
+  @Test
+  void everyOverlayAndComponentRendersAndValidates() throws Exception {
+    Map<String, String> renders = renders();
+    for (Map.Entry<String, String> render : renders.entrySet()) {
+      List<ManifestSchemas.Manifest> manifests = ManifestSchemas.validate(render.getKey(), render.getValue());
+      assertFalse(manifests.isEmpty(), render.getKey() + " rendered nothing");
+      for (ManifestSchemas.Manifest manifest : manifests) {
+        if (manifest.model() instanceof Deployment deployment) {
+          assertHardened(render.getKey() + ": Deployment " + manifest.name(), deployment.getSpec().getTemplate().getSpec());
+        }
+      }
+      System.out.printf("%s: %d objects valid%n", render.getKey(), manifests.size());
+    }
+    List<String> gatewayKinds = kinds(renders.get("k8s/overlays/gateway"));
+    for (String kind : List.of("Deployment edgecache-envoy", "Deployment edgecache-ext-proc",
+        "Deployment edgecache-control-plane", "HorizontalPodAutoscaler edgecache-ext-proc",
+        "PodDisruptionBudget edgecache-ext-proc", "NetworkPolicy edgecache-ext-proc",
+        "NetworkPolicy edgecache-control-plane", "ServiceAccount edgecache-control-plane",
+        "ClusterRole edgecache-endpointslice-reader", "Role edgecache-control-plane-leader-election")) {
+      assertTrue(gatewayKinds.contains(kind), "gateway overlay lacks " + kind + ": " + gatewayKinds);
+    }
+    assertTrue(kinds(renders.get("k8s/overlays/gateway + redis + service-monitor"))
+        .containsAll(List.of("Deployment edgecache-redis", "ServiceMonitor edgecache")));
+  }
+
+  @Test
+  void envoyFilterConfigsParseAndMatchEnvoyYamlsFilter() throws Exception {
+    List<ManifestSchemas.EnvoyPatch> patches = istioPatches();
+    ExternalProcessor reference = EnvoyBootstrapLoader.loadExternalProcessor(ROOT.resolve("envoy/envoy.yaml"))
+        .toBuilder().clearGrpcService().build();
+    int filters = 0;
+    for (ManifestSchemas.EnvoyPatch patch : patches) {
+      if (patch.value() instanceof HttpFilter filter) {
+        ExternalProcessor processor = filter.getTypedConfig().unpack(ExternalProcessor.class);
+        assertEquals(reference, processor.toBuilder().clearGrpcService().build(),
+            patch.filter() + ": ext_proc settings differ from envoy/envoy.yaml's");
+        assertFalse(processor.getGrpcService().getEnvoyGrpc().getClusterName().isEmpty(), patch.filter());
+        filters++;
+      }
+    }
+    assertEquals(2, filters, "ext_proc filters for the sidecars and the ingress gateway");
+  }
+
+  @Test
+  void routePolicyPatchesCarryMetadataTheNodeDecodes() throws Exception {
+    List<ManifestSchemas.EnvoyPatch> patches = istioPatches();
+    int routes = 0;
+    for (ManifestSchemas.EnvoyPatch patch : patches) {
+      if (patch.value() instanceof Route route) {
+        ExtProcPerRoute perRoute = route.getTypedPerFilterConfigOrThrow("envoy.filters.http.ext_proc")
+            .unpack(ExtProcPerRoute.class);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        perRoute.getOverrides().getGrpcInitialMetadataList().forEach(h -> metadata.put(h.getKey(), h.getValue()));
+        String spec = metadata.get("x-edgecache-policy-spec");
+        Optional<RemotePolicy> decoded = PolicyMetadataDecoder.decode(metadata.get("x-edgecache-policy"), spec);
+        assertTrue(decoded.isPresent(), patch.filter() + ": the node would ignore " + metadata);
+        assertTrue(spec.startsWith("mode=" + decoded.get().mode().name().toLowerCase().replace('_', '-') + ";"),
+            patch.filter() + ": " + spec + " decoded as " + decoded.get());
+        assertTrue(decoded.get().maxTtl().isPresent() && decoded.get().defaultTtl().isPresent(), spec);
+        routes++;
+      }
+    }
+    assertEquals(2, routes, "route policy patches for the sidecars and the ingress gateway");
+  }
+
+  @Test
+  void injectionTemplateIsAValidPodPatch() throws Exception {
+    Map<?, ?> operator = new YAMLMapper().readValue(ISTIO.resolve("injection-template.yaml").toFile(), Map.class);
+    Map<?, ?> templates = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) operator.get("spec"))
+        .get("values")).get("sidecarInjectorWebhook")).get("templates");
+    Map<?, ?> patch = new YAMLMapper().readValue((String) templates.get("edgecache"), Map.class);
+    PodSpec pod = ManifestSchemas.bind("istio/injection-template.yaml: templates.edgecache", patch.get("spec"), PodSpec.class);
+    Container node = pod.getContainers().get(0);
+    assertEquals(List.of("--config", "/etc/edgecache/config/edgecache.yaml", "--node-id", "$(POD_NAME)"), node.getArgs());
+    assertTrue(node.getSecurityContext().getReadOnlyRootFilesystem());
+    assertEquals("edgecache-mesh-node", pod.getVolumes().get(0).getConfigMap().getName());
+  }
+
+  @Test
+  void carriedConfigFilesLoadWithTheProcessesLoaders() throws Exception {
+    for (String file : List.of("k8s/overlays/gateway/edgecache.yaml", "k8s/overlays/sidecar/edgecache.yaml",
+        "k8s/components/redis/edgecache-redis.yaml", "istio/sidecar/mesh-node.yaml")) {
+      ServerConfigLoader.load(ROOT.resolve(file));
+    }
+    for (String file : List.of("k8s/overlays/gateway/control-plane.yaml", "k8s/overlays/sidecar/control-plane.yaml")) {
+      ConfigLoader.load(ROOT.resolve(file));
+    }
+    EnvoyBootstrapLoader.load(ROOT.resolve("k8s/base/envoy-ads.yaml"));
+  }
+
+  /** terminationGracePeriodSeconds ≥ the cache node's preStop sleep + its drainTimeout. */
+  @Test
+  void terminationGraceCoversPreStopAndDrain() throws Exception {
+    for (String overlay : List.of("k8s/overlays/gateway", "k8s/overlays/sidecar")) {
+      List<ManifestSchemas.Manifest> manifests = ManifestSchemas.validate(overlay, Kustomize.render(ROOT.resolve(overlay)));
+      int checked = 0;
+      for (ManifestSchemas.Manifest manifest : manifests) {
+        if (!(manifest.model() instanceof Deployment deployment)) {
+          continue;
+        }
+        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        for (Container container : pod.getContainers()) {
+          if (!container.getImage().startsWith("edgecache/ext-proc-server")) {
+            continue;
+          }
+          String configMap = pod.getVolumes().stream().filter(v -> v.getConfigMap() != null)
+              .filter(v -> container.getVolumeMounts().stream().anyMatch(m -> m.getName().equals(v.getName())
+                  && m.getMountPath().equals("/etc/edgecache/config")))
+              .map(Volume::getConfigMap).findFirst().orElseThrow().getName();
+          ConfigMap data = manifests.stream().map(ManifestSchemas.Manifest::model)
+              .filter(m -> m instanceof ConfigMap c && c.getMetadata().getName().equals(configMap))
+              .map(ConfigMap.class::cast).findFirst().orElseThrow();
+          Path file = Files.writeString(scratch.resolve(configMap + ".yaml"), data.getData().get("edgecache.yaml"));
+          Duration drain = ServerConfigLoader.load(file).drainTimeout();
+          long preStop = container.getLifecycle().getPreStop().getSleep().getSeconds();
+          long grace = pod.getTerminationGracePeriodSeconds();
+          assertTrue(grace >= preStop + drain.toSeconds(), overlay + " " + manifest.name() + ": grace " + grace
+              + " s < preStop " + preStop + " s + drainTimeout " + drain.toSeconds() + " s");
+          checked++;
+        }
+      }
+      assertEquals(1, checked, overlay + ": cache-node containers checked");
+    }
+  }
+
+  /**
+   * Must show 3: every k8s/ and istio/ path the README's "Deploy on Kubernetes" and "Inject into
+   * an Istio mesh" sections name exists, and every kustomization they apply renders and validates.
+   */
+  @Test
+  void readmeDeploySectionsNameFilesThatExistAndRender() throws Exception {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    int start = readme.indexOf("## Deploy on Kubernetes");
+    int end = readme.indexOf("\n## ", readme.indexOf("## Inject into an Istio mesh"));
+    assertTrue(start >= 0 && end > start, "README sections not found");
+    java.util.regex.Matcher paths = java.util.regex.Pattern
+        .compile("(?<![\\w/.-])((?:k8s|istio)/[\\w./-]*[\\w])").matcher(readme.substring(start, end));
+    int named = 0;
+    while (paths.find()) {
+      Path path = ROOT.resolve(paths.group(1));
+      assertTrue(Files.exists(path), "README names " + paths.group(1) + ", which does not exist");
+      // Components render only inside an overlay (everyOverlayAndComponentRendersAndValidates).
+      if (Files.exists(path.resolve("kustomization.yaml"))
+          && !Files.readString(path.resolve("kustomization.yaml")).contains("\nkind: Component\n")) {
+        ManifestSchemas.validate(paths.group(1), Kustomize.render(path));
+      }
+      named++;
+    }
+    assertTrue(named >= 10, "only " + named + " paths found in the README's deploy sections");
+  }
+
+  /** Must show 1: a misspelled field fails validation, naming it with its path. */
+  @Test
+  void misspelledFieldsFailWithTheirPath() throws Exception {
+    String gateway = Kustomize.render(GATEWAY);
+    AssertionError deployment = assertThrows(AssertionError.class, () -> ManifestSchemas.validate(
+        "k8s/overlays/gateway", gateway.replaceFirst("readOnlyRootFilesystem:", "readOnlyRootFilesytem:")));
+    System.out.println("misspelled Deployment field: " + deployment.getMessage());
+    assertTrue(deployment.getMessage().contains(
+        "unknown field spec.template.spec.containers[0].securityContext.readOnlyRootFilesytem"), deployment.getMessage());
+
+    String istio = Kustomize.render(ROOT.resolve("istio/gateway"));
+    AssertionError crdField = assertThrows(AssertionError.class, () -> ManifestSchemas.validate(
+        "istio/gateway", istio.replaceFirst("workloadSelector:", "workloadSelecter:")));
+    System.out.println("misspelled EnvoyFilter field: " + crdField.getMessage());
+    assertTrue(crdField.getMessage().contains("EnvoyFilter") && crdField.getMessage().contains("unknown field spec.workloadSelecter"),
+        crdField.getMessage());
+
+    AssertionError envoyField = assertThrows(AssertionError.class, () -> ManifestSchemas.envoyPatches("istio/gateway",
+        ManifestSchemas.validate("istio/gateway", istio.replaceFirst("failure_mode_allow:", "failure_mode_alow:"))));
+    System.out.println("misspelled Envoy field in an EnvoyFilter patch: " + envoyField.getMessage());
+    assertTrue(envoyField.getMessage().contains("spec.configPatches[") && envoyField.getMessage().contains("failure_mode_alow"),
+        envoyField.getMessage());
+  }
+
+  private Map<String, String> renders() throws Exception {
+    Map<String, String> renders = new LinkedHashMap<>();
+    renders.put("k8s/overlays/gateway", Kustomize.render(GATEWAY));
+    renders.put("k8s/overlays/sidecar", Kustomize.render(SIDECAR));
+    renders.put("k8s/overlays/gateway + redis + service-monitor", Kustomize.renderWithComponents(
+        scratch.resolve("gateway-all"), GATEWAY,
+        List.of(ROOT.resolve("k8s/components/redis"), ROOT.resolve("k8s/components/service-monitor"))));
+    renders.put("k8s/overlays/sidecar + service-monitor", Kustomize.renderWithComponents(
+        scratch.resolve("sidecar-all"), SIDECAR, List.of(ROOT.resolve("k8s/components/service-monitor"))));
+    for (String istio : ISTIO_KUSTOMIZATIONS) {
+      renders.put(istio, Kustomize.render(ROOT.resolve(istio)));
+    }
+    return renders;
+  }
+
+  private static List<ManifestSchemas.EnvoyPatch> istioPatches() throws Exception {
+    List<ManifestSchemas.EnvoyPatch> patches = new java.util.ArrayList<>();
+    for (String istio : ISTIO_KUSTOMIZATIONS) {
+      patches.addAll(ManifestSchemas.envoyPatches(istio,
+          ManifestSchemas.validate(istio, Kustomize.render(ROOT.resolve(istio)))));
+    }
+    return patches;
+  }
+
+  private static List<String> kinds(String yaml) throws Exception {
+    return ManifestSchemas.validate("", yaml).stream().map(m -> m.kind() + " " + m.name()).toList();
+  }
+
+  /** Non-root, read-only root, no capabilities, bounded resources: in every container. */
+  private static void assertHardened(String where, PodSpec pod) {
+    for (Container c : pod.getContainers()) {
+      String at = where + " container " + c.getName();
+      boolean nonRoot = Boolean.TRUE.equals(pod.getSecurityContext().getRunAsNonRoot())
+          || (c.getSecurityContext() != null && Boolean.TRUE.equals(c.getSecurityContext().getRunAsNonRoot()));
+      assertTrue(nonRoot, at + ": runAsNonRoot");
+      assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem(), at + ": readOnlyRootFilesystem");
+      assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop(), at + ": capabilities");
+      assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation(), at + ": allowPrivilegeEscalation");
+      assertFalse(c.getResources().getRequests().isEmpty() || c.getResources().getLimits().isEmpty(), at + ": resources");
+    }
+  }
+}
