@@ -6,14 +6,21 @@ import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.ConfigWatcher;
 import io.edgecache.controlplane.config.PurgeSettings;
 import io.edgecache.controlplane.config.PurgeSettingsLoader;
+import io.edgecache.controlplane.config.SecuritySettings;
+import io.edgecache.controlplane.config.SecuritySettingsLoader;
+import io.edgecache.controlplane.identity.NodeGuard;
 import io.edgecache.controlplane.purge.PurgeControl;
 import io.edgecache.controlplane.xds.NackHoldback;
 import io.edgecache.controlplane.xds.NackListener;
 import io.edgecache.controlplane.xds.NodeGroups;
 import io.edgecache.controlplane.xds.SnapshotPublisher;
+import io.edgecache.proto.purge.v1.PurgeStreamGrpc;
+import io.edgecache.security.PlaintextWarning;
+import io.edgecache.security.ReloadingTls;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -50,10 +57,16 @@ public final class ControlPlane implements AutoCloseable {
   private volatile String version;
   private ConfigWatcher watcher;
   private final ControlPlaneMetrics metrics;
+  /** Node identity binding on the xDS and purge streams. */
+  private final NodeGuard nodeGuard;
+  /** The server's reloading mTLS credentials; null when serving plaintext. */
+  private final ReloadingTls tls;
 
   private ControlPlane(Path source, SnapshotPublisher publisher, NackListener nacks, Server server,
-      PurgeControl purge, String version, ControlPlaneMetrics metrics) {
+      PurgeControl purge, String version, ControlPlaneMetrics metrics, NodeGuard nodeGuard, ReloadingTls tls) {
     this.metrics = metrics;
+    this.nodeGuard = nodeGuard;
+    this.tls = tls;
     this.source = source;
     this.publisher = publisher;
     this.nacks = nacks;
@@ -76,22 +89,41 @@ public final class ControlPlane implements AutoCloseable {
     metrics.versionServed(version);
     V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback, metrics), holdback);
     Optional<PurgeSettings> purgeSettings = PurgeSettingsLoader.load(source);
-    PurgeControl purge = purgeSettings.isEmpty() ? null : PurgeControl.start(purgeSettings.get(), Clock.systemUTC());
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(listen);
+    SecuritySettings security = SecuritySettingsLoader.load(source);
+    ReloadingTls tls = security.tls().isEmpty() ? null : ReloadingTls.forServer(security.tls().get());
+    PurgeControl purge;
+    try {
+      purge = purgeSettings.isEmpty() ? null : PurgeControl.start(purgeSettings.get(), Clock.systemUTC());
+    } catch (IOException e) {
+      closeTls(tls);
+      throw e;
+    }
+    NettyServerBuilder builder;
+    if (tls == null) {
+      PlaintextWarning.warnIfNotLoopback(log, "xDS/purge server", listen);
+      builder = NettyServerBuilder.forAddress(listen);
+    } else {
+      builder = NettyServerBuilder.forAddress(listen, tls.serverCredentials());
+    }
+    NodeGuard guard = new NodeGuard(security.nodes(), purge == null ? id -> { } : purge.coordinator()::forget);
     if (purge != null) {
-      purge.grpcServices().forEach(builder::addService);
+      for (ServerServiceDefinition service : purge.grpcServices()) {
+        boolean nodeStream = service.getServiceDescriptor().getName().equals(PurgeStreamGrpc.SERVICE_NAME);
+        builder.addService(nodeStream ? guard.purgeStream(service) : service);
+      }
     }
     Server server;
     try {
-      server = startXds(builder, xds);
+      server = startXds(builder, xds, guard);
     } catch (IOException e) {
       if (purge != null) {
         purge.close();
       }
+      closeTls(tls);
       throw e;
     }
     ControlPlane controlPlane =
-        new ControlPlane(source, publisher, nacks, server, purge, version, metrics);
+        new ControlPlane(source, publisher, nacks, server, purge, version, metrics, guard, tls);
     controlPlane.onReload(reload -> metrics.reloaded(reload.accepted(), reload.version()));
     try {
       controlPlane.watcher = new ConfigWatcher(source, DEBOUNCE, controlPlane::reload);
@@ -102,13 +134,20 @@ public final class ControlPlane implements AutoCloseable {
     return controlPlane;
   }
 
-  private static Server startXds(NettyServerBuilder builder, V3DiscoveryServer xds) throws IOException {
+  private static void closeTls(ReloadingTls tls) {
+    if (tls != null) {
+      tls.close();
+    }
+  }
+
+  private static Server startXds(NettyServerBuilder builder, V3DiscoveryServer xds, NodeGuard guard)
+      throws IOException {
     return builder
-        .addService(xds.getAggregatedDiscoveryServiceImpl())
-        .addService(xds.getListenerDiscoveryServiceImpl())
-        .addService(xds.getRouteDiscoveryServiceImpl())
-        .addService(xds.getClusterDiscoveryServiceImpl())
-        .addService(xds.getEndpointDiscoveryServiceImpl())
+        .addService(guard.xds(xds.getAggregatedDiscoveryServiceImpl()))
+        .addService(guard.xds(xds.getListenerDiscoveryServiceImpl()))
+        .addService(guard.xds(xds.getRouteDiscoveryServiceImpl()))
+        .addService(guard.xds(xds.getClusterDiscoveryServiceImpl()))
+        .addService(guard.xds(xds.getEndpointDiscoveryServiceImpl()))
         // Envoy keeps its ADS stream open for hours; let idle streams live.
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
@@ -124,6 +163,11 @@ public final class ControlPlane implements AutoCloseable {
   /** xDS and reload figures, for the metrics endpoint. */
   public ControlPlaneMetrics metrics() {
     return metrics;
+  }
+
+  /** Node identity binding: how many node ids each plane remembers. */
+  public NodeGuard nodeGuard() {
+    return nodeGuard;
   }
 
   /** The port xDS is served on. */
@@ -185,6 +229,7 @@ public final class ControlPlane implements AutoCloseable {
     if (purge != null) {
       purge.close();
     }
+    closeTls(tls);
     metrics.close();
   }
 }
