@@ -1,5 +1,6 @@
 package io.edgecache.extproc.config;
 
+import io.edgecache.security.TlsFiles;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -27,6 +28,9 @@ import java.util.List;
  * @param routes per-route cache policies, first match wins
  * @param tiers the store tiers below memory
  * @param purge purge settings: surrogate-key fields, and the control plane to follow
+ * @param tls this node's certificate, key and CA: mTLS on the ext_proc port (Envoy must
+ *     present a certificate from the CA) and on the purge stream to the control plane; null
+ *     for plaintext (loopback demo and tests)
  */
 public record ServerConfig(
     InetSocketAddress listen,
@@ -43,7 +47,8 @@ public record ServerConfig(
     Duration drainTimeout,
     List<RoutePolicy> routes,
     TiersConfig tiers,
-    PurgeConfig purge) {
+    PurgeConfig purge,
+    TlsFiles tls) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final int DEFAULT_ADMIN_PORT = 9902;
@@ -102,7 +107,8 @@ public record ServerConfig(
         Duration.ofSeconds(5),
         List.of(),
         TiersConfig.defaults(),
-        PurgeConfig.defaults());
+        PurgeConfig.defaults(),
+        null);
   }
 
   public Builder toBuilder() {
@@ -142,6 +148,10 @@ public record ServerConfig(
     return toBuilder().purge(newPurge).build();
   }
 
+  public ServerConfig withTls(TlsFiles newTls) {
+    return toBuilder().tls(newTls).build();
+  }
+
   /** The policy of the first route covering the request, else {@link RoutePolicy#DEFAULT}. */
   public RoutePolicy routeFor(String authority, String path) {
     String host = RoutePolicy.hostOf(authority);
@@ -175,6 +185,7 @@ public record ServerConfig(
     private List<RoutePolicy> routes;
     private TiersConfig tiers;
     private PurgeConfig purge;
+    private TlsFiles tls;
 
     private Builder(ServerConfig from) {
       listen = from.listen;
@@ -192,6 +203,7 @@ public record ServerConfig(
       routes = from.routes;
       tiers = from.tiers;
       purge = from.purge;
+      tls = from.tls;
     }
 
     public Builder listen(InetSocketAddress value) {
@@ -239,10 +251,15 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder tls(TlsFiles value) {
+      tls = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
           heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
-          refreshUrl, adminListen, drainTimeout, routes, tiers, purge);
+          refreshUrl, adminListen, drainTimeout, routes, tiers, purge, tls);
     }
   }
 }

@@ -130,7 +130,8 @@ public final class ServerConfigLoader {
         ConfigValues.duration("drainTimeout", raw.drainTimeout, defaults.drainTimeout()),
         routes,
         tiers,
-        PurgeSection.validate(raw.purge));
+        PurgeSection.validate(raw.purge),
+        TlsSection.validate(raw.tls));
   }
 
   private static ServerConfig.ClusterCollapsing cluster(RawCollapsing collapsing,
@@ -312,6 +313,7 @@ public final class ServerConfigLoader {
     public List<RawRoute> routes;
     public TiersSection tiers;
     public PurgeSection purge;
+    public TlsSection tls;
   }
 
   static final class RawCache {

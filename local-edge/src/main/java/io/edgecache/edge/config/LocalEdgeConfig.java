@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.edgecache.security.TlsFiles;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -35,8 +36,10 @@ public final class LocalEdgeConfig {
   private final boolean warmUpProcessor;
   private final List<RouteConfig> routes;
   private final Optional<XdsSource> xds;
+  private final Optional<TlsFiles> tls;
 
   private LocalEdgeConfig(Builder b) {
+    this.tls = Optional.ofNullable(b.tls);
     this.listenHost = b.listenHost;
     this.listenPort = b.listenPort;
     this.externalProcessor = b.externalProcessor;
@@ -64,6 +67,12 @@ public final class LocalEdgeConfig {
   public List<RouteConfig> routes() { return routes; }
   /** The control plane routes come from, if any. */
   public Optional<XdsSource> xds() { return xds; }
+  /**
+   * This edge's client certificate, key and the CA the ext_proc server's and control plane's
+   * certificates must chain to, as Envoy's UpstreamTlsContext on those clusters; empty for
+   * plaintext.
+   */
+  public Optional<TlsFiles> tls() { return tls; }
 
   public static Builder builder() {
     return new Builder();
@@ -100,6 +109,9 @@ public final class LocalEdgeConfig {
     b.extProcTarget(target.host, target.port);
     if (model.bufferLimitBytes != null) {
       b.bufferLimitBytes(model.bufferLimitBytes);
+    }
+    if (model.tls != null) {
+      b.tls(model.tls.toFiles(file.toAbsolutePath().getParent(), name + ": tls"));
     }
     List<RouteModel> routes = model.routes == null ? List.of() : model.routes;
     for (int i = 0; i < routes.size(); i++) {
@@ -157,6 +169,7 @@ public final class LocalEdgeConfig {
     private boolean warmUpProcessor = true;
     private final List<RouteConfig> routes = new ArrayList<>();
     private XdsSource xds;
+    private TlsFiles tls;
 
     private Builder() {}
 
@@ -199,6 +212,12 @@ public final class LocalEdgeConfig {
     /** Take listener, routes and clusters from this control plane. */
     public Builder xds(XdsSource source) {
       this.xds = source;
+      return this;
+    }
+
+    /** mTLS to the ext_proc server and the control plane, with this certificate. */
+    public Builder tls(TlsFiles files) {
+      this.tls = files;
       return this;
     }
 
@@ -255,6 +274,24 @@ public final class LocalEdgeConfig {
     public Integer bufferLimitBytes;
     public List<RouteModel> routes;
     public XdsModel xds;
+    public TlsModel tls;
+  }
+
+  private static final class TlsModel {
+    public String certFile;
+    public String keyFile;
+    public String caFile;
+    public String refresh;
+
+    TlsFiles toFiles(Path base, String where) throws ConfigException {
+      try {
+        return new TlsFiles(base.resolve(require(certFile, where, "certFile")),
+            base.resolve(require(keyFile, where, "keyFile")), base.resolve(require(caFile, where, "caFile")),
+            refresh == null ? TlsFiles.DEFAULT_REFRESH : parseDuration(refresh, where + ".refresh"));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + "." + e.getMessage(), e);
+      }
+    }
   }
 
   private static final class XdsModel {
