@@ -17,17 +17,21 @@ import java.time.Duration;
  */
 public record TlsFiles(Path certFile, Path keyFile, Path caFile, Duration refresh) {
 
-  /** How often the files are checked when the configuration does not say. */
+  /**
+   * How often the files are checked when the configuration does not say, and the shortest
+   * period allowed: grpc-java's reloader silently uses one minute for anything shorter.
+   */
   public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(1);
 
   /**
-   * Checks that the three files are readable and {@code refresh} is positive; the exception's
+   * Checks that the three files are readable and {@code refresh} at least a minute; the exception's
    * message names the field ({@code certFile}, ...) and the file, for the configuration loader to
    * prefix with where the block is.
    */
   public TlsFiles {
-    if (refresh == null || refresh.isZero() || refresh.isNegative()) {
-      throw new IllegalArgumentException("refresh: must be a positive duration");
+    if (refresh == null || refresh.compareTo(DEFAULT_REFRESH) < 0) {
+      throw new IllegalArgumentException("refresh: must be at least 1m (grpc-java checks the files"
+          + " at most once a minute), got " + refresh);
     }
     requireReadable("certFile", certFile);
     requireReadable("keyFile", keyFile);

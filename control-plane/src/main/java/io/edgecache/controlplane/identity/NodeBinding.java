@@ -149,15 +149,24 @@ public final class NodeBinding implements ServerInterceptor {
     }
 
     @Override
+    public void onHalfClose() {
+      if (!refused) { // a refused call is closed already; the service must not answer it
+        super.onHalfClose();
+      }
+    }
+
+    // The service learns of the end first, so its per-node state is idle by the time the
+    // registry may forget the id.
+    @Override
     public void onCancel() {
-      released();
       super.onCancel();
+      released();
     }
 
     @Override
     public void onComplete() {
-      released();
       super.onComplete();
+      released();
     }
 
     private void released() {
