@@ -10,16 +10,23 @@ import io.edgecache.controlplane.config.EdgecacheConfig.KubernetesService;
 import io.edgecache.controlplane.kubernetes.EndpointSliceWatcher;
 import io.edgecache.controlplane.config.PurgeSettings;
 import io.edgecache.controlplane.config.PurgeSettingsLoader;
+import io.edgecache.controlplane.config.SecuritySettings;
+import io.edgecache.controlplane.config.SecuritySettingsLoader;
+import io.edgecache.controlplane.identity.NodeGuard;
 import io.edgecache.controlplane.purge.PurgeControl;
 import io.edgecache.controlplane.xds.NackHoldback;
 import io.edgecache.controlplane.xds.NackListener;
 import io.edgecache.controlplane.xds.NodeGroups;
 import io.edgecache.controlplane.xds.SnapshotPublisher;
+import io.edgecache.proto.purge.v1.PurgeStreamGrpc;
+import io.edgecache.security.PlaintextWarning;
+import io.edgecache.security.ReloadingTls;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -62,10 +69,17 @@ public final class ControlPlane implements AutoCloseable {
   private final ControlPlaneMetrics metrics;
   private final EndpointSliceWatcher endpointSlices;
 
+  /** Node identity binding on the xDS and purge streams. */
+  private final NodeGuard nodeGuard;
+  /** The server's reloading mTLS credentials; null when serving plaintext. */
+  private final ReloadingTls tls;
+
   private ControlPlane(Path source, SnapshotPublisher publisher, NackListener nacks, Server server,
       PurgeControl purge, String version, ControlPlaneMetrics metrics,
-      EndpointSliceWatcher endpointSlices) {
+      EndpointSliceWatcher endpointSlices, NodeGuard nodeGuard, ReloadingTls tls) {
     this.metrics = metrics;
+    this.nodeGuard = nodeGuard;
+    this.tls = tls;
     this.source = source;
     this.publisher = publisher;
     this.nacks = nacks;
@@ -107,23 +121,43 @@ public final class ControlPlane implements AutoCloseable {
     metrics.versionServed(version);
     V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback, metrics), holdback);
     Optional<PurgeSettings> purgeSettings = PurgeSettingsLoader.load(source);
-    PurgeControl purge = purgeSettings.isEmpty() ? null : PurgeControl.start(purgeSettings.get(), Clock.systemUTC());
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(listen);
+    SecuritySettings security = SecuritySettingsLoader.load(source);
+    ReloadingTls tls = security.tls().isEmpty() ? null : ReloadingTls.forServer(security.tls().get());
+    PurgeControl purge;
+    try {
+      purge = purgeSettings.isEmpty() ? null : PurgeControl.start(purgeSettings.get(), Clock.systemUTC());
+    } catch (IOException e) {
+      closeTls(tls);
+      endpointSlices.close();
+      throw e;
+    }
+    NettyServerBuilder builder;
+    if (tls == null) {
+      PlaintextWarning.warnIfNotLoopback(log, "xDS/purge server", listen);
+      builder = NettyServerBuilder.forAddress(listen);
+    } else {
+      builder = NettyServerBuilder.forAddress(listen, tls.serverCredentials());
+    }
+    NodeGuard guard = new NodeGuard(security.nodes(), purge == null ? id -> { } : purge.coordinator()::forget);
     if (purge != null) {
-      purge.grpcServices().forEach(builder::addService);
+      for (ServerServiceDefinition service : purge.grpcServices()) {
+        boolean nodeStream = service.getServiceDescriptor().getName().equals(PurgeStreamGrpc.SERVICE_NAME);
+        builder.addService(nodeStream ? guard.purgeStream(service) : service);
+      }
     }
     Server server;
     try {
-      server = startXds(builder, xds);
+      server = startXds(builder, xds, guard);
     } catch (IOException e) {
       if (purge != null) {
         purge.close();
       }
       endpointSlices.close();
+      closeTls(tls);
       throw e;
     }
-    ControlPlane controlPlane =
-        new ControlPlane(source, publisher, nacks, server, purge, version, metrics, endpointSlices);
+    ControlPlane controlPlane = new ControlPlane(source, publisher, nacks, server, purge, version,
+        metrics, endpointSlices, guard, tls);
     started.set(controlPlane);
     controlPlane.onReload(reload -> metrics.reloaded(reload.accepted(), reload.version()));
     try {
@@ -149,13 +183,20 @@ public final class ControlPlane implements AutoCloseable {
     log.fine(() -> "service endpoints changed: serving version " + version);
   }
 
-  private static Server startXds(NettyServerBuilder builder, V3DiscoveryServer xds) throws IOException {
+  private static void closeTls(ReloadingTls tls) {
+    if (tls != null) {
+      tls.close();
+    }
+  }
+
+  private static Server startXds(NettyServerBuilder builder, V3DiscoveryServer xds, NodeGuard guard)
+      throws IOException {
     return builder
-        .addService(xds.getAggregatedDiscoveryServiceImpl())
-        .addService(xds.getListenerDiscoveryServiceImpl())
-        .addService(xds.getRouteDiscoveryServiceImpl())
-        .addService(xds.getClusterDiscoveryServiceImpl())
-        .addService(xds.getEndpointDiscoveryServiceImpl())
+        .addService(guard.xds(xds.getAggregatedDiscoveryServiceImpl()))
+        .addService(guard.xds(xds.getListenerDiscoveryServiceImpl()))
+        .addService(guard.xds(xds.getRouteDiscoveryServiceImpl()))
+        .addService(guard.xds(xds.getClusterDiscoveryServiceImpl()))
+        .addService(guard.xds(xds.getEndpointDiscoveryServiceImpl()))
         // Envoy keeps its ADS stream open for hours; let idle streams live.
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
@@ -171,6 +212,11 @@ public final class ControlPlane implements AutoCloseable {
   /** xDS and reload figures, for the metrics endpoint. */
   public ControlPlaneMetrics metrics() {
     return metrics;
+  }
+
+  /** Node identity binding: how many node ids each plane remembers. */
+  public NodeGuard nodeGuard() {
+    return nodeGuard;
   }
 
   /** The port xDS is served on. */
@@ -235,6 +281,7 @@ public final class ControlPlane implements AutoCloseable {
       purge.close();
     }
     endpointSlices.close();
+    closeTls(tls);
     metrics.close();
   }
 }

@@ -21,6 +21,8 @@ import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.PushedPolicies;
 import io.edgecache.extproc.telemetry.Telemetry;
+import io.edgecache.security.PlaintextWarning;
+import io.edgecache.security.ReloadingTls;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -28,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.logging.Logger;
 
 /**
  * What every ext_proc stream of one cache node shares: configuration, the decision policy,
@@ -35,6 +38,8 @@ import java.util.concurrent.CompletableFuture;
  * calculations read (injected so tests can move it).
  */
 public final class CacheNode implements AutoCloseable {
+
+  private static final Logger log = Logger.getLogger(CacheNode.class.getName());
 
   private final ServerConfig config;
   private final CachePolicy policy;
@@ -50,6 +55,8 @@ public final class CacheNode implements AutoCloseable {
   private final HitGate hitGate;
   /** The control plane's channel (purge stream, PURGE requests); null when none is followed. */
   private final ManagedChannel controlPlane;
+  /** Client credentials of the purge stream (the node's certificate); null for plaintext. */
+  private final ReloadingTls controlPlaneTls;
   private final PurgeAgent purgeAgent;
   private final EdgePurges edgePurges;
   private final BodyTokens bodyTokens;
@@ -78,13 +85,23 @@ public final class CacheNode implements AutoCloseable {
     this.hitGate = new HitGate(!config.purge().followsControlPlane());
     if (config.purge().followsControlPlane()) {
       InetSocketAddress address = config.purge().controlPlane();
-      this.controlPlane = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-          .usePlaintext()
-          .build();
+      if (config.tls() == null) {
+        PlaintextWarning.warnIfNotLoopback(log, "purge stream to the control plane", address);
+        this.controlPlaneTls = null;
+        this.controlPlane = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+            .usePlaintext()
+            .build();
+      } else {
+        this.controlPlaneTls = ReloadingTls.forClient(config.tls());
+        this.controlPlane = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort(),
+                controlPlaneTls.channelCredentials())
+            .build();
+      }
       this.purgeAgent = PurgeAgent.start(config.purge(), controlPlane, purger, hitGate);
       this.edgePurges = new EdgePurges(controlPlane);
     } else {
       this.controlPlane = null;
+      this.controlPlaneTls = null;
       this.purgeAgent = null;
       this.edgePurges = null;
     }
@@ -222,6 +239,9 @@ public final class CacheNode implements AutoCloseable {
     if (purgeAgent != null) {
       purgeAgent.close();
       controlPlane.shutdownNow();
+      if (controlPlaneTls != null) {
+        controlPlaneTls.close();
+      }
     }
     if (refresher != null) {
       refresher.close();

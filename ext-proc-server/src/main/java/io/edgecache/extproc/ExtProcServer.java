@@ -11,6 +11,8 @@ import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.extproc.store.http.BodyEndpoint;
 import io.edgecache.extproc.store.http.StoredBodies;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.edgecache.security.PlaintextWarning;
+import io.edgecache.security.ReloadingTls;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -42,9 +44,12 @@ public final class ExtProcServer implements AutoCloseable {
   private final AdminServer admin;
   /** Streams large bodies from disk; null when {@code tiers.bodyListen} is not set. */
   private final BodyEndpoint bodies;
+  /** The ext_proc port's reloading mTLS credentials; null when it serves plaintext. */
+  private final ReloadingTls tls;
 
   private ExtProcServer(Server server, HealthStatusManager health, CacheNode node,
-      AdminServer admin, BodyEndpoint bodies) {
+      AdminServer admin, BodyEndpoint bodies, ReloadingTls tls) {
+    this.tls = tls;
     this.server = server;
     this.health = health;
     this.node = node;
@@ -86,8 +91,25 @@ public final class ExtProcServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     InetSocketAddress listen =
         new InetSocketAddress(config.listen().getHostString(), config.listen().getPort());
+    ReloadingTls tls = null;
+    NettyServerBuilder builder;
+    if (config.tls() == null) {
+      PlaintextWarning.warnIfNotLoopback(log, "ext_proc server", listen);
+      builder = NettyServerBuilder.forAddress(listen);
+    } else {
+      try {
+        tls = ReloadingTls.forServer(config.tls());
+      } catch (IOException e) {
+        if (admin != null) {
+          admin.close();
+        }
+        node.close();
+        throw e;
+      }
+      builder = NettyServerBuilder.forAddress(listen, tls.serverCredentials());
+    }
     Server server =
-        NettyServerBuilder.forAddress(listen)
+        builder
             .directExecutor()
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .addService(ServerInterceptors.intercept(
@@ -101,6 +123,7 @@ public final class ExtProcServer implements AutoCloseable {
         admin.close();
       }
       node.close();
+      closeTls(tls);
       throw bindFailure(config.listen(), e);
     }
     BodyEndpoint bodies = null;
@@ -116,12 +139,19 @@ public final class ExtProcServer implements AutoCloseable {
           admin.close();
         }
         node.close();
+        closeTls(tls);
         throw bindFailure(bodyListen, e);
       }
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    return new ExtProcServer(server, health, node, admin, bodies);
+    return new ExtProcServer(server, health, node, admin, bodies, tls);
+  }
+
+  private static void closeTls(ReloadingTls tls) {
+    if (tls != null) {
+      tls.close();
+    }
   }
 
   /** One line saying which address could not be bound and why. */
@@ -180,6 +210,7 @@ public final class ExtProcServer implements AutoCloseable {
         bodies.close();
       }
       node.close();
+      closeTls(tls);
       try {
         node.telemetry().close();
       } catch (Exception e) {

@@ -10,6 +10,8 @@ import io.edgecache.edge.xds.AdsClient;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.grpc.ManagedChannel;
+import io.edgecache.security.PlaintextWarning;
+import io.edgecache.security.ReloadingTls;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -29,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -37,6 +40,7 @@ import java.util.concurrent.TimeoutException;
  * {@link #close()} stops accepting, drops in-flight exchanges and releases all threads.
  */
 public final class LocalEdge implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(LocalEdge.class.getName());
   private static final Duration FIRST_XDS_CONFIG_TIMEOUT = Duration.ofSeconds(15);
 
   private final EventLoopGroup bossGroup;
@@ -45,6 +49,8 @@ public final class LocalEdge implements AutoCloseable {
   private final EdgeContext edge;
   private final Channel serverChannel;
   private final XdsConnection xds;
+  /** Client credentials of the ext_proc and ADS channels; null for plaintext. */
+  private final ReloadingTls tls;
 
   /** The ADS client and its channel, when routes come from a control plane. */
   private record XdsConnection(ManagedChannel channel, AdsClient client) {
@@ -55,7 +61,8 @@ public final class LocalEdge implements AutoCloseable {
   }
 
   private LocalEdge(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ManagedChannel processorChannel,
-      EdgeContext edge, Channel serverChannel, XdsConnection xds) {
+      EdgeContext edge, Channel serverChannel, XdsConnection xds, ReloadingTls tls) {
+    this.tls = tls;
     this.bossGroup = bossGroup;
     this.workerGroup = workerGroup;
     this.processorChannel = processorChannel;
@@ -70,6 +77,7 @@ public final class LocalEdge implements AutoCloseable {
    * @throws java.net.BindException (or another IOException) if the address cannot be bound
    */
   public static LocalEdge start(LocalEdgeConfig config) throws Exception {
+    ReloadingTls tls = config.tls().isEmpty() ? null : ReloadingTls.forClient(config.tls().get());
     boolean epoll = Epoll.isAvailable();
     EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
     EventLoopGroup workers = epoll ? new EpollEventLoopGroup() : new NioEventLoopGroup();
@@ -77,9 +85,7 @@ public final class LocalEdge implements AutoCloseable {
     Class<? extends Channel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     // One HTTP/2 channel for all requests, as Envoy's gRPC client; callbacks run on its network
     // thread and hop once to the exchange's loop.
-    ManagedChannel processorChannel = NettyChannelBuilder
-        .forAddress(config.extProcHost(), config.extProcPort())
-        .usePlaintext()
+    ManagedChannel processorChannel = channel("ext_proc client", config.extProcHost(), config.extProcPort(), tls)
         .directExecutor()
         .maxInboundMessageSize(maxReceiveMessageBytes(config.externalProcessor()))
         .build();
@@ -90,7 +96,7 @@ public final class LocalEdge implements AutoCloseable {
     XdsConnection xds = null;
     try {
       if (config.xds().isPresent()) {
-        xds = connect(config, edge);
+        xds = connect(config, edge, tls);
       }
       Channel server = new ServerBootstrap()
           .group(boss, workers)
@@ -105,12 +111,15 @@ public final class LocalEdge implements AutoCloseable {
           .bind(new InetSocketAddress(config.listenHost(), config.listenPort()))
           .sync()
           .channel();
-      return new LocalEdge(boss, workers, processorChannel, edge, server, xds);
+      return new LocalEdge(boss, workers, processorChannel, edge, server, xds, tls);
     } catch (Exception e) {
       if (xds != null) {
         xds.close();
       }
       processorChannel.shutdownNow();
+      if (tls != null) {
+        tls.close();
+      }
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
@@ -121,9 +130,10 @@ public final class LocalEdge implements AutoCloseable {
    * Starts the ADS client. Without static routes, waits for the first complete route table, as
    * Envoy does not open a listener before LDS, RDS and CDS arrived.
    */
-  private static XdsConnection connect(LocalEdgeConfig config, EdgeContext edge) throws Exception {
+  private static XdsConnection connect(LocalEdgeConfig config, EdgeContext edge, ReloadingTls tls)
+      throws Exception {
     XdsSource source = config.xds().orElseThrow();
-    ManagedChannel channel = NettyChannelBuilder.forAddress(source.host(), source.port()).usePlaintext().build();
+    ManagedChannel channel = channel("ADS client", source.host(), source.port(), tls).build();
     Node node = Node.newBuilder().setId(source.nodeId()).setCluster(source.nodeCluster())
         .setUserAgentName("edgecache-local-edge").build();
     AdsClient client = new AdsClient(channel, node, source.listener(),
@@ -141,6 +151,18 @@ public final class LocalEdge implements AutoCloseable {
       }
     }
     return xds;
+  }
+
+  /**
+   * A channel to {@code host:port}: mTLS with {@code tls}, else plaintext (with a warning when
+   * the peer is not on loopback).
+   */
+  private static NettyChannelBuilder channel(String what, String host, int port, ReloadingTls tls) {
+    if (tls == null) {
+      PlaintextWarning.warnIfNotLoopback(log, what, host, port);
+      return NettyChannelBuilder.forAddress(host, port).usePlaintext();
+    }
+    return NettyChannelBuilder.forAddress(host, port, tls.channelCredentials());
   }
 
   /** The table requests are routed with now. */
@@ -181,6 +203,9 @@ public final class LocalEdge implements AutoCloseable {
       processorChannel.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (tls != null) {
+      tls.close();
     }
     // Closing the loops closes every client and origin connection, aborting in-flight exchanges.
     workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -63,6 +63,9 @@ final class EdgeStack implements AutoCloseable {
         .listen("127.0.0.1", edgePort)
         .externalProcessor(filter)
         .extProcTarget("127.0.0.1", extProcPortOverride > 0 ? extProcPortOverride : server.port());
+    if (config.tls() != null) { // mTLS on the ext_proc hop: the edge presents the node's certificate
+      edgeConfig.tls(config.tls());
+    }
     if (server.bodyPort() > 0) { // first, as in envoy/envoy.yaml: large hits are rerouted to it
       edgeConfig.route(RouteConfig.bodyRoute(BodyTokens.HEADER,
           "http://127.0.0.1:" + server.bodyPort()));

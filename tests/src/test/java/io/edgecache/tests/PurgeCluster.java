@@ -77,6 +77,11 @@ final class PurgeCluster implements AutoCloseable {
 
   /** A cache node configuration following this control plane as {@code nodeId}; PURGE allowed. */
   ServerConfig nodeConfig(String nodeId) {
+    return nodeConfig(xdsPort, nodeId);
+  }
+
+  /** A cache node configuration following the control plane on {@code xdsPort} as {@code nodeId}. */
+  static ServerConfig nodeConfig(int xdsPort, String nodeId) {
     PurgeConfig defaults = PurgeConfig.defaults();
     return ServerConfig.defaults()
         .withRoutes(List.of(RoutePolicy.builder().purgeRequests(true).build()))

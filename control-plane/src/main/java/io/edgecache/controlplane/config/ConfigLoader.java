@@ -48,9 +48,10 @@ import org.yaml.snakeyaml.nodes.Node;
  * rejects.
  */
 public final class ConfigLoader {
-  // "purge" is read once at start by PurgeSettingsLoader; the xDS reload ignores it.
+  // "purge", "tls" and "nodes" are read once at start by PurgeSettingsLoader and
+  // SecuritySettingsLoader; the xDS reload ignores them.
   static final Set<String> TOP_LEVEL = Set.of("extProc", "clusters", "sites", "listeners", "nodeGroups",
-      "purge");
+      "purge", "tls", "nodes");
   private static final Set<String> EXT_PROC = Set.of("address", "failureModeAllow", "messageTimeout",
       "maxMessageTimeout", "grpcTimeout", "bodyEndpoint");
   private static final Set<String> CLUSTER = Set.of("name", "type", "endpoints", "lbPolicy", "connectTimeout",

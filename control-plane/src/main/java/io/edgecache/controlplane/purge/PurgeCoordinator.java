@@ -4,6 +4,7 @@ import io.edgecache.proto.purge.v1.Hello;
 import io.edgecache.proto.purge.v1.PurgeCommand;
 import io.edgecache.proto.purge.v1.PurgeKind;
 import io.edgecache.proto.purge.v1.PurgeStatus;
+import io.edgecache.security.LogText;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
@@ -122,7 +123,7 @@ public final class PurgeCoordinator implements AutoCloseable {
     node.lastApplied = hello.getLastAppliedSeq();
     long from = hello.getLastAppliedSeq();
     if (from < purgeLog.droppedThrough()) {
-      log.warning(() -> "node " + hello.getNodeId() + " last applied purge " + hello.getLastAppliedSeq()
+      log.warning(() -> "node " + LogText.quote(hello.getNodeId()) + " last applied purge " + hello.getLastAppliedSeq()
           + ", older than the log's oldest; it drops its local tiers");
       from = purgeLog.droppedThrough();
       node.lastApplied = from;
@@ -133,7 +134,8 @@ public final class PurgeCoordinator implements AutoCloseable {
       stream.onNext(command(entry).build());
     }
     stream.onNext(PurgeCommand.newBuilder().setCaughtUp(true).build());
-    log.info(() -> "node " + hello.getNodeId() + " (" + hello.getNodeGroup() + ") connected at purge "
+    log.info(() -> "node " + LogText.quote(hello.getNodeId()) + " (" + LogText.quote(hello.getNodeGroup())
+        + ") connected at purge "
         + hello.getLastAppliedSeq() + "; replaying " + missed.size());
     settleWaiters();
   }
@@ -146,6 +148,18 @@ public final class PurgeCoordinator implements AutoCloseable {
       }
     }
     settleWaiters();
+  }
+
+  /**
+   * Drops what is known of {@code nodeId} if it is not connected: the node registry forgets idle
+   * node ids to stay within its bound, and their progress must not outlive them here.
+   */
+  public synchronized void forget(String nodeId) {
+    NodeState node = nodes.get(nodeId);
+    if (node != null && node.stream == null) {
+      nodes.remove(nodeId);
+      settleWaiters();
+    }
   }
 
   /** The stream ended: its node is no longer live, so no purge waits for it. */

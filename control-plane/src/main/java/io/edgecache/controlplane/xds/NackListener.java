@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.xds;
 
+import io.edgecache.security.LogText;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -10,8 +11,9 @@ import java.util.logging.Logger;
 
 /**
  * Reports the requests in which a node rejected (NACKed) a response: they carry
- * {@code error_detail}. Each NACK is logged once at WARNING with the node, the type and the
- * node's message, and handed to the registered listeners; ACKs and new subscriptions pass
+ * {@code error_detail}. Each NACK is logged once at WARNING, on one line, with the node, the
+ * type and the node's message — all text the node chose, so escaped and cut short
+ * ({@link LogText}) — and handed to the registered listeners; ACKs and new subscriptions pass
  * silently.
  */
 public final class NackListener implements DiscoveryServerCallbacks {
@@ -43,8 +45,8 @@ public final class NackListener implements DiscoveryServerCallbacks {
   }
 
   private void report(Nack nack) {
-    log.warning(() -> "node '" + nack.nodeId() + "' rejected " + nack.typeUrl() + " (nonce " + nack.nonce() + "): "
-        + nack.message());
+    log.warning(() -> "NACK node=" + LogText.quote(nack.nodeId()) + " type=" + LogText.quote(nack.typeUrl())
+        + " nonce=" + LogText.quote(nack.nonce()) + " error_detail=" + LogText.quote(nack.message()));
     listeners.forEach(l -> l.accept(nack));
   }
 }

@@ -1,6 +1,7 @@
 package io.edgecache.extproc.config;
 
 import io.edgecache.http.EscapedSlashes;
+import io.edgecache.security.TlsFiles;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -30,6 +31,9 @@ import java.util.List;
  * @param purge purge settings: surrogate-key fields, and the control plane to follow
  * @param escapedSlashes what an encoded slash or backslash in a request path does; must match
  *     the proxy's {@code path_with_escaped_slashes_action} (the control plane pushes it)
+ * @param tls this node's certificate, key and CA: mTLS on the ext_proc port (Envoy must
+ *     present a certificate from the CA) and on the purge stream to the control plane; null
+ *     for plaintext (loopback demo and tests)
  */
 public record ServerConfig(
     InetSocketAddress listen,
@@ -47,7 +51,8 @@ public record ServerConfig(
     List<RoutePolicy> routes,
     TiersConfig tiers,
     PurgeConfig purge,
-    EscapedSlashes escapedSlashes) {
+    EscapedSlashes escapedSlashes,
+    TlsFiles tls) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final int DEFAULT_ADMIN_PORT = 9902;
@@ -107,7 +112,8 @@ public record ServerConfig(
         List.of(),
         TiersConfig.defaults(),
         PurgeConfig.defaults(),
-        EscapedSlashes.REJECT);
+        EscapedSlashes.REJECT,
+        null);
   }
 
   public Builder toBuilder() {
@@ -147,6 +153,10 @@ public record ServerConfig(
     return toBuilder().purge(newPurge).build();
   }
 
+  public ServerConfig withTls(TlsFiles newTls) {
+    return toBuilder().tls(newTls).build();
+  }
+
   /** The policy of the first route covering the request, else {@link RoutePolicy#DEFAULT}. */
   public RoutePolicy routeFor(String authority, String path) {
     String host = RoutePolicy.hostOf(authority);
@@ -181,6 +191,7 @@ public record ServerConfig(
     private TiersConfig tiers;
     private PurgeConfig purge;
     private EscapedSlashes escapedSlashes;
+    private TlsFiles tls;
 
     private Builder(ServerConfig from) {
       listen = from.listen;
@@ -199,6 +210,7 @@ public record ServerConfig(
       tiers = from.tiers;
       purge = from.purge;
       escapedSlashes = from.escapedSlashes;
+      tls = from.tls;
     }
 
     public Builder listen(InetSocketAddress value) {
@@ -251,10 +263,16 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder tls(TlsFiles value) {
+      tls = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(listen, l1MaxBytes, maxObjectBytes, heuristicFraction,
           heuristicMaxAge, staleRetention, targetedField, stripTargetedFields, collapsing,
-          refreshUrl, adminListen, drainTimeout, routes, tiers, purge, escapedSlashes);
+          refreshUrl, adminListen, drainTimeout, routes, tiers, purge, escapedSlashes,
+          tls);
     }
   }
 }

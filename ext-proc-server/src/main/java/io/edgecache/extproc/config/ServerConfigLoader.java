@@ -132,7 +132,8 @@ public final class ServerConfigLoader {
         routes,
         tiers,
         PurgeSection.validate(raw.purge),
-        escapedSlashes(raw.escapedSlashes));
+        escapedSlashes(raw.escapedSlashes),
+        TlsSection.validate(raw.tls));
   }
 
   private static ServerConfig.ClusterCollapsing cluster(RawCollapsing collapsing,
@@ -333,6 +334,7 @@ public final class ServerConfigLoader {
     public TiersSection tiers;
     public PurgeSection purge;
     public String escapedSlashes;
+    public TlsSection tls;
   }
 
   static final class RawCache {

@@ -93,8 +93,14 @@ class BodyFromS3Test {
       assertArrayEquals(expected(first, 100_000), range.body());
       assertEquals("video/mp4", range.headers().firstValue("content-type").orElseThrow());
 
-      HttpResponse<byte[]> whole = http.send(HttpRequest.newBuilder(uri)
+      HttpResponse<byte[]> replayed = http.send(HttpRequest.newBuilder(uri)
               .header(BodyTokens.HEADER, token).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(403, replayed.statusCode(), "a token serves one request");
+
+      HttpResponse<byte[]> whole = http.send(HttpRequest.newBuilder(uri)
+              .header(BodyTokens.HEADER, tokens.issue(KEY, BodyTokens.version(head.responseTime(), SIZE),
+                  "edgecache; hit")).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(200, whole.statusCode());
       assertArrayEquals(expected(0, (int) SIZE), whole.body());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.edgecache.security.TlsFiles;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -36,8 +37,10 @@ public final class LocalEdgeConfig {
   private final List<RouteConfig> routes;
   private final Optional<XdsSource> xds;
   private final HttpTimeouts timeouts;
+  private final Optional<TlsFiles> tls;
 
   private LocalEdgeConfig(Builder b) {
+    this.tls = Optional.ofNullable(b.tls);
     this.listenHost = b.listenHost;
     this.listenPort = b.listenPort;
     this.externalProcessor = b.externalProcessor;
@@ -68,6 +71,12 @@ public final class LocalEdgeConfig {
   public Optional<XdsSource> xds() { return xds; }
   /** Envoy's connection and stream timeouts (request headers, stream idle, connection idle). */
   public HttpTimeouts timeouts() { return timeouts; }
+  /**
+   * This edge's client certificate, key and the CA the ext_proc server's and control plane's
+   * certificates must chain to, as Envoy's UpstreamTlsContext on those clusters; empty for
+   * plaintext.
+   */
+  public Optional<TlsFiles> tls() { return tls; }
 
   public static Builder builder() {
     return new Builder();
@@ -107,6 +116,9 @@ public final class LocalEdgeConfig {
     }
     if (model.timeouts != null) {
       b.timeouts(model.timeouts.toTimeouts(name + ": timeouts"));
+    }
+    if (model.tls != null) {
+      b.tls(model.tls.toFiles(file.toAbsolutePath().getParent(), name + ": tls"));
     }
     List<RouteModel> routes = model.routes == null ? List.of() : model.routes;
     for (int i = 0; i < routes.size(); i++) {
@@ -165,6 +177,7 @@ public final class LocalEdgeConfig {
     private final List<RouteConfig> routes = new ArrayList<>();
     private XdsSource xds;
     private HttpTimeouts timeouts = HttpTimeouts.DEFAULTS;
+    private TlsFiles tls;
 
     private Builder() {}
 
@@ -212,6 +225,12 @@ public final class LocalEdgeConfig {
 
     public Builder timeouts(HttpTimeouts timeouts) {
       this.timeouts = timeouts;
+      return this;
+    }
+
+    /** mTLS to the ext_proc server and the control plane, with this certificate. */
+    public Builder tls(TlsFiles files) {
+      this.tls = files;
       return this;
     }
 
@@ -269,6 +288,7 @@ public final class LocalEdgeConfig {
     public List<RouteModel> routes;
     public XdsModel xds;
     public TimeoutsModel timeouts;
+    public TlsModel tls;
   }
 
   /** {@code timeouts:} each field optional, Envoy's default when absent. */
@@ -285,6 +305,23 @@ public final class LocalEdgeConfig {
           streamIdle == null ? d.streamIdle() : parseDuration(streamIdle, where + ".streamIdle"),
           connectionIdle == null ? d.connectionIdle() : parseDuration(connectionIdle, where + ".connectionIdle"),
           originIdle == null ? d.originIdle() : parseDuration(originIdle, where + ".originIdle"));
+    }
+  }
+
+  private static final class TlsModel {
+    public String certFile;
+    public String keyFile;
+    public String caFile;
+    public String refresh;
+
+    TlsFiles toFiles(Path base, String where) throws ConfigException {
+      try {
+        return new TlsFiles(base.resolve(require(certFile, where, "certFile")),
+            base.resolve(require(keyFile, where, "keyFile")), base.resolve(require(caFile, where, "caFile")),
+            refresh == null ? TlsFiles.DEFAULT_REFRESH : parseDuration(refresh, where + ".refresh"));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + "." + e.getMessage(), e);
+      }
     }
   }
 

@@ -131,11 +131,11 @@ public final class BodyEndpoint implements AutoCloseable {
         sendError(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD", keepAlive);
         return;
       }
-      Optional<BodyTokens.Grant> grant = tokens.verify(request.headers().get(BodyTokens.HEADER));
+      Optional<BodyTokens.Grant> grant = tokens.redeem(request.headers().get(BodyTokens.HEADER));
       if (grant.isEmpty()) {
         stats.refused();
         sendError(ctx, HttpResponseStatus.FORBIDDEN, BodyTokens.HEADER
-            + " is missing, malformed, expired or not signed by this cache", keepAlive);
+            + " is missing, malformed, expired, used before or not signed by this cache", keepAlive);
         return;
       }
       HeaderList requestHeaders = headerList(request);

@@ -1,5 +1,7 @@
 package io.edgecache.extproc.store.http;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.edgecache.extproc.config.ConfigValues;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,15 +25,24 @@ import javax.crypto.spec.SecretKeySpec;
  * sign. Tokens name the store key and the Cache-Status member to report, and expire after
  * {@link #LIFETIME}, which covers the hop from the filter to the router many times over.
  *
+ * <p>A token is good for one request: {@link #redeem} accepts each token once, so a token that
+ * leaks (a log line, a proxy's trace) cannot be replayed to fetch the body again — and after
+ * a few seconds not even once. The tokens redeemed are remembered for their lifetime, at most
+ * {@value #MAX_REMEMBERED} of them (a node serving more large hits than that within a lifetime
+ * forgets the oldest early). With a shared secret, each node's endpoint redeems a token once.
+ *
  * <p>Tokens are {@code base64url(key) "." base64url(version) "." base64url(cache-status) "."
- * expiry-millis "." base64url(HMAC-SHA256 of the four)}. The secret is random per process unless
- * nodes are given a shared one, so that any node's endpoint accepts any node's tokens.
+ * expiry-millis "." nonce "." base64url(HMAC-SHA256 of the five)}; the random nonce makes two
+ * tokens for the same body in the same millisecond distinct. The secret is random per process
+ * unless nodes are given a shared one, so that any node's endpoint accepts any node's tokens.
  */
 public final class BodyTokens {
 
   /** The request header carrying the token, and the one the body route matches. */
   public static final String HEADER = "x-edgecache-body";
-  static final Duration LIFETIME = Duration.ofSeconds(60);
+  static final Duration LIFETIME = Duration.ofSeconds(5);
+  static final int MAX_REMEMBERED = 100_000;
+  private static final int NONCE_BYTES = 12;
   private static final int MIN_SECRET_BYTES = 16;
   private static final String ALGORITHM = "HmacSHA256";
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
@@ -40,6 +51,12 @@ public final class BodyTokens {
   private final SecretKeySpec secret;
   /** Wall time, not the node's cache clock: expiry is about the request in flight. */
   private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+  /** Nonces of tokens already redeemed, kept a little longer than a token lives. */
+  private final Cache<String, Boolean> redeemed = Caffeine.newBuilder()
+      .maximumSize(MAX_REMEMBERED)
+      .expireAfterWrite(LIFETIME.multipliedBy(2))
+      .build();
 
   /**
    * What a valid token grants: the key whose body to stream, which stored version of it (see
@@ -87,24 +104,42 @@ public final class BodyTokens {
    * {@code cacheStatus}.
    */
   public String issue(String key, String version, String cacheStatus) {
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
     String payload = encode(key) + "." + encode(version) + "." + encode(cacheStatus) + "."
-        + clock.instant().plus(LIFETIME).toEpochMilli();
+        + clock.instant().plus(LIFETIME).toEpochMilli() + "." + ENCODER.encodeToString(nonce);
     return payload + "." + ENCODER.encodeToString(sign(payload));
   }
 
-  /** What {@code token} grants; empty when it is missing, malformed, forged or expired. */
+  /**
+   * What {@code token} grants, the first time it is presented; empty when it is missing,
+   * malformed, forged, expired or was redeemed before.
+   */
+  public Optional<Grant> redeem(String token) {
+    Optional<Grant> grant = verify(token);
+    if (grant.isEmpty()) {
+      return grant;
+    }
+    String nonce = token.split("\\.", -1)[4];
+    return redeemed.asMap().putIfAbsent(nonce, Boolean.TRUE) == null ? grant : Optional.empty();
+  }
+
+  /**
+   * What {@code token} grants; empty when it is missing, malformed, forged or expired. Does not
+   * use it up: the body endpoint {@link #redeem redeems} tokens.
+   */
   public Optional<Grant> verify(String token) {
     if (token == null) {
       return Optional.empty();
     }
     int signatureAt = token.lastIndexOf('.');
     String[] parts = token.split("\\.", -1);
-    if (parts.length != 5) {
+    if (parts.length != 6) {
       return Optional.empty();
     }
     try {
       String payload = token.substring(0, signatureAt);
-      if (!MessageDigest.isEqual(sign(payload), DECODER.decode(parts[4]))
+      if (!MessageDigest.isEqual(sign(payload), DECODER.decode(parts[5]))
           || clock.millis() > Long.parseLong(parts[3])) {
         return Optional.empty();
       }

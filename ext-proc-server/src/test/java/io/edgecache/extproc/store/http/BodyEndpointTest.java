@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,8 +36,7 @@ class BodyEndpointTest {
   private Process child;
   private BufferedReader childOut;
   private URI endpoint;
-  private String token;
-  private String missingToken;
+  private PrintStream childIn;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeEach
@@ -51,8 +51,13 @@ class BodyEndpointTest {
     String line = childOut.readLine(); // blocks until the entry is written and the port bound
     assertTrue(line != null && line.startsWith("port="), "child said: " + line);
     endpoint = URI.create("http://127.0.0.1:" + line.substring(5) + "/large.bin");
-    token = childOut.readLine().substring("token=".length());
-    missingToken = childOut.readLine().substring("missing=".length());
+    childIn = new PrintStream(child.getOutputStream(), true, StandardCharsets.UTF_8);
+  }
+
+  /** A fresh token from the child ({@code "token"} for the stored key, {@code "missing"} for another). */
+  private String token(String which) throws IOException {
+    childIn.println(which);
+    return childOut.readLine();
   }
 
   @AfterEach
@@ -71,14 +76,14 @@ class BodyEndpointTest {
     expectRange("bytes=0-", 0, SIZE);
 
     HttpResponse<Void> unsatisfiable = http.send(
-        request(token).header("Range", "bytes=" + SIZE + "-").build(),
+        request(token("token")).header("Range", "bytes=" + SIZE + "-").build(),
         HttpResponse.BodyHandlers.discarding());
     assertEquals(416, unsatisfiable.statusCode());
     assertEquals("bytes */" + SIZE,
         unsatisfiable.headers().firstValue("content-range").orElseThrow());
 
     HttpResponse<Void> whole = http.send(
-        request(token).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        request(token("token")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.discarding());
     assertEquals(200, whole.statusCode());
     assertEquals(String.valueOf(SIZE), whole.headers().firstValue("content-length").orElseThrow());
@@ -88,10 +93,11 @@ class BodyEndpointTest {
     long age = Long.parseLong(whole.headers().firstValue("age").orElseThrow());
     assertTrue(age >= 0 && age < 600, "age since the child stored the entry: " + age);
 
-    HttpResponse<Void> missing = http.send(request(missingToken).build(),
+    HttpResponse<Void> missing = http.send(request(token("missing")).build(),
         HttpResponse.BodyHandlers.discarding());
     assertEquals(404, missing.statusCode());
 
+    String token = token("token");
     String forged = token.substring(0, token.lastIndexOf('.') + 1) + "AAAA";
     for (HttpRequest.Builder refused : List.of(HttpRequest.newBuilder(endpoint),
         request(forged), request(token.replace('.', '!')))) {
@@ -99,7 +105,13 @@ class BodyEndpointTest {
           .statusCode(), "a request without a valid token is refused");
     }
 
-    child.getOutputStream().close();
+    String used = token("token");
+    assertEquals(200, http.send(request(used).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode());
+    assertEquals(403, http.send(request(used).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode(), "a token replayed");
+
+    childIn.close();
     assertTrue(child.waitFor(30, TimeUnit.SECONDS));
     assertEquals(0, child.exitValue());
     String peak = childOut.readLine();
@@ -109,7 +121,7 @@ class BodyEndpointTest {
   }
 
   private void expectRange(String range, long first, long length) throws Exception {
-    HttpResponse<InputStream> response = http.send(request(token).header("Range", range).build(),
+    HttpResponse<InputStream> response = http.send(request(token("token")).header("Range", range).build(),
         HttpResponse.BodyHandlers.ofInputStream());
     assertEquals(206, response.statusCode(), range);
     assertEquals("bytes " + first + "-" + (first + length - 1) + "/" + SIZE,

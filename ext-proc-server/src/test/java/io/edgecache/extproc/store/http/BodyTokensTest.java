@@ -44,11 +44,27 @@ class BodyTokensTest {
         "another key under this signature");
     assertTrue(new BodyTokens("another secret, also long enough".getBytes(
         StandardCharsets.UTF_8), clock).verify(token).isEmpty(), "another node's secret");
-    for (String malformed : new String[] {null, "", "a.b.c.d", "a.b.c.d.e.f", "!!.!!.!!.1.!!"}) {
+    for (String malformed : new String[] {null, "", "a.b.c.d", "a.b.c.d.e", "a.b.c.d.e.f.g",
+        "!!.!!.!!.1.!!.!!"}) {
       assertTrue(tokens.verify(malformed).isEmpty(), String.valueOf(malformed));
     }
     clock.advance(BodyTokens.LIFETIME.plus(Duration.ofMillis(1)));
     assertTrue(tokens.verify(token).isEmpty(), "expired");
+  }
+
+  @Test
+  void aTokenServesOneRequestWithinSeconds() {
+    assertTrue(BodyTokens.LIFETIME.compareTo(Duration.ofSeconds(5)) <= 0, "a leaked token lives "
+        + BodyTokens.LIFETIME);
+    String token = tokens.issue("http://example.test/a", "1-1", "edgecache; hit");
+    String sameBodySameInstant = tokens.issue("http://example.test/a", "1-1", "edgecache; hit");
+    assertTrue(tokens.redeem(token).isPresent());
+    assertTrue(tokens.redeem(token).isEmpty(), "replayed");
+    assertTrue(tokens.redeem(sameBodySameInstant).isPresent(), "another request's token for the same body");
+
+    String leaked = tokens.issue("http://example.test/a", "1-1", "edgecache; hit");
+    clock.advance(BodyTokens.LIFETIME.plus(Duration.ofMillis(1)));
+    assertTrue(tokens.redeem(leaked).isEmpty(), "replayed after its lifetime, never used");
   }
 
   @Test

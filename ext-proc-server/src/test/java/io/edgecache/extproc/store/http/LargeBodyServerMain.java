@@ -7,6 +7,9 @@ import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.store.EntryHead;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.testing.PatternBytes;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -45,10 +48,16 @@ public final class LargeBodyServerMain {
           new StoredBodies(store), tokens, new BodyStats(), Clock.systemUTC())) {
         String version = BodyTokens.version(head.responseTime(), size);
         System.out.println("port=" + endpoint.port());
-        System.out.println("token=" + tokens.issue(key, version, "edgecache; hit"));
-        System.out.println("missing=" + tokens.issue(key + "-other", version, "edgecache; hit"));
         System.out.flush();
-        System.in.readAllBytes(); // the test closes stdin when done
+        // Tokens are single-use and short-lived: the test asks for one per request, by a line
+        // naming the key ("token" for the stored one, "missing" for another); it closes stdin
+        // when done.
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = commands.readLine()) != null; ) {
+          String tokenKey = line.equals("missing") ? key + "-other" : key;
+          System.out.println(tokens.issue(tokenKey, version, "edgecache; hit"));
+          System.out.flush();
+        }
       }
     }
     long peak = 0;

@@ -1,0 +1,76 @@
+package io.edgecache.controlplane.identity;
+
+import io.edgecache.controlplane.config.NodeAccess;
+import io.edgecache.controlplane.xds.NodeGroups;
+import io.edgecache.proto.purge.v1.NodeMessage;
+import io.edgecache.security.PeerIdentityInterceptor;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import java.util.function.Consumer;
+
+/**
+ * Puts node identity binding in front of the control plane's node-facing services: the xDS
+ * services (the claim is the request's {@code node}: id and group) and the purge stream (the
+ * claim is the {@code hello}'s node id). Each plane has its own bounded {@link NodeRegistry},
+ * as an Envoy's node id and a cache node's purge id are different names.
+ */
+public final class NodeGuard {
+
+  private static final NodeGroups GROUPS = new NodeGroups();
+
+  private final NodeRegistry xdsNodes;
+  private final NodeRegistry purgeNodes;
+  private final NodeBinding xds;
+  private final NodeBinding purge;
+  private final PeerIdentityInterceptor identity = new PeerIdentityInterceptor();
+
+  /**
+   * @param purgeForgotten told of each purge node id dropped to stay within the bound, so the
+   *     purge coordinator can drop the node's state too
+   */
+  public NodeGuard(NodeAccess access, Consumer<String> purgeForgotten) {
+    this.xdsNodes = new NodeRegistry(access.maxNodeIds(), id -> { });
+    this.purgeNodes = new NodeRegistry(access.maxNodeIds(), purgeForgotten);
+    this.xds = new NodeBinding("xDS", access, xdsNodes, NodeGuard::xdsClaim);
+    this.purge = new NodeBinding("purge stream", access, purgeNodes, NodeGuard::purgeClaim);
+  }
+
+  /** {@code service} (an xDS service) behind identity binding. */
+  public ServerServiceDefinition xds(BindableService service) {
+    return ServerInterceptors.intercept(service, xds, identity);
+  }
+
+  /** The purge stream service behind identity binding. */
+  public ServerServiceDefinition purgeStream(ServerServiceDefinition service) {
+    return ServerInterceptors.intercept(service, purge, identity);
+  }
+
+  /** How many xDS node ids are remembered (at most {@code nodes.maxNodeIds}). */
+  public int xdsNodeIds() {
+    return xdsNodes.size();
+  }
+
+  /** How many purge node ids are remembered (at most {@code nodes.maxNodeIds}). */
+  public int purgeNodeIds() {
+    return purgeNodes.size();
+  }
+
+  private static NodeBinding.Claim xdsClaim(Object message) {
+    Node node = null;
+    if (message instanceof DiscoveryRequest request && request.hasNode()) {
+      node = request.getNode();
+    } else if (message instanceof DeltaDiscoveryRequest request && request.hasNode()) {
+      node = request.getNode();
+    }
+    return node == null ? null : new NodeBinding.Claim(node.getId(), GROUPS.hash(node));
+  }
+
+  private static NodeBinding.Claim purgeClaim(Object message) {
+    return message instanceof NodeMessage m && m.hasHello()
+        ? new NodeBinding.Claim(m.getHello().getNodeId(), null) : null;
+  }
+}
