@@ -3,6 +3,7 @@ package io.edgecache.edge.xds;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import io.edgecache.edge.routing.RouteTable;
+import io.edgecache.reconnect.ReconnectBackoff;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -29,11 +30,12 @@ import java.util.logging.Logger;
  * EDS clusters. Every response is ACKed (its {@code version_info} and {@code nonce}) or NACKed
  * (the last accepted version, the nonce and an {@code error_detail}). A response is accepted only
  * if the resulting set of resources builds a route table; each complete table is handed to
- * {@code onTable}. A broken stream is reopened after a second, with the accepted versions.
+ * {@code onTable}. A broken stream is reopened with the accepted versions after a jittered
+ * backoff (from 100 ms, capped at 1 s, reset by the first response on a stream), so a restarted
+ * control plane is followed within about a second.
  */
 public final class AdsClient implements AutoCloseable {
   private static final Logger log = Logger.getLogger(AdsClient.class.getName());
-  private static final long RECONNECT_MILLIS = 1000;
 
   /** Per resource type: what was last accepted, the last nonce seen and the names subscribed. */
   private static final class Subscription {
@@ -54,6 +56,7 @@ public final class AdsClient implements AutoCloseable {
     return thread;
   });
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  private final ReconnectBackoff backoff = ReconnectBackoff.standard();
   private XdsResources accepted = XdsResources.EMPTY;
   private StreamObserver<DiscoveryRequest> requests;
   private boolean closed;
@@ -120,6 +123,7 @@ public final class AdsClient implements AutoCloseable {
       return;
     }
     sub.nonce = response.getNonce();
+    backoff.reset(); // the stream works
     try {
       XdsResources next = accepted.with(response.getTypeUrl(), response.getResourcesList());
       Optional<RouteTable> table = next.routeTable(listenerName, response.getVersionInfo(), fallbackFilter);
@@ -176,12 +180,15 @@ public final class AdsClient implements AutoCloseable {
     if (stream != requests || closed) {
       return;
     }
-    log.warning(() -> "ADS stream ended (" + why + "); reconnecting in 1 s");
+    long wait = backoff.next().toMillis();
+    log.warning(() -> "ADS stream ended (" + why + "); reconnecting in " + wait + " ms");
     reconnects.schedule(() -> {
       synchronized (this) {
+        // The channel's own connect backoff grows past a minute; this client's decides.
+        channel.resetConnectBackoff();
         openStream();
       }
-    }, RECONNECT_MILLIS, TimeUnit.MILLISECONDS);
+    }, wait, TimeUnit.MILLISECONDS);
   }
 
   @Override
