@@ -19,6 +19,7 @@ import io.edgecache.extproc.store.http.BodyStats;
 import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.telemetry.CacheMetrics;
+import io.edgecache.extproc.telemetry.PurgeStreamMetrics;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -73,7 +74,8 @@ public final class CacheNode implements AutoCloseable {
         new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
         clock, config.purge().ruleRetention());
     // A node following a control plane serves no hit before it has replayed the purge log.
-    this.hitGate = new HitGate(!config.purge().followsControlPlane());
+    this.hitGate = new HitGate(!config.purge().followsControlPlane(),
+        config.purge().staleGrace(), System::nanoTime);
     if (config.purge().followsControlPlane()) {
       InetSocketAddress address = config.purge().controlPlane();
       this.controlPlane = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
@@ -98,6 +100,9 @@ public final class CacheNode implements AutoCloseable {
         coalescer::waitingNow, () -> refresher == null ? 0 : refresher.startedTotal());
     for (String tier : TieredStore.LOWER_TIERS) {
       tiers.stats(tier).ifPresent(stats -> metrics.registerTier(telemetry.meter(), tier, stats));
+    }
+    if (config.purge().followsControlPlane()) {
+      PurgeStreamMetrics.register(telemetry.meter(), hitGate);
     }
     if (cluster != null) {
       metrics.registerCluster(telemetry.meter(), cluster);
@@ -149,6 +154,11 @@ public final class CacheNode implements AutoCloseable {
   /** Whether the node may answer from its cache now (closed while purges may be missing). */
   public boolean servesHits() {
     return hitGate.isOpen();
+  }
+
+  /** Whether and why hits are served: following the purge stream, on grace, or not at all. */
+  public HitGate hitGate() {
+    return hitGate;
   }
 
   /** Submits HTTP PURGE requests to the control plane; null when none is followed. */

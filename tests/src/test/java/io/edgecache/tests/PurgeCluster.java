@@ -82,7 +82,8 @@ final class PurgeCluster implements AutoCloseable {
         .withRoutes(List.of(RoutePolicy.builder().purgeRequests(true).build()))
         .withPurge(new PurgeConfig(
         InetSocketAddress.createUnresolved("127.0.0.1", xdsPort), nodeId, "edge-gateway",
-        defaults.surrogateKeyField(), defaults.cacheTagField(), defaults.ruleRetention()));
+        defaults.surrogateKeyField(), defaults.cacheTagField(), defaults.ruleRetention(),
+        defaults.staleGrace()));
   }
 
   /** Waits until the node has replayed the purge log and serves hits. */

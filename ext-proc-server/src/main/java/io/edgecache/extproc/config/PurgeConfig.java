@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param cacheTagField response field holding comma-separated cache tags (Cloudflare style)
  * @param ruleRetention how long tag, prefix, host and whole-cache purges keep screening entries
  *     read back from the tiers below memory; keep it at least as long as entries live there
+ * @param staleGrace how long the node keeps serving hits after its purge stream drops (a purge
+ *     accepted meanwhile takes effect within this plus the replay); zero stops hits at once
  */
 public record PurgeConfig(
     InetSocketAddress controlPlane,
@@ -21,14 +23,22 @@ public record PurgeConfig(
     String nodeGroup,
     String surrogateKeyField,
     String cacheTagField,
-    Duration ruleRetention) {
+    Duration ruleRetention,
+    Duration staleGrace) {
 
   public static PurgeConfig defaults() {
-    return new PurgeConfig(null, "", "", "surrogate-key", "cache-tag", Duration.ofDays(7));
+    return new PurgeConfig(null, "", "", "surrogate-key", "cache-tag", Duration.ofDays(7),
+        Duration.ofSeconds(30));
   }
 
   /** Whether this node follows a control plane's purge stream. */
   public boolean followsControlPlane() {
     return controlPlane != null;
+  }
+
+  /** The same settings with hits going on for {@code grace} after the purge stream drops. */
+  public PurgeConfig withStaleGrace(Duration grace) {
+    return new PurgeConfig(controlPlane, nodeId, nodeGroup, surrogateKeyField, cacheTagField,
+        ruleRetention, grace);
   }
 }

@@ -14,6 +14,7 @@ final class PurgeSection {
   public String surrogateKeyField;
   public String cacheTagField;
   public String ruleRetention;
+  public String staleGrace;
 
   static PurgeConfig validate(PurgeSection raw) throws ConfigException {
     PurgeConfig defaults = PurgeConfig.defaults();
@@ -31,7 +32,8 @@ final class PurgeSection {
         raw.nodeGroup == null ? defaults.nodeGroup() : raw.nodeGroup.trim(),
         fieldName("purge.surrogateKeyField", raw.surrogateKeyField, defaults.surrogateKeyField()),
         fieldName("purge.cacheTagField", raw.cacheTagField, defaults.cacheTagField()),
-        ConfigValues.duration("purge.ruleRetention", raw.ruleRetention, defaults.ruleRetention()));
+        ConfigValues.duration("purge.ruleRetention", raw.ruleRetention, defaults.ruleRetention()),
+        ConfigValues.duration("purge.staleGrace", raw.staleGrace, defaults.staleGrace()));
   }
 
   private static String fieldName(String field, String text, String fallback)

@@ -6,10 +6,10 @@ import io.edgecache.proto.purge.v1.Hello;
 import io.edgecache.proto.purge.v1.NodeMessage;
 import io.edgecache.proto.purge.v1.PurgeCommand;
 import io.edgecache.proto.purge.v1.PurgeStreamGrpc;
-import io.grpc.Channel;
+import io.edgecache.reconnect.ReconnectBackoff;
+import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,19 +18,18 @@ import java.util.logging.Logger;
 /**
  * Follows the control plane's purge stream: says who this node is and the last purge it
  * applied, applies each command in order, acks it, and opens the {@link HitGate} once the
- * control plane says the replay is over. When the stream breaks the gate closes and the agent
- * reconnects with backoff, resuming after the last purge it applied.
+ * control plane says the replay is over. When the stream breaks the gate starts its grace and the
+ * agent reconnects with jittered backoff (from 100 ms, capped at 1 s, so a restarted control
+ * plane is followed within about a second), resuming after the last purge it applied.
  */
 public final class PurgeAgent implements AutoCloseable {
 
   private static final Logger log = Logger.getLogger(PurgeAgent.class.getName());
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
   private final PurgeConfig config;
   private final NodePurger purger;
   private final HitGate gate;
-  private final Channel channel;
+  private final ManagedChannel channel;
   private final ScheduledExecutorService reconnects =
       Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "purge-agent-reconnect");
@@ -40,11 +39,11 @@ public final class PurgeAgent implements AutoCloseable {
 
   // Guarded by this.
   private long lastApplied;
-  private Duration backoff = FIRST_BACKOFF;
+  private final ReconnectBackoff backoff = ReconnectBackoff.standard();
   private ClientCallStreamObserver<NodeMessage> stream;
   private boolean closed;
 
-  private PurgeAgent(PurgeConfig config, Channel channel, NodePurger purger, HitGate gate) {
+  private PurgeAgent(PurgeConfig config, ManagedChannel channel, NodePurger purger, HitGate gate) {
     this.config = config;
     this.channel = channel;
     this.purger = purger;
@@ -52,7 +51,7 @@ public final class PurgeAgent implements AutoCloseable {
   }
 
   /** Follows the purge stream of the control plane at {@code channel}; reconnects on failure. */
-  public static PurgeAgent start(PurgeConfig config, Channel channel, NodePurger purger, HitGate gate) {
+  public static PurgeAgent start(PurgeConfig config, ManagedChannel channel, NodePurger purger, HitGate gate) {
     PurgeAgent agent = new PurgeAgent(config, channel, purger, gate);
     agent.connect();
     return agent;
@@ -76,7 +75,7 @@ public final class PurgeAgent implements AutoCloseable {
 
   private synchronized void onCommand(PurgeCommand command) {
     if (command.getCaughtUp()) {
-      backoff = FIRST_BACKOFF;
+      backoff.reset();
       gate.open();
       log.info(() -> "purge stream caught up at seq " + lastApplied + "; serving hits");
       return;
@@ -103,18 +102,26 @@ public final class PurgeAgent implements AutoCloseable {
   }
 
   private synchronized void onBroken(Throwable cause) {
-    gate.close();
+    gate.streamLost();
     if (closed) {
       return;
     }
-    Duration wait = backoff;
-    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
-        ? MAX_BACKOFF : backoff.multipliedBy(2);
+    long wait = backoff.next().toMillis();
+    String hits = gate.inGrace() ? "serving hits on grace" : "not serving hits";
     log.warning(() -> "purge stream to " + config.controlPlane().getHostString() + ":"
         + config.controlPlane().getPort() + " broken ("
         + (cause == null ? "closed by the control plane" : cause.getMessage())
-        + "); not serving hits; reconnecting in " + wait.toMillis() + " ms");
-    reconnects.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+        + "); " + hits + "; reconnecting in " + wait + " ms");
+    reconnects.schedule(this::reconnect, wait, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The channel keeps its own connect backoff (growing past a minute) after failed attempts;
+   * this agent's backoff is the one that should decide, so the channel's is reset first.
+   */
+  private void reconnect() {
+    channel.resetConnectBackoff();
+    connect();
   }
 
   @Override
