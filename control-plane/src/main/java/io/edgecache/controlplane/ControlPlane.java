@@ -1,6 +1,7 @@
 package io.edgecache.controlplane;
 
 import io.edgecache.controlplane.metrics.ControlPlaneMetrics;
+import io.edgecache.controlplane.metrics.PurgeMetrics;
 import io.edgecache.controlplane.config.ConfigException;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.ConfigWatcher;
@@ -77,6 +78,9 @@ public final class ControlPlane implements AutoCloseable {
     V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback, metrics), holdback);
     Optional<PurgeSettings> purgeSettings = PurgeSettingsLoader.load(source);
     PurgeControl purge = purgeSettings.isEmpty() ? null : PurgeControl.start(purgeSettings.get(), Clock.systemUTC());
+    if (purge != null) {
+      PurgeMetrics.register(metrics.meter(), purge.coordinator());
+    }
     NettyServerBuilder builder = NettyServerBuilder.forAddress(listen);
     if (purge != null) {
       purge.grpcServices().forEach(builder::addService);

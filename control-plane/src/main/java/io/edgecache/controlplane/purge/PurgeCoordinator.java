@@ -14,8 +14,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -47,11 +49,17 @@ public final class PurgeCoordinator implements AutoCloseable {
 
   private record Waiter(long seq, CompletableFuture<PurgeStatus> done) {}
 
+  /** One node's purge stream as the metrics report it. */
+  public record NodeProgress(String nodeId, boolean connected, long lastApplied) {}
+
   private final PurgeLog purgeLog;
   private final Clock clock;
   /** By node id, sorted so the choice of the shared-tier node is stable. */
   private final Map<String, NodeState> nodes = new TreeMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
+  /** Submit time (epoch ms) of each purge submitted here and not yet complete, by sequence. */
+  private final NavigableMap<Long, Long> incomplete = new TreeMap<>();
+  private LongConsumer lagListener = lagMillis -> { };
 
   private PurgeCoordinator(PurgeLog purgeLog, Clock clock) {
     this.purgeLog = purgeLog;
@@ -77,6 +85,7 @@ public final class PurgeCoordinator implements AutoCloseable {
         .setSubmittedAtMillis(clock.millis())
         .build();
     purgeLog.append(entry);
+    incomplete.put(seq, entry.getSubmittedAtMillis());
     boolean sharedAssigned = false;
     for (NodeState node : nodes.values()) {
       if (node.stream != null) {
@@ -84,7 +93,7 @@ public final class PurgeCoordinator implements AutoCloseable {
         sharedAssigned = true;
       }
     }
-    settleWaiters();
+    settle();
     return withNodes(entry);
   }
 
@@ -103,11 +112,31 @@ public final class PurgeCoordinator implements AutoCloseable {
     return purgeLog.newest(limit).stream().map(this::withNodes).toList();
   }
 
+  /**
+   * Called with each purge's lag, submit to the last connected node's ack in milliseconds, when
+   * it completes (purges submitted before this control plane started are not measured).
+   */
+  public synchronized void onPurgeLag(LongConsumer listener) {
+    lagListener = listener;
+  }
+
+  /** Every node seen since start: connected or not, and the last purge it applied. */
+  public synchronized List<NodeProgress> nodeProgress() {
+    List<NodeProgress> progress = new ArrayList<>();
+    nodes.forEach((id, node) -> progress.add(new NodeProgress(id, node.stream != null, node.lastApplied)));
+    return progress;
+  }
+
+  /** The sequence number of the newest logged purge (0 when none). */
+  public synchronized long lastSeq() {
+    return purgeLog.nextSeq() - 1;
+  }
+
   /** Completes with the purge's status once every connected node applied it. */
   public synchronized CompletableFuture<PurgeStatus> completion(PurgeStatus purge) {
     CompletableFuture<PurgeStatus> done = new CompletableFuture<>();
     waiters.add(new Waiter(purge.getSeq(), done));
-    settleWaiters();
+    settle();
     return done;
   }
 
@@ -135,7 +164,7 @@ public final class PurgeCoordinator implements AutoCloseable {
     stream.onNext(PurgeCommand.newBuilder().setCaughtUp(true).build());
     log.info(() -> "node " + hello.getNodeId() + " (" + hello.getNodeGroup() + ") connected at purge "
         + hello.getLastAppliedSeq() + "; replaying " + missed.size());
-    settleWaiters();
+    settle();
   }
 
   /** The node on {@code stream} applied every purge up to {@code seq}. */
@@ -145,7 +174,7 @@ public final class PurgeCoordinator implements AutoCloseable {
         node.lastApplied = Math.max(node.lastApplied, seq);
       }
     }
-    settleWaiters();
+    settle();
   }
 
   /** The stream ended: its node is no longer live, so no purge waits for it. */
@@ -155,7 +184,7 @@ public final class PurgeCoordinator implements AutoCloseable {
         node.stream = null;
       }
     }
-    settleWaiters();
+    settle();
   }
 
   private PurgeStatus withNodes(PurgeStatus entry) {
@@ -171,17 +200,27 @@ public final class PurgeCoordinator implements AutoCloseable {
     return status.setComplete(status.getPendingNodesCount() == 0 && status.getAckedNodesCount() > 0).build();
   }
 
-  private void settleWaiters() {
+  /** Records the lag of purges that just completed and answers the waiters of those. */
+  private void settle() {
+    // Completion is monotone in sequence (nodes ack in order): stop at the first incomplete one.
+    while (!incomplete.isEmpty() && isComplete(incomplete.firstKey())) {
+      Map.Entry<Long, Long> done = incomplete.pollFirstEntry();
+      lagListener.accept(Math.max(0, clock.millis() - done.getValue()));
+    }
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
       Waiter waiter = it.next();
       // The probe carries only the sequence: completeness is withNodes()'s predicate, and the
       // log is read only once the purge is complete, as before.
-      if (withNodes(PurgeStatus.newBuilder().setSeq(waiter.seq()).build()).getComplete()) {
+      if (isComplete(waiter.seq())) {
         it.remove();
         PurgeStatus entry = purgeLog.after(waiter.seq() - 1).get(0);
         waiter.done().complete(withNodes(entry));
       }
     }
+  }
+
+  private boolean isComplete(long seq) {
+    return withNodes(PurgeStatus.newBuilder().setSeq(seq).build()).getComplete();
   }
 
   private static PurgeCommand.Builder command(PurgeStatus entry) {
