@@ -10,6 +10,8 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -93,9 +95,18 @@ public final class AdsClient implements AutoCloseable {
     if (closed) {
       return;
     }
-    // The observer needs its own stream to tell its events from those of a replaced stream.
+    // The observer needs its own stream to tell its events from those of a replaced stream. It
+    // is known before the call starts: a call failing fast (control plane down) may report
+    // before streamAggregatedResources returns.
     AtomicReference<StreamObserver<DiscoveryRequest>> self = new AtomicReference<>();
-    requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new StreamObserver<>() {
+    AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
+        new ClientResponseObserver<DiscoveryRequest, DiscoveryResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> stream) {
+        self.set(stream);
+        requests = stream; // under this client's lock: openStream holds it
+      }
+
       @Override
       public void onNext(DiscoveryResponse response) {
         onResponse(self.get(), response);
@@ -111,7 +122,6 @@ public final class AdsClient implements AutoCloseable {
         streamEnded(self.get(), "closed by the server");
       }
     });
-    self.set(requests);
     subscriptions.values().forEach(sub -> sub.nonce = "");
     // In the subscriptions' (Envoy's) order, set once in the constructor.
     subscriptions.keySet().forEach(this::request);
