@@ -68,7 +68,7 @@ public final class PurgeCoordinator implements AutoCloseable {
 
   /** Opens (and replays into memory) the purge log at {@code logPath}. */
   public static PurgeCoordinator open(Path logPath, Duration retention, Clock clock) throws IOException {
-    return new PurgeCoordinator(PurgeLog.open(logPath, retention, clock), clock);
+    return new PurgeCoordinator(FilePurgeLog.open(logPath, retention, clock), clock);
   }
 
   /** Logs the purge durably, sends it to every connected node and returns its status. */

@@ -17,16 +17,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The durable purge log: one JSON line per purge ({@link PurgeStatus} without its node lists),
+ * The purge log in a local file: one JSON line per purge ({@link PurgeStatus} without its node lists),
  * appended and fsync'd before the purge is sent to any node or acknowledged to its submitter,
  * so a control-plane crash loses no accepted purge. Reloaded at start.
  *
  * <p>Entries older than the retention are dropped when the log is reopened or appended to (the
  * file is rewritten and atomically replaced), except the newest, so sequence numbers keep
  * counting up. A node that last applied a purge before the oldest retained one cannot replay.
- * Not thread safe: the coordinator serialises calls.
+ * Not thread safe: the coordinator serialises calls. One replica's: a second control plane
+ * cannot share it.
  */
-final class PurgeLog implements AutoCloseable {
+final class FilePurgeLog implements PurgeLog {
 
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().omittingInsignificantWhitespace();
@@ -37,15 +38,15 @@ final class PurgeLog implements AutoCloseable {
   private final List<PurgeStatus> entries = new ArrayList<>();
   private FileChannel channel;
 
-  private PurgeLog(Path path, Duration retention, Clock clock) {
+  private FilePurgeLog(Path path, Duration retention, Clock clock) {
     this.path = path;
     this.retention = retention;
     this.clock = clock;
   }
 
   /** Opens (creating if needed) the log at {@code path}; a corrupt line fails with its number. */
-  static PurgeLog open(Path path, Duration retention, Clock clock) throws IOException {
-    PurgeLog log = new PurgeLog(path, retention, clock);
+  static FilePurgeLog open(Path path, Duration retention, Clock clock) throws IOException {
+    FilePurgeLog log = new FilePurgeLog(path, retention, clock);
     Files.createDirectories(path.toAbsolutePath().getParent());
     if (Files.exists(path)) {
       List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
@@ -70,17 +71,20 @@ final class PurgeLog implements AutoCloseable {
   }
 
   /** The sequence number the next purge gets. */
-  long nextSeq() {
+  @Override
+  public long nextSeq() {
     return entries.isEmpty() ? 1 : last().getSeq() + 1;
   }
 
   /** Sequence numbers up to this one are no longer in the log (0 when none was dropped). */
-  long droppedThrough() {
+  @Override
+  public long droppedThrough() {
     return entries.isEmpty() ? 0 : entries.get(0).getSeq() - 1;
   }
 
   /** Appends and fsyncs {@code entry}; when this returns, the purge survives a crash. */
-  void append(PurgeStatus entry) throws IOException {
+  @Override
+  public void append(PurgeStatus entry) throws IOException {
     byte[] line = (PRINTER.print(entry) + "\n").getBytes(StandardCharsets.UTF_8);
     ByteBuffer buffer = ByteBuffer.wrap(line);
     while (buffer.hasRemaining()) {
@@ -92,7 +96,8 @@ final class PurgeLog implements AutoCloseable {
   }
 
   /** Retained entries with a sequence number above {@code seq}, oldest first. */
-  List<PurgeStatus> after(long seq) {
+  @Override
+  public List<PurgeStatus> after(long seq) {
     int from = 0;
     while (from < entries.size() && entries.get(from).getSeq() <= seq) {
       from++;
@@ -101,7 +106,8 @@ final class PurgeLog implements AutoCloseable {
   }
 
   /** Retained entries, newest first, at most {@code limit}. */
-  List<PurgeStatus> newest(int limit) {
+  @Override
+  public List<PurgeStatus> newest(int limit) {
     List<PurgeStatus> result = new ArrayList<>();
     for (int i = entries.size() - 1; i >= 0 && result.size() < limit; i--) {
       result.add(entries.get(i));
