@@ -27,6 +27,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -50,6 +52,8 @@ public final class CacheNode implements AutoCloseable {
   private final HitGate hitGate;
   /** The control plane's channel (purge stream, PURGE requests); null when none is followed. */
   private final ManagedChannel controlPlane;
+  /** Channels to further control-plane replicas the purge stream may move to. */
+  private final List<ManagedChannel> standbyControlPlanes;
   private final PurgeAgent purgeAgent;
   private final EdgePurges edgePurges;
   private final BodyTokens bodyTokens;
@@ -77,14 +81,19 @@ public final class CacheNode implements AutoCloseable {
     this.hitGate = new HitGate(!config.purge().followsControlPlane(),
         config.purge().staleGrace(), System::nanoTime);
     if (config.purge().followsControlPlane()) {
-      InetSocketAddress address = config.purge().controlPlane();
-      this.controlPlane = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-          .usePlaintext()
-          .build();
-      this.purgeAgent = PurgeAgent.start(config.purge(), controlPlane, purger, hitGate);
+      this.controlPlane = channelTo(config.purge().controlPlane());
+      this.standbyControlPlanes = new ArrayList<>();
+      for (InetSocketAddress standby : config.purge().standbyControlPlanes()) {
+        standbyControlPlanes.add(channelTo(standby));
+      }
+      List<ManagedChannel> purgeChannels = new ArrayList<>();
+      purgeChannels.add(controlPlane);
+      purgeChannels.addAll(standbyControlPlanes);
+      this.purgeAgent = PurgeAgent.start(config.purge(), purgeChannels, purger, hitGate);
       this.edgePurges = new EdgePurges(controlPlane);
     } else {
       this.controlPlane = null;
+      this.standbyControlPlanes = List.of();
       this.purgeAgent = null;
       this.edgePurges = null;
     }
@@ -110,6 +119,12 @@ public final class CacheNode implements AutoCloseable {
     if (config.tiers().bodyListen() != null) {
       metrics.registerBodies(telemetry.meter(), bodyStats);
     }
+  }
+
+  private static ManagedChannel channelTo(InetSocketAddress address) {
+    return NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+        .usePlaintext()
+        .build();
   }
 
   public ServerConfig config() {
@@ -225,6 +240,7 @@ public final class CacheNode implements AutoCloseable {
     if (purgeAgent != null) {
       purgeAgent.close();
       controlPlane.shutdownNow();
+      standbyControlPlanes.forEach(ManagedChannel::shutdownNow);
     }
     if (refresher != null) {
       refresher.close();

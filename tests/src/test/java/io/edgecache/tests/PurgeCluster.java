@@ -108,7 +108,7 @@ final class PurgeCluster implements AutoCloseable {
         .withPurge(new PurgeConfig(
         InetSocketAddress.createUnresolved("127.0.0.1", port), nodeId, "edge-gateway",
         defaults.surrogateKeyField(), defaults.cacheTagField(), defaults.ruleRetention(),
-        defaults.staleGrace()));
+        defaults.staleGrace(), List.of()));
   }
 
   /** Waits until the node has replayed the purge log and serves hits. */

@@ -13,7 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,7 +26,7 @@ import java.util.List;
  * Not thread safe: the coordinator serialises calls. One replica's: a second control plane
  * cannot share it.
  */
-final class FilePurgeLog implements PurgeLog {
+final class FilePurgeLog extends RetainedPurgeLog {
 
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().omittingInsignificantWhitespace();
@@ -35,7 +34,6 @@ final class FilePurgeLog implements PurgeLog {
   private final Path path;
   private final Duration retention;
   private final Clock clock;
-  private final List<PurgeStatus> entries = new ArrayList<>();
   private FileChannel channel;
 
   private FilePurgeLog(Path path, Duration retention, Clock clock) {
@@ -70,18 +68,6 @@ final class FilePurgeLog implements PurgeLog {
     return log;
   }
 
-  /** The sequence number the next purge gets. */
-  @Override
-  public long nextSeq() {
-    return entries.isEmpty() ? 1 : last().getSeq() + 1;
-  }
-
-  /** Sequence numbers up to this one are no longer in the log (0 when none was dropped). */
-  @Override
-  public long droppedThrough() {
-    return entries.isEmpty() ? 0 : entries.get(0).getSeq() - 1;
-  }
-
   /** Appends and fsyncs {@code entry}; when this returns, the purge survives a crash. */
   @Override
   public void append(PurgeStatus entry) throws IOException {
@@ -95,37 +81,11 @@ final class FilePurgeLog implements PurgeLog {
     compact(false);
   }
 
-  /** Retained entries with a sequence number above {@code seq}, oldest first. */
-  @Override
-  public List<PurgeStatus> after(long seq) {
-    int from = 0;
-    while (from < entries.size() && entries.get(from).getSeq() <= seq) {
-      from++;
-    }
-    return List.copyOf(entries.subList(from, entries.size()));
-  }
-
-  /** Retained entries, newest first, at most {@code limit}. */
-  @Override
-  public List<PurgeStatus> newest(int limit) {
-    List<PurgeStatus> result = new ArrayList<>();
-    for (int i = entries.size() - 1; i >= 0 && result.size() < limit; i--) {
-      result.add(entries.get(i));
-    }
-    return result;
-  }
-
   /** Drops expired entries (keeping the newest); rewrites the file when any went or on open. */
   private void compact(boolean opening) throws IOException {
-    long cutoff = clock.millis() - retention.toMillis();
-    int expired = 0;
-    while (expired < entries.size() - 1 && entries.get(expired).getSubmittedAtMillis() < cutoff) {
-      expired++;
-    }
-    if (expired == 0 && !opening) {
+    if (dropExpired(retention, clock) == 0 && !opening) {
       return;
     }
-    entries.subList(0, expired).clear();
     if (channel != null) {
       channel.close();
     }
@@ -141,10 +101,6 @@ final class FilePurgeLog implements PurgeLog {
     }
     Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-  }
-
-  private PurgeStatus last() {
-    return entries.get(entries.size() - 1);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.edgecache.proto.purge.v1.Hello;
 import io.edgecache.proto.purge.v1.PurgeCommand;
 import io.edgecache.proto.purge.v1.PurgeKind;
 import io.edgecache.proto.purge.v1.PurgeStatus;
+import io.edgecache.controlplane.leader.PurgeLeadership;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
@@ -34,7 +35,7 @@ import java.util.logging.Logger;
  * <p>Everything runs under this object's lock: the order of sends to each node is the log's
  * order, and a stream's observer is never called from two threads at once.
  */
-public final class PurgeCoordinator implements AutoCloseable {
+public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoCloseable {
 
   private static final Logger log = Logger.getLogger(PurgeCoordinator.class.getName());
 
@@ -54,6 +55,8 @@ public final class PurgeCoordinator implements AutoCloseable {
 
   private final PurgeLog purgeLog;
   private final Clock clock;
+  /** Null for the only replica, which always leads. */
+  private PurgeLeadership leadership;
   /** By node id, sorted so the choice of the shared-tier node is stable. */
   private final Map<String, NodeState> nodes = new TreeMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
@@ -71,8 +74,50 @@ public final class PurgeCoordinator implements AutoCloseable {
     return new PurgeCoordinator(FilePurgeLog.open(logPath, retention, clock), clock);
   }
 
+  /** Coordinates through {@code purgeLog} (a shared one: replicas elect who writes it). */
+  static PurgeCoordinator over(PurgeLog purgeLog, Clock clock) {
+    return new PurgeCoordinator(purgeLog, clock);
+  }
+
+  /**
+   * From now on this replica coordinates purges only while {@code leadership} says it leads;
+   * otherwise admin purges and purge streams are refused naming the leader.
+   */
+  synchronized void followLeadership(PurgeLeadership leadership) {
+    this.leadership = leadership;
+  }
+
+  /** The leader has changed to this replica: read what the previous one logged. */
+  @Override
+  public synchronized void startedLeading() {
+    try {
+      purgeLog.reload();
+    } catch (IOException e) {
+      // Appends are fenced by sequence number in the shared log: a stale view fails them.
+      log.severe(() -> "leading, but the purge log could not be read again: " + e.getMessage());
+    }
+  }
+
+  /** Nodes follow the leader: their streams here end so they reconnect to it. */
+  @Override
+  public synchronized void stoppedLeading() {
+    closeStreams(Status.UNAVAILABLE.withDescription(notLeader()));
+  }
+
+  private boolean leads() {
+    return leadership == null || leadership.isLeader();
+  }
+
+  private String notLeader() {
+    return "this control-plane replica does not coordinate purges; the leader is "
+        + leadership.leader().orElse("not elected yet");
+  }
+
   /** Logs the purge durably, sends it to every connected node and returns its status. */
   public synchronized PurgeStatus submit(PurgeSpec spec, String submittedBy) throws IOException {
+    if (!leads()) {
+      throw new NotLeaderException(notLeader());
+    }
     long seq = purgeLog.nextSeq();
     PurgeStatus entry = PurgeStatus.newBuilder()
         .setPurgeId("p" + seq)
@@ -142,6 +187,10 @@ public final class PurgeCoordinator implements AutoCloseable {
 
   /** A node said hello on {@code stream}: replay what it missed, then mark it caught up. */
   synchronized void join(Hello hello, ServerCallStreamObserver<PurgeCommand> stream) {
+    if (!leads()) {
+      stream.onError(Status.UNAVAILABLE.withDescription(notLeader()).asRuntimeException());
+      return;
+    }
     NodeState node = nodes.computeIfAbsent(hello.getNodeId(), id -> new NodeState());
     if (node.stream != null && node.stream != stream) {
       node.stream.onError(Status.ALREADY_EXISTS
@@ -235,12 +284,16 @@ public final class PurgeCoordinator implements AutoCloseable {
 
   @Override
   public synchronized void close() throws IOException {
+    closeStreams(Status.UNAVAILABLE.withDescription("control plane stopping"));
+    purgeLog.close();
+  }
+
+  private void closeStreams(Status status) {
     for (NodeState node : nodes.values()) {
       if (node.stream != null) {
-        node.stream.onError(Status.UNAVAILABLE.withDescription("control plane stopping").asRuntimeException());
+        node.stream.onError(status.asRuntimeException());
         node.stream = null;
       }
     }
-    purgeLog.close();
   }
 }

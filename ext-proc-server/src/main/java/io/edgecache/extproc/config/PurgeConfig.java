@@ -2,6 +2,8 @@ package io.edgecache.extproc.config;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How this node takes part in purges.
@@ -16,6 +18,8 @@ import java.time.Duration;
  *     read back from the tiers below memory; keep it at least as long as entries live there
  * @param staleGrace how long the node keeps serving hits after its purge stream drops (a purge
  *     accepted meanwhile takes effect within this plus the replay); zero stops hits at once
+ * @param standbyControlPlanes further control-plane replicas: the purge stream moves to the next
+ *     address when one breaks or is refused, so it ends up at whichever replica leads
  */
 public record PurgeConfig(
     InetSocketAddress controlPlane,
@@ -24,11 +28,16 @@ public record PurgeConfig(
     String surrogateKeyField,
     String cacheTagField,
     Duration ruleRetention,
-    Duration staleGrace) {
+    Duration staleGrace,
+    List<InetSocketAddress> standbyControlPlanes) {
+
+  public PurgeConfig {
+    standbyControlPlanes = List.copyOf(standbyControlPlanes);
+  }
 
   public static PurgeConfig defaults() {
     return new PurgeConfig(null, "", "", "surrogate-key", "cache-tag", Duration.ofDays(7),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30), List.of());
   }
 
   /** Whether this node follows a control plane's purge stream. */
@@ -39,6 +48,14 @@ public record PurgeConfig(
   /** The same settings with hits going on for {@code grace} after the purge stream drops. */
   public PurgeConfig withStaleGrace(Duration grace) {
     return new PurgeConfig(controlPlane, nodeId, nodeGroup, surrogateKeyField, cacheTagField,
-        ruleRetention, grace);
+        ruleRetention, grace, standbyControlPlanes);
+  }
+
+  /** The control plane first, then its standbys: the order the purge stream tries them. */
+  public List<InetSocketAddress> controlPlanes() {
+    List<InetSocketAddress> all = new ArrayList<>();
+    all.add(controlPlane);
+    all.addAll(standbyControlPlanes);
+    return all;
   }
 }

@@ -10,6 +10,8 @@ import io.edgecache.reconnect.ReconnectBackoff;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +22,9 @@ import java.util.logging.Logger;
  * applied, applies each command in order, acks it, and opens the {@link HitGate} once the
  * control plane says the replay is over. When the stream breaks the gate starts its grace and the
  * agent reconnects with jittered backoff (from 100 ms, capped at 1 s, so a restarted control
- * plane is followed within about a second), resuming after the last purge it applied.
+ * plane is followed within about a second), resuming after the last purge it applied. With
+ * standby control planes each attempt goes to the next address, so the stream settles on the
+ * replica that leads (the others refuse it).
  */
 public final class PurgeAgent implements AutoCloseable {
 
@@ -29,7 +33,8 @@ public final class PurgeAgent implements AutoCloseable {
   private final PurgeConfig config;
   private final NodePurger purger;
   private final HitGate gate;
-  private final ManagedChannel channel;
+  /** One per control-plane address, in the configured order. */
+  private final List<ManagedChannel> channels;
   private final ScheduledExecutorService reconnects =
       Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "purge-agent-reconnect");
@@ -39,20 +44,26 @@ public final class PurgeAgent implements AutoCloseable {
 
   // Guarded by this.
   private long lastApplied;
+  private int current;
   private final ReconnectBackoff backoff = ReconnectBackoff.standard();
   private ClientCallStreamObserver<NodeMessage> stream;
   private boolean closed;
 
-  private PurgeAgent(PurgeConfig config, ManagedChannel channel, NodePurger purger, HitGate gate) {
+  private PurgeAgent(PurgeConfig config, List<ManagedChannel> channels, NodePurger purger,
+      HitGate gate) {
     this.config = config;
-    this.channel = channel;
+    this.channels = List.copyOf(channels);
     this.purger = purger;
     this.gate = gate;
   }
 
-  /** Follows the purge stream of the control plane at {@code channel}; reconnects on failure. */
-  public static PurgeAgent start(PurgeConfig config, ManagedChannel channel, NodePurger purger, HitGate gate) {
-    PurgeAgent agent = new PurgeAgent(config, channel, purger, gate);
+  /**
+   * Follows the purge stream of the control plane at {@code channels} (one per address of
+   * {@link PurgeConfig#controlPlanes()}); reconnects on failure.
+   */
+  public static PurgeAgent start(PurgeConfig config, List<ManagedChannel> channels,
+      NodePurger purger, HitGate gate) {
+    PurgeAgent agent = new PurgeAgent(config, channels, purger, gate);
     agent.connect();
     return agent;
   }
@@ -66,7 +77,7 @@ public final class PurgeAgent implements AutoCloseable {
     if (closed) {
       return;
     }
-    PurgeStreamGrpc.newStub(channel).follow(new Commands());
+    PurgeStreamGrpc.newStub(channels.get(current)).follow(new Commands());
     stream.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder()
         .setNodeId(config.nodeId())
         .setNodeGroup(config.nodeGroup())
@@ -108,8 +119,10 @@ public final class PurgeAgent implements AutoCloseable {
     }
     long wait = backoff.next().toMillis();
     String hits = gate.inGrace() ? "serving hits on grace" : "not serving hits";
-    log.warning(() -> "purge stream to " + config.controlPlane().getHostString() + ":"
-        + config.controlPlane().getPort() + " broken ("
+    InetSocketAddress address = config.controlPlanes().get(current);
+    current = (current + 1) % channels.size();
+    log.warning(() -> "purge stream to " + address.getHostString() + ":"
+        + address.getPort() + " broken ("
         + (cause == null ? "closed by the control plane" : cause.getMessage())
         + "); " + hits + "; reconnecting in " + wait + " ms");
     reconnects.schedule(this::reconnect, wait, TimeUnit.MILLISECONDS);
@@ -120,7 +133,9 @@ public final class PurgeAgent implements AutoCloseable {
    * this agent's backoff is the one that should decide, so the channel's is reset first.
    */
   private void reconnect() {
-    channel.resetConnectBackoff();
+    synchronized (this) {
+      channels.get(current).resetConnectBackoff();
+    }
     connect();
   }
 
