@@ -1,6 +1,7 @@
 package io.edgecache.controlplane;
 
 import io.edgecache.controlplane.metrics.ControlPlaneMetrics;
+import io.edgecache.controlplane.metrics.PurgeMetrics;
 import io.edgecache.controlplane.config.ConfigException;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.ConfigWatcher;
@@ -130,6 +131,9 @@ public final class ControlPlane implements AutoCloseable {
       closeTls(tls);
       endpointSlices.close();
       throw e;
+    }
+    if (purge != null) {
+      PurgeMetrics.register(metrics.meter(), purge.coordinator());
     }
     NettyServerBuilder builder;
     if (tls == null) {

@@ -20,6 +20,7 @@ import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.PushedPolicies;
+import io.edgecache.extproc.telemetry.PurgeStreamMetrics;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.ReloadingTls;
@@ -29,6 +30,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
@@ -57,6 +60,8 @@ public final class CacheNode implements AutoCloseable {
   private final ManagedChannel controlPlane;
   /** Client credentials of the purge stream (the node's certificate); null for plaintext. */
   private final ReloadingTls controlPlaneTls;
+  /** Channels to further control-plane replicas the purge stream may move to. */
+  private final List<ManagedChannel> standbyControlPlanes;
   private final PurgeAgent purgeAgent;
   private final EdgePurges edgePurges;
   private final BodyTokens bodyTokens;
@@ -82,26 +87,24 @@ public final class CacheNode implements AutoCloseable {
         new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
         clock, config.purge().ruleRetention());
     // A node following a control plane serves no hit before it has replayed the purge log.
-    this.hitGate = new HitGate(!config.purge().followsControlPlane());
+    this.hitGate = new HitGate(!config.purge().followsControlPlane(),
+        config.purge().staleGrace(), System::nanoTime);
     if (config.purge().followsControlPlane()) {
-      InetSocketAddress address = config.purge().controlPlane();
-      if (config.tls() == null) {
-        PlaintextWarning.warnIfNotLoopback(log, "purge stream to the control plane", address);
-        this.controlPlaneTls = null;
-        this.controlPlane = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-            .usePlaintext()
-            .build();
-      } else {
-        this.controlPlaneTls = ReloadingTls.forClient(config.tls());
-        this.controlPlane = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort(),
-                controlPlaneTls.channelCredentials())
-            .build();
+      this.controlPlaneTls = config.tls() == null ? null : ReloadingTls.forClient(config.tls());
+      this.controlPlane = channelTo(config.purge().controlPlane(), controlPlaneTls);
+      this.standbyControlPlanes = new ArrayList<>();
+      for (InetSocketAddress standby : config.purge().standbyControlPlanes()) {
+        standbyControlPlanes.add(channelTo(standby, controlPlaneTls));
       }
-      this.purgeAgent = PurgeAgent.start(config.purge(), controlPlane, purger, hitGate);
+      List<ManagedChannel> purgeChannels = new ArrayList<>();
+      purgeChannels.add(controlPlane);
+      purgeChannels.addAll(standbyControlPlanes);
+      this.purgeAgent = PurgeAgent.start(config.purge(), purgeChannels, purger, hitGate);
       this.edgePurges = new EdgePurges(controlPlane);
     } else {
       this.controlPlane = null;
       this.controlPlaneTls = null;
+      this.standbyControlPlanes = List.of();
       this.purgeAgent = null;
       this.edgePurges = null;
     }
@@ -118,12 +121,27 @@ public final class CacheNode implements AutoCloseable {
     for (String tier : TieredStore.LOWER_TIERS) {
       tiers.stats(tier).ifPresent(stats -> metrics.registerTier(telemetry.meter(), tier, stats));
     }
+    if (config.purge().followsControlPlane()) {
+      PurgeStreamMetrics.register(telemetry.meter(), hitGate);
+    }
     if (cluster != null) {
       metrics.registerCluster(telemetry.meter(), cluster);
     }
     if (config.tiers().bodyListen() != null) {
       metrics.registerBodies(telemetry.meter(), bodyStats);
     }
+  }
+
+  /** A channel to a control plane: mTLS with {@code tls}, else plaintext (warned off loopback). */
+  private static ManagedChannel channelTo(InetSocketAddress address, ReloadingTls tls) {
+    if (tls == null) {
+      PlaintextWarning.warnIfNotLoopback(log, "purge stream to the control plane", address);
+      return NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+          .usePlaintext()
+          .build();
+    }
+    return NettyChannelBuilder.forAddress(address.getHostString(), address.getPort(),
+        tls.channelCredentials()).build();
   }
 
   public ServerConfig config() {
@@ -168,6 +186,11 @@ public final class CacheNode implements AutoCloseable {
   /** Whether the node may answer from its cache now (closed while purges may be missing). */
   public boolean servesHits() {
     return hitGate.isOpen();
+  }
+
+  /** Whether and why hits are served: following the purge stream, on grace, or not at all. */
+  public HitGate hitGate() {
+    return hitGate;
   }
 
   /** Submits HTTP PURGE requests to the control plane; null when none is followed. */
@@ -239,6 +262,7 @@ public final class CacheNode implements AutoCloseable {
     if (purgeAgent != null) {
       purgeAgent.close();
       controlPlane.shutdownNow();
+      standbyControlPlanes.forEach(ManagedChannel::shutdownNow);
       if (controlPlaneTls != null) {
         controlPlaneTls.close();
       }

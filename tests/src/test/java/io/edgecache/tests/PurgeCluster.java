@@ -24,12 +24,35 @@ final class PurgeCluster implements AutoCloseable {
   static final String TENANT = "tenant-token-0123456789abcdef";
 
   final Path dir;
+  /** The {@code extProc} and origin-cluster lines of the configuration. */
+  private final String routing;
   final int xdsPort;
   final int adminPort;
   ControlPlane controlPlane;
 
   PurgeCluster(Path dir) throws Exception {
+    this(dir, """
+        extProc: {address: 127.0.0.1:50051}
+        clusters:
+          - {name: origin, endpoints: [127.0.0.1:18080]}
+        """);
+  }
+
+  /**
+   * A control plane whose routes lead to {@code originAddress}, for local-edges that take their
+   * routes from it over ADS; the ext_proc timers are stretched as in {@link EdgeStack}.
+   */
+  static PurgeCluster routingTo(Path dir, String originAddress) throws Exception {
+    return new PurgeCluster(dir, """
+        extProc: {address: 127.0.0.1:50051, messageTimeout: 5s, maxMessageTimeout: 60s}
+        clusters:
+          - {name: origin, endpoints: [%s]}
+        """.formatted(originAddress));
+  }
+
+  private PurgeCluster(Path dir, String routing) throws Exception {
     this.dir = dir;
+    this.routing = routing;
     this.xdsPort = freePort();
     this.adminPort = freePort();
     configure("");
@@ -38,10 +61,7 @@ final class PurgeCluster implements AutoCloseable {
 
   /** Writes the configuration, with {@code extraPurgeYaml} added to its purge section. */
   void configure(String extraPurgeYaml) throws Exception {
-    Files.writeString(dir.resolve("control-plane.yaml"), """
-        extProc: {address: 127.0.0.1:50051}
-        clusters:
-          - {name: origin, endpoints: [127.0.0.1:18080]}
+    Files.writeString(dir.resolve("control-plane.yaml"), routing + """
         sites:
           - name: all
             domains: ["*"]
@@ -87,7 +107,8 @@ final class PurgeCluster implements AutoCloseable {
         .withRoutes(List.of(RoutePolicy.builder().purgeRequests(true).build()))
         .withPurge(new PurgeConfig(
         InetSocketAddress.createUnresolved("127.0.0.1", xdsPort), nodeId, "edge-gateway",
-        defaults.surrogateKeyField(), defaults.cacheTagField(), defaults.ruleRetention()));
+        defaults.surrogateKeyField(), defaults.cacheTagField(), defaults.ruleRetention(),
+        defaults.staleGrace(), List.of()));
   }
 
   /** Waits until the node has replayed the purge log and serves hits. */

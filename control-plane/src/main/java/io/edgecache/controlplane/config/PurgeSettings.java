@@ -17,6 +17,8 @@ import java.util.Set;
  * @param edge the edge listener warming requests are sent through; empty disables warming
  * @param rateLimit per-token request rate on the admin API
  * @param tokens the bearer tokens the admin API accepts
+ * @param redisLog the purge log in a Redis stream every replica reaches, instead of the file
+ * @param leader how replicas agree on the one that coordinates purges; empty: this is the only one
  */
 public record PurgeSettings(
     EdgecacheConfig.HostPort adminListen,
@@ -24,11 +26,28 @@ public record PurgeSettings(
     Duration retention,
     Optional<URI> edge,
     RateLimit rateLimit,
-    List<Token> tokens) {
+    List<Token> tokens,
+    Optional<RedisLog> redisLog,
+    Optional<Leader> leader) {
 
   public PurgeSettings {
     tokens = List.copyOf(tokens);
   }
+
+  /** The purge log as a Redis stream: server, stream key, bound on every command. */
+  public record RedisLog(String uri, String key, Duration timeout) {}
+
+  /**
+   * How the purge leader is chosen.
+   *
+   * @param identity this replica's name in the election and in "the leader is ..." answers
+   * @param configured the identity of the replica that leads, when the configuration says so
+   * @param lease the Kubernetes Lease to elect through, otherwise
+   */
+  public record Leader(String identity, Optional<String> configured, Optional<Lease> lease) {}
+
+  /** A Kubernetes Lease: a standby leads at most {@code duration} after the leader stopped. */
+  public record Lease(String namespace, String name, Duration duration) {}
 
   /** A token bucket: {@code perSecond} refill, {@code burst} capacity. */
   public record RateLimit(double perSecond, int burst) {}

@@ -21,7 +21,10 @@ import java.util.Set;
  */
 public final class PurgeSettingsLoader {
   private static final Set<String> PURGE = Set.of("adminListen", "log", "retention", "edge", "rateLimit",
-      "tokens");
+      "tokens", "redis", "leader");
+  private static final Set<String> REDIS = Set.of("uri", "key", "timeout");
+  private static final Set<String> LEADER = Set.of("identity", "replica", "lease");
+  private static final Set<String> LEASE = Set.of("namespace", "name", "duration");
   private static final Set<String> RATE_LIMIT = Set.of("perSecond", "burst");
   private static final Set<String> TOKEN = Set.of("name", "token", "tokenFile", "hosts");
   private static final int MIN_SECRET_LENGTH = 16;
@@ -68,6 +71,10 @@ public final class PurgeSettingsLoader {
       throw f.required("tokens").error("at least one token is required: the admin API accepts no anonymous call");
     }
     YamlNode edge = f.optional("edge");
+    Optional<PurgeSettings.RedisLog> redis = f.optional("redis") == null ? Optional.empty()
+        : Optional.of(redisLog(f.optional("redis")));
+    Optional<PurgeSettings.Leader> leader = f.optional("leader") == null ? Optional.empty()
+        : Optional.of(leader(f.optional("leader"), redis.isPresent()));
     return new PurgeSettings(
         f.optional("adminListen") == null ? new EdgecacheConfig.HostPort("127.0.0.1", 18001)
             : f.optional("adminListen").hostPort(),
@@ -75,7 +82,41 @@ public final class PurgeSettingsLoader {
         f.optional("retention") == null ? Duration.ofDays(1) : f.optional("retention").duration(),
         edge == null ? Optional.empty() : Optional.of(httpUrl(edge)),
         rateLimit,
-        tokens);
+        tokens,
+        redis,
+        leader);
+  }
+
+  private static PurgeSettings.RedisLog redisLog(YamlNode node) throws ConfigException {
+    YamlNode.Fields r = node.mapping(REDIS);
+    YamlNode uri = r.required("uri");
+    if (!uri.name().startsWith("redis://") && !uri.name().startsWith("rediss://")) {
+      throw uri.error("expected redis://host:port or rediss://host:port, got '" + uri.name() + "'");
+    }
+    return new PurgeSettings.RedisLog(uri.name(),
+        r.optional("key") == null ? "edgecache:purge-log" : r.optional("key").name(),
+        r.optional("timeout") == null ? Duration.ofSeconds(2) : r.optional("timeout").duration());
+  }
+
+  private static PurgeSettings.Leader leader(YamlNode node, boolean sharedLog) throws ConfigException {
+    YamlNode.Fields l = node.mapping(LEADER);
+    YamlNode replica = l.optional("replica");
+    YamlNode lease = l.optional("lease");
+    if ((replica == null) == (lease == null)) {
+      throw node.error("exactly one of replica (a configured leader) and lease (a Kubernetes Lease) is required");
+    }
+    if (!sharedLog) {
+      throw node.error("a standby replica needs purge.redis: the file log is one replica's");
+    }
+    Optional<PurgeSettings.Lease> elected = Optional.empty();
+    if (lease != null) {
+      YamlNode.Fields e = lease.mapping(LEASE);
+      elected = Optional.of(new PurgeSettings.Lease(e.required("namespace").name(),
+          e.optional("name") == null ? "edgecache-purge-leader" : e.optional("name").name(),
+          e.optional("duration") == null ? Duration.ofSeconds(15) : e.optional("duration").duration()));
+    }
+    return new PurgeSettings.Leader(l.required("identity").name(),
+        replica == null ? Optional.empty() : Optional.of(replica.name()), elected);
   }
 
   private static PurgeSettings.Token token(YamlNode item, Path base) throws ConfigException {

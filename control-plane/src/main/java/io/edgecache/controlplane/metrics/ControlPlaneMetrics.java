@@ -38,9 +38,9 @@ public final class ControlPlaneMetrics implements DiscoveryServerCallbacks, Auto
       .setResource(ServiceResource.fromEnvironment(System.getenv()))
       .registerMetricReader(prometheus)
       .build();
+  private final Meter meter = meters.get("io.edgecache.controlplane");
 
   public ControlPlaneMetrics() {
-    Meter meter = meters.get("io.edgecache.controlplane");
     meter.upDownCounterBuilder("edgecache.xds.streams")
         .setDescription("xDS streams open (connected Envoys and local-edges)")
         .buildWithCallback(m -> m.record(streamsOpen.sum()));
@@ -62,6 +62,11 @@ public final class ControlPlaneMetrics implements DiscoveryServerCallbacks, Auto
     meter.gaugeBuilder("edgecache.config.version").ofLongs()
         .setDescription("The snapshot version being served")
         .buildWithCallback(m -> m.record(snapshotVersion.get()));
+  }
+
+  /** Where other parts of the control plane register their instruments. */
+  public Meter meter() {
+    return meter;
   }
 
   /** A reload finished; {@code version} is the one now served. */

@@ -60,6 +60,8 @@ public final class PurgeAdmin {
     PurgeStatus status;
     try {
       status = coordinator.submit(spec, token.name());
+    } catch (NotLeaderException e) {
+      throw AdminError.unavailable(e.getMessage() + "; nothing purged, submit it there");
     } catch (IOException e) {
       throw AdminError.unavailable("purge log not writable, nothing purged: " + e.getMessage());
     }

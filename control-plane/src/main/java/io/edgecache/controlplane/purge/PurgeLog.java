@@ -1,150 +1,38 @@
 package io.edgecache.controlplane.purge;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import io.edgecache.proto.purge.v1.PurgeStatus;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The durable purge log: one JSON line per purge ({@link PurgeStatus} without its node lists),
- * appended and fsync'd before the purge is sent to any node or acknowledged to its submitter,
- * so a control-plane crash loses no accepted purge. Reloaded at start.
- *
- * <p>Entries older than the retention are dropped when the log is reopened or appended to (the
- * file is rewritten and atomically replaced), except the newest, so sequence numbers keep
- * counting up. A node that last applied a purge before the oldest retained one cannot replay.
- * Not thread safe: the coordinator serialises calls.
+ * The durable, ordered log of accepted purges ({@link PurgeStatus} without node lists): an
+ * entry is durable when {@link #append} returns, before the purge is sent to any node or
+ * acknowledged to its submitter. Sequence numbers count up from 1 without gaps. Not thread
+ * safe: the coordinator serialises calls.
  */
-final class PurgeLog implements AutoCloseable {
-
-  private static final JsonFormat.Printer PRINTER =
-      JsonFormat.printer().omittingInsignificantWhitespace();
-
-  private final Path path;
-  private final Duration retention;
-  private final Clock clock;
-  private final List<PurgeStatus> entries = new ArrayList<>();
-  private FileChannel channel;
-
-  private PurgeLog(Path path, Duration retention, Clock clock) {
-    this.path = path;
-    this.retention = retention;
-    this.clock = clock;
-  }
-
-  /** Opens (creating if needed) the log at {@code path}; a corrupt line fails with its number. */
-  static PurgeLog open(Path path, Duration retention, Clock clock) throws IOException {
-    PurgeLog log = new PurgeLog(path, retention, clock);
-    Files.createDirectories(path.toAbsolutePath().getParent());
-    if (Files.exists(path)) {
-      List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
-      for (int i = 0; i < lines.size(); i++) {
-        if (lines.get(i).isBlank()) {
-          continue;
-        }
-        PurgeStatus.Builder entry = PurgeStatus.newBuilder();
-        try {
-          JsonFormat.parser().merge(lines.get(i), entry);
-        } catch (InvalidProtocolBufferException e) {
-          if (i == lines.size() - 1) {
-            break; // a torn last line: the append never completed, so it was never acknowledged
-          }
-          throw new IOException(path + ":" + (i + 1) + ": unreadable purge log entry: " + e.getMessage(), e);
-        }
-        log.entries.add(entry.build());
-      }
-    }
-    log.compact(true);
-    return log;
-  }
+interface PurgeLog extends AutoCloseable {
 
   /** The sequence number the next purge gets. */
-  long nextSeq() {
-    return entries.isEmpty() ? 1 : last().getSeq() + 1;
-  }
+  long nextSeq();
 
   /** Sequence numbers up to this one are no longer in the log (0 when none was dropped). */
-  long droppedThrough() {
-    return entries.isEmpty() ? 0 : entries.get(0).getSeq() - 1;
-  }
+  long droppedThrough();
 
-  /** Appends and fsyncs {@code entry}; when this returns, the purge survives a crash. */
-  void append(PurgeStatus entry) throws IOException {
-    byte[] line = (PRINTER.print(entry) + "\n").getBytes(StandardCharsets.UTF_8);
-    ByteBuffer buffer = ByteBuffer.wrap(line);
-    while (buffer.hasRemaining()) {
-      channel.write(buffer);
-    }
-    channel.force(false);
-    entries.add(entry);
-    compact(false);
-  }
+  /** Appends {@code entry} durably; fails, appending nothing, when it cannot. */
+  void append(PurgeStatus entry) throws IOException;
 
   /** Retained entries with a sequence number above {@code seq}, oldest first. */
-  List<PurgeStatus> after(long seq) {
-    int from = 0;
-    while (from < entries.size() && entries.get(from).getSeq() <= seq) {
-      from++;
-    }
-    return List.copyOf(entries.subList(from, entries.size()));
-  }
+  List<PurgeStatus> after(long seq);
 
   /** Retained entries, newest first, at most {@code limit}. */
-  List<PurgeStatus> newest(int limit) {
-    List<PurgeStatus> result = new ArrayList<>();
-    for (int i = entries.size() - 1; i >= 0 && result.size() < limit; i--) {
-      result.add(entries.get(i));
-    }
-    return result;
-  }
+  List<PurgeStatus> newest(int limit);
 
-  /** Drops expired entries (keeping the newest); rewrites the file when any went or on open. */
-  private void compact(boolean opening) throws IOException {
-    long cutoff = clock.millis() - retention.toMillis();
-    int expired = 0;
-    while (expired < entries.size() - 1 && entries.get(expired).getSubmittedAtMillis() < cutoff) {
-      expired++;
-    }
-    if (expired == 0 && !opening) {
-      return;
-    }
-    entries.subList(0, expired).clear();
-    if (channel != null) {
-      channel.close();
-    }
-    Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      StringBuilder text = new StringBuilder();
-      for (PurgeStatus entry : entries) {
-        text.append(PRINTER.print(entry)).append('\n');
-      }
-      out.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
-      out.force(true);
-    }
-    Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-  }
-
-  private PurgeStatus last() {
-    return entries.get(entries.size() - 1);
-  }
+  /**
+   * Reads again what other control-plane replicas appended (called when this replica becomes
+   * the leader). A log only this process writes has nothing to read.
+   */
+  default void reload() throws IOException {}
 
   @Override
-  public void close() throws IOException {
-    if (channel != null) {
-      channel.close();
-    }
-  }
+  void close() throws IOException;
 }

@@ -104,6 +104,45 @@ class PurgeCoordinatorTest {
     assertTrue(node.next().getCaughtUp());
   }
 
+  @Test
+  void purgeLagRunsFromSubmitToTheLastConnectedNodesAckAndNodeProgressIsReported() throws Exception {
+    MovableClock clock = new MovableClock();
+    start(clock, Duration.ofHours(1));
+    BlockingQueue<Long> lags = new LinkedBlockingQueue<>();
+    coordinator.onPurgeLag(lags::add);
+    Node first = new Node("n1", 0);
+    Node second = new Node("n2", 0);
+    assertTrue(first.next().getCaughtUp());
+    assertTrue(second.next().getCaughtUp());
+
+    PurgeStatus purge = coordinator.submit(tag("a"), "test");
+    first.next();
+    second.next();
+    clock.now = clock.now.plusMillis(300);
+    first.ack(1);
+    awaitProgress(java.util.List.of(
+        new PurgeCoordinator.NodeProgress("n1", true, 1),
+        new PurgeCoordinator.NodeProgress("n2", true, 0))); // n2 has not acked yet
+    clock.now = clock.now.plusMillis(1200);
+    second.ack(1);
+    assertTrue(coordinator.completion(purge).get(5, TimeUnit.SECONDS).getComplete());
+    assertEquals(1500, lags.poll(5, TimeUnit.SECONDS), "measured at the last ack");
+    assertEquals(1, coordinator.lastSeq());
+    assertTrue(lags.isEmpty(), "each purge's lag is recorded once");
+  }
+
+  /** Acks travel on their own stream: polls (with a deadline) until they have arrived. */
+  private void awaitProgress(java.util.List<PurgeCoordinator.NodeProgress> expected)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!coordinator.nodeProgress().equals(expected)) {
+      if (System.nanoTime() > deadline) {
+        assertEquals(expected, coordinator.nodeProgress());
+      }
+      Thread.sleep(5);
+    }
+  }
+
   private void start(Clock clock, Duration retention) throws IOException {
     coordinator = PurgeCoordinator.open(dir.resolve("purge.log"), retention, clock);
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))

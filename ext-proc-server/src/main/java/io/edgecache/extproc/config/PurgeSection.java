@@ -1,6 +1,8 @@
 package io.edgecache.extproc.config;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The YAML {@code purge} section as written, and its validation into {@link PurgeConfig}.
@@ -14,6 +16,8 @@ final class PurgeSection {
   public String surrogateKeyField;
   public String cacheTagField;
   public String ruleRetention;
+  public String staleGrace;
+  public List<String> standbyControlPlanes;
 
   static PurgeConfig validate(PurgeSection raw) throws ConfigException {
     PurgeConfig defaults = PurgeConfig.defaults();
@@ -31,7 +35,25 @@ final class PurgeSection {
         raw.nodeGroup == null ? defaults.nodeGroup() : raw.nodeGroup.trim(),
         fieldName("purge.surrogateKeyField", raw.surrogateKeyField, defaults.surrogateKeyField()),
         fieldName("purge.cacheTagField", raw.cacheTagField, defaults.cacheTagField()),
-        ConfigValues.duration("purge.ruleRetention", raw.ruleRetention, defaults.ruleRetention()));
+        ConfigValues.duration("purge.ruleRetention", raw.ruleRetention, defaults.ruleRetention()),
+        ConfigValues.duration("purge.staleGrace", raw.staleGrace, defaults.staleGrace()),
+        standbys(raw.standbyControlPlanes, controlPlane));
+  }
+
+  private static List<InetSocketAddress> standbys(List<String> raw, InetSocketAddress controlPlane)
+      throws ConfigException {
+    if (raw == null || raw.isEmpty()) {
+      return List.of();
+    }
+    if (controlPlane == null) {
+      throw new ConfigException("purge.standbyControlPlanes: needs purge.controlPlane");
+    }
+    List<InetSocketAddress> standbys = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      String field = "purge.standbyControlPlanes[" + i + "]";
+      standbys.add(ConfigValues.hostAndPort(field, raw.get(i) == null ? "" : raw.get(i)));
+    }
+    return standbys;
   }
 
   private static String fieldName(String field, String text, String fallback)

@@ -67,6 +67,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   /** Request field asking a PURGE to mark stale rather than remove ("1"). */
   private static final String SOFT_PURGE = "edgecache-soft-purge";
+  /** Cache-Status detail of a hit served while the purge stream is down, within the grace. */
+  static final String PURGE_STREAM_DOWN = "purge-stream-down";
 
   /** Body bytes a disk spool may hold in memory while the disk catches up. */
   private static final long MAX_SPOOL_PENDING_BYTES = 32L << 20;
@@ -407,7 +409,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       if (reuse.action() == ReuseVerdict.Action.SERVE_STALE_AND_REFRESH) {
         startRefresh(refresher, entry.varyValues().keySet());
       }
-      serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(reuse.detail()),
+      serve(entry, CacheStatus.hit().ttl(entry.ttlSeconds(now)).detail(hitDetail(reuse.detail())),
           stale ? Outcome.STALE : Outcome.HIT, now);
       return;
     }
@@ -432,6 +434,17 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       }
     }
     forward(mutation);
+  }
+
+  /**
+   * A hit's detail, marked {@code purge-stream-down} while the node serves on grace (a purge
+   * accepted meanwhile may not have reached it yet); RFC 8941 tokens may hold '+'.
+   */
+  private String hitDetail(String reuseDetail) {
+    if (!node.hitGate().inGrace()) {
+      return reuseDetail;
+    }
+    return reuseDetail == null ? PURGE_STREAM_DOWN : reuseDetail + "+" + PURGE_STREAM_DOWN;
   }
 
   /** Refreshes the key in the background, traced as a child of this exchange. */

@@ -6,10 +6,12 @@ import io.edgecache.proto.purge.v1.Hello;
 import io.edgecache.proto.purge.v1.NodeMessage;
 import io.edgecache.proto.purge.v1.PurgeCommand;
 import io.edgecache.proto.purge.v1.PurgeStreamGrpc;
-import io.grpc.Channel;
+import io.edgecache.reconnect.ReconnectBackoff;
+import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import java.time.Duration;
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,19 +20,21 @@ import java.util.logging.Logger;
 /**
  * Follows the control plane's purge stream: says who this node is and the last purge it
  * applied, applies each command in order, acks it, and opens the {@link HitGate} once the
- * control plane says the replay is over. When the stream breaks the gate closes and the agent
- * reconnects with backoff, resuming after the last purge it applied.
+ * control plane says the replay is over. When the stream breaks the gate starts its grace and the
+ * agent reconnects with jittered backoff (from 100 ms, capped at 1 s, so a restarted control
+ * plane is followed within about a second), resuming after the last purge it applied. With
+ * standby control planes each attempt goes to the next address, so the stream settles on the
+ * replica that leads (the others refuse it).
  */
 public final class PurgeAgent implements AutoCloseable {
 
   private static final Logger log = Logger.getLogger(PurgeAgent.class.getName());
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
   private final PurgeConfig config;
   private final NodePurger purger;
   private final HitGate gate;
-  private final Channel channel;
+  /** One per control-plane address, in the configured order. */
+  private final List<ManagedChannel> channels;
   private final ScheduledExecutorService reconnects =
       Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "purge-agent-reconnect");
@@ -40,20 +44,26 @@ public final class PurgeAgent implements AutoCloseable {
 
   // Guarded by this.
   private long lastApplied;
-  private Duration backoff = FIRST_BACKOFF;
+  private int current;
+  private final ReconnectBackoff backoff = ReconnectBackoff.standard();
   private ClientCallStreamObserver<NodeMessage> stream;
   private boolean closed;
 
-  private PurgeAgent(PurgeConfig config, Channel channel, NodePurger purger, HitGate gate) {
+  private PurgeAgent(PurgeConfig config, List<ManagedChannel> channels, NodePurger purger,
+      HitGate gate) {
     this.config = config;
-    this.channel = channel;
+    this.channels = List.copyOf(channels);
     this.purger = purger;
     this.gate = gate;
   }
 
-  /** Follows the purge stream of the control plane at {@code channel}; reconnects on failure. */
-  public static PurgeAgent start(PurgeConfig config, Channel channel, NodePurger purger, HitGate gate) {
-    PurgeAgent agent = new PurgeAgent(config, channel, purger, gate);
+  /**
+   * Follows the purge stream of the control plane at {@code channels} (one per address of
+   * {@link PurgeConfig#controlPlanes()}); reconnects on failure.
+   */
+  public static PurgeAgent start(PurgeConfig config, List<ManagedChannel> channels,
+      NodePurger purger, HitGate gate) {
+    PurgeAgent agent = new PurgeAgent(config, channels, purger, gate);
     agent.connect();
     return agent;
   }
@@ -67,7 +77,7 @@ public final class PurgeAgent implements AutoCloseable {
     if (closed) {
       return;
     }
-    PurgeStreamGrpc.newStub(channel).follow(new Commands());
+    PurgeStreamGrpc.newStub(channels.get(current)).follow(new Commands());
     stream.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder()
         .setNodeId(config.nodeId())
         .setNodeGroup(config.nodeGroup())
@@ -76,7 +86,7 @@ public final class PurgeAgent implements AutoCloseable {
 
   private synchronized void onCommand(PurgeCommand command) {
     if (command.getCaughtUp()) {
-      backoff = FIRST_BACKOFF;
+      backoff.reset();
       gate.open();
       log.info(() -> "purge stream caught up at seq " + lastApplied + "; serving hits");
       return;
@@ -103,18 +113,30 @@ public final class PurgeAgent implements AutoCloseable {
   }
 
   private synchronized void onBroken(Throwable cause) {
-    gate.close();
+    gate.streamLost();
     if (closed) {
       return;
     }
-    Duration wait = backoff;
-    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
-        ? MAX_BACKOFF : backoff.multipliedBy(2);
-    log.warning(() -> "purge stream to " + config.controlPlane().getHostString() + ":"
-        + config.controlPlane().getPort() + " broken ("
+    long wait = backoff.next().toMillis();
+    String hits = gate.inGrace() ? "serving hits on grace" : "not serving hits";
+    InetSocketAddress address = config.controlPlanes().get(current);
+    current = (current + 1) % channels.size();
+    log.warning(() -> "purge stream to " + address.getHostString() + ":"
+        + address.getPort() + " broken ("
         + (cause == null ? "closed by the control plane" : cause.getMessage())
-        + "); not serving hits; reconnecting in " + wait.toMillis() + " ms");
-    reconnects.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+        + "); " + hits + "; reconnecting in " + wait + " ms");
+    reconnects.schedule(this::reconnect, wait, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The channel keeps its own connect backoff (growing past a minute) after failed attempts;
+   * this agent's backoff is the one that should decide, so the channel's is reset first.
+   */
+  private void reconnect() {
+    synchronized (this) {
+      channels.get(current).resetConnectBackoff();
+    }
+    connect();
   }
 
   @Override

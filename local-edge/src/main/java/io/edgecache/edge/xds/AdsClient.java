@@ -3,12 +3,15 @@ package io.edgecache.edge.xds;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import io.edgecache.edge.routing.RouteTable;
+import io.edgecache.reconnect.ReconnectBackoff;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,11 +32,12 @@ import java.util.logging.Logger;
  * EDS clusters. Every response is ACKed (its {@code version_info} and {@code nonce}) or NACKed
  * (the last accepted version, the nonce and an {@code error_detail}). A response is accepted only
  * if the resulting set of resources builds a route table; each complete table is handed to
- * {@code onTable}. A broken stream is reopened after a second, with the accepted versions.
+ * {@code onTable}. A broken stream is reopened with the accepted versions after a jittered
+ * backoff (from 100 ms, capped at 1 s, reset by the first response on a stream), so a restarted
+ * control plane is followed within about a second.
  */
 public final class AdsClient implements AutoCloseable {
   private static final Logger log = Logger.getLogger(AdsClient.class.getName());
-  private static final long RECONNECT_MILLIS = 1000;
 
   /** Per resource type: what was last accepted, the last nonce seen and the names subscribed. */
   private static final class Subscription {
@@ -54,6 +58,7 @@ public final class AdsClient implements AutoCloseable {
     return thread;
   });
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  private final ReconnectBackoff backoff = ReconnectBackoff.standard();
   private XdsResources accepted = XdsResources.EMPTY;
   private StreamObserver<DiscoveryRequest> requests;
   private boolean closed;
@@ -90,9 +95,18 @@ public final class AdsClient implements AutoCloseable {
     if (closed) {
       return;
     }
-    // The observer needs its own stream to tell its events from those of a replaced stream.
+    // The observer needs its own stream to tell its events from those of a replaced stream. It
+    // is known before the call starts: a call failing fast (control plane down) may report
+    // before streamAggregatedResources returns.
     AtomicReference<StreamObserver<DiscoveryRequest>> self = new AtomicReference<>();
-    requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new StreamObserver<>() {
+    AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
+        new ClientResponseObserver<DiscoveryRequest, DiscoveryResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> stream) {
+        self.set(stream);
+        requests = stream; // under this client's lock: openStream holds it
+      }
+
       @Override
       public void onNext(DiscoveryResponse response) {
         onResponse(self.get(), response);
@@ -108,7 +122,6 @@ public final class AdsClient implements AutoCloseable {
         streamEnded(self.get(), "closed by the server");
       }
     });
-    self.set(requests);
     subscriptions.values().forEach(sub -> sub.nonce = "");
     // In the subscriptions' (Envoy's) order, set once in the constructor.
     subscriptions.keySet().forEach(this::request);
@@ -120,6 +133,7 @@ public final class AdsClient implements AutoCloseable {
       return;
     }
     sub.nonce = response.getNonce();
+    backoff.reset(); // the stream works
     try {
       XdsResources next = accepted.with(response.getTypeUrl(), response.getResourcesList());
       Optional<RouteTable> table = next.routeTable(listenerName, response.getVersionInfo(), fallbackFilter);
@@ -176,12 +190,15 @@ public final class AdsClient implements AutoCloseable {
     if (stream != requests || closed) {
       return;
     }
-    log.warning(() -> "ADS stream ended (" + why + "); reconnecting in 1 s");
+    long wait = backoff.next().toMillis();
+    log.warning(() -> "ADS stream ended (" + why + "); reconnecting in " + wait + " ms");
     reconnects.schedule(() -> {
       synchronized (this) {
+        // The channel's own connect backoff grows past a minute; this client's decides.
+        channel.resetConnectBackoff();
         openStream();
       }
-    }, RECONNECT_MILLIS, TimeUnit.MILLISECONDS);
+    }, wait, TimeUnit.MILLISECONDS);
   }
 
   @Override

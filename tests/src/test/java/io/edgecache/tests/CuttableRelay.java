@@ -1,0 +1,108 @@
+package io.edgecache.tests;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A loopback TCP relay to {@code target} that a test can cut (every connection closed, new ones
+ * refused) and restore on the same port: one node's link to the control plane going down while
+ * the control plane and the other nodes carry on.
+ */
+final class CuttableRelay implements AutoCloseable {
+
+  private final int targetPort;
+  private final int port;
+  private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private ServerSocket listener;
+
+  CuttableRelay(int targetPort) throws IOException {
+    this.targetPort = targetPort;
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.port = listener.getLocalPort();
+    accept(listener);
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Closes every relayed connection and stops accepting: connecting is refused. */
+  synchronized void cut() throws IOException {
+    listener.close();
+    for (Socket socket : open) {
+      socket.close();
+    }
+    open.clear();
+  }
+
+  /** Accepts again on the same port. */
+  synchronized void restore() throws IOException {
+    listener = new ServerSocket();
+    listener.setReuseAddress(true);
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+    accept(listener);
+  }
+
+  private void accept(ServerSocket socket) {
+    Thread acceptor = new Thread(() -> {
+      while (!socket.isClosed()) {
+        try {
+          Socket client = socket.accept();
+          Socket upstream;
+          try {
+            upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+          } catch (IOException e) {
+            closeQuietly(client); // the target is down: so is the relayed connection
+            continue;
+          }
+          open.add(client);
+          open.add(upstream);
+          pump(client, upstream);
+          pump(upstream, client);
+        } catch (IOException e) {
+          // the listener was cut
+        }
+      }
+    }, "relay-accept-" + port);
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  private void pump(Socket from, Socket to) {
+    Thread pump = new Thread(() -> {
+      byte[] buffer = new byte[16 * 1024];
+      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+          out.write(buffer, 0, n);
+        }
+      } catch (IOException e) {
+        // either side closed: the relay ends with it
+      } finally {
+        closeQuietly(from);
+        closeQuietly(to);
+      }
+    }, "relay-pump-" + port);
+    pump.setDaemon(true);
+    pump.start();
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // already closed
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    cut();
+  }
+}
