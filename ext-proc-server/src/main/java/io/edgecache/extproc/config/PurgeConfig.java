@@ -38,7 +38,7 @@ public record PurgeConfig(
   /** The same settings as another node: {@code --node-id} per pod over a shared file. */
   public PurgeConfig withNodeId(String id) {
     return new PurgeConfig(controlPlane, id, nodeGroup, surrogateKeyField, cacheTagField,
-        ruleRetention);
+        ruleRetention, staleGrace, standbyControlPlanes);
   }
 
   public static PurgeConfig defaults() {
