@@ -59,7 +59,9 @@ class BodyModesTest {
         .externalProcessor(filter)
         .extProcTarget("127.0.0.1", processor.port())
         .bufferLimitBytes(bufferLimit)
-        .route(RouteConfig.of("*", "/", origin.url()))
+        // A route timeout (Envoy's covers the whole response) that fits 64 MiB each way through
+        // STREAMED processing on a loaded machine; the default 15 s cut the response off there.
+        .route(new RouteConfig("*", "/", java.net.URI.create(origin.url()), java.time.Duration.ofMinutes(2)))
         .build());
   }
 

@@ -103,7 +103,7 @@ final class EnvoyHeaderLines {
   }
 
   /** One line with explicit {@code append} and the value in {@code raw_value} only. */
-  private static HeaderValueOption line(String name, String value, boolean append) {
+  static HeaderValueOption line(String name, String value, boolean append) {
     return HeaderValueOption.newBuilder()
         .setHeader(HeaderValue.newBuilder()
             .setKey(name)

@@ -1,9 +1,7 @@
 package io.edgecache.extproc.grpc;
 
-import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.http.HeaderList;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
@@ -16,7 +14,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** Builders for the ext_proc answers this server sends. */
@@ -120,12 +117,7 @@ final class ExchangeMessages {
    * when the answer is built.
    */
   static HeaderValueOption replace(String name, String value) {
-    return HeaderValueOption.newBuilder()
-        .setHeader(HeaderValue.newBuilder()
-            .setKey(name)
-            .setRawValue(ByteString.copyFrom(value, StandardCharsets.ISO_8859_1)))
-        .setAppend(BoolValue.of(false))
-        .build();
+    return EnvoyHeaderLines.line(name, value, false);
   }
 
   /** An immediate response carrying the given status, header fields and body. */
