@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * An Accept-Language value (RFC 9110 §12.5.4): language ranges (RFC 4647 §2.1) with their
@@ -14,6 +15,10 @@ public record LanguageRanges(List<Range> ranges) {
 
   /** A language range and its qvalue in thousandths (RFC 9110 §12.4.2). */
   public record Range(String range, int q) {}
+
+  // Compiled once: Vary matching parses Accept-Language on the hit path.
+  private static final Pattern BELOW_ONE = Pattern.compile("0(\\.\\d{0,3})?");
+  private static final Pattern ONE = Pattern.compile("1(\\.0{0,3})?");
 
   private static final Comparator<Range> BY_PREFERENCE =
       Comparator.comparingInt((Range r) -> -r.q()).thenComparing(Range::range);
@@ -51,8 +56,12 @@ public record LanguageRanges(List<Range> ranges) {
       }
       text.append(r.range());
       if (r.q() < 1000) {
-        text.append(";q=0.").append(String.format(Locale.ROOT, "%03d", r.q())
-            .replaceAll("0+$", ""));
+        String thousandths = Integer.toString(1000 + r.q()).substring(1); // zero-padded
+        int end = thousandths.length();
+        while (thousandths.charAt(end - 1) == '0') {
+          end--; // q > 0, so a non-zero digit stops it
+        }
+        text.append(";q=0.").append(thousandths, 0, end);
       }
     }
     return text.toString();
@@ -117,10 +126,10 @@ public record LanguageRanges(List<Range> ranges) {
       return -1;
     }
     String v = p.substring(2);
-    if (v.matches("0(\\.\\d{0,3})?")) {
+    if (BELOW_ONE.matcher(v).matches()) {
       String fraction = v.length() > 2 ? v.substring(2) : "";
       return fraction.isEmpty() ? 0 : Integer.parseInt((fraction + "00").substring(0, 3));
     }
-    return v.matches("1(\\.0{0,3})?") ? 1000 : -1;
+    return ONE.matcher(v).matches() ? 1000 : -1;
   }
 }
