@@ -81,6 +81,13 @@ final class ChildJvm implements AutoCloseable {
     readyLine.completeExceptionally(new IllegalStateException("exited: " + output()));
   }
 
+  /** Kills the process at once (SIGKILL): no shutdown hook runs, as in a crash. */
+  void kill() throws InterruptedException {
+    if (!process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("the child JVM survived SIGKILL for 10 s");
+    }
+  }
+
   @Override
   public void close() {
     process.destroy();

@@ -1,6 +1,7 @@
 package io.edgecache.extproc.testing;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -19,6 +20,16 @@ public final class RedisServer implements AutoCloseable {
   /** Starts a server; fails with how to install one when no redis-server can be found. */
   public static RedisServer start() throws IOException, InterruptedException {
     return start(RedisExecutable::find);
+  }
+
+  /**
+   * Starts a server that appends every write to a file in {@code dir}, fsync'd before it
+   * answers ({@code appendonly yes}, {@code appendfsync always}): what it acknowledged survives
+   * {@link #stop()} and {@link #restart()}.
+   */
+  public static RedisServer startDurable(Path dir) throws IOException, InterruptedException {
+    return new RedisServer(RedisProcess.start(((RedisExecutable.Source) RedisExecutable::find).resolve(),
+        List.of("--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString())));
   }
 
   /** Starts a server on the executable {@code source} names. */
