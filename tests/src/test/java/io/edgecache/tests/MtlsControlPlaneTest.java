@@ -362,9 +362,9 @@ class MtlsControlPlaneTest {
   }
 
   /** A purge-stream client whose acks the test sends itself. */
-  static final class Follower implements ClientResponseObserver<NodeMessage, PurgeCommand> {
-    final BlockingQueue<PurgeCommand> commands = new LinkedBlockingQueue<>();
-    final CompletableFuture<io.grpc.Status> ended = new CompletableFuture<>();
+  static final class Follower extends Received<PurgeCommand>
+      implements ClientResponseObserver<NodeMessage, PurgeCommand> {
+    final BlockingQueue<PurgeCommand> commands = received;
     ClientCallStreamObserver<NodeMessage> requests;
 
     static Follower open(ManagedChannel channel) {
@@ -400,27 +400,11 @@ class MtlsControlPlaneTest {
     public void beforeStart(ClientCallStreamObserver<NodeMessage> requestStream) {
       requests = requestStream;
     }
-
-    @Override
-    public void onNext(PurgeCommand command) {
-      commands.add(command);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      ended.complete(io.grpc.Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      ended.complete(io.grpc.Status.OK);
-    }
   }
 
   /** An ADS client stream. */
-  static final class Ads implements StreamObserver<DiscoveryResponse> {
-    final BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
-    final CompletableFuture<io.grpc.Status> ended = new CompletableFuture<>();
+  static final class Ads extends Received<DiscoveryResponse> {
+    final BlockingQueue<DiscoveryResponse> responses = received;
     StreamObserver<DiscoveryRequest> requests;
 
     static Ads open(ManagedChannel channel) {
@@ -429,10 +413,16 @@ class MtlsControlPlaneTest {
           .withDeadlineAfter(STREAM_DEADLINE.toSeconds(), TimeUnit.SECONDS).streamAggregatedResources(ads);
       return ads;
     }
+  }
+
+  /** What a client stream received, and the status it ended with. */
+  abstract static class Received<T> implements StreamObserver<T> {
+    final BlockingQueue<T> received = new LinkedBlockingQueue<>();
+    final CompletableFuture<io.grpc.Status> ended = new CompletableFuture<>();
 
     @Override
-    public void onNext(DiscoveryResponse response) {
-      responses.add(response);
+    public void onNext(T message) {
+      received.add(message);
     }
 
     @Override

@@ -24,7 +24,7 @@ import java.util.logging.Logger;
  *   <li>A line whose name or value Envoy finds invalid ({@code HeaderUtility::headerNameIsValid},
  *       {@code headerValueIsValid}) turns the whole answer into a 500; such a line is dropped
  *       here with a FINE log instead. So are lines Envoy ignores anyway (routing headers,
- *       {@code x-envoy-*}, pseudo-headers) and, in immediate responses, Content-Length, which
+ *       {@code x-envoy-*}, a repeated pseudo-header, any pseudo-header of a local reply) and, in immediate responses, Content-Length, which
  *       Envoy's local reply sets from the body itself ({@code Utility::prepareLocalReply}).
  *   <li>Envoy rejects a mutation of more than {@code max_headers_count} (100) lines or one that
  *       leaves more than 60 KiB of headers; lines beyond a margin under those limits are dropped.
@@ -117,8 +117,12 @@ final class EnvoyHeaderLines {
       return "invalid name";
     }
     String key = name.toLowerCase(Locale.ROOT);
-    if (key.startsWith(":") || IGNORED.contains(key) || key.startsWith("x-envoy")) {
+    if (IGNORED.contains(key) || key.startsWith("x-envoy")) {
       return "Envoy does not let a processor set it";
+    }
+    // :path (and :status) may be set, but a local reply takes none and no pseudo-header appends.
+    if (key.startsWith(":") && (localReply || names.contains(key))) {
+      return "Envoy does not let a processor set it here";
     }
     if (localReply && key.equals("content-length")) {
       return "Envoy's local reply sets it from the body";
