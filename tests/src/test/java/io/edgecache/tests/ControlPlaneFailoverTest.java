@@ -26,7 +26,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -84,7 +83,7 @@ class ControlPlaneFailoverTest {
     awaitLeader("cp-a", Duration.ofSeconds(90)); // a JVM start and a first API call: slow on a loaded machine
     replica("cp-b", xdsB, adminPortB);
     node = followBoth(xdsA, xdsB);
-    poll("the node follows the leader's purge stream", Duration.ofSeconds(20),
+    Poll.until("the node follows the leader's purge stream", Duration.ofSeconds(20),
         () -> node.node().servesHits());
 
     String first = adminA.purge(PurgeCluster.ADMIN, "{\"kind\":\"TAG\",\"value\":\"one\"}");
@@ -185,7 +184,7 @@ class ControlPlaneFailoverTest {
 
   private void awaitLeader(String identity, Duration within) throws InterruptedException {
     try {
-      poll(identity + " holds the Lease", within, () -> {
+      Poll.until(identity + " holds the Lease", within, () -> {
         Lease lease = client.leases().inNamespace(NAMESPACE).withName(LEASE).get();
         return lease != null && identity.equals(lease.getSpec().getHolderIdentity());
       });
@@ -193,17 +192,6 @@ class ControlPlaneFailoverTest {
       StringBuilder outputs = new StringBuilder(e.getMessage());
       replicas.forEach(replica -> outputs.append("\n--- replica output:\n").append(replica.output()));
       throw new AssertionError(outputs.toString(), e);
-    }
-  }
-
-  private static void poll(String what, Duration within, BooleanSupplier done)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what + ": not within " + within);
-      }
-      Thread.sleep(20);
     }
   }
 

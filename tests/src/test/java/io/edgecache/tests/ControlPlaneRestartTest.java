@@ -24,7 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -118,7 +117,7 @@ class ControlPlaneRestartTest {
       int originAtRestart = originRequests();
       cluster.start();
       long listening = System.nanoTime();
-      poll("both purge streams and both ADS streams back", RECONNECT_BOUND.plusSeconds(10), () ->
+      Poll.until("both purge streams and both ADS streams back", RECONNECT_BOUND.plusSeconds(10), () ->
           nodes.stream().allMatch(n -> n.server.node().hitGate().state() == HitGate.State.FOLLOWING)
               && xdsStreams() >= 2);
       long reconnected = System.nanoTime();
@@ -275,18 +274,7 @@ class ControlPlaneRestartTest {
 
   private static void awaitState(AdsFollowingNode node, HitGate.State state, Duration within)
       throws InterruptedException {
-    poll("node in state " + state, within, () -> node.server.node().hitGate().state() == state);
-  }
-
-  private static void poll(String what, Duration within, BooleanSupplier done)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what + ": not within " + within);
-      }
-      Thread.sleep(5);
-    }
+    Poll.until("node in state " + state, within, () -> node.server.node().hitGate().state() == state);
   }
 
   /** Lets the load run for {@code span}: a measurement window, not synchronisation. */
