@@ -144,18 +144,7 @@ class ControlPlaneFailoverTest {
   /** One replica's configuration: the same but for its identity and admin port. */
   private Path write(String identity, int adminPort) throws IOException {
     Path file = dir.resolve(identity + ".yaml");
-    Files.writeString(file, """
-        extProc: {address: 127.0.0.1:50051}
-        clusters:
-          - {name: origin, endpoints: [127.0.0.1:18080]}
-        sites:
-          - name: all
-            domains: ["*"]
-            routes: [{name: default, match: {prefix: /}, cluster: origin}]
-        listeners:
-          - {name: edge, address: 127.0.0.1:10000, sites: [all]}
-        nodeGroups:
-          - {name: edge-gateway, listeners: [edge]}
+    Files.writeString(file, PurgeCluster.DEFAULT_ORIGIN + PurgeCluster.ONE_SITE + """
         purge:
           adminListen: 127.0.0.1:%d
           rateLimit: {perSecond: 1000, burst: 1000}

@@ -83,18 +83,7 @@ class MtlsControlPlaneTest {
     ca = new TestCertificates.Ca(dir, "edgecache-test");
     caFile = TestCertificates.bundle(dir.resolve("ca.pem"), ca);
     server = ca.issue("control-plane", "control-plane", null);
-    Files.writeString(dir.resolve("control-plane.yaml"), """
-        extProc: {address: 127.0.0.1:50051}
-        clusters:
-          - {name: origin, endpoints: [127.0.0.1:18080]}
-        sites:
-          - name: all
-            domains: ["*"]
-            routes: [{name: default, match: {prefix: /}, cluster: origin}]
-        listeners:
-          - {name: edge, address: 127.0.0.1:10000, sites: [all]}
-        nodeGroups:
-          - {name: edge-gateway, listeners: [edge]}
+    Files.writeString(dir.resolve("control-plane.yaml"), PurgeCluster.DEFAULT_ORIGIN + PurgeCluster.ONE_SITE + """
         purge:
           adminListen: 127.0.0.1:%d
           log: purge.log

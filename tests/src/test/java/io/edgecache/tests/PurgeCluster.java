@@ -30,12 +30,27 @@ final class PurgeCluster implements AutoCloseable {
   final int adminPort;
   ControlPlane controlPlane;
 
+  /** The {@code extProc} and origin-cluster lines when no test routes traffic through the control plane. */
+  static final String DEFAULT_ORIGIN = """
+      extProc: {address: 127.0.0.1:50051}
+      clusters:
+        - {name: origin, endpoints: [127.0.0.1:18080]}
+      """;
+
+  /** One catch-all site on one listener, for node group {@code edge-gateway}. */
+  static final String ONE_SITE = """
+      sites:
+        - name: all
+          domains: ["*"]
+          routes: [{name: default, match: {prefix: /}, cluster: origin}]
+      listeners:
+        - {name: edge, address: 127.0.0.1:10000, sites: [all]}
+      nodeGroups:
+        - {name: edge-gateway, listeners: [edge]}
+      """;
+
   PurgeCluster(Path dir) throws Exception {
-    this(dir, """
-        extProc: {address: 127.0.0.1:50051}
-        clusters:
-          - {name: origin, endpoints: [127.0.0.1:18080]}
-        """);
+    this(dir, DEFAULT_ORIGIN);
   }
 
   /**
@@ -61,15 +76,7 @@ final class PurgeCluster implements AutoCloseable {
 
   /** Writes the configuration, with {@code extraPurgeYaml} added to its purge section. */
   void configure(String extraPurgeYaml) throws Exception {
-    Files.writeString(dir.resolve("control-plane.yaml"), routing + """
-        sites:
-          - name: all
-            domains: ["*"]
-            routes: [{name: default, match: {prefix: /}, cluster: origin}]
-        listeners:
-          - {name: edge, address: 127.0.0.1:10000, sites: [all]}
-        nodeGroups:
-          - {name: edge-gateway, listeners: [edge]}
+    Files.writeString(dir.resolve("control-plane.yaml"), routing + ONE_SITE + """
         purge:
           adminListen: 127.0.0.1:%d
           log: purge.log
