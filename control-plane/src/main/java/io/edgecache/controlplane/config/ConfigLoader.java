@@ -7,6 +7,7 @@ import io.edgecache.controlplane.config.EdgecacheConfig.CachePolicy;
 import io.edgecache.controlplane.config.EdgecacheConfig.ClusterSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.DiscoveryType;
 import io.edgecache.controlplane.config.EdgecacheConfig.ExtProc;
+import io.edgecache.controlplane.config.EdgecacheConfig.ExtProcTls;
 import io.edgecache.controlplane.config.EdgecacheConfig.HeaderMatch;
 import io.edgecache.controlplane.config.EdgecacheConfig.HeaderMatchKind;
 import io.edgecache.controlplane.config.EdgecacheConfig.HealthCheck;
@@ -53,7 +54,8 @@ public final class ConfigLoader {
   static final Set<String> TOP_LEVEL = Set.of("extProc", "clusters", "sites", "listeners", "nodeGroups",
       "purge", "tls", "nodes");
   private static final Set<String> EXT_PROC = Set.of("address", "failureModeAllow", "messageTimeout",
-      "maxMessageTimeout", "grpcTimeout", "bodyEndpoint");
+      "maxMessageTimeout", "grpcTimeout", "bodyEndpoint", "tls");
+  private static final Set<String> EXT_PROC_TLS = Set.of("certFile", "keyFile", "caFile", "sni");
   private static final Set<String> CLUSTER = Set.of("name", "type", "endpoints", "lbPolicy", "connectTimeout",
       "healthCheck", "tls", "kubernetes");
   private static final Set<String> HEALTH_CHECK = Set.of("path", "interval", "timeout", "healthyThreshold",
@@ -201,9 +203,28 @@ public final class ConfigLoader {
           durationOr(f.optional("maxMessageTimeout"), Duration.ofSeconds(5)),
           durationOr(f.optional("grpcTimeout"), Duration.ofSeconds(1)),
           f.optional("bodyEndpoint") == null ? Optional.empty()
-              : Optional.of(f.optional("bodyEndpoint").hostPort()));
+              : Optional.of(f.optional("bodyEndpoint").hostPort()),
+          f.optional("tls") == null ? Optional.empty() : Optional.of(extProcTls(f.optional("tls"))));
       envoyAccepts(SnapshotTranslator.externalProcessor(extProc), node, f);
+      envoyAccepts(SnapshotTranslator.extProcCluster(extProc), node, f);
       return extProc;
+    }
+
+    /** The files are Envoy's, on its host: they cannot be checked here, only their form. */
+    private static ExtProcTls extProcTls(YamlNode node) throws ConfigException {
+      YamlNode.Fields t = node.mapping(EXT_PROC_TLS);
+      return new ExtProcTls(envoyPath(t.required("certFile")), envoyPath(t.required("keyFile")),
+          envoyPath(t.required("caFile")),
+          t.optional("sni") == null ? Optional.empty() : Optional.of(t.optional("sni").name()));
+    }
+
+    /** A relative path would resolve against Envoy's working directory, not this file's. */
+    private static String envoyPath(YamlNode node) throws ConfigException {
+      String path = node.name();
+      if (!path.startsWith("/")) {
+        throw node.error("must be an absolute path on the Envoy host, got '" + path + "'");
+      }
+      return path;
     }
 
     private ClusterSpec cluster(YamlNode node) throws ConfigException {

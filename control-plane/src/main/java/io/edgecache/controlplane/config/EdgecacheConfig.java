@@ -27,10 +27,19 @@ public record EdgecacheConfig(
   /**
    * The ext_proc cache service every listener's filter calls, and its filter settings.
    * {@code bodyEndpoint}, when set, is the cache node's HTTP endpoint that streams large bodies
-   * (its tiers.bodyListen); every virtual host then gets a first route to it.
+   * (its tiers.bodyListen); every virtual host then gets a first route to it. {@code tls}, when
+   * set, makes Envoy speak mTLS to the ext_proc service.
    */
   public record ExtProc(HostPort address, boolean failureModeAllow, Duration messageTimeout,
-      Duration maxMessageTimeout, Duration grpcTimeout, Optional<HostPort> bodyEndpoint) {}
+      Duration maxMessageTimeout, Duration grpcTimeout, Optional<HostPort> bodyEndpoint,
+      Optional<ExtProcTls> tls) {}
+
+  /**
+   * Envoy's mTLS to the ext_proc service: absolute paths on the Envoy host of its client
+   * certificate and key and of the CA the cache node's certificate must chain to. {@code sni},
+   * when set, is sent as SNI and required as a DNS SAN of the node's certificate.
+   */
+  public record ExtProcTls(String certFile, String keyFile, String caFile, Optional<String> sni) {}
 
   public record HostPort(String host, int port) {
     private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9.]+|\\[?[0-9a-fA-F:]+]?");

@@ -26,6 +26,7 @@ import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.core.v3.WatchedDirectory;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -51,10 +52,13 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -83,6 +87,7 @@ public final class SnapshotTranslator {
   public static final String BODY_HEADER = "x-edgecache-body";
   private static final String ROUTER_FILTER = "envoy.filters.http.router";
   private static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
+  private static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
   private static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
   private static final ConfigSource ADS = ConfigSource.newBuilder()
       .setAds(AggregatedConfigSource.getDefaultInstance())
@@ -261,18 +266,20 @@ public final class SnapshotTranslator {
     return header.build();
   }
 
-  private static Cluster extProcCluster(EdgecacheConfig.ExtProc extProc) {
+  /** The cluster the ext_proc filter calls; public so the loader can check it as Envoy would. */
+  public static Cluster extProcCluster(EdgecacheConfig.ExtProc extProc) {
     HttpProtocolOptions http2 = HttpProtocolOptions.newBuilder()
         .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
             .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
         .build();
-    return Cluster.newBuilder()
+    Cluster.Builder cluster = Cluster.newBuilder()
         .setName(EXT_PROC_CLUSTER)
         .setType(extProc.address().isIpLiteral() ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(duration(Duration.ofSeconds(1)))
         .putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(http2))
-        .setLoadAssignment(loadAssignment(EXT_PROC_CLUSTER, List.of(extProc.address())))
-        .build();
+        .setLoadAssignment(loadAssignment(EXT_PROC_CLUSTER, List.of(extProc.address())));
+    extProc.tls().ifPresent(tls -> cluster.setTransportSocket(extProcTls(tls)));
+    return cluster.build();
   }
 
   /** The Envoy cluster for {@code spec}; public so the loader can check it as Envoy would. */
@@ -302,11 +309,50 @@ public final class SnapshotTranslator {
       CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
       tls.caFile().ifPresent(ca -> common.setValidationContext(CertificateValidationContext.newBuilder()
           .setTrustedCa(DataSource.newBuilder().setFilename(ca))));
-      cluster.setTransportSocket(TransportSocket.newBuilder()
-          .setName("envoy.transport_sockets.tls")
-          .setTypedConfig(Any.pack(UpstreamTlsContext.newBuilder().setSni(tls.sni()).setCommonTlsContext(common).build())));
+      cluster.setTransportSocket(tlsSocket(UpstreamTlsContext.newBuilder().setSni(tls.sni()).setCommonTlsContext(common)));
     });
     return cluster.build();
+  }
+
+  private static TransportSocket tlsSocket(UpstreamTlsContext.Builder context) {
+    return TransportSocket.newBuilder()
+        .setName(TLS_TRANSPORT_SOCKET)
+        .setTypedConfig(Any.pack(context.build()))
+        .build();
+  }
+
+  /**
+   * mTLS to the cache node, as envoy/envoy-mtls.yaml spells it: Envoy's client certificate, the
+   * CA the node's certificate must chain to, and, with an SNI, that name as the node's DNS SAN
+   * (the CA also signs the nodes' client certificates, which must not pass for the server).
+   * watched_directory is each file's directory, so a rotation by symlink swap (cert-manager,
+   * kubelet's ..data) is reloaded as a whole.
+   */
+  private static TransportSocket extProcTls(EdgecacheConfig.ExtProcTls tls) {
+    TlsCertificate.Builder certificate = TlsCertificate.newBuilder()
+        .setCertificateChain(DataSource.newBuilder().setFilename(tls.certFile()))
+        .setPrivateKey(DataSource.newBuilder().setFilename(tls.keyFile()));
+    String certDirectory = directory(tls.certFile());
+    if (certDirectory.equals(directory(tls.keyFile()))) {
+      certificate.setWatchedDirectory(WatchedDirectory.newBuilder().setPath(certDirectory));
+    }
+    CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder()
+        .setTrustedCa(DataSource.newBuilder().setFilename(tls.caFile()))
+        .setWatchedDirectory(WatchedDirectory.newBuilder().setPath(directory(tls.caFile())));
+    tls.sni().ifPresent(name -> validation.addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
+        .setSanType(SubjectAltNameMatcher.SanType.DNS)
+        .setMatcher(StringMatcher.newBuilder().setExact(name))));
+    UpstreamTlsContext.Builder context = UpstreamTlsContext.newBuilder()
+        .setCommonTlsContext(CommonTlsContext.newBuilder()
+            .addAlpnProtocols("h2")
+            .addTlsCertificates(certificate)
+            .setValidationContext(validation));
+    tls.sni().ifPresent(context::setSni);
+    return tlsSocket(context);
+  }
+
+  private static String directory(String absolutePath) {
+    return Path.of(absolutePath).getParent().toString();
   }
 
   private static ClusterLoadAssignment loadAssignment(String cluster, List<HostPort> endpoints) {

@@ -9,11 +9,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
   static final Path SAMPLE = io.edgecache.controlplane.SampleConfig.PATH;
+
+  private static final String BODY_ENDPOINT = "  bodyEndpoint: 127.0.0.1:50052\n";
 
   @TempDir Path dir;
 
@@ -91,6 +94,31 @@ class ConfigLoaderTest {
     String maxTimeout = rejection(edited("maxMessageTimeout: 5s", "maxMessageTimeout: 2d"));
     assertTrue(maxTimeout.contains("extProc.maxMessageTimeout: Envoy would reject the generated ExternalProcessor:"
         + " max_message_timeout: 172800s must be at most 3600s"), maxTimeout);
+  }
+
+  @Test
+  void extProcTlsNamesEnvoysFiles() throws Exception {
+    EdgecacheConfig config = ConfigLoader.load(edited(BODY_ENDPOINT, BODY_ENDPOINT
+        + "  tls: {certFile: /etc/edgecache/tls/tls.crt, keyFile: /etc/edgecache/tls/tls.key,"
+        + " caFile: /etc/edgecache/tls/ca.crt, sni: ext-proc}\n"));
+    assertEquals(new EdgecacheConfig.ExtProcTls("/etc/edgecache/tls/tls.crt", "/etc/edgecache/tls/tls.key",
+        "/etc/edgecache/tls/ca.crt", Optional.of("ext-proc")), config.extProc().tls().orElseThrow());
+    assertEquals(Optional.empty(), ConfigLoader.load(SAMPLE).extProc().tls());
+  }
+
+  @Test
+  void extProcTlsMissingOrRelativeFileNamesFileLineAndField() throws Exception {
+    Path missing = edited(BODY_ENDPOINT, BODY_ENDPOINT
+        + "  tls: {certFile: /etc/edgecache/tls/tls.crt, caFile: /etc/edgecache/tls/ca.crt}\n");
+    String message = rejection(missing);
+    assertTrue(message.startsWith(missing + ":" + lineOf(missing, "tls: {") + ": extProc.tls.keyFile: required"),
+        message);
+
+    Path relative = edited(BODY_ENDPOINT, BODY_ENDPOINT + "  tls:\n    certFile: /etc/edgecache/tls/tls.crt\n"
+        + "    keyFile: tls/tls.key\n    caFile: /etc/edgecache/tls/ca.crt\n");
+    message = rejection(relative);
+    assertTrue(message.startsWith(relative + ":" + lineOf(relative, "keyFile: tls/tls.key")
+        + ": extProc.tls.keyFile: must be an absolute path on the Envoy host, got 'tls/tls.key'"), message);
   }
 
   @Test

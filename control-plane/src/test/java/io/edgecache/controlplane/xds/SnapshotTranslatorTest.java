@@ -21,11 +21,16 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class SnapshotTranslatorTest {
@@ -156,6 +161,49 @@ class SnapshotTranslatorTest {
       }
     }
     assertTrue(checked > 8, "checked " + checked);
+  }
+
+  /**
+   * With extProc.tls the pushed ext_proc cluster carries Envoy's mTLS to the cache node (the
+   * shape of envoy/envoy-mtls.yaml; local-edge's EnvoyConfigCheckTest compares the two), it
+   * parses as the Envoy protos and passes their validation rules; without it, none.
+   */
+  @Test
+  void extProcTlsBecomesTheExtProcClustersTransportSocket() throws Exception {
+    EdgecacheConfig.ExtProc plain = config.extProc();
+    EdgecacheConfig.ExtProc mtls = new EdgecacheConfig.ExtProc(plain.address(), plain.failureModeAllow(),
+        plain.messageTimeout(), plain.maxMessageTimeout(), plain.grpcTimeout(), plain.bodyEndpoint(),
+        Optional.of(new EdgecacheConfig.ExtProcTls("/etc/edgecache/tls/tls.crt", "/etc/edgecache/tls/tls.key",
+            "/etc/edgecache/ca/ca.crt", Optional.of("ext-proc"))));
+    EdgecacheConfig withTls = new EdgecacheConfig(mtls, config.clusters(), config.sites(), config.listeners(),
+        config.nodeGroups());
+    ProtoRules rules = new ProtoRules(SnapshotTranslator.PACKED_TYPES::find);
+    for (Snapshot snapshot : SnapshotTranslator.translate(withTls, "8").values()) {
+      Cluster cluster = snapshot.clusters().resources().get(SnapshotTranslator.EXT_PROC_CLUSTER);
+      assertEquals(List.of(), rules.violations(cluster));
+      Any.Builder parsed = Any.newBuilder();
+      JsonFormat.parser().usingTypeRegistry(REGISTRY)
+          .merge(JsonFormat.printer().usingTypeRegistry(REGISTRY).print(Any.pack(cluster)), parsed);
+      assertEquals(cluster, parsed.build().unpack(Cluster.class));
+
+      assertEquals("envoy.transport_sockets.tls", cluster.getTransportSocket().getName());
+      UpstreamTlsContext tls = cluster.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+      assertEquals("ext-proc", tls.getSni());
+      CommonTlsContext common = tls.getCommonTlsContext();
+      assertEquals(List.of("h2"), common.getAlpnProtocolsList());
+      TlsCertificate certificate = common.getTlsCertificates(0);
+      assertEquals("/etc/edgecache/tls/tls.crt", certificate.getCertificateChain().getFilename());
+      assertEquals("/etc/edgecache/tls/tls.key", certificate.getPrivateKey().getFilename());
+      assertEquals("/etc/edgecache/tls", certificate.getWatchedDirectory().getPath());
+      CertificateValidationContext validation = common.getValidationContext();
+      assertEquals("/etc/edgecache/ca/ca.crt", validation.getTrustedCa().getFilename());
+      assertEquals("/etc/edgecache/ca", validation.getWatchedDirectory().getPath());
+      assertEquals(SubjectAltNameMatcher.SanType.DNS, validation.getMatchTypedSubjectAltNames(0).getSanType());
+      assertEquals("ext-proc", validation.getMatchTypedSubjectAltNames(0).getMatcher().getExact());
+    }
+    for (Snapshot snapshot : snapshots.values()) {
+      assertFalse(snapshot.clusters().resources().get(SnapshotTranslator.EXT_PROC_CLUSTER).hasTransportSocket());
+    }
   }
 
   /** A violation deep inside packed Anys is found and named by its path, as Envoy's NACK would. */
