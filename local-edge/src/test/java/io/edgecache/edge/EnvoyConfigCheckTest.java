@@ -8,15 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import io.edgecache.controlplane.config.EdgecacheConfig;
 import io.edgecache.controlplane.xds.ProtoRules;
+import io.edgecache.controlplane.xds.SnapshotTranslator;
 import io.edgecache.edge.config.ConfigException;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +63,27 @@ class EnvoyConfigCheckTest {
     for (Path file : envoyFiles()) {
       assertEquals(List.of(), rules.violations(EnvoyBootstrapLoader.load(file)), file.toString());
     }
+  }
+
+  /**
+   * The control plane's {@code extProc.tls} pushes the same mTLS to the cache node as
+   * envoy/envoy-mtls.yaml configures statically: same files, SNI, ALPN, SAN check and watched
+   * directories.
+   */
+  @Test
+  void pushedExtProcTlsIsEnvoyMtlsYamls() throws Exception {
+    Cluster configured = EnvoyBootstrapLoader.load(RepoFiles.root().resolve("envoy/envoy-mtls.yaml"))
+        .getStaticResources().getClustersList().stream()
+        .filter(c -> c.getName().equals(SnapshotTranslator.EXT_PROC_CLUSTER))
+        .findFirst().orElseThrow();
+    Cluster pushed = SnapshotTranslator.extProcCluster(new EdgecacheConfig.ExtProc(
+        new EdgecacheConfig.HostPort("ext-proc", 50051), true, Duration.ofMillis(200), Duration.ofSeconds(5),
+        Duration.ofSeconds(1), Optional.empty(), Optional.of(new EdgecacheConfig.ExtProcTls(
+            "/etc/edgecache/tls/tls.crt", "/etc/edgecache/tls/tls.key", "/etc/edgecache/tls/ca.crt",
+            Optional.of("ext-proc")))));
+    assertEquals(configured.getTransportSocket().getName(), pushed.getTransportSocket().getName());
+    assertEquals(configured.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class),
+        pushed.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class));
   }
 
   /** message_timeout is {@code lte: 3600s} in ext_proc.proto: Envoy rejects 7200s, and so does this check. */
