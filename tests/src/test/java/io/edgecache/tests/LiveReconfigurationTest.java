@@ -171,6 +171,35 @@ class LiveReconfigurationTest {
     assertEquals(0, failures.get(), "failed requests");
   }
 
+  /**
+   * extProc.tls is for Envoy. local-edge accepts the pushed edgecache_ext_proc cluster with its
+   * TLS transport socket (no NACK) and keeps calling the ext_proc server over its own channel
+   * (its extProcTarget and tls; plaintext here). The same push adds a route to a cluster that
+   * exists only in that cluster response, so the route serving proves the response was ACKed.
+   */
+  @Test
+  void pushedExtProcClusterWithTlsIsAcceptedAndLocalEdgeKeepsItsOwnChannel() throws Exception {
+    awaitSeen("/ demo/default ttl=60");
+    String originAddress = origin.url().substring("http://".length());
+    Files.writeString(file, config
+        .replace("  grpcTimeout: 1s\n", "  grpcTimeout: 1s\n  tls: {certFile: /etc/edgecache/tls/tls.crt,"
+            + " keyFile: /etc/edgecache/tls/tls.key, caFile: /etc/edgecache/tls/ca.crt, sni: ext-proc}\n")
+        .replace("  - name: internal-api\n", "  - name: fresh-origin\n    endpoints: [" + originAddress + "]\n"
+            + "  - name: internal-api\n")
+        .replace("      - name: default\n", "      - name: fresh\n"
+            + "        match: {prefix: /fresh/}\n"
+            + "        cluster: fresh-origin\n"
+            + "        cache: {mode: cache-everything, defaultTtl: 30s}\n"
+            + "      - name: default\n"));
+    ControlPlane.Reload reload = reloads.poll(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+    assertNotNull(reload, "no reload after the edit");
+    assertTrue(reload.accepted(), reload.error());
+    awaitSeen("/fresh/a demo/fresh ttl=30");
+    awaitRequests(requests.get() + 50);
+    assertEquals(List.of(), List.copyOf(nacks), "local-edge NACKed");
+    assertEquals(0, failures.get(), "failed requests");
+  }
+
   private void runLoad() {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     String[] paths = {"/", "/fresh/a"};

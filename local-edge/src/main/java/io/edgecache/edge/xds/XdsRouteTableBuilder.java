@@ -44,6 +44,11 @@ import java.util.Optional;
  * endpoint assignments its routes use. Anything local-edge cannot reproduce exactly (TLS to the
  * origin, redirects, other matchers, other ext_proc overrides) is a {@link XdsRejection}: the
  * response is NACKed and the old table stays, rather than local-edge guessing.
+ *
+ * <p>Only clusters a route names are read. The pushed {@code edgecache_ext_proc} cluster (its
+ * address and any TLS, from the control plane's {@code extProc.tls}) is for Envoy and is
+ * accepted unread: local-edge's own {@code extProcTarget} and {@code tls} decide its ext_proc
+ * channel.
  */
 final class XdsRouteTableBuilder {
   static final String EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
