@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /** The admin port's {@code /stats} document: the figures a human wants at a glance. */
 final class NodeStats {
@@ -122,6 +123,10 @@ final class NodeStats {
       figures.put("staleWhileRevalidate", route.staleWhileRevalidate().toString());
       figures.put("staleIfError", route.staleIfError().toString());
       figures.put("shareResponsesWithSetCookie", route.shareResponsesWithSetCookie());
+      figures.put("cacheEverythingWithCredentials", route.cacheEverythingWithCredentials());
+      figures.put("storeResponsesToCookieRequests", route.storeResponsesToCookieRequests());
+      figures.put("stripHeaders", route.stripHeaders());
+      figures.put("forwardExcludedQuery", route.forwardExcludedQuery());
       routes.add(figures);
     }
     policy.put("nodeRoutes", routes);
@@ -134,13 +139,24 @@ final class NodeStats {
       figures.put("defaultTtl", remote.defaultTtl().map(Duration::toString).orElse("unset"));
       figures.put("maxTtl", remote.maxTtl().map(Duration::toString).orElse("unset"));
       figures.put("shareResponsesWithSetCookie", remote.shareResponsesWithSetCookie());
+      // "unset": an older control plane did not send the field, so the node's route decides.
+      RemotePolicy.Defences defences = remote.defences();
+      figures.put("cacheEverythingWithCredentials", orUnset(defences.cacheEverythingWithCredentials()));
+      figures.put("storeResponsesToCookieRequests", orUnset(defences.storeResponsesToCookieRequests()));
+      figures.put("stripHeaders", orUnset(defences.stripHeaders()));
+      figures.put("forwardExcludedQuery", orUnset(defences.forwardExcludedQuery()));
       pushed.add(figures);
     }
     policy.put("controlPlane", pushed);
     return policy;
   }
 
+  private static Object orUnset(Optional<?> value) {
+    return value.isPresent() ? value.get() : "unset";
+  }
+
   /** The fields {@link RemotePolicy#applyTo} takes from the control plane. */
   private static final List<String> PUSHED_FIELDS =
-      List.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie");
+      List.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie", "cacheEverythingWithCredentials",
+          "storeResponsesToCookieRequests", "stripHeaders", "forwardExcludedQuery");
 }

@@ -26,6 +26,8 @@ final class PurgeCluster implements AutoCloseable {
   final Path dir;
   /** The {@code extProc} and origin-cluster lines of the configuration. */
   private final String routing;
+  /** The sites, listeners and node groups of the configuration. */
+  private final String site;
   final int xdsPort;
   final int adminPort;
   ControlPlane controlPlane;
@@ -38,19 +40,24 @@ final class PurgeCluster implements AutoCloseable {
       """;
 
   /** One catch-all site on one listener, for node group {@code edge-gateway}. */
-  static final String ONE_SITE = """
-      sites:
-        - name: all
-          domains: ["*"]
-          routes: [{name: default, match: {prefix: /}, cluster: origin}]
-      listeners:
-        - {name: edge, address: 127.0.0.1:10000, sites: [all]}
-      nodeGroups:
-        - {name: edge-gateway, listeners: [edge]}
-      """;
+  static final String ONE_SITE = oneSite("[{name: default, match: {prefix: /}, cluster: origin}]");
+
+  /** One site with {@code routes} (YAML flow style, cluster {@code origin}) on one listener, for node group {@code edge-gateway}. */
+  static String oneSite(String routes) {
+    return """
+        sites:
+          - name: all
+            domains: ["*"]
+            routes: %s
+        listeners:
+          - {name: edge, address: 127.0.0.1:10000, sites: [all]}
+        nodeGroups:
+          - {name: edge-gateway, listeners: [edge]}
+        """.formatted(routes);
+  }
 
   PurgeCluster(Path dir) throws Exception {
-    this(dir, DEFAULT_ORIGIN);
+    this(dir, DEFAULT_ORIGIN, ONE_SITE);
   }
 
   /**
@@ -58,16 +65,22 @@ final class PurgeCluster implements AutoCloseable {
    * routes from it over ADS; the ext_proc timers are stretched as in {@link EdgeStack}.
    */
   static PurgeCluster routingTo(Path dir, String originAddress) throws Exception {
+    return routingTo(dir, originAddress, ONE_SITE);
+  }
+
+  /** As {@link #routingTo(Path, String)}, with {@code site} (see {@link #oneSite}) instead of {@link #ONE_SITE}. */
+  static PurgeCluster routingTo(Path dir, String originAddress, String site) throws Exception {
     return new PurgeCluster(dir, """
         extProc: {address: 127.0.0.1:50051, messageTimeout: 5s, maxMessageTimeout: 60s}
         clusters:
           - {name: origin, endpoints: [%s]}
-        """.formatted(originAddress));
+        """.formatted(originAddress), site);
   }
 
-  private PurgeCluster(Path dir, String routing) throws Exception {
+  private PurgeCluster(Path dir, String routing, String site) throws Exception {
     this.dir = dir;
     this.routing = routing;
+    this.site = site;
     this.xdsPort = freePort();
     this.adminPort = freePort();
     configure("");
@@ -76,7 +89,7 @@ final class PurgeCluster implements AutoCloseable {
 
   /** Writes the configuration, with {@code extraPurgeYaml} added to its purge section. */
   void configure(String extraPurgeYaml) throws Exception {
-    Files.writeString(dir.resolve("control-plane.yaml"), routing + ONE_SITE + """
+    Files.writeString(dir.resolve("control-plane.yaml"), routing + site + """
         purge:
           adminListen: 127.0.0.1:%d
           log: purge.log

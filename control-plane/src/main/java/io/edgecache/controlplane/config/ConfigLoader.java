@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.edgecache.http.EscapedSlashes;
+import io.edgecache.http.UnkeyedRequestHeaders;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +67,8 @@ public final class ConfigLoader {
   private static final Set<String> ROUTE = Set.of("name", "match", "cluster", "timeout", "cache");
   private static final Set<String> MATCH = Set.of("prefix", "path", "regex", "headers");
   private static final Set<String> HEADER = Set.of("name", "exact", "prefix", "regex", "present");
-  private static final Set<String> CACHE = Set.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie");
+  private static final Set<String> CACHE = Set.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie",
+      "cacheEverythingWithCredentials", "storeResponsesToCookieRequests", "stripHeaders", "forwardExcludedQuery");
   private static final Set<String> LISTENER = Set.of("name", "address", "sites", "escapedSlashes");
   private static final Set<String> NODE_GROUP = Set.of("name", "listeners");
 
@@ -468,9 +470,30 @@ public final class ConfigLoader {
       if (defaultTtl.isPresent() && maxTtl.isPresent() && defaultTtl.get().compareTo(maxTtl.get()) > 0) {
         throw f.required("defaultTtl").error("must not exceed maxTtl");
       }
-      boolean share = f.optional("shareResponsesWithSetCookie") != null
-          && f.optional("shareResponsesWithSetCookie").bool();
-      return new CachePolicy(mode, defaultTtl, maxTtl, share);
+      List<String> stripHeaders = f.optional("stripHeaders") == null ? CachePolicy.DEFAULT.stripHeaders()
+          : fieldNames(f.list("stripHeaders"));
+      return new CachePolicy(mode, defaultTtl, maxTtl, flag(f, "shareResponsesWithSetCookie"),
+          flag(f, "cacheEverythingWithCredentials"), flag(f, "storeResponsesToCookieRequests"), stripHeaders,
+          flag(f, "forwardExcludedQuery"));
+    }
+
+    /** An optional true/false field; absent is false, the safe default of every cache flag. */
+    private static boolean flag(YamlNode.Fields f, String name) throws ConfigException {
+      YamlNode value = f.optional(name);
+      return value != null && value.bool();
+    }
+
+    /** Header field names, lower-cased. */
+    private static List<String> fieldNames(List<YamlNode> items) throws ConfigException {
+      List<String> names = new ArrayList<>();
+      for (YamlNode item : items) {
+        String name = item.string().trim().toLowerCase(Locale.ROOT);
+        if (!UnkeyedRequestHeaders.isLowerCaseFieldName(name)) {
+          throw item.error("'" + item.string() + "' is not a header field name");
+        }
+        names.add(name);
+      }
+      return names;
     }
 
     private ListenerSpec listener(YamlNode node) throws ConfigException {

@@ -1,6 +1,7 @@
 package io.edgecache.controlplane.config;
 
 import io.edgecache.http.EscapedSlashes;
+import io.edgecache.http.UnkeyedRequestHeaders;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -139,11 +140,21 @@ public record EdgecacheConfig(
   /**
    * The cache policy of a route. {@code defaultTtl} applies when the origin gives no freshness
    * (or always, under CACHE_EVERYTHING); {@code maxTtl} caps any freshness. Empty means unset.
+   * The last four are the cache node's poisoning defences, with the node's defaults: whether
+   * cache-everything also covers requests with credentials, whether a response to a Cookie
+   * request may be stored without explicit {@code public}/{@code s-maxage}, the request fields
+   * stripped before the origin (lower case), and whether query parameters left out of the key
+   * still reach the origin.
    */
   public record CachePolicy(CacheMode mode, Optional<Duration> defaultTtl, Optional<Duration> maxTtl,
-      boolean shareResponsesWithSetCookie) {
-    public static final CachePolicy DEFAULT =
-        new CachePolicy(CacheMode.RESPECT_ORIGIN, Optional.empty(), Optional.empty(), false);
+      boolean shareResponsesWithSetCookie, boolean cacheEverythingWithCredentials,
+      boolean storeResponsesToCookieRequests, List<String> stripHeaders, boolean forwardExcludedQuery) {
+    public static final CachePolicy DEFAULT = new CachePolicy(CacheMode.RESPECT_ORIGIN, Optional.empty(),
+        Optional.empty(), false, false, false, UnkeyedRequestHeaders.DEFAULT_STRIP, false);
+
+    public CachePolicy {
+      stripHeaders = List.copyOf(stripHeaders);
+    }
   }
 
   /**

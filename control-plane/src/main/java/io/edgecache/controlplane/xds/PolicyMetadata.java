@@ -15,10 +15,13 @@ import java.util.List;
  *
  * <pre>
  * x-edgecache-policy:      demo/static@5d41402a        policy id (site/route) @ content version
- * x-edgecache-policy-spec: mode=cache-everything; default-ttl=60; max-ttl=86400; share-set-cookie=false
+ * x-edgecache-policy-spec: mode=cache-everything; default-ttl=60; max-ttl=86400; share-set-cookie=false;
+ *     cache-everything-with-credentials=false; store-cookie-responses=false;
+ *     strip-headers=x-forwarded-host,x-host; forward-excluded-query=false
  * </pre>
  *
- * TTLs are whole seconds; a missing {@code default-ttl} or {@code max-ttl} means unset. The
+ * (the spec is one line). TTLs are whole seconds; a missing {@code default-ttl} or
+ * {@code max-ttl} means unset; {@code strip-headers} is a comma-separated list, empty for none. The
  * version is the first 8 hex digits of the SHA-256 of the spec, so it changes exactly when the
  * policy does. The ext_proc side decodes this in {@code io.edgecache.extproc.policy.remote}.
  */
@@ -49,6 +52,11 @@ public final class PolicyMetadata {
     policy.defaultTtl().ifPresent(ttl -> spec.append("; default-ttl=").append(ttl.toSeconds()));
     policy.maxTtl().ifPresent(ttl -> spec.append("; max-ttl=").append(ttl.toSeconds()));
     spec.append("; share-set-cookie=").append(policy.shareResponsesWithSetCookie());
+    spec.append("; cache-everything-with-credentials=").append(policy.cacheEverythingWithCredentials());
+    spec.append("; store-cookie-responses=").append(policy.storeResponsesToCookieRequests());
+    // Field names are RFC 9110 tokens, which hold neither ',' nor ';'.
+    spec.append("; strip-headers=").append(String.join(",", policy.stripHeaders()));
+    spec.append("; forward-excluded-query=").append(policy.forwardExcludedQuery());
     return spec.toString();
   }
 

@@ -1,15 +1,18 @@
 package io.edgecache.controlplane.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
+import io.edgecache.http.UnkeyedRequestHeaders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +78,43 @@ class ConfigLoaderTest {
         "listeners[0].sites[0]: unknown site 'dmo'"));
     assertTrue(rejection(edited("[127.0.0.1:18080]", "[origin.local:18080]")).contains(
         "clusters[0].endpoints[0]: a static cluster's endpoints must be IP addresses"));
+  }
+
+  @Test
+  void poisoningDefencesDefaultToTheNodesSafeValues() throws Exception {
+    EdgecacheConfig.CachePolicy cache = ConfigLoader.load(SAMPLE).sites().get(0).routes().get(2).cache();
+    assertFalse(cache.cacheEverythingWithCredentials());
+    assertFalse(cache.storeResponsesToCookieRequests());
+    assertEquals(UnkeyedRequestHeaders.DEFAULT_STRIP, cache.stripHeaders());
+    assertFalse(cache.forwardExcludedQuery());
+  }
+
+  @Test
+  void poisoningDefencesAreRead() throws Exception {
+    EdgecacheConfig.CachePolicy cache = ConfigLoader.load(edited("shareResponsesWithSetCookie: false}",
+        "shareResponsesWithSetCookie: false, cacheEverythingWithCredentials: true,"
+            + " storeResponsesToCookieRequests: true, stripHeaders: [X-Forwarded-Host, x-tenant%],"
+            + " forwardExcludedQuery: true}")).sites().get(0).routes().get(2).cache();
+    assertTrue(cache.cacheEverythingWithCredentials());
+    assertTrue(cache.storeResponsesToCookieRequests());
+    assertEquals(List.of("x-forwarded-host", "x-tenant%"), cache.stripHeaders());
+    assertTrue(cache.forwardExcludedQuery());
+  }
+
+  @Test
+  void badPoisoningDefenceNamesFileLineAndField() throws Exception {
+    Path flag = edited("shareResponsesWithSetCookie: false}",
+        "shareResponsesWithSetCookie: false,\n          storeResponsesToCookieRequests: yes-please}");
+    String message = rejection(flag);
+    assertTrue(message.startsWith(flag + ":" + lineOf(flag, "yes-please")
+        + ": sites[0].routes[2].cache.storeResponsesToCookieRequests: expected true or false, got 'yes-please'"),
+        message);
+
+    Path header = edited("shareResponsesWithSetCookie: false}",
+        "shareResponsesWithSetCookie: false,\n          stripHeaders: [x-host, \"x forwarded\"]}");
+    String headerMessage = rejection(header);
+    assertTrue(headerMessage.startsWith(header + ":" + lineOf(header, "x forwarded")
+        + ": sites[0].routes[2].cache.stripHeaders[1]: 'x forwarded' is not a header field name"), headerMessage);
   }
 
   /**

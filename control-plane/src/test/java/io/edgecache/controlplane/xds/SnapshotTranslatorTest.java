@@ -10,6 +10,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.EdgecacheConfig;
+import io.edgecache.http.UnkeyedRequestHeaders;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -108,7 +109,9 @@ class SnapshotTranslatorTest {
     List<HeaderValue> metadata = fallback.getOverrides().getGrpcInitialMetadataList();
     assertEquals("x-edgecache-policy", metadata.get(0).getKey());
     assertTrue(metadata.get(0).getValue().matches("demo/default@[0-9a-f]{8}"), metadata.get(0).getValue());
-    assertEquals("mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false",
+    assertEquals("mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false;"
+        + " cache-everything-with-credentials=false; store-cookie-responses=false; strip-headers="
+        + String.join(",", UnkeyedRequestHeaders.DEFAULT_STRIP) + "; forward-excluded-query=false",
         metadata.get(1).getValue());
     assertEquals("/assets/[a-z0-9._-]+\\.(css|js|png)", demo.get(0).getMatch().getSafeRegex().getRegex());
   }
@@ -138,11 +141,20 @@ class SnapshotTranslatorTest {
     EdgecacheConfig.Route route = config.sites().get(0).routes().get(2);
     EdgecacheConfig.Route sameAgain = new EdgecacheConfig.Route(route.name(), route.policyId(), route.match(),
         route.cluster(), route.timeout().plusSeconds(1), route.cache());
-    EdgecacheConfig.Route ttlChanged = new EdgecacheConfig.Route(route.name(), route.policyId(), route.match(),
-        route.cluster(), route.timeout(), new EdgecacheConfig.CachePolicy(route.cache().mode(),
-            java.util.Optional.of(java.time.Duration.ofSeconds(5)), route.cache().maxTtl(), false));
+    EdgecacheConfig.CachePolicy cache = route.cache();
+    EdgecacheConfig.Route ttlChanged = withCache(route, new EdgecacheConfig.CachePolicy(cache.mode(),
+        java.util.Optional.of(java.time.Duration.ofSeconds(5)), cache.maxTtl(), false, false, false,
+        cache.stripHeaders(), false));
+    EdgecacheConfig.Route cookiesStored = withCache(route, new EdgecacheConfig.CachePolicy(cache.mode(),
+        cache.defaultTtl(), cache.maxTtl(), false, false, true, cache.stripHeaders(), false));
     assertEquals(PolicyMetadata.entries(route), PolicyMetadata.entries(sameAgain));
     assertNotEquals(PolicyMetadata.entries(route).get(0), PolicyMetadata.entries(ttlChanged).get(0));
+    assertNotEquals(PolicyMetadata.entries(route).get(0), PolicyMetadata.entries(cookiesStored).get(0));
+  }
+
+  private static EdgecacheConfig.Route withCache(EdgecacheConfig.Route route, EdgecacheConfig.CachePolicy cache) {
+    return new EdgecacheConfig.Route(route.name(), route.policyId(), route.match(), route.cluster(), route.timeout(),
+        cache);
   }
 
   /** Everything generated from the sample config passes the protos' validation rules, as Envoy checks them. */

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.config;
 
+import io.edgecache.http.UnkeyedRequestHeaders;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.util.regex.Pattern;
 public final class ConfigValues {
 
   private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|KB|MB|GB)?");
-  private static final Pattern HEADER_FIELD_NAME = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
   private ConfigValues() {}
@@ -69,7 +69,7 @@ public final class ConfigValues {
   /** " X-Purge-Key " → "x-purge-key": a header field name (RFC 9110 token), lower-cased. */
   public static String headerFieldName(String field, String text) throws ConfigException {
     String name = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-    if (!HEADER_FIELD_NAME.matcher(name).matches()) {
+    if (!UnkeyedRequestHeaders.isLowerCaseFieldName(name)) {
       throw new ConfigException(field + ": '" + text + "' is not a header field name");
     }
     return name;

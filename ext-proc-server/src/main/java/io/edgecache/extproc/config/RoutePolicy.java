@@ -1,6 +1,7 @@
 package io.edgecache.extproc.config;
 
 import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.http.UnkeyedRequestHeaders;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -73,16 +74,8 @@ public record RoutePolicy(
     BYPASS
   }
 
-  /**
-   * Request fields that reach the origin but are not in the key, which origins and frameworks
-   * read to build absolute URLs, redirects and rewrites. X-Forwarded-Proto and X-Forwarded-For
-   * are not listed: the proxy sets them itself (Envoy overwrites them at an edge with
-   * {@code use_remote_address}) and origins need them.
-   */
-  public static final List<String> DEFAULT_STRIP_HEADERS = List.of("x-forwarded-host", "x-host",
-      "forwarded", "x-original-url", "x-rewrite-url", "x-forwarded-scheme", "x-forwarded-server",
-      "x-forwarded-port", "x-forwarded-prefix", "x-http-method-override", "x-http-method",
-      "x-method-override");
+  /** The request fields a route strips unless it says otherwise. */
+  public static final List<String> DEFAULT_STRIP_HEADERS = UnkeyedRequestHeaders.DEFAULT_STRIP;
 
   /** The policy for requests no configured route covers: RFC 9111 with no extras. */
   public static final RoutePolicy DEFAULT = builder().build();

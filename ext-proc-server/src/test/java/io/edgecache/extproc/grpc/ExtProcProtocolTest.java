@@ -226,7 +226,7 @@ class ExtProcProtocolTest {
     Metadata pushed = new Metadata();
     pushed.put(Metadata.Key.of("x-edgecache-policy", Metadata.ASCII_STRING_MARSHALLER), "site/static@0a1b2c3d");
     pushed.put(Metadata.Key.of("x-edgecache-policy-spec", Metadata.ASCII_STRING_MARSHALLER),
-        "mode=cache-everything; default-ttl=300");
+        "mode=cache-everything; default-ttl=300; store-cookie-responses=true");
     Stream stream = new Stream(MetadataUtils.newAttachHeadersInterceptor(pushed));
     stream.send(requestHeaders("GET", "/app.js"));
     stream.send(responseHeaders(200, false, "cache-control", "max-age=5"));
@@ -239,7 +239,11 @@ class ExtProcProtocolTest {
     assertTrue(stats.contains("\"controlPlane\":[{\"id\":\"site/static\",\"version\":\"0a1b2c3d\","
         + "\"mode\":\"cache-everything\",\"defaultTtl\":\"PT5M\",\"maxTtl\":\"unset\""), stats);
     assertTrue(stats.contains("\"nodeRoutes\":[]"), stats);
-    assertTrue(stats.contains("overridesitsmode,defaultTtl,maxTtl,shareResponsesWithSetCookie"), stats);
+    // a defence the control plane sent is shown; one it did not send is "unset" (the node's route decides)
+    assertTrue(stats.contains("\"cacheEverythingWithCredentials\":\"unset\",\"storeResponsesToCookieRequests\":true,"
+        + "\"stripHeaders\":\"unset\",\"forwardExcludedQuery\":\"unset\""), stats);
+    assertTrue(stats.contains("overridesitsmode,defaultTtl,maxTtl,shareResponsesWithSetCookie,"
+        + "cacheEverythingWithCredentials,storeResponsesToCookieRequests,stripHeaders,forwardExcludedQuery"), stats);
   }
 
   @Test

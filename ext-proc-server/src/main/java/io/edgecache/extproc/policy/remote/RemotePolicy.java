@@ -3,6 +3,7 @@ package io.edgecache.extproc.policy.remote;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.grpc.Context;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -15,9 +16,30 @@ import java.util.Optional;
  * @param mode how the route treats the origin's caching headers
  * @param defaultTtl freshness when the origin gives none; empty when unset
  * @param maxTtl cap on any freshness; empty when unset
+ * @param shareResponsesWithSetCookie whether a response carrying Set-Cookie may be stored
+ * @param defences the route's poisoning defences; each is empty when the control plane did not
+ *     send it (an older control plane), and the node's route then decides
  */
 public record RemotePolicy(String policyId, String version, RoutePolicy.Mode mode, Optional<Duration> defaultTtl,
-    Optional<Duration> maxTtl, boolean shareResponsesWithSetCookie) {
+    Optional<Duration> maxTtl, boolean shareResponsesWithSetCookie, Defences defences) {
+
+  /**
+   * The poisoning defences of {@link RoutePolicy} as the control plane sent them: see
+   * {@link RoutePolicy#cacheEverythingWithCredentials()},
+   * {@link RoutePolicy#storeResponsesToCookieRequests()}, {@link RoutePolicy#stripHeaders()} and
+   * {@link RoutePolicy#forwardExcludedQuery()}.
+   */
+  public record Defences(Optional<Boolean> cacheEverythingWithCredentials,
+      Optional<Boolean> storeResponsesToCookieRequests, Optional<List<String>> stripHeaders,
+      Optional<Boolean> forwardExcludedQuery) {
+    /** None sent. */
+    public static final Defences NONE =
+        new Defences(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+
+    public Defences {
+      stripHeaders = stripHeaders.map(List::copyOf);
+    }
+  }
 
   static final Context.Key<RemotePolicy> CONTEXT_KEY = Context.key("edgecache-remote-policy");
 
@@ -36,6 +58,12 @@ public record RemotePolicy(String policyId, String version, RoutePolicy.Mode mod
         .defaultTtl(defaultTtl.orElse(Duration.ZERO))
         .maxTtl(maxTtl.orElse(Duration.ZERO))
         .shareResponsesWithSetCookie(shareResponsesWithSetCookie)
+        .cacheEverythingWithCredentials(
+            defences.cacheEverythingWithCredentials().orElse(local.cacheEverythingWithCredentials()))
+        .storeResponsesToCookieRequests(
+            defences.storeResponsesToCookieRequests().orElse(local.storeResponsesToCookieRequests()))
+        .stripHeaders(defences.stripHeaders().orElse(local.stripHeaders()))
+        .forwardExcludedQuery(defences.forwardExcludedQuery().orElse(local.forwardExcludedQuery()))
         .build();
   }
 }

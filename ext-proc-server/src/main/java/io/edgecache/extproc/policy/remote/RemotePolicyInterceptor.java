@@ -3,6 +3,7 @@ package io.edgecache.extproc.policy.remote;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.http.UnkeyedRequestHeaders;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -10,6 +11,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -21,7 +23,9 @@ import java.util.logging.Logger;
  *
  * <pre>
  * x-edgecache-policy:      demo/default@5d41402a
- * x-edgecache-policy-spec: mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false
+ * x-edgecache-policy-spec: mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false;
+ *     cache-everything-with-credentials=false; store-cookie-responses=false;
+ *     strip-headers=x-forwarded-host,x-host; forward-excluded-query=false
  * </pre>
  *
  * Decoded policies are cached by their identity ({@code id@version}), so the per-stream cost is
@@ -63,6 +67,10 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
     Optional<Duration> defaultTtl = Optional.empty();
     Optional<Duration> maxTtl = Optional.empty();
     boolean shareSetCookie = false;
+    Optional<Boolean> cacheEverythingWithCredentials = Optional.empty();
+    Optional<Boolean> storeCookieResponses = Optional.empty();
+    Optional<List<String>> stripHeaders = Optional.empty();
+    Optional<Boolean> forwardExcludedQuery = Optional.empty();
     try {
       for (String field : spec.split(";")) {
         String[] pair = field.trim().split("=", 2);
@@ -71,6 +79,10 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
           case "default-ttl" -> defaultTtl = Optional.of(Duration.ofSeconds(Long.parseLong(pair[1])));
           case "max-ttl" -> maxTtl = Optional.of(Duration.ofSeconds(Long.parseLong(pair[1])));
           case "share-set-cookie" -> shareSetCookie = Boolean.parseBoolean(pair[1]);
+          case "cache-everything-with-credentials" -> cacheEverythingWithCredentials = Optional.of(bool(pair[1]));
+          case "store-cookie-responses" -> storeCookieResponses = Optional.of(bool(pair[1]));
+          case "strip-headers" -> stripHeaders = Optional.of(fieldNames(pair[1]));
+          case "forward-excluded-query" -> forwardExcludedQuery = Optional.of(bool(pair[1]));
           default -> { } // fields added by newer control planes are ignored
         }
       }
@@ -83,6 +95,30 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
       return Optional.empty();
     }
     return Optional.of(new RemotePolicy(identity.substring(0, at), identity.substring(at + 1), mode, defaultTtl,
-        maxTtl, shareSetCookie));
+        maxTtl, shareSetCookie, new RemotePolicy.Defences(cacheEverythingWithCredentials, storeCookieResponses,
+            stripHeaders, forwardExcludedQuery)));
+  }
+
+  /**
+   * {@code true} or {@code false}, nothing else: these flags guard against cache poisoning, so a
+   * garbled value must not silently read as {@code false} (the whole spec is then ignored).
+   */
+  private static boolean bool(String text) {
+    return switch (text) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("not a boolean: " + text);
+    };
+  }
+
+  /** A comma-separated list of lower-case header field names; empty text is an empty list. */
+  private static List<String> fieldNames(String text) {
+    List<String> names = text.isEmpty() ? List.of() : List.of(text.split(",", -1));
+    for (String name : names) {
+      if (!UnkeyedRequestHeaders.isLowerCaseFieldName(name)) {
+        throw new IllegalArgumentException("not a header field name: " + name);
+      }
+    }
+    return names;
   }
 }

@@ -1,0 +1,104 @@
+package io.edgecache.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgecache.controlplane.config.EdgecacheConfig;
+import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
+import io.edgecache.controlplane.xds.PolicyMetadata;
+import io.edgecache.edge.extproc.InitialMetadata;
+import io.edgecache.extproc.config.RoutePolicy;
+import io.edgecache.extproc.policy.remote.PolicyMetadataDecoder;
+import io.edgecache.extproc.policy.remote.RemotePolicy;
+import io.grpc.Metadata;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A route policy as the control plane encodes it ({@link PolicyMetadata}), read by Envoy's
+ * header value formatter (local-edge's {@link InitialMetadata}, which undoes the {@code %%}
+ * escaping) and decoded by the cache node: every field arrives, and the pushed values win over
+ * the node's own route.
+ */
+class PushedPolicyRoundTripTest {
+
+  /** The node's own route: every defence the opposite of what the control plane pushes. */
+  private static final RoutePolicy LOCAL = RoutePolicy.builder().cacheEverythingWithCredentials(false)
+      .storeResponsesToCookieRequests(false).stripHeaders(List.of("x-local")).forwardExcludedQuery(false).build();
+
+  @Test
+  void everyPushedFieldArrivesAndWinsOverTheNodesRoute() {
+    EdgecacheConfig.CachePolicy pushed = new EdgecacheConfig.CachePolicy(CacheMode.CACHE_EVERYTHING,
+        Optional.of(Duration.ofSeconds(30)), Optional.of(Duration.ofHours(1)), true, true, true,
+        List.of("x-forwarded-host", "x-odd%name"), true);
+
+    RoutePolicy effective = decoded(pushed).applyTo(LOCAL);
+
+    assertEquals(RoutePolicy.Mode.CACHE_EVERYTHING, effective.mode());
+    assertEquals(Duration.ofSeconds(30), effective.defaultTtl());
+    assertEquals(Duration.ofHours(1), effective.maxTtl());
+    assertTrue(effective.shareResponsesWithSetCookie());
+    assertTrue(effective.cacheEverythingWithCredentials());
+    assertTrue(effective.storeResponsesToCookieRequests());
+    assertEquals(List.of("x-forwarded-host", "x-odd%name"), effective.stripHeaders());
+    assertTrue(effective.forwardExcludedQuery());
+  }
+
+  @Test
+  void theControlPlanesDefaultsAreTheNodesSafeDefaults() {
+    RoutePolicy effective = decoded(EdgecacheConfig.CachePolicy.DEFAULT)
+        .applyTo(RoutePolicy.builder().storeResponsesToCookieRequests(true).forwardExcludedQuery(true).build());
+
+    assertFalse(effective.cacheEverythingWithCredentials());
+    assertFalse(effective.storeResponsesToCookieRequests());
+    assertEquals(RoutePolicy.DEFAULT_STRIP_HEADERS, effective.stripHeaders());
+    assertFalse(effective.forwardExcludedQuery());
+  }
+
+  @Test
+  void anEmptyStripListIsCarried() {
+    EdgecacheConfig.CachePolicy pushed = new EdgecacheConfig.CachePolicy(CacheMode.RESPECT_ORIGIN,
+        Optional.empty(), Optional.empty(), false, false, false, List.of(), false);
+    assertEquals(List.of(), decoded(pushed).applyTo(LOCAL).stripHeaders());
+  }
+
+  /** A control plane that predates the defences sends none: the node's route keeps deciding. */
+  @Test
+  void aSpecWithoutTheDefencesLeavesTheNodesRoute() {
+    RemotePolicy older = PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
+        "mode=respect-origin; default-ttl=60; share-set-cookie=false").orElseThrow();
+    RoutePolicy local = RoutePolicy.builder().storeResponsesToCookieRequests(true).forwardExcludedQuery(true)
+        .cacheEverythingWithCredentials(true).stripHeaders(List.of("x-local")).build();
+
+    RoutePolicy effective = older.applyTo(local);
+
+    assertTrue(effective.cacheEverythingWithCredentials());
+    assertTrue(effective.storeResponsesToCookieRequests());
+    assertEquals(List.of("x-local"), effective.stripHeaders());
+    assertTrue(effective.forwardExcludedQuery());
+  }
+
+  /** A garbled defence makes the node ignore the whole pushed policy rather than read it as false. */
+  @Test
+  void aMalformedDefenceIsRejected() {
+    assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
+        "mode=respect-origin; store-cookie-responses=yes").isEmpty());
+    assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
+        "mode=respect-origin; strip-headers=x-host,,x forwarded").isEmpty());
+  }
+
+  private static RemotePolicy decoded(EdgecacheConfig.CachePolicy cache) {
+    EdgecacheConfig.Route route = new EdgecacheConfig.Route("route", "site/route",
+        new EdgecacheConfig.RouteMatch(Optional.of("/"), Optional.empty(), Optional.empty(), List.of()),
+        "origin", Duration.ofSeconds(15), cache);
+    InitialMetadata formatted = InitialMetadata.of(List.of(), PolicyMetadata.entries(route));
+    assertEquals(null, formatted.problem());
+    Metadata metadata = formatted.metadata();
+    String identity = metadata.get(Metadata.Key.of(PolicyMetadata.POLICY_KEY, Metadata.ASCII_STRING_MARSHALLER));
+    String spec = metadata.get(Metadata.Key.of(PolicyMetadata.SPEC_KEY, Metadata.ASCII_STRING_MARSHALLER));
+    return PolicyMetadataDecoder.decode(identity, spec).orElseThrow(() -> new AssertionError("ignored: " + spec));
+  }
+}
