@@ -4,6 +4,7 @@ import io.edgecache.controlplane.config.PurgeSettings;
 import io.edgecache.controlplane.leader.ConfiguredLeader;
 import io.edgecache.controlplane.leader.LeaseLeadership;
 import io.edgecache.controlplane.leader.PurgeLeadership;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
@@ -29,10 +30,13 @@ public final class PurgeControl implements AutoCloseable {
   private final Warmer warmer;
   /** Null for the only replica. */
   private final PurgeLeadership leadership;
+  /** The client the Lease is held with; null unless a Lease elects the leader. */
+  private final KubernetesClient kubernetes;
 
   private PurgeControl(PurgeCoordinator coordinator, PurgeAdmin admin, AdminHttpServer http, Warmer warmer,
-      PurgeLeadership leadership) {
+      PurgeLeadership leadership, KubernetesClient kubernetes) {
     this.leadership = leadership;
+    this.kubernetes = kubernetes;
     this.coordinator = coordinator;
     this.admin = admin;
     this.http = http;
@@ -45,9 +49,18 @@ public final class PurgeControl implements AutoCloseable {
         ? PurgeCoordinator.open(settings.logPath(), settings.retention(), clock)
         : PurgeCoordinator.over(RedisStreamPurgeLog.open(settings.redisLog().get(), settings.retention(),
             clock), clock);
-    PurgeLeadership leadership = settings.leader()
-        .map(leader -> elect(leader, coordinator))
-        .orElse(null);
+    // Reached with the client's usual configuration (in-cluster service account, else kubeconfig).
+    KubernetesClient kubernetes = settings.leader().flatMap(PurgeSettings.Leader::lease).isPresent()
+        ? new KubernetesClientBuilder().build()
+        : null;
+    PurgeLeadership leadership;
+    try {
+      leadership = settings.leader().map(leader -> elect(leader, kubernetes, coordinator)).orElse(null);
+    } catch (RuntimeException e) {
+      leaveElection(null, kubernetes);
+      coordinator.close();
+      throw e;
+    }
     Warmer warmer = settings.edge().map(Warmer::new).orElse(null);
     PurgeAdmin admin = new PurgeAdmin(coordinator, warmer, new Authenticator(settings.tokens()),
         new RateLimiter(settings.rateLimit(), System::nanoTime));
@@ -56,9 +69,7 @@ public final class PurgeControl implements AutoCloseable {
       http = new AdminHttpServer(
           new InetSocketAddress(settings.adminListen().host(), settings.adminListen().port()), admin);
     } catch (IOException e) {
-      if (leadership != null) {
-        leadership.close();
-      }
+      leaveElection(leadership, kubernetes);
       coordinator.close();
       if (warmer != null) {
         warmer.close();
@@ -67,20 +78,18 @@ public final class PurgeControl implements AutoCloseable {
     }
     log.info(() -> "purge log " + settings.logPath() + "; admin API on " + settings.adminListen().host() + ":"
         + http.port());
-    return new PurgeControl(coordinator, admin, http, warmer, leadership);
+    return new PurgeControl(coordinator, admin, http, warmer, leadership, kubernetes);
   }
 
-  /**
-   * Joins the election the settings name; the coordinator follows it. A Lease is reached with
-   * the Kubernetes client's usual configuration (in-cluster service account, else kubeconfig).
-   */
-  private static PurgeLeadership elect(PurgeSettings.Leader leader, PurgeCoordinator coordinator) {
+  /** Joins the election the settings name (a Lease through {@code kubernetes}); the coordinator follows it. */
+  private static PurgeLeadership elect(PurgeSettings.Leader leader, KubernetesClient kubernetes,
+      PurgeCoordinator coordinator) {
     PurgeLeadership leadership;
     if (leader.lease().isPresent()) {
       PurgeSettings.Lease lease = leader.lease().get();
       Duration duration = lease.duration();
       // Renew well inside the lease, retry often: fabric8's defaults keep these ratios.
-      leadership = LeaseLeadership.start(new KubernetesClientBuilder().build(),
+      leadership = LeaseLeadership.start(kubernetes,
           new LeaseLeadership.Settings(lease.namespace(), lease.name(), duration,
               duration.multipliedBy(2).dividedBy(3), duration.dividedBy(5)),
           leader.identity(), coordinator);
@@ -89,6 +98,20 @@ public final class PurgeControl implements AutoCloseable {
     }
     coordinator.followLeadership(leadership);
     return leadership;
+  }
+
+  /**
+   * Releases a held Lease (the standby takes over at once; fabric8 releases it before the
+   * election's cancellation returns), then closes the client it was held with, its HTTP client
+   * and threads.
+   */
+  private static void leaveElection(PurgeLeadership leadership, KubernetesClient kubernetes) {
+    if (leadership != null) {
+      leadership.close();
+    }
+    if (kubernetes != null) {
+      kubernetes.close();
+    }
   }
 
   /** The gRPC services to serve next to xDS: the nodes' purge stream and the admin API. */
@@ -103,9 +126,7 @@ public final class PurgeControl implements AutoCloseable {
 
   @Override
   public void close() {
-    if (leadership != null) {
-      leadership.close(); // releases a Lease: the standby takes over at once
-    }
+    leaveElection(leadership, kubernetes);
     http.close();
     if (warmer != null) {
       warmer.close();

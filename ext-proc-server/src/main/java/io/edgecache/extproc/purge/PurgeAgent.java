@@ -7,6 +7,7 @@ import io.edgecache.proto.purge.v1.NodeMessage;
 import io.edgecache.proto.purge.v1.PurgeCommand;
 import io.edgecache.proto.purge.v1.PurgeStreamGrpc;
 import io.edgecache.reconnect.ReconnectBackoff;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -22,7 +23,10 @@ import java.util.logging.Logger;
  * applied, applies each command in order, acks it, and opens the {@link HitGate} once the
  * control plane says the replay is over. When the stream breaks the gate starts its grace and the
  * agent reconnects with jittered backoff (from 100 ms, capped at 1 s, so a restarted control
- * plane is followed within about a second), resuming after the last purge it applied. With
+ * plane is followed within about a second), resuming after the last purge it applied. Each
+ * attempt dials the control plane at once and waits for that connection for one backoff step
+ * before it is abandoned for the next attempt, so attempts are as frequent as the backoff allows
+ * and none is lost to the channel still reporting its last failed connection. With
  * standby control planes each attempt goes to the next address, so the stream settles on the
  * replica that leads (the others refuse it).
  */
@@ -47,6 +51,8 @@ public final class PurgeAgent implements AutoCloseable {
   private int current;
   private final ReconnectBackoff backoff = ReconnectBackoff.standard();
   private ClientCallStreamObserver<NodeMessage> stream;
+  /** The stream this agent cancelled because its control plane was unreachable, if any. */
+  private ClientCallStreamObserver<NodeMessage> abandoned;
   private boolean closed;
 
   private PurgeAgent(PurgeConfig config, List<ManagedChannel> channels, NodePurger purger,
@@ -77,11 +83,30 @@ public final class PurgeAgent implements AutoCloseable {
     if (closed) {
       return;
     }
-    PurgeStreamGrpc.newStub(channels.get(current)).follow(new Commands());
+    ManagedChannel channel = channels.get(current);
+    // The channel keeps its own connect backoff (growing past a minute) after failed attempts;
+    // this agent's backoff decides, so the channel dials now. Waiting for ready, the stream
+    // follows that dial: without it the stream would fail at once on the channel's last failure
+    // (pick-first stays in TRANSIENT_FAILURE until a connection is READY), losing a whole step.
+    channel.resetConnectBackoff();
+    PurgeStreamGrpc.newStub(channel).withWaitForReady().follow(new Commands());
+    ClientCallStreamObserver<NodeMessage> attempt = stream;
+    long window = backoff.next().toMillis();
+    reconnects.schedule(() -> abandonIfUnreachable(attempt, channel, window), window,
+        TimeUnit.MILLISECONDS);
     stream.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder()
         .setNodeId(config.nodeId())
         .setNodeGroup(config.nodeGroup())
         .setLastAppliedSeq(lastApplied)).build());
+  }
+
+  /** Bounds an attempt's wait for its connection: past it, the next attempt (and address). */
+  private synchronized void abandonIfUnreachable(ClientCallStreamObserver<NodeMessage> attempt,
+      ManagedChannel channel, long window) {
+    if (attempt == stream && !closed && channel.getState(false) != ConnectivityState.READY) {
+      abandoned = attempt;
+      attempt.cancel("control plane not reachable within " + window + " ms", null);
+    }
   }
 
   private synchronized void onCommand(PurgeCommand command) {
@@ -117,7 +142,8 @@ public final class PurgeAgent implements AutoCloseable {
     if (closed) {
       return;
     }
-    long wait = backoff.next().toMillis();
+    // An abandoned attempt has waited its backoff step already.
+    long wait = stream == abandoned ? 0 : backoff.next().toMillis();
     String hits = gate.inGrace() ? "serving hits on grace" : "not serving hits";
     InetSocketAddress address = config.controlPlanes().get(current);
     current = (current + 1) % channels.size();
@@ -125,18 +151,7 @@ public final class PurgeAgent implements AutoCloseable {
         + address.getPort() + " broken ("
         + (cause == null ? "closed by the control plane" : cause.getMessage())
         + "); " + hits + "; reconnecting in " + wait + " ms");
-    reconnects.schedule(this::reconnect, wait, TimeUnit.MILLISECONDS);
-  }
-
-  /**
-   * The channel keeps its own connect backoff (growing past a minute) after failed attempts;
-   * this agent's backoff is the one that should decide, so the channel's is reset first.
-   */
-  private void reconnect() {
-    synchronized (this) {
-      channels.get(current).resetConnectBackoff();
-    }
-    connect();
+    reconnects.schedule(this::connect, wait, TimeUnit.MILLISECONDS);
   }
 
   @Override

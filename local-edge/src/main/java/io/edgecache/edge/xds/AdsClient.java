@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -34,7 +35,8 @@ import java.util.logging.Logger;
  * if the resulting set of resources builds a route table; each complete table is handed to
  * {@code onTable}. A broken stream is reopened with the accepted versions after a jittered
  * backoff (from 100 ms, capped at 1 s, reset by the first response on a stream), so a restarted
- * control plane is followed within about a second.
+ * control plane is followed within about a second: each attempt dials at once and waits for that
+ * connection for one backoff step before it is abandoned for the next.
  */
 public final class AdsClient implements AutoCloseable {
   private static final Logger log = Logger.getLogger(AdsClient.class.getName());
@@ -60,7 +62,9 @@ public final class AdsClient implements AutoCloseable {
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final ReconnectBackoff backoff = ReconnectBackoff.standard();
   private XdsResources accepted = XdsResources.EMPTY;
-  private StreamObserver<DiscoveryRequest> requests;
+  private ClientCallStreamObserver<DiscoveryRequest> requests;
+  /** The stream this client cancelled because the control plane was unreachable, if any. */
+  private ClientCallStreamObserver<DiscoveryRequest> abandoned;
   private boolean closed;
 
   /**
@@ -99,7 +103,12 @@ public final class AdsClient implements AutoCloseable {
     // is known before the call starts: a call failing fast (control plane down) may report
     // before streamAggregatedResources returns.
     AtomicReference<StreamObserver<DiscoveryRequest>> self = new AtomicReference<>();
-    AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
+    // The channel's own connect backoff grows past a minute; this client's decides, so the
+    // channel dials now. Waiting for ready, the stream follows that dial: without it the stream
+    // would fail at once on the channel's last failure (pick-first stays in TRANSIENT_FAILURE
+    // until a connection is READY), losing a whole backoff step.
+    channel.resetConnectBackoff();
+    AggregatedDiscoveryServiceGrpc.newStub(channel).withWaitForReady().streamAggregatedResources(
         new ClientResponseObserver<DiscoveryRequest, DiscoveryResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> stream) {
@@ -122,9 +131,21 @@ public final class AdsClient implements AutoCloseable {
         streamEnded(self.get(), "closed by the server");
       }
     });
+    ClientCallStreamObserver<DiscoveryRequest> attempt = requests;
+    long window = backoff.next().toMillis();
+    reconnects.schedule(() -> abandonIfUnreachable(attempt, window), window, TimeUnit.MILLISECONDS);
     subscriptions.values().forEach(sub -> sub.nonce = "");
     // In the subscriptions' (Envoy's) order, set once in the constructor.
     subscriptions.keySet().forEach(this::request);
+  }
+
+  /** Bounds an attempt's wait for its connection: past it, the next attempt. */
+  private synchronized void abandonIfUnreachable(ClientCallStreamObserver<DiscoveryRequest> attempt,
+      long window) {
+    if (attempt == requests && !closed && channel.getState(false) != ConnectivityState.READY) {
+      abandoned = attempt;
+      attempt.cancel("control plane not reachable within " + window + " ms", null);
+    }
   }
 
   private synchronized void onResponse(StreamObserver<DiscoveryRequest> stream, DiscoveryResponse response) {
@@ -190,12 +211,11 @@ public final class AdsClient implements AutoCloseable {
     if (stream != requests || closed) {
       return;
     }
-    long wait = backoff.next().toMillis();
+    // An abandoned attempt has waited its backoff step already.
+    long wait = stream == abandoned ? 0 : backoff.next().toMillis();
     log.warning(() -> "ADS stream ended (" + why + "); reconnecting in " + wait + " ms");
     reconnects.schedule(() -> {
       synchronized (this) {
-        // The channel's own connect backoff grows past a minute; this client's decides.
-        channel.resetConnectBackoff();
         openStream();
       }
     }, wait, TimeUnit.MILLISECONDS);
