@@ -194,7 +194,11 @@ class EnvoyUpstreamBehaviourTest {
       // Closed, with at most the head and part of the body: the processor may still hold the head.
       String received = client.readUntilClosed();
       assertTrue(received.isEmpty() || received.startsWith("HTTP/1.1 200"), received);
-      assertFalse(received.contains("0\r\n\r\n"), "the body is never completed: " + received);
+      // The head may keep the origin's Content-Length: 100 (whose "0\r\n\r\n" is no chunk end).
+      int headEnd = received.indexOf("\r\n\r\n");
+      String body = headEnd < 0 ? "" : received.substring(headEnd + 4);
+      assertTrue(body.length() < 100 && !body.endsWith("0\r\n\r\n"),
+          "the body is never completed: " + received);
     }
   }
 
