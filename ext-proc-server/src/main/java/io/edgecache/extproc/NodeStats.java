@@ -127,6 +127,7 @@ final class NodeStats {
       figures.put("storeResponsesToCookieRequests", route.storeResponsesToCookieRequests());
       figures.put("stripHeaders", route.stripHeaders());
       figures.put("forwardExcludedQuery", route.forwardExcludedQuery());
+      figures.put("storeSetCookie", route.storeSetCookie());
       routes.add(figures);
     }
     policy.put("nodeRoutes", routes);
@@ -145,6 +146,7 @@ final class NodeStats {
       figures.put("storeResponsesToCookieRequests", orUnset(defences.storeResponsesToCookieRequests()));
       figures.put("stripHeaders", orUnset(defences.stripHeaders()));
       figures.put("forwardExcludedQuery", orUnset(defences.forwardExcludedQuery()));
+      figures.put("storeSetCookie", orUnset(defences.storeSetCookie()));
       pushed.add(figures);
     }
     policy.put("controlPlane", pushed);
@@ -158,5 +160,5 @@ final class NodeStats {
   /** The fields {@link RemotePolicy#applyTo} takes from the control plane. */
   private static final List<String> PUSHED_FIELDS =
       List.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie", "cacheEverythingWithCredentials",
-          "storeResponsesToCookieRequests", "stripHeaders", "forwardExcludedQuery");
+          "storeResponsesToCookieRequests", "stripHeaders", "forwardExcludedQuery", "storeSetCookie");
 }

@@ -42,6 +42,9 @@ import java.util.Map;
  *     {@code keyHeaders} is keyed instead
  * @param forwardExcludedQuery whether query parameters left out of the key still reach the
  *     origin; off, the origin sees only what the key holds
+ * @param storeSetCookie whether a shared response keeps its Set-Cookie lines in the cache, so
+ *     every hit replays them to every client; only for cookies that are the same for everyone
+ *     (a consent or A/B bucket cookie), and only with {@code shareResponsesWithSetCookie}
  */
 public record RoutePolicy(
     String host,
@@ -62,7 +65,8 @@ public record RoutePolicy(
     boolean cacheEverythingWithCredentials,
     boolean storeResponsesToCookieRequests,
     List<String> stripHeaders,
-    boolean forwardExcludedQuery) {
+    boolean forwardExcludedQuery,
+    boolean storeSetCookie) {
 
   /** How a route treats the origin's caching headers. */
   public enum Mode {
@@ -100,7 +104,8 @@ public record RoutePolicy(
         .shareResponsesWithSetCookie(shareResponsesWithSetCookie).purgeRequests(purgeRequests)
         .cacheEverythingWithCredentials(cacheEverythingWithCredentials)
         .storeResponsesToCookieRequests(storeResponsesToCookieRequests)
-        .stripHeaders(stripHeaders).forwardExcludedQuery(forwardExcludedQuery);
+        .stripHeaders(stripHeaders).forwardExcludedQuery(forwardExcludedQuery)
+        .storeSetCookie(storeSetCookie);
   }
 
   /** Whether this route covers a request for {@code hostWithoutPort} and {@code path}. */
@@ -151,6 +156,7 @@ public record RoutePolicy(
     private boolean storeResponsesToCookieRequests;
     private List<String> stripHeaders = DEFAULT_STRIP_HEADERS;
     private boolean forwardExcludedQuery;
+    private boolean storeSetCookie;
 
     private Builder() {}
 
@@ -249,12 +255,17 @@ public record RoutePolicy(
       return this;
     }
 
+    public Builder storeSetCookie(boolean value) {
+      storeSetCookie = value;
+      return this;
+    }
+
     public RoutePolicy build() {
       return new RoutePolicy(host, pathPrefix, mode, defaultTtl, maxTtl, query, cookies,
           keyHeaders, normalizeHeaders, staleWhileRevalidate, staleIfError, maxObjectBytes,
           negativeTtls, shareResponsesWithSetCookie, purgeRequests,
           cacheEverythingWithCredentials, storeResponsesToCookieRequests, stripHeaders,
-          forwardExcludedQuery);
+          forwardExcludedQuery, storeSetCookie);
     }
   }
 }

@@ -241,6 +241,11 @@ public final class ServerConfigLoader {
       route.stripHeaders(fieldNames(field + ".stripHeaders", raw.stripHeaders));
     }
     route.forwardExcludedQuery(Boolean.TRUE.equals(raw.forwardExcludedQuery));
+    if (Boolean.TRUE.equals(raw.storeSetCookie) && !Boolean.TRUE.equals(raw.shareResponsesWithSetCookie)) {
+      // Without sharing, a response with Set-Cookie is never stored: the flag would do nothing.
+      throw new ConfigException(field + ".storeSetCookie: needs shareResponsesWithSetCookie: true");
+    }
+    route.storeSetCookie(Boolean.TRUE.equals(raw.storeSetCookie));
     return route.build();
   }
 
@@ -382,6 +387,7 @@ public final class ServerConfigLoader {
     public Boolean storeResponsesToCookieRequests;
     public List<String> stripHeaders;
     public Boolean forwardExcludedQuery;
+    public Boolean storeSetCookie;
   }
 
   static final class RawQuery {

@@ -176,7 +176,7 @@ public final class CachePolicy {
     if (!usable) {
       return StoreVerdict.refuse("stale"); // stale on arrival, nothing could revive it
     }
-    return StoreVerdict.store(storedHeaders(responseHeaders, cc), lifetime, rules, initialAge);
+    return StoreVerdict.store(storedHeaders(responseHeaders, cc, route), lifetime, rules, initialAge);
   }
 
   /**
@@ -293,10 +293,16 @@ public final class CachePolicy {
         cc.has("immutable"));
   }
 
-  /** The fields to store: no hop-by-hop, Age, Set-Cookie, or fields qualified directives name. */
-  private HeaderList storedHeaders(HeaderList responseHeaders, CacheControl cc) {
+  /**
+   * The fields to store: no hop-by-hop, Age, fields qualified directives name, nor Set-Cookie
+   * unless the route explicitly stores it (then every hit hands it to every client).
+   */
+  private HeaderList storedHeaders(HeaderList responseHeaders, CacheControl cc, RoutePolicy route) {
     Set<String> drop = HopByHop.fieldsToDrop(responseHeaders); // a fresh set, ours to extend
-    drop.addAll(List.of("age", "content-length", "set-cookie"));
+    drop.addAll(List.of("age", "content-length"));
+    if (!route.storeSetCookie()) {
+      drop.add("set-cookie");
+    }
     drop.addAll(fieldNames(cc.argument("private"))); // §5.2.2.7 qualified form
     drop.addAll(fieldNames(cc.argument("no-cache"))); // §5.2.2.4 qualified form
     if (stripTargetedFields) {

@@ -33,12 +33,18 @@ class ServerConfigLoaderTest {
           - host: static.example.com
             pathPrefix: /img/
             shareResponsesWithSetCookie: true
+            storeSetCookie: true
+          - host: static.example.com
+            pathPrefix: /
+            shareResponsesWithSetCookie: true
         """));
     assertEquals(6000, config.listen().getPort());
     assertEquals(64L << 20, config.l1MaxBytes());
     assertEquals(1L << 20, config.maxObjectBytes());
     assertTrue(config.routeFor("STATIC.example.com:8080", "/img/a.png")
         .shareResponsesWithSetCookie());
+    assertTrue(config.routeFor("static.example.com", "/img/a.png").storeSetCookie());
+    assertFalse(config.routeFor("static.example.com", "/other").storeSetCookie());
     assertEquals(RoutePolicy.DEFAULT, config.routeFor("other.example.com", "/img/a.png"));
   }
 
@@ -77,6 +83,8 @@ class ServerConfigLoaderTest {
         + "  disk: {enabled: true, path: /tmp/unused, maxBytes: 1GiB}\n";
     assertMessage("cache:\n  maxObjectBytes: 2GiB\n" + streaming,
         "cache.maxObjectBytes: must be greater than 0 and at most tiers.disk.maxBytes");
+    assertMessage("routes:\n  - pathPrefix: /a/\n    storeSetCookie: true\n",
+        "routes[0].storeSetCookie: needs shareResponsesWithSetCookie: true");
     assertMessage("tiers:\n  writeQueueBytes: 0\n",
         "tiers.writeQueueBytes: must be greater than 0");
     assertMessage("tiers:\n  bodyTokenSecretFile: /run/secrets/body\n",

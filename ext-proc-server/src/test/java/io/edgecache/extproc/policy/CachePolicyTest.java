@@ -1,6 +1,7 @@
 package io.edgecache.extproc.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.config.RoutePolicy;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -181,6 +183,20 @@ class CachePolicyTest {
         assertEquals(null, verdict.storedHeaders().first(dropped), rule + ": " + dropped);
       }
     }
+  }
+
+  /** Only a route that explicitly stores Set-Cookie keeps the lines, every one of them, in order. */
+  @Test
+  void setCookieIsStoredOnlyWhereTheRouteStoresIt() {
+    RequestFacts request = RequestFacts.of("GET", CacheKey.of("http", "example.com", "/a"), headers(""), NOW);
+    HeaderList response = headers("cache-control: public, max-age=60\nset-cookie: consent=1\nset-cookie: ab=b");
+    RoutePolicy storing = SHARE_COOKIES.toBuilder().storeSetCookie(true).build();
+    StoreVerdict stored = policy.decide(request, policy.classify(request, storing), 200, response, storing, NOW);
+    assertEquals(List.of("consent=1", "ab=b"), stored.storedHeaders().all("set-cookie"));
+    StoreVerdict shared = policy.decide(request, policy.classify(request, SHARE_COOKIES), 200, response,
+        SHARE_COOKIES, NOW);
+    assertTrue(shared.storable());
+    assertEquals(List.of(), shared.storedHeaders().all("set-cookie"));
   }
 
   private static Arguments row(String rule, String method, String requestHeaders, int status,

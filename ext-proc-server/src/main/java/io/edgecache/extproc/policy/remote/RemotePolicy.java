@@ -24,17 +24,17 @@ public record RemotePolicy(String policyId, String version, RoutePolicy.Mode mod
     Optional<Duration> maxTtl, boolean shareResponsesWithSetCookie, Defences defences) {
 
   /**
-   * The poisoning defences of {@link RoutePolicy} as the control plane sent them: see
-   * {@link RoutePolicy#cacheEverythingWithCredentials()},
-   * {@link RoutePolicy#storeResponsesToCookieRequests()}, {@link RoutePolicy#stripHeaders()} and
-   * {@link RoutePolicy#forwardExcludedQuery()}.
+   * The defences of {@link RoutePolicy} against sharing what must not be shared, as the control
+   * plane sent them: see {@link RoutePolicy#cacheEverythingWithCredentials()},
+   * {@link RoutePolicy#storeResponsesToCookieRequests()}, {@link RoutePolicy#stripHeaders()},
+   * {@link RoutePolicy#forwardExcludedQuery()} and {@link RoutePolicy#storeSetCookie()}.
    */
   public record Defences(Optional<Boolean> cacheEverythingWithCredentials,
       Optional<Boolean> storeResponsesToCookieRequests, Optional<List<String>> stripHeaders,
-      Optional<Boolean> forwardExcludedQuery) {
+      Optional<Boolean> forwardExcludedQuery, Optional<Boolean> storeSetCookie) {
     /** None sent. */
-    public static final Defences NONE =
-        new Defences(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    public static final Defences NONE = new Defences(Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.empty());
 
     public Defences {
       stripHeaders = stripHeaders.map(List::copyOf);
@@ -64,6 +64,7 @@ public record RemotePolicy(String policyId, String version, RoutePolicy.Mode mod
             defences.storeResponsesToCookieRequests().orElse(local.storeResponsesToCookieRequests()))
         .stripHeaders(defences.stripHeaders().orElse(local.stripHeaders()))
         .forwardExcludedQuery(defences.forwardExcludedQuery().orElse(local.forwardExcludedQuery()))
+        .storeSetCookie(defences.storeSetCookie().orElse(local.storeSetCookie()))
         .build();
   }
 }

@@ -25,7 +25,7 @@ import java.util.logging.Logger;
  * x-edgecache-policy:      demo/default@5d41402a
  * x-edgecache-policy-spec: mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false;
  *     cache-everything-with-credentials=false; store-cookie-responses=false;
- *     strip-headers=x-forwarded-host,x-host; forward-excluded-query=false
+ *     strip-headers=x-forwarded-host,x-host; forward-excluded-query=false; store-set-cookie=false
  * </pre>
  *
  * Decoded policies are cached by their identity ({@code id@version}), so the per-stream cost is
@@ -71,6 +71,7 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
     Optional<Boolean> storeCookieResponses = Optional.empty();
     Optional<List<String>> stripHeaders = Optional.empty();
     Optional<Boolean> forwardExcludedQuery = Optional.empty();
+    Optional<Boolean> storeSetCookie = Optional.empty();
     try {
       for (String field : spec.split(";")) {
         String[] pair = field.trim().split("=", 2);
@@ -83,6 +84,7 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
           case "store-cookie-responses" -> storeCookieResponses = Optional.of(bool(pair[1]));
           case "strip-headers" -> stripHeaders = Optional.of(fieldNames(pair[1]));
           case "forward-excluded-query" -> forwardExcludedQuery = Optional.of(bool(pair[1]));
+          case "store-set-cookie" -> storeSetCookie = Optional.of(bool(pair[1]));
           default -> { } // fields added by newer control planes are ignored
         }
       }
@@ -94,9 +96,14 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
       log.warning(() -> "ignoring x-edgecache-policy-spec without mode: " + spec);
       return Optional.empty();
     }
+    if (storeSetCookie.orElse(false) && !shareSetCookie) {
+      // the control plane rejects this at load; storing a cookie nobody may be served is a garbled spec
+      log.warning(() -> "ignoring x-edgecache-policy-spec with store-set-cookie but not share-set-cookie: " + spec);
+      return Optional.empty();
+    }
     return Optional.of(new RemotePolicy(identity.substring(0, at), identity.substring(at + 1), mode, defaultTtl,
         maxTtl, shareSetCookie, new RemotePolicy.Defences(cacheEverythingWithCredentials, storeCookieResponses,
-            stripHeaders, forwardExcludedQuery)));
+            stripHeaders, forwardExcludedQuery, storeSetCookie)));
   }
 
   /**
