@@ -68,7 +68,8 @@ public final class ConfigLoader {
   private static final Set<String> MATCH = Set.of("prefix", "path", "regex", "headers");
   private static final Set<String> HEADER = Set.of("name", "exact", "prefix", "regex", "present");
   private static final Set<String> CACHE = Set.of("mode", "defaultTtl", "maxTtl", "shareResponsesWithSetCookie",
-      "cacheEverythingWithCredentials", "storeResponsesToCookieRequests", "stripHeaders", "forwardExcludedQuery");
+      "cacheEverythingWithCredentials", "storeResponsesToCookieRequests", "stripHeaders", "forwardExcludedQuery",
+      "storeSetCookie");
   private static final Set<String> LISTENER = Set.of("name", "address", "sites", "escapedSlashes");
   private static final Set<String> NODE_GROUP = Set.of("name", "listeners");
 
@@ -472,9 +473,15 @@ public final class ConfigLoader {
       }
       List<String> stripHeaders = f.optional("stripHeaders") == null ? CachePolicy.DEFAULT.stripHeaders()
           : fieldNames(f.list("stripHeaders"));
-      return new CachePolicy(mode, defaultTtl, maxTtl, flag(f, "shareResponsesWithSetCookie"),
+      boolean shareSetCookie = flag(f, "shareResponsesWithSetCookie");
+      boolean storeSetCookie = flag(f, "storeSetCookie");
+      if (storeSetCookie && !shareSetCookie) {
+        // Without sharing, a response with Set-Cookie is never stored: the flag would do nothing.
+        throw f.required("storeSetCookie").error("needs shareResponsesWithSetCookie: true");
+      }
+      return new CachePolicy(mode, defaultTtl, maxTtl, shareSetCookie,
           flag(f, "cacheEverythingWithCredentials"), flag(f, "storeResponsesToCookieRequests"), stripHeaders,
-          flag(f, "forwardExcludedQuery"));
+          flag(f, "forwardExcludedQuery"), storeSetCookie);
     }
 
     /** An optional true/false field; absent is false, the safe default of every cache flag. */

@@ -144,13 +144,15 @@ public record EdgecacheConfig(
    * cache-everything also covers requests with credentials, whether a response to a Cookie
    * request may be stored without explicit {@code public}/{@code s-maxage}, the request fields
    * stripped before the origin (lower case), and whether query parameters left out of the key
-   * still reach the origin.
+   * still reach the origin. {@code storeSetCookie} (only with {@code shareResponsesWithSetCookie})
+   * keeps a shared response's Set-Cookie lines in the cache, so every client gets them on a hit.
    */
   public record CachePolicy(CacheMode mode, Optional<Duration> defaultTtl, Optional<Duration> maxTtl,
       boolean shareResponsesWithSetCookie, boolean cacheEverythingWithCredentials,
-      boolean storeResponsesToCookieRequests, List<String> stripHeaders, boolean forwardExcludedQuery) {
+      boolean storeResponsesToCookieRequests, List<String> stripHeaders, boolean forwardExcludedQuery,
+      boolean storeSetCookie) {
     public static final CachePolicy DEFAULT = new CachePolicy(CacheMode.RESPECT_ORIGIN, Optional.empty(),
-        Optional.empty(), false, false, false, UnkeyedRequestHeaders.DEFAULT_STRIP, false);
+        Optional.empty(), false, false, false, UnkeyedRequestHeaders.DEFAULT_STRIP, false, false);
 
     public CachePolicy {
       stripHeaders = List.copyOf(stripHeaders);

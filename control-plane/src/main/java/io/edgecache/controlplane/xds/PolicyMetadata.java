@@ -17,7 +17,7 @@ import java.util.List;
  * x-edgecache-policy:      demo/static@5d41402a        policy id (site/route) @ content version
  * x-edgecache-policy-spec: mode=cache-everything; default-ttl=60; max-ttl=86400; share-set-cookie=false;
  *     cache-everything-with-credentials=false; store-cookie-responses=false;
- *     strip-headers=x-forwarded-host,x-host; forward-excluded-query=false
+ *     strip-headers=x-forwarded-host,x-host; forward-excluded-query=false; store-set-cookie=false
  * </pre>
  *
  * (the spec is one line). TTLs are whole seconds; a missing {@code default-ttl} or
@@ -57,6 +57,7 @@ public final class PolicyMetadata {
     // Field names are RFC 9110 tokens, which hold neither ',' nor ';'.
     spec.append("; strip-headers=").append(String.join(",", policy.stripHeaders()));
     spec.append("; forward-excluded-query=").append(policy.forwardExcludedQuery());
+    spec.append("; store-set-cookie=").append(policy.storeSetCookie());
     return spec.toString();
   }
 

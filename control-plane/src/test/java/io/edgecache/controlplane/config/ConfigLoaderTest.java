@@ -87,6 +87,7 @@ class ConfigLoaderTest {
     assertFalse(cache.storeResponsesToCookieRequests());
     assertEquals(UnkeyedRequestHeaders.DEFAULT_STRIP, cache.stripHeaders());
     assertFalse(cache.forwardExcludedQuery());
+    assertFalse(cache.storeSetCookie());
   }
 
   @Test
@@ -115,6 +116,20 @@ class ConfigLoaderTest {
     String headerMessage = rejection(header);
     assertTrue(headerMessage.startsWith(header + ":" + lineOf(header, "x forwarded")
         + ": sites[0].routes[2].cache.stripHeaders[1]: 'x forwarded' is not a header field name"), headerMessage);
+  }
+
+  @Test
+  void storeSetCookieIsReadWithSharingAndRejectedWithout() throws Exception {
+    EdgecacheConfig.CachePolicy cache = ConfigLoader.load(edited("shareResponsesWithSetCookie: false}",
+        "shareResponsesWithSetCookie: true, storeSetCookie: true}")).sites().get(0).routes().get(2).cache();
+    assertTrue(cache.shareResponsesWithSetCookie());
+    assertTrue(cache.storeSetCookie());
+
+    Path alone = edited("shareResponsesWithSetCookie: false}",
+        "shareResponsesWithSetCookie: false,\n          storeSetCookie: true}");
+    String message = rejection(alone);
+    assertTrue(message.startsWith(alone + ":" + lineOf(alone, "storeSetCookie")
+        + ": sites[0].routes[2].cache.storeSetCookie: needs shareResponsesWithSetCookie: true"), message);
   }
 
   /**

@@ -111,7 +111,7 @@ class SnapshotTranslatorTest {
     assertTrue(metadata.get(0).getValue().matches("demo/default@[0-9a-f]{8}"), metadata.get(0).getValue());
     assertEquals("mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false;"
         + " cache-everything-with-credentials=false; store-cookie-responses=false; strip-headers="
-        + String.join(",", UnkeyedRequestHeaders.DEFAULT_STRIP) + "; forward-excluded-query=false",
+        + String.join(",", UnkeyedRequestHeaders.DEFAULT_STRIP) + "; forward-excluded-query=false; store-set-cookie=false",
         metadata.get(1).getValue());
     assertEquals("/assets/[a-z0-9._-]+\\.(css|js|png)", demo.get(0).getMatch().getSafeRegex().getRegex());
   }
@@ -144,12 +144,17 @@ class SnapshotTranslatorTest {
     EdgecacheConfig.CachePolicy cache = route.cache();
     EdgecacheConfig.Route ttlChanged = withCache(route, new EdgecacheConfig.CachePolicy(cache.mode(),
         java.util.Optional.of(java.time.Duration.ofSeconds(5)), cache.maxTtl(), false, false, false,
-        cache.stripHeaders(), false));
+        cache.stripHeaders(), false, false));
     EdgecacheConfig.Route cookiesStored = withCache(route, new EdgecacheConfig.CachePolicy(cache.mode(),
-        cache.defaultTtl(), cache.maxTtl(), false, false, true, cache.stripHeaders(), false));
+        cache.defaultTtl(), cache.maxTtl(), false, false, true, cache.stripHeaders(), false, false));
+    EdgecacheConfig.Route setCookieShared = withCache(route, new EdgecacheConfig.CachePolicy(cache.mode(),
+        cache.defaultTtl(), cache.maxTtl(), true, false, false, cache.stripHeaders(), false, false));
+    EdgecacheConfig.Route setCookieStored = withCache(route, new EdgecacheConfig.CachePolicy(cache.mode(),
+        cache.defaultTtl(), cache.maxTtl(), true, false, false, cache.stripHeaders(), false, true));
     assertEquals(PolicyMetadata.entries(route), PolicyMetadata.entries(sameAgain));
     assertNotEquals(PolicyMetadata.entries(route).get(0), PolicyMetadata.entries(ttlChanged).get(0));
     assertNotEquals(PolicyMetadata.entries(route).get(0), PolicyMetadata.entries(cookiesStored).get(0));
+    assertNotEquals(PolicyMetadata.entries(setCookieShared).get(0), PolicyMetadata.entries(setCookieStored).get(0));
   }
 
   private static EdgecacheConfig.Route withCache(EdgecacheConfig.Route route, EdgecacheConfig.CachePolicy cache) {
