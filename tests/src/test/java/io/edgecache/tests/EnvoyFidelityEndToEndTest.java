@@ -28,7 +28,9 @@ class EnvoyFidelityEndToEndTest {
   void start() throws Exception {
     origin = new TestOrigin();
     stack = EdgeStack.start(origin, ServerConfig.defaults().withRoutes(List.of(
-        RoutePolicy.builder().pathPrefix("/shared/").shareResponsesWithSetCookie(true).build())));
+        RoutePolicy.builder().pathPrefix("/shared/").shareResponsesWithSetCookie(true).build(),
+        RoutePolicy.builder().pathPrefix("/same-for-all/").shareResponsesWithSetCookie(true).storeSetCookie(true)
+            .build())));
   }
 
   @AfterEach
@@ -44,32 +46,51 @@ class EnvoyFidelityEndToEndTest {
   /**
    * Must show 1: repeated field lines survive Envoy's overwrite-by-default mutations. The miss
    * passes both Link and both Set-Cookie lines through; the hit, an immediate response whose
-   * lines Envoy applies one by one, keeps both Link and both Cache-Control lines. (A stored
-   * response never keeps Set-Cookie, even on a route that shares responses carrying it, so the
-   * hit has none: one client's cookie never reaches another.)
+   * lines Envoy applies one by one, keeps both Link and both Cache-Control lines. (A route that
+   * shares responses carrying Set-Cookie but does not store the cookie keeps no Set-Cookie on
+   * the hit: one client's cookie never reaches another.)
    */
   @Test
   void repeatedLinesSurviveOnMissAndHit() throws Exception {
-    origin.reply("/shared/page", TestOrigin.Reply.text("page",
+    HttpResponse<String> hit = missThenHit("/shared/page");
+    assertEquals(List.of("public", "max-age=60"), hit.headers().allValues("cache-control"));
+    assertEquals(List.of(), hit.headers().allValues("set-cookie"));
+  }
+
+  /**
+   * Must show 1 on a route that stores Set-Cookie (storeSetCookie): the hit replays both
+   * Set-Cookie lines next to both Link lines.
+   */
+  @Test
+  void repeatedSetCookieLinesSurviveOnAHitWhereTheRouteStoresThem() throws Exception {
+    HttpResponse<String> hit = missThenHit("/same-for-all/page");
+    assertEquals(List.of("a=1; Path=/", "b=2; Path=/"), hit.headers().allValues("set-cookie"));
+  }
+
+  /**
+   * Serves {@code path} with two Link and two Set-Cookie lines, fetches it twice and returns the
+   * second answer, a hit with both Link lines; the miss carries both of each.
+   */
+  private HttpResponse<String> missThenHit(String path) throws Exception {
+    origin.reply(path, TestOrigin.Reply.text("page",
         "date", date(), "content-type", "text/html",
         "cache-control", "public", "cache-control", "max-age=60",
         "link", "</a.css>; rel=preload; as=style", "link", "</b.js>; rel=preload; as=script",
         "set-cookie", "a=1; Path=/", "set-cookie", "b=2; Path=/"));
 
-    HttpResponse<String> miss = stack.get("/shared/page");
+    HttpResponse<String> miss = stack.get(path);
     assertEquals(200, miss.statusCode());
     assertEquals(List.of("</a.css>; rel=preload; as=style", "</b.js>; rel=preload; as=script"),
         miss.headers().allValues("link"));
     assertEquals(List.of("a=1; Path=/", "b=2; Path=/"), miss.headers().allValues("set-cookie"));
 
-    HttpResponse<String> hit = stack.get("/shared/page");
+    HttpResponse<String> hit = stack.get(path);
     assertTrue(hit.headers().firstValue("cache-status").orElse("").contains("hit"), hit.headers().toString());
     assertEquals("page", hit.body());
     assertEquals(List.of("</a.css>; rel=preload; as=style", "</b.js>; rel=preload; as=script"),
         hit.headers().allValues("link"));
-    assertEquals(List.of("public", "max-age=60"), hit.headers().allValues("cache-control"));
-    assertEquals(List.of(), hit.headers().allValues("set-cookie"));
-    assertEquals(1, origin.count("/shared/page"));
+    assertEquals(1, origin.count(path));
+    return hit;
   }
 
   /**

@@ -33,7 +33,7 @@ class PushedPolicyRoundTripTest {
   void everyPushedFieldArrivesAndWinsOverTheNodesRoute() {
     EdgecacheConfig.CachePolicy pushed = new EdgecacheConfig.CachePolicy(CacheMode.CACHE_EVERYTHING,
         Optional.of(Duration.ofSeconds(30)), Optional.of(Duration.ofHours(1)), true, true, true,
-        List.of("x-forwarded-host", "x-odd%name"), true);
+        List.of("x-forwarded-host", "x-odd%name"), true, true);
 
     RoutePolicy effective = decoded(pushed).applyTo(LOCAL);
 
@@ -45,23 +45,27 @@ class PushedPolicyRoundTripTest {
     assertTrue(effective.storeResponsesToCookieRequests());
     assertEquals(List.of("x-forwarded-host", "x-odd%name"), effective.stripHeaders());
     assertTrue(effective.forwardExcludedQuery());
+    assertTrue(effective.storeSetCookie());
   }
 
   @Test
   void theControlPlanesDefaultsAreTheNodesSafeDefaults() {
     RoutePolicy effective = decoded(EdgecacheConfig.CachePolicy.DEFAULT)
-        .applyTo(RoutePolicy.builder().storeResponsesToCookieRequests(true).forwardExcludedQuery(true).build());
+        .applyTo(RoutePolicy.builder().storeResponsesToCookieRequests(true).forwardExcludedQuery(true)
+            .shareResponsesWithSetCookie(true).storeSetCookie(true).build());
 
     assertFalse(effective.cacheEverythingWithCredentials());
     assertFalse(effective.storeResponsesToCookieRequests());
     assertEquals(RoutePolicy.DEFAULT_STRIP_HEADERS, effective.stripHeaders());
     assertFalse(effective.forwardExcludedQuery());
+    assertFalse(effective.shareResponsesWithSetCookie());
+    assertFalse(effective.storeSetCookie());
   }
 
   @Test
   void anEmptyStripListIsCarried() {
     EdgecacheConfig.CachePolicy pushed = new EdgecacheConfig.CachePolicy(CacheMode.RESPECT_ORIGIN,
-        Optional.empty(), Optional.empty(), false, false, false, List.of(), false);
+        Optional.empty(), Optional.empty(), false, false, false, List.of(), false, false);
     assertEquals(List.of(), decoded(pushed).applyTo(LOCAL).stripHeaders());
   }
 
@@ -81,6 +85,17 @@ class PushedPolicyRoundTripTest {
     assertTrue(effective.forwardExcludedQuery());
   }
 
+  /** A control plane that predates store-set-cookie leaves the node's route storing Set-Cookie or not. */
+  @Test
+  void aSpecWithoutStoreSetCookieLeavesTheNodesRoute() {
+    RemotePolicy older = PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
+        "mode=respect-origin; share-set-cookie=true").orElseThrow();
+    RoutePolicy local = RoutePolicy.builder().shareResponsesWithSetCookie(true).storeSetCookie(true).build();
+
+    assertTrue(older.applyTo(local).storeSetCookie());
+    assertFalse(older.applyTo(RoutePolicy.DEFAULT).storeSetCookie());
+  }
+
   /** A garbled defence makes the node ignore the whole pushed policy rather than read it as false. */
   @Test
   void aMalformedDefenceIsRejected() {
@@ -88,6 +103,11 @@ class PushedPolicyRoundTripTest {
         "mode=respect-origin; store-cookie-responses=yes").isEmpty());
     assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
         "mode=respect-origin; strip-headers=x-host,,x forwarded").isEmpty());
+    assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
+        "mode=respect-origin; share-set-cookie=true; store-set-cookie=yes").isEmpty());
+    // storing Set-Cookie on a route that does not share it: the control plane never sends this
+    assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
+        "mode=respect-origin; share-set-cookie=false; store-set-cookie=true").isEmpty());
   }
 
   private static RemotePolicy decoded(EdgecacheConfig.CachePolicy cache) {
