@@ -128,7 +128,7 @@ class ConfigLoaderTest {
     Path alone = edited("shareResponsesWithSetCookie: false}",
         "shareResponsesWithSetCookie: false,\n          storeSetCookie: true}");
     String message = rejection(alone);
-    assertTrue(message.startsWith(alone + ":" + lineOf(alone, "storeSetCookie")
+    assertTrue(message.startsWith(alone + ":" + lineOf(alone, "storeSetCookie: true}")
         + ": sites[0].routes[2].cache.storeSetCookie: needs shareResponsesWithSetCookie: true"), message);
   }
 
