@@ -22,7 +22,6 @@ public final class NodeGuard {
 
   private static final NodeGroups GROUPS = new NodeGroups();
 
-  private final NodeRegistry xdsNodes;
   private final NodeRegistry purgeNodes;
   private final NodeBinding xds;
   private final NodeBinding purge;
@@ -33,9 +32,9 @@ public final class NodeGuard {
    *     purge coordinator can drop the node's state too
    */
   public NodeGuard(NodeAccess access, Consumer<String> purgeForgotten) {
-    this.xdsNodes = new NodeRegistry(access.maxNodeIds(), id -> { });
     this.purgeNodes = new NodeRegistry(access.maxNodeIds(), purgeForgotten);
-    this.xds = new NodeBinding("xDS", access, xdsNodes, NodeGuard::xdsClaim);
+    this.xds = new NodeBinding("xDS", access,
+        new NodeRegistry(access.maxNodeIds(), id -> { }), NodeGuard::xdsClaim);
     this.purge = new NodeBinding("purge stream", access, purgeNodes, NodeGuard::purgeClaim);
   }
 
@@ -47,11 +46,6 @@ public final class NodeGuard {
   /** The purge stream service behind identity binding. */
   public ServerServiceDefinition purgeStream(ServerServiceDefinition service) {
     return ServerInterceptors.intercept(service, purge, identity);
-  }
-
-  /** How many xDS node ids are remembered (at most {@code nodes.maxNodeIds}). */
-  public int xdsNodeIds() {
-    return xdsNodes.size();
   }
 
   /** How many purge node ids are remembered (at most {@code nodes.maxNodeIds}). */
