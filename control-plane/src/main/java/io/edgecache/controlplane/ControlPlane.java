@@ -113,7 +113,12 @@ public final class ControlPlane implements AutoCloseable {
       }
     });
     SnapshotPublisher publisher = new SnapshotPublisher(cache, endpointSlices);
+    // Every section is read and the TLS files loaded before anything starts (informers, the
+    // Kubernetes client), so a bad configuration leaves nothing running behind its exception.
     EdgecacheConfig config = ConfigLoader.load(source);
+    Optional<PurgeSettings> purgeSettings = PurgeSettingsLoader.load(source);
+    SecuritySettings security = SecuritySettingsLoader.load(source);
+    ReloadingTls tls = security.tls().isEmpty() ? null : ReloadingTls.forServer(security.tls().get());
     endpointSlices.watch(kubernetesServices(config));
     String version = publisher.publish(config);
     NackListener nacks = new NackListener();
@@ -121,9 +126,6 @@ public final class ControlPlane implements AutoCloseable {
     ControlPlaneMetrics metrics = new ControlPlaneMetrics();
     metrics.versionServed(version);
     V3DiscoveryServer xds = new V3DiscoveryServer(List.of(nacks, holdback, metrics), holdback);
-    Optional<PurgeSettings> purgeSettings = PurgeSettingsLoader.load(source);
-    SecuritySettings security = SecuritySettingsLoader.load(source);
-    ReloadingTls tls = security.tls().isEmpty() ? null : ReloadingTls.forServer(security.tls().get());
     PurgeControl purge;
     try {
       purge = purgeSettings.isEmpty() ? null : PurgeControl.start(purgeSettings.get(), Clock.systemUTC());
