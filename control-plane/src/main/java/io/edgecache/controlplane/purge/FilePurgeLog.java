@@ -28,18 +28,12 @@ import java.util.List;
  */
 final class FilePurgeLog extends RetainedPurgeLog {
 
-  private static final JsonFormat.Printer PRINTER =
-      JsonFormat.printer().omittingInsignificantWhitespace();
-
   private final Path path;
-  private final Duration retention;
-  private final Clock clock;
   private FileChannel channel;
 
   private FilePurgeLog(Path path, Duration retention, Clock clock) {
+    super(retention, clock);
     this.path = path;
-    this.retention = retention;
-    this.clock = clock;
   }
 
   /** Opens (creating if needed) the log at {@code path}; a corrupt line fails with its number. */
@@ -83,7 +77,7 @@ final class FilePurgeLog extends RetainedPurgeLog {
 
   /** Drops expired entries (keeping the newest); rewrites the file when any went or on open. */
   private void compact(boolean opening) throws IOException {
-    if (dropExpired(retention, clock) == 0 && !opening) {
+    if (dropExpired() == 0 && !opening) {
       return;
     }
     if (channel != null) {

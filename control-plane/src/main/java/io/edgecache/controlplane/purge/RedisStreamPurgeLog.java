@@ -33,25 +33,20 @@ import java.util.Map;
  */
 final class RedisStreamPurgeLog extends RetainedPurgeLog {
 
-  private static final JsonFormat.Printer PRINTER =
-      JsonFormat.printer().omittingInsignificantWhitespace();
   private static final String FIELD = "purge";
 
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
   private final RedisCommands<String, String> redis;
   private final String key;
-  private final Duration retention;
-  private final Clock clock;
 
   private RedisStreamPurgeLog(RedisClient client, StatefulRedisConnection<String, String> connection,
       String key, Duration retention, Clock clock) {
+    super(retention, clock);
     this.client = client;
     this.connection = connection;
     this.redis = connection.sync();
     this.key = key;
-    this.retention = retention;
-    this.clock = clock;
   }
 
   /**
@@ -135,7 +130,7 @@ final class RedisStreamPurgeLog extends RetainedPurgeLog {
 
   /** Drops expired entries, keeping the newest so sequence numbers keep counting up. */
   private void trim() {
-    if (dropExpired(retention, clock) == 0) {
+    if (dropExpired() == 0) {
       return;
     }
     try {

@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.purge;
 
+import com.google.protobuf.util.JsonFormat;
 import io.edgecache.proto.purge.v1.PurgeStatus;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,8 +13,19 @@ import java.util.List;
  */
 abstract class RetainedPurgeLog implements PurgeLog {
 
+  /** How every store writes an entry: one line of JSON. */
+  protected static final JsonFormat.Printer PRINTER =
+      JsonFormat.printer().omittingInsignificantWhitespace();
+
   /** Oldest first; subclasses add what they made durable. */
   protected final List<PurgeStatus> entries = new ArrayList<>();
+  private final Duration retention;
+  private final Clock clock;
+
+  protected RetainedPurgeLog(Duration retention, Clock clock) {
+    this.retention = retention;
+    this.clock = clock;
+  }
 
   @Override
   public long nextSeq() {
@@ -44,10 +56,10 @@ abstract class RetainedPurgeLog implements PurgeLog {
   }
 
   /**
-   * Drops the entries submitted longer than {@code retention} ago, except the newest (so
+   * Drops the entries submitted longer than the retention ago, except the newest (so
    * sequence numbers keep counting up); returns how many went.
    */
-  protected final int dropExpired(Duration retention, Clock clock) {
+  protected final int dropExpired() {
     long cutoff = clock.millis() - retention.toMillis();
     int expired = 0;
     while (expired < entries.size() - 1 && entries.get(expired).getSubmittedAtMillis() < cutoff) {
