@@ -76,7 +76,10 @@ public final class PurgeControl implements AutoCloseable {
       }
       throw new IOException("purge admin API cannot listen on " + settings.adminListen() + ": " + e.getMessage(), e);
     }
-    log.info(() -> "purge log " + settings.logPath() + "; admin API on " + settings.adminListen().host() + ":"
+    // The stream key, not the Redis URI: a URI may carry a password.
+    String store = settings.redisLog().map(redis -> "Redis stream " + redis.key())
+        .orElse(settings.logPath().toString());
+    log.info(() -> "purge log " + store + "; admin API on " + settings.adminListen().host() + ":"
         + http.port());
     return new PurgeControl(coordinator, admin, http, warmer, leadership, kubernetes);
   }
