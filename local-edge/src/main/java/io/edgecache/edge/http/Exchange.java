@@ -38,7 +38,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -101,8 +100,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
     this.target = RequestTarget.of(clientRequest, routes.paths());
     RouteEntry arrivalRoute = target.rejection() != null ? null
         : routes.match(target.authority(), target.path(), clientRequest.headers());
-    this.initialMetadata = InitialMetadata.of(filter.getGrpcService().getInitialMetadataList(),
-        arrivalRoute == null ? List.of() : arrivalRoute.grpcInitialMetadata());
+    this.initialMetadata = routes.initialMetadata(arrivalRoute);
     this.session = new ProcessorSession(edge.processorChannel(), initialMetadata.metadata(),
         client.eventLoop(), filter, this);
     if (arrivalRoute != null && arrivalRoute.extProcDisabled()) {

@@ -96,7 +96,8 @@ final class MessageFlow {
     // Decided by the mode in force when the headers go out, before any mode_override can
     // answer them (Filter::decodeHeaders/encodeHeaders, ProcessorState::shouldRemoveContentLength).
     boolean removeContentLength = exchange.removesContentLength(request);
-    if (exchange.sendsHeaders(request)) {
+    boolean sendsHeaders = exchange.sendsHeaders(request);
+    if (sendsHeaders) {
       awaitingHeadersAnswer = true;
       HttpHeaders headers = HttpHeaders.newBuilder().setHeaders(head.toProto()).setEndOfStream(!hasBody).build();
       ProcessingRequest.Builder message = ProcessingRequest.newBuilder();
@@ -106,13 +107,12 @@ final class MessageFlow {
         message.setResponseHeaders(headers);
       }
       exchange.sendToProcessor(request, true, message.build());
-      if (removeContentLength) {
-        head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-      }
-    } else {
-      if (removeContentLength) {
-        head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-      }
+    }
+    // After the processor saw the headers as they came, before anything forwards them.
+    if (removeContentLength) {
+      head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+    }
+    if (!sendsHeaders) {
       processHeaders();
     }
   }

@@ -1,11 +1,14 @@
 package io.edgecache.edge.routing;
 
 import io.edgecache.edge.config.RouteConfig;
+import io.edgecache.edge.extproc.InitialMetadata;
 import io.edgecache.http.EscapedSlashes;
 import io.edgecache.http.PathNormalizer;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +33,9 @@ public final class RouteTable {
   private final List<VirtualHost> virtualHosts;
   private final ExternalProcessor filter;
   private final PathNormalizer paths;
+  /** Per route, the ext_proc stream's initial metadata: merged and formatted once, not per request. */
+  private final Map<RouteEntry, InitialMetadata> initialMetadata = new IdentityHashMap<>();
+  private final InitialMetadata unroutedMetadata;
 
   public RouteTable(String version, List<VirtualHost> virtualHosts, ExternalProcessor filter,
       PathNormalizer paths) {
@@ -37,6 +43,13 @@ public final class RouteTable {
     this.virtualHosts = List.copyOf(virtualHosts);
     this.filter = filter;
     this.paths = paths;
+    List<HeaderValue> filterLevel = filter == null ? List.of() : filter.getGrpcService().getInitialMetadataList();
+    this.unroutedMetadata = InitialMetadata.of(filterLevel, List.of());
+    for (VirtualHost host : this.virtualHosts) {
+      for (RouteEntry route : host.routes()) {
+        initialMetadata.put(route, InitialMetadata.of(filterLevel, route.grpcInitialMetadata()));
+      }
+    }
   }
 
   /**
@@ -79,6 +92,14 @@ public final class RouteTable {
    */
   public PathNormalizer paths() {
     return paths;
+  }
+
+  /**
+   * The initial metadata of the ext_proc stream of a request that matched {@code arrivalRoute}
+   * on arrival (null: none matched): the filter's, with the route's overrides merged in.
+   */
+  public InitialMetadata initialMetadata(RouteEntry arrivalRoute) {
+    return arrivalRoute == null ? unroutedMetadata : initialMetadata.get(arrivalRoute);
   }
 
   /** The route for a request, or null when none matches (Envoy answers 404). */
