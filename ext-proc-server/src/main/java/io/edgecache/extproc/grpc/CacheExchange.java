@@ -450,10 +450,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     return reuseDetail == null ? PURGE_STREAM_DOWN : reuseDetail + "+" + PURGE_STREAM_DOWN;
   }
 
-  /** Refreshes the key in the background, traced as a child of this exchange. */
   /**
-   * Fetches the request's target in the background; {@code varyFields} are the fields the
-   * response to store varies on, sent with the route's key fields so the right variant fills.
+   * Fetches the request's target in the background, traced as a child of this exchange;
+   * {@code varyFields} are the fields the response to store varies on, sent with the route's
+   * key fields so the right variant fills.
    */
   private void startRefresh(BackgroundRefresher refresher, Collection<String> varyFields) {
     Span span = trace.child("edgecache.refresh");
