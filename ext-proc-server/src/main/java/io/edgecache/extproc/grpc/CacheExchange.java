@@ -99,6 +99,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private RequestFacts request;
   private RequestVerdict requestVerdict;
   private RoutePolicy route;
+  /** The normalised request target (query as sent) that unkeyed query parameters leave. */
+  private String target;
   /** Cache-Status {@code fwd} value and detail for a request that goes to the origin. */
   private String forwardReason;
   private String detail;
@@ -268,13 +270,14 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     requestVerdict = screen.bypass() != null
         ? new RequestVerdict(false, false, false, "bypass", screen.bypass())
         : node.policy().classify(request, route);
-    if (requestVerdict.lookup() || requestVerdict.mayStore()) {
-      UnkeyedInputs.remove(route, screen.path(), headers, mutation);
-    }
+    target = screen.path();
     forwardReason = requestVerdict.forwardReason();
     detail = requestVerdict.detail();
     phase = Phase.AWAIT_RESPONSE_HEADERS;
     if (!requestVerdict.lookup()) {
+      if (requestVerdict.mayStore()) {
+        UnkeyedInputs.remove(route, target, request.headers(), mutation);
+      }
       out.onNext(ExchangeMessages.continueRequestHeaders(mutation.build()));
       return;
     }
@@ -447,10 +450,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     return reuseDetail == null ? PURGE_STREAM_DOWN : reuseDetail + "+" + PURGE_STREAM_DOWN;
   }
 
-  /** Refreshes the key in the background, traced as a child of this exchange. */
   /**
-   * Fetches the request's target in the background; {@code varyFields} are the fields the
-   * response to store varies on, sent with the route's key fields so the right variant fills.
+   * Fetches the request's target in the background, traced as a child of this exchange;
+   * {@code varyFields} are the fields the response to store varies on, sent with the route's
+   * key fields so the right variant fills.
    */
   private void startRefresh(BackgroundRefresher refresher, Collection<String> varyFields) {
     Span span = trace.child("edgecache.refresh");
@@ -513,6 +516,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
    * a leader goes on, a follower waits (asking Envoy to extend its timer) for the leader.
    */
   private void forward(HeaderMutation.Builder mutation) {
+    // Only a request that goes on needs them: a hit never reaches the origin.
+    UnkeyedInputs.remove(route, target, request.headers(), mutation);
     // The origin continues the trace from this exchange's span.
     trace.inject((name, value) -> mutation.addSetHeaders(ExchangeMessages.replace(name, value)));
     if (collapsible()) {

@@ -63,7 +63,8 @@ final class EnvoyHeaderLines {
 
   /** Adds a field line; a second line of the same name is appended, the first overwrites. */
   EnvoyHeaderLines add(String name, String value) {
-    String problem = problem(name, value);
+    String key = name.toLowerCase(Locale.ROOT);
+    String problem = problem(name, key, value);
     if (problem != null) {
       log.fine(() -> "dropping header line " + escaped(name) + ": " + problem);
       return this;
@@ -73,7 +74,7 @@ final class EnvoyHeaderLines {
       return this;
     }
     bytes += name.length() + value.length();
-    mutation.addSetHeaders(line(name, value, !names.add(name.toLowerCase(Locale.ROOT))));
+    mutation.addSetHeaders(line(name, value, !names.add(key)));
     return this;
   }
 
@@ -112,11 +113,11 @@ final class EnvoyHeaderLines {
         .build();
   }
 
-  private String problem(String name, String value) {
+  /** Why the line {@code name} ({@code key} lower-cased) is dropped, or null to keep it. */
+  private String problem(String name, String key, String value) {
     if (!nameIsValid(name)) {
       return "invalid name";
     }
-    String key = name.toLowerCase(Locale.ROOT);
     if (IGNORED.contains(key) || key.startsWith("x-envoy")) {
       return "Envoy does not let a processor set it";
     }

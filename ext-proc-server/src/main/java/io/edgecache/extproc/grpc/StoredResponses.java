@@ -101,7 +101,6 @@ final class StoredResponses {
       Instant now, CacheStatus status) {
     HeaderList stored = entry.headers();
     long length = entry.body().size();
-    List<HeaderList.Field> fields = withoutStatusField(stored);
     if (ranges.isEmpty()) {
       List<HeaderList.Field> unsatisfiable = new ArrayList<>();
       unsatisfiable.add(new HeaderList.Field("content-range", "bytes */" + length));
@@ -111,6 +110,7 @@ final class StoredResponses {
       ByteRanges.Range only = ranges.get(0);
       return partialContent(entry, only, slice(entry.body(), only), now, status);
     }
+    List<HeaderList.Field> fields = withoutStatusField(stored);
     String contentType = stored.first("content-type");
     fields.removeIf(field -> field.name().equals("content-type"));
     fields.add(new HeaderList.Field("content-type",
