@@ -93,9 +93,7 @@ public final class PathNormalizer {
    * path routes one way here and another way at the origin.
    */
   public static boolean hasParameterisedDotSegment(String path) {
-    int question = path.indexOf('?');
-    String bare = question < 0 ? path : path.substring(0, question);
-    for (String segment : bare.split("/", -1)) {
+    for (String segment : PathAndQuery.pathOf(path).split("/", -1)) {
       int semicolon = segment.indexOf(';');
       if (semicolon >= 0) {
         String name = segment.substring(0, semicolon);
