@@ -2,6 +2,7 @@ package io.edgecache.extproc.cache;
 
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.http.PathAndQuery;
 
 /** Builds a request's primary key under its route's key policy. */
 public final class CacheKeys {
@@ -14,11 +15,8 @@ public final class CacheKeys {
    */
   public static CacheKey forTarget(String scheme, String authority, String pathWithQuery,
       RoutePolicy route, HeaderList requestHeaders) {
-    int question = pathWithQuery.indexOf('?');
-    String path = question < 0 ? pathWithQuery : pathWithQuery.substring(0, question);
-    String query = route.query().normalise(
-        question < 0 ? null : pathWithQuery.substring(question + 1));
-    CacheKey key = CacheKey.of(scheme, authority, query.isEmpty() ? path : path + "?" + query);
+    PathAndQuery target = PathAndQuery.split(pathWithQuery);
+    CacheKey key = CacheKey.of(scheme, authority, target.withQuery(route.query().normalise(target.query())));
     if (route.keyHeaders().isEmpty()) {
       return key;
     }

@@ -2,6 +2,7 @@ package io.edgecache.extproc.grpc;
 
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.http.Authority;
+import io.edgecache.http.PathAndQuery;
 import io.edgecache.http.PathNormalizer;
 
 /**
@@ -46,7 +47,6 @@ record RequestScreen(String rejection, String path, String bypass) {
 
   /** The path without its query, which is what route prefixes match. */
   String pathOnly() {
-    int query = path.indexOf('?');
-    return query < 0 ? path : path.substring(0, query);
+    return PathAndQuery.pathOf(path);
   }
 }

@@ -10,6 +10,7 @@ import io.edgecache.extproc.policy.Freshening;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.StoreVerdict;
+import io.edgecache.http.PathAndQuery;
 import java.time.Instant;
 import java.util.function.Predicate;
 
@@ -67,9 +68,8 @@ final class StoreUpdates {
       String pathWithQuery =
           value == null ? null : RelatedTargets.sameOriginPathWithQuery(request.key(), value);
       if (pathWithQuery != null) {
-        int question = pathWithQuery.indexOf('?');
         RoutePolicy targetRoute = node.config().routeFor(request.key().authority(),
-            question < 0 ? pathWithQuery : pathWithQuery.substring(0, question));
+            PathAndQuery.pathOf(pathWithQuery));
         node.invalidate(CacheKeys.forTarget(request.key().scheme(),
             request.key().authority(), pathWithQuery, targetRoute, request.headers()));
       }

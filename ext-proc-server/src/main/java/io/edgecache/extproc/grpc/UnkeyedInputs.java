@@ -2,6 +2,7 @@ package io.edgecache.extproc.grpc;
 
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.http.PathAndQuery;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 
 /**
@@ -25,16 +26,13 @@ final class UnkeyedInputs {
     if (route.forwardExcludedQuery()) {
       return;
     }
-    int question = pathWithQuery.indexOf('?');
-    if (question < 0) {
+    PathAndQuery target = PathAndQuery.split(pathWithQuery);
+    if (target.query() == null) {
       return;
     }
-    String query = pathWithQuery.substring(question + 1);
-    String forwarded = route.query().forwarded(query);
-    if (!forwarded.equals(query)) {
-      String path = pathWithQuery.substring(0, question);
-      mutation.addSetHeaders(ExchangeMessages.replace(
-          ":path", forwarded.isEmpty() ? path : path + "?" + forwarded));
+    String forwarded = route.query().forwarded(target.query());
+    if (!forwarded.equals(target.query())) {
+      mutation.addSetHeaders(ExchangeMessages.replace(":path", target.withQuery(forwarded)));
     }
   }
 }
