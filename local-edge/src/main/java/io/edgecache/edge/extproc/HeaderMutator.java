@@ -1,6 +1,7 @@
 package io.edgecache.edge.extproc;
 
 import io.edgecache.edge.http.MessageHead;
+import io.edgecache.http.HeaderValidity;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +56,7 @@ public final class HeaderMutator {
           + " or set header count " + mutation.getSetHeadersCount() + " exceed the HCM header count limit");
     }
     for (String name : mutation.getRemoveHeadersList()) {
-      if (!nameIsValid(name)) {
+      if (!HeaderValidity.nameIsValid(name)) {
         throw new MutationRejected("Invalid character in remove_headers mutation.");
       }
       String key = name.toLowerCase(Locale.ROOT);
@@ -87,7 +88,7 @@ public final class HeaderMutator {
     }
     // Envoy >= 1.31 reads raw_value only: a value-only line sets an empty header.
     String value = option.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1);
-    if (!nameIsValid(name) || !valueIsValid(value)) {
+    if (!HeaderValidity.nameIsValid(name) || !HeaderValidity.valueIsValid(value)) {
       throw new MutationRejected("Invalid character in set_headers mutation.");
     }
     String key = name.toLowerCase(Locale.ROOT);
@@ -134,35 +135,5 @@ public final class HeaderMutator {
       return false;
     }
     return Integer.parseInt(value) >= 200;
-  }
-
-  /** {@code HeaderUtility::headerNameIsValid}: an RFC 9110 token, or ':' and a lower-case token. */
-  static boolean nameIsValid(String name) {
-    if (name.isEmpty()) {
-      return false;
-    }
-    boolean pseudo = name.charAt(0) == ':';
-    if (pseudo && name.length() == 1) {
-      return false;
-    }
-    for (int i = pseudo ? 1 : 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean letter = (c >= 'a' && c <= 'z') || (!pseudo && c >= 'A' && c <= 'Z');
-      if (!(letter || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** {@code HeaderUtility::headerValueIsValid}: no NUL, CR, LF or other control octet but tab. */
-  static boolean valueIsValid(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7F) {
-        return false;
-      }
-    }
-    return true;
   }
 }
