@@ -65,10 +65,11 @@ final class MessageFlow {
   }
 
   private final boolean request;
-  private final Exchange exchange;
+  private final ProcessorLink processor;
   private final Sink sink;
   private final Source source;
   private final int limit;
+  private final Runnable overLimit;
   private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
   private MessageHead head;
   private boolean hasBody;
@@ -82,12 +83,14 @@ final class MessageFlow {
   private boolean done;
   private long heldBytes;
 
-  MessageFlow(boolean request, Exchange exchange, Sink sink, Source source, int limit) {
+  /** @param overLimit a BUFFERED body exceeded {@code limit}; the flow stops there */
+  MessageFlow(boolean request, ProcessorLink processor, Sink sink, Source source, int limit, Runnable overLimit) {
     this.request = request;
-    this.exchange = exchange;
+    this.processor = processor;
     this.sink = sink;
     this.source = source;
     this.limit = limit;
+    this.overLimit = overLimit;
   }
 
   void onHead(MessageHead head, boolean hasBody) {
@@ -95,8 +98,8 @@ final class MessageFlow {
     this.hasBody = hasBody;
     // Decided by the mode in force when the headers go out, before any mode_override can
     // answer them (Filter::decodeHeaders/encodeHeaders, ProcessorState::shouldRemoveContentLength).
-    boolean removeContentLength = exchange.removesContentLength(request);
-    boolean sendsHeaders = exchange.sendsHeaders(request);
+    boolean removeContentLength = processor.removesContentLength(request);
+    boolean sendsHeaders = processor.sendsHeaders(request);
     if (sendsHeaders) {
       awaitingHeadersAnswer = true;
       HttpHeaders headers = HttpHeaders.newBuilder().setHeaders(head.toProto()).setEndOfStream(!hasBody).build();
@@ -106,7 +109,7 @@ final class MessageFlow {
       } else {
         message.setResponseHeaders(headers);
       }
-      exchange.sendToProcessor(request, true, message.build());
+      processor.send(request, true, message.build());
     }
     // After the processor saw the headers as they came, before anything forwards them.
     if (removeContentLength) {
@@ -134,11 +137,11 @@ final class MessageFlow {
     if (answer.hasHeaderMutation()) {
       HeaderMutator.apply(answer.getHeaderMutation(), head, request,
           answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
-          exchange.removesContentLength(request));
+          processor.removesContentLength(request));
     }
     if (answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
       // No further messages for this direction; the body mutation, if any, is the whole body.
-      exchange.stopProcessing(request);
+      processor.stopProcessing(request);
       if (answer.hasBodyMutation()) {
         replaceWholeMessage(mutatedBody(answer.getBodyMutation(), Unpooled.EMPTY_BUFFER));
         return;
@@ -239,7 +242,7 @@ final class MessageFlow {
 
   private void processHeaders() {
     headersProcessed = true;
-    bodyMode = hasBody ? exchange.bodyMode(request) : BodySendMode.NONE;
+    bodyMode = hasBody ? processor.bodyMode(request) : BodySendMode.NONE;
     if (!hasBody) {
       done = true;
       sink.head(head, false);
@@ -268,7 +271,7 @@ final class MessageFlow {
         for (Chunk chunk : chunks) {
           if (!chunk.sent && !chunk.answered) {
             chunk.sent = true;
-            exchange.sendToProcessor(request, false, bodyMessage(chunk.data, chunk.last));
+            processor.send(request, false, bodyMessage(chunk.data, chunk.last));
           }
         }
         while (!chunks.isEmpty() && chunks.peek().answered && !done) {
@@ -280,12 +283,12 @@ final class MessageFlow {
           buffered.addComponent(true, chunks.poll().data);
         }
         if (buffered.readableBytes() > limit) {
-          exchange.bodyOverLimit(request);
+          overLimit.run();
           return;
         }
         if (sourceEnded && !bufferedSent) {
           bufferedSent = true;
-          exchange.sendToProcessor(request, false, bodyMessage(buffered, true));
+          processor.send(request, false, bodyMessage(buffered, true));
         }
       }
       default -> throw new IllegalStateException("unsupported body mode " + bodyMode);

@@ -31,6 +31,13 @@ public final class MessageHead {
   private final Map<String, String> pseudo = new LinkedHashMap<>();
   private final HttpHeaders headers = new DefaultHttpHeaders(false);
 
+  /** A response head with only its {@code :status}. */
+  static MessageHead withStatus(int status) {
+    MessageHead head = new MessageHead();
+    head.setPseudo(STATUS, Integer.toString(status));
+    return head;
+  }
+
   /** Pseudo-header value, or null. */
   public String pseudo(String name) {
     return pseudo.get(name);

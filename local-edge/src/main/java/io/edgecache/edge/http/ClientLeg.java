@@ -1,0 +1,208 @@
+package io.edgecache.edge.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The client's side of an exchange, as Envoy's connection manager and HTTP/1 codec treat it:
+ * the request head as the filter chain first sees it, and everything written back (interim
+ * responses, the processed response, local replies) with the connection kept or closed after
+ * it. Confined to the client connection's event loop.
+ */
+final class ClientLeg implements MessageFlow.Sink {
+  private final Channel client;
+  private final DownstreamHandler connection;
+  private final HttpRequest request;
+  private final boolean headRequest;
+  private final boolean keepAliveRequested;
+  private final Runnable onResponseStarted;
+  private final Runnable onResponseComplete;
+  private boolean requestReceived;
+  private boolean interimForwarded;
+
+  /**
+   * @param onResponseStarted the processed response's head was written
+   * @param onResponseComplete its last byte was written
+   */
+  ClientLeg(Channel client, DownstreamHandler connection, HttpRequest request, Runnable onResponseStarted,
+      Runnable onResponseComplete) {
+    this.client = client;
+    this.connection = connection;
+    this.request = request;
+    this.headRequest = HttpMethod.HEAD.equals(request.method());
+    this.keepAliveRequested = HttpUtil.isKeepAlive(request) && request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+    this.onResponseStarted = onResponseStarted;
+    this.onResponseComplete = onResponseComplete;
+  }
+
+  boolean headRequest() {
+    return headRequest;
+  }
+
+  /** The request head as the filter chain sees it, for the normalised {@code target}. */
+  MessageHead requestHead(RequestTarget target) {
+    MessageHead head = new MessageHead();
+    head.setPseudo(MessageHead.METHOD, request.method().name());
+    head.setPseudo(MessageHead.PATH, target.path());
+    head.setPseudo(MessageHead.AUTHORITY, target.authority());
+    head.setPseudo(MessageHead.SCHEME, "http");
+    head.copyEndToEndHeaders(request.headers());
+    // Envoy keeps Host only as :authority, and adds these before any filter runs.
+    head.headers().remove(HttpHeaderNames.HOST);
+    if (!head.headers().contains("x-forwarded-proto")) {
+      head.headers().set("x-forwarded-proto", "http");
+    }
+    if (!head.headers().contains("x-request-id")) {
+      head.headers().set("x-request-id", requestId());
+    }
+    return head;
+  }
+
+  /** Whether a response head for this request announces a body (none to HEAD, 204 or 304). */
+  boolean responseHasBody(HttpResponse response) {
+    int status = response.status().code();
+    return !headRequest && status != 204 && status != 304
+        && (HttpUtil.isTransferEncodingChunked(response) || HttpUtil.getContentLength(response, -1L) != 0);
+  }
+
+  boolean requestHasBody() {
+    return HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+  }
+
+  /**
+   * A random (version 4) UUID like Envoy's x-request-id. It identifies, it does not protect,
+   * so it comes from the thread's fast generator rather than SecureRandom, which showed up in
+   * the per-request profile.
+   */
+  private static String requestId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48);
+    return new UUID(high, low).toString();
+  }
+
+  /** The client's request ended; only then may the connection carry another. */
+  void requestReceived() {
+    requestReceived = true;
+  }
+
+  private boolean keepAlive() {
+    return keepAliveRequested && requestReceived;
+  }
+
+  /**
+   * Envoy hands an origin's 1xx straight to the client, past the filter chain (ext_proc does not
+   * see it, so it is never stored), and only the first of a response's 1xx (envoyproxy/envoy
+   * issue 19044). 100 Continue is not forwarded: Envoy answered the client's Expect itself
+   * (proxy_100_continue off). HTTP/1.0 clients get no 1xx (RFC 9110 §15.2).
+   */
+  void forwardInterim(HttpResponse response) {
+    int status = response.status().code();
+    if (interimForwarded || status == 100 || status == 101
+        || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+      return;
+    }
+    interimForwarded = true;
+    MessageHead head = new MessageHead();
+    head.copyEndToEndHeaders(response.headers());
+    connection.writeInterim(response.status(), head.headers());
+  }
+
+  @Override
+  public void head(MessageHead head, boolean hasBody) {
+    onResponseStarted.run();
+    HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
+    response.headers().add(head.headers());
+    if (!headRequest) {
+      Http1Framing.frame(response.headers(), hasBody);
+    }
+    if (!keepAlive()) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    if (hasBody) {
+      client.writeAndFlush(response);
+    } else {
+      client.write(response);
+      client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      onResponseComplete.run();
+    }
+  }
+
+  @Override
+  public void body(ByteBuf chunk, boolean last) {
+    client.writeAndFlush(last ? new DefaultLastHttpContent(chunk) : new DefaultHttpContent(chunk));
+    if (last) {
+      onResponseComplete.run();
+    }
+  }
+
+  @Override
+  public boolean writable() {
+    return client.isWritable();
+  }
+
+  /**
+   * Writes {@code head} and {@code body} as a reply of local-edge's own, framed as Envoy's
+   * {@code Utility::prepareLocalReply} and {@code encodeLocalReply} do: a non-empty body sets
+   * Content-Length to its size and Content-Type to text/plain when none was given; an empty
+   * body removes both; a HEAD request gets the headers only. Takes ownership of {@code body}.
+   */
+  void writeLocalReply(MessageHead head, ByteBuf body) {
+    HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
+    response.headers().add(head.headers());
+    response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    if (body.isReadable()) {
+      response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+      if (!response.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+      }
+    } else {
+      response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+      response.headers().remove(HttpHeaderNames.CONTENT_TYPE);
+      if (!headRequest && mayHaveBody(head.status())) {
+        // Envoy's HTTP/1 codec ends a bodiless response it sends with end_stream this way.
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+      }
+    }
+    boolean keepAlive = keepAlive();
+    if (!keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    client.write(response);
+    if (headRequest) {
+      body.release();
+      client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    } else {
+      client.writeAndFlush(new DefaultLastHttpContent(body));
+    }
+    connection.exchangeDone(keepAlive);
+  }
+
+  /** The processed response was written whole: the connection may carry the next request. */
+  void responseWritten() {
+    connection.exchangeDone(keepAlive());
+  }
+
+  /** Gives up on the client: resets its connection (used after the response started). */
+  void reset() {
+    client.close();
+  }
+
+  private static boolean mayHaveBody(int status) {
+    return status >= 200 && status != 204 && status != 304;
+  }
+}

@@ -1,0 +1,90 @@
+package io.edgecache.edge.http;
+
+import io.edgecache.edge.extproc.ProcessorSession;
+import io.edgecache.edge.http.UpstreamListener.ResetReason;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A reply local-edge makes itself instead of forwarding one, with the status and plain-text body
+ * Envoy gives the same cause: its connection manager, its router, and the ext_proc filter's
+ * {@code Filter::handleErrorResponse} and {@code onMessageTimeout}.
+ */
+record LocalReply(int status, String body) {
+  private static final String RESET_BEFORE_HEADERS =
+      "upstream connect error or disconnect/reset before headers. reset reason: ";
+
+  /**
+   * Envoy's {@code status_on_error} for failed and rejected processing. The api jar this project
+   * builds against predates that field, so no configuration here can set it: its default, 500.
+   */
+  static final int STATUS_ON_ERROR = 500;
+
+  /** The codec or connection manager refused the request target, before any filter ran. */
+  static LocalReply badRequest(String rejection) {
+    return new LocalReply(400, "Bad Request: " + rejection);
+  }
+
+  /** No route matched the processed request: the router's empty 404. */
+  static LocalReply noRoute() {
+    return new LocalReply(404, "");
+  }
+
+  /** A BUFFERED body over the buffer limit: 413 for a request, 500 for a response. */
+  static LocalReply bodyOverLimit(boolean request) {
+    return request ? new LocalReply(413, "Payload Too Large") : new LocalReply(500, "Internal Server Error");
+  }
+
+  /** stream_idle_timeout before the response started. */
+  static LocalReply streamIdle() {
+    return new LocalReply(408, "stream timeout");
+  }
+
+  /** The processor failed without failure_mode_allow: 504 for a message timeout, else status_on_error. */
+  static LocalReply processorFailed(ProcessorSession.Failure failure) {
+    return new LocalReply(failure.timeout() ? 504 : STATUS_ON_ERROR, failure.detail());
+  }
+
+  /** A rejected header mutation: status_on_error, whatever failure_mode_allow says. */
+  static LocalReply mutationRejected(String detail) {
+    return new LocalReply(STATUS_ON_ERROR, detail);
+  }
+
+  /** An immediate response local-edge cannot reproduce. */
+  static LocalReply unreproducibleImmediateResponse(String detail) {
+    return new LocalReply(STATUS_ON_ERROR, "ext_proc_error_" + detail);
+  }
+
+  /** The router could not connect to the origin. */
+  static LocalReply connectFailure() {
+    return new LocalReply(503, RESET_BEFORE_HEADERS + "connection failure");
+  }
+
+  /** The origin connection ended before the response headers: 502 for a protocol error, else 503. */
+  static LocalReply upstreamReset(ResetReason reason) {
+    return new LocalReply(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503, RESET_BEFORE_HEADERS + reason.text());
+  }
+
+  /** The route timeout passed before the origin's response ended. */
+  static LocalReply routeTimeout() {
+    return new LocalReply(504, "upstream request timeout");
+  }
+
+  /** The body as a new buffer the caller owns. */
+  ByteBuf content() {
+    return Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The head of the router's reply as it enters the response side of the filter chain, framed
+   * like a response from an origin: text/plain with its Content-Length.
+   */
+  MessageHead routerHead() {
+    MessageHead head = MessageHead.withStatus(status);
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.getBytes(StandardCharsets.UTF_8).length);
+    return head;
+  }
+}
