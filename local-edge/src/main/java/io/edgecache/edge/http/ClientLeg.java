@@ -23,7 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * responses, the processed response, local replies) with the connection kept or closed after
  * it. Confined to the client connection's event loop.
  */
-final class ClientLeg implements MessageFlow.Sink {
+final class ClientLeg implements MessageSink {
   private final Channel client;
   private final DownstreamHandler connection;
   private final HttpRequest request;

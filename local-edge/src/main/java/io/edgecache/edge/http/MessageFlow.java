@@ -1,14 +1,9 @@
 package io.edgecache.edge.http;
 
-import com.google.protobuf.ByteString;
 import io.edgecache.edge.extproc.HeaderMutator;
 import io.edgecache.edge.extproc.ProtocolException;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
-import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -33,44 +28,18 @@ import java.util.ArrayDeque;
  * Confined to the exchange's event loop.
  */
 final class MessageFlow {
-  /** Where the processed message goes. */
-  interface Sink {
-    /**
-     * @param hasBody whether body chunks follow; framed by the head's content-length when it
-     *     kept one (as Envoy's HTTP/1 codec does), chunked otherwise
-     */
-    void head(MessageHead head, boolean hasBody);
-
-    /** Takes ownership of {@code chunk}. */
-    void body(ByteBuf chunk, boolean last);
-
-    boolean writable();
-  }
-
   /** Where the message comes from; pausing it stops reading from its socket. */
   interface Source {
     void reading(boolean on);
   }
 
-  private static final class Chunk {
-    ByteBuf data;
-    final boolean last;
-    boolean sent;
-    boolean answered;
-
-    Chunk(ByteBuf data, boolean last) {
-      this.data = data;
-      this.last = last;
-    }
-  }
-
   private final boolean request;
   private final ProcessorLink processor;
-  private final Sink sink;
+  private final MessageSink sink;
   private final Source source;
   private final int limit;
   private final Runnable overLimit;
-  private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+  private final ArrayDeque<HeldChunk> chunks = new ArrayDeque<>();
   private MessageHead head;
   private boolean hasBody;
   private boolean awaitingHeadersAnswer;
@@ -84,7 +53,7 @@ final class MessageFlow {
   private long heldBytes;
 
   /** @param overLimit a BUFFERED body exceeded {@code limit}; the flow stops there */
-  MessageFlow(boolean request, ProcessorLink processor, Sink sink, Source source, int limit, Runnable overLimit) {
+  MessageFlow(boolean request, ProcessorLink processor, MessageSink sink, Source source, int limit, Runnable overLimit) {
     this.request = request;
     this.processor = processor;
     this.sink = sink;
@@ -102,14 +71,7 @@ final class MessageFlow {
     boolean sendsHeaders = processor.sendsHeaders(request);
     if (sendsHeaders) {
       awaitingHeadersAnswer = true;
-      HttpHeaders headers = HttpHeaders.newBuilder().setHeaders(head.toProto()).setEndOfStream(!hasBody).build();
-      ProcessingRequest.Builder message = ProcessingRequest.newBuilder();
-      if (request) {
-        message.setRequestHeaders(headers);
-      } else {
-        message.setResponseHeaders(headers);
-      }
-      processor.send(request, true, message.build());
+      processor.sendHeaders(request, head, !hasBody);
     }
     // After the processor saw the headers as they came, before anything forwards them.
     if (removeContentLength) {
@@ -126,7 +88,7 @@ final class MessageFlow {
       data.release();
       return;
     }
-    chunks.add(new Chunk(data, last));
+    chunks.add(new HeldChunk(data, last));
     heldBytes += data.readableBytes();
     sourceEnded |= last;
     pump();
@@ -135,6 +97,10 @@ final class MessageFlow {
   void onHeadersAnswer(CommonResponse answer) throws ProtocolException {
     awaitingHeadersAnswer = false;
     if (answer.hasHeaderMutation()) {
+      // Envoy asks shouldRemoveContentLength() again here (ProcessorState::processHeaderMutation),
+      // not reusing the decision made when the headers went out: a mode_override in this very
+      // answer is already in force (Filter::onReceiveMessage applies it first), so a switch to
+      // STREAMED makes the processor's own Content-Length line be skipped.
       HeaderMutator.apply(answer.getHeaderMutation(), head, request,
           answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
           processor.removesContentLength(request));
@@ -143,7 +109,7 @@ final class MessageFlow {
       // No further messages for this direction; the body mutation, if any, is the whole body.
       processor.stopProcessing(request);
       if (answer.hasBodyMutation()) {
-        replaceWholeMessage(mutatedBody(answer.getBodyMutation(), Unpooled.EMPTY_BUFFER));
+        replaceWholeMessage(BodyMutations.apply(answer.getBodyMutation(), Unpooled.EMPTY_BUFFER));
         return;
       }
     }
@@ -161,20 +127,20 @@ final class MessageFlow {
         // ProcessorState::handleBodyResponse: "Always reset the content length here".
         head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
       }
-      ByteBuf body = answer.hasBodyMutation() ? mutatedBody(answer.getBodyMutation(), buffered) : buffered;
+      ByteBuf body = answer.hasBodyMutation() ? BodyMutations.apply(answer.getBodyMutation(), buffered) : buffered;
       buffered = null;
       heldBytes = 0;
       releaseBufferedMessage(body);
       return;
     }
-    Chunk chunk = oldestUnanswered();
+    HeldChunk chunk = oldestUnanswered();
     if (bodyMode != BodySendMode.STREAMED || chunk == null) {
       throw new ProtocolException("body answer without a body message awaiting it");
     }
     if (answer.hasBodyMutation()) {
       ByteBuf original = chunk.data;
       heldBytes -= original.readableBytes();
-      chunk.data = mutatedBody(answer.getBodyMutation(), original);
+      chunk.data = BodyMutations.apply(answer.getBodyMutation(), original);
       heldBytes += chunk.data.readableBytes();
     }
     chunk.answered = true;
@@ -211,10 +177,10 @@ final class MessageFlow {
     if (bodyMode == BodySendMode.BUFFERED) {
       bodyMode = BodySendMode.NONE;
       sink.head(head, true);
-      chunks.addFirst(new Chunk(buffered, sourceEnded));
+      chunks.addFirst(new HeldChunk(buffered, sourceEnded));
       buffered = null;
     }
-    for (Chunk chunk : chunks) {
+    for (HeldChunk chunk : chunks) {
       chunk.answered = true;
     }
     bodyMode = BodySendMode.NONE;
@@ -229,7 +195,7 @@ final class MessageFlow {
   /** Drops everything held; the exchange ended some other way. */
   void abort() {
     done = true;
-    for (Chunk chunk : chunks) {
+    for (HeldChunk chunk : chunks) {
       chunk.data.release();
     }
     chunks.clear();
@@ -268,10 +234,10 @@ final class MessageFlow {
         }
       }
       case STREAMED -> {
-        for (Chunk chunk : chunks) {
+        for (HeldChunk chunk : chunks) {
           if (!chunk.sent && !chunk.answered) {
             chunk.sent = true;
-            processor.send(request, false, bodyMessage(chunk.data, chunk.last));
+            processor.sendBody(request, chunk.data, chunk.last);
           }
         }
         while (!chunks.isEmpty() && chunks.peek().answered && !done) {
@@ -288,7 +254,7 @@ final class MessageFlow {
         }
         if (sourceEnded && !bufferedSent) {
           bufferedSent = true;
-          processor.send(request, false, bodyMessage(buffered, true));
+          processor.sendBody(request, buffered, true);
         }
       }
       default -> throw new IllegalStateException("unsupported body mode " + bodyMode);
@@ -296,7 +262,7 @@ final class MessageFlow {
     updateReading();
   }
 
-  private void forward(Chunk chunk) {
+  private void forward(HeldChunk chunk) {
     heldBytes -= chunk.data.readableBytes();
     done = chunk.last;
     sink.body(chunk.data, chunk.last);
@@ -325,45 +291,13 @@ final class MessageFlow {
     updateReading();
   }
 
-  private Chunk oldestUnanswered() {
-    for (Chunk chunk : chunks) {
+  private HeldChunk oldestUnanswered() {
+    for (HeldChunk chunk : chunks) {
       if (chunk.sent && !chunk.answered) {
         return chunk;
       }
     }
     return null;
-  }
-
-  /** Applies a body mutation to {@code original}, releasing it when replaced. */
-  private static ByteBuf mutatedBody(BodyMutation mutation, ByteBuf original) throws ProtocolException {
-    switch (mutation.getMutationCase()) {
-      case BODY -> {
-        original.release();
-        return Unpooled.wrappedBuffer(mutation.getBody().asReadOnlyByteBuffer());
-      }
-      case CLEAR_BODY -> {
-        if (!mutation.getClearBody()) {
-          return original;
-        }
-        original.release();
-        return Unpooled.EMPTY_BUFFER;
-      }
-      case STREAMED_RESPONSE -> throw new ProtocolException(
-          "body_mutation.streamed_response needs FULL_DUPLEX_STREAMED, which local-edge does not support");
-      default -> {
-        return original;
-      }
-    }
-  }
-
-  private ProcessingRequest bodyMessage(ByteBuf data, boolean last) {
-    HttpBody body = HttpBody.newBuilder()
-        .setBody(ByteString.copyFrom(data.nioBuffer()))
-        .setEndOfStream(last)
-        .build();
-    return request
-        ? ProcessingRequest.newBuilder().setRequestBody(body).build()
-        : ProcessingRequest.newBuilder().setResponseBody(body).build();
   }
 
   private void updateReading() {

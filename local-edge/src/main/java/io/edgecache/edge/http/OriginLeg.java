@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * it to one of the route's endpoints, runs the route timeout from the request's last byte, and
  * at the end reuses the origin connection or closes it. Confined to the exchange's event loop.
  */
-final class OriginLeg implements MessageFlow.Sink {
+final class OriginLeg implements MessageSink {
   private final RouteTable routes;
   private final EventLoop loop;
   private final EdgeContext edge;

@@ -1,5 +1,6 @@
 package io.edgecache.edge.http;
 
+import com.google.protobuf.ByteString;
 import io.edgecache.edge.config.ExtProcConfigValidator;
 import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.extproc.ProcessorSession.Phase;
@@ -7,8 +8,11 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.netty.buffer.ByteBuf;
 import java.util.logging.Logger;
 
 /**
@@ -82,11 +86,27 @@ final class ProcessorLink {
     }
   }
 
-  void send(boolean request, boolean headers, ProcessingRequest message) {
-    Phase phase = request
-        ? (headers ? Phase.REQUEST_HEADERS : Phase.REQUEST_BODY)
-        : (headers ? Phase.RESPONSE_HEADERS : Phase.RESPONSE_BODY);
-    session.send(phase, message);
+  /** Sends this direction's headers as they are now. */
+  void sendHeaders(boolean request, MessageHead head, boolean endOfStream) {
+    HttpHeaders headers = HttpHeaders.newBuilder().setHeaders(head.toProto()).setEndOfStream(endOfStream).build();
+    if (request) {
+      session.send(Phase.REQUEST_HEADERS, ProcessingRequest.newBuilder().setRequestHeaders(headers).build());
+    } else {
+      session.send(Phase.RESPONSE_HEADERS, ProcessingRequest.newBuilder().setResponseHeaders(headers).build());
+    }
+  }
+
+  /** Sends a copy of {@code data} as this direction's body chunk (or whole BUFFERED body). */
+  void sendBody(boolean request, ByteBuf data, boolean last) {
+    HttpBody body = HttpBody.newBuilder()
+        .setBody(ByteString.copyFrom(data.nioBuffer()))
+        .setEndOfStream(last)
+        .build();
+    if (request) {
+      session.send(Phase.REQUEST_BODY, ProcessingRequest.newBuilder().setRequestBody(body).build());
+    } else {
+      session.send(Phase.RESPONSE_BODY, ProcessingRequest.newBuilder().setResponseBody(body).build());
+    }
   }
 
   /** Abandons the stream: the exchange ended some other way. */
