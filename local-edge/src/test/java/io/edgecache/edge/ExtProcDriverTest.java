@@ -557,14 +557,51 @@ class ExtProcDriverTest {
         "the override switched body streaming on");
   }
 
-  private static ScriptedExtProcServer.Script overrideResponseBodyMode(BodySendMode bodyMode) {
+  /**
+   * Envoy decides Content-Length twice: when the headers go out (above), and again when their
+   * answer's header mutation is applied, after a mode_override in that same answer took effect
+   * (ext_proc.cc Filter::onReceiveMessage, then ProcessorState::processHeaderMutation passing
+   * shouldRemoveContentLength()). Switched to STREAMED, the processor's Content-Length line is
+   * skipped and the origin's length stays; switched to NONE, it is applied.
+   */
+  @Test
+  void contentLengthMutationFollowsTheModeAfterTheOverride() throws Exception {
+    origin.handler(exchange -> TestOrigin.respond(exchange, 200, "0123456789"));
+    ProcessingMode configured = envoyFilter.getProcessingMode();
+
+    startEdge(b -> b.setProcessingMode(configured.toBuilder().setResponseBodyMode(BodySendMode.NONE)));
+    processor.script(overrideResponseBodyModeSettingLength(BodySendMode.STREAMED, "999"));
+    HttpResponse<String> toStreamed = send("GET", "/a");
+    assertEquals("0123456789", toStreamed.body());
+    assertEquals("10", toStreamed.headers().firstValue("content-length").orElse(null));
+    edge.close();
+
+    startEdge(b -> b.setProcessingMode(configured.toBuilder().setResponseBodyMode(BodySendMode.STREAMED)));
+    processor.script(overrideResponseBodyModeSettingLength(BodySendMode.NONE, "10"));
+    HttpResponse<String> toNone = send("GET", "/b");
+    assertEquals("0123456789", toNone.body());
+    assertEquals("10", toNone.headers().firstValue("content-length").orElse(null),
+        "removed when the headers went out under STREAMED, set again by the mutation under NONE");
+  }
+
+  /** Overrides the response body mode; with {@code contentLength}, also sets that header. */
+  private static ScriptedExtProcServer.Script overrideResponseBodyModeSettingLength(BodySendMode bodyMode,
+      String contentLength) {
     return (request, out) -> {
       ProcessingResponse.Builder answer = ScriptedExtProcServer.continueAnswer(request).toBuilder();
       if (request.hasResponseHeaders()) {
         answer.setModeOverride(ProcessingMode.newBuilder().setResponseBodyMode(bodyMode));
       }
+      if (request.hasResponseHeaders() && contentLength != null) {
+        answer.getResponseHeadersBuilder().getResponseBuilder()
+            .setHeaderMutation(HeaderMutation.newBuilder().addSetHeaders(line("content-length", contentLength, false)));
+      }
       out.onNext(answer.build());
     };
+  }
+
+  private static ScriptedExtProcServer.Script overrideResponseBodyMode(BodySendMode bodyMode) {
+    return overrideResponseBodyModeSettingLength(bodyMode, null);
   }
 
   /**
