@@ -34,14 +34,11 @@ public final class YamlNode {
   private final String file;
   private final String field;
   private final Node node;
-  /** The line of the field's key, which a block mapping or list value starts below. */
-  private final int line;
 
-  private YamlNode(String file, String field, Node node, Node key) {
+  private YamlNode(String file, String field, Node node) {
     this.file = file;
     this.field = field;
     this.node = node;
-    this.line = key.getStartMark().getLine() + 1;
   }
 
   /**
@@ -51,7 +48,7 @@ public final class YamlNode {
   public static YamlNode read(Path file) throws ConfigException {
     try (Reader reader = Files.newBufferedReader(file)) {
       Node node = new Yaml(new LoaderOptions()).compose(reader);
-      return node == null ? null : new YamlNode(file.toString(), "", node, node);
+      return node == null ? null : new YamlNode(file.toString(), "", node);
     } catch (MarkedYAMLException e) {
       int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
       throw ConfigException.at(file.toString(), line, "", "invalid YAML: " + e.getProblem(), e);
@@ -69,9 +66,9 @@ public final class YamlNode {
     return field;
   }
 
-  /** The 1-based line of the node, or of its key when it is a field's value. */
+  /** The 1-based line the node starts on (a block mapping's first key, a scalar's value). */
   public int line() {
-    return line;
+    return node.getStartMark().getLine() + 1;
   }
 
   /** An error located at this node. */
@@ -84,29 +81,30 @@ public final class YamlNode {
     if (!(node instanceof MappingNode)) {
       throw error("expected a mapping with fields " + new TreeSet<>(allowed));
     }
-    Fields fields = new Fields(this, entries());
-    for (YamlNode child : fields.fields.values()) {
-      String name = child.field.substring(child.field.lastIndexOf('.') + 1);
-      if (!allowed.contains(name)) {
-        throw child.error("unknown field '" + child.field + "' (known fields: "
-            + String.join(", ", new TreeSet<>(allowed)) + ")");
-      }
-    }
-    return fields;
+    return new Fields(this, fields(allowed));
   }
 
   /** The node as a mapping with keys of the caller's choosing, in file order. */
   public Map<String, YamlNode> entries() throws ConfigException {
+    return fields(null);
+  }
+
+  /** Unknown (not in {@code allowed}, unless null) and duplicate keys are named at the key. */
+  private Map<String, YamlNode> fields(Collection<String> allowed) throws ConfigException {
     if (!(node instanceof MappingNode mapping)) {
       throw error("expected a mapping");
     }
     Map<String, YamlNode> fields = new LinkedHashMap<>();
     for (NodeTuple tuple : mapping.getValue()) {
-      Node key = tuple.getKeyNode();
-      String name = new YamlNode(file, field, key, key).string();
-      YamlNode child = new YamlNode(file, field.isEmpty() ? name : field + "." + name, tuple.getValueNode(), key);
-      if (fields.put(name, child) != null) {
-        throw child.error("duplicate field");
+      String name = new YamlNode(file, field, tuple.getKeyNode()).string();
+      String path = field.isEmpty() ? name : field + "." + name;
+      YamlNode key = new YamlNode(file, path, tuple.getKeyNode());
+      if (allowed != null && !allowed.contains(name)) {
+        throw key.error("unknown field '" + path + "' (known fields: "
+            + String.join(", ", new TreeSet<>(allowed)) + ")");
+      }
+      if (fields.put(name, new YamlNode(file, path, tuple.getValueNode())) != null) {
+        throw key.error("duplicate field");
       }
     }
     return fields;
@@ -119,7 +117,7 @@ public final class YamlNode {
     }
     List<YamlNode> items = new ArrayList<>();
     for (Node item : sequence.getValue()) {
-      items.add(new YamlNode(file, field + "[" + items.size() + "]", item, item));
+      items.add(new YamlNode(file, field + "[" + items.size() + "]", item));
     }
     return items;
   }

@@ -56,7 +56,7 @@ class YamlNodeTest {
         assertThrows(ConfigException.class, () -> l1.required("wait").positiveDuration()).getMessage());
     assertEquals(file + ":5: tiers.l1.missing: required",
         assertThrows(ConfigException.class, () -> l1.required("missing")).getMessage());
-    assertEquals(file + ":2: tiers.l1.absent: required", // an absent field is named at its mapping
+    assertEquals(file + ":3: tiers.l1.absent: required", // an absent field is named at its mapping
         assertThrows(ConfigException.class, () -> l1.required("absent")).getMessage());
     List<YamlNode> routes = root.list("routes");
     ConfigException wrongType = assertThrows(ConfigException.class,
@@ -73,7 +73,8 @@ class YamlNodeTest {
     YamlNode root = read("""
         tiers:
           disk:
-            enable: true
+            enable:
+              - true
         """);
     ConfigException unknown = assertThrows(ConfigException.class,
         () -> root.mapping(Set.of("tiers")).required("tiers").mapping(Set.of("disk"))
