@@ -4,7 +4,9 @@ import java.net.InetSocketAddress;
 
 /**
  * The one {@code host:port} grammar: {@code 127.0.0.1:8080}, {@code envoy:10000},
- * {@code [::1]:8080} (an IPv6 literal in brackets; {@link #host()} holds it without them).
+ * {@code [::1]:8080} (an IPv6 literal in brackets; {@link #host()} holds it without them; the
+ * port is what follows the last colon, so {@code ::1:8080} is read as {@code [::1]:8080}, as
+ * every process always has).
  * Port 0 is allowed here (an ephemeral listen port); fields that connect check for it.
  *
  * @param host a name or an IP literal, never blank, without IPv6 brackets
@@ -21,10 +23,9 @@ public record HostPort(String host, int port) {
       if (host.startsWith("[") && host.endsWith("]")) {
         host = host.substring(1, host.length() - 1);
       }
-      boolean bareIpv6 = host.contains(":") && !value.startsWith("[");
       try {
         int port = Integer.parseInt(value.substring(colon + 1));
-        if (!host.isBlank() && !bareIpv6 && port >= 0 && port <= 65535) {
+        if (!host.isBlank() && port >= 0 && port <= 65535) {
           return new HostPort(host, port);
         }
       } catch (NumberFormatException e) {

@@ -69,6 +69,7 @@ class GrammarTest {
       "127.0.0.1:8080, 127.0.0.1, 8080",
       "envoy:10000, envoy, 10000",
       "[::1]:8080, ::1, 8080",
+      "::1:8080, ::1, 8080",
       "0.0.0.0:0, 0.0.0.0, 0",
       "' localhost:65535 ', localhost, 65535",
   })
@@ -77,7 +78,7 @@ class GrammarTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "localhost", ":8080", "host:", "host:65536", "host:-1", "host:http", "::1:8080", "[]:80"})
+  @ValueSource(strings = {"", "localhost", ":8080", "host:", "host:65536", "host:-1", "host:http", "[]:80"})
   void notHostPorts(String text) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostPort.parse(text));
     assertTrue(e.getMessage().startsWith("'" + text + "' is not host:port"), e.getMessage());

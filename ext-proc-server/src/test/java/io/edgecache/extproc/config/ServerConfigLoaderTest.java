@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.config.ConfigException;
 import io.edgecache.http.EscapedSlashes;
 import java.net.URI;
 import java.nio.file.Files;
