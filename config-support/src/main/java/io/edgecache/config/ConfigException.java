@@ -12,6 +12,7 @@ public final class ConfigException extends Exception {
   private final String file;
   private final int line;
   private final String field;
+  private final String problem;
 
   /** A problem with no place in a file; {@code message} is shown as is. */
   public ConfigException(String message) {
@@ -23,22 +24,39 @@ public final class ConfigException extends Exception {
     this.file = null;
     this.line = 0;
     this.field = null;
+    this.problem = message;
   }
 
-  private ConfigException(String file, int line, String field, String problem, Throwable cause) {
-    super(file + ":" + line + ": " + (field.isEmpty() ? "(document)" : field) + ": " + problem, cause);
+  private ConfigException(String message, String file, int line, String field, String problem,
+      Throwable cause) {
+    super(message, cause);
     this.file = file;
     this.line = line;
     this.field = field;
+    this.problem = problem;
   }
 
   /** A problem at {@code line} (1-based) of {@code file}, in {@code field} ("" for the document). */
   public static ConfigException at(String file, int line, String field, String problem) {
-    return new ConfigException(file, line, field, problem, null);
+    return at(file, line, field, problem, null);
   }
 
   static ConfigException at(String file, int line, String field, String problem, Throwable cause) {
-    return new ConfigException(file, line, field, problem, cause);
+    String message = file + ":" + line + ": " + (field.isEmpty() ? "(document)" : field) + ": " + problem;
+    return new ConfigException(message, file, line, field, problem, cause);
+  }
+
+  /**
+   * The same place and problem, with the message shown as {@code file: field.path: problem},
+   * {@code file} being {@code shortName}: local-edge's format, whose tests pin messages
+   * without the line. {@link #line()} still holds it.
+   */
+  public ConfigException withoutLine(String shortName) {
+    if (file == null) {
+      return this;
+    }
+    String message = shortName + ": " + (field.isEmpty() ? "(document)" : field) + ": " + problem;
+    return new ConfigException(message, file, line, field, problem, this);
   }
 
   /** The file the problem is in, when it is in one. */
@@ -49,6 +67,11 @@ public final class ConfigException extends Exception {
   /** The 1-based line of {@link #file()}; 0 when the problem has no place in a file. */
   public int line() {
     return line;
+  }
+
+  /** What is wrong, without the place: the whole message when there is no place. */
+  public String problem() {
+    return problem;
   }
 
   /** The field path, e.g. {@code sites[0].routes[1].cluster}; "" for the whole document. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgecache.edge.config.ConfigException;
+import io.edgecache.config.ConfigException;
 import io.edgecache.edge.config.HttpTimeouts;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import java.nio.file.Files;
