@@ -53,12 +53,12 @@ public final class PurgeSettingsLoader {
     YamlNode.Fields f = node.mapping(PURGE);
     Path base = Path.of(node.file()).toAbsolutePath().getParent();
     YamlNode rate = f.optional("rateLimit");
-    PurgeSettings.RateLimit rateLimit = new PurgeSettings.RateLimit(10, 20);
+    PurgeSettings.RateLimit rateLimit = PurgeSettings.RateLimit.DEFAULT;
     if (rate != null) {
       YamlNode.Fields r = rate.mapping(RATE_LIMIT);
       rateLimit = new PurgeSettings.RateLimit(
-          r.optional("perSecond") == null ? 10 : r.optional("perSecond").positiveInt(),
-          r.optional("burst") == null ? 20 : r.optional("burst").positiveInt());
+          r.optional("perSecond") == null ? rateLimit.perSecond() : r.optional("perSecond").positiveInt(),
+          r.optional("burst") == null ? rateLimit.burst() : r.optional("burst").positiveInt());
     }
     List<PurgeSettings.Token> tokens = new ArrayList<>();
     Set<String> names = new HashSet<>();
