@@ -2,7 +2,7 @@ package io.edgecache.controlplane;
 
 import io.edgecache.controlplane.metrics.ControlPlaneMetrics;
 import io.edgecache.controlplane.metrics.PurgeMetrics;
-import io.edgecache.controlplane.config.ConfigException;
+import io.edgecache.config.ConfigException;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.ConfigWatcher;
 import io.edgecache.controlplane.config.EdgecacheConfig;

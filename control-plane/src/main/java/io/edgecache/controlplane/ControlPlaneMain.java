@@ -1,6 +1,6 @@
 package io.edgecache.controlplane;
 
-import io.edgecache.controlplane.config.ConfigException;
+import io.edgecache.config.ConfigException;
 import io.edgecache.controlplane.metrics.MetricsServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.edgecache.extproc;
 
-import io.edgecache.extproc.config.ConfigException;
-import io.edgecache.extproc.config.ConfigValues;
+import io.edgecache.config.ConfigException;
+import io.edgecache.config.HostPort;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.telemetry.Telemetry;
@@ -87,8 +87,14 @@ public final class Main {
       }
       config = config.withPurge(config.purge().withNodeId(nodeId.trim()));
     }
-    return listen == null ? config
-        : config.withListen(ConfigValues.hostAndPort("--listen", listen));
+    if (listen == null) {
+      return config;
+    }
+    try {
+      return config.withListen(HostPort.parse(listen).unresolved());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--listen: " + e.getMessage());
+    }
   }
 
   private static final String USAGE =

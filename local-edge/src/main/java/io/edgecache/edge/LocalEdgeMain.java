@@ -1,6 +1,6 @@
 package io.edgecache.edge;
 
-import io.edgecache.edge.config.ConfigException;
+import io.edgecache.config.ConfigException;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import java.nio.file.Path;
 

@@ -11,7 +11,7 @@ import com.google.protobuf.Message;
 import io.edgecache.controlplane.config.EdgecacheConfig;
 import io.edgecache.controlplane.xds.ProtoRules;
 import io.edgecache.controlplane.xds.SnapshotTranslator;
-import io.edgecache.edge.config.ConfigException;
+import io.edgecache.config.ConfigException;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;

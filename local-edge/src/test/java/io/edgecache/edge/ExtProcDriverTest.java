@@ -9,7 +9,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.util.Durations;
 import com.sun.net.httpserver.HttpExchange;
-import io.edgecache.edge.config.ConfigException;
+import io.edgecache.config.ConfigException;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.RouteConfig;

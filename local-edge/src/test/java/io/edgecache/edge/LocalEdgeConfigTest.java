@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgecache.edge.config.ConfigException;
+import io.edgecache.config.ConfigException;
 import io.edgecache.edge.config.HttpTimeouts;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import java.nio.file.Files;
@@ -57,6 +57,26 @@ class LocalEdgeConfigTest {
     ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
     assertEquals("local-edge.yaml: timeouts.requestHeaders: must be a duration like 15s, 0.5s or 500ms, got 'soon'",
         e.getMessage());
+  }
+
+  @Test
+  void valuesReadAsInTheOtherProcessesAndBadOnesKeepFileLineAndField(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("local-edge.yaml");
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080",
+        "bufferLimitBytes: 1MiB\ntimeouts: {streamIdle: 0.5s, originIdle: 500ms}\n"));
+    LocalEdgeConfig config = LocalEdgeConfig.load(file);
+    assertEquals(1 << 20, config.bufferLimitBytes());
+    assertEquals(Duration.ofMillis(500), config.timeouts().streamIdle());
+    assertEquals(config.timeouts().streamIdle(), config.timeouts().originIdle());
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "timeouts:\n  streamIdle: soon\n"));
+    ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
+    // local-edge shows "file: field: problem"; the line is kept on the exception
+    assertEquals("local-edge.yaml: timeouts.streamIdle: must be a duration like 15s, 0.5s or 500ms,"
+        + " got 'soon'", e.getMessage());
+    assertEquals(file.toString(), e.file().orElseThrow());
+    assertEquals(5, e.line());
+    assertEquals("timeouts.streamIdle", e.field().orElseThrow());
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.edgecache.controlplane.config;
 
+import io.edgecache.config.ConfigException;
+import io.edgecache.config.YamlNode;
 import com.google.protobuf.Message;
 import com.google.re2j.PatternSyntaxException;
 import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
@@ -26,7 +28,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.edgecache.http.EscapedSlashes;
-import io.edgecache.http.UnkeyedRequestHeaders;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,10 +37,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.nodes.Node;
 
 /**
  * Reads the control-plane configuration from one YAML file or from every {@code *.yaml} /
@@ -81,7 +78,7 @@ public final class ConfigLoader {
   public static EdgecacheConfig load(Path source) throws ConfigException {
     List<YamlNode.Fields> documents = new ArrayList<>();
     for (Path file : files(source)) {
-      YamlNode root = parse(file);
+      YamlNode root = YamlNode.read(file);
       if (root != null) {
         documents.add(root.mapping(TOP_LEVEL));
       }
@@ -111,16 +108,13 @@ public final class ConfigLoader {
     }
   }
 
-  static YamlNode parse(Path file) throws ConfigException {
-    try (java.io.Reader reader = Files.newBufferedReader(file)) {
-      Node node = new Yaml(new LoaderOptions()).compose(reader);
-      return node == null ? null : YamlNode.root(file.toString(), node);
-    } catch (MarkedYAMLException e) {
-      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
-      throw new ConfigException(file + ":" + line + ": (document): invalid YAML: " + e.getProblem(), e);
-    } catch (IOException e) {
-      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+  /** {@code host:port} with a port to connect to or listen on (1 to 65535). */
+  static HostPort hostPort(YamlNode node) throws ConfigException {
+    io.edgecache.config.HostPort parsed = node.hostPort();
+    if (parsed.port() == 0) {
+      throw node.error("expected host:port with a port from 1 to 65535, got '" + node.string() + "'");
     }
+    return new HostPort(parsed.host(), parsed.port());
   }
 
   /** One pass over the parsed documents; names seen so far resolve references. */
@@ -200,13 +194,13 @@ public final class ConfigLoader {
     private ExtProc extProc(YamlNode node) throws ConfigException {
       YamlNode.Fields f = node.mapping(EXT_PROC);
       ExtProc extProc = new ExtProc(
-          f.required("address").hostPort(),
+          hostPort(f.required("address")),
           f.optional("failureModeAllow") == null || f.optional("failureModeAllow").bool(),
           durationOr(f.optional("messageTimeout"), Duration.ofMillis(200)),
           durationOr(f.optional("maxMessageTimeout"), Duration.ofSeconds(5)),
           durationOr(f.optional("grpcTimeout"), Duration.ofSeconds(1)),
           f.optional("bodyEndpoint") == null ? Optional.empty()
-              : Optional.of(f.optional("bodyEndpoint").hostPort()),
+              : Optional.of(hostPort(f.optional("bodyEndpoint"))),
           f.optional("tls") == null ? Optional.empty() : Optional.of(extProcTls(f.optional("tls"))));
       envoyAccepts(SnapshotTranslator.externalProcessor(extProc), node, f);
       envoyAccepts(SnapshotTranslator.extProcCluster(extProc), node, f);
@@ -250,7 +244,7 @@ public final class ConfigLoader {
       }
       List<HostPort> endpoints = new ArrayList<>();
       for (YamlNode endpoint : f.list("endpoints")) {
-        HostPort address = endpoint.hostPort();
+        HostPort address = hostPort(endpoint);
         if (type == DiscoveryType.STATIC && !address.isIpLiteral()) {
           // Envoy accepts only IP addresses in EDS; names need DNS resolution by Envoy.
           throw endpoint.error("a static cluster's endpoints must be IP addresses; use type: dns for host names");
@@ -465,9 +459,9 @@ public final class ConfigLoader {
             .orElseThrow(() -> modeNode.error("expected one of respect-origin, cache-everything, bypass, got '" + text + "'"));
       }
       Optional<Duration> defaultTtl = f.optional("defaultTtl") == null ? Optional.empty()
-          : Optional.of(f.optional("defaultTtl").duration());
+          : Optional.of(f.optional("defaultTtl").positiveDuration());
       Optional<Duration> maxTtl = f.optional("maxTtl") == null ? Optional.empty()
-          : Optional.of(f.optional("maxTtl").duration());
+          : Optional.of(f.optional("maxTtl").positiveDuration());
       if (defaultTtl.isPresent() && maxTtl.isPresent() && defaultTtl.get().compareTo(maxTtl.get()) > 0) {
         throw f.required("defaultTtl").error("must not exceed maxTtl");
       }
@@ -494,11 +488,7 @@ public final class ConfigLoader {
     private static List<String> fieldNames(List<YamlNode> items) throws ConfigException {
       List<String> names = new ArrayList<>();
       for (YamlNode item : items) {
-        String name = item.string().trim().toLowerCase(Locale.ROOT);
-        if (!UnkeyedRequestHeaders.isLowerCaseFieldName(name)) {
-          throw item.error("'" + item.string() + "' is not a header field name");
-        }
-        names.add(name);
+        names.add(item.headerName());
       }
       return names;
     }
@@ -506,7 +496,7 @@ public final class ConfigLoader {
     private ListenerSpec listener(YamlNode node) throws ConfigException {
       YamlNode.Fields f = node.mapping(LISTENER);
       String name = f.required("name").name();
-      HostPort address = f.required("address").hostPort();
+      HostPort address = hostPort(f.required("address"));
       List<String> names = new ArrayList<>();
       Map<String, String> domainOwners = new HashMap<>();
       for (YamlNode item : f.list("sites")) {
@@ -559,7 +549,7 @@ public final class ConfigLoader {
     }
 
     private static Duration durationOr(YamlNode node, Duration fallback) throws ConfigException {
-      return node == null ? fallback : node.duration();
+      return node == null ? fallback : node.positiveDuration();
     }
   }
 }

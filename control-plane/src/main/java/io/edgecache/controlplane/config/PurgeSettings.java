@@ -50,7 +50,10 @@ public record PurgeSettings(
   public record Lease(String namespace, String name, Duration duration) {}
 
   /** A token bucket: {@code perSecond} refill, {@code burst} capacity. */
-  public record RateLimit(double perSecond, int burst) {}
+  public record RateLimit(double perSecond, int burst) {
+    /** Without {@code purge.rateLimit}, and for each of its fields left out. */
+    public static final RateLimit DEFAULT = new RateLimit(10, 20);
+  }
 
   /**
    * An admin API credential.

@@ -1,5 +1,7 @@
 package io.edgecache.controlplane.config;
 
+import io.edgecache.config.ConfigException;
+import io.edgecache.config.YamlNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -35,7 +37,7 @@ public final class PurgeSettingsLoader {
   public static Optional<PurgeSettings> load(Path source) throws ConfigException {
     YamlNode found = null;
     for (Path file : ConfigLoader.files(source)) {
-      YamlNode root = ConfigLoader.parse(file);
+      YamlNode root = YamlNode.read(file);
       YamlNode purge = root == null ? null : root.mapping(ConfigLoader.TOP_LEVEL).optional("purge");
       if (purge != null) {
         if (found != null) {
@@ -51,12 +53,12 @@ public final class PurgeSettingsLoader {
     YamlNode.Fields f = node.mapping(PURGE);
     Path base = Path.of(node.file()).toAbsolutePath().getParent();
     YamlNode rate = f.optional("rateLimit");
-    PurgeSettings.RateLimit rateLimit = new PurgeSettings.RateLimit(10, 20);
+    PurgeSettings.RateLimit rateLimit = PurgeSettings.RateLimit.DEFAULT;
     if (rate != null) {
       YamlNode.Fields r = rate.mapping(RATE_LIMIT);
       rateLimit = new PurgeSettings.RateLimit(
-          r.optional("perSecond") == null ? 10 : r.optional("perSecond").positiveInt(),
-          r.optional("burst") == null ? 20 : r.optional("burst").positiveInt());
+          r.optional("perSecond") == null ? rateLimit.perSecond() : r.optional("perSecond").positiveInt(),
+          r.optional("burst") == null ? rateLimit.burst() : r.optional("burst").positiveInt());
     }
     List<PurgeSettings.Token> tokens = new ArrayList<>();
     Set<String> names = new HashSet<>();
@@ -77,9 +79,9 @@ public final class PurgeSettingsLoader {
         : Optional.of(leader(f.optional("leader"), redis.isPresent()));
     return new PurgeSettings(
         f.optional("adminListen") == null ? new EdgecacheConfig.HostPort("127.0.0.1", 18001)
-            : f.optional("adminListen").hostPort(),
+            : ConfigLoader.hostPort(f.optional("adminListen")),
         base.resolve(f.optional("log") == null ? ".edgecache/purge.log" : f.optional("log").name()),
-        f.optional("retention") == null ? Duration.ofDays(1) : f.optional("retention").duration(),
+        f.optional("retention") == null ? Duration.ofDays(1) : f.optional("retention").positiveDuration(),
         edge == null ? Optional.empty() : Optional.of(httpUrl(edge)),
         rateLimit,
         tokens,
@@ -95,7 +97,7 @@ public final class PurgeSettingsLoader {
     }
     return new PurgeSettings.RedisLog(uri.name(),
         r.optional("key") == null ? "edgecache:purge-log" : r.optional("key").name(),
-        r.optional("timeout") == null ? Duration.ofSeconds(2) : r.optional("timeout").duration());
+        r.optional("timeout") == null ? Duration.ofSeconds(2) : r.optional("timeout").positiveDuration());
   }
 
   private static PurgeSettings.Leader leader(YamlNode node, boolean sharedLog) throws ConfigException {
@@ -113,7 +115,7 @@ public final class PurgeSettingsLoader {
       YamlNode.Fields e = lease.mapping(LEASE);
       elected = Optional.of(new PurgeSettings.Lease(e.required("namespace").name(),
           e.optional("name") == null ? "edgecache-purge-leader" : e.optional("name").name(),
-          e.optional("duration") == null ? Duration.ofSeconds(15) : e.optional("duration").duration()));
+          e.optional("duration") == null ? Duration.ofSeconds(15) : e.optional("duration").positiveDuration()));
     }
     return new PurgeSettings.Leader(l.required("identity").name(),
         replica == null ? Optional.empty() : Optional.of(replica.name()), elected);

@@ -1,5 +1,7 @@
 package io.edgecache.controlplane.config;
 
+import io.edgecache.config.ConfigException;
+import io.edgecache.config.YamlNode;
 import io.edgecache.security.TlsFiles;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -28,7 +30,7 @@ public final class SecuritySettingsLoader {
     YamlNode tls = null;
     YamlNode nodes = null;
     for (Path file : ConfigLoader.files(source)) {
-      YamlNode root = ConfigLoader.parse(file);
+      YamlNode root = YamlNode.read(file);
       if (root == null) {
         continue;
       }
@@ -65,7 +67,7 @@ public final class SecuritySettingsLoader {
     try {
       return new TlsFiles(base.resolve(f.required("certFile").name()), base.resolve(f.required("keyFile").name()),
           base.resolve(f.required("caFile").name()),
-          refresh == null ? TlsFiles.DEFAULT_REFRESH : refresh.duration());
+          refresh == null ? TlsFiles.DEFAULT_REFRESH : refresh.positiveDuration());
     } catch (IllegalArgumentException e) {
       throw node.error(e.getMessage());
     }

@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.config;
 
+import io.edgecache.config.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -186,6 +187,18 @@ class ConfigLoaderTest {
     EdgecacheConfig config = ConfigLoader.load(dir);
     assertEquals(2, config.clusters().size());
     assertEquals(2, config.sites().size());
+  }
+
+  @Test
+  void durationsReadAsInTheOtherProcessesAndBadOnesNameFileLineAndField() throws Exception {
+    Duration half = ConfigLoader.load(edited("messageTimeout: 0.2s", "messageTimeout: 0.5s"))
+        .extProc().messageTimeout();
+    assertEquals(Duration.ofMillis(500), half);
+    assertEquals(half, ConfigLoader.load(edited("messageTimeout: 0.2s", "messageTimeout: 500ms"))
+        .extProc().messageTimeout());
+    Path file = edited("messageTimeout: 0.2s", "messageTimeout: soon");
+    assertEquals(file + ":" + lineOf(file, "messageTimeout: soon") + ": extProc.messageTimeout:"
+        + " expected a positive duration like 500ms, 0.5s, 15s, 5m, 1h or 1d, got 'soon'", rejection(file));
   }
 
   private Path edited(String from, String to) throws IOException {

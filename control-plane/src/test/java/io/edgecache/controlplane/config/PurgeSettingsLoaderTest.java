@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.config;
 
+import io.edgecache.config.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,63 +1,63 @@
 package io.edgecache.extproc.config;
 
+import io.edgecache.config.ConfigException;
+import io.edgecache.config.YamlNode;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
- * The YAML {@code purge} section as written, and its validation into {@link PurgeConfig}.
- * Omitted fields take {@link PurgeConfig#defaults()}; errors name the field.
+ * Reads the YAML {@code purge} section into {@link PurgeConfig}. Omitted fields take
+ * {@link PurgeConfig#defaults()}; errors name the file, line and field.
  */
 final class PurgeSection {
+  private static final Set<String> PURGE = Set.of("controlPlane", "nodeId", "nodeGroup",
+      "surrogateKeyField", "cacheTagField", "ruleRetention", "staleGrace", "standbyControlPlanes");
 
-  public String controlPlane;
-  public String nodeId;
-  public String nodeGroup;
-  public String surrogateKeyField;
-  public String cacheTagField;
-  public String ruleRetention;
-  public String staleGrace;
-  public List<String> standbyControlPlanes;
+  private PurgeSection() {}
 
-  static PurgeConfig validate(PurgeSection raw) throws ConfigException {
+  static PurgeConfig read(YamlNode node) throws ConfigException {
     PurgeConfig defaults = PurgeConfig.defaults();
-    if (raw == null) {
+    if (node == null) {
       return defaults;
     }
-    InetSocketAddress controlPlane = raw.controlPlane == null
-        ? null : ConfigValues.hostAndPort("purge.controlPlane", raw.controlPlane);
-    if (controlPlane != null && (raw.nodeId == null || raw.nodeId.isBlank())) {
-      throw new ConfigException("purge.nodeId: required with purge.controlPlane");
+    YamlNode.Fields raw = node.mapping(PURGE);
+    InetSocketAddress controlPlane = OptionalFields.address(raw.optional("controlPlane"), null);
+    String nodeId = OptionalFields.string(raw, "nodeId", null);
+    if (controlPlane != null && (nodeId == null || nodeId.isBlank())) {
+      throw raw.error("nodeId", "required with purge.controlPlane");
     }
     return new PurgeConfig(
         controlPlane,
-        raw.nodeId == null ? defaults.nodeId() : raw.nodeId.trim(),
-        raw.nodeGroup == null ? defaults.nodeGroup() : raw.nodeGroup.trim(),
-        fieldName("purge.surrogateKeyField", raw.surrogateKeyField, defaults.surrogateKeyField()),
-        fieldName("purge.cacheTagField", raw.cacheTagField, defaults.cacheTagField()),
-        ConfigValues.duration("purge.ruleRetention", raw.ruleRetention, defaults.ruleRetention()),
-        ConfigValues.duration("purge.staleGrace", raw.staleGrace, defaults.staleGrace()),
-        standbys(raw.standbyControlPlanes, controlPlane));
+        nodeId == null ? defaults.nodeId() : nodeId.trim(),
+        OptionalFields.string(raw, "nodeGroup", defaults.nodeGroup()).trim(),
+        headerName(raw, "surrogateKeyField", defaults.surrogateKeyField()),
+        headerName(raw, "cacheTagField", defaults.cacheTagField()),
+        OptionalFields.duration(raw, "ruleRetention", defaults.ruleRetention()),
+        OptionalFields.duration(raw, "staleGrace", defaults.staleGrace()),
+        standbys(raw, controlPlane));
   }
 
-  private static List<InetSocketAddress> standbys(List<String> raw, InetSocketAddress controlPlane)
-      throws ConfigException {
-    if (raw == null || raw.isEmpty()) {
+  private static List<InetSocketAddress> standbys(YamlNode.Fields raw,
+      InetSocketAddress controlPlane) throws ConfigException {
+    List<YamlNode> items = raw.list("standbyControlPlanes");
+    if (items.isEmpty()) {
       return List.of();
     }
     if (controlPlane == null) {
-      throw new ConfigException("purge.standbyControlPlanes: needs purge.controlPlane");
+      throw raw.error("standbyControlPlanes", "needs purge.controlPlane");
     }
     List<InetSocketAddress> standbys = new ArrayList<>();
-    for (int i = 0; i < raw.size(); i++) {
-      String field = "purge.standbyControlPlanes[" + i + "]";
-      standbys.add(ConfigValues.hostAndPort(field, raw.get(i) == null ? "" : raw.get(i)));
+    for (YamlNode item : items) {
+      standbys.add(item.hostPort().unresolved());
     }
     return standbys;
   }
 
-  private static String fieldName(String field, String text, String fallback)
+  private static String headerName(YamlNode.Fields raw, String name, String fallback)
       throws ConfigException {
-    return text == null ? fallback : ConfigValues.headerFieldName(field, text);
+    YamlNode node = raw.optional(name);
+    return node == null ? fallback : node.headerName();
   }
 }

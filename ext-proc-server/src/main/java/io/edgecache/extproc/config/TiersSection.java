@@ -1,204 +1,146 @@
 package io.edgecache.extproc.config;
 
+import io.edgecache.config.ConfigException;
+import io.edgecache.config.YamlNode;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * The YAML {@code tiers} section as written, and its validation into {@link TiersConfig}.
- * Omitted fields take {@link TiersConfig#defaults()}; errors name the field.
+ * Reads the YAML {@code tiers} section into {@link TiersConfig}. Omitted fields take
+ * {@link TiersConfig#defaults()}; errors name the file, line and field.
  */
 final class TiersSection {
+  private static final Set<String> TIERS = Set.of("largeObjectBytes", "writeQueueCapacity",
+      "writeQueueBytes", "lookupWait", "bodyListen", "bodyTokenSecretFile", "breaker", "disk",
+      "redis", "s3");
+  private static final Set<String> BREAKER = Set.of("failures", "coolDown");
+  private static final Set<String> DISK = Set.of("enabled", "path", "maxBytes", "timeout");
+  private static final Set<String> REDIS = Set.of("enabled", "uri", "cluster", "timeout");
+  private static final Set<String> S3 = Set.of("enabled", "bucket", "prefix", "endpoint", "region",
+      "pathStyle", "credentials", "multipartBytes", "timeout");
+  private static final Set<String> CREDENTIALS =
+      Set.of("source", "accessKeyIdFile", "secretAccessKeyFile");
 
-  public String largeObjectBytes;
-  public Integer writeQueueCapacity;
-  public String writeQueueBytes;
-  public String lookupWait;
-  public String bodyListen;
-  public String bodyTokenSecretFile;
-  public RawBreaker breaker;
-  public RawDisk disk;
-  public RawRedis redis;
-  public RawS3 s3;
+  private TiersSection() {}
 
-  static final class RawBreaker {
-    public Integer failures;
-    public String coolDown;
-  }
-
-  static final class RawDisk {
-    public Boolean enabled;
-    public String path;
-    public String maxBytes;
-    public String timeout;
-  }
-
-  static final class RawRedis {
-    public Boolean enabled;
-    public String uri;
-    public Boolean cluster;
-    public String timeout;
-  }
-
-  static final class RawS3 {
-    public Boolean enabled;
-    public String bucket;
-    public String prefix;
-    public String endpoint;
-    public String region;
-    public Boolean pathStyle;
-    public RawCredentials credentials;
-    public String multipartBytes;
-    public String timeout;
-  }
-
-  static final class RawCredentials {
-    public String source;
-    public String accessKeyIdFile;
-    public String secretAccessKeyFile;
-  }
-
-  static TiersConfig validate(TiersSection raw) throws ConfigException {
+  static TiersConfig read(YamlNode node) throws ConfigException {
     TiersConfig defaults = TiersConfig.defaults();
-    if (raw == null) {
+    if (node == null) {
       return defaults;
     }
-    long large = raw.largeObjectBytes == null ? defaults.largeObjectBytes()
-        : positive("tiers.largeObjectBytes",
-            ConfigValues.bytes("tiers.largeObjectBytes", raw.largeObjectBytes));
-    int queue = raw.writeQueueCapacity == null ? defaults.writeQueueCapacity()
-        : (int) positive("tiers.writeQueueCapacity", raw.writeQueueCapacity);
-    long queueBytes = raw.writeQueueBytes == null ? defaults.writeQueueBytes()
-        : positive("tiers.writeQueueBytes",
-            ConfigValues.bytes("tiers.writeQueueBytes", raw.writeQueueBytes));
-    RawBreaker breaker = raw.breaker == null ? new RawBreaker() : raw.breaker;
-    int failures = breaker.failures == null ? defaults.breakerFailures()
-        : (int) positive("tiers.breaker.failures", breaker.failures);
-    Duration coolDown = duration("tiers.breaker.coolDown", breaker.coolDown,
-        defaults.breakerCoolDown());
-    TiersConfig.Disk disk = disk(raw.disk, defaults.disk());
-    InetSocketAddress bodyListen = null;
-    if (raw.bodyListen != null) {
-      bodyListen = ConfigValues.hostAndPort("tiers.bodyListen", raw.bodyListen);
-      if (!disk.enabled()) {
-        throw new ConfigException(
-            "tiers.bodyListen: streams bodies from disk, so needs tiers.disk.enabled: true");
-      }
+    YamlNode.Fields raw = node.mapping(TIERS);
+    long large = OptionalFields.positiveBytes(raw, "largeObjectBytes", defaults.largeObjectBytes());
+    int queue = OptionalFields.positiveInt(raw, "writeQueueCapacity", defaults.writeQueueCapacity());
+    long queueBytes = OptionalFields.positiveBytes(raw, "writeQueueBytes", defaults.writeQueueBytes());
+    YamlNode.Fields breaker = OptionalFields.section(raw, "breaker", BREAKER);
+    int failures = OptionalFields.positiveInt(breaker, "failures", defaults.breakerFailures());
+    var coolDown = OptionalFields.positiveDuration(breaker, "coolDown", defaults.breakerCoolDown());
+    TiersConfig.Disk disk = disk(OptionalFields.section(raw, "disk", DISK), defaults.disk());
+    InetSocketAddress bodyListen = OptionalFields.address(raw.optional("bodyListen"), null);
+    if (bodyListen != null && !disk.enabled()) {
+      throw raw.error("bodyListen",
+          "streams bodies from disk, so needs tiers.disk.enabled: true");
     }
     Path secretFile = null;
-    if (raw.bodyTokenSecretFile != null) {
+    if (raw.optional("bodyTokenSecretFile") != null) {
       if (bodyListen == null) {
-        throw new ConfigException("tiers.bodyTokenSecretFile: signs reroutes to the body"
-            + " endpoint, so needs tiers.bodyListen");
+        throw raw.error("bodyTokenSecretFile",
+            "signs reroutes to the body endpoint, so needs tiers.bodyListen");
       }
-      secretFile = Path.of(raw.bodyTokenSecretFile);
+      secretFile = Path.of(raw.optional("bodyTokenSecretFile").string());
     }
-    Duration lookupWait = duration("tiers.lookupWait", raw.lookupWait, defaults.lookupWait());
+    var lookupWait = OptionalFields.positiveDuration(raw, "lookupWait", defaults.lookupWait());
     return new TiersConfig(large, queue, queueBytes, failures, coolDown, lookupWait, bodyListen,
-        secretFile, disk, redis(raw.redis, defaults.redis()), s3(raw.s3, defaults.s3()));
+        secretFile, disk, redis(OptionalFields.section(raw, "redis", REDIS), defaults.redis()),
+        s3(OptionalFields.section(raw, "s3", S3), defaults.s3()));
   }
 
-  private static TiersConfig.Disk disk(RawDisk raw, TiersConfig.Disk defaults)
+  private static TiersConfig.Disk disk(YamlNode.Fields raw, TiersConfig.Disk defaults)
       throws ConfigException {
     if (raw == null) {
       return defaults;
     }
-    long maxBytes = raw.maxBytes == null ? defaults.maxBytes()
-        : positive("tiers.disk.maxBytes", ConfigValues.bytes("tiers.disk.maxBytes", raw.maxBytes));
-    Path path = raw.path == null ? defaults.path() : Path.of(raw.path);
-    return new TiersConfig.Disk(Boolean.TRUE.equals(raw.enabled), path, maxBytes,
-        duration("tiers.disk.timeout", raw.timeout, defaults.timeout()));
+    String path = OptionalFields.string(raw, "path", null);
+    return new TiersConfig.Disk(OptionalFields.flag(raw, "enabled"),
+        path == null ? defaults.path() : Path.of(path),
+        OptionalFields.positiveBytes(raw, "maxBytes", defaults.maxBytes()),
+        OptionalFields.positiveDuration(raw, "timeout", defaults.timeout()));
   }
 
-  private static TiersConfig.Redis redis(RawRedis raw, TiersConfig.Redis defaults)
+  private static TiersConfig.Redis redis(YamlNode.Fields raw, TiersConfig.Redis defaults)
       throws ConfigException {
     if (raw == null) {
       return defaults;
     }
-    String uri = raw.uri == null ? defaults.uri() : raw.uri.trim();
+    String uri = OptionalFields.string(raw, "uri", defaults.uri()).trim();
     if (!uri.startsWith("redis://") && !uri.startsWith("rediss://")) {
-      throw new ConfigException(
-          "tiers.redis.uri: '" + uri + "' is not a redis:// or rediss:// URI");
+      throw raw.error("uri", "'" + uri + "' is not a redis:// or rediss:// URI");
     }
-    return new TiersConfig.Redis(Boolean.TRUE.equals(raw.enabled), uri,
-        Boolean.TRUE.equals(raw.cluster),
-        duration("tiers.redis.timeout", raw.timeout, defaults.timeout()));
+    return new TiersConfig.Redis(OptionalFields.flag(raw, "enabled"), uri,
+        OptionalFields.flag(raw, "cluster"),
+        OptionalFields.positiveDuration(raw, "timeout", defaults.timeout()));
   }
 
-  private static TiersConfig.S3 s3(RawS3 raw, TiersConfig.S3 defaults) throws ConfigException {
+  private static TiersConfig.S3 s3(YamlNode.Fields raw, TiersConfig.S3 defaults)
+      throws ConfigException {
     if (raw == null) {
       return defaults;
     }
-    boolean enabled = Boolean.TRUE.equals(raw.enabled);
-    if (enabled && (raw.bucket == null || raw.bucket.isBlank())) {
-      throw new ConfigException("tiers.s3.bucket: required when tiers.s3.enabled is true");
+    boolean enabled = OptionalFields.flag(raw, "enabled");
+    String bucket = OptionalFields.string(raw, "bucket", null);
+    if (enabled && (bucket == null || bucket.isBlank())) {
+      throw raw.error("bucket", "required when tiers.s3.enabled is true");
     }
     URI endpoint = null;
-    if (raw.endpoint != null) {
+    YamlNode endpointNode = raw.optional("endpoint");
+    if (endpointNode != null) {
       try {
-        endpoint = new URI(raw.endpoint.trim());
+        endpoint = new URI(endpointNode.string().trim());
       } catch (URISyntaxException e) {
-        throw new ConfigException("tiers.s3.endpoint: '" + raw.endpoint + "' is not a URI");
+        throw endpointNode.error("'" + endpointNode.string() + "' is not a URI");
       }
       if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())) {
-        throw new ConfigException(
-            "tiers.s3.endpoint: '" + raw.endpoint + "' must start with http:// or https://");
+        throw endpointNode.error(
+            "'" + endpointNode.string() + "' must start with http:// or https://");
       }
     }
-    long multipart = ConfigValues.bytes("tiers.s3.multipartBytes", raw.multipartBytes,
-        defaults.multipartBytes());
+    long multipart = OptionalFields.bytes(raw, "multipartBytes", defaults.multipartBytes());
     if (multipart < (5L << 20)) {
-      throw new ConfigException(
-          "tiers.s3.multipartBytes: must be at least 5MiB (the smallest S3 part)");
+      throw raw.error("multipartBytes", "must be at least 5MiB (the smallest S3 part)");
     }
-    return new TiersConfig.S3(enabled, raw.bucket,
-        raw.prefix == null ? defaults.prefix() : raw.prefix,
+    return new TiersConfig.S3(enabled, bucket,
+        OptionalFields.string(raw, "prefix", defaults.prefix()),
         endpoint,
-        raw.region == null ? defaults.region() : raw.region,
-        Boolean.TRUE.equals(raw.pathStyle),
-        credentials(raw.credentials),
+        OptionalFields.string(raw, "region", defaults.region()),
+        OptionalFields.flag(raw, "pathStyle"),
+        credentials(OptionalFields.section(raw, "credentials", CREDENTIALS)),
         multipart,
-        duration("tiers.s3.timeout", raw.timeout, defaults.timeout()));
+        OptionalFields.positiveDuration(raw, "timeout", defaults.timeout()));
   }
 
-  private static TiersConfig.Credentials credentials(RawCredentials raw)
+  private static TiersConfig.Credentials credentials(YamlNode.Fields raw)
       throws ConfigException {
-    if (raw == null || raw.source == null) {
+    YamlNode source = raw == null ? null : raw.optional("source");
+    if (source == null) {
       return TiersConfig.Credentials.ENVIRONMENT;
     }
-    String field = "tiers.s3.credentials";
-    switch (raw.source.trim().toLowerCase(Locale.ROOT)) {
+    switch (source.string().trim().toLowerCase(Locale.ROOT)) {
       case "environment":
         return TiersConfig.Credentials.ENVIRONMENT;
       case "files":
-        if (raw.accessKeyIdFile == null || raw.secretAccessKeyFile == null) {
-          throw new ConfigException(field + ": source 'files' needs accessKeyIdFile and "
-              + "secretAccessKeyFile");
+        String id = OptionalFields.string(raw, "accessKeyIdFile", null);
+        String secret = OptionalFields.string(raw, "secretAccessKeyFile", null);
+        if (id == null || secret == null) {
+          throw raw.node().error("source 'files' needs accessKeyIdFile and secretAccessKeyFile");
         }
         return new TiersConfig.Credentials(TiersConfig.Credentials.Source.FILES,
-            Path.of(raw.accessKeyIdFile), Path.of(raw.secretAccessKeyFile));
+            Path.of(id), Path.of(secret));
       default:
-        throw new ConfigException(field + ".source: '" + raw.source
-            + "' is not 'environment' or 'files'");
+        throw source.error("'" + source.string() + "' is not 'environment' or 'files'");
     }
-  }
-
-  private static long positive(String field, long value) throws ConfigException {
-    if (value <= 0) {
-      throw new ConfigException(field + ": must be greater than 0");
-    }
-    return value;
-  }
-
-  private static Duration duration(String field, String text, Duration fallback)
-      throws ConfigException {
-    Duration value = ConfigValues.duration(field, text, fallback);
-    if (text != null && value.isZero()) { // a default is not checked
-      throw new ConfigException(field + ": must be greater than 0");
-    }
-    return value;
   }
 }

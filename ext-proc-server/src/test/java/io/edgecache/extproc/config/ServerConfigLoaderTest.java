@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.config.ConfigException;
 import io.edgecache.http.EscapedSlashes;
 import java.net.URI;
 import java.nio.file.Files;
@@ -224,6 +225,32 @@ class ServerConfigLoaderTest {
         && opened.forwardExcludedQuery());
     assertMessage("escapedSlashes: redirect\n",
         "escapedSlashes: 'redirect' is not one of reject, unescape, keep");
+  }
+
+  @Test
+  void valuesReadAsInTheOtherProcessesAndBadOnesNameFileLineAndField() throws Exception {
+    ServerConfig decimal = ServerConfigLoader.load(write("""
+        cache: {l1MaxBytes: 1GiB}
+        collapsing: {maxWait: 0.5s}
+        """));
+    ServerConfig whole = ServerConfigLoader.load(write("""
+        cache: {l1MaxBytes: 1073741824}
+        collapsing: {maxWait: 500ms}
+        """));
+    assertEquals(Duration.ofMillis(500), decimal.collapsing().maxWait());
+    assertEquals(decimal.collapsing().maxWait(), whole.collapsing().maxWait());
+    assertEquals(1L << 30, decimal.l1MaxBytes());
+    assertEquals(decimal.l1MaxBytes(), whole.l1MaxBytes());
+    Path file = dir.resolve("edgecache.yaml");
+    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfigLoader.load(write("""
+        listen: 127.0.0.1:6000
+        tiers:
+          disk:
+            enabled: true
+            maxBytes: 8 parsecs
+        """)));
+    assertEquals(file + ":5: tiers.disk.maxBytes: '8 parsecs' is not a byte size"
+        + " (examples: 1048576, 64KiB, 512MiB, 1GiB)", e.getMessage());
   }
 
   private void assertMessage(String yaml, String expected) throws Exception {

@@ -1,5 +1,6 @@
 package io.edgecache.edge.config;
 
+import io.edgecache.config.ConfigException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

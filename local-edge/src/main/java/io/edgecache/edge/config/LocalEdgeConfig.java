@@ -1,21 +1,20 @@
 package io.edgecache.edge.config;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.edgecache.config.ConfigException;
+import io.edgecache.config.Durations;
+import io.edgecache.config.HeaderNames;
+import io.edgecache.config.HostPort;
+import io.edgecache.config.YamlNode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.edgecache.security.TlsFiles;
-import java.io.IOException;
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything a local-edge instance needs: where to listen, the ext_proc filter (taken from an
@@ -27,6 +26,16 @@ import java.util.Optional;
  * Both validate, and errors name the offending field.
  */
 public final class LocalEdgeConfig {
+  private static final Set<String> FIELDS = Set.of("listen", "envoyBootstrap", "extProcTarget",
+      "bufferLimitBytes", "routes", "xds", "timeouts", "tls");
+  private static final Set<String> TIMEOUTS =
+      Set.of("requestHeaders", "streamIdle", "connectionIdle", "originIdle");
+  private static final Set<String> TLS = Set.of("certFile", "keyFile", "caFile", "refresh");
+  private static final Set<String> XDS = Set.of("address", "node", "listener");
+  private static final Set<String> NODE = Set.of("id", "cluster");
+  private static final Set<String> ROUTE =
+      Set.of("host", "pathPrefix", "origin", "timeout", "headerPresent", "extProcDisabled");
+
   private final String listenHost;
   private final int listenPort;
   private final ExternalProcessor externalProcessor;
@@ -82,87 +91,141 @@ public final class LocalEdgeConfig {
     return new Builder();
   }
 
-  /** Reads a local-edge YAML file; relative paths in it are resolved against its directory. */
+  /**
+   * Reads a local-edge YAML file; relative paths in it are resolved against its directory.
+   * Messages read {@code local-edge.yaml: field.path: problem}; the exception's
+   * {@link ConfigException#line()} holds the line.
+   */
   public static LocalEdgeConfig load(Path file) throws ConfigException {
     String name = file.getFileName().toString();
-    FileModel model;
-    try {
-      model = new ObjectMapper(new YAMLFactory())
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .readValue(file.toFile(), FileModel.class);
-    } catch (JsonMappingException e) {
-      throw new ConfigException(name + ": " + fieldPath(e) + ": " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
-    }
-    if (model == null) {
+    YamlNode root = YamlNode.read(file);
+    if (root == null) {
       throw new ConfigException(name + ": empty file");
     }
-    Builder b = builder();
-    HostPort listen = HostPort.parse(require(model.listen, name, "listen"), name + ": listen");
-    b.listen(listen.host, listen.port);
-    if (model.xds != null) {
-      b.xds(model.xds.toSource(name + ": xds"));
+    try {
+      return read(root.mapping(FIELDS), file.toAbsolutePath().getParent()).build(name);
+    } catch (ConfigException e) {
+      throw e.withoutLine(name);
     }
-    if (model.envoyBootstrap != null || model.xds == null) {
-      Path bootstrap = file.toAbsolutePath().getParent()
-          .resolve(require(model.envoyBootstrap, name, "envoyBootstrap")).normalize();
+  }
+
+  private static Builder read(YamlNode.Fields f, Path base) throws ConfigException {
+    Builder b = builder();
+    HostPort listen = f.required("listen").hostPort();
+    b.listen(listen.host(), listen.port());
+    YamlNode xds = f.optional("xds");
+    if (xds != null) {
+      b.xds(xdsSource(xds.mapping(XDS)));
+    }
+    if (f.optional("envoyBootstrap") != null || xds == null) {
+      Path bootstrap = base.resolve(text(f, "envoyBootstrap")).normalize();
       b.externalProcessor(EnvoyBootstrapLoader.loadExternalProcessor(bootstrap));
     }
-    HostPort target = HostPort.parse(require(model.extProcTarget, name, "extProcTarget"), name + ": extProcTarget");
-    b.extProcTarget(target.host, target.port);
-    if (model.bufferLimitBytes != null) {
-      b.bufferLimitBytes(model.bufferLimitBytes);
-    }
-    if (model.timeouts != null) {
-      b.timeouts(model.timeouts.toTimeouts(name + ": timeouts"));
-    }
-    if (model.tls != null) {
-      b.tls(model.tls.toFiles(file.toAbsolutePath().getParent(), name + ": tls"));
-    }
-    List<RouteModel> routes = model.routes == null ? List.of() : model.routes;
-    for (int i = 0; i < routes.size(); i++) {
-      b.route(routes.get(i).toRoute(name + ": routes[" + i + "]"));
-    }
-    return b.build(name);
-  }
-
-  private static String fieldPath(JsonMappingException e) {
-    StringBuilder path = new StringBuilder();
-    for (JsonMappingException.Reference ref : e.getPath()) {
-      if (ref.getFieldName() != null) {
-        if (path.length() > 0) {
-          path.append('.');
-        }
-        path.append(ref.getFieldName());
-      } else if (ref.getIndex() >= 0) {
-        path.append('[').append(ref.getIndex()).append(']');
+    HostPort target = f.required("extProcTarget").hostPort();
+    b.extProcTarget(target.host(), target.port());
+    YamlNode bufferLimit = f.optional("bufferLimitBytes");
+    if (bufferLimit != null) {
+      long bytes = bufferLimit.bytes();
+      if (bytes > Integer.MAX_VALUE) {
+        throw bufferLimit.error("must be at most " + Integer.MAX_VALUE + " bytes");
       }
+      b.bufferLimitBytes((int) bytes);
     }
-    return path.length() == 0 ? "(document)" : path.toString();
+    YamlNode timeouts = f.optional("timeouts");
+    if (timeouts != null) {
+      b.timeouts(timeouts(timeouts.mapping(TIMEOUTS)));
+    }
+    YamlNode tls = f.optional("tls");
+    if (tls != null) {
+      b.tls(tlsFiles(tls.mapping(TLS), base));
+    }
+    for (YamlNode route : f.list("routes")) {
+      b.route(route(route.mapping(ROUTE)));
+    }
+    return b;
   }
 
-  private static String require(String value, String file, String field) throws ConfigException {
-    if (value == null || value.isBlank()) {
-      throw new ConfigException(file + ": " + field + ": required");
+  /** A required, non-blank field. */
+  private static String text(YamlNode.Fields f, String name) throws ConfigException {
+    String value = f.required(name).string();
+    if (value.isBlank()) {
+      throw f.error(name, "required");
     }
     return value;
   }
 
-  /** Parses Envoy-style durations: "15s", "0.2s", "500ms". */
-  static Duration parseDuration(String text, String where) throws ConfigException {
-    try {
-      if (text.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2).trim()));
-      }
-      if (text.endsWith("s")) {
-        BigDecimal seconds = new BigDecimal(text.substring(0, text.length() - 1).trim());
-        return Duration.ofNanos(seconds.movePointRight(9).longValueExact());
-      }
-    } catch (NumberFormatException | ArithmeticException e) {
-      // fall through to the error below
+  /** A duration in the shared grammar ({@code 15s}, {@code 0.5s}, {@code 500ms}, {@code 2m}). */
+  private static Duration duration(YamlNode.Fields f, String name, Duration fallback)
+      throws ConfigException {
+    YamlNode node = f.optional(name);
+    if (node == null) {
+      return fallback;
     }
-    throw new ConfigException(where + ": must be a duration like 15s, 0.5s or 500ms, got '" + text + "'");
+    try {
+      return Durations.parse(node.string());
+    } catch (IllegalArgumentException e) {
+      throw node.error("must be a duration like 15s, 0.5s or 500ms, got '" + node.string() + "'");
+    }
+  }
+
+  /** {@code timeouts:} each field optional, Envoy's default when absent. */
+  private static HttpTimeouts timeouts(YamlNode.Fields f) throws ConfigException {
+    HttpTimeouts d = HttpTimeouts.DEFAULTS;
+    return new HttpTimeouts(
+        duration(f, "requestHeaders", d.requestHeaders()),
+        duration(f, "streamIdle", d.streamIdle()),
+        duration(f, "connectionIdle", d.connectionIdle()),
+        duration(f, "originIdle", d.originIdle()));
+  }
+
+  private static TlsFiles tlsFiles(YamlNode.Fields f, Path base) throws ConfigException {
+    try {
+      return new TlsFiles(base.resolve(text(f, "certFile")), base.resolve(text(f, "keyFile")),
+          base.resolve(text(f, "caFile")), duration(f, "refresh", TlsFiles.DEFAULT_REFRESH));
+    } catch (IllegalArgumentException e) {
+      // TlsFiles names the field first: "refresh: must be at least 1m ..."
+      String[] fieldAndProblem = e.getMessage().split(": ", 2);
+      throw f.error(fieldAndProblem[0], fieldAndProblem[1]);
+    }
+  }
+
+  private static XdsSource xdsSource(YamlNode.Fields f) throws ConfigException {
+    HostPort address = f.required("address").hostPort();
+    YamlNode node = f.optional("node");
+    if (node == null) {
+      throw f.error("node", "required (id and cluster)");
+    }
+    YamlNode.Fields n = node.mapping(NODE);
+    YamlNode listener = f.optional("listener");
+    return new XdsSource(address.host(), address.port(), text(n, "id"), text(n, "cluster"),
+        Optional.ofNullable(listener == null ? null : listener.string()));
+  }
+
+  private static RouteConfig route(YamlNode.Fields f) throws ConfigException {
+    String host = text(f, "host");
+    String prefix = text(f, "pathPrefix");
+    if (!prefix.startsWith("/")) {
+      throw f.error("pathPrefix", "must start with /");
+    }
+    YamlNode originNode = f.optional("origin");
+    URI origin;
+    try {
+      origin = new URI(originNode == null ? "" : originNode.string());
+    } catch (URISyntaxException e) {
+      origin = null;
+    }
+    if (origin == null || !"http".equals(origin.getScheme()) || origin.getHost() == null) {
+      throw f.error("origin", "must be an http:// URL");
+    }
+    YamlNode headerPresent = f.optional("headerPresent");
+    if (headerPresent != null && !HeaderNames.isToken(headerPresent.string())) {
+      throw headerPresent.error("'" + headerPresent.string() + "' is not a header field name");
+    }
+    YamlNode extProcDisabled = f.optional("extProcDisabled");
+    return new RouteConfig(host, prefix, origin,
+        duration(f, "timeout", RouteConfig.DEFAULT_TIMEOUT),
+        headerPresent == null ? null : headerPresent.string(),
+        extProcDisabled != null && extProcDisabled.bool());
   }
 
   /** Builds a configuration in code; used by tests to start an edge in-process. */
@@ -259,121 +322,6 @@ public final class LocalEdgeConfig {
         throw new ConfigException(source + ": routes: at least one route is required (or xds)");
       }
       return new LocalEdgeConfig(this);
-    }
-  }
-
-  private record HostPort(String host, int port) {
-    static HostPort parse(String text, String where) throws ConfigException {
-      int colon = text.lastIndexOf(':');
-      try {
-        if (colon > 0) {
-          int port = Integer.parseInt(text.substring(colon + 1));
-          if (port >= 0 && port <= 65535) {
-            return new HostPort(text.substring(0, colon), port);
-          }
-        }
-      } catch (NumberFormatException e) {
-        // fall through to the error below
-      }
-      throw new ConfigException(where + ": must be host:port, got '" + text + "'");
-    }
-  }
-
-  /** The YAML file's shape; Jackson fills it, then {@link #load} validates it. */
-  private static final class FileModel {
-    public String listen;
-    public String envoyBootstrap;
-    public String extProcTarget;
-    public Integer bufferLimitBytes;
-    public List<RouteModel> routes;
-    public XdsModel xds;
-    public TimeoutsModel timeouts;
-    public TlsModel tls;
-  }
-
-  /** {@code timeouts:} each field optional, Envoy's default when absent. */
-  private static final class TimeoutsModel {
-    public String requestHeaders;
-    public String streamIdle;
-    public String connectionIdle;
-    public String originIdle;
-
-    HttpTimeouts toTimeouts(String where) throws ConfigException {
-      HttpTimeouts d = HttpTimeouts.DEFAULTS;
-      return new HttpTimeouts(
-          requestHeaders == null ? d.requestHeaders() : parseDuration(requestHeaders, where + ".requestHeaders"),
-          streamIdle == null ? d.streamIdle() : parseDuration(streamIdle, where + ".streamIdle"),
-          connectionIdle == null ? d.connectionIdle() : parseDuration(connectionIdle, where + ".connectionIdle"),
-          originIdle == null ? d.originIdle() : parseDuration(originIdle, where + ".originIdle"));
-    }
-  }
-
-  private static final class TlsModel {
-    public String certFile;
-    public String keyFile;
-    public String caFile;
-    public String refresh;
-
-    TlsFiles toFiles(Path base, String where) throws ConfigException {
-      try {
-        return new TlsFiles(base.resolve(require(certFile, where, "certFile")),
-            base.resolve(require(keyFile, where, "keyFile")), base.resolve(require(caFile, where, "caFile")),
-            refresh == null ? TlsFiles.DEFAULT_REFRESH : parseDuration(refresh, where + ".refresh"));
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(where + "." + e.getMessage(), e);
-      }
-    }
-  }
-
-  private static final class XdsModel {
-    public String address;
-    public NodeModel node;
-    public String listener;
-
-    XdsSource toSource(String where) throws ConfigException {
-      HostPort target = HostPort.parse(require(address, where, "address"), where + ".address");
-      if (node == null) {
-        throw new ConfigException(where + ".node: required (id and cluster)");
-      }
-      return new XdsSource(target.host, target.port, require(node.id, where + ".node", "id"),
-          require(node.cluster, where + ".node", "cluster"), Optional.ofNullable(listener));
-    }
-  }
-
-  private static final class NodeModel {
-    public String id;
-    public String cluster;
-  }
-
-  private static final class RouteModel {
-    public String host;
-    public String pathPrefix;
-    public String origin;
-    public String timeout;
-    public String headerPresent;
-    public Boolean extProcDisabled;
-
-    RouteConfig toRoute(String where) throws ConfigException {
-      String h = require(host, where, "host");
-      String prefix = require(pathPrefix, where, "pathPrefix");
-      if (!prefix.startsWith("/")) {
-        throw new ConfigException(where + ".pathPrefix: must start with /");
-      }
-      URI uri;
-      try {
-        uri = new URI(Objects.requireNonNullElse(origin, ""));
-      } catch (URISyntaxException e) {
-        uri = null;
-      }
-      if (uri == null || !"http".equals(uri.getScheme()) || uri.getHost() == null) {
-        throw new ConfigException(where + ".origin: must be an http:// URL");
-      }
-      Duration t = timeout == null ? RouteConfig.DEFAULT_TIMEOUT : parseDuration(timeout, where + ".timeout");
-      if (headerPresent != null && !headerPresent.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-        throw new ConfigException(where + ".headerPresent: '" + headerPresent
-            + "' is not a header field name");
-      }
-      return new RouteConfig(h, prefix, uri, t, headerPresent, Boolean.TRUE.equals(extProcDisabled));
     }
   }
 }

@@ -5,7 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
-import io.edgecache.edge.config.ConfigException;
+import io.edgecache.config.ConfigException;
 import io.edgecache.edge.config.ExtProcConfigValidator;
 import io.edgecache.edge.config.RouteConfig;
 import io.edgecache.edge.routing.RouteEntry;
