@@ -209,7 +209,8 @@ class ExtProcProtocolTest {
   @Test
   void aPolicyPushedInStreamMetadataGovernsTheRoute() throws Exception {
     Metadata pushed = pushedPolicy(RoutePolicy.newBuilder().setPolicyId("site/static")
-        .setMode(RoutePolicy.Mode.CACHE_EVERYTHING).setDefaultTtl(com.google.protobuf.Duration.newBuilder().setSeconds(300)));
+        .setMode(RoutePolicy.Mode.CACHE_EVERYTHING)
+        .setDefaultTtl(com.google.protobuf.Duration.newBuilder().setSeconds(300)));
     Stream stream = new Stream(MetadataUtils.newAttachHeadersInterceptor(pushed));
     stream.send(requestHeaders("GET", "/app.js"));
     assertEquals(
@@ -223,8 +224,8 @@ class ExtProcProtocolTest {
   @Test
   void statsShowThePushedPolicyAndThePrecedence() throws Exception {
     Metadata pushed = pushedPolicy(RoutePolicy.newBuilder().setPolicyId("site/static")
-        .setMode(RoutePolicy.Mode.CACHE_EVERYTHING).setDefaultTtl(com.google.protobuf.Duration.newBuilder().setSeconds(300))
-        .setStoreCookieResponses(true));
+        .setMode(RoutePolicy.Mode.CACHE_EVERYTHING)
+        .setDefaultTtl(com.google.protobuf.Duration.newBuilder().setSeconds(300)).setStoreCookieResponses(true));
     Stream stream = new Stream(MetadataUtils.newAttachHeadersInterceptor(pushed));
     stream.send(requestHeaders("GET", "/app.js"));
     stream.send(responseHeaders(200, false, "cache-control", "max-age=5"));

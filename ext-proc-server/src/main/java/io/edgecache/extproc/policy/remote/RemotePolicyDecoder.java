@@ -57,7 +57,8 @@ final class RemotePolicyDecoder {
             pushed.hasCacheEverythingWithCredentials()
                 ? Optional.of(pushed.getCacheEverythingWithCredentials()) : Optional.empty(),
             pushed.hasStoreCookieResponses() ? Optional.of(pushed.getStoreCookieResponses()) : Optional.empty(),
-            pushed.hasStripHeaders() ? Optional.of(fieldNames(pushed.getStripHeaders().getNamesList())) : Optional.empty(),
+            pushed.hasStripHeaders()
+                ? Optional.of(fieldNames(pushed.getStripHeaders().getNamesList())) : Optional.empty(),
             pushed.hasForwardExcludedQuery() ? Optional.of(pushed.getForwardExcludedQuery()) : Optional.empty(),
             pushed.hasStoreSetCookie() ? Optional.of(pushed.getStoreSetCookie()) : Optional.empty()));
   }

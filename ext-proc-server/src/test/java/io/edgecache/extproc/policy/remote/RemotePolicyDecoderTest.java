@@ -40,10 +40,11 @@ class RemotePolicyDecoderTest {
   /** A control plane that sends no defences leaves each to the node's route; an empty strip list is a value. */
   @Test
   void absentDefencesStayUnsetAndAnEmptyStripListIsSent() {
-    RoutePolicy bare = RoutePolicy.newBuilder().setPolicyId("site/route").setMode(RoutePolicy.Mode.RESPECT_ORIGIN).build();
+    RoutePolicy bare = RoutePolicy.newBuilder().setPolicyId("site/route").setMode(RoutePolicy.Mode.RESPECT_ORIGIN)
+        .build();
     assertEquals(RemotePolicy.Defences.NONE, decode(bare).orElseThrow().defences());
-    assertEquals(Optional.of(List.of()), decode(bare.toBuilder().setStripHeaders(HeaderNames.getDefaultInstance()).build())
-        .orElseThrow().defences().stripHeaders());
+    RoutePolicy stripsNone = bare.toBuilder().setStripHeaders(HeaderNames.getDefaultInstance()).build();
+    assertEquals(Optional.of(List.of()), decode(stripsNone).orElseThrow().defences().stripHeaders());
   }
 
   @Test
@@ -51,12 +52,13 @@ class RemotePolicyDecoderTest {
     assertRejected(PUSHED.toBuilder().setModeValue(9).build());
     assertRejected(PUSHED.toBuilder().clearMode().build());
     assertRejected(PUSHED.toBuilder().setDefaultTtl(Duration.newBuilder().setSeconds(-1)).build());
-    assertRejected(PUSHED.toBuilder().setStripHeaders(HeaderNames.newBuilder().addNames("x-host").addNames("")).build());
+    assertRejected(PUSHED.toBuilder().setStripHeaders(HeaderNames.newBuilder().addNames("x-host").addNames(""))
+        .build());
     assertRejected(PUSHED.toBuilder().setStripHeaders(HeaderNames.newBuilder().addNames("X-Host")).build());
     assertRejected(PUSHED.toBuilder().setShareSetCookie(false).build()); // stores Set-Cookie it may not share
     assertRejected(PUSHED.toBuilder().setPolicyId("site/other").build());
-    assertTrue(RemotePolicyDecoder.decode("site/route@0a1b2c3d", "mode=cache-everything".getBytes(StandardCharsets.US_ASCII))
-        .isEmpty());
+    assertTrue(RemotePolicyDecoder.decode("site/route@0a1b2c3d",
+        "mode=cache-everything".getBytes(StandardCharsets.US_ASCII)).isEmpty());
     assertTrue(RemotePolicyDecoder.decode("site/route", RoutePolicyMetadata.configValue(PUSHED)
         .getBytes(StandardCharsets.US_ASCII)).isEmpty());
   }
