@@ -658,6 +658,19 @@ class ExtProcDriverTest {
     assertTrue(origin.received.isEmpty());
   }
 
+  /**
+   * A "-bin" key is binary metadata: Envoy base64-encodes the formatted value on the wire
+   * (async_client_impl.cc, base64EscapeBinHeaders), so the processor reads the value's bytes.
+   */
+  @Test
+  void binaryGrpcInitialMetadataCarriesTheFormattedValuesBytes() throws Exception {
+    startEdge(b -> b.setGrpcService(b.getGrpcService().toBuilder()
+        .addInitialMetadata(HeaderValue.newBuilder().setKey("x-blob-bin").setValue("Cgs+/w=="))));
+    assertEquals(200, send("GET", "/").statusCode());
+    assertEquals("Cgs+/w==", new String(processor.streamHeaders.poll(5, TimeUnit.SECONDS)
+        .get(io.grpc.Metadata.Key.of("x-blob-bin", io.grpc.Metadata.BINARY_BYTE_MARSHALLER)), StandardCharsets.UTF_8));
+  }
+
   private static String readAll(InputStream in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     in.transferTo(out);

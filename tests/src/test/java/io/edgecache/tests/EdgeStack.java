@@ -6,7 +6,6 @@ import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.RouteConfig;
 import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
-import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.extproc.testing.ManualClock;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
@@ -67,8 +66,7 @@ final class EdgeStack implements AutoCloseable {
       edgeConfig.tls(config.tls());
     }
     if (server.bodyPort() > 0) { // first, as in envoy/envoy.yaml: large hits are rerouted to it
-      edgeConfig.route(RouteConfig.bodyRoute(BodyTokens.HEADER,
-          "http://127.0.0.1:" + server.bodyPort()));
+      edgeConfig.route(RouteConfig.bodyRoute("http://127.0.0.1:" + server.bodyPort()));
     }
     edge = LocalEdge.start(edgeConfig.route(RouteConfig.of("*", "/", originUrl)).build());
   }

@@ -11,6 +11,8 @@ import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.policy.remote.PolicyMetadataDecoder;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
+import io.edgecache.proto.policy.v1.RoutePolicy;
+import io.edgecache.proto.policy.v1.RoutePolicyMetadata;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
@@ -20,6 +22,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,12 +101,14 @@ class K8sManifestsTest {
             .unpack(ExtProcPerRoute.class);
         Map<String, String> metadata = new LinkedHashMap<>();
         perRoute.getOverrides().getGrpcInitialMetadataList().forEach(h -> metadata.put(h.getKey(), h.getValue()));
-        String spec = metadata.get("x-edgecache-policy-spec");
-        Optional<RemotePolicy> decoded = PolicyMetadataDecoder.decode(metadata.get("x-edgecache-policy"), spec);
+        // the value's bytes are what Envoy base64-encodes on the wire and grpc-java hands the node
+        byte[] sent = metadata.get("x-edgecache-policy-bin").getBytes(StandardCharsets.US_ASCII);
+        Optional<RemotePolicy> decoded = PolicyMetadataDecoder.decode(metadata.get("x-edgecache-policy"), sent);
         assertTrue(decoded.isPresent(), patch.filter() + ": the node would ignore " + metadata);
-        assertTrue(spec.startsWith("mode=" + decoded.get().mode().name().toLowerCase().replace('_', '-') + ";"),
+        RoutePolicy spec = RoutePolicyMetadata.parse(sent);
+        assertEquals(spec.getMode().name(), decoded.get().mode().name(),
             patch.filter() + ": " + spec + " decoded as " + decoded.get());
-        assertTrue(decoded.get().maxTtl().isPresent() && decoded.get().defaultTtl().isPresent(), spec);
+        assertTrue(decoded.get().maxTtl().isPresent() && decoded.get().defaultTtl().isPresent(), spec.toString());
         routes++;
       }
     }

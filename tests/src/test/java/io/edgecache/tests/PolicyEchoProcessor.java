@@ -24,7 +24,7 @@ import java.util.Optional;
 /**
  * A real ext_proc server that reports, in response headers, the route policy it received from
  * the control plane through {@link RemotePolicyInterceptor}: {@code x-policy: id@version} and
- * {@code x-policy-spec: mode=...; default-ttl=...}. It stands in for the cache semantics that
+ * {@code x-policy-ttl: SECONDS} (its default TTL). It stands in for the cache semantics that
  * will consume those policies, so tests can see exactly which policy each request carried.
  */
 final class PolicyEchoProcessor implements AutoCloseable {

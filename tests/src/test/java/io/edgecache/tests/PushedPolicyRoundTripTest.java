@@ -11,17 +11,21 @@ import io.edgecache.edge.extproc.InitialMetadata;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.policy.remote.PolicyMetadataDecoder;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
+import io.edgecache.proto.policy.v1.HeaderNames;
+import io.edgecache.proto.policy.v1.RoutePolicyMetadata;
 import io.grpc.Metadata;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
  * A route policy as the control plane encodes it ({@link PolicyMetadata}), read by Envoy's
- * header value formatter (local-edge's {@link InitialMetadata}, which undoes the {@code %%}
- * escaping) and decoded by the cache node: every field arrives, and the pushed values win over
- * the node's own route.
+ * header value formatter and sent as binary metadata (local-edge's {@link InitialMetadata}, which
+ * undoes the {@code %%} escaping) and decoded by the cache node: every field arrives, and the
+ * pushed values win over the node's own route.
  */
 class PushedPolicyRoundTripTest {
 
@@ -73,7 +77,8 @@ class PushedPolicyRoundTripTest {
   @Test
   void aSpecWithoutTheDefencesLeavesTheNodesRoute() {
     RemotePolicy older = PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
-        "mode=respect-origin; default-ttl=60; share-set-cookie=false").orElseThrow();
+        respectOrigin(p -> p.setDefaultTtl(com.google.protobuf.Duration.newBuilder().setSeconds(60))
+            .setShareSetCookie(false))).orElseThrow();
     RoutePolicy local = RoutePolicy.builder().storeResponsesToCookieRequests(true).forwardExcludedQuery(true)
         .cacheEverythingWithCredentials(true).stripHeaders(List.of("x-local")).build();
 
@@ -89,25 +94,29 @@ class PushedPolicyRoundTripTest {
   @Test
   void aSpecWithoutStoreSetCookieLeavesTheNodesRoute() {
     RemotePolicy older = PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
-        "mode=respect-origin; share-set-cookie=true").orElseThrow();
+        respectOrigin(p -> p.setShareSetCookie(true))).orElseThrow();
     RoutePolicy local = RoutePolicy.builder().shareResponsesWithSetCookie(true).storeSetCookie(true).build();
 
     assertTrue(older.applyTo(local).storeSetCookie());
     assertFalse(older.applyTo(RoutePolicy.DEFAULT).storeSetCookie());
   }
 
-  /** A garbled defence makes the node ignore the whole pushed policy rather than read it as false. */
+  /**
+   * A garbled policy makes the node ignore the whole pushed policy rather than read it as false:
+   * one that is not a RoutePolicy (the old text spec), a strip list of non-names, an unknown mode.
+   */
   @Test
   void aMalformedDefenceIsRejected() {
     assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
-        "mode=respect-origin; store-cookie-responses=yes").isEmpty());
+        "mode=respect-origin; store-cookie-responses=yes".getBytes(StandardCharsets.US_ASCII)).isEmpty());
     assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
-        "mode=respect-origin; strip-headers=x-host,,x forwarded").isEmpty());
+        respectOrigin(p -> p.setStripHeaders(HeaderNames.newBuilder().addNames("x-host").addNames("")
+            .addNames("x forwarded")))).isEmpty());
     assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
-        "mode=respect-origin; share-set-cookie=true; store-set-cookie=yes").isEmpty());
+        respectOrigin(p -> p.setShareSetCookie(true).setStoreSetCookie(true).setModeValue(9))).isEmpty());
     // storing Set-Cookie on a route that does not share it: the control plane never sends this
     assertTrue(PolicyMetadataDecoder.decode("site/route@0a1b2c3d",
-        "mode=respect-origin; share-set-cookie=false; store-set-cookie=true").isEmpty());
+        respectOrigin(p -> p.setShareSetCookie(false).setStoreSetCookie(true))).isEmpty());
   }
 
   private static RemotePolicy decoded(EdgecacheConfig.CachePolicy cache) {
@@ -117,8 +126,15 @@ class PushedPolicyRoundTripTest {
     InitialMetadata formatted = InitialMetadata.of(List.of(), PolicyMetadata.entries(route));
     assertEquals(null, formatted.problem());
     Metadata metadata = formatted.metadata();
-    String identity = metadata.get(Metadata.Key.of(PolicyMetadata.POLICY_KEY, Metadata.ASCII_STRING_MARSHALLER));
-    String spec = metadata.get(Metadata.Key.of(PolicyMetadata.SPEC_KEY, Metadata.ASCII_STRING_MARSHALLER));
-    return PolicyMetadataDecoder.decode(identity, spec).orElseThrow(() -> new AssertionError("ignored: " + spec));
+    String identity = metadata.get(Metadata.Key.of(RoutePolicyMetadata.IDENTITY_KEY, Metadata.ASCII_STRING_MARSHALLER));
+    byte[] policy = metadata.get(Metadata.Key.of(RoutePolicyMetadata.POLICY_KEY, Metadata.BINARY_BYTE_MARSHALLER));
+    return PolicyMetadataDecoder.decode(identity, policy).orElseThrow(() -> new AssertionError("ignored: " + metadata));
+  }
+
+  /** A respect-origin policy for site/route with {@code fields} set, as the node receives it. */
+  private static byte[] respectOrigin(UnaryOperator<io.edgecache.proto.policy.v1.RoutePolicy.Builder> fields) {
+    io.edgecache.proto.policy.v1.RoutePolicy pushed = fields.apply(io.edgecache.proto.policy.v1.RoutePolicy.newBuilder()
+        .setPolicyId("site/route").setMode(io.edgecache.proto.policy.v1.RoutePolicy.Mode.RESPECT_ORIGIN)).build();
+    return RoutePolicyMetadata.configValue(pushed).getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -14,6 +14,7 @@ import io.edgecache.controlplane.config.EdgecacheConfig.HostPort;
 import io.edgecache.controlplane.config.EdgecacheConfig.ListenerSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.NodeGroupSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.Site;
+import io.edgecache.http.LargeBodyRoute;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -82,9 +83,6 @@ public final class SnapshotTranslator {
   /** The cluster every ext_proc filter's {@code envoy_grpc} points at. */
   public static final String EXT_PROC_CLUSTER = "edgecache_ext_proc";
   public static final String EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
-  /** The cache node's large-body endpoint, and the request header that routes to it. */
-  public static final String BODY_CLUSTER = "edgecache_body";
-  public static final String BODY_HEADER = "x-edgecache-body";
   private static final String ROUTER_FILTER = "envoy.filters.http.router";
   private static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   private static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
@@ -231,15 +229,15 @@ public final class SnapshotTranslator {
   }
 
   /**
-   * Where the cache node reroutes a large hit (it sets {@link #BODY_HEADER} and clears the route
-   * cache): to its body endpoint, with no timeout (a body may be gigabytes) and without the
+   * Where the cache node reroutes a large hit (it sets {@link LargeBodyRoute#HEADER} and clears
+   * the route cache): to its body endpoint, with no timeout (a body may be gigabytes) and without the
    * filter, which already answered. A client that sets the header itself is refused there.
    */
   private static final Route BODY_ROUTE = Route.newBuilder()
-      .setName("edgecache-body")
+      .setName(LargeBodyRoute.ROUTE)
       .setMatch(RouteMatch.newBuilder().setPrefix("/")
-          .addHeaders(HeaderMatcher.newBuilder().setName(BODY_HEADER).setPresentMatch(true)))
-      .setRoute(RouteAction.newBuilder().setCluster(BODY_CLUSTER)
+          .addHeaders(HeaderMatcher.newBuilder().setName(LargeBodyRoute.HEADER).setPresentMatch(true)))
+      .setRoute(RouteAction.newBuilder().setCluster(LargeBodyRoute.CLUSTER)
           .setTimeout(duration(Duration.ZERO)))
       .putTypedPerFilterConfig(EXT_PROC_FILTER,
           Any.pack(ExtProcPerRoute.newBuilder().setDisabled(true).build()))
@@ -247,10 +245,10 @@ public final class SnapshotTranslator {
 
   private static Cluster bodyCluster(EdgecacheConfig.HostPort endpoint) {
     return Cluster.newBuilder()
-        .setName(BODY_CLUSTER)
+        .setName(LargeBodyRoute.CLUSTER)
         .setType(endpoint.isIpLiteral() ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(duration(Duration.ofSeconds(1)))
-        .setLoadAssignment(loadAssignment(BODY_CLUSTER, List.of(endpoint)))
+        .setLoadAssignment(loadAssignment(LargeBodyRoute.CLUSTER, List.of(endpoint)))
         .build();
   }
 

@@ -11,6 +11,9 @@ import com.google.protobuf.util.JsonFormat;
 import io.edgecache.controlplane.config.ConfigLoader;
 import io.edgecache.controlplane.config.EdgecacheConfig;
 import io.edgecache.http.UnkeyedRequestHeaders;
+import io.edgecache.proto.policy.v1.HeaderNames;
+import io.edgecache.proto.policy.v1.RoutePolicy;
+import io.edgecache.proto.policy.v1.RoutePolicyMetadata;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -109,10 +112,14 @@ class SnapshotTranslatorTest {
     List<HeaderValue> metadata = fallback.getOverrides().getGrpcInitialMetadataList();
     assertEquals("x-edgecache-policy", metadata.get(0).getKey());
     assertTrue(metadata.get(0).getValue().matches("demo/default@[0-9a-f]{8}"), metadata.get(0).getValue());
-    assertEquals("mode=respect-origin; default-ttl=60; max-ttl=86400; share-set-cookie=false;"
-        + " cache-everything-with-credentials=false; store-cookie-responses=false; strip-headers="
-        + String.join(",", UnkeyedRequestHeaders.DEFAULT_STRIP) + "; forward-excluded-query=false; store-set-cookie=false",
-        metadata.get(1).getValue());
+    assertEquals("x-edgecache-policy-bin", metadata.get(1).getKey());
+    assertEquals(RoutePolicy.newBuilder().setPolicyId("demo/default").setMode(RoutePolicy.Mode.RESPECT_ORIGIN)
+        .setDefaultTtl(com.google.protobuf.Duration.newBuilder().setSeconds(60))
+        .setMaxTtl(com.google.protobuf.Duration.newBuilder().setSeconds(86400)).setShareSetCookie(false)
+        .setCacheEverythingWithCredentials(false).setStoreCookieResponses(false)
+        .setStripHeaders(HeaderNames.newBuilder().addAllNames(UnkeyedRequestHeaders.DEFAULT_STRIP))
+        .setForwardExcludedQuery(false).setStoreSetCookie(false).build(),
+        RoutePolicyMetadata.parse(metadata.get(1).getValue().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     assertEquals("/assets/[a-z0-9._-]+\\.(css|js|png)", demo.get(0).getMatch().getSafeRegex().getRegex());
   }
 

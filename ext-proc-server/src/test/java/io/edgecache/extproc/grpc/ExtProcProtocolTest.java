@@ -9,6 +9,8 @@ import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.http.HttpDates;
 import io.edgecache.extproc.testing.ManualClock;
+import io.edgecache.proto.policy.v1.RoutePolicy;
+import io.edgecache.proto.policy.v1.RoutePolicyMetadata;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -206,11 +208,9 @@ class ExtProcProtocolTest {
 
   @Test
   void aPolicyPushedInStreamMetadataGovernsTheRoute() throws Exception {
-    Metadata pushed = new Metadata();
-    pushed.put(Metadata.Key.of("x-edgecache-policy", Metadata.ASCII_STRING_MARSHALLER),
-        "site/static@0a1b2c3d");
-    pushed.put(Metadata.Key.of("x-edgecache-policy-spec", Metadata.ASCII_STRING_MARSHALLER),
-        "mode=cache-everything; default-ttl=300");
+    Metadata pushed = pushedPolicy(RoutePolicy.newBuilder().setPolicyId("site/static")
+        .setMode(RoutePolicy.Mode.CACHE_EVERYTHING)
+        .setDefaultTtl(com.google.protobuf.Duration.newBuilder().setSeconds(300)));
     Stream stream = new Stream(MetadataUtils.newAttachHeadersInterceptor(pushed));
     stream.send(requestHeaders("GET", "/app.js"));
     assertEquals(
@@ -223,10 +223,9 @@ class ExtProcProtocolTest {
   /** /stats shows the policy the control plane pushed, next to the node's own routes, and which wins. */
   @Test
   void statsShowThePushedPolicyAndThePrecedence() throws Exception {
-    Metadata pushed = new Metadata();
-    pushed.put(Metadata.Key.of("x-edgecache-policy", Metadata.ASCII_STRING_MARSHALLER), "site/static@0a1b2c3d");
-    pushed.put(Metadata.Key.of("x-edgecache-policy-spec", Metadata.ASCII_STRING_MARSHALLER),
-        "mode=cache-everything; default-ttl=300; store-cookie-responses=true");
+    Metadata pushed = pushedPolicy(RoutePolicy.newBuilder().setPolicyId("site/static")
+        .setMode(RoutePolicy.Mode.CACHE_EVERYTHING)
+        .setDefaultTtl(com.google.protobuf.Duration.newBuilder().setSeconds(300)).setStoreCookieResponses(true));
     Stream stream = new Stream(MetadataUtils.newAttachHeadersInterceptor(pushed));
     stream.send(requestHeaders("GET", "/app.js"));
     stream.send(responseHeaders(200, false, "cache-control", "max-age=5"));
@@ -244,6 +243,16 @@ class ExtProcProtocolTest {
         + "\"stripHeaders\":\"unset\",\"forwardExcludedQuery\":\"unset\""), stats);
     assertTrue(stats.contains("overridesitsmode,defaultTtl,maxTtl,shareResponsesWithSetCookie,"
         + "cacheEverythingWithCredentials,storeResponsesToCookieRequests,stripHeaders,forwardExcludedQuery"), stats);
+  }
+
+  /** {@code policy} in stream metadata as Envoy delivers what the control plane pushes. */
+  private static Metadata pushedPolicy(RoutePolicy.Builder policy) {
+    Metadata pushed = new Metadata();
+    pushed.put(Metadata.Key.of(RoutePolicyMetadata.IDENTITY_KEY, Metadata.ASCII_STRING_MARSHALLER),
+        policy.getPolicyId() + "@0a1b2c3d");
+    pushed.put(Metadata.Key.of(RoutePolicyMetadata.POLICY_KEY, Metadata.BINARY_BYTE_MARSHALLER),
+        RoutePolicyMetadata.configValue(policy.build()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return pushed;
   }
 
   @Test

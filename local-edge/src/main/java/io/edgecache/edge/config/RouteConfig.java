@@ -1,5 +1,6 @@
 package io.edgecache.edge.config;
 
+import io.edgecache.http.LargeBodyRoute;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
@@ -37,12 +38,12 @@ public record RouteConfig(String host, String pathPrefix, URI origin, Duration t
   }
 
   /**
-   * The route a large cache hit is rerouted on: requests carrying {@code header} (which the
-   * ext_proc server sets) go to the cache node's body endpoint, with no timeout (a body may be
-   * gigabytes) and without the filter (a client-set header is refused by the endpoint).
+   * The route a large cache hit is rerouted on: requests carrying {@link LargeBodyRoute#HEADER}
+   * (which the ext_proc server sets) go to the cache node's body endpoint, with no timeout (a body
+   * may be gigabytes) and without the filter (a client-set header is refused by the endpoint).
    */
-  public static RouteConfig bodyRoute(String header, String endpoint) {
-    return new RouteConfig("*", "/", URI.create(endpoint), Duration.ZERO, header, true);
+  public static RouteConfig bodyRoute(String endpoint) {
+    return new RouteConfig("*", "/", URI.create(endpoint), Duration.ZERO, LargeBodyRoute.HEADER, true);
   }
 
   /** A route with the default timeout. */

@@ -2,6 +2,7 @@ package io.edgecache.edge.extproc;
 
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.grpc.Metadata;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +15,13 @@ import java.util.List;
  * {@code %} starts a command and {@code %%} is a literal percent sign. local-edge implements no
  * formatter command, so a value with one cannot be reproduced; that, like a lone {@code %}
  * Envoy cannot parse, makes the stream fail ({@link #problem()}).
+ *
+ * <p>A key ending in {@code -bin} is binary metadata: Envoy's Envoy-gRPC client base64-encodes
+ * the formatted value before sending ({@code base64EscapeBinHeaders} in
+ * {@code source/common/grpc/async_client_impl.cc}, since envoyproxy/envoy#39026; the Google gRPC
+ * library does the same), so the formatted value's bytes are the binary value and grpc-java's
+ * binary marshaller puts them on the wire in base64 exactly so. (See {@code RoutePolicyMetadata}
+ * in {@code proto} for the older Envoys that sent the value as written.)
  */
 public final class InitialMetadata {
   private static final InitialMetadata NONE = new InitialMetadata(new Metadata(), null);
@@ -48,7 +56,12 @@ public final class InitialMetadata {
       } catch (IllegalArgumentException e) {
         return new InitialMetadata(new Metadata(), "grpc initial metadata " + entry.getKey() + ": " + e.getMessage());
       }
-      metadata.put(Metadata.Key.of(entry.getKey(), Metadata.ASCII_STRING_MARSHALLER), value);
+      if (entry.getKey().endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        metadata.put(Metadata.Key.of(entry.getKey(), Metadata.BINARY_BYTE_MARSHALLER),
+            value.getBytes(StandardCharsets.UTF_8));
+      } else {
+        metadata.put(Metadata.Key.of(entry.getKey(), Metadata.ASCII_STRING_MARSHALLER), value);
+      }
     }
     return new InitialMetadata(metadata, null);
   }

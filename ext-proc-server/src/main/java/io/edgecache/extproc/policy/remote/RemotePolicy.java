@@ -17,8 +17,8 @@ import java.util.Optional;
  * @param defaultTtl freshness when the origin gives none; empty when unset
  * @param maxTtl cap on any freshness; empty when unset
  * @param shareResponsesWithSetCookie whether a response carrying Set-Cookie may be stored
- * @param defences the route's poisoning defences; each is empty when the control plane did not
- *     send it (an older control plane), and the node's route then decides
+ * @param defences the route's poisoning defences; each is empty when the pushed policy left it
+ *     out (an Istio route patch may), and the node's route then decides
  */
 public record RemotePolicy(String policyId, String version, RoutePolicy.Mode mode, Optional<Duration> defaultTtl,
     Optional<Duration> maxTtl, boolean shareResponsesWithSetCookie, Defences defences) {

@@ -3,6 +3,7 @@ package io.edgecache.extproc.store.http;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.edgecache.extproc.config.ConfigValues;
+import io.edgecache.http.LargeBodyRoute;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class BodyTokens {
 
   /** The request header carrying the token, and the one the body route matches. */
-  public static final String HEADER = "x-edgecache-body";
+  public static final String HEADER = LargeBodyRoute.HEADER;
   static final Duration LIFETIME = Duration.ofSeconds(5);
   static final int MAX_REMEMBERED = 100_000;
   private static final int NONCE_BYTES = 12;

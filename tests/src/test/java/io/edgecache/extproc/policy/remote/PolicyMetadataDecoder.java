@@ -6,8 +6,12 @@ import java.util.Optional;
 public final class PolicyMetadataDecoder {
   private PolicyMetadataDecoder() {}
 
-  /** What a node makes of an ext_proc stream carrying these two metadata values. */
-  public static Optional<RemotePolicy> decode(String policy, String spec) {
-    return RemotePolicyInterceptor.decode(policy, spec);
+  /**
+   * What a node makes of an ext_proc stream carrying these two metadata values: the
+   * {@code x-edgecache-policy} text and the {@code x-edgecache-policy-bin} bytes as grpc-java
+   * delivers them.
+   */
+  public static Optional<RemotePolicy> decode(String policy, byte[] routePolicy) {
+    return RemotePolicyDecoder.decode(policy, routePolicy);
   }
 }
