@@ -2,6 +2,7 @@ package io.edgecache.extproc.coalesce;
 
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.concurrent.Deadlines;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.CircuitBreaker;
@@ -13,6 +14,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -84,6 +86,8 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private final Duration leaseTtl;
   private final Duration budget;
   private final CircuitBreaker breaker;
+  /** Times waits for notices and lease renewals (the node's scheduler). */
+  private final ScheduledExecutorService scheduler;
   /** Reads an entry from the tiers below memory, where another node's fill lands. */
   private final Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup;
   /** Per key this node waits on: the next notice about it. */
@@ -98,11 +102,14 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private final LongAdder unavailable = new LongAdder();
 
   /**
+   * @param scheduler times waits for notices and lease renewals
    * @param sharedLookup the entry under a key in the tiers below memory, or null; never
    *     completes exceptionally
    */
   public ClusterCoalescer(ServerConfig.ClusterCollapsing config, TiersConfig tiers, Clock clock,
+      ScheduledExecutorService scheduler,
       Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup) {
+    this.scheduler = scheduler;
     this.leaseTtl = config.leaseTtl();
     this.budget = tiers.redis().timeout();
     this.breaker = new CircuitBreaker(tiers.breakerFailures(), tiers.breakerCoolDown(), clock);
@@ -192,9 +199,8 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private CompletableFuture<Turn> awaitNotice(CacheKey key, CompletableFuture<Notice> notice,
       long heldMillis, long deadline, Runnable onWaiting) {
     long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    return notice.copy()
-        .completeOnTimeout(Notice.EXPIRED, Math.max(0, Math.min(heldMillis, leftMillis)),
-            TimeUnit.MILLISECONDS)
+    Duration wait = Duration.ofMillis(Math.max(0, Math.min(heldMillis, leftMillis)));
+    return Deadlines.orElse(notice, Notice.EXPIRED, wait, scheduler)
         .thenCompose(what -> afterNotice(key, what, notice, deadline, onWaiting));
   }
 
@@ -340,8 +346,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
     }
 
     private void renewLater() {
-      CompletableFuture.delayedExecutor(leaseTtl.toMillis() / 3, TimeUnit.MILLISECONDS)
-          .execute(this::renew);
+      scheduler.schedule(this::renew, leaseTtl.toMillis() / 3, TimeUnit.MILLISECONDS);
     }
 
     private void renew() {

@@ -9,6 +9,8 @@ import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.cache.PartialStore;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
+import io.edgecache.extproc.concurrent.Deadlines;
+import io.edgecache.extproc.concurrent.SerialExecutor;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.http.AcceptEncoding;
 import io.edgecache.extproc.http.ByteRanges;
@@ -46,7 +48,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -58,8 +59,9 @@ import java.util.logging.Logger;
  * messages off when it is not; body chunks are answered one by one and the entry is committed
  * at {@code end_of_stream}.
  *
- * <p>gRPC delivers a stream's messages serially; the methods are synchronized only because a
- * collapsed request is resumed from the thread that completes the leader's fetch.
+ * <p>Everything runs on the exchange's {@link SerialExecutor}: gRPC's messages (on the
+ * transport thread when idle) and every continuation (lookups below memory, the leader's
+ * landing, cluster turns, PURGE verdicts, timeouts), so its fields need no lock.
  */
 final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
@@ -94,6 +96,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private final CacheNode node;
   private final StreamObserver<ProcessingResponse> out;
+  /** Where every message and continuation of this exchange runs, one at a time. */
+  private final SerialExecutor serial;
 
   private Phase phase = Phase.AWAIT_REQUEST_HEADERS;
   private RequestFacts request;
@@ -140,10 +144,15 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     this.node = node;
     this.out = out;
     this.pushedPolicy = pushedPolicy;
+    this.serial = new SerialExecutor(node.scheduler());
   }
 
   @Override
-  public synchronized void onNext(ProcessingRequest message) {
+  public void onNext(ProcessingRequest message) {
+    serial.executeHere(() -> handle(message));
+  }
+
+  private void handle(ProcessingRequest message) {
     if (phase == Phase.CLOSED) {
       return;
     }
@@ -177,26 +186,39 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   @Override
-  public synchronized void onError(Throwable t) {
+  public void onError(Throwable t) {
     // Envoy reset the stream (client gone, timeout): whatever was being recorded is incomplete.
-    end();
+    serial.executeHere(this::end);
   }
 
   @Override
-  public synchronized void onCompleted() {
-    end();
-    out.onCompleted();
+  public void onCompleted() {
+    serial.executeHere(() -> {
+      end();
+      out.onCompleted();
+    });
+  }
+
+  /**
+   * Moves to {@code next}; the one place the node's count of waiting followers changes, so it
+   * balances however the wait ends.
+   */
+  private void moveTo(Phase next) {
+    if (phase == Phase.WAITING_FOR_LEADER) {
+      node.coalescer().waiting(-1);
+    }
+    if (next == Phase.WAITING_FOR_LEADER) {
+      node.coalescer().waiting(1);
+    }
+    phase = next;
   }
 
   private void end() {
     if (phase == Phase.CLOSED) {
       return;
     }
-    if (phase == Phase.WAITING_FOR_LEADER) {
-      node.coalescer().waiting(-1);
-    }
     boolean finished = phase == Phase.DONE;
-    phase = Phase.CLOSED;
+    moveTo(Phase.CLOSED);
     if (recorder != null) {
       recorder.drop();
       recorder = null;
@@ -297,13 +319,12 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     if (entry == null && !lookup.keyKnown() && node.tiers().hasLowerTiers()) {
       phase = Phase.LOOKING_DOWN;
       Span below = trace.lookup("lower");
-      node.lookupBelow(key).copy()
-          .completeOnTimeout(null, node.config().tiers().lookupWait().toMillis(),
-              TimeUnit.MILLISECONDS)
-          .whenComplete((found, error) -> {
+      Deadlines.orElse(node.lookupBelow(key), null, node.config().tiers().lookupWait(),
+              node.scheduler())
+          .whenCompleteAsync((found, error) -> {
             trace.endLookup(below, found != null);
             onLowerTiersAnswered(found, mutation);
-          });
+          }, serial);
       return;
     }
     decide(entry, lookup.keyKnown(), mutation);
@@ -338,12 +359,12 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     out.onNext(ExchangeMessages.extendTimer(EdgePurges.DEADLINE.plus(TIMER_MARGIN)));
     node.edgePurges().purge(line.scheme() + "://" + line.authority() + line.path(),
             "1".equals(headers.first(SOFT_PURGE)), authorization)
-        .thenAccept(this::onPurgeAnswered);
+        .thenAcceptAsync(this::onPurgeAnswered, serial);
   }
 
-  private synchronized void onPurgeAnswered(EdgePurges.Answer answer) {
+  private void onPurgeAnswered(EdgePurges.Answer answer) {
     if (phase != Phase.PURGING) {
-      return; // the stream ended meanwhile
+      return; // the stream ended first
     }
     phase = Phase.DONE;
     ByteString body = ByteString.copyFromUtf8(answer.json());
@@ -369,10 +390,9 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     return LanguageVariants.preferred(variants, request.headers(), route.normalizeHeaders());
   }
 
-  private synchronized void onLowerTiersAnswered(CachedResponse found,
-      HeaderMutation.Builder mutation) {
+  private void onLowerTiersAnswered(CachedResponse found, HeaderMutation.Builder mutation) {
     if (phase != Phase.LOOKING_DOWN) {
-      return; // the stream ended meanwhile
+      return; // the stream ended first
     }
     phase = Phase.AWAIT_RESPONSE_HEADERS;
     boolean matches = found != null
@@ -548,17 +568,16 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   }
 
   private void awaitLeader(Coalescer.Flight flight, HeaderMutation pending) {
-    phase = Phase.WAITING_FOR_LEADER;
-    node.coalescer().waiting(1);
+    moveTo(Phase.WAITING_FOR_LEADER);
     Duration maxWait = node.config().collapsing().maxWait();
     out.onNext(ExchangeMessages.extendTimer(maxWait.plus(TIMER_MARGIN)));
     Span wait = trace.child("edgecache.collapse.wait");
-    flight.landed().copy()
-        .orTimeout(maxWait.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((entry, error) -> {
+    // Resumed on this exchange's executor, never on the leader's thread.
+    Deadlines.within(flight.landed(), maxWait, node.scheduler())
+        .whenCompleteAsync((entry, error) -> {
           wait.end();
           onLeaderLanded(entry, error != null, pending);
-        });
+        }, serial);
   }
 
   /**
@@ -566,24 +585,24 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
    * if so this exchange (and its local followers with it) waits for that node's fill.
    */
   private void claimClusterLead(HeaderMutation pending) {
-    phase = Phase.WAITING_FOR_LEADER;
-    node.coalescer().waiting(1);
+    moveTo(Phase.WAITING_FOR_LEADER);
     Duration maxWait = node.config().collapsing().maxWait();
     Span wait = trace.child("edgecache.collapse.cluster");
-    node.cluster().claim(request.key(), maxWait, () -> extendTimerWhileWaiting(maxWait))
-        .whenComplete((turn, error) -> {
+    node.cluster().claim(request.key(), maxWait,
+            () -> serial.execute(() -> extendTimerWhileWaiting(maxWait)))
+        .whenCompleteAsync((turn, error) -> {
           wait.end();
           onClusterTurn(turn, pending);
-        });
+        }, serial);
   }
 
-  private synchronized void extendTimerWhileWaiting(Duration maxWait) {
+  private void extendTimerWhileWaiting(Duration maxWait) {
     if (phase == Phase.WAITING_FOR_LEADER) {
       out.onNext(ExchangeMessages.extendTimer(maxWait.plus(TIMER_MARGIN)));
     }
   }
 
-  private synchronized void onClusterTurn(ClusterCoalescer.Turn turn, HeaderMutation pending) {
+  private void onClusterTurn(ClusterCoalescer.Turn turn, HeaderMutation pending) {
     if (phase != Phase.WAITING_FOR_LEADER) {
       if (turn.lease() != null) {
         turn.lease().abandoned(); // the stream ended while claiming
@@ -593,8 +612,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     switch (turn.outcome()) {
       case LEAD, ALONE -> {
         clusterLease = turn.lease();
-        node.coalescer().waiting(-1);
-        phase = Phase.AWAIT_RESPONSE_HEADERS;
+        moveTo(Phase.AWAIT_RESPONSE_HEADERS);
         out.onNext(ExchangeMessages.continueRequestHeaders(pending));
       }
       case FILLED -> {
@@ -611,16 +629,15 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     }
   }
 
-  private synchronized void onLeaderLanded(
+  private void onLeaderLanded(
       CachedResponse entry, boolean timedOut, HeaderMutation pending) {
     if (phase != Phase.WAITING_FOR_LEADER) {
-      return; // the stream ended while waiting
+      return; // the stream ended first
     }
-    node.coalescer().waiting(-1);
     if (timedOut) {
       node.metrics().collapseTimeout();
     }
-    phase = Phase.AWAIT_RESPONSE_HEADERS;
+    moveTo(Phase.AWAIT_RESPONSE_HEADERS);
     Instant now = node.clock().instant();
     if (entry != null
         && matchesVary(entry)
