@@ -21,7 +21,7 @@ import java.util.List;
 final class Hits {
 
   /** Cache-Status detail of a hit served while the purge stream is down, within the grace. */
-  static final String PURGE_STREAM_DOWN = "purge-stream-down";
+  private static final String PURGE_STREAM_DOWN = "purge-stream-down";
 
   private final ExchangeState state;
   private final CacheNode node;
