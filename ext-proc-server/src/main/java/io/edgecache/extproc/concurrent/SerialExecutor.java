@@ -37,26 +37,40 @@ public final class SerialExecutor implements Executor {
     }
   }
 
-  /** Queues {@code task} and, when no other thread is draining, runs the queue right here. */
+  /** Runs {@code task} right here when no other thread is draining, else queues it. */
   public void executeHere(Runnable task) {
+    if (draining.compareAndSet(false, true)) {
+      if (tasks.isEmpty()) {
+        run(task); // nothing queued before it: the hit path allocates no queue node
+      } else {
+        tasks.add(task);
+      }
+      drain();
+      return;
+    }
     tasks.add(task);
     if (draining.compareAndSet(false, true)) {
       drain();
     }
   }
 
+  /** Runs the queue; called by the thread that set {@link #draining}, which it releases. */
   private void drain() {
     do {
       Runnable task;
       while ((task = tasks.poll()) != null) {
-        try {
-          task.run();
-        } catch (RuntimeException e) {
-          log.log(Level.SEVERE, "serialised task failed", e);
-        }
+        run(task);
       }
       draining.set(false);
       // A task queued after the last poll but before the flag dropped is ours to run.
     } while (!tasks.isEmpty() && draining.compareAndSet(false, true));
+  }
+
+  private static void run(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      log.log(Level.SEVERE, "serialised task failed", e);
+    }
   }
 }
