@@ -33,6 +33,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -67,6 +70,8 @@ public final class CacheNode implements AutoCloseable {
   private final BodyTokens bodyTokens;
   private final BodyStats bodyStats = new BodyStats();
   private final PushedPolicies pushedPolicies = new PushedPolicies();
+  /** Times the exchanges' waits and runs their continuations; see {@link #scheduler()}. */
+  private final ScheduledThreadPoolExecutor scheduler = exchangeThreads();
 
   /**
    * Opens the configured store tiers; fails when a tier's configuration cannot be used (disk
@@ -110,7 +115,7 @@ public final class CacheNode implements AutoCloseable {
     }
     this.coalescer = new Coalescer(clock, config.collapsing().passTtl());
     this.cluster = config.collapsing().enabled() && config.collapsing().cluster().enabled()
-        ? new ClusterCoalescer(config.collapsing().cluster(), config.tiers(), clock,
+        ? new ClusterCoalescer(config.collapsing().cluster(), config.tiers(), clock, scheduler,
             tiers::lookupBelowMemory)
         : null;
     this.refresher =
@@ -130,6 +135,19 @@ public final class CacheNode implements AutoCloseable {
     if (config.tiers().bodyListen() != null) {
       metrics.registerBodies(telemetry.meter(), bodyStats);
     }
+  }
+
+  /** Two daemon threads: waits are short and continuations do no blocking work. */
+  private static ScheduledThreadPoolExecutor exchangeThreads() {
+    AtomicInteger count = new AtomicInteger();
+    ScheduledThreadPoolExecutor threads = new ScheduledThreadPoolExecutor(2, task -> {
+      Thread thread = new Thread(task, "edgecache-exchange-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    // Most waits end early (a lookup answers, a leader lands): drop their timers at once.
+    threads.setRemoveOnCancelPolicy(true);
+    return threads;
   }
 
   /** A channel to a control plane: mTLS with {@code tls}, else plaintext (warned off loopback). */
@@ -245,6 +263,14 @@ public final class CacheNode implements AutoCloseable {
     return refresher;
   }
 
+  /**
+   * The node's one scheduler: times the exchanges' waits (lookups, collapsing, leases) and
+   * runs continuations that leave the thread which completed a future.
+   */
+  public ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
   public Clock clock() {
     return clock;
   }
@@ -274,5 +300,6 @@ public final class CacheNode implements AutoCloseable {
       cluster.close();
     }
     tiers.close();
+    scheduler.shutdownNow();
   }
 }

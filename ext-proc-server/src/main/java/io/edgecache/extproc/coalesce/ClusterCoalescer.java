@@ -2,6 +2,7 @@ package io.edgecache.extproc.coalesce;
 
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.concurrent.Deadlines;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.CircuitBreaker;
@@ -9,15 +10,12 @@ import io.edgecache.extproc.store.tier.KeyDigest;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,15 +36,10 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private static final Logger log = Logger.getLogger(ClusterCoalescer.class.getName());
   private static final String CHANNEL = "edgecache:fills";
   private static final String LEASE_PREFIX = "edgecache:lease:";
-  /**
-   * What a filled lease leaves behind for a while: a node whose lookup missed just before the
-   * fill landed takes it over, and reads the entry instead of fetching it again.
-   */
-  private static final String FILLED_TOMBSTONE = "filled";
 
   /** What a claim came to. */
   public enum Outcome {
-    /** This node holds the lease: it fetches, then ends the {@link Lease}. */
+    /** This node holds the lease: it fetches, then ends the {@link ClusterLease}. */
     LEAD,
     /** The cluster could not be asked (Redis down): this node fetches on its own. */
     ALONE,
@@ -62,28 +55,16 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
    * A claim's result: {@code lease} with {@link Outcome#LEAD}, {@code entry} with
    * {@link Outcome#FILLED}, else null.
    */
-  public record Turn(Outcome outcome, Lease lease, CachedResponse entry) {
+  public record Turn(Outcome outcome, ClusterLease lease, CachedResponse entry) {
     private static Turn of(Outcome outcome) {
       return new Turn(outcome, null, null);
     }
   }
 
-  /** What a lease holder announces when it ends its lease, as sent on the channel. */
-  private enum Notice {
-    FILLED, PASS, ABANDONED,
-    /** Not sent: the lease ran out while waiting for a notice. */
-    EXPIRED;
-
-    String word() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
-
-  private final String nodeId = UUID.randomUUID().toString();
-  private final RedisLeases redis;
+  private final NodeLeases leases;
   private final Duration leaseTtl;
-  private final Duration budget;
-  private final CircuitBreaker breaker;
+  /** Times waits for notices and lease renewals (the node's scheduler). */
+  private final ScheduledExecutorService scheduler;
   /** Reads an entry from the tiers below memory, where another node's fill lands. */
   private final Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup;
   /** Per key this node waits on: the next notice about it. */
@@ -98,16 +79,18 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private final LongAdder unavailable = new LongAdder();
 
   /**
+   * @param scheduler times waits for notices and lease renewals
    * @param sharedLookup the entry under a key in the tiers below memory, or null; never
    *     completes exceptionally
    */
   public ClusterCoalescer(ServerConfig.ClusterCollapsing config, TiersConfig tiers, Clock clock,
+      ScheduledExecutorService scheduler,
       Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup) {
+    this.scheduler = scheduler;
     this.leaseTtl = config.leaseTtl();
-    this.budget = tiers.redis().timeout();
-    this.breaker = new CircuitBreaker(tiers.breakerFailures(), tiers.breakerCoolDown(), clock);
     this.sharedLookup = sharedLookup;
-    this.redis = new RedisLeases(tiers.redis(), CHANNEL, this::onNotice);
+    this.leases = new NodeLeases(new RedisLeases(tiers.redis(), CHANNEL, this::onNotice),
+        leaseTtl, tiers, clock);
   }
 
   /** The Redis key of {@code key}'s lease. */
@@ -145,7 +128,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
     // Listen before asking: a notice published just after we lose must not be missed.
     CompletableFuture<Notice> notice =
         notices.computeIfAbsent(uri, k -> new CompletableFuture<>());
-    return guarded(() -> redis.claim(leaseKey(uri), nodeId, leaseTtl, FILLED_TOMBSTONE))
+    return leases.claim(uri)
         .thenCompose(claim -> {
           if (claim == null) {
             notices.remove(uri, notice);
@@ -155,7 +138,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
           if (claim.taken()) {
             notices.remove(uri, notice);
             leasesWon.increment();
-            Lease lease = new Lease(uri);
+            ClusterLease lease = new ClusterLease(uri, this);
             lease.renewLater();
             if (attempt == Attempt.FIRST && !claim.overTombstone()) {
               return CompletableFuture.completedFuture(new Turn(Outcome.LEAD, lease, null));
@@ -174,7 +157,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
         });
   }
 
-  private CompletableFuture<Turn> adoptFill(CacheKey key, Lease lease) {
+  private CompletableFuture<Turn> adoptFill(CacheKey key, ClusterLease lease) {
     return sharedLookup.apply(key).thenApply(entry -> {
       if (entry == null) {
         return new Turn(Outcome.LEAD, lease, null);
@@ -192,9 +175,8 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private CompletableFuture<Turn> awaitNotice(CacheKey key, CompletableFuture<Notice> notice,
       long heldMillis, long deadline, Runnable onWaiting) {
     long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    return notice.copy()
-        .completeOnTimeout(Notice.EXPIRED, Math.max(0, Math.min(heldMillis, leftMillis)),
-            TimeUnit.MILLISECONDS)
+    Duration wait = Duration.ofMillis(Math.max(0, Math.min(heldMillis, leftMillis)));
+    return Deadlines.orElse(notice, Notice.EXPIRED, wait, scheduler)
         .thenCompose(what -> afterNotice(key, what, notice, deadline, onWaiting));
   }
 
@@ -233,35 +215,14 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   /** A message on the channel: "{notice} {key}". Wakes this node's waiter for the key. */
   private void onNotice(String message) {
     int space = message.indexOf(' ');
-    if (space < 0) {
+    Notice notice = space < 0 ? null : Notice.parse(message.substring(0, space));
+    if (notice == null) {
       return;
-    }
-    Notice notice;
-    try {
-      notice = Notice.valueOf(message.substring(0, space).toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      return; // a newer node's notice this one does not know
-    }
-    if (notice == Notice.EXPIRED) {
-      return; // never sent
     }
     CompletableFuture<Notice> waiter = notices.remove(message.substring(space + 1));
     if (waiter != null) {
       waiter.complete(notice);
     }
-  }
-
-  /**
-   * Runs a Redis call within the budget and the breaker: null when the call was not made or
-   * failed, else its result.
-   */
-  private <T> CompletableFuture<T> guarded(Supplier<CompletableFuture<T>> call) {
-    return breaker.call(call, budget).thenApply(attempt -> {
-      if (attempt.failure() != null) {
-        log.log(Level.FINE, "cluster collapsing: Redis call failed", attempt.failure());
-      }
-      return attempt.succeeded() ? attempt.result() : null;
-    });
   }
 
   @Override
@@ -299,70 +260,32 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   }
 
   public CircuitBreaker.State breakerState() {
-    return breaker.state();
+    return leases.breakerState();
   }
 
   @Override
   public void close() {
-    redis.close();
+    leases.close();
   }
 
-  /**
-   * This node's hold on one key's fetch; it must end whatever the fetch came to. Until then it
-   * is renewed every third of its lifetime, so a fetch may outlast the lease while a crashed
-   * holder's lease still runs out quickly.
-   */
-  public final class Lease {
-    private final String key;
-    private final AtomicBoolean ended = new AtomicBoolean();
+  /** Runs {@code renewal} a third of a lease's lifetime from now. */
+  void renewLater(Runnable renewal) {
+    scheduler.schedule(renewal, leaseTtl.toMillis() / 3, TimeUnit.MILLISECONDS);
+  }
 
-    private Lease(String key) {
-      this.key = key;
-    }
-
-    /**
-     * The entry was stored: waiters are told once {@code written} reports it readable in the
-     * shared tiers, or told to contend again when it is not.
-     */
-    public void filled(CompletableFuture<Boolean> written) {
-      written.whenComplete((ok, error) ->
-          end(Boolean.TRUE.equals(ok) ? Notice.FILLED : Notice.ABANDONED));
-    }
-
-    /** The response was not storable: waiters go to the origin. */
-    public void passed() {
-      end(Notice.PASS);
-    }
-
-    /** Nothing was stored (an error, a reset): another node may fetch. */
-    public void abandoned() {
-      end(Notice.ABANDONED);
-    }
-
-    private void renewLater() {
-      CompletableFuture.delayedExecutor(leaseTtl.toMillis() / 3, TimeUnit.MILLISECONDS)
-          .execute(this::renew);
-    }
-
-    private void renew() {
-      if (ended.get()) {
-        return;
+  /** Extends this node's lease on {@code key}; true when it still held it and Redis agreed. */
+  CompletableFuture<Boolean> renew(String key) {
+    return leases.renew(key).thenApply(renewed -> {
+      if (Boolean.TRUE.equals(renewed)) {
+        leaseRenewals.increment();
+        return true;
       }
-      guarded(() -> redis.renew(leaseKey(key), nodeId, leaseTtl)).thenAccept(renewed -> {
-        if (Boolean.TRUE.equals(renewed)) {
-          leaseRenewals.increment();
-          renewLater();
-        } // else lost (expired, or Redis is away): waiters contend again
-      });
-    }
+      return false; // lost (expired, or Redis is away): waiters contend again
+    });
+  }
 
-    private void end(Notice notice) {
-      if (ended.compareAndSet(false, true)) {
-        // If this fails the lease simply runs out and waiters contend again.
-        String tombstone = notice == Notice.FILLED ? FILLED_TOMBSTONE : null;
-        guarded(() -> redis.releaseAndPublish(leaseKey(key), nodeId, notice.word() + " " + key,
-            tombstone, leaseTtl));
-      }
-    }
+  /** Gives up this node's lease on {@code key}, telling the waiters {@code notice}. */
+  void release(String key, Notice notice) {
+    leases.release(key, notice);
   }
 }

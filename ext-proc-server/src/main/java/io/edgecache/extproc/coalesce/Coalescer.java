@@ -63,7 +63,9 @@ public final class Coalescer {
 
   /**
    * The leader's fetch ended: {@code entry} is what it stored, or null when it stored nothing.
-   * With {@code pass}, the response was not storable and the key passes for a while.
+   * With {@code pass}, the response was not storable and the key passes for a while. Holds no
+   * lock: followers wait on {@link Flight#landed()} through their own executors, so completing
+   * it only queues their continuations there.
    */
   public void land(String key, Flight flight, CachedResponse entry, boolean pass) {
     if (pass) {

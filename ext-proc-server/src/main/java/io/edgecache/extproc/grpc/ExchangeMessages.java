@@ -19,6 +19,9 @@ import java.time.Duration;
 /** Builders for the ext_proc answers this server sends. */
 final class ExchangeMessages {
 
+  /** Margin between an exchange's own wait and the Envoy timer it asks for. */
+  private static final Duration TIMER_MARGIN = Duration.ofMillis(500);
+
   private static final ProcessingResponse CONTINUE_REQUEST_HEADERS =
       ProcessingResponse.newBuilder()
           .setRequestHeaders(HeadersResponse.getDefaultInstance())
@@ -101,10 +104,12 @@ final class ExchangeMessages {
   }
 
   /**
-   * Asks Envoy to wait up to {@code timeout} for the answer to the message in flight; Envoy
+   * Asks Envoy to wait for the answer to the message in flight a margin longer than the
+   * exchange itself waits ({@code wait}), so the exchange's own timeout fires first; Envoy
    * honours it up to the filter's {@code max_message_timeout}.
    */
-  static ProcessingResponse extendTimer(Duration timeout) {
+  static ProcessingResponse extendTimerBeyond(Duration wait) {
+    Duration timeout = wait.plus(TIMER_MARGIN);
     return ProcessingResponse.newBuilder()
         .setOverrideMessageTimeout(com.google.protobuf.Duration.newBuilder()
             .setSeconds(timeout.getSeconds())

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -25,13 +26,15 @@ public final class CircuitBreaker {
     }
   }
 
+  /** One consistent view of the breaker, swapped whole so no lock is needed. */
+  private record Status(State state, int consecutiveFailures, long openedAtMillis) {}
+
+  private static final Status ALL_CLEAR = new Status(State.CLOSED, 0, 0);
+
   private final int failureThreshold;
   private final Duration coolDown;
   private final Clock clock;
-
-  private State state = State.CLOSED;
-  private int consecutiveFailures;
-  private long openedAtMillis;
+  private final AtomicReference<Status> status = new AtomicReference<>(ALL_CLEAR);
 
   public CircuitBreaker(int failureThreshold, Duration coolDown, Clock clock) {
     this.failureThreshold = failureThreshold;
@@ -40,18 +43,25 @@ public final class CircuitBreaker {
   }
 
   /** Whether a call may be made now; true at most once per cool-down while not closed. */
-  public synchronized boolean tryAcquire() {
-    switch (state) {
-      case CLOSED:
-        return true;
-      case OPEN:
-        if (clock.millis() - openedAtMillis >= coolDown.toMillis()) {
-          state = State.HALF_OPEN;
+  public boolean tryAcquire() {
+    while (true) {
+      Status now = status.get();
+      switch (now.state()) {
+        case CLOSED:
           return true;
-        }
-        return false;
-      default:
-        return false; // a probe is in flight
+        case OPEN:
+          if (clock.millis() - now.openedAtMillis() < coolDown.toMillis()) {
+            return false;
+          }
+          // Only the caller that moves the breaker to HALF_OPEN makes the probe.
+          if (status.compareAndSet(now,
+              new Status(State.HALF_OPEN, now.consecutiveFailures(), now.openedAtMillis()))) {
+            return true;
+          }
+          break; // another caller changed it meanwhile: look again
+        default:
+          return false; // a probe is in flight
+      }
     }
   }
 
@@ -81,20 +91,20 @@ public final class CircuitBreaker {
     });
   }
 
-  public synchronized void onSuccess() {
-    state = State.CLOSED;
-    consecutiveFailures = 0;
+  public void onSuccess() {
+    status.set(ALL_CLEAR);
   }
 
-  public synchronized void onFailure() {
-    consecutiveFailures++;
-    if (state == State.HALF_OPEN || consecutiveFailures >= failureThreshold) {
-      state = State.OPEN;
-      openedAtMillis = clock.millis();
-    }
+  public void onFailure() {
+    status.updateAndGet(now -> {
+      int failures = now.consecutiveFailures() + 1;
+      return now.state() == State.HALF_OPEN || failures >= failureThreshold
+          ? new Status(State.OPEN, failures, clock.millis())
+          : new Status(now.state(), failures, now.openedAtMillis());
+    });
   }
 
-  public synchronized State state() {
-    return state;
+  public State state() {
+    return status.get().state();
   }
 }

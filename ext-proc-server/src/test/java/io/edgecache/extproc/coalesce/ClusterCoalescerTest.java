@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
@@ -92,8 +94,12 @@ class ClusterCoalescerTest {
     });
   }
 
+  /** The nodes' scheduler: waits for notices and lease renewals. */
+  private ScheduledExecutorService timers;
+
   @BeforeEach
   void startNodes(TestInfo test) throws Exception {
+    timers = Executors.newSingleThreadScheduledExecutor();
     a = node(redis.uri(), Duration.ofSeconds(30));
     b = node(redis.uri(), Duration.ofSeconds(30));
     key = CacheKey.of("http", "example.test", "/" + test.getDisplayName());
@@ -103,6 +109,7 @@ class ClusterCoalescerTest {
   void stopNodes() {
     a.close();
     b.close();
+    timers.shutdownNow();
   }
 
   private Node node(String redisUri, Duration leaseTtl) throws Exception {
@@ -115,7 +122,7 @@ class ClusterCoalescerTest {
     TieredStore store = TieredStore.open(tiers, new L1Store(1 << 20, Duration.ZERO, clock),
         clock);
     return new Node(store, new ClusterCoalescer(
-        new ServerConfig.ClusterCollapsing(true, leaseTtl), tiers, clock,
+        new ServerConfig.ClusterCollapsing(true, leaseTtl), tiers, clock, timers,
         store::lookupBelowMemory));
   }
 

@@ -1,0 +1,69 @@
+package io.edgecache.extproc.grpc;
+
+import io.edgecache.extproc.CacheNode;
+import io.edgecache.extproc.http.ByteRanges;
+import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.policy.RequestFacts;
+import io.edgecache.extproc.policy.VaryKey;
+import io.edgecache.extproc.refresh.BackgroundRefresher;
+import io.opentelemetry.api.trace.Span;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Fetches of the request's target that the client does not wait for: the refresh of an entry
+ * served stale-while-revalidate, and the whole representation after a range request missed.
+ */
+final class BackgroundFetch {
+
+  private final ExchangeState state;
+  private final CacheNode node;
+
+  BackgroundFetch(ExchangeState state) {
+    this.state = state;
+    this.node = state.node;
+  }
+
+  /**
+   * Fetches the request's target in the background, traced as a child of this exchange;
+   * {@code varyFields} are the fields the response to store varies on, sent with the route's
+   * key fields so the right variant fills. Needs a refresher.
+   */
+  void refresh(Collection<String> varyFields) {
+    Span span = state.trace.child("edgecache.refresh");
+    Map<String, String> context = new HashMap<>();
+    state.trace.injectFrom(span, context::put);
+    Set<String> selecting = new HashSet<>(varyFields);
+    selecting.addAll(state.route.keyHeaders());
+    if (!node.refresher().refresh(state.request.key().uri(), state.request.headers(),
+        selecting, context, span::end)) {
+      span.end(); // one is already running for this key
+    }
+  }
+
+  /**
+   * A range request missed and the origin answered 206: the whole representation is fetched in
+   * the background, as a CDN edge does, so later ranges are hits. Only when a 200 with these
+   * headers would be stored and its length (from Content-Range) is within the size limit.
+   */
+  void afterPartial(HeaderList partial, Instant responseTime) {
+    BackgroundRefresher refresher = node.refresher();
+    RequestFacts request = state.request;
+    if (refresher == null || !request.method().equals("GET") || request.backgroundRefresh()) {
+      return;
+    }
+    long length = ByteRanges.completeLength(partial.first("content-range"));
+    if (length < 0 || length > node.config().maxObjectBytes(state.route)) {
+      return;
+    }
+    if (node.policy().decide(request, state.requestVerdict, 200, partial, state.route,
+        responseTime).storable()) {
+      refresh(VaryKey.of(partial.joined("vary"), request.headers(),
+          state.route.normalizeHeaders()).keySet());
+    }
+  }
+}

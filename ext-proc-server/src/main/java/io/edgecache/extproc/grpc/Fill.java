@@ -1,0 +1,193 @@
+package io.edgecache.extproc.grpc;
+
+import io.edgecache.extproc.CacheNode;
+import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.coalesce.ClusterCoalescer;
+import io.edgecache.extproc.coalesce.ClusterLease;
+import io.edgecache.extproc.coalesce.Coalescer;
+import io.edgecache.extproc.concurrent.Deadlines;
+import io.edgecache.extproc.policy.CacheStatus;
+import io.edgecache.extproc.policy.ReuseVerdict;
+import io.edgecache.extproc.policy.ServePolicy;
+import io.edgecache.extproc.telemetry.Outcome;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.opentelemetry.api.trace.Span;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How a forwarded request's fetch is shared: it leads the key's flight on this node (and then
+ * claims the cluster lease), or follows another request's flight and is answered from what
+ * that one stores. A leader must {@link #land} whatever happens, so followers and other nodes
+ * are released; followers are resumed on their own exchange's executor, never on the leader's.
+ */
+final class Fill {
+
+  private final ExchangeState state;
+  private final CacheNode node;
+  private final Hits hits;
+  /** The flight this exchange leads; it must land whatever happens. */
+  private Coalescer.Flight leading;
+  /** The cluster lease this exchange holds for its key; it must end whatever happens. */
+  private ClusterLease clusterLease;
+
+  Fill(ExchangeState state, Hits hits) {
+    this.state = state;
+    this.node = state.node;
+    this.hits = hits;
+  }
+
+  /**
+   * Sends the request on to the origin, first joining the key's flight when collapsing applies:
+   * a leader goes on, a follower waits (asking Envoy to extend its timer) for the leader.
+   */
+  void forward(HeaderMutation.Builder mutation) {
+    // Only a request that goes on needs them: a hit never reaches the origin.
+    UnkeyedInputs.remove(state.route, state.target, state.request.headers(), mutation);
+    // The origin continues the trace from this exchange's span.
+    state.trace.inject(
+        (name, value) -> mutation.addSetHeaders(ExchangeMessages.replace(name, value)));
+    if (ServePolicy.collapse(node.config().collapsing().enabled(), state.request,
+        state.requestVerdict) == ServePolicy.Collapse.COLLAPSE) {
+      Coalescer.Role role = node.coalescer().join(state.request.key().uri());
+      if (role == null) {
+        state.detail = state.detail == null ? "hit-for-pass" : state.detail;
+      } else if (role.leader()) {
+        leading = role.flight();
+        if (node.cluster() != null) {
+          claimClusterLead(mutation.build());
+          return;
+        }
+      } else {
+        follow(role.flight(), mutation.build());
+        return;
+      }
+    }
+    state.send(ExchangeMessages.continueRequestHeaders(mutation.build()));
+  }
+
+  private void follow(Coalescer.Flight flight, HeaderMutation pending) {
+    state.moveTo(ExchangeStep.WAITING_FOR_LEADER);
+    Duration maxWait = node.config().collapsing().maxWait();
+    state.send(ExchangeMessages.extendTimerBeyond(maxWait));
+    Span wait = state.trace.child("edgecache.collapse.wait");
+    Deadlines.within(flight.landed(), maxWait, node.scheduler())
+        .whenCompleteAsync((entry, error) -> {
+          wait.end();
+          onLeaderLanded(entry, error != null, pending);
+        }, state.serial);
+  }
+
+  /**
+   * As this node's leader, asks the other nodes whether one of them already fetches the key:
+   * if so this exchange (and its local followers with it) waits for that node's fill.
+   */
+  private void claimClusterLead(HeaderMutation pending) {
+    state.moveTo(ExchangeStep.WAITING_FOR_LEADER);
+    Duration maxWait = node.config().collapsing().maxWait();
+    Span wait = state.trace.child("edgecache.collapse.cluster");
+    node.cluster().claim(state.request.key(), maxWait,
+            () -> state.serial.execute(() -> extendTimerWhileWaiting(maxWait)))
+        .whenCompleteAsync((turn, error) -> {
+          wait.end();
+          onClusterTurn(turn, pending);
+        }, state.serial);
+  }
+
+  private void extendTimerWhileWaiting(Duration maxWait) {
+    if (state.step() == ExchangeStep.WAITING_FOR_LEADER) {
+      state.send(ExchangeMessages.extendTimerBeyond(maxWait));
+    }
+  }
+
+  private void onClusterTurn(ClusterCoalescer.Turn turn, HeaderMutation pending) {
+    if (state.step() != ExchangeStep.WAITING_FOR_LEADER) {
+      if (turn.lease() != null) {
+        turn.lease().abandoned(); // the stream ended while claiming
+      }
+      return;
+    }
+    switch (turn.outcome()) {
+      case LEAD, ALONE -> {
+        clusterLease = turn.lease();
+        state.moveTo(ExchangeStep.AWAIT_RESPONSE_HEADERS);
+        state.send(ExchangeMessages.continueRequestHeaders(pending));
+      }
+      case FILLED -> {
+        onLeaderLanded(turn.entry(), false, pending);
+        if (state.step() == ExchangeStep.DONE) {
+          land(turn.entry(), false); // served: local followers are served the same entry
+        }
+      }
+      case PASS -> {
+        land(null, true);
+        onLeaderLanded(null, false, pending);
+      }
+      case TIMED_OUT -> onLeaderLanded(null, true, pending);
+    }
+  }
+
+  private void onLeaderLanded(CachedResponse entry, boolean timedOut, HeaderMutation pending) {
+    if (state.step() != ExchangeStep.WAITING_FOR_LEADER) {
+      return; // the stream ended first
+    }
+    if (timedOut) {
+      node.metrics().collapseTimeout();
+    }
+    state.moveTo(ExchangeStep.AWAIT_RESPONSE_HEADERS);
+    Instant now = node.clock().instant();
+    if (entry != null
+        && state.matchesVary(entry)
+        && node.policy().reuse(state.request, entry, now).action()
+            == ReuseVerdict.Action.SERVE) {
+      hits.serve(entry, CacheStatus.forwarded(state.forwardReason).fwdStatus(entry.status())
+          .collapsed().ttl(entry.ttlSeconds(now)), Outcome.COLLAPSED, now);
+      return;
+    }
+    state.detail = timedOut ? "collapse-timeout" : "collapse-released";
+    state.send(ExchangeMessages.continueRequestHeaders(pending));
+  }
+
+  /**
+   * Ends the flight and cluster lease this exchange holds, if any; followers get {@code entry}.
+   * Other nodes waiting on the lease are released to the origin ({@code pass}) or may fetch.
+   */
+  void land(CachedResponse entry, boolean pass) {
+    if (leading != null) {
+      Coalescer.Flight flight = leading;
+      leading = null;
+      node.coalescer().land(state.request.key().uri(), flight, entry, pass);
+    }
+    if (clusterLease != null) {
+      ClusterLease lease = clusterLease;
+      clusterLease = null;
+      if (pass) {
+        lease.passed();
+      } else {
+        lease.abandoned();
+      }
+    }
+  }
+
+  /**
+   * Lands a stored entry; other nodes are told once {@code written} has it in the tiers. Local
+   * followers get an entry held in memory at once, a large one once the disk has its body.
+   */
+  void landStored(CachedResponse entry, CompletableFuture<Boolean> written) {
+    if (clusterLease != null) {
+      clusterLease.filled(written);
+      clusterLease = null;
+    }
+    if (entry.bodyInMemory() || leading == null) {
+      land(entry, false);
+      return;
+    }
+    Coalescer.Flight flight = leading;
+    leading = null;
+    String uri = state.request.key().uri();
+    // Completing the flight only queues its followers on their own executors.
+    written.whenComplete((stored, error) -> node.coalescer().land(
+        uri, flight, Boolean.TRUE.equals(stored) ? entry : null, false));
+  }
+}
