@@ -12,12 +12,14 @@ WORKDIR /src
 # The reactor reads every module's pom, even when it builds only some of them.
 COPY pom.xml ./
 COPY proto/pom.xml proto/
+COPY config-support/pom.xml config-support/
 COPY ext-proc-server/pom.xml ext-proc-server/
 COPY control-plane/pom.xml control-plane/
 COPY local-edge/pom.xml local-edge/
 COPY tests/pom.xml tests/
 COPY bench/pom.xml bench/
 COPY proto/src proto/src
+COPY config-support/src config-support/src
 COPY ext-proc-server/src ext-proc-server/src
 COPY control-plane/src control-plane/src
 COPY local-edge/src local-edge/src

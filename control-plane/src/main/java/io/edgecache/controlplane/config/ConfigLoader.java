@@ -1,9 +1,9 @@
 package io.edgecache.controlplane.config;
 
-import io.edgecache.config.ConfigException;
-import io.edgecache.config.YamlNode;
 import com.google.protobuf.Message;
 import com.google.re2j.PatternSyntaxException;
+import io.edgecache.config.ConfigException;
+import io.edgecache.config.YamlNode;
 import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
 import io.edgecache.controlplane.config.EdgecacheConfig.CachePolicy;
 import io.edgecache.controlplane.config.EdgecacheConfig.ClusterSpec;

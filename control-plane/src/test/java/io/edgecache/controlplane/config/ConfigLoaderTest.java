@@ -1,11 +1,11 @@
 package io.edgecache.controlplane.config;
 
-import io.edgecache.config.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.config.ConfigException;
 import io.edgecache.controlplane.config.EdgecacheConfig.CacheMode;
 import io.edgecache.http.UnkeyedRequestHeaders;
 import java.io.IOException;

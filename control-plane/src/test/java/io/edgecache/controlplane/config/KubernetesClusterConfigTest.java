@@ -1,10 +1,10 @@
 package io.edgecache.controlplane.config;
 
-import io.edgecache.config.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.config.ConfigException;
 import io.edgecache.controlplane.SampleConfig;
 import io.edgecache.controlplane.config.EdgecacheConfig.DiscoveryType;
 import io.edgecache.controlplane.config.EdgecacheConfig.KubernetesService;
