@@ -46,19 +46,6 @@ public final class ConfigException extends Exception {
     return new ConfigException(message, file, line, field, problem, cause);
   }
 
-  /**
-   * The same place and problem, with the message shown as {@code file: field.path: problem},
-   * {@code file} being {@code shortName}: local-edge's format, whose tests pin messages
-   * without the line. {@link #line()} still holds it.
-   */
-  public ConfigException withoutLine(String shortName) {
-    if (file == null) {
-      return this;
-    }
-    String message = shortName + ": " + (field.isEmpty() ? "(document)" : field) + ": " + problem;
-    return new ConfigException(message, file, line, field, problem, this);
-  }
-
   /** The file the problem is in, when it is in one. */
   public Optional<String> file() {
     return Optional.ofNullable(file);

@@ -55,8 +55,8 @@ class LocalEdgeConfigTest {
     Path file = dir.resolve("local-edge.yaml");
     Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "timeouts: {requestHeaders: soon}\n"));
     ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
-    assertEquals("local-edge.yaml: timeouts.requestHeaders: must be a duration like 15s, 0.5s or 500ms, got 'soon'",
-        e.getMessage());
+    assertEquals(file + ":4: timeouts.requestHeaders: must be a duration like 15s, 0.5s or 500ms,"
+        + " got 'soon'", e.getMessage());
   }
 
   @Test
@@ -71,8 +71,7 @@ class LocalEdgeConfigTest {
     assertEquals(config.timeouts().streamIdle(), config.timeouts().originIdle());
     Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "timeouts:\n  streamIdle: soon\n"));
     ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
-    // local-edge shows "file: field: problem"; the line is kept on the exception
-    assertEquals("local-edge.yaml: timeouts.streamIdle: must be a duration like 15s, 0.5s or 500ms,"
+    assertEquals(file + ":5: timeouts.streamIdle: must be a duration like 15s, 0.5s or 500ms,"
         + " got 'soon'", e.getMessage());
     assertEquals(file.toString(), e.file().orElseThrow());
     assertEquals(5, e.line());
@@ -84,7 +83,7 @@ class LocalEdgeConfigTest {
     Path file = dir.resolve("local-edge.yaml");
     Files.writeString(file, yaml(dir, "ftp://nope", ""));
     ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
-    assertEquals("local-edge.yaml: routes[0].origin: must be an http:// URL", e.getMessage());
+    assertEquals(file + ":7: routes[0].origin: must be an http:// URL", e.getMessage());
   }
 
   @Test
@@ -92,6 +91,6 @@ class LocalEdgeConfigTest {
     Path file = dir.resolve("local-edge.yaml");
     Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "bufferLimit: 1\n"));
     ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
-    assertTrue(e.getMessage().startsWith("local-edge.yaml: bufferLimit:"), e.getMessage());
+    assertTrue(e.getMessage().startsWith(file + ":4: bufferLimit:"), e.getMessage());
   }
 }

@@ -93,8 +93,8 @@ public final class LocalEdgeConfig {
 
   /**
    * Reads a local-edge YAML file; relative paths in it are resolved against its directory.
-   * Messages read {@code local-edge.yaml: field.path: problem}; the exception's
-   * {@link ConfigException#line()} holds the line.
+   * Messages read {@code path/local-edge.yaml:line: field.path: problem}, as in the other
+   * processes.
    */
   public static LocalEdgeConfig load(Path file) throws ConfigException {
     String name = file.getFileName().toString();
@@ -102,11 +102,7 @@ public final class LocalEdgeConfig {
     if (root == null) {
       throw new ConfigException(name + ": empty file");
     }
-    try {
-      return read(root.mapping(FIELDS), file.toAbsolutePath().getParent()).build(name);
-    } catch (ConfigException e) {
-      throw e.withoutLine(name);
-    }
+    return read(root.mapping(FIELDS), file.toAbsolutePath().getParent()).build(name);
   }
 
   private static Builder read(YamlNode.Fields f, Path base) throws ConfigException {
