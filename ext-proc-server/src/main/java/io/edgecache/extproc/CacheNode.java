@@ -12,6 +12,7 @@ import io.edgecache.extproc.purge.EdgePurges;
 import io.edgecache.extproc.purge.HitGate;
 import io.edgecache.extproc.purge.NodePurger;
 import io.edgecache.extproc.purge.PurgeAgent;
+import io.edgecache.extproc.purge.PurgeScreen;
 import io.edgecache.extproc.purge.SurrogateKeys;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
@@ -82,10 +83,12 @@ public final class CacheNode implements AutoCloseable {
     this.bodyTokens = tokenSecret == null ? BodyTokens.random()
         : BodyTokens.fromSecretFile("tiers.bodyTokenSecretFile", tokenSecret);
     this.store = new L1Store(config.l1MaxBytes(), config.staleRetention(), clock);
-    this.tiers = TieredStore.open(config.tiers(), store, clock);
-    this.purger = new NodePurger(tiers,
+    // Purges take part in the store's work from the start: declared when it is built.
+    PurgeScreen purgeScreen = new PurgeScreen(
         new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
-        clock, config.purge().ruleRetention());
+        config.purge().ruleRetention(), store);
+    this.tiers = TieredStore.open(config.tiers(), store, clock, purgeScreen);
+    this.purger = new NodePurger(tiers, purgeScreen, clock);
     // A node following a control plane serves no hit before it has replayed the purge log.
     this.hitGate = new HitGate(!config.purge().followsControlPlane(),
         config.purge().staleGrace(), System::nanoTime);

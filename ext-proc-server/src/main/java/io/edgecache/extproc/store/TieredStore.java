@@ -5,10 +5,11 @@ import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.tier.BodySpool;
-import io.edgecache.extproc.store.tier.DiskTier;
+import io.edgecache.extproc.store.tier.ConfiguredTiers;
+import io.edgecache.extproc.store.tier.EntryFiles;
+import io.edgecache.extproc.store.tier.EntryObjects;
 import io.edgecache.extproc.store.tier.Found;
-import io.edgecache.extproc.store.tier.RedisTier;
-import io.edgecache.extproc.store.tier.S3Tier;
+import io.edgecache.extproc.store.tier.SharedTags;
 import io.edgecache.extproc.store.tier.Tier;
 import java.io.IOException;
 import java.time.Clock;
@@ -17,11 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiFunction;
-import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The cache node's store: L1 in memory, then disk, Redis and S3 as configured.
@@ -32,6 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * bounded write queues. A lookup misses L1, then asks the lower tiers in order and promotes what
  * it finds to the tiers above that hold its size class. A tier's outage, slowness or corrupt
  * entry costs a miss, never a failed lookup.
+ *
+ * <p>The store sees its lower tiers as {@link Tier}s and uses what some of them offer through
+ * their capabilities: entry files on this node's disk ({@link Tier#files}), streamable objects
+ * in S3 ({@link Tier#objects}), the shared tag index in Redis ({@link Tier#sharedTags}). Purges
+ * take part through the {@link PurgeHooks} it is built with.
  */
 public final class TieredStore implements AutoCloseable {
 
@@ -41,75 +46,64 @@ public final class TieredStore implements AutoCloseable {
   private final List<TierLane> lanes;
   private final long largeObjectBytes;
   private final Clock clock;
-  private final DiskTier disk;
+  private final PurgeHooks purges;
+  /** The lane of the tier that keeps entry files on this node (the disk); null when none. */
+  private final TierLane filesLane;
+  private final EntryFiles files;
   /**
    * Whether large bodies are recorded to disk and streamed to clients by the body endpoint:
    * lookups then read a large entry's head only, and memory holds only its head.
    */
   private final boolean streamsLargeBodies;
-  /**
-   * Passes judgement on every entry read back from a lower tier, before it is served or
-   * promoted: returns it, a replacement (made stale) or null (purged). Set by the purge agent.
-   */
-  private volatile BiFunction<String, CachedResponse, CachedResponse> screen = (uri, e) -> e;
-
-  /** The cache reserve, null when off: large bodies not on this disk stream from it. */
-  private final S3Tier s3;
+  /** The lane of the cache reserve (S3), null when off: large bodies not on disk stream from it. */
+  private final TierLane objectsLane;
   /** Keys being copied from S3 to this disk, so concurrent hits start one copy. */
   private final Set<String> promotingToDisk = ConcurrentHashMap.newKeySet();
-
-  /** The shared tiers' tag index lives in Redis; null when Redis is off. */
-  private final RedisTier redis;
-  /** The tags an entry carries, for the shared tag index; set by the purge side. */
-  private volatile Function<CachedResponse, Set<String>> tagsOf = entry -> Set.of();
+  /** Where writes to the shared tiers are listed by tag (Redis); NONE when no tier keeps it. */
+  private final SharedTags sharedTags;
 
   private TieredStore(L1Store l1, List<TierLane> lanes, long largeObjectBytes, Clock clock,
-      DiskTier disk, RedisTier redis, S3Tier s3, boolean streamsLargeBodies) {
-    this.s3 = s3;
+      boolean bodyEndpoint, PurgeHooks purges) {
     this.l1 = l1;
-    this.streamsLargeBodies = streamsLargeBodies;
     this.lanes = List.copyOf(lanes);
     this.largeObjectBytes = largeObjectBytes;
     this.clock = clock;
-    this.disk = disk;
-    this.redis = redis;
+    this.purges = purges;
+    this.filesLane = laneWith(Tier::files);
+    this.files = filesLane == null ? null : filesLane.tier.files().orElseThrow();
+    this.objectsLane = laneWith(Tier::objects);
+    this.sharedTags = lanes.stream().flatMap(lane -> lane.tier.sharedTags().stream())
+        .findFirst().orElse(SharedTags.NONE);
+    this.streamsLargeBodies = files != null && bodyEndpoint;
+    l1.onPut(purges::storedInMemory);
+  }
+
+  /** Opens the configured tiers for a node without purges (see the overload). */
+  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock) throws IOException {
+    return open(config, l1, clock, PurgeHooks.NONE);
   }
 
   /**
-   * Opens the configured tiers. Fails only for what configuration must fix (an unusable disk
-   * path, unreadable credential files); an unreachable Redis or S3 is a runtime outage.
+   * Opens the configured tiers, with {@code purges} told of what memory stores and asked about
+   * what lower tiers return. Fails only for what configuration must fix (an unusable disk path,
+   * unreadable credential files); an unreachable Redis or S3 is a runtime outage.
    */
-  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock) throws IOException {
+  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock, PurgeHooks purges)
+      throws IOException {
     List<TierLane> lanes = new ArrayList<>();
-    DiskTier disk = null;
-    RedisTier redis = null;
-    S3Tier s3 = null;
-    try {
-      if (config.disk().enabled()) {
-        disk = DiskTier.open(config.disk().path(), config.disk().maxBytes());
-        lanes.add(lane(config, disk, true, true, config.disk().timeout(), clock));
-      }
-      if (config.redis().enabled()) {
-        redis = RedisTier.connect(config.redis());
-        lanes.add(lane(config, redis, true, false, config.redis().timeout(), clock));
-      }
-      if (config.s3().enabled()) {
-        s3 = S3Tier.create(config.s3());
-        lanes.add(lane(config, s3, false, true, config.s3().timeout(), clock));
-      }
-    } catch (IOException | RuntimeException e) {
-      lanes.forEach(TierLane::close);
-      throw e;
+    for (ConfiguredTiers.Configured tier : ConfiguredTiers.open(config)) {
+      lanes.add(new TierLane(tier.tier(), tier.holdsSmall(), tier.holdsLarge(), tier.budget(),
+          new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown(), clock),
+          config.writeQueueCapacity(), config.writeQueueBytes()));
     }
-    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk, redis, s3,
-        disk != null && config.bodyListen() != null);
+    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock,
+        config.bodyListen() != null, purges);
   }
 
-  private static TierLane lane(TiersConfig config, Tier tier, boolean small, boolean large,
-      Duration budget, Clock clock) {
-    return new TierLane(tier, small, large, budget,
-        new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown(), clock),
-        config.writeQueueCapacity(), config.writeQueueBytes());
+  /** The first lane whose tier offers {@code capability}, or null. */
+  private TierLane laneWith(Function<Tier, Optional<?>> capability) {
+    return lanes.stream().filter(lane -> capability.apply(lane.tier).isPresent())
+        .findFirst().orElse(null);
   }
 
   /**
@@ -125,9 +119,6 @@ public final class TieredStore implements AutoCloseable {
     l1Stats.misses.increment();
     return lookupBelow(key, 0);
   }
-
-  /** The tiers every node shares, as opposed to its own memory and disk. */
-  private static final Set<String> SHARED_TIERS = Set.of("redis", "s3");
 
   /** The names of the tiers below memory, top down. */
   public static final List<String> LOWER_TIERS = List.of("disk", "redis", "s3");
@@ -165,7 +156,7 @@ public final class TieredStore implements AutoCloseable {
    * one stat.
    */
   public boolean mayStreamBody(CacheKey key) {
-    return streamsLargeBodies && (disk.has(key.uri()) || s3 != null);
+    return streamsLargeBodies && (files.has(key.uri()) || objectsLane != null);
   }
 
   /** Whether large bodies are recorded to disk and streamed from it (see {@link #spool}). */
@@ -183,7 +174,7 @@ public final class TieredStore implements AutoCloseable {
    * {@code maxPendingBytes} of it may wait in memory for the disk.
    */
   public BodySpool spool(long maxPendingBytes) {
-    return streamsLargeBodies ? disk.openSpool(maxPendingBytes) : null;
+    return streamsLargeBodies ? files.openSpool(maxPendingBytes) : null;
   }
 
   /**
@@ -194,14 +185,13 @@ public final class TieredStore implements AutoCloseable {
   public CompletableFuture<Boolean> storeSpooled(CacheKey key, CachedResponse head,
       BodySpool spool) {
     EntryHead entryHead = EntryHead.of(key.uri(), head);
-    TierLane diskLane = lane(disk.name()).orElseThrow();
     return spool.commit(entryHead).handle((fileLength, error) -> {
       if (error != null) {
-        diskLane.stats.errors.increment();
+        filesLane.stats.errors.increment();
         return null;
       }
-      diskLane.stats.writes.increment();
-      diskLane.stats.bytesWritten.add(fileLength);
+      filesLane.stats.writes.increment();
+      filesLane.stats.bytesWritten.add(fileLength);
       // the disk holds one variant per URL: heads of the others no longer lead to a body
       for (CachedResponse other : l1.variants(key)) {
         if (!other.bodyInMemory()) {
@@ -218,10 +208,10 @@ public final class TieredStore implements AutoCloseable {
       List<CompletableFuture<Boolean>> uploads = new ArrayList<>();
       boolean shared = false;
       for (TierLane lane : lanes) {
-        if (lane != diskLane && lane.holds(true)) {
+        if (lane != filesLane && lane.holds(true)) {
           uploads.add(lane.enqueue(
-              PendingWrite.ofFile(key.uri(), disk.fileOf(key.uri()), fileLength, keep)));
-          shared |= SHARED_TIERS.contains(lane.tier.name());
+              PendingWrite.ofFile(key.uri(), files.fileOf(key.uri()), fileLength, keep)));
+          shared |= lane.tier.shared();
         }
       }
       if (shared) {
@@ -246,19 +236,9 @@ public final class TieredStore implements AutoCloseable {
    */
   public CompletableFuture<Void> removeBelowMemory(String uri, boolean shared) {
     return CompletableFuture.allOf(lanes.stream()
-        .filter(lane -> shared || !SHARED_TIERS.contains(lane.tier.name()))
+        .filter(lane -> shared || !lane.tier.shared())
         .map(lane -> lane.remove(uri))
         .toArray(CompletableFuture[]::new));
-  }
-
-  /** Installs the judge of entries read back from lower tiers (see {@link #screen}). */
-  public void screenLowerTiers(BiFunction<String, CachedResponse, CachedResponse> judge) {
-    this.screen = judge;
-  }
-
-  /** Says which tags an entry carries, so writes to the shared tiers are listed under them. */
-  public void indexSharedTags(Function<CachedResponse, Set<String>> tags) {
-    this.tagsOf = tags;
   }
 
   /**
@@ -266,15 +246,12 @@ public final class TieredStore implements AutoCloseable {
    * accepts: entries any node wrote to Redis or S3. Empty when Redis is off or unreachable.
    */
   public CompletableFuture<List<String>> takeSharedTagged(String tag, Predicate<String> which) {
-    if (redis == null) {
-      return CompletableFuture.completedFuture(List.of());
-    }
-    return redis.takeTagged(tag, which).exceptionally(error -> List.of());
+    return sharedTags.takeTagged(tag, which).exceptionally(error -> List.of());
   }
 
-  /** The disk tier, when enabled: large-object hits stream from it. */
-  public Optional<DiskTier> disk() {
-    return Optional.ofNullable(disk);
+  /** The entry files on this node's disk, when enabled: large-object hits stream from them. */
+  public Optional<EntryFiles> disk() {
+    return Optional.ofNullable(files);
   }
 
   public L1Store l1() {
@@ -316,7 +293,7 @@ public final class TieredStore implements AutoCloseable {
         lane.dropCorrupt(key.uri(), e.getMessage());
         return lookupBelow(key, index + 1);
       }
-      CachedResponse judged = screen.apply(key.uri(), entry);
+      CachedResponse judged = purges.screen(key.uri(), entry);
       if (judged == null) {
         return lookupBelow(key, index + 1); // purged since it was written
       }
@@ -325,8 +302,9 @@ public final class TieredStore implements AutoCloseable {
         return CompletableFuture.completedFuture(judged);
       }
       place(key, entry, found.get().whole(), index); // promote to the tiers above
-      if (!found.get().isWhole() && lane.tier == s3 && disk != null) {
-        promoteToDisk(key.uri(), found.get().layout());
+      if (!found.get().isWhole() && files != null) {
+        lane.tier.objects().ifPresent(
+            objects -> promoteToDisk(objects, key.uri(), found.get().layout()));
       }
       return CompletableFuture.completedFuture(entry);
     });
@@ -336,20 +314,19 @@ public final class TieredStore implements AutoCloseable {
    * Copies a large entry from S3 to this node's disk in the background, verified on the way,
    * so the next hits stream from the local disk. One copy per key at a time.
    */
-  private void promoteToDisk(String uri, EntryCodec.Layout layout) {
+  private void promoteToDisk(EntryObjects objects, String uri, EntryCodec.Layout layout) {
     if (!promotingToDisk.add(uri)) {
       return;
     }
-    TierLane diskLane = lane(disk.name()).orElseThrow();
-    s3.openEncoded(uri)
-        .thenCompose(encoded -> disk.putEncoded(uri, encoded, layout.totalLength()))
+    objects.openEncoded(uri)
+        .thenCompose(encoded -> files.putEncoded(uri, encoded, layout.totalLength()))
         .whenComplete((done, error) -> {
           promotingToDisk.remove(uri);
           if (error == null) {
-            diskLane.stats.writes.increment();
-            diskLane.stats.bytesWritten.add(layout.totalLength());
+            filesLane.stats.writes.increment();
+            filesLane.stats.bytesWritten.add(layout.totalLength());
           } else {
-            diskLane.stats.errors.increment();
+            filesLane.stats.errors.increment();
           }
         });
   }
@@ -359,19 +336,20 @@ public final class TieredStore implements AutoCloseable {
    * else S3; empty when neither has it. Never completes exceptionally.
    */
   public CompletableFuture<Optional<BodyLocation>> openBody(String uri) {
-    if (disk == null) {
+    if (files == null) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return disk.openBody(uri)
+    return files.openBody(uri)
         .exceptionally(error -> Optional.empty())
         .thenCompose(onDisk -> {
-          if (onDisk.isPresent() || s3 == null) {
+          if (onDisk.isPresent() || objectsLane == null) {
             return CompletableFuture.completedFuture(
                 onDisk.map(BodyLocation.OnDisk::new));
           }
-          return lane(s3.name()).orElseThrow().get(uri, 0).thenApply(found -> found
+          EntryObjects objects = objectsLane.tier.objects().orElseThrow();
+          return objectsLane.get(uri, 0).thenApply(found -> found
               .filter(read -> !read.isWhole()) // a body of 0 bytes is never a large entry
-              .map(read -> new BodyLocation.InS3(s3, uri, read.layout())));
+              .map(read -> new BodyLocation.InS3(objects, uri, read.layout())));
         });
   }
 
@@ -412,7 +390,7 @@ public final class TieredStore implements AutoCloseable {
     for (TierLane lane : lanes.subList(0, laneCount)) {
       if (lane.holds(large)) {
         writes.add(lane.enqueue(write));
-        shared |= SHARED_TIERS.contains(lane.tier.name());
+        shared |= lane.tier.shared();
       }
     }
     if (shared) {
@@ -423,13 +401,10 @@ public final class TieredStore implements AutoCloseable {
 
   /** Lists a shared-tier write under its tags, best effort like every tier write. */
   private void listUnderTags(CacheKey key, CachedResponse entry, Duration keep) {
-    if (redis == null) {
-      return;
-    }
-    Set<String> tags = tagsOf.apply(entry);
+    Set<String> tags = purges.tagsOf(entry);
     if (!tags.isEmpty()) {
       // a missed listing leaves the entry to screening
-      redis.index(key.uri(), tags, keep).exceptionally(error -> null);
+      sharedTags.index(key.uri(), tags, keep).exceptionally(error -> null);
     }
   }
 

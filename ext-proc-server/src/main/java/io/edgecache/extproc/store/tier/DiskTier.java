@@ -47,7 +47,7 @@ import java.util.logging.Logger;
  * so a restart serves at once: reads go to the file by name and do not need the index. Files whose head or length is wrong are deleted and
  * counted; a bad checksum is found when the entry is decoded by the reader.
  */
-public final class DiskTier implements Tier {
+public final class DiskTier implements Tier, EntryFiles {
 
   private static final Logger log = Logger.getLogger(DiskTier.class.getName());
   private static final String SUFFIX = ".entry";
@@ -107,12 +107,18 @@ public final class DiskTier implements Tier {
     return "disk";
   }
 
-  /** Completes when the index holds every entry file that was there at startup. */
+  @Override
+  public Optional<EntryFiles> files() {
+    return Optional.of(this);
+  }
+
+  @Override
   public CompletableFuture<Void> rebuilt() {
     return rebuilt;
   }
 
   /** Entry files found corrupt or truncated (and deleted) by the index rebuild or a stream. */
+  @Override
   public long corruptFilesDropped() {
     return corruptFilesDropped.sum();
   }
@@ -122,12 +128,12 @@ public final class DiskTier implements Tier {
     return index.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
-  /** Whether an entry file for {@code key} exists: one stat, no read. */
+  @Override
   public boolean has(String key) {
     return Files.exists(entries.resolve(fileName(key)));
   }
 
-  /** The file that holds (or would hold) the entry under {@code key}. */
+  @Override
   public Path fileOf(String key) {
     return entries.resolve(fileName(key));
   }
@@ -166,6 +172,7 @@ public final class DiskTier implements Tier {
    * Stores an entry whose body is read from {@code body} as it is written, so its size is
    * bounded by the disk, not the heap.
    */
+  @Override
   public CompletableFuture<Void> putStream(EntryHead head, InputStream body) {
     return CompletableFuture.runAsync(
         () -> commit(head.key(), head.bodyLength(), out -> EntryCodec.write(out, head, body)),
@@ -178,6 +185,7 @@ public final class DiskTier implements Tier {
    * entry's encoded length, for the budget. The stream is read on the tier's I/O thread and
    * closed.
    */
+  @Override
   public CompletableFuture<Void> putEncoded(String key, InputStream encoded, long length) {
     return CompletableFuture.runAsync(() -> {
       try (encoded) {
@@ -198,6 +206,7 @@ public final class DiskTier implements Tier {
    * (a truncated file is deleted and reported as absent); the body checksum is not, since a
    * range read does not see the whole body.
    */
+  @Override
   public CompletableFuture<Optional<EntryFile>> openBody(String key) {
     return CompletableFuture.supplyAsync(() -> {
       String name = fileName(key);
@@ -278,6 +287,7 @@ public final class DiskTier implements Tier {
    * Starts recording a body to a spool file under {@code tmp}; at most {@code maxPendingBytes}
    * of it may wait in memory for the disk.
    */
+  @Override
   public BodySpool openSpool(long maxPendingBytes) {
     Path file = tmp.resolve("spool-" + tmpCounter.incrementAndGet() + ".body");
     return new BodySpool(this, file, io, maxPendingBytes);
