@@ -55,7 +55,6 @@ public final class CacheNode implements AutoCloseable {
   private final Clock clock;
   private final Telemetry telemetry;
   private final CacheMetrics metrics;
-  private final NodePurger purger;
   private final HitGate hitGate;
   /** The control plane's channel (purge stream, PURGE requests); null when none is followed. */
   private final ManagedChannel controlPlane;
@@ -88,7 +87,7 @@ public final class CacheNode implements AutoCloseable {
         new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
         config.purge().ruleRetention(), store);
     this.tiers = TieredStore.open(config.tiers(), store, clock, purgeScreen);
-    this.purger = new NodePurger(tiers, purgeScreen, clock);
+    NodePurger purger = new NodePurger(tiers, purgeScreen, clock);
     // A node following a control plane serves no hit before it has replayed the purge log.
     this.hitGate = new HitGate(!config.purge().followsControlPlane(),
         config.purge().staleGrace(), System::nanoTime);
@@ -179,11 +178,6 @@ public final class CacheNode implements AutoCloseable {
   /** Removes every variant of {@code key} from every tier. */
   public void invalidate(CacheKey key) {
     tiers.invalidate(key);
-  }
-
-  /** Applies purges to this node's tiers. */
-  public NodePurger purger() {
-    return purger;
   }
 
   /** Whether the node may answer from its cache now (closed while purges may be missing). */

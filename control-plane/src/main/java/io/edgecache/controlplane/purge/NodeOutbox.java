@@ -89,10 +89,6 @@ final class NodeOutbox {
     return true;
   }
 
-  int capacity() {
-    return capacity;
-  }
-
   /**
    * Ends the stream with {@code status} (OK completes it) at the next {@link #drain}, dropping
    * what still waits. Only the first call counts.

@@ -7,11 +7,11 @@ import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.store.tier.ConfiguredTiers;
 import io.edgecache.extproc.store.tier.EntryFiles;
-import io.edgecache.extproc.store.tier.EntryObjects;
 import io.edgecache.extproc.store.tier.Found;
 import io.edgecache.extproc.store.tier.SharedTags;
 import io.edgecache.extproc.store.tier.Tier;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -47,18 +45,11 @@ public final class TieredStore implements AutoCloseable {
   private final long largeObjectBytes;
   private final Clock clock;
   private final PurgeHooks purges;
-  /** The lane of the tier that keeps entry files on this node (the disk); null when none. */
-  private final TierLane filesLane;
-  private final EntryFiles files;
   /**
-   * Whether large bodies are recorded to disk and streamed to clients by the body endpoint:
-   * lookups then read a large entry's head only, and memory holds only its head.
+   * Large bodies on disk and in S3. When they are streamed to clients by the body endpoint,
+   * lookups read a large entry's head only, and memory holds only its head.
    */
-  private final boolean streamsLargeBodies;
-  /** The lane of the cache reserve (S3), null when off: large bodies not on disk stream from it. */
-  private final TierLane objectsLane;
-  /** Keys being copied from S3 to this disk, so concurrent hits start one copy. */
-  private final Set<String> promotingToDisk = ConcurrentHashMap.newKeySet();
+  private final LargeBodies largeBodies;
   /** Where writes to the shared tiers are listed by tag (Redis); NONE when no tier keeps it. */
   private final SharedTags sharedTags;
 
@@ -69,12 +60,9 @@ public final class TieredStore implements AutoCloseable {
     this.largeObjectBytes = largeObjectBytes;
     this.clock = clock;
     this.purges = purges;
-    this.filesLane = laneWith(Tier::files);
-    this.files = filesLane == null ? null : filesLane.tier.files().orElseThrow();
-    this.objectsLane = laneWith(Tier::objects);
+    this.largeBodies = new LargeBodies(this.lanes, bodyEndpoint);
     this.sharedTags = lanes.stream().flatMap(lane -> lane.tier.sharedTags().stream())
         .findFirst().orElse(SharedTags.NONE);
-    this.streamsLargeBodies = files != null && bodyEndpoint;
     l1.onPut(purges::storedInMemory);
   }
 
@@ -98,12 +86,6 @@ public final class TieredStore implements AutoCloseable {
     }
     return new TieredStore(l1, lanes, config.largeObjectBytes(), clock,
         config.bodyListen() != null, purges);
-  }
-
-  /** The first lane whose tier offers {@code capability}, or null. */
-  private TierLane laneWith(Function<Tier, Optional<?>> capability) {
-    return lanes.stream().filter(lane -> capability.apply(lane.tier).isPresent())
-        .findFirst().orElse(null);
   }
 
   /**
@@ -156,12 +138,12 @@ public final class TieredStore implements AutoCloseable {
    * one stat.
    */
   public boolean mayStreamBody(CacheKey key) {
-    return streamsLargeBodies && (files.has(key.uri()) || objectsLane != null);
+    return largeBodies.mayStream(key.uri());
   }
 
   /** Whether large bodies are recorded to disk and streamed from it (see {@link #spool}). */
   public boolean streamsLargeBodies() {
-    return streamsLargeBodies;
+    return largeBodies.streams();
   }
 
   /** Bodies larger than this are recorded to disk rather than memory when streaming. */
@@ -174,7 +156,7 @@ public final class TieredStore implements AutoCloseable {
    * {@code maxPendingBytes} of it may wait in memory for the disk.
    */
   public BodySpool spool(long maxPendingBytes) {
-    return streamsLargeBodies ? files.openSpool(maxPendingBytes) : null;
+    return largeBodies.spool(maxPendingBytes);
   }
 
   /**
@@ -184,14 +166,11 @@ public final class TieredStore implements AutoCloseable {
    */
   public CompletableFuture<Boolean> storeSpooled(CacheKey key, CachedResponse head,
       BodySpool spool) {
-    EntryHead entryHead = EntryHead.of(key.uri(), head);
-    return spool.commit(entryHead).handle((fileLength, error) -> {
-      if (error != null) {
-        filesLane.stats.errors.increment();
-        return null;
+    TierLane filesLane = largeBodies.filesLane();
+    return largeBodies.commit(spool, EntryHead.of(key.uri(), head)).thenCompose(fileLength -> {
+      if (fileLength == null) {
+        return CompletableFuture.completedFuture(false);
       }
-      filesLane.stats.writes.increment();
-      filesLane.stats.bytesWritten.add(fileLength);
       // the disk holds one variant per URL: heads of the others no longer lead to a body
       for (CachedResponse other : l1.variants(key)) {
         if (!other.bodyInMemory()) {
@@ -199,18 +178,13 @@ public final class TieredStore implements AutoCloseable {
         }
       }
       l1.put(key, head);
-      return fileLength;
-    }).thenCompose(fileLength -> {
-      if (fileLength == null) {
-        return CompletableFuture.completedFuture(false);
-      }
       Duration keep = head.timeToKeep(clock.instant());
       List<CompletableFuture<Boolean>> uploads = new ArrayList<>();
       boolean shared = false;
+      Path file = filesLane.tier.files().orElseThrow().fileOf(key.uri());
       for (TierLane lane : lanes) {
         if (lane != filesLane && lane.holds(true)) {
-          uploads.add(lane.enqueue(
-              PendingWrite.ofFile(key.uri(), files.fileOf(key.uri()), fileLength, keep)));
+          uploads.add(lane.enqueue(PendingWrite.ofFile(key.uri(), file, fileLength, keep)));
           shared |= lane.tier.shared();
         }
       }
@@ -251,7 +225,7 @@ public final class TieredStore implements AutoCloseable {
 
   /** The entry files on this node's disk, when enabled: large-object hits stream from them. */
   public Optional<EntryFiles> disk() {
-    return Optional.ofNullable(files);
+    return largeBodies.files();
   }
 
   public L1Store l1() {
@@ -302,33 +276,11 @@ public final class TieredStore implements AutoCloseable {
         return CompletableFuture.completedFuture(judged);
       }
       place(key, entry, found.get().whole(), index); // promote to the tiers above
-      if (!found.get().isWhole() && files != null) {
-        lane.tier.objects().ifPresent(
-            objects -> promoteToDisk(objects, key.uri(), found.get().layout()));
+      if (!found.get().isWhole()) {
+        largeBodies.promoteToDisk(lane.tier, key.uri(), found.get().layout());
       }
       return CompletableFuture.completedFuture(entry);
     });
-  }
-
-  /**
-   * Copies a large entry from S3 to this node's disk in the background, verified on the way,
-   * so the next hits stream from the local disk. One copy per key at a time.
-   */
-  private void promoteToDisk(EntryObjects objects, String uri, EntryCodec.Layout layout) {
-    if (!promotingToDisk.add(uri)) {
-      return;
-    }
-    objects.openEncoded(uri)
-        .thenCompose(encoded -> files.putEncoded(uri, encoded, layout.totalLength()))
-        .whenComplete((done, error) -> {
-          promotingToDisk.remove(uri);
-          if (error == null) {
-            filesLane.stats.writes.increment();
-            filesLane.stats.bytesWritten.add(layout.totalLength());
-          } else {
-            filesLane.stats.errors.increment();
-          }
-        });
   }
 
   /**
@@ -336,26 +288,12 @@ public final class TieredStore implements AutoCloseable {
    * else S3; empty when neither has it. Never completes exceptionally.
    */
   public CompletableFuture<Optional<BodyLocation>> openBody(String uri) {
-    if (files == null) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    return files.openBody(uri)
-        .exceptionally(error -> Optional.empty())
-        .thenCompose(onDisk -> {
-          if (onDisk.isPresent() || objectsLane == null) {
-            return CompletableFuture.completedFuture(
-                onDisk.map(BodyLocation.OnDisk::new));
-          }
-          EntryObjects objects = objectsLane.tier.objects().orElseThrow();
-          return objectsLane.get(uri, 0).thenApply(found -> found
-              .filter(read -> !read.isWhole()) // a body of 0 bytes is never a large entry
-              .map(read -> new BodyLocation.InS3(objects, uri, read.layout())));
-        });
+    return largeBodies.open(uri);
   }
 
   /** The largest body a lookup reads whole; a larger one is streamed, so only its head. */
   private long wholeUpTo() {
-    return streamsLargeBodies ? largeObjectBytes : Long.MAX_VALUE;
+    return largeBodies.streams() ? largeObjectBytes : Long.MAX_VALUE;
   }
 
   private static CachedResponse read(Found found, String key) throws CorruptEntryException {
