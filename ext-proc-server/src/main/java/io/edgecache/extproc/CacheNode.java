@@ -12,6 +12,7 @@ import io.edgecache.extproc.purge.EdgePurges;
 import io.edgecache.extproc.purge.HitGate;
 import io.edgecache.extproc.purge.NodePurger;
 import io.edgecache.extproc.purge.PurgeAgent;
+import io.edgecache.extproc.purge.PurgeScreen;
 import io.edgecache.extproc.purge.SurrogateKeys;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
@@ -57,7 +58,6 @@ public final class CacheNode implements AutoCloseable {
   private final Clock clock;
   private final Telemetry telemetry;
   private final CacheMetrics metrics;
-  private final NodePurger purger;
   private final HitGate hitGate;
   /** The control plane's channel (purge stream, PURGE requests); null when none is followed. */
   private final ManagedChannel controlPlane;
@@ -87,10 +87,12 @@ public final class CacheNode implements AutoCloseable {
     this.bodyTokens = tokenSecret == null ? BodyTokens.random()
         : BodyTokens.fromSecretFile("tiers.bodyTokenSecretFile", tokenSecret);
     this.store = new L1Store(config.l1MaxBytes(), config.staleRetention(), clock);
-    this.tiers = TieredStore.open(config.tiers(), store, clock);
-    this.purger = new NodePurger(tiers,
+    // Purges take part in the store's work from the start: declared when it is built.
+    PurgeScreen purgeScreen = new PurgeScreen(
         new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
-        clock, config.purge().ruleRetention());
+        config.purge().ruleRetention(), store);
+    this.tiers = TieredStore.open(config.tiers(), store, clock, purgeScreen);
+    NodePurger purger = new NodePurger(tiers, purgeScreen, clock);
     // A node following a control plane serves no hit before it has replayed the purge log.
     this.hitGate = new HitGate(!config.purge().followsControlPlane(),
         config.purge().staleGrace(), System::nanoTime);
@@ -194,11 +196,6 @@ public final class CacheNode implements AutoCloseable {
   /** Removes every variant of {@code key} from every tier. */
   public void invalidate(CacheKey key) {
     tiers.invalidate(key);
-  }
-
-  /** Applies purges to this node's tiers. */
-  public NodePurger purger() {
-    return purger;
   }
 
   /** Whether the node may answer from its cache now (closed while purges may be missing). */

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 
@@ -33,8 +34,12 @@ import java.util.logging.Logger;
  * is told to drop its local tiers first. Exactly one connected node per purge is asked to purge
  * the shared tiers too.
  *
- * <p>Everything runs under this object's lock: the order of sends to each node is the log's
- * order, and a stream's observer is never called from two threads at once.
+ * <p>State changes run under this object's lock; what they tell the outside (sends to nodes,
+ * completed futures, lag reports) is collected under it and run after it is released, so no
+ * observer or future's dependent runs under the lock. Each node's commands are queued in its
+ * {@link NodeOutbox} in log order under the lock and sent as its stream's flow control allows;
+ * a node that lets more than {@code maxBacklog} of them wait is disconnected (it replays on
+ * reconnect), so a slow node costs bounded memory and never holds up the others.
  */
 public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoCloseable {
 
@@ -43,10 +48,30 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
   /** What a purge is, as submitted. */
   public record PurgeSpec(PurgeKind kind, String value, String host, boolean soft) {}
 
+  /** Commands a node may leave waiting for its stream before it is disconnected. */
+  static final int DEFAULT_MAX_BACKLOG = 4096;
+
   /** A node ever seen since start: its progress, and its stream while connected. */
   private static final class NodeState {
     long lastApplied;
-    ServerCallStreamObserver<PurgeCommand> stream;
+    NodeOutbox stream;
+  }
+
+  /** What a locked step tells the outside, run once the lock is released. */
+  private static final class AfterUnlock {
+    private final List<Runnable> actions = new ArrayList<>();
+
+    void drain(NodeOutbox stream) {
+      actions.add(stream::drain);
+    }
+
+    void run(Runnable action) {
+      actions.add(action);
+    }
+
+    void runAll() {
+      actions.forEach(Runnable::run);
+    }
   }
 
   private record Waiter(long seq, CompletableFuture<PurgeStatus> done) {}
@@ -64,20 +89,41 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
   /** Submit time (epoch ms) of each purge submitted here and not yet complete, by sequence. */
   private final NavigableMap<Long, Long> incomplete = new TreeMap<>();
   private LongConsumer lagListener = lagMillis -> { };
+  private final int maxBacklog;
 
-  private PurgeCoordinator(PurgeLog purgeLog, Clock clock) {
+  private PurgeCoordinator(PurgeLog purgeLog, Clock clock, int maxBacklog) {
     this.purgeLog = purgeLog;
     this.clock = clock;
+    this.maxBacklog = maxBacklog;
   }
 
   /** Opens (and replays into memory) the purge log at {@code logPath}. */
   public static PurgeCoordinator open(Path logPath, Duration retention, Clock clock) throws IOException {
-    return new PurgeCoordinator(FilePurgeLog.open(logPath, retention, clock), clock);
+    return over(FilePurgeLog.open(logPath, retention, clock), clock);
   }
 
   /** Coordinates through {@code purgeLog} (a shared one: replicas elect who writes it). */
   static PurgeCoordinator over(PurgeLog purgeLog, Clock clock) {
-    return new PurgeCoordinator(purgeLog, clock);
+    return over(purgeLog, clock, DEFAULT_MAX_BACKLOG);
+  }
+
+  /** As {@link #over(PurgeLog, Clock)}, letting each node leave {@code maxBacklog} commands wait. */
+  static PurgeCoordinator over(PurgeLog purgeLog, Clock clock, int maxBacklog) {
+    return new PurgeCoordinator(purgeLog, clock, maxBacklog);
+  }
+
+  /** The outbox of a new purge stream; its on-ready handler must call {@link NodeOutbox#drain}. */
+  NodeOutbox outbox(ServerCallStreamObserver<PurgeCommand> stream) {
+    return new NodeOutbox(stream, maxBacklog, this::replay);
+  }
+
+  /** Logged purges in {@code (after, through]}, at most {@code limit}, as commands. */
+  private synchronized List<PurgeCommand> replay(long after, long through, int limit) {
+    return purgeLog.after(after).stream()
+        .takeWhile(entry -> entry.getSeq() <= through)
+        .limit(limit)
+        .map(entry -> command(entry).build())
+        .toList();
   }
 
   /**
@@ -101,8 +147,8 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
 
   /** Nodes follow the leader: their streams here end so they reconnect to it. */
   @Override
-  public synchronized void stoppedLeading() {
-    closeStreams(Status.UNAVAILABLE.withDescription(notLeader()));
+  public void stoppedLeading() {
+    locked(after -> closeStreams(Status.UNAVAILABLE.withDescription(notLeader()), after));
   }
 
   private boolean leads() {
@@ -115,7 +161,18 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
   }
 
   /** Logs the purge durably, sends it to every connected node and returns its status. */
-  public synchronized PurgeStatus submit(PurgeSpec spec, String submittedBy) throws IOException {
+  public PurgeStatus submit(PurgeSpec spec, String submittedBy) throws IOException {
+    AfterUnlock after = new AfterUnlock();
+    PurgeStatus status;
+    synchronized (this) {
+      status = submit(spec, submittedBy, after);
+    }
+    after.runAll();
+    return status;
+  }
+
+  private PurgeStatus submit(PurgeSpec spec, String submittedBy, AfterUnlock after)
+      throws IOException {
     if (!leads()) {
       throw new NotLeaderException(notLeader());
     }
@@ -133,14 +190,33 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
     purgeLog.append(entry);
     incomplete.put(seq, entry.getSubmittedAtMillis());
     boolean sharedAssigned = false;
-    for (NodeState node : nodes.values()) {
-      if (node.stream != null) {
-        node.stream.onNext(command(entry).setShared(!sharedAssigned).build());
+    for (Map.Entry<String, NodeState> node : nodes.entrySet()) {
+      if (node.getValue().stream != null) {
+        send(node.getKey(), node.getValue(), command(entry).setShared(!sharedAssigned).build(),
+            after);
         sharedAssigned = true;
       }
     }
-    settle();
+    settle(after);
     return withNodes(entry);
+  }
+
+  /** Queues {@code command} for the node, or disconnects it when too much waits for it already. */
+  private void send(String nodeId, NodeState node, PurgeCommand command, AfterUnlock after) {
+    NodeOutbox stream = node.stream;
+    if (!stream.offer(command)) {
+      disconnectSlow(nodeId, node);
+    }
+    after.drain(stream);
+  }
+
+  /** The node left {@code maxBacklog} commands unread: it goes, and replays when it is back. */
+  private void disconnectSlow(String nodeId, NodeState node) {
+    log.warning(() -> "node " + LogText.quote(nodeId) + " has " + maxBacklog
+        + " purge commands waiting for its stream; disconnecting it");
+    node.stream.end(Status.RESOURCE_EXHAUSTED.withDescription("this node left " + maxBacklog
+        + " purge commands unread; reconnect to replay from the last purge it applied"));
+    node.stream = null;
   }
 
   /** The status of purge {@code purgeId}, or null when the log holds no such purge. */
@@ -179,23 +255,40 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
   }
 
   /** Completes with the purge's status once every connected node applied it. */
-  public synchronized CompletableFuture<PurgeStatus> completion(PurgeStatus purge) {
+  public CompletableFuture<PurgeStatus> completion(PurgeStatus purge) {
     CompletableFuture<PurgeStatus> done = new CompletableFuture<>();
-    waiters.add(new Waiter(purge.getSeq(), done));
-    settle();
+    locked(after -> {
+      waiters.add(new Waiter(purge.getSeq(), done));
+      settle(after);
+    });
     return done;
   }
 
+  /** Runs a state change under the lock, then what it tells the outside. */
+  private void locked(Consumer<AfterUnlock> change) {
+    AfterUnlock after = new AfterUnlock();
+    synchronized (this) {
+      change.accept(after);
+    }
+    after.runAll();
+  }
+
   /** A node said hello on {@code stream}: replay what it missed, then mark it caught up. */
-  synchronized void join(Hello hello, ServerCallStreamObserver<PurgeCommand> stream) {
+  void join(Hello hello, NodeOutbox stream) {
+    locked(after -> join(hello, stream, after));
+  }
+
+  private void join(Hello hello, NodeOutbox stream, AfterUnlock after) {
+    after.drain(stream);
     if (!leads()) {
-      stream.onError(Status.UNAVAILABLE.withDescription(notLeader()).asRuntimeException());
+      stream.end(Status.UNAVAILABLE.withDescription(notLeader()));
       return;
     }
     NodeState node = nodes.computeIfAbsent(hello.getNodeId(), id -> new NodeState());
     if (node.stream != null && node.stream != stream) {
-      node.stream.onError(Status.ALREADY_EXISTS
-          .withDescription("node " + hello.getNodeId() + " connected again").asRuntimeException());
+      node.stream.end(Status.ALREADY_EXISTS
+          .withDescription("node " + hello.getNodeId() + " connected again"));
+      after.drain(node.stream);
     }
     node.stream = stream;
     node.lastApplied = hello.getLastAppliedSeq();
@@ -205,49 +298,55 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
           + ", older than the log's oldest; it drops its local tiers");
       from = purgeLog.droppedThrough();
       node.lastApplied = from;
-      stream.onNext(PurgeCommand.newBuilder().setSeq(from).setReset(true).build());
+      stream.offer(PurgeCommand.newBuilder().setSeq(from).setReset(true).build());
     }
-    List<PurgeStatus> missed = purgeLog.after(from);
-    for (PurgeStatus entry : missed) {
-      stream.onNext(command(entry).build());
-    }
-    stream.onNext(PurgeCommand.newBuilder().setCaughtUp(true).build());
+    // The replay is read from the log as the stream takes it; a fresh outbox has room for it.
+    long through = purgeLog.nextSeq() - 1;
+    stream.offerReplay(from, through);
+    stream.offer(PurgeCommand.newBuilder().setCaughtUp(true).build());
+    long missed = Math.max(0, through - from);
     log.info(() -> "node " + LogText.quote(hello.getNodeId()) + " (" + LogText.quote(hello.getNodeGroup())
         + ") connected at purge "
-        + hello.getLastAppliedSeq() + "; replaying " + missed.size());
-    settle();
+        + hello.getLastAppliedSeq() + "; replaying " + missed);
+    settle(after);
   }
 
   /** The node on {@code stream} applied every purge up to {@code seq}. */
-  synchronized void acked(ServerCallStreamObserver<PurgeCommand> stream, long seq) {
-    for (NodeState node : nodes.values()) {
-      if (node.stream == stream) {
-        node.lastApplied = Math.max(node.lastApplied, seq);
+  void acked(NodeOutbox stream, long seq) {
+    locked(after -> {
+      for (NodeState node : nodes.values()) {
+        if (node.stream == stream) {
+          node.lastApplied = Math.max(node.lastApplied, seq);
+        }
       }
-    }
-    settle();
+      settle(after);
+    });
   }
 
   /**
    * Drops what is known of {@code nodeId} if it is not connected: the node registry forgets idle
    * node ids to stay within its bound, and their progress must not outlive them here.
    */
-  public synchronized void forget(String nodeId) {
-    NodeState node = nodes.get(nodeId);
-    if (node != null && node.stream == null) {
-      nodes.remove(nodeId);
-      settle();
-    }
+  public void forget(String nodeId) {
+    locked(after -> {
+      NodeState node = nodes.get(nodeId);
+      if (node != null && node.stream == null) {
+        nodes.remove(nodeId);
+        settle(after);
+      }
+    });
   }
 
   /** The stream ended: its node is no longer live, so no purge waits for it. */
-  synchronized void left(ServerCallStreamObserver<PurgeCommand> stream) {
-    for (NodeState node : nodes.values()) {
-      if (node.stream == stream) {
-        node.stream = null;
+  void left(NodeOutbox stream) {
+    locked(after -> {
+      for (NodeState node : nodes.values()) {
+        if (node.stream == stream) {
+          node.stream = null;
+        }
       }
-    }
-    settle();
+      settle(after);
+    });
   }
 
   private PurgeStatus withNodes(PurgeStatus entry) {
@@ -264,11 +363,13 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
   }
 
   /** Records the lag of purges that just completed and answers the waiters of those. */
-  private void settle() {
+  private void settle(AfterUnlock after) {
     // Completion is monotone in sequence (nodes ack in order): stop at the first incomplete one.
+    LongConsumer lags = lagListener;
     while (!incomplete.isEmpty() && isComplete(incomplete.firstKey())) {
       Map.Entry<Long, Long> done = incomplete.pollFirstEntry();
-      lagListener.accept(Math.max(0, clock.millis() - done.getValue()));
+      long lag = Math.max(0, clock.millis() - done.getValue());
+      after.run(() -> lags.accept(lag));
     }
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
       Waiter waiter = it.next();
@@ -276,8 +377,8 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
       // log is read only once the purge is complete, as before.
       if (isComplete(waiter.seq())) {
         it.remove();
-        PurgeStatus entry = purgeLog.after(waiter.seq() - 1).get(0);
-        waiter.done().complete(withNodes(entry));
+        PurgeStatus status = withNodes(purgeLog.after(waiter.seq() - 1).get(0));
+        after.run(() -> waiter.done().complete(status));
       }
     }
   }
@@ -297,15 +398,18 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
   }
 
   @Override
-  public synchronized void close() throws IOException {
-    closeStreams(Status.UNAVAILABLE.withDescription("control plane stopping"));
-    purgeLog.close();
+  public void close() throws IOException {
+    locked(after -> closeStreams(Status.UNAVAILABLE.withDescription("control plane stopping"), after));
+    synchronized (this) {
+      purgeLog.close();
+    }
   }
 
-  private void closeStreams(Status status) {
+  private void closeStreams(Status status, AfterUnlock after) {
     for (NodeState node : nodes.values()) {
       if (node.stream != null) {
-        node.stream.onError(status.asRuntimeException());
+        node.stream.end(status);
+        after.drain(node.stream);
         node.stream = null;
       }
     }

@@ -18,9 +18,12 @@ public final class PurgeStreamService extends PurgeStreamGrpc.PurgeStreamImplBas
 
   @Override
   public StreamObserver<NodeMessage> follow(StreamObserver<PurgeCommand> responses) {
-    ServerCallStreamObserver<PurgeCommand> stream = (ServerCallStreamObserver<PurgeCommand>) responses;
+    ServerCallStreamObserver<PurgeCommand> call = (ServerCallStreamObserver<PurgeCommand>) responses;
+    NodeOutbox stream = coordinator.outbox(call);
     // With a cancel handler, sends to a node that has gone are dropped instead of throwing.
-    stream.setOnCancelHandler(() -> coordinator.left(stream));
+    call.setOnCancelHandler(() -> coordinator.left(stream));
+    // Commands wait in the outbox while the node reads slowly; each time it catches up, more go.
+    call.setOnReadyHandler(stream::drain);
     return new StreamObserver<>() {
       private boolean greeted;
 
@@ -29,9 +32,10 @@ public final class PurgeStreamService extends PurgeStreamGrpc.PurgeStreamImplBas
         switch (message.getMessageCase()) {
           case HELLO -> {
             if (greeted || message.getHello().getNodeId().isBlank()) {
-              stream.onError(Status.INVALID_ARGUMENT
-                  .withDescription("hello: sent twice or without node_id").asRuntimeException());
+              stream.end(Status.INVALID_ARGUMENT
+                  .withDescription("hello: sent twice or without node_id"));
               coordinator.left(stream);
+              stream.drain();
               return;
             }
             greeted = true;
@@ -50,7 +54,8 @@ public final class PurgeStreamService extends PurgeStreamGrpc.PurgeStreamImplBas
       @Override
       public void onCompleted() {
         coordinator.left(stream);
-        stream.onCompleted();
+        stream.end(Status.OK);
+        stream.drain();
       }
     };
   }

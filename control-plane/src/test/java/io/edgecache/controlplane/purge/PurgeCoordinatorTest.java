@@ -131,6 +131,94 @@ class PurgeCoordinatorTest {
     assertTrue(lags.isEmpty(), "each purge's lag is recorded once");
   }
 
+  @Test
+  void aNodeThatStopsReadingIsDisconnectedAtItsBacklogWhileOthersKeepGettingPurges()
+      throws Exception {
+    int maxBacklog = 8;
+    coordinator = PurgeCoordinator.over(
+        FilePurgeLog.open(dir.resolve("purge.log"), Duration.ofHours(1), Clock.systemUTC()),
+        Clock.systemUTC(), maxBacklog);
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new PurgeStreamService(coordinator)).build().start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    // The slow node has its own connection with a small window, which it never reopens.
+    ManagedChannel slowChannel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
+        .usePlaintext().flowControlWindow(16 * 1024).build();
+    try {
+      Node fast = new Node("fast", 0);
+      assertTrue(fast.next().getCaughtUp());
+      StalledNode slow = new StalledNode(slowChannel, "slow");
+      awaitProgress(java.util.List.of(
+          new PurgeCoordinator.NodeProgress("fast", true, 0),
+          new PurgeCoordinator.NodeProgress("slow", true, 0)));
+
+      int purges = 200; // 2 KiB each: far more than the slow node's window and backlog hold
+      PurgeStatus last = null;
+      for (int seq = 1; seq <= purges; seq++) {
+        last = coordinator.submit(tag("t".repeat(2048) + seq), "test");
+        assertEquals(seq, fast.next().getSeq(), "the fast node is not held up");
+        fast.ack(seq);
+      }
+      assertFalse(coordinator.nodeProgress().get(1).connected(),
+          "the slow node was disconnected when its backlog was full");
+      assertTrue(coordinator.completion(last).get(5, TimeUnit.SECONDS).getComplete(),
+          "the disconnected node holds no purge back");
+
+      // What reached the slow node is what its window and the bounded backlog held, then why.
+      slow.call.request(Integer.MAX_VALUE);
+      Throwable ended = slow.ended.get(5, TimeUnit.SECONDS);
+      assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED,
+          io.grpc.Status.fromThrowable(ended).getCode());
+      assertTrue(slow.received.size() < purges, "received " + slow.received.size());
+
+      // Back, it replays everything from the log (paged, so far beyond the backlog bound).
+      Node back = new Node("slow", 0);
+      for (int seq = 1; seq <= purges; seq++) {
+        assertEquals(seq, back.next().getSeq());
+      }
+      assertTrue(back.next().getCaughtUp());
+    } finally {
+      slowChannel.shutdownNow();
+    }
+  }
+
+  /** A node's end of the purge stream that requests no message until told to. */
+  private static final class StalledNode {
+    final BlockingQueue<PurgeCommand> received = new LinkedBlockingQueue<>();
+    final java.util.concurrent.CompletableFuture<Throwable> ended =
+        new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.ClientCallStreamObserver<NodeMessage> call;
+
+    StalledNode(ManagedChannel channel, String id) {
+      StreamObserver<NodeMessage> requests = PurgeStreamGrpc.newStub(channel)
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .follow(new io.grpc.stub.ClientResponseObserver<NodeMessage, PurgeCommand>() {
+            @Override
+            public void beforeStart(io.grpc.stub.ClientCallStreamObserver<NodeMessage> stream) {
+              call = stream;
+              stream.disableAutoRequestWithInitial(0);
+            }
+
+            @Override
+            public void onNext(PurgeCommand command) {
+              received.add(command);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              ended.complete(t);
+            }
+
+            @Override
+            public void onCompleted() {
+              ended.complete(null);
+            }
+          });
+      requests.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder().setNodeId(id)
+          .setNodeGroup("g").setLastAppliedSeq(0)).build());
+    }
+  }
+
   /** Acks travel on their own stream: polls (with a deadline) until they have arrived. */
   private void awaitProgress(java.util.List<PurgeCoordinator.NodeProgress> expected)
       throws InterruptedException {

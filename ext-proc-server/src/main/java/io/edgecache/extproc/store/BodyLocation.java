@@ -1,7 +1,7 @@
 package io.edgecache.extproc.store;
 
 import io.edgecache.extproc.store.tier.DiskTier;
-import io.edgecache.extproc.store.tier.S3Tier;
+import io.edgecache.extproc.store.tier.EntryObjects;
 
 /** Where the body of a large entry can be streamed from: this node's disk, or S3. */
 public sealed interface BodyLocation {
@@ -17,7 +17,7 @@ public sealed interface BodyLocation {
   }
 
   /** An object in S3 whose body starts at {@code layout.bodyOffset()}. */
-  record InS3(S3Tier s3, String key, EntryCodec.Layout layout) implements BodyLocation {
+  record InS3(EntryObjects s3, String key, EntryCodec.Layout layout) implements BodyLocation {
     @Override
     public EntryHead head() {
       return layout.head();

@@ -5,23 +5,21 @@ import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.tier.BodySpool;
-import io.edgecache.extproc.store.tier.DiskTier;
+import io.edgecache.extproc.store.tier.ConfiguredTiers;
+import io.edgecache.extproc.store.tier.EntryFiles;
 import io.edgecache.extproc.store.tier.Found;
-import io.edgecache.extproc.store.tier.RedisTier;
-import io.edgecache.extproc.store.tier.S3Tier;
+import io.edgecache.extproc.store.tier.SharedTags;
 import io.edgecache.extproc.store.tier.Tier;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiFunction;
-import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * The cache node's store: L1 in memory, then disk, Redis and S3 as configured.
@@ -32,6 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * bounded write queues. A lookup misses L1, then asks the lower tiers in order and promotes what
  * it finds to the tiers above that hold its size class. A tier's outage, slowness or corrupt
  * entry costs a miss, never a failed lookup.
+ *
+ * <p>The store sees its lower tiers as {@link Tier}s and uses what some of them offer through
+ * their capabilities: entry files on this node's disk ({@link Tier#files}), streamable objects
+ * in S3 ({@link Tier#objects}), the shared tag index in Redis ({@link Tier#sharedTags}). Purges
+ * take part through the {@link PurgeHooks} it is built with.
  */
 public final class TieredStore implements AutoCloseable {
 
@@ -41,75 +44,48 @@ public final class TieredStore implements AutoCloseable {
   private final List<TierLane> lanes;
   private final long largeObjectBytes;
   private final Clock clock;
-  private final DiskTier disk;
+  private final PurgeHooks purges;
   /**
-   * Whether large bodies are recorded to disk and streamed to clients by the body endpoint:
-   * lookups then read a large entry's head only, and memory holds only its head.
+   * Large bodies on disk and in S3. When they are streamed to clients by the body endpoint,
+   * lookups read a large entry's head only, and memory holds only its head.
    */
-  private final boolean streamsLargeBodies;
-  /**
-   * Passes judgement on every entry read back from a lower tier, before it is served or
-   * promoted: returns it, a replacement (made stale) or null (purged). Set by the purge agent.
-   */
-  private volatile BiFunction<String, CachedResponse, CachedResponse> screen = (uri, e) -> e;
-
-  /** The cache reserve, null when off: large bodies not on this disk stream from it. */
-  private final S3Tier s3;
-  /** Keys being copied from S3 to this disk, so concurrent hits start one copy. */
-  private final Set<String> promotingToDisk = ConcurrentHashMap.newKeySet();
-
-  /** The shared tiers' tag index lives in Redis; null when Redis is off. */
-  private final RedisTier redis;
-  /** The tags an entry carries, for the shared tag index; set by the purge side. */
-  private volatile Function<CachedResponse, Set<String>> tagsOf = entry -> Set.of();
+  private final LargeBodies largeBodies;
+  /** Where writes to the shared tiers are listed by tag (Redis); NONE when no tier keeps it. */
+  private final SharedTags sharedTags;
 
   private TieredStore(L1Store l1, List<TierLane> lanes, long largeObjectBytes, Clock clock,
-      DiskTier disk, RedisTier redis, S3Tier s3, boolean streamsLargeBodies) {
-    this.s3 = s3;
+      boolean bodyEndpoint, PurgeHooks purges) {
     this.l1 = l1;
-    this.streamsLargeBodies = streamsLargeBodies;
     this.lanes = List.copyOf(lanes);
     this.largeObjectBytes = largeObjectBytes;
     this.clock = clock;
-    this.disk = disk;
-    this.redis = redis;
+    this.purges = purges;
+    this.largeBodies = new LargeBodies(this.lanes, bodyEndpoint);
+    this.sharedTags = lanes.stream().flatMap(lane -> lane.tier.sharedTags().stream())
+        .findFirst().orElse(SharedTags.NONE);
+    l1.onPut(purges::storedInMemory);
+  }
+
+  /** Opens the configured tiers for a node without purges (see the overload). */
+  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock) throws IOException {
+    return open(config, l1, clock, PurgeHooks.NONE);
   }
 
   /**
-   * Opens the configured tiers. Fails only for what configuration must fix (an unusable disk
-   * path, unreadable credential files); an unreachable Redis or S3 is a runtime outage.
+   * Opens the configured tiers, with {@code purges} told of what memory stores and asked about
+   * what lower tiers return. Fails only for what configuration must fix (an unusable disk path,
+   * unreadable credential files); an unreachable Redis or S3 is a runtime outage.
    */
-  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock) throws IOException {
+  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock, PurgeHooks purges)
+      throws IOException {
     List<TierLane> lanes = new ArrayList<>();
-    DiskTier disk = null;
-    RedisTier redis = null;
-    S3Tier s3 = null;
-    try {
-      if (config.disk().enabled()) {
-        disk = DiskTier.open(config.disk().path(), config.disk().maxBytes());
-        lanes.add(lane(config, disk, true, true, config.disk().timeout(), clock));
-      }
-      if (config.redis().enabled()) {
-        redis = RedisTier.connect(config.redis());
-        lanes.add(lane(config, redis, true, false, config.redis().timeout(), clock));
-      }
-      if (config.s3().enabled()) {
-        s3 = S3Tier.create(config.s3());
-        lanes.add(lane(config, s3, false, true, config.s3().timeout(), clock));
-      }
-    } catch (IOException | RuntimeException e) {
-      lanes.forEach(TierLane::close);
-      throw e;
+    for (ConfiguredTiers.Configured tier : ConfiguredTiers.open(config)) {
+      lanes.add(new TierLane(tier.tier(), tier.holdsSmall(), tier.holdsLarge(), tier.budget(),
+          new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown(), clock),
+          config.writeQueueCapacity(), config.writeQueueBytes()));
     }
-    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock, disk, redis, s3,
-        disk != null && config.bodyListen() != null);
-  }
-
-  private static TierLane lane(TiersConfig config, Tier tier, boolean small, boolean large,
-      Duration budget, Clock clock) {
-    return new TierLane(tier, small, large, budget,
-        new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown(), clock),
-        config.writeQueueCapacity(), config.writeQueueBytes());
+    return new TieredStore(l1, lanes, config.largeObjectBytes(), clock,
+        config.bodyListen() != null, purges);
   }
 
   /**
@@ -125,9 +101,6 @@ public final class TieredStore implements AutoCloseable {
     l1Stats.misses.increment();
     return lookupBelow(key, 0);
   }
-
-  /** The tiers every node shares, as opposed to its own memory and disk. */
-  private static final Set<String> SHARED_TIERS = Set.of("redis", "s3");
 
   /** The names of the tiers below memory, top down. */
   public static final List<String> LOWER_TIERS = List.of("disk", "redis", "s3");
@@ -165,12 +138,12 @@ public final class TieredStore implements AutoCloseable {
    * one stat.
    */
   public boolean mayStreamBody(CacheKey key) {
-    return streamsLargeBodies && (disk.has(key.uri()) || s3 != null);
+    return largeBodies.mayStream(key.uri());
   }
 
   /** Whether large bodies are recorded to disk and streamed from it (see {@link #spool}). */
   public boolean streamsLargeBodies() {
-    return streamsLargeBodies;
+    return largeBodies.streams();
   }
 
   /** Bodies larger than this are recorded to disk rather than memory when streaming. */
@@ -183,7 +156,7 @@ public final class TieredStore implements AutoCloseable {
    * {@code maxPendingBytes} of it may wait in memory for the disk.
    */
   public BodySpool spool(long maxPendingBytes) {
-    return streamsLargeBodies ? disk.openSpool(maxPendingBytes) : null;
+    return largeBodies.spool(maxPendingBytes);
   }
 
   /**
@@ -193,15 +166,11 @@ public final class TieredStore implements AutoCloseable {
    */
   public CompletableFuture<Boolean> storeSpooled(CacheKey key, CachedResponse head,
       BodySpool spool) {
-    EntryHead entryHead = EntryHead.of(key.uri(), head);
-    TierLane diskLane = lane(disk.name()).orElseThrow();
-    return spool.commit(entryHead).handle((fileLength, error) -> {
-      if (error != null) {
-        diskLane.stats.errors.increment();
-        return null;
+    TierLane filesLane = largeBodies.filesLane();
+    return largeBodies.commit(spool, EntryHead.of(key.uri(), head)).thenCompose(fileLength -> {
+      if (fileLength == null) {
+        return CompletableFuture.completedFuture(false);
       }
-      diskLane.stats.writes.increment();
-      diskLane.stats.bytesWritten.add(fileLength);
       // the disk holds one variant per URL: heads of the others no longer lead to a body
       for (CachedResponse other : l1.variants(key)) {
         if (!other.bodyInMemory()) {
@@ -209,19 +178,14 @@ public final class TieredStore implements AutoCloseable {
         }
       }
       l1.put(key, head);
-      return fileLength;
-    }).thenCompose(fileLength -> {
-      if (fileLength == null) {
-        return CompletableFuture.completedFuture(false);
-      }
       Duration keep = head.timeToKeep(clock.instant());
       List<CompletableFuture<Boolean>> uploads = new ArrayList<>();
       boolean shared = false;
+      Path file = filesLane.tier.files().orElseThrow().fileOf(key.uri());
       for (TierLane lane : lanes) {
-        if (lane != diskLane && lane.holds(true)) {
-          uploads.add(lane.enqueue(
-              PendingWrite.ofFile(key.uri(), disk.fileOf(key.uri()), fileLength, keep)));
-          shared |= SHARED_TIERS.contains(lane.tier.name());
+        if (lane != filesLane && lane.holds(true)) {
+          uploads.add(lane.enqueue(PendingWrite.ofFile(key.uri(), file, fileLength, keep)));
+          shared |= lane.tier.shared();
         }
       }
       if (shared) {
@@ -246,19 +210,9 @@ public final class TieredStore implements AutoCloseable {
    */
   public CompletableFuture<Void> removeBelowMemory(String uri, boolean shared) {
     return CompletableFuture.allOf(lanes.stream()
-        .filter(lane -> shared || !SHARED_TIERS.contains(lane.tier.name()))
+        .filter(lane -> shared || !lane.tier.shared())
         .map(lane -> lane.remove(uri))
         .toArray(CompletableFuture[]::new));
-  }
-
-  /** Installs the judge of entries read back from lower tiers (see {@link #screen}). */
-  public void screenLowerTiers(BiFunction<String, CachedResponse, CachedResponse> judge) {
-    this.screen = judge;
-  }
-
-  /** Says which tags an entry carries, so writes to the shared tiers are listed under them. */
-  public void indexSharedTags(Function<CachedResponse, Set<String>> tags) {
-    this.tagsOf = tags;
   }
 
   /**
@@ -266,15 +220,12 @@ public final class TieredStore implements AutoCloseable {
    * accepts: entries any node wrote to Redis or S3. Empty when Redis is off or unreachable.
    */
   public CompletableFuture<List<String>> takeSharedTagged(String tag, Predicate<String> which) {
-    if (redis == null) {
-      return CompletableFuture.completedFuture(List.of());
-    }
-    return redis.takeTagged(tag, which).exceptionally(error -> List.of());
+    return sharedTags.takeTagged(tag, which).exceptionally(error -> List.of());
   }
 
-  /** The disk tier, when enabled: large-object hits stream from it. */
-  public Optional<DiskTier> disk() {
-    return Optional.ofNullable(disk);
+  /** The entry files on this node's disk, when enabled: large-object hits stream from them. */
+  public Optional<EntryFiles> disk() {
+    return largeBodies.files();
   }
 
   public L1Store l1() {
@@ -316,7 +267,7 @@ public final class TieredStore implements AutoCloseable {
         lane.dropCorrupt(key.uri(), e.getMessage());
         return lookupBelow(key, index + 1);
       }
-      CachedResponse judged = screen.apply(key.uri(), entry);
+      CachedResponse judged = purges.screen(key.uri(), entry);
       if (judged == null) {
         return lookupBelow(key, index + 1); // purged since it was written
       }
@@ -325,33 +276,11 @@ public final class TieredStore implements AutoCloseable {
         return CompletableFuture.completedFuture(judged);
       }
       place(key, entry, found.get().whole(), index); // promote to the tiers above
-      if (!found.get().isWhole() && lane.tier == s3 && disk != null) {
-        promoteToDisk(key.uri(), found.get().layout());
+      if (!found.get().isWhole()) {
+        largeBodies.promoteToDisk(lane.tier, key.uri(), found.get().layout());
       }
       return CompletableFuture.completedFuture(entry);
     });
-  }
-
-  /**
-   * Copies a large entry from S3 to this node's disk in the background, verified on the way,
-   * so the next hits stream from the local disk. One copy per key at a time.
-   */
-  private void promoteToDisk(String uri, EntryCodec.Layout layout) {
-    if (!promotingToDisk.add(uri)) {
-      return;
-    }
-    TierLane diskLane = lane(disk.name()).orElseThrow();
-    s3.openEncoded(uri)
-        .thenCompose(encoded -> disk.putEncoded(uri, encoded, layout.totalLength()))
-        .whenComplete((done, error) -> {
-          promotingToDisk.remove(uri);
-          if (error == null) {
-            diskLane.stats.writes.increment();
-            diskLane.stats.bytesWritten.add(layout.totalLength());
-          } else {
-            diskLane.stats.errors.increment();
-          }
-        });
   }
 
   /**
@@ -359,25 +288,12 @@ public final class TieredStore implements AutoCloseable {
    * else S3; empty when neither has it. Never completes exceptionally.
    */
   public CompletableFuture<Optional<BodyLocation>> openBody(String uri) {
-    if (disk == null) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    return disk.openBody(uri)
-        .exceptionally(error -> Optional.empty())
-        .thenCompose(onDisk -> {
-          if (onDisk.isPresent() || s3 == null) {
-            return CompletableFuture.completedFuture(
-                onDisk.map(BodyLocation.OnDisk::new));
-          }
-          return lane(s3.name()).orElseThrow().get(uri, 0).thenApply(found -> found
-              .filter(read -> !read.isWhole()) // a body of 0 bytes is never a large entry
-              .map(read -> new BodyLocation.InS3(s3, uri, read.layout())));
-        });
+    return largeBodies.open(uri);
   }
 
   /** The largest body a lookup reads whole; a larger one is streamed, so only its head. */
   private long wholeUpTo() {
-    return streamsLargeBodies ? largeObjectBytes : Long.MAX_VALUE;
+    return largeBodies.streams() ? largeObjectBytes : Long.MAX_VALUE;
   }
 
   private static CachedResponse read(Found found, String key) throws CorruptEntryException {
@@ -412,7 +328,7 @@ public final class TieredStore implements AutoCloseable {
     for (TierLane lane : lanes.subList(0, laneCount)) {
       if (lane.holds(large)) {
         writes.add(lane.enqueue(write));
-        shared |= SHARED_TIERS.contains(lane.tier.name());
+        shared |= lane.tier.shared();
       }
     }
     if (shared) {
@@ -423,13 +339,10 @@ public final class TieredStore implements AutoCloseable {
 
   /** Lists a shared-tier write under its tags, best effort like every tier write. */
   private void listUnderTags(CacheKey key, CachedResponse entry, Duration keep) {
-    if (redis == null) {
-      return;
-    }
-    Set<String> tags = tagsOf.apply(entry);
+    Set<String> tags = purges.tagsOf(entry);
     if (!tags.isEmpty()) {
       // a missed listing leaves the entry to screening
-      redis.index(key.uri(), tags, keep).exceptionally(error -> null);
+      sharedTags.index(key.uri(), tags, keep).exceptionally(error -> null);
     }
   }
 

@@ -44,8 +44,11 @@ class NodePurgerTest {
   void open() throws Exception {
     TiersConfig withDisk = TiersConfig.defaults().withLookupWait(Duration.ofSeconds(2))
         .withDisk(new TiersConfig.Disk(true, dir, 1L << 30, Duration.ofSeconds(2)));
-    tiers = TieredStore.open(withDisk, new L1Store(1L << 24, Duration.ofHours(1), clock), clock);
-    purger = new NodePurger(tiers, new SurrogateKeys("surrogate-key", "cache-tag"), clock, Duration.ofDays(1));
+    L1Store memory = new L1Store(1L << 24, Duration.ofHours(1), clock);
+    PurgeScreen screen = new PurgeScreen(new SurrogateKeys("surrogate-key", "cache-tag"),
+        Duration.ofDays(1), memory);
+    tiers = TieredStore.open(withDisk, memory, clock, screen);
+    purger = new NodePurger(tiers, screen, clock);
   }
 
   @AfterEach

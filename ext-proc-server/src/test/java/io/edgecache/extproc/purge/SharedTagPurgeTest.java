@@ -10,6 +10,7 @@ import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.store.PurgeHooks;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.extproc.testing.RedisServer;
@@ -35,14 +36,14 @@ class SharedTagPurgeTest {
   private TieredStore nodeA;
   private TieredStore nodeB;
   private TieredStore reader;
+  private PurgeScreen screenB;
 
   @BeforeEach
   void start() throws Exception {
     redis = RedisServer.start();
-    nodeA = open();
-    nodeB = open();
-    reader = open(); // no purger: sees exactly what Redis holds
-    new NodePurger(nodeA, keys(), clock, Duration.ofDays(1));
+    nodeA = open(memory -> new PurgeScreen(keys(), Duration.ofDays(1), memory));
+    nodeB = open(memory -> screenB = new PurgeScreen(keys(), Duration.ofDays(1), memory));
+    reader = open(memory -> PurgeHooks.NONE); // no purges: sees exactly what Redis holds
   }
 
   @AfterEach
@@ -62,7 +63,7 @@ class SharedTagPurgeTest {
     awaitInRedis(tagged, true);
     awaitInRedis(other, true);
 
-    NodePurger purgerB = new NodePurger(nodeB, keys(), clock, Duration.ofDays(1));
+    NodePurger purgerB = new NodePurger(nodeB, screenB, clock);
     purgerB.apply(PurgeRule.of(PurgeCommand.newBuilder().setKind(PurgeKind.TAG).setValue("sale").build()),
         true);
 
@@ -70,13 +71,15 @@ class SharedTagPurgeTest {
     assertNotNull(reader.lookupBelowMemory(other).get(5, TimeUnit.SECONDS), "other tags stay");
   }
 
-  private TieredStore open() throws Exception {
+  private TieredStore open(java.util.function.Function<L1Store, PurgeHooks> purges)
+      throws Exception {
     TiersConfig defaults = TiersConfig.defaults();
     TiersConfig withRedis = new TiersConfig(defaults.largeObjectBytes(), 1024,
         defaults.writeQueueBytes(), 5, Duration.ofSeconds(5),
         Duration.ofSeconds(2), null, null, defaults.disk(),
         new TiersConfig.Redis(true, redis.uri(), false, Duration.ofSeconds(2)), defaults.s3());
-    return TieredStore.open(withRedis, new L1Store(1L << 24, Duration.ofHours(1), clock), clock);
+    L1Store memory = new L1Store(1L << 24, Duration.ofHours(1), clock);
+    return TieredStore.open(withRedis, memory, clock, purges.apply(memory));
   }
 
   private static SurrogateKeys keys() {

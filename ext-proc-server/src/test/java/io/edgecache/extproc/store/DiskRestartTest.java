@@ -14,6 +14,7 @@ import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.tier.DiskTier;
+import io.edgecache.extproc.store.tier.EntryFiles;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,7 +77,7 @@ class DiskRestartTest {
     }
 
     try (TieredStore store = open(config)) {
-      DiskTier disk = store.disk().orElseThrow();
+      EntryFiles disk = store.disk().orElseThrow();
       disk.rebuilt().join();
       assertEquals(1, disk.corruptFilesDropped(), "the truncated file, found by its length");
       assertFalse(Files.exists(truncated));

@@ -1,5 +1,8 @@
 package io.edgecache.extproc.store.tier;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.edgecache.extproc.store.CorruptEntryException;
 import io.edgecache.extproc.store.EntryCodec;
 import io.edgecache.extproc.store.EntryHead;
@@ -22,10 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -42,12 +42,12 @@ import java.util.logging.Logger;
  *
  * <p>Writes go to {@code root/tmp} and are renamed into place, so a reader sees a whole file or
  * none; whatever a crash left in {@code tmp} is deleted at startup. The byte budget is kept by
- * evicting the least recently read or written files. The index of sizes and access order is
- * rebuilt from the files in the background, so a restart serves at once: reads go to the file
- * by name and do not need the index. Files whose head or length is wrong are deleted and
+ * evicting files by Caffeine's size policy over an index of file sizes (weighed in bytes), which
+ * keeps what is read and written often. The index is rebuilt from the files in the background,
+ * so a restart serves at once: reads go to the file by name and do not need the index. Files whose head or length is wrong are deleted and
  * counted; a bad checksum is found when the entry is decoded by the reader.
  */
-public final class DiskTier implements Tier {
+public final class DiskTier implements Tier, EntryFiles {
 
   private static final Logger log = Logger.getLogger(DiskTier.class.getName());
   private static final String SUFFIX = ".entry";
@@ -60,14 +60,29 @@ public final class DiskTier implements Tier {
   private final LongAdder corruptFilesDropped = new LongAdder();
   private final AtomicInteger tmpCounter = new AtomicInteger();
 
-  /** File name → size, in access order (eldest first); guarded by itself. */
-  private final LinkedHashMap<String, Long> index = new LinkedHashMap<>(1024, 0.75f, true);
-  private long indexedBytes;
+  /**
+   * File name → file size, bounded by the byte budget. A file is renamed into place and deleted
+   * only inside a compute on its own name, and evicted files are deleted by the eviction
+   * listener, which Caffeine runs inside the eviction's atomic removal of that name: so an
+   * eviction can never delete a file a concurrent write of the same name has just renamed into
+   * place. Maintenance (and so eviction) runs on the calling thread ({@code Runnable::run}),
+   * which is always one of this tier's I/O threads: deleting files is disk I/O and belongs
+   * there, not on the common pool, and the budget holds when a write completes.
+   */
+  private final Cache<String, Long> index;
 
   private DiskTier(Path root, long maxBytes) throws IOException {
     this.entries = Files.createDirectories(root.resolve("entries"));
     this.tmp = Files.createDirectories(root.resolve("tmp"));
     this.maxBytes = maxBytes;
+    this.index = Caffeine.newBuilder()
+        .maximumWeight(maxBytes)
+        // weights are ints: a file over 2 GiB counts as 2 GiB
+        .weigher((String name, Long size) -> (int) Math.min(Integer.MAX_VALUE, size))
+        .executor(Runnable::run)
+        .evictionListener((String name, Long size, RemovalCause cause) ->
+            deleteQuietly(entries.resolve(name)))
+        .build();
     AtomicInteger threads = new AtomicInteger();
     this.io = Executors.newFixedThreadPool(2, task -> {
       Thread thread = new Thread(task, "edgecache-disk-" + threads.incrementAndGet());
@@ -92,29 +107,33 @@ public final class DiskTier implements Tier {
     return "disk";
   }
 
-  /** Completes when the index holds every entry file that was there at startup. */
+  @Override
+  public Optional<EntryFiles> files() {
+    return Optional.of(this);
+  }
+
+  @Override
   public CompletableFuture<Void> rebuilt() {
     return rebuilt;
   }
 
   /** Entry files found corrupt or truncated (and deleted) by the index rebuild or a stream. */
+  @Override
   public long corruptFilesDropped() {
     return corruptFilesDropped.sum();
   }
 
   /** Bytes of the indexed entry files. */
   public long sizeBytes() {
-    synchronized (index) {
-      return indexedBytes;
-    }
+    return index.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
-  /** Whether an entry file for {@code key} exists: one stat, no read. */
+  @Override
   public boolean has(String key) {
     return Files.exists(entries.resolve(fileName(key)));
   }
 
-  /** The file that holds (or would hold) the entry under {@code key}. */
+  @Override
   public Path fileOf(String key) {
     return entries.resolve(fileName(key));
   }
@@ -153,6 +172,7 @@ public final class DiskTier implements Tier {
    * Stores an entry whose body is read from {@code body} as it is written, so its size is
    * bounded by the disk, not the heap.
    */
+  @Override
   public CompletableFuture<Void> putStream(EntryHead head, InputStream body) {
     return CompletableFuture.runAsync(
         () -> commit(head.key(), head.bodyLength(), out -> EntryCodec.write(out, head, body)),
@@ -165,6 +185,7 @@ public final class DiskTier implements Tier {
    * entry's encoded length, for the budget. The stream is read on the tier's I/O thread and
    * closed.
    */
+  @Override
   public CompletableFuture<Void> putEncoded(String key, InputStream encoded, long length) {
     return CompletableFuture.runAsync(() -> {
       try (encoded) {
@@ -185,6 +206,7 @@ public final class DiskTier implements Tier {
    * (a truncated file is deleted and reported as absent); the body checksum is not, since a
    * range read does not see the whole body.
    */
+  @Override
   public CompletableFuture<Optional<EntryFile>> openBody(String key) {
     return CompletableFuture.supplyAsync(() -> {
       String name = fileName(key);
@@ -265,6 +287,7 @@ public final class DiskTier implements Tier {
    * Starts recording a body to a spool file under {@code tmp}; at most {@code maxPendingBytes}
    * of it may wait in memory for the disk.
    */
+  @Override
   public BodySpool openSpool(long maxPendingBytes) {
     Path file = tmp.resolve("spool-" + tmpCounter.incrementAndGet() + ".body");
     return new BodySpool(this, file, io, maxPendingBytes);
@@ -286,50 +309,39 @@ public final class DiskTier implements Tier {
         writer.writeTo(out);
       }
       long size = Files.size(temp);
-      Files.move(temp, entries.resolve(name), StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-      record(name, size);
-      evictOverBudget();
+      index.asMap().compute(name, (same, previous) -> {
+        moveIntoPlace(temp, name);
+        return size;
+      });
       return size;
     } catch (IOException e) {
       deleteQuietly(temp);
       throw new UncheckedIOException(e);
+    } catch (UncheckedIOException e) { // from moveIntoPlace
+      deleteQuietly(temp);
+      throw e;
     }
   }
 
-  private void record(String name, long size) {
-    synchronized (index) {
-      Long previous = index.put(name, size);
-      indexedBytes += size - (previous == null ? 0 : previous);
+  private void moveIntoPlace(Path temp, String name) {
+    try {
+      Files.move(temp, entries.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
+  /** Records a read, for the eviction policy. */
   private void touch(String name) {
-    synchronized (index) {
-      index.get(name);
-    }
-  }
-
-  private void evictOverBudget() {
-    List<String> victims = new ArrayList<>();
-    synchronized (index) {
-      Iterator<Map.Entry<String, Long>> eldest = index.entrySet().iterator();
-      while (indexedBytes > maxBytes && eldest.hasNext()) {
-        Map.Entry<String, Long> victim = eldest.next();
-        indexedBytes -= victim.getValue();
-        victims.add(victim.getKey());
-        eldest.remove();
-      }
-    }
-    victims.forEach(name -> deleteQuietly(entries.resolve(name)));
+    index.getIfPresent(name);
   }
 
   private void delete(String name) {
-    synchronized (index) {
-      Long size = index.remove(name);
-      indexedBytes -= size == null ? 0 : size;
-    }
-    deleteQuietly(entries.resolve(name));
+    index.asMap().compute(name, (same, size) -> {
+      deleteQuietly(entries.resolve(name));
+      return null;
+    });
   }
 
   private void dropCorrupt(String name, String why) {
@@ -357,12 +369,7 @@ public final class DiskTier implements Tier {
           throw new CorruptEntryException(
               "file is " + size + " bytes, its head says " + layout.totalLength());
         }
-        synchronized (index) {
-          if (!index.containsKey(name)) { // a write since startup is newer
-            index.put(name, size);
-            indexedBytes += size;
-          }
-        }
+        index.asMap().putIfAbsent(name, size); // a write since startup is newer
       } catch (CorruptEntryException e) {
         dropCorrupt(name, e.getMessage());
       } catch (NoSuchFileException e) {
@@ -371,7 +378,7 @@ public final class DiskTier implements Tier {
         log.log(Level.WARNING, "disk tier: cannot read " + file, e);
       }
     }
-    evictOverBudget();
+    index.cleanUp(); // evicts what exceeds the budget now, not at the next write
     log.fine(() -> "disk tier: indexed " + files.size() + " files under " + entries);
   }
 

@@ -30,7 +30,7 @@ import java.util.function.Predicate;
  * single key (the tag index never touches a set and an entry in one command), so none needs
  * hash tags to share a slot, and no one tag or hot key range lands on one node by design.
  */
-public final class RedisTier implements Tier {
+public final class RedisTier implements Tier, SharedTags {
 
   private static final byte[] KEY_PREFIX = "edgecache:".getBytes(StandardCharsets.UTF_8);
   /** A set per surrogate key / cache tag, listing the entry keys carrying it. */
@@ -54,6 +54,16 @@ public final class RedisTier implements Tier {
   @Override
   public String name() {
     return "redis";
+  }
+
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
+  @Override
+  public Optional<SharedTags> sharedTags() {
+    return Optional.of(this);
   }
 
   @Override
@@ -98,6 +108,7 @@ public final class RedisTier implements Tier {
    * entries every node wrote. A set expires with the longest-kept entry added to it (PEXPIRE NX,
    * then GT: Redis 7 or newer; on older servers this fails and purges rely on screening).
    */
+  @Override
   public CompletableFuture<Void> index(String key, Set<String> tags, Duration timeToKeep) {
     long millis = timeToKeep.toMillis();
     byte[] member = key.getBytes(StandardCharsets.UTF_8);
@@ -114,6 +125,7 @@ public final class RedisTier implements Tier {
   }
 
   /** Removes from {@code tag}'s set, and returns, the listed keys {@code which} accepts. */
+  @Override
   public CompletableFuture<List<String>> takeTagged(String tag, Predicate<String> which) {
     byte[] set = prefixed(TAG_PREFIX, tag);
     return reads.get().thenCompose(c -> c.commands().smembers(set).toCompletableFuture()

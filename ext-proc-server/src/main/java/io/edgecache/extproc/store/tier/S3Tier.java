@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * any size costs the heap no more than a probe or a part's buffers unless its body is asked
  * for whole.
  */
-public final class S3Tier implements Tier {
+public final class S3Tier implements Tier, EntryObjects {
 
   /** The first GET of a read: a small entry whole, or the head of almost any entry. */
   static final int PROBE_BYTES = 64 << 10;
@@ -81,6 +81,16 @@ public final class S3Tier implements Tier {
     return "s3";
   }
 
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
+  @Override
+  public Optional<EntryObjects> objects() {
+    return Optional.of(this);
+  }
+
   /**
    * Reads with ranged GETs so a large entry's body never enters the heap unless asked for: the
    * first {@link #PROBE_BYTES} hold a small entry whole, or the head of almost any entry; the
@@ -113,6 +123,7 @@ public final class S3Tier implements Tier {
    * threads and closes it; closing early aborts the download. Fails with a
    * {@link NoSuchKeyException} cause when there is no such entry.
    */
+  @Override
   public CompletableFuture<InputStream> openEncoded(String key) {
     return client.getObject(get -> get.bucket(bucket).key(objectKey(key)),
             AsyncResponseTransformer.toBlockingInputStream())
@@ -125,6 +136,7 @@ public final class S3Tier implements Tier {
    * The caller must subscribe once, and cancel the subscription if it stops before the end:
    * until the stream completes or is cancelled it holds one of the client's connections.
    */
+  @Override
   public CompletableFuture<Publisher<ByteBuffer>> openRange(String key, long first, long last) {
     if (first < 0 || last < first) {
       return CompletableFuture.failedFuture(

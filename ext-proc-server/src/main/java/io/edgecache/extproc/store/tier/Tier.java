@@ -16,6 +16,30 @@ public interface Tier extends AutoCloseable {
   String name();
 
   /**
+   * Whether every node reads this tier (Redis, S3) rather than this node alone (disk): a purge
+   * that every node applies deletes from a shared tier once, and writes to one are listed in
+   * the shared tag index.
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /** This tier as files on this node, when it keeps entries so (the disk). */
+  default Optional<EntryFiles> files() {
+    return Optional.empty();
+  }
+
+  /** This tier as streamable remote objects, when it offers that (S3). */
+  default Optional<EntryObjects> objects() {
+    return Optional.empty();
+  }
+
+  /** The shared tag index this tier keeps, if any (Redis). */
+  default Optional<SharedTags> sharedTags() {
+    return Optional.empty();
+  }
+
+  /**
    * The entry stored under {@code key}, or empty: whole when its body is at most
    * {@code wholeUpTo} bytes, else its head only (a tier that holds only small entries, or that
    * read the whole entry anyway, may return it whole).
