@@ -361,7 +361,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private boolean matchesVary(CachedResponse entry) {
     return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders())
         && AcceptEncoding.accepts(request.headers().joined("accept-encoding"),
-            entry.headers().joined("content-encoding"));
+            entry.joinedHeader("content-encoding"));
   }
 
   /** A variant in the request's most preferred language when none matched exactly, or null. */

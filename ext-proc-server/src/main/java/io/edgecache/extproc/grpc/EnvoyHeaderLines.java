@@ -1,7 +1,7 @@
 package io.edgecache.extproc.grpc;
 
-import com.google.protobuf.BoolValue;
-import com.google.protobuf.ByteString;
+import io.edgecache.extproc.cache.WireHeaders;
+import io.edgecache.extproc.http.FieldSyntax;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
@@ -80,7 +80,7 @@ final class EnvoyHeaderLines {
 
   /** Removes {@code name} (lines Envoy would refuse to remove are left out). */
   EnvoyHeaderLines remove(String name) {
-    if (!nameIsValid(name) || name.startsWith(":") || name.equalsIgnoreCase("host")) {
+    if (!FieldSyntax.nameIsValid(name) || name.startsWith(":") || name.equalsIgnoreCase("host")) {
       log.fine(() -> "not removing header " + escaped(name) + ": Envoy does not allow it");
       return this;
     }
@@ -105,17 +105,12 @@ final class EnvoyHeaderLines {
 
   /** One line with explicit {@code append} and the value in {@code raw_value} only. */
   static HeaderValueOption line(String name, String value, boolean append) {
-    return HeaderValueOption.newBuilder()
-        .setHeader(HeaderValue.newBuilder()
-            .setKey(name)
-            .setRawValue(ByteString.copyFrom(value, StandardCharsets.ISO_8859_1)))
-        .setAppend(BoolValue.of(append))
-        .build();
+    return WireHeaders.line(name, value, append);
   }
 
   /** Why the line {@code name} ({@code key} lower-cased) is dropped, or null to keep it. */
   private String problem(String name, String key, String value) {
-    if (!nameIsValid(name)) {
+    if (!FieldSyntax.nameIsValid(name)) {
       return "invalid name";
     }
     if (IGNORED.contains(key) || key.startsWith("x-envoy")) {
@@ -128,7 +123,7 @@ final class EnvoyHeaderLines {
     if (localReply && key.equals("content-length")) {
       return "Envoy's local reply sets it from the body";
     }
-    if (!valueIsValid(value)) {
+    if (!FieldSyntax.valueIsValid(value)) {
       return "invalid value";
     }
     return null;
@@ -138,33 +133,6 @@ final class EnvoyHeaderLines {
     return header.getRawValue().isEmpty()
         ? header.getValue()
         : header.getRawValue().toString(StandardCharsets.ISO_8859_1);
-  }
-
-  /** A non-empty RFC 9110 token (a pseudo-header's leading ':' aside), as Envoy's HTTP/1 rules. */
-  static boolean nameIsValid(String name) {
-    if (name.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0
-          || (i == 0 && c == ':');
-      if (!tchar) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Visible octets, obs-text, space and tab: no NUL, CR, LF or other control characters. */
-  static boolean valueIsValid(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c > 0xFF || (c < 0x20 && c != '\t') || c == 0x7F) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static String escaped(String name) {
