@@ -96,8 +96,9 @@ public final class WireHeaders {
   /** Bytes {@link #encode} writes for {@code fields}. */
   static int encodedSize(HeaderList fields) {
     int size = 0;
+    Set<String> seen = new HashSet<>();
     for (HeaderList.Field field : fields.fields()) {
-      int line = lineSize(field.name(), field.value(), false);
+      int line = lineSize(field.name(), field.value(), !seen.add(field.name()));
       size += 1 + CodedOutputStream.computeUInt32SizeNoTag(line) + line;
     }
     return size;
