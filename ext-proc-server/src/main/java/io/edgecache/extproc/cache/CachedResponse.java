@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * A stored response and what is needed to judge its freshness later.
@@ -27,6 +29,10 @@ public final class CachedResponse {
    * entries severalfold.
    */
   private static final int FIXED_OVERHEAD_BYTES = 200;
+
+  private static final int MAX_SHARED_RULES = 256;
+  private static final ConcurrentMap<ReuseRules, ReuseRules> SHARED_RULES =
+      new ConcurrentHashMap<>();
 
   private final int status;
   /** bytes[0, headerLength) are the header lines; the rest is the body held in memory. */
@@ -86,9 +92,23 @@ public final class CachedResponse {
     this.lifetimeSeconds = freshnessLifetime.getSeconds();
     this.lifetimeNanos = freshnessLifetime.getNano();
     this.varyValues = Objects.requireNonNull(varyValues);
-    // Most entries carry no stale rules: share the one instance instead of one per entry.
-    this.rules = ReuseRules.NONE.equals(rules) ? ReuseRules.NONE : Objects.requireNonNull(rules);
+    this.rules = shared(Objects.requireNonNull(rules));
     this.bodyLength = bodyLength;
+  }
+
+  /**
+   * One instance per distinct rules: entries of a route share their route's stale windows, so a
+   * handful of values serve millions of entries. Bounded, since origins choose the values.
+   */
+  private static ReuseRules shared(ReuseRules rules) {
+    ReuseRules known = SHARED_RULES.get(rules);
+    if (known != null) {
+      return known;
+    }
+    if (SHARED_RULES.size() < MAX_SHARED_RULES) {
+      known = SHARED_RULES.putIfAbsent(rules, rules);
+    }
+    return known == null ? rules : known;
   }
 
   private static byte[] encode(HeaderList headers, ByteString body) {
@@ -162,7 +182,16 @@ public final class CachedResponse {
 
   /** current_age per RFC 9111 §4.2.3: initial age plus the time it has been resident. */
   public Duration currentAge(Instant now) {
-    return currentAge(responseTime(), correctedInitialAge(), now);
+    // currentAge(responseTime(), correctedInitialAge(), now) on the stored primitives: a hit
+    // asks several times, and this builds one object instead of four.
+    long residentSeconds = now.getEpochSecond() - responseSecond;
+    long residentNanos = now.getNano() - responseNano;
+    if (residentSeconds < 0 || (residentSeconds == 0 && residentNanos < 0)) {
+      residentSeconds = 0;
+      residentNanos = 0;
+    }
+    return Duration.ofSeconds(initialAgeSeconds + residentSeconds,
+        initialAgeNanos + residentNanos);
   }
 
   /**
