@@ -65,6 +65,9 @@ public final class ExtProcBenchMain {
     List<Scenario> scenarios = new ArrayList<>();
     List<String> sizes = flags.list("sizes", "1024,102400");
     for (String kind : flags.list("scenarios", "hit,miss,pass")) {
+      if (kind.isBlank()) {
+        continue; // --scenarios '' runs the crossover alone
+      }
       for (String size : sizes) {
         scenarios.add(new Scenario(Scenario.Kind.valueOf(kind.toUpperCase(Locale.ROOT)),
             Integer.parseInt(size)));

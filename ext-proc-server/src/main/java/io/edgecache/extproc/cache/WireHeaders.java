@@ -4,6 +4,7 @@ import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.edgecache.extproc.http.FieldSyntax;
 import io.edgecache.extproc.http.HeaderList;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -61,14 +62,22 @@ public final class WireHeaders {
         .build();
   }
 
-  /** The serialized {@code HeaderMutation} of these two lines, neither appending. */
+  /**
+   * The serialized {@code HeaderMutation} of these two lines, neither appending: written
+   * straight into one array, since a hit sends them each time.
+   */
   public static ByteString twoLines(String name, String value, String otherName,
       String otherValue) {
-    return HeaderMutation.newBuilder()
-        .addSetHeaders(line(name, value, false))
-        .addSetHeaders(line(otherName, otherValue, false))
-        .build()
-        .toByteString();
+    byte[] out = new byte[optionSize(name, value, false) + optionSize(otherName, otherValue, false)];
+    CodedOutputStream stream = CodedOutputStream.newInstance(out);
+    try {
+      writeOption(stream, name, value, false);
+      writeOption(stream, otherName, otherValue, false);
+      stream.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // an array of the computed size cannot overflow
+    }
+    return UnsafeByteOperations.unsafeWrap(out);
   }
 
   /**
@@ -98,8 +107,7 @@ public final class WireHeaders {
     int size = 0;
     Set<String> seen = new HashSet<>();
     for (HeaderList.Field field : fields.fields()) {
-      int line = lineSize(field.name(), field.value(), !seen.add(field.name()));
-      size += 1 + CodedOutputStream.computeUInt32SizeNoTag(line) + line;
+      size += optionSize(field.name(), field.value(), !seen.add(field.name()));
     }
     return size;
   }
@@ -113,11 +121,7 @@ public final class WireHeaders {
     Set<String> seen = new HashSet<>();
     try {
       for (HeaderList.Field field : fields.fields()) {
-        boolean append = !seen.add(field.name());
-        int line = lineSize(field.name(), field.value(), append);
-        stream.writeTag(1, 2);
-        stream.writeUInt32NoTag(line);
-        writeLine(stream, field.name(), field.value(), append);
+        writeOption(stream, field.name(), field.value(), !seen.add(field.name()));
       }
       stream.flush();
     } catch (IOException e) {
@@ -197,6 +201,19 @@ public final class WireHeaders {
     return !named ? null : raw.isEmpty() ? value : raw;
   }
 
+  /** Bytes of one set_headers occurrence: its tag, its length and the line. */
+  private static int optionSize(String name, String value, boolean append) {
+    int line = lineSize(name, value, append);
+    return 1 + CodedOutputStream.computeUInt32SizeNoTag(line) + line;
+  }
+
+  private static void writeOption(CodedOutputStream out, String name, String value,
+      boolean append) throws IOException {
+    out.writeTag(1, 2);
+    out.writeUInt32NoTag(lineSize(name, value, append));
+    writeLine(out, name, value, append);
+  }
+
   private static int lineSize(String name, String value, boolean append) {
     int header = headerSize(name, value);
     return 1 + CodedOutputStream.computeUInt32SizeNoTag(header) + header
@@ -208,8 +225,9 @@ public final class WireHeaders {
     if (value.isEmpty()) {
       return size;
     }
+    // An octet string's ISO-8859-1 bytes are as many as its chars.
     return size + (isOctets(value)
-        ? CodedOutputStream.computeByteArraySize(3, value.getBytes(StandardCharsets.ISO_8859_1))
+        ? 1 + CodedOutputStream.computeUInt32SizeNoTag(value.length()) + value.length()
         : CodedOutputStream.computeStringSize(2, value));
   }
 

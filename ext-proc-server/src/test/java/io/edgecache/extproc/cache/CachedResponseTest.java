@@ -59,6 +59,14 @@ class CachedResponseTest {
   }
 
   @Test
+  void perHitLinesAreTheLinesTheBuilderMakes() throws Exception {
+    assertEquals(List.of(WireHeaders.line("age", "12", false),
+            WireHeaders.line("cache-status", "edgecache; hit; ttl=48", false)),
+        HeaderMutation.parseFrom(WireHeaders.twoLines("age", "12", "cache-status",
+            "edgecache; hit; ttl=48")).getSetHeadersList());
+  }
+
+  @Test
   void fieldsAHitRewritesOrEnvoyRefusesTakeTheCheckedPath() {
     assertNull(entry(fields("cache-status", "upstream; hit"), "").headerLines());
     assertNull(entry(fields("x-bad", "bell\u0001"), "").headerLines());
