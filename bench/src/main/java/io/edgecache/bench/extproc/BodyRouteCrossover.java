@@ -76,11 +76,14 @@ final class BodyRouteCrossover {
           add(immediateMeans, viaImmediate.closedLoop(concurrency, warmup, measure));
           add(rerouteMeans, viaReroute.closedLoop(concurrency, warmup, measure));
         }
-        boolean rerouteCheaper = rerouteMeans[1] < immediateMeans[1];
+        // NaN: a way answered nothing inside a window, which says only that the machine is
+        // too busy; no verdict then.
+        boolean judged = !Double.isNaN(rerouteMeans[1]) && !Double.isNaN(immediateMeans[1]);
+        boolean rerouteCheaper = judged && rerouteMeans[1] < immediateMeans[1];
         crossover = rerouteCheaper ? (crossover == null ? size : crossover) : null;
         String row = String.format(Locale.ROOT, "| %d KiB | %.0f | %.0f | %.1f | %.1f | %s |%n",
             size / 1024, immediateMeans[0], rerouteMeans[0], immediateMeans[1], rerouteMeans[1],
-            rerouteCheaper ? "reroute" : "immediate");
+            !judged ? "no verdict" : rerouteCheaper ? "reroute" : "immediate");
         table.append(row);
         System.out.print(row);
       }
