@@ -57,6 +57,7 @@ final class BodyRouteCrossover {
         + " | reroute server CPU µs/hit | cheaper for the node |\n"
         + "|---:|---:|---:|---:|---:|---|\n");
     Integer crossover = null;
+    Integer lastImmediate = null;
     try (ExtProcServer immediate = ExtProcServer.start(inMemory, Clock.systemUTC());
         ExtProcServer rerouting = ExtProcServer.start(inMemory.withTiers(reroutingAll(disk)),
             Clock.systemUTC());
@@ -80,7 +81,12 @@ final class BodyRouteCrossover {
         // too busy; no verdict then.
         boolean judged = !Double.isNaN(rerouteMeans[1]) && !Double.isNaN(immediateMeans[1]);
         boolean rerouteCheaper = judged && rerouteMeans[1] < immediateMeans[1];
-        crossover = rerouteCheaper ? (crossover == null ? size : crossover) : null;
+        if (rerouteCheaper) {
+          crossover = crossover == null ? size : crossover;
+        } else {
+          crossover = null;
+          lastImmediate = judged ? size : lastImmediate;
+        }
         String row = String.format(Locale.ROOT, "| %d KiB | %.0f | %.0f | %.1f | %.1f | %s |%n",
             size / 1024, immediateMeans[0], rerouteMeans[0], immediateMeans[1], rerouteMeans[1],
             !judged ? "no verdict" : rerouteCheaper ? "reroute" : "immediate");
@@ -92,7 +98,10 @@ final class BodyRouteCrossover {
     }
     table.append("\nCrossover (smallest size from which the reroute is cheaper at every larger"
         + " size measured): ").append(crossover == null ? "none in this sweep"
-            : crossover / 1024 + " KiB").append(".\n");
+            : crossover / 1024 + " KiB").append("; largest size below it where immediate_response"
+            + " is cheaper, the value for tiers.largeObjectBytes (bodies above it are rerouted): ")
+        .append(crossover == null || lastImmediate == null
+            ? "none" : lastImmediate / 1024 + " KiB").append(".\n");
     System.out.println(table);
     return table.toString();
   }

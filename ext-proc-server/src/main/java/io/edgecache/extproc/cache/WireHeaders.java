@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -93,7 +94,9 @@ public final class WireHeaders {
     int bytes = 0;
     for (HeaderList.Field field : fields.fields()) {
       String name = field.name();
-      if (!FieldSyntax.nameIsValid(name) || name.startsWith(":") || name.startsWith("x-envoy")
+      // Lower case too: a checked line's append flag compares names case-insensitively.
+      if (!FieldSyntax.nameIsValid(name) || !name.equals(name.toLowerCase(Locale.ROOT))
+          || name.startsWith(":") || name.startsWith("x-envoy")
           || SET_PER_HIT.contains(name) || !FieldSyntax.valueIsValid(field.value())) {
         return false;
       }

@@ -71,6 +71,7 @@ class CachedResponseTest {
     assertNull(entry(fields("cache-status", "upstream; hit"), "").headerLines());
     assertNull(entry(fields("x-bad", "bell\u0001"), "").headerLines());
     assertNull(entry(fields("x-envoy-upstream", "1"), "").headerLines());
+    assertNull(entry(fields("Link", "</a>", "link", "</b>"), "").headerLines());
   }
 
   @Test
