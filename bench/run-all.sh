@@ -3,7 +3,9 @@
 #   1. end to end: edgecache (local-edge + ext_proc server), nginx proxy_cache (stock and
 #      tcp_nopush off) and Varnish in front of one nginx origin, all on 127.0.0.1, driven by
 #      wrk in alternating rounds; then open-loop latency at half of edgecache's max rate;
-#   2. ext_proc: the hit/miss/pass paths against a do-nothing protocol floor;
+#   2. ext_proc: the hit/miss/pass paths against a do-nothing protocol floor, with the server's
+#      CPU per request, and the large-body route crossover (a sweep of body sizes answered in
+#      immediate_response and through the body endpoint);
 #   3. a JFR CPU profile of the hit path (ext_proc server, and local-edge end to end);
 #   4. L1 heap per entry at 1 M entries; 5. JMH microbenchmarks (incl. tracing off vs on);
 #   6. control plane: live reconfiguration latency and purge-to-all-acked latency.
@@ -20,6 +22,8 @@ NGINX_STOCK_PORT=18103 NGINX_NOPUSH_PORT=18104 VARNISH_PORT=18105
 DURATION=10 WARMUP=3 JIT_WARMUP=60 CONNECTIONS=32 ROUNDS=2 PARTS="e2e,extproc,profile,memory,jmh,control"
 OUTPUT="$ROOT/BENCHMARKS.md"
 JAVA_SERVER_OPTS="-Xms1g -Xmx1g"
+# Body sizes of the large-body route crossover (tiers.largeObjectBytes' default comes from it).
+CROSSOVER_SIZES=16384,32768,65536,131072,262144,524288,1048576
 
 die() { echo "run-all: $*" >&2; exit 1; }
 log() { echo "run-all: $*" >&2; }
@@ -319,7 +323,9 @@ profile_e2e() {
 # ---------------------------------------------------------------- main
 
 mkdir -p "$BENCH/target"
-install_missing_packages
+if part e2e || part profile; then
+  install_missing_packages # the other parts need only the JVM
+fi
 build
 REPORT="$(mktemp)"
 {
@@ -369,7 +375,7 @@ stop_all
 if part extproc; then
   log "ext_proc: edgecache against the protocol floor"
   EXTPROC_MD="$BENCH/target/extproc.md"
-  EXTPROC_CMD="java -Xms1g -Xmx1g -cp 'bench/target/classes:bench/target/lib/*' io.edgecache.bench.extproc.ExtProcBenchMain --concurrency $CONNECTIONS --jit-warmup-s $(( (JIT_WARMUP + 5) / 6 )) --warmup-s $WARMUP --duration-s $DURATION --rounds $ROUNDS"
+  EXTPROC_CMD="java -Xms1g -Xmx1g -cp 'bench/target/classes:bench/target/lib/*' io.edgecache.bench.extproc.ExtProcBenchMain --concurrency $CONNECTIONS --jit-warmup-s $(( (JIT_WARMUP + 5) / 6 )) --warmup-s $WARMUP --duration-s $DURATION --rounds $ROUNDS --crossover-sizes $CROSSOVER_SIZES"
   (cd "$ROOT" && eval "$EXTPROC_CMD --markdown $EXTPROC_MD") >&2
   {
     echo

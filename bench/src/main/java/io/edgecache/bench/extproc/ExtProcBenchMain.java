@@ -30,7 +30,8 @@ public final class ExtProcBenchMain {
   private static final String USAGE = "[--scenarios hit,miss,pass] [--sizes 1024,102400]"
       + " [--servers floor,edgecache] [--concurrency 32] [--jit-warmup-s 5] [--warmup-s 3]"
       + " [--duration-s 10]"
-      + " [--rounds 2] [--open-loop-fraction 0.5 (0 = none)] [--markdown FILE]";
+      + " [--rounds 2] [--open-loop-fraction 0.5 (0 = none)]"
+      + " [--crossover-sizes 16384,...,1048576 (empty = none)] [--markdown FILE]";
 
   private static final String FLOOR = "floor";
   private static final String EDGECACHE = "edgecache";
@@ -43,8 +44,11 @@ public final class ExtProcBenchMain {
   private final double openLoopFraction;
   private final List<String> servers;
   private final ResultTable table = new ResultTable();
+  private final ServerCpu serverCpu = new ServerCpu();
   private final StringBuilder ratios = new StringBuilder(
-      "| what | edgecache req/s | floor req/s | edgecache / floor |\n|---|---:|---:|---:|\n");
+      "| what | edgecache req/s | floor req/s | edgecache / floor"
+          + " | edgecache server CPU µs/req | floor server CPU µs/req |\n"
+          + "|---|---:|---:|---:|---:|---:|\n");
 
   private ExtProcBenchMain(Flags flags) {
     concurrency = flags.integer("concurrency", 32);
@@ -61,12 +65,21 @@ public final class ExtProcBenchMain {
     List<Scenario> scenarios = new ArrayList<>();
     List<String> sizes = flags.list("sizes", "1024,102400");
     for (String kind : flags.list("scenarios", "hit,miss,pass")) {
+      if (kind.isBlank()) {
+        continue; // --scenarios '' runs the crossover alone
+      }
       for (String size : sizes) {
         scenarios.add(new Scenario(Scenario.Kind.valueOf(kind.toUpperCase(Locale.ROOT)),
             Integer.parseInt(size)));
       }
     }
     String markdownFile = flags.string("markdown", "");
+    List<Integer> crossoverSizes = new ArrayList<>();
+    for (String size : flags.list("crossover-sizes", "")) {
+      if (!size.isBlank()) {
+        crossoverSizes.add(Integer.parseInt(size.trim()));
+      }
+    }
     ExtProcBenchMain bench = new ExtProcBenchMain(flags);
     flags.rejectUnknown();
 
@@ -81,7 +94,13 @@ public final class ExtProcBenchMain {
     }
     String report = "#### Closed loop (" + bench.concurrency + " streams in flight) and open loop\n\n"
         + bench.table.markdown() + "\n#### Hit path against the protocol floor (closed loop,"
-        + " mean of " + bench.rounds + " rounds)\n\n" + bench.ratios;
+        + " mean of " + bench.rounds + " rounds)\n\n" + bench.ratios
+        + "\nServer CPU: the JVM's CPU time (JIT and GC included) minus the driver's threads,"
+        + " over the measurement window, per request answered.\n";
+    if (!crossoverSizes.isEmpty()) {
+      report += "\n" + new BodyRouteCrossover(bench.concurrency, bench.jitWarmup, bench.warmup,
+          bench.measure, bench.rounds, bench.serverCpu).run(crossoverSizes);
+    }
     System.out.println();
     System.out.println(bench.ratios);
     if (!markdownFile.isEmpty()) {
@@ -96,7 +115,7 @@ public final class ExtProcBenchMain {
       Map<String, LoadGenerator> generators = new LinkedHashMap<>();
       for (String server : servers) {
         ExtProcClient client = server.equals(FLOOR) ? floorClient : edgecacheClient;
-        generators.put(server, new LoadGenerator(new ExtProcTarget(client, scenario)));
+        generators.put(server, new LoadGenerator(new ExtProcTarget(client, scenario), serverCpu));
       }
       // Unmeasured first pass per server: on a busy 2-core machine the JIT needs far longer
       // than one run's warm-up to compile this scenario's path.
@@ -104,18 +123,21 @@ public final class ExtProcBenchMain {
         generator.closedLoop(concurrency, Duration.ZERO, jitWarmup);
       }
       Map<String, Double> meanRate = new LinkedHashMap<>();
+      Map<String, Double> meanCpu = new LinkedHashMap<>();
       String closed = "closed " + concurrency;
       for (int round = 0; round < rounds; round++) {
         for (Map.Entry<String, LoadGenerator> server : generators.entrySet()) {
           LoadResult result = server.getValue().closedLoop(concurrency, warmup, measure);
           table.add(scenario.label(), server.getKey(), closed, result);
           meanRate.merge(server.getKey(), result.requestsPerSecond() / rounds, Double::sum);
+          meanCpu.merge(server.getKey(), result.serverCpuMicrosPerRequest() / rounds, Double::sum);
         }
       }
       if (meanRate.containsKey(FLOOR) && meanRate.containsKey(EDGECACHE)) {
-        ratios.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n",
+        ratios.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.1f | %.1f |%n",
             scenario.label(), meanRate.get(EDGECACHE), meanRate.get(FLOOR),
-            meanRate.get(EDGECACHE) / meanRate.get(FLOOR)));
+            meanRate.get(EDGECACHE) / meanRate.get(FLOOR), meanCpu.get(EDGECACHE),
+            meanCpu.get(FLOOR)));
       }
       if (openLoopFraction > 0) {
         double rate = openLoopFraction * meanRate.getOrDefault(EDGECACHE,

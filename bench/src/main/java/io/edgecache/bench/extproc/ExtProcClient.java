@@ -32,7 +32,7 @@ public final class ExtProcClient implements AutoCloseable {
   }
 
   public static ExtProcClient connect(String host, int port) {
-    EpollEventLoopGroup loop = new EpollEventLoopGroup(1, new DefaultThreadFactory("bench-driver", true));
+    EpollEventLoopGroup loop = new EpollEventLoopGroup(1, new DefaultThreadFactory(ServerCpu.DRIVER_PREFIX, true));
     ManagedChannel channel = NettyChannelBuilder.forAddress(host, port)
         .usePlaintext()
         .directExecutor()

@@ -1,10 +1,13 @@
 package io.edgecache.bench.extproc;
 
 import io.edgecache.bench.load.RequestTarget;
+import io.edgecache.extproc.store.http.BodyTokens;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Sends each request of a {@link Scenario} as Envoy's ext_proc filter does: one bidi
@@ -18,10 +21,20 @@ public final class ExtProcTarget implements RequestTarget {
 
   private final ExtProcClient client;
   private final Scenario scenario;
+  private final BodyClient bodyRoute;
 
   public ExtProcTarget(ExtProcClient client, Scenario scenario) {
+    this(client, scenario, null);
+  }
+
+  /**
+   * A target that follows a hit's reroute: a request_headers answer carrying the body token
+   * is sent on {@code bodyRoute}, as the proxy's body route would, and ends with its body.
+   */
+  ExtProcTarget(ExtProcClient client, Scenario scenario, BodyClient bodyRoute) {
     this.client = client;
     this.scenario = scenario;
+    this.bodyRoute = bodyRoute;
   }
 
   @Override
@@ -48,8 +61,14 @@ public final class ExtProcTarget implements RequestTarget {
       if (finished || --answersAwaited > 0) {
         return;
       }
+      String bodyToken = bodyRoute == null ? null : bodyToken(answer);
       if (answer.hasImmediateResponse()) {
         finish(scenario.expectsImmediateResponse());
+      } else if (bodyToken != null) {
+        finished = true;
+        requests.onCompleted();
+        bodyRoute.get(scenario.path(), BodyTokens.HEADER, bodyToken,
+            length -> done.complete(length == scenario.bodyBytes()));
       } else if (answer.hasRequestHeaders()) {
         answersAwaited = 1;
         requests.onNext(scenario.responseHeaders());
@@ -84,6 +103,17 @@ public final class ExtProcTarget implements RequestTarget {
       finished = true;
       requests.onCompleted();
       done.complete(asExpected);
+    }
+
+    /** The body token a reroute sets, or null. */
+    private String bodyToken(ProcessingResponse answer) {
+      for (HeaderValueOption line : answer.getRequestHeaders().getResponse().getHeaderMutation()
+          .getSetHeadersList()) {
+        if (line.getHeader().getKey().equals(BodyTokens.HEADER)) {
+          return line.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1);
+        }
+      }
+      return null;
     }
 
     private boolean bodyRequested(ProcessingResponse answer) {

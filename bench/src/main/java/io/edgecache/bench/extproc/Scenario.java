@@ -77,6 +77,11 @@ public final class Scenario {
     return kind == Kind.HIT;
   }
 
+  /** The path every request of a hit or pass scenario asks for. */
+  String path() {
+    return pathPrefix;
+  }
+
   /** The request_headers message of the next request; a miss gets a key never used before. */
   ProcessingRequest nextRequestHeaders() {
     return kind == Kind.MISS ? requestHeaders(pathPrefix + "/" + sequence.incrementAndGet())

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -25,9 +26,19 @@ public final class LoadGenerator {
   private static final Duration DRAIN = Duration.ofSeconds(10);
 
   private final RequestTarget target;
+  private final LongSupplier serverCpuNanos;
 
   public LoadGenerator(RequestTarget target) {
+    this(target, () -> -1);
+  }
+
+  /**
+   * @param serverCpuNanos a clock of the CPU time the server under test has used (-1 when
+   *     unknown), read at the start and end of a closed loop's measurement window
+   */
+  public LoadGenerator(RequestTarget target, LongSupplier serverCpuNanos) {
     this.target = target;
+    this.serverCpuNanos = serverCpuNanos;
   }
 
   public LoadResult closedLoop(int concurrency, Duration warmup, Duration measure)
@@ -36,7 +47,11 @@ public final class LoadGenerator {
     for (int i = 0; i < concurrency; i++) {
       sendChained(window);
     }
-    return window.finish();
+    TimeUnit.NANOSECONDS.sleep(Math.max(0, window.measureStart - System.nanoTime()));
+    long cpuAtStart = serverCpuNanos.getAsLong();
+    TimeUnit.NANOSECONDS.sleep(Math.max(0, window.end - System.nanoTime()));
+    long cpuAtEnd = serverCpuNanos.getAsLong();
+    return window.finish(cpuAtStart < 0 ? -1 : cpuAtEnd - cpuAtStart);
   }
 
   /**
@@ -64,7 +79,7 @@ public final class LoadGenerator {
       window.outstanding.incrementAndGet();
       target.issue(ok -> window.record(due, System.nanoTime(), ok));
     }
-    return window.finish();
+    return window.finish(-1);
   }
 
   private void sendChained(Window window) {
@@ -113,7 +128,7 @@ public final class LoadGenerator {
       }
     }
 
-    LoadResult finish() throws InterruptedException {
+    LoadResult finish(long serverCpuNanos) throws InterruptedException {
       long remaining = end - System.nanoTime();
       if (remaining > 0) {
         TimeUnit.NANOSECONDS.sleep(remaining);
@@ -124,7 +139,7 @@ public final class LoadGenerator {
       }
       errors.add(outstanding.get()); // never answered: lost
       return new LoadResult(completed.sum(), errors.sum(), (end - measureStart) / 1e9,
-          latency.getIntervalHistogram());
+          latency.getIntervalHistogram(), serverCpuNanos);
     }
   }
 }

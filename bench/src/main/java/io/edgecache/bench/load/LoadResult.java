@@ -10,11 +10,19 @@ import org.HdrHistogram.Histogram;
  *     because too many were already outstanding
  * @param seconds length of the measurement window
  * @param latencyNanos latency of the successful requests
+ * @param serverCpuNanos CPU time the server under test spent in the window, or -1 when the
+ *     run did not measure it
  */
-public record LoadResult(long requests, long errors, double seconds, Histogram latencyNanos) {
+public record LoadResult(long requests, long errors, double seconds, Histogram latencyNanos,
+    long serverCpuNanos) {
 
   public double requestsPerSecond() {
     return requests / seconds;
+  }
+
+  /** Server CPU per successful request in microseconds, or NaN when not measured. */
+  public double serverCpuMicrosPerRequest() {
+    return serverCpuNanos < 0 || requests == 0 ? Double.NaN : serverCpuNanos / 1e3 / requests;
   }
 
   /** The latency at {@code percentile} (0-100), in milliseconds. */

@@ -8,8 +8,9 @@ import java.util.Locale;
 public final class ResultTable {
 
   private static final String HEADER =
-      "| what | server | load | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors |\n"
-          + "|---|---|---|---:|---:|---:|---:|---:|---:|";
+      "| what | server | load | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors"
+          + " | server CPU µs/req |\n"
+          + "|---|---|---|---:|---:|---:|---:|---:|---:|---:|";
 
   private final List<String> rows = new ArrayList<>();
 
@@ -18,9 +19,12 @@ public final class ResultTable {
   }
 
   public void add(String what, String server, String load, LoadResult result) {
-    String row = String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %.3f | %.3f | %.3f | %.3f | %d |",
+    double cpu = result.serverCpuMicrosPerRequest();
+    String row = String.format(Locale.ROOT,
+        "| %s | %s | %s | %.0f | %.3f | %.3f | %.3f | %.3f | %d | %s |",
         what, server, load, result.requestsPerSecond(), result.millisAt(50), result.millisAt(90),
-        result.millisAt(99), result.millisAt(99.9), result.errors());
+        result.millisAt(99), result.millisAt(99.9), result.errors(),
+        Double.isNaN(cpu) ? "–" : String.format(Locale.ROOT, "%.1f", cpu));
     rows.add(row);
     System.out.println(row);
     System.out.flush();

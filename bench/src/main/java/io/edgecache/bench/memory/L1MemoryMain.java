@@ -85,9 +85,11 @@ public final class L1MemoryMain {
         payloadPerEntry, perEntry - payloadPerEntry, weigherFixedOverhead(clock.instant()));
     // The entry's own objects, class by class; the rest of the heap per entry is Caffeine's
     // node, its hash-table slot and its policy structures.
-    // Map.of() is a JDK-wide singleton that every entry without Vary shares: not per entry.
+    // Map.of() is a JDK-wide singleton that every entry without Vary shares, and entries share
+    // equal reuse rules: neither is per entry.
     GraphLayout entryGraph = GraphLayout.parseInstance(first, "http://bench.test/o/0")
-        .subtract(GraphLayout.parseInstance(first.varyValues()));
+        .subtract(GraphLayout.parseInstance(first.varyValues()))
+        .subtract(GraphLayout.parseInstance(first.rules()));
     System.out.println();
     System.out.println("One entry's object graph (value plus its key String), by JOL:");
     System.out.println("```");

@@ -1,36 +1,75 @@
 package io.edgecache.extproc.cache;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.edgecache.extproc.http.HeaderList;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * A stored response and what is needed to judge its freshness later.
  *
- * @param status the origin's status code
- * @param headers the end-to-end header fields to replay (no hop-by-hop fields, no Age)
- * @param body the complete body, or empty when the body is too large to be held in memory
- *     and is streamed from a lower tier instead (see {@link #bodyInMemory()})
- * @param responseTime when the response headers reached the cache (RFC 9111 §4.2.3)
- * @param correctedInitialAge the response's age when it arrived (RFC 9111 §4.2.3)
- * @param freshnessLifetime how long it is fresh (RFC 9111 §4.2.1)
- * @param varyValues the request's values of each field named by Vary, normalised; empty when
- *     the response has no Vary
- * @param rules what its directives allow on reuse
- * @param bodyLength the body's length in bytes, wherever it is held
+ * <p>Compact, since an L1 holds millions: the header fields and the body share one array, the
+ * fields in the wire form a hit sends ({@link WireHeaders}), built once here; times are kept
+ * as primitives. So an entry is three objects (this, the array, its key) and a hit copies
+ * prebuilt bytes ({@link #headerLines()}) instead of building a protobuf object per field.
+ * Accessors rebuild the values they return.
  */
-public record CachedResponse(
-    int status,
-    HeaderList headers,
-    ByteString body,
-    Instant responseTime,
-    Duration correctedInitialAge,
-    Duration freshnessLifetime,
-    Map<String, String> varyValues,
-    ReuseRules rules,
-    long bodyLength) {
+public final class CachedResponse {
+
+  /**
+   * Heap an entry costs beyond its key's characters and {@link #weight}'s array: this object,
+   * the array's and the key's headers, Caffeine's node and map slot. Measured, not guessed
+   * (bench's L1MemoryMain: ~370 B per entry at 1 M entries, of which ~120 B are the key's
+   * characters and the array's contents), so l1MaxBytes bounds the real heap instead of undercounting small
+   * entries severalfold.
+   */
+  private static final int FIXED_OVERHEAD_BYTES = 248;
+
+  private static final int MAX_SHARED_RULES = 256;
+  private static final ConcurrentMap<ReuseRules, ReuseRules> SHARED_RULES =
+      new ConcurrentHashMap<>();
+
+  private final int status;
+  /** bytes[0, headerLength) are the header lines; the rest is the body held in memory. */
+  private final int headerLength;
+  private final boolean sentAsStored;
+  private final byte[] bytes;
+  private final long responseSecond;
+  private final int responseNano;
+  private final long initialAgeSeconds;
+  private final int initialAgeNanos;
+  private final long lifetimeSeconds;
+  private final int lifetimeNanos;
+  private final long bodyLength;
+  private final Map<String, String> varyValues;
+  private final ReuseRules rules;
+
+  /**
+   * @param status the origin's status code
+   * @param headers the end-to-end header fields to replay (no hop-by-hop fields, no Age)
+   * @param body the complete body, or empty when the body is too large to be held in memory
+   *     and is streamed from a lower tier instead (see {@link #bodyInMemory()})
+   * @param responseTime when the response headers reached the cache (RFC 9111 §4.2.3)
+   * @param correctedInitialAge the response's age when it arrived (RFC 9111 §4.2.3)
+   * @param freshnessLifetime how long it is fresh (RFC 9111 §4.2.1)
+   * @param varyValues the request's values of each field named by Vary, normalised; empty when
+   *     the response has no Vary
+   * @param rules what its directives allow on reuse
+   * @param bodyLength the body's length in bytes, wherever it is held
+   */
+  public CachedResponse(int status, HeaderList headers, ByteString body, Instant responseTime,
+      Duration correctedInitialAge, Duration freshnessLifetime, Map<String, String> varyValues,
+      ReuseRules rules, long bodyLength) {
+    this(status, encode(headers, body), WireHeaders.encodedSize(headers),
+        WireHeaders.sentAsStored(headers), responseTime, correctedInitialAge, freshnessLifetime,
+        varyValues, rules, bodyLength);
+  }
 
   /** A response whose whole body is held in memory. */
   public CachedResponse(int status, HeaderList headers, ByteString body, Instant responseTime,
@@ -40,21 +79,120 @@ public record CachedResponse(
         varyValues, rules, body.size());
   }
 
-  /** Whether {@link #body()} holds the body; if not, a lower tier streams it. */
-  public boolean bodyInMemory() {
-    return body.size() == bodyLength;
+  private CachedResponse(int status, byte[] bytes, int headerLength, boolean sentAsStored,
+      Instant responseTime, Duration correctedInitialAge, Duration freshnessLifetime,
+      Map<String, String> varyValues, ReuseRules rules, long bodyLength) {
+    this.status = status;
+    this.bytes = bytes;
+    this.headerLength = headerLength;
+    this.sentAsStored = sentAsStored;
+    this.responseSecond = responseTime.getEpochSecond();
+    this.responseNano = responseTime.getNano();
+    this.initialAgeSeconds = correctedInitialAge.getSeconds();
+    this.initialAgeNanos = correctedInitialAge.getNano();
+    this.lifetimeSeconds = freshnessLifetime.getSeconds();
+    this.lifetimeNanos = freshnessLifetime.getNano();
+    this.varyValues = Objects.requireNonNull(varyValues);
+    this.rules = shared(Objects.requireNonNull(rules));
+    this.bodyLength = bodyLength;
   }
 
   /**
-   * Heap an entry costs beyond its key, header and body characters: the objects that hold them
-   * plus Caffeine's node. Measured, not guessed (bench's L1MemoryMain: ~710 B at 1 M entries),
-   * so l1MaxBytes bounds the real heap instead of undercounting small entries severalfold.
+   * One instance per distinct rules: entries of a route share their route's stale windows, so a
+   * handful of values serve millions of entries. Bounded, since origins choose the values.
    */
-  private static final int FIXED_OVERHEAD_BYTES = 720;
+  private static ReuseRules shared(ReuseRules rules) {
+    ReuseRules known = SHARED_RULES.get(rules);
+    if (known != null) {
+      return known;
+    }
+    if (SHARED_RULES.size() < MAX_SHARED_RULES) {
+      known = SHARED_RULES.putIfAbsent(rules, rules);
+    }
+    return known == null ? rules : known;
+  }
+
+  private static byte[] encode(HeaderList headers, ByteString body) {
+    int headerLength = WireHeaders.encodedSize(headers);
+    byte[] bytes = new byte[headerLength + body.size()];
+    WireHeaders.encode(headers, bytes);
+    body.copyTo(bytes, headerLength);
+    return bytes;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** The end-to-end header fields to replay (no hop-by-hop fields, no Age), decoded anew. */
+  public HeaderList headers() {
+    return WireHeaders.decode(bytes, headerLength);
+  }
+
+  /**
+   * All values of the header field {@code name} (lower case) joined as
+   * {@link HeaderList#joined} does, without decoding the others; null when absent.
+   */
+  public String joinedHeader(String name) {
+    return WireHeaders.joined(bytes, headerLength, name);
+  }
+
+  /**
+   * The header fields as serialized {@code HeaderMutation.set_headers} lines, ready to send,
+   * when a full answer sends them exactly as stored plus Age and Cache-Status lines (no field
+   * a hit rewrites or Envoy refuses); null when they need the line-by-line checks.
+   */
+  public ByteString headerLines() {
+    return sentAsStored ? UnsafeByteOperations.unsafeWrap(bytes, 0, headerLength) : null;
+  }
+
+  /** The body held in memory: all of it, or nothing when a lower tier streams it. */
+  public ByteString body() {
+    return UnsafeByteOperations.unsafeWrap(bytes, headerLength, bytes.length - headerLength);
+  }
+
+  public Instant responseTime() {
+    return Instant.ofEpochSecond(responseSecond, responseNano);
+  }
+
+  public Duration correctedInitialAge() {
+    return Duration.ofSeconds(initialAgeSeconds, initialAgeNanos);
+  }
+
+  public Duration freshnessLifetime() {
+    return Duration.ofSeconds(lifetimeSeconds, lifetimeNanos);
+  }
+
+  public Map<String, String> varyValues() {
+    return varyValues;
+  }
+
+  public ReuseRules rules() {
+    return rules;
+  }
+
+  /** The body's length in bytes, wherever it is held. */
+  public long bodyLength() {
+    return bodyLength;
+  }
+
+  /** Whether {@link #body()} holds the body; if not, a lower tier streams it. */
+  public boolean bodyInMemory() {
+    return bytes.length - headerLength == bodyLength;
+  }
 
   /** current_age per RFC 9111 §4.2.3: initial age plus the time it has been resident. */
   public Duration currentAge(Instant now) {
-    return currentAge(responseTime, correctedInitialAge, now);
+    // currentAge(responseTime(), correctedInitialAge(), now) on the stored primitives: a hit
+    // asks several times, and this builds one object instead of four.
+    long residentSeconds = now.getEpochSecond() - responseSecond;
+    long residentNanos = now.getNano() - responseNano;
+    if (residentSeconds < 0 || (residentSeconds == 0 && residentNanos < 0)) {
+      residentSeconds = 0;
+      residentNanos = 0;
+    }
+    return Duration.ofSeconds(initialAgeSeconds + residentSeconds,
+        initialAgeNanos + residentNanos);
   }
 
   /**
@@ -72,7 +210,7 @@ public record CachedResponse(
 
   /** Freshness left at {@code now}; zero or negative once stale. */
   public Duration timeToLive(Instant now) {
-    return freshnessLifetime.minus(currentAge(now));
+    return freshnessLifetime().minus(currentAge(now));
   }
 
   /**
@@ -80,7 +218,7 @@ public record CachedResponse(
    * whole-second Age the client sees, so {@code Age + ttl} is always the freshness lifetime.
    */
   public long ttlSeconds(Instant now) {
-    return freshnessLifetime.getSeconds() - currentAge(now).getSeconds();
+    return lifetimeSeconds - currentAge(now).getSeconds();
   }
 
   /**
@@ -97,7 +235,7 @@ public record CachedResponse(
 
   /** Whether it carries a validator a conditional request can use (RFC 9111 §4.3.1). */
   public boolean hasValidator() {
-    return headers.contains("etag") || headers.contains("last-modified");
+    return joinedHeader("etag") != null || joinedHeader("last-modified") != null;
   }
 
   /**
@@ -120,15 +258,47 @@ public record CachedResponse(
    */
   public CachedResponse staleFrom(Instant moment) {
     Duration ageThen = currentAge(moment);
-    if (freshnessLifetime.compareTo(ageThen) <= 0) {
+    if (freshnessLifetime().compareTo(ageThen) <= 0) {
       return this;
     }
-    return new CachedResponse(status, headers, body, responseTime, correctedInitialAge, ageThen,
-        varyValues, rules, bodyLength);
+    return new CachedResponse(status, bytes, headerLength, sentAsStored, responseTime(),
+        correctedInitialAge(), ageThen, varyValues, rules, bodyLength);
   }
 
   /** Bytes this entry costs the L1 cache. */
   public int weight(String key) {
-    return FIXED_OVERHEAD_BYTES + key.length() + headers.byteSize() + body.size();
+    return FIXED_OVERHEAD_BYTES + key.length() + bytes.length;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof CachedResponse that
+        && status == that.status
+        && headerLength == that.headerLength
+        && responseSecond == that.responseSecond
+        && responseNano == that.responseNano
+        && initialAgeSeconds == that.initialAgeSeconds
+        && initialAgeNanos == that.initialAgeNanos
+        && lifetimeSeconds == that.lifetimeSeconds
+        && lifetimeNanos == that.lifetimeNanos
+        && bodyLength == that.bodyLength
+        && Arrays.equals(bytes, that.bytes)
+        && varyValues.equals(that.varyValues)
+        && rules.equals(that.rules);
+  }
+
+  @Override
+  public int hashCode() {
+    // Not the bytes: hashing a large body per call would cost more than equals ever does.
+    return Objects.hash(status, headerLength, responseSecond, responseNano, lifetimeSeconds,
+        bodyLength);
+  }
+
+  @Override
+  public String toString() {
+    return "CachedResponse[status=" + status + ", headers=" + headers().fields()
+        + ", bodyLength=" + bodyLength + ", responseTime=" + responseTime()
+        + ", correctedInitialAge=" + correctedInitialAge() + ", freshnessLifetime="
+        + freshnessLifetime() + ", varyValues=" + varyValues + ", rules=" + rules + "]";
   }
 }

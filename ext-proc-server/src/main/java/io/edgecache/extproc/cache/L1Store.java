@@ -27,7 +27,8 @@ public final class L1Store {
   /** Incomplete (206) responses get this share of the byte budget, on top of it. */
   private static final int PARTIALS_SHARE = 8;
 
-  private final Cache<String, Variants> cache;
+  /** Each key's variants, as {@link Variants} stores them. */
+  private final Cache<String, Object> cache;
   private final PartialStore partials;
   private volatile BiConsumer<String, CachedResponse> putListener = (uri, entry) -> { };
 
@@ -41,7 +42,7 @@ public final class L1Store {
     this.cache =
         Caffeine.newBuilder()
             .maximumWeight(maxBytes)
-            .weigher((String key, Variants variants) -> variants.weight(key))
+            .weigher((String key, Object variants) -> Variants.weight(variants, key))
             .expireAfter(new WhileUseful(clock, revalidationWindow))
             .ticker(ticker)
             .executor(Runnable::run) // maintenance is cheap; no thread hop on the hit path
@@ -56,35 +57,35 @@ public final class L1Store {
 
   /** The newest variant under {@code key} that {@code matches} accepts. */
   public Lookup lookup(CacheKey key, Predicate<CachedResponse> matches) {
-    Variants variants = cache.getIfPresent(key.uri());
+    Object variants = cache.getIfPresent(key.uri());
     if (variants == null) {
       return NOTHING;
     }
-    return new Lookup(variants.find(matches), true);
+    return new Lookup(Variants.find(variants, matches), true);
   }
 
   /** The newest variant stored under {@code key}, or null. */
   public CachedResponse get(CacheKey key) {
-    Variants variants = cache.getIfPresent(key.uri());
-    return variants == null ? null : variants.entries().get(0);
+    Object variants = cache.getIfPresent(key.uri());
+    return variants == null ? null : Variants.entries(variants).get(0);
   }
 
   /** Every variant stored under {@code key}, newest first. */
   public List<CachedResponse> variants(CacheKey key) {
-    Variants variants = cache.getIfPresent(key.uri());
-    return variants == null ? List.of() : variants.entries();
+    Object variants = cache.getIfPresent(key.uri());
+    return variants == null ? List.of() : Variants.entries(variants);
   }
 
   /** Stores {@code entry}, replacing the variant with the same secondary key. */
   public void put(CacheKey key, CachedResponse entry) {
     cache.asMap().compute(key.uri(),
-        (k, existing) -> existing == null ? Variants.of(entry) : existing.with(entry));
+        (k, existing) -> Variants.with(existing, entry));
     putListener.accept(key.uri(), entry);
   }
 
   /** Removes one variant, if it is still stored. */
   public void remove(CacheKey key, CachedResponse entry) {
-    cache.asMap().computeIfPresent(key.uri(), (k, existing) -> existing.without(entry));
+    cache.asMap().computeIfPresent(key.uri(), (k, existing) -> Variants.without(existing, entry));
   }
 
   /** Removes every variant under {@code key}, and its incomplete responses. */
@@ -103,7 +104,7 @@ public final class L1Store {
    * when untouched, null to remove it).
    */
   public void rewrite(String uri, UnaryOperator<CachedResponse> rewrite) {
-    cache.asMap().computeIfPresent(uri, (key, existing) -> existing.rewritten(rewrite));
+    cache.asMap().computeIfPresent(uri, (key, existing) -> Variants.rewritten(existing, rewrite));
   }
 
   /** Called with each entry stored, after it is stored (the purge tag index listens). */
@@ -117,7 +118,7 @@ public final class L1Store {
   }
 
   /** A key lives as long as its most useful variant. */
-  private static final class WhileUseful implements Expiry<String, Variants> {
+  private static final class WhileUseful implements Expiry<String, Object> {
     private final Clock clock;
     private final Duration revalidationWindow;
 
@@ -127,9 +128,9 @@ public final class L1Store {
     }
 
     @Override
-    public long expireAfterCreate(String key, Variants variants, long currentTime) {
+    public long expireAfterCreate(String key, Object variants, long currentTime) {
       Duration longest = Duration.ZERO;
-      for (CachedResponse entry : variants.entries()) {
+      for (CachedResponse entry : Variants.entries(variants)) {
         Duration useful = entry.usefulFor(clock.instant(), revalidationWindow);
         longest = useful.compareTo(longest) > 0 ? useful : longest;
       }
@@ -138,13 +139,13 @@ public final class L1Store {
 
     @Override
     public long expireAfterUpdate(
-        String key, Variants variants, long currentTime, long currentDuration) {
+        String key, Object variants, long currentTime, long currentDuration) {
       return expireAfterCreate(key, variants, currentTime);
     }
 
     @Override
     public long expireAfterRead(
-        String key, Variants variants, long currentTime, long currentDuration) {
+        String key, Object variants, long currentTime, long currentDuration) {
       return currentDuration;
     }
   }

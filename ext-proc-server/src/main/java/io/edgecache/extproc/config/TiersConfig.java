@@ -10,7 +10,9 @@ import java.time.Duration;
  * with no configuration needs nothing but memory.
  *
  * @param largeObjectBytes bodies larger than this go to disk and S3; smaller ones to memory,
- *     disk and Redis
+ *     disk and Redis. With the body endpoint on, hits of larger bodies are rerouted to it; the
+ *     default, 128 KiB, is where that costs the node less than carrying the body in
+ *     {@code immediate_response} (bench/run-all.sh's crossover sweep)
  * @param writeQueueCapacity pending writes per tier; writes beyond it are shed
  * @param writeQueueBytes bytes of entries per tier queued or being written; writes beyond it
  *     are shed, so a slow tier holds at most this much memory
@@ -70,7 +72,7 @@ public record TiersConfig(
 
   public static TiersConfig defaults() {
     return new TiersConfig(
-        1L << 20,
+        128L << 10, // the measured crossover: bench's BodyRouteCrossover
         1024,
         64L << 20,
         5,

@@ -1,8 +1,7 @@
 package io.edgecache.extproc.grpc;
 
-import com.google.protobuf.BoolValue;
-import com.google.protobuf.ByteString;
 import io.edgecache.http.HeaderValidity;
+import io.edgecache.extproc.cache.WireHeaders;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
@@ -106,12 +105,7 @@ final class EnvoyHeaderLines {
 
   /** One line with explicit {@code append} and the value in {@code raw_value} only. */
   static HeaderValueOption line(String name, String value, boolean append) {
-    return HeaderValueOption.newBuilder()
-        .setHeader(HeaderValue.newBuilder()
-            .setKey(name)
-            .setRawValue(ByteString.copyFrom(value, StandardCharsets.ISO_8859_1)))
-        .setAppend(BoolValue.of(append))
-        .build();
+    return WireHeaders.line(name, value, append);
   }
 
   /** Why the line {@code name} ({@code key} lower-cased) is dropped, or null to keep it. */

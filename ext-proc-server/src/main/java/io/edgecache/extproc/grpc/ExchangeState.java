@@ -92,7 +92,7 @@ final class ExchangeState {
   boolean matchesVary(CachedResponse entry) {
     return VaryKey.matches(entry.varyValues(), request.headers(), route.normalizeHeaders())
         && AcceptEncoding.accepts(request.headers().joined("accept-encoding"),
-            entry.headers().joined("content-encoding"));
+            entry.joinedHeader("content-encoding"));
   }
 
   /** A variant in the request's most preferred language when none matched exactly, or null. */

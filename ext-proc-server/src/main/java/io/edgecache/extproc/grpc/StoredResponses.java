@@ -1,13 +1,17 @@
 package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.WireHeaders;
 import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.http.HeaderList;
 import io.edgecache.extproc.http.Preconditions;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +42,10 @@ final class StoredResponses {
    */
   static ProcessingResponse answer(
       CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
+    ByteString headerLines = entry.headerLines();
+    if (headerLines != null && !request.isConditional() && !request.headers().contains("range")) {
+      return prebuilt(entry, headerLines, now, status);
+    }
     ProcessingResponse notModified = notModified(entry, request, now, status);
     if (notModified != null) {
       return notModified;
@@ -149,6 +157,33 @@ final class StoredResponses {
     fields.add(new HeaderList.Field(
         CacheStatus.FIELD, status.appendTo(entry.headers().joined(CacheStatus.FIELD))));
     return ExchangeMessages.immediate(code, HeaderList.of(fields), body, "edgecache_hit");
+  }
+
+  /**
+   * The full answer from the lines {@code entry} stored ready to send, plus the two that change
+   * per hit, Age and Cache-Status. The answer is what {@link #respond} builds for the same
+   * entry; it only skips rebuilding and rechecking each stored line. Protobuf merges repeated
+   * occurrences of a message field, so the stored lines and the per-hit lines travel as two
+   * occurrences of {@code ImmediateResponse.headers}, serialized as they are.
+   */
+  private static ProcessingResponse prebuilt(CachedResponse entry, ByteString headerLines,
+      Instant now, CacheStatus status) {
+    ByteString perHit = WireHeaders.twoLines(
+        "age", Long.toString(entry.currentAge(now).getSeconds()),
+        CacheStatus.FIELD, status.appendTo(null));
+    UnknownFieldSet headers = UnknownFieldSet.newBuilder()
+        .addField(ImmediateResponse.HEADERS_FIELD_NUMBER, UnknownFieldSet.Field.newBuilder()
+            .addLengthDelimited(headerLines)
+            .addLengthDelimited(perHit)
+            .build())
+        .build();
+    return ProcessingResponse.newBuilder()
+        .setImmediateResponse(ImmediateResponse.newBuilder()
+            .setStatus(HttpStatus.newBuilder().setCodeValue(entry.status()))
+            .setBody(entry.body())
+            .setDetails("edgecache_hit")
+            .setUnknownFields(headers))
+        .build();
   }
 
   /** The stored fields minus Cache-Status, which is rewritten with this cache's member. */
