@@ -61,6 +61,7 @@ final class EdgeStack implements AutoCloseable {
         EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap())));
     LocalEdgeConfig.Builder edgeConfig = LocalEdgeConfig.builder()
         .listen("127.0.0.1", edgePort)
+        .admin("127.0.0.1", 0) // /stats: the ext_proc filter's counters
         .externalProcessor(filter)
         .extProcTarget("127.0.0.1", extProcPortOverride > 0 ? extProcPortOverride : server.port());
     if (config.tls() != null) { // mTLS on the ext_proc hop: the edge presents the node's certificate

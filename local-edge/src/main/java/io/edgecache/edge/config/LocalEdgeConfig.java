@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
 import io.edgecache.security.TlsFiles;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -38,8 +39,10 @@ public final class LocalEdgeConfig {
   private final Optional<XdsSource> xds;
   private final HttpTimeouts timeouts;
   private final Optional<TlsFiles> tls;
+  private final Optional<InetSocketAddress> admin;
 
   private LocalEdgeConfig(Builder b) {
+    this.admin = Optional.ofNullable(b.admin);
     this.tls = Optional.ofNullable(b.tls);
     this.listenHost = b.listenHost;
     this.listenPort = b.listenPort;
@@ -77,6 +80,8 @@ public final class LocalEdgeConfig {
    * plaintext.
    */
   public Optional<TlsFiles> tls() { return tls; }
+  /** Where {@code /stats} (the ext_proc filter's counters, as Envoy's admin shows them) is served. */
+  public Optional<InetSocketAddress> admin() { return admin; }
 
   public static Builder builder() {
     return new Builder();
@@ -116,6 +121,10 @@ public final class LocalEdgeConfig {
     }
     if (model.timeouts != null) {
       b.timeouts(model.timeouts.toTimeouts(name + ": timeouts"));
+    }
+    if (model.admin != null) {
+      HostPort admin = HostPort.parse(model.admin, name + ": admin");
+      b.admin(admin.host, admin.port);
     }
     if (model.tls != null) {
       b.tls(model.tls.toFiles(file.toAbsolutePath().getParent(), name + ": tls"));
@@ -178,6 +187,7 @@ public final class LocalEdgeConfig {
     private XdsSource xds;
     private HttpTimeouts timeouts = HttpTimeouts.DEFAULTS;
     private TlsFiles tls;
+    private InetSocketAddress admin;
 
     private Builder() {}
 
@@ -231,6 +241,12 @@ public final class LocalEdgeConfig {
     /** mTLS to the ext_proc server and the control plane, with this certificate. */
     public Builder tls(TlsFiles files) {
       this.tls = files;
+      return this;
+    }
+
+    /** Serve {@code /stats} here; port 0 picks an ephemeral port. Off by default. */
+    public Builder admin(String host, int port) {
+      this.admin = InetSocketAddress.createUnresolved(host, port);
       return this;
     }
 
@@ -289,6 +305,7 @@ public final class LocalEdgeConfig {
     public XdsModel xds;
     public TimeoutsModel timeouts;
     public TlsModel tls;
+    public String admin;
   }
 
   /** {@code timeouts:} each field optional, Envoy's default when absent. */

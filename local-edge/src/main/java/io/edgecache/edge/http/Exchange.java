@@ -102,7 +102,7 @@ final class Exchange implements ProcessorSession.Handler, UpstreamListener {
         : routes.match(target.authority(), target.path(), clientRequest.headers());
     this.initialMetadata = routes.initialMetadata(arrivalRoute);
     this.session = new ProcessorSession(edge.processorChannel(), initialMetadata.metadata(),
-        client.eventLoop(), filter, this);
+        client.eventLoop(), filter, edge.processorStats(), this);
     if (arrivalRoute != null && arrivalRoute.extProcDisabled()) {
       session.cancel("ext_proc is disabled for route " + arrivalRoute.name());
     }
