@@ -105,6 +105,17 @@ final class EdgeStack implements AutoCloseable {
     return new EdgeStack(ServerConfig.defaults(), origin.url(), UnaryOperator.identity(), 0, telemetry);
   }
 
+  /**
+   * A stack whose edge runs the ext_proc filter exactly as {@code envoy/envoy.yaml} ships it:
+   * {@code message_timeout} 200 ms, so every answer the node is late with fails open.
+   */
+  static EdgeStack startWithShippedTimers(TestOrigin origin) throws Exception {
+    ExternalProcessor shipped =
+        EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap());
+    return new EdgeStack(ServerConfig.defaults(), origin.url(), filter -> shipped, 0,
+        Telemetry.disabled());
+  }
+
   /** A stack whose edge points its ext_proc filter at {@code extProcPort}, with a tweak. */
   static EdgeStack startWithExtProcAt(TestOrigin origin, int extProcPort,
       UnaryOperator<ExternalProcessor> filterTweak) throws Exception {
