@@ -807,9 +807,6 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         || phase == Phase.PURGING) {
       throw new MalformedMessageException("response_body: arrived before response_headers");
     }
-    // Answered first: landing the flight resumes every follower inline, and the leader's own
-    // message_timeout must not wait for a burst of them.
-    out.onNext(ExchangeMessages.continueResponseBody());
     if (recorder != null && !recorder.append(message.getBody())) {
       recorder = null; // over the size limit or the spool: the rest passes unrecorded
       land(null, true);
@@ -817,6 +814,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     if (message.getEndOfStream() && recorder != null) {
       commit();
     }
+    out.onNext(ExchangeMessages.continueResponseBody());
   }
 
   private void commit() {
