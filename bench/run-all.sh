@@ -8,10 +8,11 @@
 #      immediate_response and through the body endpoint);
 #   3. a JFR CPU profile of the hit path (ext_proc server, and local-edge end to end);
 #   4. L1 heap per entry at 1 M entries; 5. JMH microbenchmarks (incl. tracing off vs on);
-#   6. control plane: live reconfiguration latency and purge-to-all-acked latency.
+#   6. control plane: live reconfiguration latency and purge-to-all-acked latency;
+#   7. bursts: 100 concurrent cold requests under the shipped 200 ms message_timeout (burst.sh).
 # Results replace the generated part of BENCHMARKS.md. Run as root on a quiet machine:
 #   bench/run-all.sh [--duration-s 10] [--warmup-s 3] [--jit-warmup-s 60] [--connections 32] [--rounds 2]
-#                    [--parts e2e,extproc,profile,memory,jmh,control] [--output BENCHMARKS.md]
+#                    [--parts e2e,extproc,profile,memory,jmh,control,bursts] [--output BENCHMARKS.md]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +20,7 @@ BENCH="$ROOT/bench"
 RUN="$BENCH/target/run"
 ORIGIN_PORT=18100 EDGE_PORT=18101 EXT_PROC_PORT=18102
 NGINX_STOCK_PORT=18103 NGINX_NOPUSH_PORT=18104 VARNISH_PORT=18105
-DURATION=10 WARMUP=3 JIT_WARMUP=60 CONNECTIONS=32 ROUNDS=2 PARTS="e2e,extproc,profile,memory,jmh,control"
+DURATION=10 WARMUP=3 JIT_WARMUP=60 CONNECTIONS=32 ROUNDS=2 PARTS="e2e,extproc,profile,memory,jmh,control,bursts"
 OUTPUT="$ROOT/BENCHMARKS.md"
 JAVA_SERVER_OPTS="-Xms1g -Xmx1g"
 # Body sizes of the large-body route crossover (tiers.largeObjectBytes' default comes from it).
@@ -457,6 +458,23 @@ if part control; then
     echo '```'
     (cd "$ROOT" && eval "$PURGE_CMD" >/dev/null 2>&1; \
       grep -h "purge-to-all-acked\|REST submit" tests/target/surefire-reports/*PurgeLatencyBenchmark-output.txt)
+    echo '```'
+  } >>"$REPORT"
+fi
+if part bursts; then
+  log "Bursts under the shipped ext_proc timers"
+  BURST_CMD="bench/burst.sh --requests 100 --rounds 3 --client curl"
+  {
+    echo
+    echo "### Bursts: 100 concurrent curl requests for one cold key, 1 s origin, message_timeout 200 ms"
+    echo
+    echo "Fresh node and edge JVMs; \"cold\" starts as soon as both listen, \"warm-N\" follow on new keys."
+    echo "fail-opens is the edge's failure_mode_allowed/message_timeouts delta (its /stats)."
+    echo
+    echo "\`$BURST_CMD\`"
+    echo
+    echo '```'
+    (cd "$ROOT" && eval "$BURST_CMD" 2>&1) || true
     echo '```'
   } >>"$REPORT"
 fi

@@ -2,6 +2,7 @@ package io.edgecache.edge;
 
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.XdsSource;
+import io.edgecache.edge.extproc.ProcessorStats;
 import io.edgecache.edge.extproc.ProcessorWarmup;
 import io.edgecache.edge.http.DownstreamHandler;
 import io.edgecache.edge.http.EdgeContext;
@@ -51,6 +52,8 @@ public final class LocalEdge implements AutoCloseable {
   private final XdsConnection xds;
   /** Client credentials of the ext_proc and ADS channels; null for plaintext. */
   private final ReloadingTls tls;
+  /** The {@code /stats} port; null when the config names none. */
+  private final EdgeAdmin admin;
 
   /** The ADS client and its channel, when routes come from a control plane. */
   private record XdsConnection(ManagedChannel channel, AdsClient client) {
@@ -61,8 +64,9 @@ public final class LocalEdge implements AutoCloseable {
   }
 
   private LocalEdge(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ManagedChannel processorChannel,
-      EdgeContext edge, Channel serverChannel, XdsConnection xds, ReloadingTls tls) {
+      EdgeContext edge, Channel serverChannel, XdsConnection xds, ReloadingTls tls, EdgeAdmin admin) {
     this.tls = tls;
+    this.admin = admin;
     this.bossGroup = bossGroup;
     this.workerGroup = workerGroup;
     this.processorChannel = processorChannel;
@@ -94,7 +98,11 @@ public final class LocalEdge implements AutoCloseable {
     }
     EdgeContext edge = new EdgeContext(config, processorChannel, clientType);
     XdsConnection xds = null;
+    EdgeAdmin admin = null;
     try {
+      if (config.admin().isPresent()) {
+        admin = new EdgeAdmin(config.admin().get(), edge.processorStats());
+      }
       if (config.xds().isPresent()) {
         xds = connect(config, edge, tls);
       }
@@ -111,10 +119,13 @@ public final class LocalEdge implements AutoCloseable {
           .bind(new InetSocketAddress(config.listenHost(), config.listenPort()))
           .sync()
           .channel();
-      return new LocalEdge(boss, workers, processorChannel, edge, server, xds, tls);
+      return new LocalEdge(boss, workers, processorChannel, edge, server, xds, tls, admin);
     } catch (Exception e) {
       if (xds != null) {
         xds.close();
+      }
+      if (admin != null) {
+        admin.close();
       }
       processorChannel.shutdownNow();
       if (tls != null) {
@@ -185,6 +196,16 @@ public final class LocalEdge implements AutoCloseable {
     return configured == 0 ? Integer.MAX_VALUE : configured;
   }
 
+  /** The ext_proc filter's counters (Envoy's names): fail-opens, message timeouts, streams. */
+  public ProcessorStats processorStats() {
+    return edge.processorStats();
+  }
+
+  /** The {@code /stats} port, or -1 when the config names no admin address. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
+  }
+
   /** The bound port (the ephemeral one when the config asked for port 0). */
   public int port() {
     return ((InetSocketAddress) serverChannel.localAddress()).getPort();
@@ -193,6 +214,9 @@ public final class LocalEdge implements AutoCloseable {
   @Override
   public void close() {
     serverChannel.close().syncUninterruptibly();
+    if (admin != null) {
+      admin.close();
+    }
     if (xds != null) {
       xds.close();
     }

@@ -31,7 +31,8 @@ public final class LocalEdgeMain {
     LocalEdge running = edge;
     Runtime.getRuntime().addShutdownHook(new Thread(running::close, "local-edge-shutdown"));
     System.out.println("local-edge: listening on http://" + config.listenHost() + ":" + running.port()
-        + " (ext_proc at " + config.extProcHost() + ":" + config.extProcPort() + ")");
+        + " (ext_proc at " + config.extProcHost() + ":" + config.extProcPort() + ")"
+        + (running.adminPort() > 0 ? "; stats on http://" + config.admin().get().getHostString() + ":" + running.adminPort() + "/stats" : ""));
   }
 
   private static String describe(Exception e) {

@@ -51,6 +51,18 @@ class LocalEdgeConfigTest {
   }
 
   @Test
+  void adminIsOffUnlessAnAddressIsGiven(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("local-edge.yaml");
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", ""));
+    assertTrue(LocalEdgeConfig.load(file).admin().isEmpty());
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "admin: 127.0.0.1:9901\n"));
+    assertEquals(9901, LocalEdgeConfig.load(file).admin().orElseThrow().getPort());
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "admin: nowhere\n"));
+    ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
+    assertTrue(e.getMessage().contains("admin"), e.getMessage());
+  }
+
+  @Test
   void badTimeoutNamesTheField(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("local-edge.yaml");
     Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "timeouts: {requestHeaders: soon}\n"));

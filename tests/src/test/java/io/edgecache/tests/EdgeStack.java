@@ -60,6 +60,7 @@ final class EdgeStack implements AutoCloseable {
         EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap())));
     LocalEdgeConfig.Builder edgeConfig = LocalEdgeConfig.builder()
         .listen("127.0.0.1", edgePort)
+        .admin("127.0.0.1", 0) // /stats: the ext_proc filter's counters
         .externalProcessor(filter)
         .extProcTarget("127.0.0.1", extProcPortOverride > 0 ? extProcPortOverride : server.port());
     if (config.tls() != null) { // mTLS on the ext_proc hop: the edge presents the node's certificate
@@ -100,6 +101,17 @@ final class EdgeStack implements AutoCloseable {
   /** A stack whose server reports to {@code telemetry}. */
   static EdgeStack start(TestOrigin origin, Telemetry telemetry) throws Exception {
     return new EdgeStack(ServerConfig.defaults(), origin.url(), UnaryOperator.identity(), 0, telemetry);
+  }
+
+  /**
+   * A stack whose edge runs the ext_proc filter exactly as {@code envoy/envoy.yaml} ships it:
+   * {@code message_timeout} 200 ms, so every answer the node is late with fails open.
+   */
+  static EdgeStack startWithShippedTimers(TestOrigin origin) throws Exception {
+    ExternalProcessor shipped =
+        EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap());
+    return new EdgeStack(ServerConfig.defaults(), origin.url(), filter -> shipped, 0,
+        Telemetry.disabled());
   }
 
   /** A stack whose edge points its ext_proc filter at {@code extProcPort}, with a tweak. */

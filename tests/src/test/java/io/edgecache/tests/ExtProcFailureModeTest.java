@@ -1,9 +1,14 @@
 package io.edgecache.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +54,21 @@ class ExtProcFailureModeTest {
       HttpResponse<String> response = stack.get("/");
       assertEquals(500, response.statusCode());
       assertEquals(0, origin.count("/"), "the request never reached the origin");
+    }
+  }
+
+  @Test
+  void aFailOpenIsCountedOnTheEdgesStatsAsEnvoyNamesIt() throws Exception {
+    try (EdgeStack stack = EdgeStack.startWithExtProcAt(origin, deadPort,
+        filter -> filter.toBuilder().setFailureModeAllow(true).build())) {
+      assertEquals(200, stack.get("/").statusCode());
+      assertEquals(1, stack.edge.processorStats().failureModeAllowed());
+      HttpResponse<String> stats = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.edge.adminPort() + "/stats"))
+              .timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertTrue(stats.body().contains("http.edge.ext_proc.failure_mode_allowed: 1\n"), stats.body());
+      assertTrue(stats.body().contains("http.edge.ext_proc.streams_failed: 1\n"), stats.body());
     }
   }
 }

@@ -12,14 +12,26 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Runs a synthetic miss and hit through the exchange code before the server takes traffic.
- * On a cold JVM the first real request would otherwise spend Envoy's whole 200 ms
- * {@code message_timeout} loading protobuf descriptors and policy classes, and Envoy would
- * carry on without the cache (or fail the request).
+ * Runs synthetic collapsed bursts through the exchange code before the server takes traffic:
+ * per round a leader misses, followers join its flight (and ask Envoy for more time), the
+ * leader's response is recorded and the followers are served from it, then a hit. On a cold
+ * JVM the first burst would otherwise spend Envoy's whole 200 ms {@code message_timeout}
+ * loading classes and running interpreted code on the one transport thread every stream of
+ * the edge's connection shares, and Envoy would carry on without the cache. The rounds run
+ * until the paths are compiled or the time budget is spent, whichever comes first.
  */
 public final class Warmup {
+
+  /** Enough rounds for the JIT's first tier to compile the request-headers path. */
+  private static final int ROUNDS = 300;
+  private static final int FOLLOWERS = 3;
+  /** Start-up must stay well inside the 10 s a restarted node has to be useful. */
+  private static final Duration BUDGET = Duration.ofSeconds(3);
 
   private Warmup() {}
 
@@ -37,10 +49,19 @@ public final class Warmup {
       @Override
       public void onCompleted() {}
     };
+    long deadline = System.nanoTime() + BUDGET.toNanos();
+    for (int round = 0; round < ROUNDS && System.nanoTime() < deadline; round++) {
+      collapsedBurst(scratch, discard, "/warmup/" + round + "?q=1");
+    }
+  }
+
+  /** A leader, {@link #FOLLOWERS} requests collapsed behind it, then a hit, on {@code path}. */
+  private static void collapsedBurst(CacheNode scratch, StreamObserver<ProcessingResponse> discard,
+      String path) {
     String date = HttpDates.format(scratch.clock().instant());
     ProcessingRequest request = ProcessingRequest.newBuilder()
         .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true).setHeaders(headers(
-            ":method", "GET", ":path", "/warmup?q=1", ":authority", "warmup.invalid",
+            ":method", "GET", ":path", path, ":authority", "warmup.invalid",
             ":scheme", "http")))
         .build();
     ProcessingRequest response = ProcessingRequest.newBuilder()
@@ -53,11 +74,19 @@ public final class Warmup {
             .setEndOfStream(true))
         .build();
 
-    CacheExchange miss = new CacheExchange(scratch, discard, null);
-    for (ProcessingRequest message : new ProcessingRequest[] {request, response, body}) {
-      miss.onNext(roundTrip(message.toByteArray(), ProcessingRequest.parser()::parseFrom));
+    CacheExchange leader = new CacheExchange(scratch, discard, null);
+    leader.onNext(roundTrip(request.toByteArray(), ProcessingRequest.parser()::parseFrom));
+    List<CacheExchange> followers = new ArrayList<>();
+    for (int i = 0; i < FOLLOWERS; i++) {
+      CacheExchange follower = new CacheExchange(scratch, discard, null);
+      follower.onNext(roundTrip(request.toByteArray(), ProcessingRequest.parser()::parseFrom));
+      followers.add(follower);
     }
-    miss.onCompleted();
+    for (ProcessingRequest message : new ProcessingRequest[] {response, body}) {
+      leader.onNext(roundTrip(message.toByteArray(), ProcessingRequest.parser()::parseFrom));
+    }
+    leader.onCompleted();
+    followers.forEach(CacheExchange::onCompleted); // served when the leader's entry landed
     CacheExchange hit = new CacheExchange(scratch, discard, null);
     hit.onNext(request);
     hit.onCompleted();

@@ -7,6 +7,7 @@ import io.edgecache.config.HostPort;
 import io.edgecache.config.YamlNode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.edgecache.security.TlsFiles;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import java.util.Set;
  */
 public final class LocalEdgeConfig {
   private static final Set<String> FIELDS = Set.of("listen", "envoyBootstrap", "extProcTarget",
-      "bufferLimitBytes", "routes", "xds", "timeouts", "tls");
+      "bufferLimitBytes", "routes", "xds", "timeouts", "tls", "admin");
   private static final Set<String> TIMEOUTS =
       Set.of("requestHeaders", "streamIdle", "connectionIdle", "originIdle");
   private static final Set<String> TLS = Set.of("certFile", "keyFile", "caFile", "refresh");
@@ -47,8 +48,10 @@ public final class LocalEdgeConfig {
   private final Optional<XdsSource> xds;
   private final HttpTimeouts timeouts;
   private final Optional<TlsFiles> tls;
+  private final Optional<InetSocketAddress> admin;
 
   private LocalEdgeConfig(Builder b) {
+    this.admin = Optional.ofNullable(b.admin);
     this.tls = Optional.ofNullable(b.tls);
     this.listenHost = b.listenHost;
     this.listenPort = b.listenPort;
@@ -86,6 +89,8 @@ public final class LocalEdgeConfig {
    * plaintext.
    */
   public Optional<TlsFiles> tls() { return tls; }
+  /** Where {@code /stats} (the ext_proc filter's counters, as Envoy's admin shows them) is served. */
+  public Optional<InetSocketAddress> admin() { return admin; }
 
   public static Builder builder() {
     return new Builder();
@@ -130,6 +135,11 @@ public final class LocalEdgeConfig {
     YamlNode timeouts = f.optional("timeouts");
     if (timeouts != null) {
       b.timeouts(timeouts(timeouts.mapping(TIMEOUTS)));
+    }
+    YamlNode admin = f.optional("admin");
+    if (admin != null) {
+      HostPort where = admin.hostPort();
+      b.admin(where.host(), where.port());
     }
     YamlNode tls = f.optional("tls");
     if (tls != null) {
@@ -237,6 +247,7 @@ public final class LocalEdgeConfig {
     private XdsSource xds;
     private HttpTimeouts timeouts = HttpTimeouts.DEFAULTS;
     private TlsFiles tls;
+    private InetSocketAddress admin;
 
     private Builder() {}
 
@@ -290,6 +301,12 @@ public final class LocalEdgeConfig {
     /** mTLS to the ext_proc server and the control plane, with this certificate. */
     public Builder tls(TlsFiles files) {
       this.tls = files;
+      return this;
+    }
+
+    /** Serve {@code /stats} here; port 0 picks an ephemeral port. Off by default. */
+    public Builder admin(String host, int port) {
+      this.admin = InetSocketAddress.createUnresolved(host, port);
       return this;
     }
 

@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  * {@code message_timeout} timer, which {@code override_message_timeout} may restart once per
  * message (up to {@code max_message_timeout}). Timeouts, broken streams and protocol
  * violations end the session and are reported to the {@link Handler}, which applies
- * {@code failure_mode_allow}. All methods run on the exchange's event loop.
+ * {@code failure_mode_allow}; each is counted in {@link ProcessorStats} as Envoy counts it. All
+ * methods run on the exchange's event loop.
  */
 public final class ProcessorSession implements ProcessorStream.Listener {
   private static final Logger log = Logger.getLogger(ProcessorSession.class.getName());
@@ -52,6 +53,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   private final EventLoop loop;
   private final Handler handler;
   private final ProcessorStream stream;
+  private final ProcessorStats stats;
   private final ArrayDeque<Phase> awaited = new ArrayDeque<>();
   private ScheduledFuture<?> timer;
   private boolean timeoutOverridden;
@@ -60,8 +62,9 @@ public final class ProcessorSession implements ProcessorStream.Listener {
 
   /** A session whose stream, once opened, carries {@code initialMetadata} (may be empty). */
   public ProcessorSession(Channel channel, Metadata initialMetadata, EventLoop loop, ExternalProcessor config,
-      Handler handler) {
+      ProcessorStats stats, Handler handler) {
     this.config = config;
+    this.stats = stats;
     this.loop = loop;
     this.handler = handler;
     this.stream = new ProcessorStream(channel, initialMetadata, loop, this);
@@ -79,6 +82,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     if (!sentAny) {
       // Newer Envoys describe the filter's body modes in the first message only.
       sentAny = true;
+      stats.streamsStarted.increment();
       request = request.toBuilder()
           .setProtocolConfig(ProtocolConfiguration.newBuilder()
               .setRequestBodyMode(config.getProcessingMode().getRequestBodyMode())
@@ -89,11 +93,15 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     if (awaited.size() == 1) {
       startMessageTimer();
     }
+    stats.streamMsgsSent.increment();
     stream.send(request);
   }
 
   /** No more messages: half-close the stream so the server can finish the call. */
   public void finish() {
+    if (active && sentAny) {
+      stats.streamsClosed.increment();
+    }
     end();
     stream.halfClose();
   }
@@ -109,6 +117,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     if (!active) {
       return;
     }
+    stats.streamMsgsReceived.increment();
     if (response.getResponseCase() == ProcessingResponse.ResponseCase.RESPONSE_NOT_SET
         && response.hasOverrideMessageTimeout()) {
       overrideTimeout(response);
@@ -116,6 +125,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     }
     if (response.getResponseCase() == ProcessingResponse.ResponseCase.IMMEDIATE_RESPONSE) {
       if (awaited.isEmpty()) {
+        stats.spuriousMsgsReceived.increment();
         fail(false, "ext_proc_error_spurious_immediate_response");
         return;
       }
@@ -125,6 +135,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     }
     Phase expected = awaited.peek();
     if (expected == null || !matches(expected, response.getResponseCase())) {
+      stats.spuriousMsgsReceived.increment();
       fail(false, "ext_proc_error_unexpected_response_" + response.getResponseCase()
           + "_while_awaiting_" + expected);
       return;
@@ -143,13 +154,15 @@ public final class ProcessorSession implements ProcessorStream.Listener {
       return;
     }
     if (status.isOk()) {
+      stats.streamsClosed.increment();
       log.fine("ext_proc server closed the stream; continuing without it");
       end();
       handler.onServerClosed();
     } else {
       end();
+      stats.streamsFailed.increment();
       log.fine(() -> "ext_proc stream failed: " + status);
-      handler.onFailure(new Failure(false, "ext_proc_error_gRPC_error_" + status.getCode().value()
+      reportFailure(new Failure(false, "ext_proc_error_gRPC_error_" + status.getCode().value()
           + "{" + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()) + "}"));
     }
   }
@@ -164,13 +177,25 @@ public final class ProcessorSession implements ProcessorStream.Listener {
       return;
     }
     cancel(detail);
-    handler.onFailure(new Failure(timeout, detail));
+    reportFailure(new Failure(timeout, detail));
+  }
+
+  private void reportFailure(Failure failure) {
+    if (failure.timeout()) {
+      stats.messageTimeouts.increment();
+    }
+    if (config.getFailureModeAllow()) {
+      stats.failureModeAllowed.increment(); // the handler goes on without the processor
+    }
+    handler.onFailure(failure);
   }
 
   private void overrideTimeout(ProcessingResponse response) {
+    stats.overrideMessageTimeoutReceived.increment();
     long requested = Durations.toNanos(response.getOverrideMessageTimeout());
     long max = config.hasMaxMessageTimeout() ? Durations.toNanos(config.getMaxMessageTimeout()) : 0;
     if (awaited.isEmpty() || timeoutOverridden || requested < MIN_OVERRIDE_NANOS || requested > max) {
+      stats.overrideMessageTimeoutIgnored.increment();
       log.fine(() -> "ignoring override_message_timeout " + requested + "ns (max " + max + "ns)");
       return;
     }

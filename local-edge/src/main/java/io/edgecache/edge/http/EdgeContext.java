@@ -1,6 +1,7 @@
 package io.edgecache.edge.http;
 
 import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.extproc.ProcessorStats;
 import io.edgecache.edge.routing.RouteTable;
 import io.grpc.ManagedChannel;
 import io.netty.channel.Channel;
@@ -17,6 +18,7 @@ public final class EdgeContext {
   private final ManagedChannel processorChannel;
   private final Class<? extends Channel> clientChannelType;
   private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
+  private final ProcessorStats processorStats = new ProcessorStats();
   private volatile RouteTable routes;
 
   public EdgeContext(LocalEdgeConfig config, ManagedChannel processorChannel,
@@ -43,6 +45,11 @@ public final class EdgeContext {
 
   ManagedChannel processorChannel() {
     return processorChannel;
+  }
+
+  /** The ext_proc filter's counters, shared by every exchange of this edge. */
+  public ProcessorStats processorStats() {
+    return processorStats;
   }
 
   /** The origin pool of {@code loop}; only to be used from that loop. */

@@ -59,7 +59,8 @@ final class Exchange implements UpstreamListener {
         : routes.match(target.authority(), target.path(), clientRequest.headers());
     this.initialMetadata = routes.initialMetadata(arrivalRoute);
     this.processor = new ProcessorLink(routes.filter(), new ProcessorSession(edge.processorChannel(),
-        initialMetadata.metadata(), channel.eventLoop(), routes.filter(), new ProcessorOutcomes(this)));
+        initialMetadata.metadata(), channel.eventLoop(), routes.filter(), edge.processorStats(),
+        new ProcessorOutcomes(this)));
     if (arrivalRoute != null && arrivalRoute.extProcDisabled()) {
       processor.cancel("ext_proc is disabled for route " + arrivalRoute.name());
     }
