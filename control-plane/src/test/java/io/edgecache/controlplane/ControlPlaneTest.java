@@ -5,7 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Any;
+import io.edgecache.controlplane.xds.SnapshotTranslator;
+import io.edgecache.proto.policy.v1.RoutePolicyMetadata;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -18,8 +25,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -101,8 +110,29 @@ class ControlPlaneTest {
     assertNotNull(pushed, "the new version was not pushed");
     assertEquals("2", pushed.getVersionInfo());
     RouteConfiguration routes = pushed.getResources(0).unpack(RouteConfiguration.class);
-    assertTrue(routes.toString().contains("default-ttl=5;"), routes.toString());
+    assertTrue(pushedDefaultTtls(routes).contains(5L), routes.toString());
     requests.onCompleted();
+  }
+
+  /** The default TTLs (seconds) of the route policies {@code routes} sends to the node. */
+  private static List<Long> pushedDefaultTtls(RouteConfiguration routes) throws Exception {
+    List<Long> ttls = new ArrayList<>();
+    for (VirtualHost host : routes.getVirtualHostsList()) {
+      for (Route route : host.getRoutesList()) {
+        Any perRoute = route.getTypedPerFilterConfigMap().get(SnapshotTranslator.EXT_PROC_FILTER);
+        if (perRoute == null) {
+          continue;
+        }
+        for (HeaderValue entry : perRoute.unpack(ExtProcPerRoute.class).getOverrides()
+            .getGrpcInitialMetadataList()) {
+          if (entry.getKey().equals(RoutePolicyMetadata.POLICY_KEY)) {
+            ttls.add(RoutePolicyMetadata.parse(entry.getValue().getBytes(StandardCharsets.US_ASCII))
+                .getDefaultTtl().getSeconds());
+          }
+        }
+      }
+    }
+    return ttls;
   }
 
   @Test

@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * written, beyond that the spool gives up rather than hold the body in memory. The spool holds
  * the raw body; {@link #commit} encodes it with its head as an entry file of the disk tier.
  *
- * <p>Calls come from one recording exchange at a time; they are synchronized because the
- * exchange can be resumed on another thread.
+ * <p>Not thread-safe by design: every call comes from one recording exchange, whose serial
+ * executor runs its tasks one at a time with a happens-before edge between them (see
+ * {@code io.edgecache.extproc.concurrent.SerialExecutor}); the disk work itself runs on
+ * {@code io}, chained through {@code out}.
  */
 public final class BodySpool {
 
@@ -53,7 +55,7 @@ public final class BodySpool {
    * Queues a chunk for writing. False when the spool has given up (a write failed, or the disk
    * fell {@code maxPendingBytes} behind); it is then abandoned and deleted.
    */
-  public synchronized boolean append(ByteString chunk) {
+  public boolean append(ByteString chunk) {
     if (ended) {
       return false;
     }
@@ -77,7 +79,7 @@ public final class BodySpool {
   }
 
   /** Body bytes appended so far. */
-  public synchronized long length() {
+  public long length() {
     return length;
   }
 
@@ -86,7 +88,7 @@ public final class BodySpool {
    * write) and deletes the spool; completes with the entry file's length. Fails when a write
    * failed or the body's length is not the head's.
    */
-  public synchronized CompletableFuture<Long> commit(EntryHead head) {
+  public CompletableFuture<Long> commit(EntryHead head) {
     ended = true;
     if (head.bodyLength() != length) {
       abandon();
@@ -108,7 +110,7 @@ public final class BodySpool {
   }
 
   /** Drops what was spooled; nothing is stored. */
-  public synchronized void abandon() {
+  public void abandon() {
     ended = true;
     out.whenCompleteAsync((stream, error) -> {
       if (stream != null) {
