@@ -4,6 +4,7 @@ import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.XdsSource;
 import io.edgecache.edge.extproc.ProcessorStats;
 import io.edgecache.edge.extproc.ProcessorWarmup;
+import io.edgecache.edge.http.DownstreamWarmup;
 import io.edgecache.edge.http.DownstreamHandler;
 import io.edgecache.edge.http.EdgeContext;
 import io.edgecache.edge.routing.RouteTable;
@@ -28,8 +29,10 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -75,6 +78,20 @@ public final class LocalEdge implements AutoCloseable {
     this.xds = xds;
   }
 
+  private static ServerBootstrap listener(EventLoopGroup boss, EventLoopGroup workers,
+      Class<? extends ServerChannel> serverType, EdgeContext edge) {
+    return new ServerBootstrap()
+        .group(boss, workers)
+        .channel(serverType)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            DownstreamHandler.install(ch.pipeline(), edge);
+          }
+        });
+  }
+
   /**
    * Binds the listener and returns once it accepts connections.
    *
@@ -93,9 +110,7 @@ public final class LocalEdge implements AutoCloseable {
         .directExecutor()
         .maxInboundMessageSize(maxReceiveMessageBytes(config.externalProcessor()))
         .build();
-    if (config.warmUpProcessor()) {
-      ProcessorWarmup.run(processorChannel);
-    }
+    boolean warmUp = config.warmUpProcessor() && ProcessorWarmup.run(processorChannel);
     EdgeContext edge = new EdgeContext(config, processorChannel, clientType);
     XdsConnection xds = null;
     EdgeAdmin admin = null;
@@ -106,16 +121,20 @@ public final class LocalEdge implements AutoCloseable {
       if (config.xds().isPresent()) {
         xds = connect(config, edge, tls);
       }
-      Channel server = new ServerBootstrap()
-          .group(boss, workers)
-          .channel(serverType)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-              DownstreamHandler.install(ch.pipeline(), edge);
-            }
-          })
+      if (warmUp) {
+        // Through a scratch listener with its own, empty route table and counters: the path
+        // warms up, nothing reaches an origin, and the real port accepts only once it is warm.
+        EdgeContext scratchEdge = new EdgeContext(config, processorChannel, clientType);
+        scratchEdge.replaceRoutes(RouteTable.ofStatic(List.of(), config.externalProcessor()));
+        Channel scratch = listener(boss, workers, serverType, scratchEdge)
+            .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+        try {
+          DownstreamWarmup.run((InetSocketAddress) scratch.localAddress());
+        } finally {
+          scratch.close().sync();
+        }
+      }
+      Channel server = listener(boss, workers, serverType, edge)
           .bind(new InetSocketAddress(config.listenHost(), config.listenPort()))
           .sync()
           .channel();

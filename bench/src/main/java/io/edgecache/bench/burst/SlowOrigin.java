@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,9 @@ final class SlowOrigin implements AutoCloseable {
   private final HttpServer server;
   private final ScheduledExecutorService delays =
       Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "slow-origin-delay"));
+  // HttpServer.stop leaves an executor it was given running; close shuts it down.
+  private final ExecutorService handlers =
+      Executors.newFixedThreadPool(2, r -> new Thread(r, "slow-origin"));
   private final Map<String, AtomicInteger> fetches = new ConcurrentHashMap<>();
   private final Duration delay;
 
@@ -34,7 +38,7 @@ final class SlowOrigin implements AutoCloseable {
     this.delay = delay;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
     server.createContext("/", this::handle);
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> new Thread(r, "slow-origin")));
+    server.setExecutor(handlers);
     server.start();
   }
 
@@ -71,6 +75,7 @@ final class SlowOrigin implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    handlers.shutdownNow();
     delays.shutdownNow();
   }
 }

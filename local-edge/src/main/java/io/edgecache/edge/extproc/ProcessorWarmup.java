@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -26,7 +27,8 @@ public final class ProcessorWarmup {
 
   private ProcessorWarmup() {}
 
-  public static void run(ManagedChannel channel) {
+  /** Whether the processor answered: only then is warming the edge's own HTTP path worth it. */
+  public static boolean run(ManagedChannel channel) {
     MessageHead head = new MessageHead();
     head.setPseudo(MessageHead.METHOD, "OPTIONS");
     head.setPseudo(MessageHead.PATH, "/");
@@ -36,14 +38,17 @@ public final class ProcessorWarmup {
         .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true).setHeaders(head.toProto()))
         .build();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS);
+    boolean reachable = false;
     for (int i = 0; i < STREAMS; i++) {
       CountDownLatch answered = new CountDownLatch(1);
+      AtomicBoolean processed = new AtomicBoolean();
       StreamObserver<ProcessingRequest> stream = ExternalProcessorGrpc.newStub(channel)
           .withWaitForReady()
           .withDeadlineAfter(BUDGET_MILLIS, TimeUnit.MILLISECONDS)
           .process(new StreamObserver<ProcessingResponse>() {
             @Override
             public void onNext(ProcessingResponse value) {
+              processed.set(true);
               answered.countDown();
             }
 
@@ -63,13 +68,15 @@ public final class ProcessorWarmup {
         if (left <= 0 || !answered.await(left, TimeUnit.NANOSECONDS)) {
           stream.onError(new IllegalStateException("warm-up budget spent"));
           log.fine("ext_proc warm-up stopped: the processor did not answer in time");
-          return;
+          return false;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return false;
       }
+      reachable |= processed.get();
       stream.onCompleted();
     }
+    return reachable;
   }
 }

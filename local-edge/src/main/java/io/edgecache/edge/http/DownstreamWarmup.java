@@ -1,0 +1,66 @@
+package io.edgecache.edge.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Sends requests through the edge's own HTTP path (HTTP/1 codec, exchange, ext_proc session,
+ * router) on a scratch loopback listener, with no routes, before the real one binds. On cold JVMs the first burst
+ * of clients otherwise runs that path interpreted, on two cores shared with the clients, and a
+ * few of its ext_proc messages miss Envoy's 200 ms {@code message_timeout} and fail open. The
+ * requests are OPTIONS for a reserved host, which no cache stores; the scratch listener has no
+ * routes (404), so nothing reaches an origin. Bounded by {@link #BUDGET_MILLIS}; a failure ends it quietly.
+ */
+public final class DownstreamWarmup {
+
+  private static final Logger log = Logger.getLogger(DownstreamWarmup.class.getName());
+  private static final int CLIENTS = 4;
+  private static final int REQUESTS_PER_CLIENT = 100;
+  private static final long BUDGET_MILLIS = 3_000;
+  private static final int IO_TIMEOUT_MILLIS = 1_000;
+  private static final byte[] REQUEST = ("OPTIONS / HTTP/1.1\r\nhost: warmup.edgecache.invalid\r\n"
+      + "connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+
+  private DownstreamWarmup() {}
+
+  /** Runs the warm-up against a listener at {@code address}; returns when done or out of budget. */
+  public static void run(InetSocketAddress address) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS);
+    List<Thread> clients = new ArrayList<>();
+    for (int i = 0; i < CLIENTS; i++) {
+      Thread client = new Thread(() -> sendUntil(address, deadline), "edge-warmup-" + i);
+      client.setDaemon(true);
+      client.start();
+      clients.add(client);
+    }
+    for (Thread client : clients) {
+      client.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))
+          + IO_TIMEOUT_MILLIS);
+    }
+  }
+
+  private static void sendUntil(InetSocketAddress address, long deadline) {
+    for (int i = 0; i < REQUESTS_PER_CLIENT && System.nanoTime() < deadline; i++) {
+      try (Socket socket = new Socket()) {
+        socket.connect(address, IO_TIMEOUT_MILLIS);
+        socket.setSoTimeout(IO_TIMEOUT_MILLIS);
+        OutputStream out = socket.getOutputStream();
+        out.write(REQUEST);
+        out.flush();
+        InputStream in = socket.getInputStream();
+        in.readAllBytes(); // connection: close, so the answer ends at EOF
+      } catch (IOException e) {
+        log.fine(() -> "edge warm-up stopped: " + e);
+        return;
+      }
+    }
+  }
+}
