@@ -13,6 +13,8 @@ WORKDIR /src
 COPY pom.xml ./
 COPY proto/pom.xml proto/
 COPY config-support/pom.xml config-support/
+COPY http-common/pom.xml http-common/
+COPY security/pom.xml security/
 COPY ext-proc-server/pom.xml ext-proc-server/
 COPY control-plane/pom.xml control-plane/
 COPY local-edge/pom.xml local-edge/
@@ -20,6 +22,8 @@ COPY tests/pom.xml tests/
 COPY bench/pom.xml bench/
 COPY proto/src proto/src
 COPY config-support/src config-support/src
+COPY http-common/src http-common/src
+COPY security/src security/src
 COPY ext-proc-server/src ext-proc-server/src
 COPY control-plane/src control-plane/src
 COPY local-edge/src local-edge/src
