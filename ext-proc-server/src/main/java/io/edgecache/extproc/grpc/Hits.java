@@ -48,7 +48,7 @@ final class Hits {
         .orElseGet(() -> ExchangeMessages.rerouteRequest(ExchangeMessages.replace(
             BodyTokens.HEADER, node.bodyTokens().issue(request.key().uri(),
                 BodyTokens.version(entry.responseTime(), entry.bodyLength()),
-                status.appendTo(entry.headers().joined(CacheStatus.FIELD))))));
+                status.appendTo(entry.joinedHeader(CacheStatus.FIELD))))));
     state.finish(answer, how, entry.status(), request.isHead() ? 0 : entry.bodyLength(),
         entry.ttlSeconds(now));
   }

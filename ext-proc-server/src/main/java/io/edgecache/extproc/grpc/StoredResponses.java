@@ -155,7 +155,7 @@ final class StoredResponses {
       CachedResponse entry, Instant now, CacheStatus status, ByteString body) {
     fields.add(new HeaderList.Field("age", Long.toString(entry.currentAge(now).getSeconds())));
     fields.add(new HeaderList.Field(
-        CacheStatus.FIELD, status.appendTo(entry.headers().joined(CacheStatus.FIELD))));
+        CacheStatus.FIELD, status.appendTo(entry.joinedHeader(CacheStatus.FIELD))));
     return ExchangeMessages.immediate(code, HeaderList.of(fields), body, "edgecache_hit");
   }
 

@@ -31,7 +31,7 @@ public final class LanguageVariants {
       if (variant.varyValues().containsKey(ACCEPT_LANGUAGE)
           && VaryKey.matchesExcept(variant.varyValues(), request, normalizeHeaders,
               ACCEPT_LANGUAGE)
-          && bestQ(ranges, variant.headers().joined("content-language")) == ranges.topQ()) {
+          && bestQ(ranges, variant.joinedHeader("content-language")) == ranges.topQ()) {
         return variant;
       }
     }
