@@ -105,4 +105,15 @@ class LocalEdgeConfigTest {
     ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
     assertTrue(e.getMessage().startsWith(file + ":4: bufferLimit:"), e.getMessage());
   }
+
+  @Test
+  void adminOutsideLoopbackIsRefused(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("local-edge.yaml");
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "admin: 0.0.0.0:9901\n"));
+    ConfigException e = assertThrows(ConfigException.class, () -> LocalEdgeConfig.load(file));
+    assertTrue(e.getMessage().startsWith(file + ":4: admin: /stats has no authentication"),
+        e.getMessage());
+    Files.writeString(file, yaml(dir, "http://127.0.0.1:8080", "admin: 127.0.0.1:0\n"));
+    assertTrue(LocalEdgeConfig.load(file).admin().isPresent());
+  }
 }

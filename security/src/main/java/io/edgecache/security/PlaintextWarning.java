@@ -29,7 +29,8 @@ public final class PlaintextWarning {
     warnIfNotLoopback(log, what, address.getHostString(), address.getPort());
   }
 
-  private static boolean isLoopback(String host) {
+  /** Whether {@code host} names this machine's loopback interface. */
+  public static boolean isLoopback(String host) {
     try {
       // Only at start-up; "localhost" and address literals resolve without the network.
       return InetAddress.getByName(host).isLoopbackAddress();

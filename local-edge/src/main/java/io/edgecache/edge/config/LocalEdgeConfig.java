@@ -6,6 +6,7 @@ import io.edgecache.config.HeaderNames;
 import io.edgecache.config.HostPort;
 import io.edgecache.config.YamlNode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.TlsFiles;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -139,6 +140,11 @@ public final class LocalEdgeConfig {
     YamlNode admin = f.optional("admin");
     if (admin != null) {
       HostPort where = admin.hostPort();
+      if (!PlaintextWarning.isLoopback(where.host())) {
+        // Like Envoy's admin, it has no authentication: only this machine may read it.
+        throw admin.error("/stats has no authentication, so it must listen on a loopback address"
+            + " (127.0.0.1, [::1] or localhost), got '" + where.host() + "'");
+      }
       b.admin(where.host(), where.port());
     }
     YamlNode tls = f.optional("tls");
