@@ -31,10 +31,12 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.concurrent.TimeoutException;
 
@@ -78,8 +80,9 @@ public final class LocalEdge implements AutoCloseable {
     this.xds = xds;
   }
 
+  /** A listener handing every connection {@code admit} accepts to an exchange of {@code edge}. */
   private static ServerBootstrap listener(EventLoopGroup boss, EventLoopGroup workers,
-      Class<? extends ServerChannel> serverType, EdgeContext edge) {
+      Class<? extends ServerChannel> serverType, EdgeContext edge, Predicate<SocketAddress> admit) {
     return new ServerBootstrap()
         .group(boss, workers)
         .channel(serverType)
@@ -87,6 +90,10 @@ public final class LocalEdge implements AutoCloseable {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            if (!admit.test(ch.remoteAddress())) {
+              ch.close();
+              return;
+            }
             DownstreamHandler.install(ch.pipeline(), edge);
           }
         });
@@ -126,15 +133,16 @@ public final class LocalEdge implements AutoCloseable {
         // warms up, nothing reaches an origin, and the real port accepts only once it is warm.
         EdgeContext scratchEdge = new EdgeContext(config, processorChannel, clientType);
         scratchEdge.replaceRoutes(RouteTable.ofStatic(List.of(), config.externalProcessor()));
-        Channel scratch = listener(boss, workers, serverType, scratchEdge)
+        DownstreamWarmup warmup = new DownstreamWarmup();
+        Channel scratch = listener(boss, workers, serverType, scratchEdge, warmup::admits)
             .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
         try {
-          DownstreamWarmup.run((InetSocketAddress) scratch.localAddress());
+          warmup.run((InetSocketAddress) scratch.localAddress());
         } finally {
           scratch.close().sync();
         }
       }
-      Channel server = listener(boss, workers, serverType, edge)
+      Channel server = listener(boss, workers, serverType, edge, client -> true)
           .bind(new InetSocketAddress(config.listenHost(), config.listenPort()))
           .sync()
           .channel();

@@ -5,9 +5,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -18,6 +21,11 @@ import java.util.logging.Logger;
  * few of its ext_proc messages miss Envoy's 200 ms {@code message_timeout} and fail open. The
  * requests are OPTIONS for a reserved host, which no cache stores; the scratch listener has no
  * routes (404), so nothing reaches an origin. Bounded by {@link #BUDGET_MILLIS}; a failure ends it quietly.
+ *
+ * <p>The scratch port is on loopback, which other processes (a sidecar's neighbours) share, and
+ * what it receives still reaches the cache node: {@link #admits} lets in only connections from
+ * the warm-up's own sockets (their source ports are bound before connecting), so nobody can
+ * send the node requests through it.
  */
 public final class DownstreamWarmup {
 
@@ -29,10 +37,17 @@ public final class DownstreamWarmup {
   private static final byte[] REQUEST = ("OPTIONS / HTTP/1.1\r\nhost: warmup.edgecache.invalid\r\n"
       + "connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
-  private DownstreamWarmup() {}
+  /** Source ports of the warm-up's open sockets. */
+  private final Set<Integer> ownPorts = ConcurrentHashMap.newKeySet();
+
+  /** Whether {@code client} is one of this warm-up's sockets; the listener closes any other. */
+  public boolean admits(SocketAddress client) {
+    return client instanceof InetSocketAddress address && address.getAddress().isLoopbackAddress()
+        && ownPorts.contains(address.getPort());
+  }
 
   /** Runs the warm-up against a listener at {@code address}; returns when done or out of budget. */
-  public static void run(InetSocketAddress address) throws InterruptedException {
+  public void run(InetSocketAddress address) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS);
     List<Thread> clients = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {
@@ -47,9 +62,13 @@ public final class DownstreamWarmup {
     }
   }
 
-  private static void sendUntil(InetSocketAddress address, long deadline) {
+  private void sendUntil(InetSocketAddress address, long deadline) {
     for (int i = 0; i < REQUESTS_PER_CLIENT && System.nanoTime() < deadline; i++) {
+      Integer port = null;
       try (Socket socket = new Socket()) {
+        socket.bind(new InetSocketAddress(address.getAddress(), 0));
+        port = socket.getLocalPort();
+        ownPorts.add(port);
         socket.connect(address, IO_TIMEOUT_MILLIS);
         socket.setSoTimeout(IO_TIMEOUT_MILLIS);
         OutputStream out = socket.getOutputStream();
@@ -60,6 +79,10 @@ public final class DownstreamWarmup {
       } catch (IOException e) {
         log.fine(() -> "edge warm-up stopped: " + e);
         return;
+      } finally {
+        if (port != null) {
+          ownPorts.remove(port);
+        }
       }
     }
   }
