@@ -46,6 +46,9 @@ public final class PathNormalizer {
     if (!path.startsWith("/")) {
       return reject("the path must start with '/'");
     }
+    if (alreadyNormal(path)) {
+      return new Result(pathWithQuery, null);
+    }
     StringBuilder decoded = new StringBuilder(path.length());
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
@@ -93,6 +96,9 @@ public final class PathNormalizer {
    * path routes one way here and another way at the origin.
    */
   public static boolean hasParameterisedDotSegment(String path) {
+    if (path.indexOf(';') < 0) {
+      return false;
+    }
     for (String segment : PathAndQuery.pathOf(path).split("/", -1)) {
       int semicolon = segment.indexOf(';');
       if (semicolon >= 0) {
@@ -103,6 +109,24 @@ public final class PathNormalizer {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether no step would change {@code path}: only plain path characters (no percent-encoding,
+   * no backslash), no run of slashes and no segment starting with a dot. Most requests take this
+   * way, which allocates nothing; anything else, dot-files included, takes the full walk.
+   */
+  private static boolean alreadyNormal(String path) {
+    char previous = 0;
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (!isPathChar(c)
+          || (previous == '/' && (c == '/' || c == '.'))) {
+        return false;
+      }
+      previous = c;
+    }
+    return true;
   }
 
   private static Result reject(String why) {

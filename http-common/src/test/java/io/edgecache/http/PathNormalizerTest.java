@@ -2,6 +2,7 @@ package io.edgecache.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,17 @@ class PathNormalizerTest {
     assertEquals("/static/A-z~", normal("/static/%41%2d%7a%7E"));
     assertEquals("/a%3Fb%20c", normal("/a%3fb%20c"));
     assertEquals("/a%22b%C3%A9", normal("/a\"b\u00e9"));
+  }
+
+  @Test
+  void returnsAnAlreadyNormalTargetItselfAndWalksAnythingNearIt() {
+    String plain = "/static/app.v1.2/x-y_z~;v=1,@:!$&'()*+=?q=%2f..";
+    assertSame(plain, rejecting.normalize(plain).pathWithQuery());
+    assertEquals("/a./b..", normal("/a./b.."));
+    assertEquals("/.well-known/x", normal("/.well-known/x"));
+    assertEquals("/a/", normal("/a/."));
+    assertEquals("/a/b", normal("/a//b"));
+    assertEquals("/a/%20", normal("/a/ "));
   }
 
   @Test
