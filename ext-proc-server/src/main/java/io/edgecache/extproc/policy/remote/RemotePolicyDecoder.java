@@ -11,14 +11,16 @@ import java.util.logging.Logger;
 
 /**
  * The one place the node turns a pushed {@code edgecache.policy.v1.RoutePolicy} into its
- * {@link RemotePolicy}. A policy it cannot trust is rejected whole, with a warning naming why,
+ * {@link RemotePolicy}. A policy it cannot trust is rejected whole, with a (throttled) warning naming why,
  * and the node's own route policy decides: an unknown or missing mode, a negative TTL, a strip
  * header that is not a lower-case field name, {@code store_set_cookie} without
  * {@code share_set_cookie} (the control plane refuses that at load), or an id that disagrees
  * with the {@code x-edgecache-policy} entry. Fields a newer control plane adds are ignored.
  */
 final class RemotePolicyDecoder {
-  private static final Logger log = Logger.getLogger(RemotePolicyDecoder.class.getName());
+  /** Rejections are logged at most once a minute: an authenticated peer can vary what it sends. */
+  private static final WarningThrottle warnings = new WarningThrottle(
+      Logger.getLogger(RemotePolicyDecoder.class.getName()), Duration.ofMinutes(1));
 
   private RemotePolicyDecoder() {}
 
@@ -29,14 +31,14 @@ final class RemotePolicyDecoder {
   static Optional<RemotePolicy> decode(String identity, byte[] policy) {
     int at = identity.lastIndexOf('@');
     if (at <= 0 || at == identity.length() - 1) {
-      log.warning(() -> "ignoring malformed " + RoutePolicyMetadata.IDENTITY_KEY + " metadata: " + identity);
+      warnings.warn(() -> "ignoring malformed " + RoutePolicyMetadata.IDENTITY_KEY + " metadata: " + identity);
       return Optional.empty();
     }
     try {
       return Optional.of(remotePolicy(identity.substring(0, at), identity.substring(at + 1),
           RoutePolicyMetadata.parse(policy)));
     } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-      log.warning(() -> "ignoring the route policy pushed as " + identity + ": " + e.getMessage());
+      warnings.warn(() -> "ignoring the route policy pushed as " + identity + ": " + e.getMessage());
       return Optional.empty();
     }
   }
