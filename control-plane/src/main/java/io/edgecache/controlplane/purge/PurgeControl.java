@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.logging.Logger;
 
 /**
@@ -32,6 +33,8 @@ public final class PurgeControl implements AutoCloseable {
   private final PurgeLeadership leadership;
   /** The client the Lease is held with; null unless a Lease elects the leader. */
   private final KubernetesClient kubernetes;
+  /** Ends purge streams that never say hello; see {@link PurgeStreamService}. */
+  private final ScheduledThreadPoolExecutor helloDeadlines = helloDeadlines();
 
   private PurgeControl(PurgeCoordinator coordinator, PurgeAdmin admin, AdminHttpServer http, Warmer warmer,
       PurgeLeadership leadership, KubernetesClient kubernetes) {
@@ -119,7 +122,8 @@ public final class PurgeControl implements AutoCloseable {
 
   /** The gRPC services to serve next to xDS: the nodes' purge stream and the admin API. */
   public List<ServerServiceDefinition> grpcServices() {
-    BindableService stream = new PurgeStreamService(coordinator);
+    BindableService stream =
+        new PurgeStreamService(coordinator, helloDeadlines, PurgeStreamService.HELLO_WITHIN);
     return List.of(stream.bindService(), PurgeAdminService.definition(admin));
   }
 
@@ -127,8 +131,20 @@ public final class PurgeControl implements AutoCloseable {
     return coordinator;
   }
 
+  private static ScheduledThreadPoolExecutor helloDeadlines() {
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
+      Thread thread = new Thread(task, "purge-hello-deadlines");
+      thread.setDaemon(true);
+      return thread;
+    });
+    // Nearly every deadline is cancelled by the hello: drop them at once instead of at expiry.
+    timer.setRemoveOnCancelPolicy(true);
+    return timer;
+  }
+
   @Override
   public void close() {
+    helloDeadlines.shutdownNow();
     leaveElection(leadership, kubernetes);
     http.close();
     if (warmer != null) {

@@ -25,6 +25,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -39,6 +41,12 @@ class PurgeCoordinatorTest {
   private Server server;
   private ManagedChannel channel;
   private PurgeCoordinator coordinator;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopTimer() {
+    timer.shutdownNow();
+  }
 
   @AfterEach
   void stop() throws IOException {
@@ -139,7 +147,8 @@ class PurgeCoordinatorTest {
         FilePurgeLog.open(dir.resolve("purge.log"), Duration.ofHours(1), Clock.systemUTC()),
         Clock.systemUTC(), maxBacklog);
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new PurgeStreamService(coordinator)).build().start();
+        .addService(new PurgeStreamService(coordinator, timer, PurgeStreamService.HELLO_WITHIN))
+        .build().start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
     // The slow node has its own connection with a small window, which it never reopens.
     ManagedChannel slowChannel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
@@ -219,6 +228,46 @@ class PurgeCoordinatorTest {
     }
   }
 
+  @Test
+  void aStreamThatNeverSaysHelloIsEndedWhileAGreetedNodeKeepsItsStream() throws Exception {
+    coordinator = PurgeCoordinator.open(dir.resolve("purge.log"), Duration.ofHours(1),
+        Clock.systemUTC());
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new PurgeStreamService(coordinator, timer, Duration.ofMillis(300)))
+        .build().start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    Node greeted = new Node("n1", 0);
+    assertTrue(greeted.next().getCaughtUp());
+
+    java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+    StreamObserver<NodeMessage> silent = PurgeStreamGrpc.newStub(channel).follow(new StreamObserver<>() {
+      @Override
+      public void onNext(PurgeCommand command) {
+        ended.completeExceptionally(new AssertionError("a node that never said hello got " + command));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        ended.complete(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        ended.complete(null);
+      }
+    });
+    io.grpc.Status status = io.grpc.Status.fromThrowable(ended.get(10, TimeUnit.SECONDS));
+    assertEquals(io.grpc.Status.Code.DEADLINE_EXCEEDED, status.getCode());
+    assertEquals("no hello within PT0.3S", status.getDescription());
+    silent.onCompleted();
+
+    // The deadline has passed for both streams: the node that said hello still gets purges.
+    coordinator.submit(tag("a"), "test");
+    assertEquals(1, greeted.next().getSeq());
+    assertEquals(java.util.List.of(new PurgeCoordinator.NodeProgress("n1", true, 0)),
+        coordinator.nodeProgress());
+  }
+
   /** Acks travel on their own stream: polls (with a deadline) until they have arrived. */
   private void awaitProgress(java.util.List<PurgeCoordinator.NodeProgress> expected)
       throws InterruptedException {
@@ -234,7 +283,8 @@ class PurgeCoordinatorTest {
   private void start(Clock clock, Duration retention) throws IOException {
     coordinator = PurgeCoordinator.open(dir.resolve("purge.log"), retention, clock);
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new PurgeStreamService(coordinator)).build().start();
+        .addService(new PurgeStreamService(coordinator, timer, PurgeStreamService.HELLO_WITHIN))
+        .build().start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
   }
 
