@@ -3,10 +3,10 @@ package io.edgecache.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.extproc.body.BodyStats;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.http.HttpDates;
-import io.edgecache.extproc.store.http.BodyStats;
 import io.edgecache.extproc.testing.RedisServer;
 import io.edgecache.extproc.testing.S3Server;
 import java.net.http.HttpResponse;

@@ -8,7 +8,7 @@ import io.edgecache.extproc.http.ByteRanges;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.ReuseVerdict;
-import io.edgecache.extproc.store.http.BodyTokens;
+import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import java.time.Instant;

@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.extproc.body.BodyEndpoint;
+import io.edgecache.extproc.body.BodyStats;
+import io.edgecache.extproc.body.BodyTokens;
+import io.edgecache.extproc.body.StoredBodies;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.store.http.BodyEndpoint;
-import io.edgecache.extproc.store.http.BodyStats;
-import io.edgecache.extproc.store.http.BodyTokens;
-import io.edgecache.extproc.store.http.StoredBodies;
 import io.edgecache.extproc.store.tier.S3Tier;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.extproc.testing.PatternBytes;

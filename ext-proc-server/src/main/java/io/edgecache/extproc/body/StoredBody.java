@@ -1,4 +1,4 @@
-package io.edgecache.extproc.store.http;
+package io.edgecache.extproc.body;
 
 import io.edgecache.extproc.store.EntryHead;
 import io.netty.channel.ChannelFuture;

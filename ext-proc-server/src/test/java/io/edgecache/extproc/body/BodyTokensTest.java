@@ -1,4 +1,4 @@
-package io.edgecache.extproc.store.http;
+package io.edgecache.extproc.body;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.edgecache.extproc.store.http;
+package io.edgecache.extproc.body;
 
 import java.util.Optional;
 

@@ -1,4 +1,4 @@
-package io.edgecache.extproc.store.http;
+package io.edgecache.extproc.body;
 
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.cache.ReuseRules;
@@ -9,11 +9,11 @@ import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.testing.PatternBytes;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.edgecache.extproc.store.http;
+package io.edgecache.extproc.body;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

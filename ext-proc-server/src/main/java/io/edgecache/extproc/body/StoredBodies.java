@@ -1,4 +1,4 @@
-package io.edgecache.extproc.store.http;
+package io.edgecache.extproc.body;
 
 import io.edgecache.extproc.store.BodyLocation;
 import io.edgecache.extproc.store.TieredStore;
