@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.config.ServerConfig;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HttpDates;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;

@@ -8,7 +8,7 @@ import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HttpDates;
 import io.edgecache.extproc.testing.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;

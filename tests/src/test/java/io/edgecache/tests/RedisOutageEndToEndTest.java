@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HttpDates;
 import io.edgecache.extproc.store.CircuitBreaker;
 import io.edgecache.extproc.testing.RedisServer;
 import java.net.http.HttpResponse;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.edgecache.extproc.body.BodyStats;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HttpDates;
 import io.edgecache.extproc.testing.RedisServer;
 import io.edgecache.extproc.testing.S3Server;
 import java.net.http.HttpResponse;

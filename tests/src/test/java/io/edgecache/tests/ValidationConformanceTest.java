@@ -2,7 +2,7 @@ package io.edgecache.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HttpDates;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.edgecache.extproc.body;
 
-import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.http.Preconditions;
+import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.fields.Preconditions;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.store.EntryHead;
 import io.netty.bootstrap.ServerBootstrap;

@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.PartialStore;
-import io.edgecache.extproc.http.ByteRanges;
+import io.edgecache.extproc.fields.ByteRanges;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.ReuseVerdict;

@@ -3,7 +3,7 @@ package io.edgecache.extproc.body;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.TiersConfig;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.store.EntryHead;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.testing.PatternBytes;

@@ -11,7 +11,7 @@ import io.edgecache.extproc.body.StoredBodies;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.TiersConfig;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.store.tier.S3Tier;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.extproc.testing.PatternBytes;

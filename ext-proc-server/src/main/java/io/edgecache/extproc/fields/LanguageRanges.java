@@ -1,4 +1,4 @@
-package io.edgecache.extproc.http;
+package io.edgecache.extproc.fields;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package io.edgecache.extproc.http;
+package io.edgecache.extproc.fields;
 
 import java.util.HashSet;
 import java.util.Locale;

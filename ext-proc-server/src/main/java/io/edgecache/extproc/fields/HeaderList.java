@@ -1,4 +1,4 @@
-package io.edgecache.extproc.http;
+package io.edgecache.extproc.fields;
 
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;

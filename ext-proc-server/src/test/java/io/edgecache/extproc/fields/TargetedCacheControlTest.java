@@ -1,4 +1,4 @@
-package io.edgecache.extproc.http;
+package io.edgecache.extproc.fields;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
