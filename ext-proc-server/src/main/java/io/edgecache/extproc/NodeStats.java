@@ -98,7 +98,9 @@ final class NodeStats {
     if (node.config().purge().followsControlPlane()) {
       stats.put("purge", Map.of(
           "lastAppliedSeq", node.lastAppliedPurge(),
-          "servingHits", node.servesHits()));
+          "servingHits", node.servesHits(),
+          // as edgecache.purge.stream.state labels it: following, grace or closed
+          "stream", node.hitGate().state().name().toLowerCase(Locale.ROOT)));
     }
     return stats;
   }
