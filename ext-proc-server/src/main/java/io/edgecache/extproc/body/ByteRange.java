@@ -7,10 +7,10 @@ import java.util.Optional;
  * ranges are served; a header with several, or one that does not parse, is ignored and the
  * whole body is served, as RFC 9110 §14.2 allows.
  */
-public record ByteRange(long first, long last) {
+record ByteRange(long first, long last) {
 
   /** A Range header none of whose ranges overlap the body: answered with 416. */
-  public static final ByteRange UNSATISFIABLE = new ByteRange(-1, -1);
+  static final ByteRange UNSATISFIABLE = new ByteRange(-1, -1);
 
   public long length() {
     return last - first + 1;
@@ -25,7 +25,7 @@ public record ByteRange(long first, long last) {
    * The range {@code header} asks of a body of {@code size} bytes: empty when the whole body
    * is to be served, {@link #UNSATISFIABLE} when the range lies outside it.
    */
-  public static Optional<ByteRange> parse(String header, long size) {
+  static Optional<ByteRange> parse(String header, long size) {
     if (header == null || !header.startsWith("bytes=") || header.indexOf(',') >= 0) {
       return Optional.empty();
     }
