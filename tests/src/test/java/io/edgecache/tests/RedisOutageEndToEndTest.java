@@ -121,13 +121,8 @@ class RedisOutageEndToEndTest {
         : response.headers().firstValue("cache-status").orElse("(none)");
   }
 
-  private static void await(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 30 s");
-      }
-      Thread.onSpinWait();
-    }
+  /** Polls, as each look is a request to the node's /stats. */
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    Poll.until("sharing resumed", Duration.ofSeconds(30), condition);
   }
 }

@@ -138,14 +138,11 @@ class SharedTiersEndToEndTest {
     return bodies.path("fromS3").asLong() + bodies.path("fromDisk").asLong();
   }
 
-  /** Tier writes are asynchronous; wait for one with a deadline rather than a sleep. */
-  private static void await(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the shared tier was never written");
-      }
-      Thread.onSpinWait();
-    }
+  /**
+   * Tier writes are asynchronous; wait for one with a deadline rather than a sleep. Polls, as
+   * each look is a request to the node's /stats.
+   */
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    Poll.until("the tier written", Duration.ofSeconds(30), condition);
   }
 }
