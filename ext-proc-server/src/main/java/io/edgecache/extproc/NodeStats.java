@@ -1,14 +1,14 @@
 package io.edgecache.extproc;
 
+import io.edgecache.extproc.body.BodyStats;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
-import io.edgecache.extproc.store.http.BodyStats;
+import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Outcome;
 import java.time.Duration;
 import java.time.Instant;
-import io.edgecache.extproc.store.TieredStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,7 +98,9 @@ final class NodeStats {
     if (node.config().purge().followsControlPlane()) {
       stats.put("purge", Map.of(
           "lastAppliedSeq", node.lastAppliedPurge(),
-          "servingHits", node.servesHits()));
+          "servingHits", node.servesHits(),
+          // as edgecache.purge.stream.state labels it: following, grace or closed
+          "stream", node.hitGate().state().name().toLowerCase(Locale.ROOT)));
     }
     return stats;
   }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
-import io.edgecache.extproc.store.http.BodyTokens;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.extproc.testing.ManualClock;
 import java.io.IOException;

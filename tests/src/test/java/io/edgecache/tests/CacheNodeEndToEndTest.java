@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.config.ServerConfig;
-import io.edgecache.extproc.http.HttpDates;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +37,7 @@ class CacheNodeEndToEndTest {
   /** Fields a dated, cacheable origin response carries, so Age starts at 0. */
   private String[] cacheable(String cacheControl, String... more) {
     String[] base = {"cache-control", cacheControl, "date",
-        HttpDates.format(stack.clock.instant()), "content-type", "text/plain"};
+        HttpDate.format(stack.clock.instant()), "content-type", "text/plain"};
     String[] all = new String[base.length + more.length];
     System.arraycopy(base, 0, all, 0, base.length);
     System.arraycopy(more, 0, all, base.length, more.length);

@@ -8,7 +8,6 @@ import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
-import io.edgecache.extproc.http.HttpDates;
 import io.edgecache.extproc.testing.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
@@ -191,7 +190,7 @@ class ClusterCollapsingEndToEndTest {
 
   private TestOrigin.Reply cacheable() {
     return TestOrigin.Reply.text(BODY, "cache-control", "max-age=600",
-        "date", HttpDates.format(nodes.get(0).clock.instant()));
+        "date", HttpDate.format(nodes.get(0).clock.instant()));
   }
 
   private static List<HttpResponse<String>> concurrentGets(EdgeStack node, int count,

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.config.ServerConfig;
-import io.edgecache.extproc.http.HttpDates;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,7 +51,7 @@ abstract class ConformanceBase {
 
   /** The origin's current Date field value (whole seconds of the manual clock). */
   protected String now() {
-    return HttpDates.format(stack.clock.instant());
+    return HttpDate.format(stack.clock.instant());
   }
 
   /** Header pairs with a Date of now prepended, as origins send. */

@@ -84,7 +84,7 @@ class ControlPlaneFailoverTest {
     replica("cp-b", xdsB, adminPortB);
     node = followBoth(xdsA, xdsB);
     Poll.until("the node follows the leader's purge stream", Duration.ofSeconds(20),
-        () -> node.node().servesHits());
+        () -> AdminStats.of(node).at("/purge/servingHits").asBoolean());
 
     String first = adminA.purge(PurgeCluster.ADMIN, "{\"kind\":\"TAG\",\"value\":\"one\"}");
     adminA.awaitComplete(PurgeCluster.ADMIN, first, Duration.ofSeconds(20));
@@ -107,7 +107,8 @@ class ControlPlaneFailoverTest {
     assertEquals(2, log.size(), "each accepted purge once, the refused one not at all: " + log);
     assertEquals(List.of(last, first), List.of(log.get(0).get("purgeId").asText(),
         log.get(1).get("purgeId").asText()), "newest first, in submission order");
-    assertEquals(2, node.node().lastAppliedPurge(), "the node applied both, in order");
+    assertEquals(2, AdminStats.of(node).at("/purge/lastAppliedSeq").asLong(),
+        "the node applied both, in order");
     System.out.printf("control-plane failover: standby cp-b leads %.0f ms after cp-a was killed"
         + " (lease 3 s); the purge accepted just before the kill complete on node-1 %d ms after%n",
         failoverMs, reconnectedMs);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.edgecache.extproc.config.ServerConfig;
-import io.edgecache.extproc.purge.HitGate;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -90,7 +89,7 @@ class ControlPlaneRestartTest {
       nodes.add(new AdsFollowingNode(cluster.nodeConfig("node-" + i), cluster.xdsPort, "edge-" + i));
     }
     for (AdsFollowingNode node : nodes) {
-      awaitState(node, HitGate.State.FOLLOWING, Duration.ofSeconds(20));
+      awaitState(node, "following", Duration.ofSeconds(20));
       for (int i = 0; i < ITEMS; i++) {
         get(node, "/item/" + i);
       }
@@ -111,14 +110,14 @@ class ControlPlaneRestartTest {
       long killed = System.nanoTime();
       cluster.stop();
       int originAtKill = originRequests();
-      awaitState(nodes.get(0), HitGate.State.GRACE, Duration.ofSeconds(5));
+      awaitState(nodes.get(0), "grace", Duration.ofSeconds(5));
       sleepFor(DOWN);
       long restarted = System.nanoTime();
       int originAtRestart = originRequests();
       cluster.start();
       long listening = System.nanoTime();
       Poll.until("both purge streams and both ADS streams back", RECONNECT_BOUND.plusSeconds(10), () ->
-          nodes.stream().allMatch(n -> n.server.node().hitGate().state() == HitGate.State.FOLLOWING)
+          nodes.stream().allMatch(n -> purgeStream(n).equals("following"))
               && xdsStreams() >= 2);
       long reconnected = System.nanoTime();
       sleepFor(PHASE); // the "after" window
@@ -173,14 +172,14 @@ class ControlPlaneRestartTest {
     nodes.add(steady);
     nodes.add(cut);
     for (AdsFollowingNode node : nodes) {
-      awaitState(node, HitGate.State.FOLLOWING, Duration.ofSeconds(20));
+      awaitState(node, "following", Duration.ofSeconds(20));
       get(node, "/item/1");
       get(node, "/item/2");
       assertTrue(cacheStatus(get(node, "/item/1")).contains("; hit"));
     }
 
     relay.cut();
-    awaitState(cut, HitGate.State.GRACE, Duration.ofSeconds(5));
+    awaitState(cut, "grace", Duration.ofSeconds(5));
     String onGrace = cacheStatus(get(cut, "/item/2"));
     assertTrue(onGrace.contains("; hit") && onGrace.contains("detail=purge-stream-down"), onGrace);
     PurgeAdminClient admin = cluster.admin();
@@ -188,13 +187,13 @@ class ControlPlaneRestartTest {
     admin.awaitComplete(PurgeCluster.ADMIN, id, Duration.ofSeconds(20)); // node-1 acked
     assertFalse(cacheStatus(get(steady, "/item/1")).contains("; hit"), "purged on node-1");
 
-    awaitState(cut, HitGate.State.CLOSED, grace.plusSeconds(5));
+    awaitState(cut, "closed", grace.plusSeconds(5));
     String pastGrace = cacheStatus(get(cut, "/item/2"));
     assertFalse(pastGrace.contains("; hit"), pastGrace);
     assertTrue(pastGrace.contains("detail=purge-replay"), pastGrace);
 
     relay.restore();
-    awaitState(cut, HitGate.State.FOLLOWING, RECONNECT_BOUND.plusSeconds(3));
+    awaitState(cut, "following", RECONNECT_BOUND.plusSeconds(3));
     HttpResponse<String> purged = get(cut, "/item/1");
     assertFalse(cacheStatus(purged).contains("; hit"), "the purge was replayed: " + cacheStatus(purged));
     assertEquals("item 1", purged.body());
@@ -272,9 +271,14 @@ class ControlPlaneRestartTest {
     return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
   }
 
-  private static void awaitState(AdsFollowingNode node, HitGate.State state, Duration within)
+  private static void awaitState(AdsFollowingNode node, String state, Duration within)
       throws InterruptedException {
-    Poll.until("node in state " + state, within, () -> node.server.node().hitGate().state() == state);
+    Poll.until("node in state " + state, within, () -> purgeStream(node).equals(state));
+  }
+
+  /** The node's purge-stream state as its /stats shows it: following, grace or closed. */
+  private static String purgeStream(AdsFollowingNode node) {
+    return AdminStats.of(node.server).path("purge").path("stream").asText();
   }
 
   /** Lets the load run for {@code span}: a measurement window, not synchronisation. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.config.ServerConfig;
-import io.edgecache.extproc.http.HttpDates;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +39,7 @@ class EnvoyFidelityEndToEndTest {
   }
 
   private String date() {
-    return HttpDates.format(stack.clock.instant());
+    return HttpDate.format(stack.clock.instant());
   }
 
   /**

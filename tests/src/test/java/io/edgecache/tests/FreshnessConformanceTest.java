@@ -2,7 +2,6 @@ package io.edgecache.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.edgecache.extproc.http.HttpDates;
 import java.net.http.HttpResponse;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -37,7 +36,7 @@ class FreshnessConformanceTest extends ConformanceBase {
   void heuristicFreshnessFromLastModified_4_2_2() throws Exception {
     String p = path("heuristic");
     origin.reply(p, TestOrigin.Reply.text("x", dated("last-modified",
-        HttpDates.format(stack.clock.instant().minusSeconds(10_000)))));
+        HttpDate.format(stack.clock.instant().minusSeconds(10_000)))));
     HttpResponse<String> miss = stack.get(p);
     assertStatus(miss, "stored; ttl=1000"); // 10 % of the time since Last-Modified
     advance(999);
@@ -49,7 +48,7 @@ class FreshnessConformanceTest extends ConformanceBase {
   void noHeuristicForStatusesNotCacheableByDefault_4_2_2() throws Exception {
     String p = path("redirect");
     origin.reply(p, TestOrigin.Reply.status(302, "", dated("location", "/elsewhere",
-        "last-modified", HttpDates.format(stack.clock.instant().minusSeconds(10_000)))));
+        "last-modified", HttpDate.format(stack.clock.instant().minusSeconds(10_000)))));
     stack.get(p);
     stack.get(p);
     assertOriginSaw(p, 2);
@@ -82,7 +81,7 @@ class FreshnessConformanceTest extends ConformanceBase {
   void apparentAgeFromAnOldDate_4_2_3() throws Exception {
     String p = path("old-date");
     origin.reply(p, TestOrigin.Reply.text("x", "date",
-        HttpDates.format(stack.clock.instant().minusSeconds(40)), "cache-control", "max-age=100"));
+        HttpDate.format(stack.clock.instant().minusSeconds(40)), "cache-control", "max-age=100"));
     stack.get(p);
     HttpResponse<String> hit = stack.get(p);
     assertEquals("40", hit.headers().firstValue("age").orElseThrow());
@@ -135,7 +134,7 @@ class FreshnessConformanceTest extends ConformanceBase {
   @Test
   void httpDateNamesAreCaseInsensitiveAndAWrongWeekdayIsKept_9110_5_6_7() throws Exception {
     String p = path("expires-odd");
-    String imf = HttpDates.format(stack.clock.instant().plusSeconds(60)); // "Www, dd Mmm ..."
+    String imf = HttpDate.format(stack.clock.instant().plusSeconds(60)); // "Www, dd Mmm ..."
     String wrongDay = (imf.startsWith("Mon") ? "TUE" : "MON") + imf.substring(3);
     origin.reply(p, TestOrigin.Reply.text("x",
         dated("expires", wrongDay.toUpperCase(Locale.ROOT))));

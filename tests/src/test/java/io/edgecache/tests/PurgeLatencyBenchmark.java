@@ -6,7 +6,7 @@ import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.ReuseRules;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.proto.purge.v1.PurgeStatus;
 import java.net.InetSocketAddress;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
-import io.edgecache.extproc.http.HttpDates;
 import io.edgecache.extproc.telemetry.Telemetry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +49,7 @@ class RealEnvoyTest {
   static void start() throws Exception {
     origin = new TestOrigin();
     origin.reply("/", TestOrigin.Reply.text("through envoy", "cache-control", "max-age=60",
-        "date", HttpDates.format(Clock.systemUTC().instant())));
+        "date", HttpDate.format(Clock.systemUTC().instant())));
     origin.generate("/large", LARGE_BYTES, false, "cache-control", "public, max-age=600");
     // Large bodies are recorded to disk and their hits streamed by the body endpoint.
     Path serverConfig = Files.writeString(dir.resolve("edgecache.yaml"), """
@@ -166,7 +165,7 @@ class RealEnvoyTest {
   }
 
   private static String now() {
-    return HttpDates.format(Clock.systemUTC().instant());
+    return HttpDate.format(Clock.systemUTC().instant());
   }
 
   /** Envoy applies hit headers by append (MutationUtils::applyHeaderMutations): both lines stay. */
@@ -220,7 +219,7 @@ class RealEnvoyTest {
   @Test
   void staleIfErrorServesTheStoredResponse() throws Exception {
     origin.reply("/sie", TestOrigin.Reply.text("good", "date",
-        HttpDates.format(Clock.systemUTC().instant().minusSeconds(30)),
+        HttpDate.format(Clock.systemUTC().instant().minusSeconds(30)),
         "cache-control", "max-age=10, stale-if-error=600"));
     send("GET", "/sie");
     origin.reply("/sie", TestOrigin.Reply.status(503, "down", "cache-control", "no-store"));

@@ -3,10 +3,9 @@ package io.edgecache.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
-import io.edgecache.extproc.http.HttpDates;
-import io.edgecache.extproc.store.CircuitBreaker;
 import io.edgecache.extproc.testing.RedisServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -66,8 +65,8 @@ class RedisOutageEndToEndTest {
     failed += phase("before");
     redis.stop();
     failed += phase("during");
-    assertEquals(CircuitBreaker.State.OPEN, nodeB.server.node().tiers().breakerState("redis")
-        .orElseThrow(), "the failing tier is skipped");
+    assertEquals("OPEN", AdminStats.tier(nodeB.server, "redis").path("breaker").asText(),
+        "the failing tier is skipped");
     redis.restart();
     failed += phase("after-restart");
     assertEquals(0, failed, "client requests that failed");
@@ -79,9 +78,9 @@ class RedisOutageEndToEndTest {
     reply(path);
     await(() -> {
       get(nodeA, path);
-      return nodeA.server.node().tiers().stats("redis").orElseThrow().writes() > 0
-          && nodeA.server.node().tiers().breakerState("redis").orElseThrow()
-              == CircuitBreaker.State.CLOSED;
+      JsonNode redisTier = AdminStats.tier(nodeA.server, "redis");
+      return redisTier.path("writes").asLong() > 0
+          && redisTier.path("breaker").asText().equals("CLOSED");
     });
     // Node B's breaker lets a probe through on its next lookup, which finds A's entry.
     HttpResponse<String> fromB = get(nodeB, path);
@@ -106,7 +105,7 @@ class RedisOutageEndToEndTest {
 
   private void reply(String path) {
     origin.reply(path, TestOrigin.Reply.text("body of " + path, "cache-control", "max-age=600",
-        "date", HttpDates.format(nodeA.clock.instant())));
+        "date", HttpDate.format(nodeA.clock.instant())));
   }
 
   private static HttpResponse<String> get(EdgeStack node, String path) {
@@ -122,13 +121,8 @@ class RedisOutageEndToEndTest {
         : response.headers().firstValue("cache-status").orElse("(none)");
   }
 
-  private static void await(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 30 s");
-      }
-      Thread.onSpinWait();
-    }
+  /** Polls, as each look is a request to the node's /stats. */
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    Poll.until("sharing resumed", Duration.ofSeconds(30), condition);
   }
 }

@@ -3,10 +3,9 @@ package io.edgecache.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
-import io.edgecache.extproc.http.HttpDates;
-import io.edgecache.extproc.store.http.BodyStats;
 import io.edgecache.extproc.testing.RedisServer;
 import io.edgecache.extproc.testing.S3Server;
 import java.net.http.HttpResponse;
@@ -90,58 +89,60 @@ class SharedTiersEndToEndTest {
   @Test
   void smallObjectFetchedByNodeAIsAHitOnNodeB() throws Exception {
     origin.reply("/small", TestOrigin.Reply.text("x".repeat(10_000), "cache-control",
-        "max-age=600", "date", HttpDates.format(nodeA.clock.instant())));
+        "max-age=600", "date", HttpDate.format(nodeA.clock.instant())));
     nodeA.get("/small", "host", SITE);
-    await(() -> nodeA.server.node().tiers().stats("redis").orElseThrow().writes() >= 1);
+    await(() -> AdminStats.tier(nodeA.server, "redis").path("writes").asLong() >= 1);
 
     HttpResponse<String> fromB = nodeB.get("/small", "host", SITE);
     assertTrue(fromB.headers().firstValue("cache-status").orElse("").contains("hit"),
         fromB.headers().toString());
     assertEquals(10_000, fromB.body().length());
     assertEquals(1, origin.count("/small"), "node B did not touch the origin");
-    assertEquals(1, nodeB.server.node().tiers().stats("redis").orElseThrow().hits());
+    assertEquals(1, AdminStats.tier(nodeB.server, "redis").path("hits").asLong());
   }
 
   @Test
   void largeObjectFetchedByNodeAIsAHitOnNodeBThroughS3() throws Exception {
     String body = "0123456789abcdef".repeat(3 << 16); // 3 MiB: above largeObjectBytes
     origin.reply("/large", TestOrigin.Reply.text(body, "cache-control", "max-age=600",
-        "date", HttpDates.format(nodeA.clock.instant())));
+        "date", HttpDate.format(nodeA.clock.instant())));
     nodeA.get("/large", "host", SITE);
-    await(() -> nodeA.server.node().tiers().stats("s3").orElseThrow().writes() >= 1);
+    await(() -> AdminStats.tier(nodeA.server, "s3").path("writes").asLong() >= 1);
 
     HttpResponse<String> fromB = nodeB.get("/large", "host", SITE);
     assertTrue(fromB.headers().firstValue("cache-status").orElse("").contains("hit"),
         fromB.headers().toString());
     assertEquals(body, fromB.body());
     assertEquals(1, origin.count("/large"), "node B did not touch the origin");
-    assertTrue(nodeB.server.node().tiers().stats("s3").orElseThrow().hits() >= 1);
+    assertTrue(AdminStats.tier(nodeB.server, "s3").path("hits").asLong() >= 1);
     // Streamed from S3, or from B's disk if the copy the lookup started was quicker
     // (BodyFromS3Test covers streaming from S3 alone).
-    BodyStats bodies = nodeB.server.node().bodyStats();
-    assertEquals(1, bodies.servedFromS3() + bodies.servedFromDisk());
+    assertEquals(1, bodiesServed(nodeB));
 
     // B copies the entry from S3 to its own disk; then it serves it from there.
-    await(() -> nodeB.server.node().tiers().stats("disk").orElseThrow().writes() >= 1);
-    long s3Hits = nodeB.server.node().tiers().stats("s3").orElseThrow().hits();
+    await(() -> AdminStats.tier(nodeB.server, "disk").path("writes").asLong() >= 1);
+    long s3Hits = AdminStats.tier(nodeB.server, "s3").path("hits").asLong();
     HttpResponse<String> range = nodeB.get("/large", "host", SITE, "range", "bytes=100-131");
     assertEquals(206, range.statusCode(), range.headers().toString());
     assertEquals(body.substring(100, 132), range.body());
     assertTrue(range.headers().firstValue("cache-status").orElse("").contains("hit"));
-    assertEquals(s3Hits, nodeB.server.node().tiers().stats("s3").orElseThrow().hits(),
+    assertEquals(s3Hits, AdminStats.tier(nodeB.server, "s3").path("hits").asLong(),
         "served from node B's disk");
-    assertEquals(2, bodies.servedFromS3() + bodies.servedFromDisk());
+    assertEquals(2, bodiesServed(nodeB));
     assertEquals(1, origin.count("/large"));
   }
 
-  /** Tier writes are asynchronous; wait for one with a deadline rather than a sleep. */
-  private static void await(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the shared tier was never written");
-      }
-      Thread.onSpinWait();
-    }
+  /** Bodies the node's body endpoint streamed, from S3 or from its disk. */
+  private static long bodiesServed(EdgeStack node) {
+    JsonNode bodies = AdminStats.of(node.server).path("bodyEndpoint");
+    return bodies.path("fromS3").asLong() + bodies.path("fromDisk").asLong();
+  }
+
+  /**
+   * Tier writes are asynchronous; wait for one with a deadline rather than a sleep. Polls, as
+   * each look is a request to the node's /stats.
+   */
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    Poll.until("the tier written", Duration.ofSeconds(30), condition);
   }
 }

@@ -32,7 +32,7 @@ class StaleContentConformanceTest extends ConformanceBase {
     origin.release(p);
     awaitRefreshed(p, "v2");
     assertOriginSaw(p, 2); // the first fetch and exactly one background refresh
-    assertEquals(1, stack.server.node().refresher().startedTotal());
+    assertEquals(1, AdminStats.of(stack.server).path("refreshesStarted").asLong());
   }
 
   private void awaitRefreshed(String p, String body) throws Exception {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.edgecache.extproc.http.HttpDates;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -18,10 +17,10 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.net.URI;
-import java.time.Duration;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -65,7 +64,7 @@ class TelemetryTest {
   @Test
   void aRequestProducesASpanTreeUnderTheIncomingTraceparent() throws Exception {
     origin.reply("/traced", TestOrigin.Reply.text("x", "cache-control", "max-age=60",
-        "date", HttpDates.format(stack.clock.instant())));
+        "date", HttpDate.format(stack.clock.instant())));
     stack.get("/traced", "traceparent", "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01");
 
     Map<String, SpanData> byName = awaitSpans("edgecache GET", "edgecache.lookup");
@@ -103,7 +102,7 @@ class TelemetryTest {
   @Test
   void metricsAndStatsShowOneMissAndOneHit() throws Exception {
     origin.reply("/", TestOrigin.Reply.text("x", "cache-control", "max-age=60",
-        "date", HttpDates.format(stack.clock.instant())));
+        "date", HttpDate.format(stack.clock.instant())));
     stack.get("/");
     stack.get("/");
 
@@ -126,7 +125,7 @@ class TelemetryTest {
   @Test
   void rangeHitCountsTheBytesSent() throws Exception {
     origin.reply("/body", TestOrigin.Reply.text("0123456789".repeat(100), "cache-control", "max-age=60",
-        "date", HttpDates.format(stack.clock.instant())));
+        "date", HttpDate.format(stack.clock.instant())));
     stack.get("/body");
     HttpResponse<String> range = stack.get("/body", "range", "bytes=0-99");
     assertEquals(206, range.statusCode());

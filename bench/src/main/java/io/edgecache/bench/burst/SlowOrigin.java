@@ -2,7 +2,7 @@ package io.edgecache.bench.burst;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HttpDates;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

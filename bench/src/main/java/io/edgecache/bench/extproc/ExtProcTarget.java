@@ -1,7 +1,7 @@
 package io.edgecache.bench.extproc;
 
 import io.edgecache.bench.load.RequestTarget;
-import io.edgecache.extproc.store.http.BodyTokens;
+import io.edgecache.extproc.body.BodyTokens;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;

@@ -1,8 +1,8 @@
 package io.edgecache.bench.extproc;
 
 import com.google.protobuf.ByteString;
+import io.edgecache.extproc.fields.HttpDates;
 import io.edgecache.extproc.grpc.Warmup;
-import io.edgecache.extproc.http.HttpDates;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;

@@ -2,8 +2,8 @@ package io.edgecache.bench.micro;
 
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.config.RoutePolicy;
-import io.edgecache.extproc.http.CacheControl;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.CacheControl;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.Freshness;
 import io.edgecache.extproc.policy.RequestFacts;

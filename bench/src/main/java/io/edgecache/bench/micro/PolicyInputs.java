@@ -1,8 +1,8 @@
 package io.edgecache.bench.micro;
 
 import io.edgecache.extproc.cache.CacheKey;
-import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.fields.HttpDates;
 import io.edgecache.extproc.policy.RequestFacts;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.edgecache.extproc.cache;
 
 import io.edgecache.extproc.config.RoutePolicy;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.http.PathAndQuery;
 
 /** Builds a request's primary key under its route's key policy. */

@@ -2,7 +2,7 @@ package io.edgecache.extproc.cache;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package io.edgecache.extproc.config;
 
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.http.UnkeyedRequestHeaders;
 import java.time.Duration;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.purge.EdgePurges;
 import io.edgecache.extproc.telemetry.Outcome;
 import java.util.List;

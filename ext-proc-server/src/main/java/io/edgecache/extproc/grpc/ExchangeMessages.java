@@ -1,7 +1,7 @@
 package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;

@@ -4,7 +4,7 @@ import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.concurrent.SerialExecutor;
 import io.edgecache.extproc.config.RoutePolicy;
-import io.edgecache.extproc.http.AcceptEncoding;
+import io.edgecache.extproc.fields.AcceptEncoding;
 import io.edgecache.extproc.policy.LanguageVariants;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;

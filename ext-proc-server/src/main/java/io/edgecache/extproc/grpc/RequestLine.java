@@ -1,6 +1,6 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 
 /**
  * The pseudo-headers of a request as Envoy sends them, checked for presence.

@@ -1,6 +1,6 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.http.Authority;
 import io.edgecache.http.PathAndQuery;
 import io.edgecache.http.PathNormalizer;

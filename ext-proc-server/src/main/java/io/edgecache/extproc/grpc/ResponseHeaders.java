@@ -1,8 +1,8 @@
 package io.edgecache.extproc.grpc;
 
 import io.edgecache.extproc.CacheNode;
-import io.edgecache.extproc.http.ByteRanges;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.ByteRanges;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.ServePolicy;

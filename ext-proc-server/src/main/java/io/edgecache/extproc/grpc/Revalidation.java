@@ -2,7 +2,7 @@ package io.edgecache.extproc.grpc;
 
 import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CachedResponse;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.Freshening;
 import io.edgecache.extproc.policy.ServePolicy;

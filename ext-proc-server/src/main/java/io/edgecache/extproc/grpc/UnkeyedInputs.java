@@ -1,7 +1,7 @@
 package io.edgecache.extproc.grpc;
 
 import io.edgecache.extproc.config.RoutePolicy;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.http.PathAndQuery;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 

@@ -3,7 +3,7 @@ package io.edgecache.extproc.grpc;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgecache.extproc.CacheNode;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HttpDates;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;

@@ -1,8 +1,8 @@
 package io.edgecache.extproc.policy;
 
 import io.edgecache.extproc.cache.CachedResponse;
-import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.http.HopByHop;
+import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.fields.HopByHop;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;

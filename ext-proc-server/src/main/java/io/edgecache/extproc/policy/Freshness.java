@@ -1,9 +1,9 @@
 package io.edgecache.extproc.policy;
 
-import io.edgecache.extproc.http.AgeField;
-import io.edgecache.extproc.http.CacheControl;
-import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.AgeField;
+import io.edgecache.extproc.fields.CacheControl;
+import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.fields.HttpDates;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;

@@ -1,8 +1,8 @@
 package io.edgecache.extproc.policy;
 
 import io.edgecache.extproc.cache.CachedResponse;
-import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.http.LanguageRanges;
+import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.fields.LanguageRanges;
 import java.util.List;
 
 /**

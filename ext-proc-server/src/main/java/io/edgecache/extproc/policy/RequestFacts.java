@@ -1,8 +1,8 @@
 package io.edgecache.extproc.policy;
 
 import io.edgecache.extproc.cache.CacheKey;
-import io.edgecache.extproc.http.CacheControl;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.CacheControl;
+import io.edgecache.extproc.fields.HeaderList;
 import java.time.Instant;
 
 /**

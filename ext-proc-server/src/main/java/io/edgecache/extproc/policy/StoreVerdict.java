@@ -1,7 +1,7 @@
 package io.edgecache.extproc.policy;
 
 import io.edgecache.extproc.cache.ReuseRules;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import java.time.Duration;
 
 /**

@@ -1,7 +1,7 @@
 package io.edgecache.extproc.policy;
 
-import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.http.LanguageRanges;
+import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.fields.LanguageRanges;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

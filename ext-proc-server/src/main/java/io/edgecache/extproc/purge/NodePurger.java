@@ -32,7 +32,7 @@ public final class NodePurger {
   }
 
   /** Applies {@code rule}; {@code shared} when this node also purges the shared tiers. */
-  public synchronized void apply(PurgeRule rule, boolean shared) {
+  synchronized void apply(PurgeRule rule, boolean shared) {
     Instant now = clock.instant();
     screen.add(rule, now);
     // A tag purge looks only at the keys indexed under the tag; the others scan the key set.

@@ -17,10 +17,10 @@ import java.util.Locale;
  * @param host lower-case host a TAG purge is limited to ("" for any); the host for HOST
  * @param value the normalised URL or URL prefix, or the tag; "" for HOST and ALL
  */
-public record PurgeRule(PurgeKind kind, boolean soft, String host, String value) {
+record PurgeRule(PurgeKind kind, boolean soft, String host, String value) {
 
   /** The rule a command carries; throws IllegalArgumentException for an unusable one. */
-  public static PurgeRule of(PurgeCommand command) {
+  static PurgeRule of(PurgeCommand command) {
     PurgeKind kind = command.getKind();
     String host = command.getHost().toLowerCase(Locale.ROOT);
     return switch (kind) {

@@ -1,6 +1,6 @@
 package io.edgecache.extproc.purge;
 
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import java.util.HashSet;
 import java.util.Set;
 

@@ -1,7 +1,7 @@
 package io.edgecache.extproc.refresh;
 
-import io.edgecache.extproc.http.HeaderList;
-import io.edgecache.extproc.http.HopByHop;
+import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.fields.HopByHop;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.edgecache.extproc.telemetry;
 
 import io.edgecache.extproc.cache.CacheKey;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.Meter;

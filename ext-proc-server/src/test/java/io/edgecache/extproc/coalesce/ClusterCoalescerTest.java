@@ -15,7 +15,7 @@ import io.edgecache.extproc.coalesce.ClusterCoalescer.Outcome;
 import io.edgecache.extproc.coalesce.ClusterCoalescer.Turn;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.TiersConfig;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.extproc.testing.RedisServer;

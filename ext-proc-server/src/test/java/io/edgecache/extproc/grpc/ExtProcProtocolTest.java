@@ -7,7 +7,7 @@ import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
-import io.edgecache.extproc.http.HttpDates;
+import io.edgecache.extproc.fields.HttpDates;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.proto.policy.v1.RoutePolicy;
 import io.edgecache.proto.policy.v1.RoutePolicyMetadata;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.config.RoutePolicy;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package io.edgecache.extproc.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.edgecache.extproc.http.CacheControl;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.CacheControl;
+import io.edgecache.extproc.fields.HeaderList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.Stream;

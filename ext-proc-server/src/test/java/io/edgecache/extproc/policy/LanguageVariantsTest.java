@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.ReuseRules;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -6,7 +6,7 @@ import com.google.protobuf.ByteString;
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.config.RoutePolicy;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

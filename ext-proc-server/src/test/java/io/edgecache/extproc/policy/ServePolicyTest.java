@@ -3,7 +3,7 @@ package io.edgecache.extproc.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.edgecache.extproc.cache.CacheKey;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.policy.ReuseVerdict.Action;
 import io.edgecache.extproc.policy.ServeDecision.Forward;
 import io.edgecache.extproc.policy.ServeDecision.ForwardReason;

@@ -12,7 +12,7 @@ import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.TiersConfig;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.proto.purge.v1.PurgeCommand;

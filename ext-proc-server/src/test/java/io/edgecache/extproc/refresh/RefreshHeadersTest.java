@@ -2,7 +2,7 @@ package io.edgecache.extproc.refresh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

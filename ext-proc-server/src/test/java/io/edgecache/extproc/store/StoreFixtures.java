@@ -5,7 +5,7 @@ import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.TiersConfig;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.testing.S3Server;
 import java.io.IOException;
 import java.net.URI;

@@ -30,7 +30,7 @@ import java.util.function.Predicate;
  * single key (the tag index never touches a set and an entry in one command), so none needs
  * hash tags to share a slot, and no one tag or hot key range lands on one node by design.
  */
-public final class RedisTier implements Tier, SharedTags {
+final class RedisTier implements Tier, SharedTags {
 
   private static final byte[] KEY_PREFIX = "edgecache:".getBytes(StandardCharsets.UTF_8);
   /** A set per surrogate key / cache tag, listing the entry keys carrying it. */

@@ -2,7 +2,7 @@ package io.edgecache.extproc.store.tier;
 
 import io.edgecache.extproc.config.ConfigValues;
 import io.edgecache.extproc.config.TiersConfig;
-import io.edgecache.extproc.http.ByteRanges;
+import io.edgecache.extproc.fields.ByteRanges;
 import io.edgecache.extproc.store.CorruptEntryException;
 import io.edgecache.extproc.store.EntryCodec;
 import java.io.ByteArrayInputStream;

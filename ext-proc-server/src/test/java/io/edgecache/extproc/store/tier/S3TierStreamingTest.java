@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgecache.extproc.cache.ReuseRules;
 import io.edgecache.extproc.config.TiersConfig;
-import io.edgecache.extproc.http.HeaderList;
+import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.store.CorruptEntryException;
 import io.edgecache.extproc.store.EntryCodec;
 import io.edgecache.extproc.store.EntryHead;

@@ -1,0 +1,233 @@
+package io.edgecache.extproc.body;
+
+import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.fields.Preconditions;
+import io.edgecache.extproc.policy.CacheStatus;
+import io.edgecache.extproc.store.EntryHead;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Serves stored bodies too large for one {@code immediate_response}. The ext_proc server
+ * answers a large hit by giving the request a signed {@link BodyTokens#HEADER} token and
+ * clearing the route cache; the proxy's body route matches that header and sends the request
+ * here. The endpoint answers with the entry's status and headers, {@code Age} at this moment and
+ * the Cache-Status the token carries, and streams the body from the tier that holds it without
+ * holding it in the heap. A single {@code Range} (subject to {@code If-Range}) is answered with
+ * 206, or 416 when it lies outside the body; several ranges get the whole body (RFC 9110
+ * §14.2 allows it).
+ *
+ * <p>Freshness was judged by the ext_proc server when it issued the token; the endpoint serves
+ * only what a valid token names, so a client that sends the header itself is refused (403).
+ */
+public final class BodyEndpoint implements AutoCloseable {
+
+  /** Framing is the endpoint's own; stored framing fields would contradict it. */
+  private static final Set<String> REPLACED = Set.of("content-length", "transfer-encoding",
+      "content-range", "accept-ranges", "age", CacheStatus.FIELD);
+
+  private final EventLoopGroup group;
+  private final Channel server;
+
+  private BodyEndpoint(EventLoopGroup group, Channel server) {
+    this.group = group;
+    this.server = server;
+  }
+
+  /**
+   * Starts listening; throws {@link IOException} when the address cannot be bound. {@code clock}
+   * is the cache's clock, which ages are computed on.
+   */
+  public static BodyEndpoint start(InetSocketAddress listen, StoredBodies bodies,
+      BodyTokens tokens, BodyStats stats, Clock clock) throws IOException {
+    EventLoopGroup group = new NioEventLoopGroup(1);
+    try {
+      Channel server = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+              channel.pipeline()
+                  .addLast(new HttpServerCodec())
+                  .addLast(new HttpObjectAggregator(64 << 10)) // GET requests carry no body
+                  .addLast(new Handler(bodies, tokens, stats, clock));
+            }
+          })
+          .bind(listen)
+          .sync()
+          .channel();
+      return new BodyEndpoint(group, server);
+    } catch (Exception e) { // Netty rethrows the bind failure undeclared
+      group.shutdownGracefully();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw e instanceof IOException io ? io : new IOException("cannot listen on " + listen, e);
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    group.shutdownGracefully().syncUninterruptibly();
+  }
+
+  private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final StoredBodies bodies;
+    private final BodyTokens tokens;
+    private final BodyStats stats;
+    private final Clock clock;
+
+    Handler(StoredBodies bodies, BodyTokens tokens, BodyStats stats, Clock clock) {
+      this.bodies = bodies;
+      this.tokens = tokens;
+      this.stats = stats;
+      this.clock = clock;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+        sendError(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD", keepAlive);
+        return;
+      }
+      Optional<BodyTokens.Grant> grant = tokens.redeem(request.headers().get(BodyTokens.HEADER));
+      if (grant.isEmpty()) {
+        stats.refused();
+        sendError(ctx, HttpResponseStatus.FORBIDDEN, BodyTokens.HEADER
+            + " is missing, malformed, expired, used before or not signed by this cache", keepAlive);
+        return;
+      }
+      HeaderList requestHeaders = headerList(request);
+      boolean head = request.method().equals(HttpMethod.HEAD);
+      bodies.open(grant.get().key()).whenComplete((body, error) -> {
+        if (error != null || body.isEmpty()) {
+          stats.missing();
+          sendError(ctx, error != null ? HttpResponseStatus.SERVICE_UNAVAILABLE
+              : HttpResponseStatus.NOT_FOUND, "the entry is no longer stored", keepAlive);
+        } else if (!versionOf(body.get().head()).equals(grant.get().version())) {
+          body.get().close(); // replaced since the token was issued: another response
+          stats.missing();
+          sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "the entry was replaced; retry", keepAlive);
+        } else {
+          send(ctx, body.get(), grant.get().cacheStatus(), requestHeaders, head, keepAlive);
+        }
+      });
+    }
+
+    private void send(ChannelHandlerContext ctx, StoredBody body, String cacheStatus,
+        HeaderList request, boolean head, boolean keepAlive) {
+      EntryHead entry = body.head();
+      long size = entry.bodyLength();
+      Optional<ByteRange> asked = entry.status() == 200
+          && Preconditions.ifRangeHolds(request, entry.headers())
+          ? ByteRange.parse(request.first("range"), size) : Optional.empty();
+      HttpResponse response;
+      if (asked.isPresent() && asked.get() == ByteRange.UNSATISFIABLE) {
+        body.close();
+        response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+        response.headers().set(HttpHeaderNames.CONTENT_RANGE, ByteRange.UNSATISFIABLE
+            .contentRange(size));
+        HttpUtil.setContentLength(response, 0);
+        finish(ctx, response, keepAlive);
+        return;
+      }
+      ByteRange served = asked.orElse(new ByteRange(0, size - 1));
+      response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, asked.isPresent()
+          ? HttpResponseStatus.PARTIAL_CONTENT
+          : HttpResponseStatus.valueOf(entry.status()));
+      for (HeaderList.Field field : entry.headers().fields()) {
+        if (!REPLACED.contains(field.name())) {
+          response.headers().add(field.name(), field.value());
+        }
+      }
+      response.headers()
+          .set(HttpHeaderNames.AGE, entry.currentAge(clock.instant()).getSeconds())
+          .set(CacheStatus.FIELD, cacheStatus)
+          .set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES)
+          .set(HttpHeaderNames.CONTENT_LENGTH, Math.max(0, served.length()));
+      if (asked.isPresent()) {
+        response.headers().set(HttpHeaderNames.CONTENT_RANGE, served.contentRange(size));
+      }
+      HttpUtil.setKeepAlive(response, keepAlive);
+      ctx.write(response);
+      stats.served(body, head ? 0 : Math.max(0, served.length()));
+      ChannelFuture last = body.writeRange(ctx, served.first(), head ? 0 : Math.max(0,
+          served.length()));
+      last.addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
+          : ChannelFutureListener.CLOSE);
+    }
+
+    private static String versionOf(EntryHead head) {
+      return BodyTokens.version(head.responseTime(), head.bodyLength());
+    }
+
+    private static HeaderList headerList(HttpRequest request) {
+      List<HeaderList.Field> fields = new ArrayList<>();
+      for (Map.Entry<String, String> header : request.headers()) {
+        fields.add(new HeaderList.Field(header.getKey().toLowerCase(Locale.ROOT),
+            header.getValue()));
+      }
+      return HeaderList.of(fields);
+    }
+
+    private static void sendError(ChannelHandlerContext ctx, HttpResponseStatus status,
+        String why, boolean keepAlive) {
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+          Unpooled.copiedBuffer("edgecache body endpoint: " + why + "\n",
+              StandardCharsets.UTF_8));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+      HttpUtil.setContentLength(response, response.content().readableBytes());
+      finish(ctx, response, keepAlive);
+    }
+
+    private static void finish(ChannelHandlerContext ctx, HttpResponse response,
+        boolean keepAlive) {
+      HttpUtil.setKeepAlive(response, keepAlive);
+      ctx.writeAndFlush(response).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
+          : ChannelFutureListener.CLOSE);
+    }
+  }
+}
