@@ -91,7 +91,7 @@ public final class CacheNode implements AutoCloseable {
     PurgeScreen purgeScreen = new PurgeScreen(
         new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
         config.purge().ruleRetention(), store);
-    this.tiers = TieredStore.open(config.tiers(), store, clock, purgeScreen);
+    this.tiers = TieredStore.open(config.tiers(), store, clock, scheduler, purgeScreen);
     NodePurger purger = new NodePurger(tiers, purgeScreen, clock);
     // A node following a control plane serves no hit before it has replayed the purge log.
     this.hitGate = new HitGate(!config.purge().followsControlPlane(),

@@ -79,7 +79,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private final LongAdder unavailable = new LongAdder();
 
   /**
-   * @param scheduler times waits for notices and lease renewals
+   * @param scheduler times waits for notices, lease renewals and Redis calls' budgets
    * @param sharedLookup the entry under a key in the tiers below memory, or null; never
    *     completes exceptionally
    */
@@ -90,7 +90,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
     this.leaseTtl = config.leaseTtl();
     this.sharedLookup = sharedLookup;
     this.leases = new NodeLeases(new RedisLeases(tiers.redis(), CHANNEL, this::onNotice),
-        leaseTtl, tiers, clock);
+        leaseTtl, tiers, clock, scheduler);
   }
 
   /** The Redis key of {@code key}'s lease. */
