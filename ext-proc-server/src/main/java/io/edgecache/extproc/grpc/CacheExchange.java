@@ -1,7 +1,7 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
+import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -25,24 +25,30 @@ import io.grpc.stub.StreamObserver;
 final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private final ExchangeState state;
+  private final CacheMetrics metrics;
   private final RequestHeaders requestHeaders;
   private final ResponseHeaders responseHeaders;
   private final ResponseRecorder recorder;
   private final Fill fill;
 
   /** @param pushedPolicy the policy the control plane pushed for the request's route, or null */
-  CacheExchange(CacheNode node, StreamObserver<ProcessingResponse> out,
+  CacheExchange(ExchangeServices node, StreamObserver<ProcessingResponse> out,
       RemotePolicy pushedPolicy) {
-    this.state = new ExchangeState(node, out);
-    Hits hits = new Hits(state);
-    this.fill = new Fill(state, hits);
-    this.recorder = new ResponseRecorder(state, fill);
-    BackgroundFetch background = new BackgroundFetch(state);
-    Revalidation revalidation = new Revalidation(state, hits, fill);
-    this.requestHeaders = new RequestHeaders(state, pushedPolicy, hits, fill, revalidation,
-        background, new EdgePurge(state));
-    this.responseHeaders =
-        new ResponseHeaders(state, revalidation, background, recorder, fill);
+    this.state = new ExchangeState(out, node.scheduler, node.metrics, node.coalescer);
+    this.metrics = node.metrics;
+    Hits hits = new Hits(state, node.memory.partials(), node.policy, node.hitGate,
+        node.bodyTokens);
+    this.fill = new Fill(state, hits, node.config.collapsing(), node.coalescer, node.cluster,
+        node.scheduler, node.metrics, node.clock, node.policy);
+    this.recorder =
+        new ResponseRecorder(state, fill, node.config, node.tiers, node.memory.partials());
+    BackgroundFetch background =
+        new BackgroundFetch(state, node.refresher, node.config, node.policy);
+    Revalidation revalidation = new Revalidation(state, hits, fill, node.policy, node.tiers);
+    this.requestHeaders = new RequestHeaders(state, node, pushedPolicy, hits, fill,
+        revalidation, background, new EdgePurge(state, node.edgePurges));
+    this.responseHeaders = new ResponseHeaders(state, revalidation, background, recorder, fill,
+        node.storeUpdates, node.policy, node.config, node.clock);
   }
 
   @Override
@@ -85,7 +91,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       end();
       state.fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
     }
-    state.node.metrics().message(messageType(message), System.nanoTime() - started);
+    metrics.message(messageType(message), System.nanoTime() - started);
   }
 
   private static String messageType(ProcessingRequest message) {

@@ -1,6 +1,5 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
@@ -10,9 +9,9 @@ import io.grpc.stub.StreamObserver;
 /** Envoy's {@code ExternalProcessor} service: one {@link CacheExchange} per HTTP request. */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
 
-  private final CacheNode node;
+  private final ExchangeServices node;
 
-  public ExtProcService(CacheNode node) {
+  public ExtProcService(ExchangeServices node) {
     this.node = node;
   }
 
@@ -21,7 +20,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     // The route's policy pushed by the control plane travels in the stream's metadata.
     RemotePolicy pushed = RemotePolicy.current().orElse(null);
     if (pushed != null) {
-      node.pushedPolicies().seen(pushed);
+      node.pushedPolicies.seen(pushed);
     }
     return new CacheExchange(node, out, pushed);
   }
