@@ -32,23 +32,26 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private final Fill fill;
 
   /** @param pushedPolicy the policy the control plane pushed for the request's route, or null */
-  CacheExchange(ExchangeServices node, StreamObserver<ProcessingResponse> out,
+  CacheExchange(ExchangeServices services, StreamObserver<ProcessingResponse> out,
       RemotePolicy pushedPolicy) {
-    this.state = new ExchangeState(out, node.scheduler, node.metrics, node.coalescer);
-    this.metrics = node.metrics;
-    Hits hits = new Hits(state, node.memory.partials(), node.policy, node.hitGate,
-        node.bodyTokens);
-    this.fill = new Fill(state, hits, node.config.collapsing(), node.coalescer, node.cluster,
-        node.scheduler, node.metrics, node.clock, node.policy);
-    this.recorder =
-        new ResponseRecorder(state, fill, node.config, node.tiers, node.memory.partials());
+    this.state =
+        new ExchangeState(out, services.scheduler, services.metrics, services.coalescer);
+    this.metrics = services.metrics;
+    Hits hits = new Hits(state, services.memory.partials(), services.policy,
+        services.hitGate, services.bodyTokens);
+    this.fill = new Fill(state, hits, services.config.collapsing(), services.coalescer,
+        services.cluster, services.scheduler, services.metrics, services.clock,
+        services.policy);
+    this.recorder = new ResponseRecorder(state, fill, services.config, services.tiers,
+        services.memory.partials());
     BackgroundFetch background =
-        new BackgroundFetch(state, node.refresher, node.config, node.policy);
-    Revalidation revalidation = new Revalidation(state, hits, fill, node.policy, node.tiers);
-    this.requestHeaders = new RequestHeaders(state, node, pushedPolicy, hits, fill,
-        revalidation, background, new EdgePurge(state, node.edgePurges));
+        new BackgroundFetch(state, services.refresher, services.config, services.policy);
+    Revalidation revalidation =
+        new Revalidation(state, hits, fill, services.policy, services.tiers);
+    this.requestHeaders = new RequestHeaders(state, services, pushedPolicy, hits, fill,
+        revalidation, background, new EdgePurge(state, services.edgePurges));
     this.responseHeaders = new ResponseHeaders(state, revalidation, background, recorder, fill,
-        node.storeUpdates, node.policy, node.config, node.clock);
+        services.storeUpdates, services.policy, services.config, services.clock);
   }
 
   @Override
