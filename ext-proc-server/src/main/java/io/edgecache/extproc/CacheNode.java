@@ -1,11 +1,11 @@
 package io.edgecache.extproc;
 
-import io.edgecache.extproc.cache.CacheKey;
-import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.coalesce.ClusterClaims;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.grpc.ExchangeServices;
 import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.Freshness;
 import io.edgecache.extproc.purge.EdgePurges;
@@ -18,7 +18,6 @@ import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.body.BodyStats;
 import io.edgecache.extproc.body.BodyTokens;
-import io.edgecache.extproc.store.tier.BodySpool;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.PushedPolicies;
 import io.edgecache.extproc.telemetry.PurgeStreamMetrics;
@@ -33,29 +32,28 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * What every ext_proc stream of one cache node shares: configuration, the decision policy,
- * the tiered store, request collapsing, background refreshes, telemetry and the clock all time
- * calculations read (injected so tests can move it).
+ * One cache node: builds what its ext_proc streams share (configuration, the decision policy,
+ * the tiered store, request collapsing, background refreshes, purges, telemetry and the clock
+ * all time calculations read, injected so tests can move it), hands it to them once as
+ * {@link ExchangeServices}, and closes it. Its few public getters are for figures and tests.
  */
 public final class CacheNode implements AutoCloseable {
 
   private static final Logger log = Logger.getLogger(CacheNode.class.getName());
 
   private final ServerConfig config;
-  private final CachePolicy policy;
   private final L1Store store;
   private final TieredStore tiers;
   private final Coalescer coalescer;
-  private final ClusterCoalescer cluster;
+  /** {@link ClusterClaims#NONE} unless collapsing spans the nodes sharing a Redis. */
+  private final ClusterClaims cluster;
+  /** {@link BackgroundRefresher#NONE} unless a refresh URL is configured. */
   private final BackgroundRefresher refresher;
-  private final Clock clock;
   private final Telemetry telemetry;
   private final CacheMetrics metrics;
   private final HitGate hitGate;
@@ -66,12 +64,15 @@ public final class CacheNode implements AutoCloseable {
   /** Channels to further control-plane replicas the purge stream may move to. */
   private final List<ManagedChannel> standbyControlPlanes;
   private final PurgeAgent purgeAgent;
-  private final EdgePurges edgePurges;
   private final BodyTokens bodyTokens;
   private final BodyStats bodyStats = new BodyStats();
   private final PushedPolicies pushedPolicies = new PushedPolicies();
-  /** Times the exchanges' waits and runs their continuations; see {@link #scheduler()}. */
+  /**
+   * The node's one scheduler: times the exchanges' waits (lookups, collapsing, leases) and the
+   * tier calls' budgets, and runs continuations that leave the thread which completed a future.
+   */
   private final ScheduledThreadPoolExecutor scheduler = exchangeThreads();
+  private final ExchangeServices exchangeServices;
 
   /**
    * Opens the configured store tiers; fails when a tier's configuration cannot be used (disk
@@ -79,8 +80,7 @@ public final class CacheNode implements AutoCloseable {
    */
   public CacheNode(ServerConfig config, Clock clock, Telemetry telemetry) throws IOException {
     this.config = config;
-    this.clock = clock;
-    this.policy = new CachePolicy(
+    CachePolicy policy = new CachePolicy(
         new Freshness(config.heuristicFraction(), config.heuristicMaxAge()),
         config.targetedField(), config.stripTargetedFields());
     Path tokenSecret = config.tiers().bodyTokenSecretFile();
@@ -91,11 +91,12 @@ public final class CacheNode implements AutoCloseable {
     PurgeScreen purgeScreen = new PurgeScreen(
         new SurrogateKeys(config.purge().surrogateKeyField(), config.purge().cacheTagField()),
         config.purge().ruleRetention(), store);
-    this.tiers = TieredStore.open(config.tiers(), store, clock, purgeScreen);
+    this.tiers = TieredStore.open(config.tiers(), store, clock, scheduler, purgeScreen);
     NodePurger purger = new NodePurger(tiers, purgeScreen, clock);
     // A node following a control plane serves no hit before it has replayed the purge log.
     this.hitGate = new HitGate(!config.purge().followsControlPlane(),
         config.purge().staleGrace(), System::nanoTime);
+    EdgePurges edgePurges;
     if (config.purge().followsControlPlane()) {
       this.controlPlaneTls = config.tls() == null ? null : ReloadingTls.forClient(config.tls());
       this.controlPlane = channelTo(config.purge().controlPlane(), controlPlaneTls);
@@ -107,36 +108,39 @@ public final class CacheNode implements AutoCloseable {
       purgeChannels.add(controlPlane);
       purgeChannels.addAll(standbyControlPlanes);
       this.purgeAgent = PurgeAgent.start(config.purge(), purgeChannels, purger, hitGate);
-      this.edgePurges = new EdgePurges(controlPlane);
+      edgePurges = EdgePurges.through(controlPlane);
     } else {
       this.controlPlane = null;
       this.controlPlaneTls = null;
       this.standbyControlPlanes = List.of();
       this.purgeAgent = null;
-      this.edgePurges = null;
+      edgePurges = EdgePurges.NONE;
     }
     this.coalescer = new Coalescer(clock, config.collapsing().passTtl());
     this.cluster = config.collapsing().enabled() && config.collapsing().cluster().enabled()
         ? new ClusterCoalescer(config.collapsing().cluster(), config.tiers(), clock, scheduler,
             tiers::lookupBelowMemory)
-        : null;
-    this.refresher =
-        config.refreshUrl() == null ? null : new BackgroundRefresher(config.refreshUrl());
+        : ClusterClaims.NONE;
+    this.refresher = config.refreshUrl() == null ? BackgroundRefresher.NONE
+        : BackgroundRefresher.through(config.refreshUrl());
     this.telemetry = telemetry;
     this.metrics = new CacheMetrics(telemetry.meter(), store::weightedSize,
-        coalescer::waitingNow, () -> refresher == null ? 0 : refresher.startedTotal());
+        coalescer::waitingNow, refresher::startedTotal);
     for (String tier : TieredStore.LOWER_TIERS) {
       tiers.stats(tier).ifPresent(stats -> metrics.registerTier(telemetry.meter(), tier, stats));
     }
     if (config.purge().followsControlPlane()) {
       PurgeStreamMetrics.register(telemetry.meter(), hitGate);
     }
-    if (cluster != null) {
+    if (cluster.enabled()) {
       metrics.registerCluster(telemetry.meter(), cluster);
     }
     if (config.tiers().bodyListen() != null) {
       metrics.registerBodies(telemetry.meter(), bodyStats);
     }
+    this.exchangeServices = new ExchangeServices(config, policy, store, tiers, coalescer,
+        cluster, refresher, edgePurges, hitGate, bodyTokens, pushedPolicies, scheduler, clock,
+        telemetry, metrics);
   }
 
   /** Two daemon threads: waits are short and continuations do no blocking work. */
@@ -164,38 +168,18 @@ public final class CacheNode implements AutoCloseable {
         tls.channelCredentials()).build();
   }
 
-  public ServerConfig config() {
+  /** What the node's ext_proc streams use. */
+  ExchangeServices exchangeServices() {
+    return exchangeServices;
+  }
+
+  ServerConfig config() {
     return config;
   }
 
-  public CachePolicy policy() {
-    return policy;
-  }
-
-  /** The memory tier, consulted synchronously on the hit path. */
-  public L1Store store() {
+  /** The memory tier. */
+  L1Store store() {
     return store;
-  }
-
-  /**
-   * The entry under {@code key} in the tiers below memory (promoted to memory when found), or
-   * null. Never completes exceptionally.
-   */
-  public CompletableFuture<CachedResponse> lookupBelow(CacheKey key) {
-    return tiers.lookupBelowMemory(key);
-  }
-
-  /**
-   * Stores in memory at once and in the lower tiers in the background; the result tells when
-   * (and whether) the lower tiers hold it.
-   */
-  public CompletableFuture<Boolean> store(CacheKey key, CachedResponse entry) {
-    return tiers.store(key, entry);
-  }
-
-  /** Removes every variant of {@code key} from every tier. */
-  public void invalidate(CacheKey key) {
-    tiers.invalidate(key);
   }
 
   /** Whether the node may answer from its cache now (closed while purges may be missing). */
@@ -208,18 +192,13 @@ public final class CacheNode implements AutoCloseable {
     return hitGate;
   }
 
-  /** Submits HTTP PURGE requests to the control plane; null when none is followed. */
-  public EdgePurges edgePurges() {
-    return edgePurges;
-  }
-
   /** The sequence number of the last purge applied, or 0 when no control plane is followed. */
   public long lastAppliedPurge() {
     return purgeAgent == null ? 0 : purgeAgent.lastApplied();
   }
 
   /** The control plane's route policies seen on recent streams (they override the node's routes' fields). */
-  public PushedPolicies pushedPolicies() {
+  PushedPolicies pushedPolicies() {
     return pushedPolicies;
   }
 
@@ -229,54 +208,34 @@ public final class CacheNode implements AutoCloseable {
   }
 
   /** Signs the reroutes of large hits to the body endpoint, and checks them there. */
-  public BodyTokens bodyTokens() {
+  BodyTokens bodyTokens() {
     return bodyTokens;
-  }
-
-  /**
-   * Stores a large entry whose body was recorded to {@code spool}: disk, then the shared tiers;
-   * memory holds its head. The result tells when (and whether) every tier has it.
-   */
-  public CompletableFuture<Boolean> storeSpooled(CacheKey key, CachedResponse head,
-      BodySpool spool) {
-    return tiers.storeSpooled(key, head, spool);
   }
 
   public TieredStore tiers() {
     return tiers;
   }
 
+  /** Collapsing on this node. */
   public Coalescer coalescer() {
     return coalescer;
   }
 
-  /** Collapsing across nodes, or null when it is off. */
-  public ClusterCoalescer cluster() {
+  /** Collapsing across nodes; {@link ClusterClaims#NONE} when it is off. */
+  public ClusterClaims cluster() {
     return cluster;
   }
 
-  /** The background refresher, or null when no refresh URL is configured. */
+  /** Background refreshes; {@link BackgroundRefresher#NONE} without a refresh URL. */
   public BackgroundRefresher refresher() {
     return refresher;
   }
 
-  /**
-   * The node's one scheduler: times the exchanges' waits (lookups, collapsing, leases) and
-   * runs continuations that leave the thread which completed a future.
-   */
-  public ScheduledExecutorService scheduler() {
-    return scheduler;
-  }
-
-  public Clock clock() {
-    return clock;
-  }
-
-  public Telemetry telemetry() {
+  Telemetry telemetry() {
     return telemetry;
   }
 
-  public CacheMetrics metrics() {
+  CacheMetrics metrics() {
     return metrics;
   }
 
@@ -290,12 +249,8 @@ public final class CacheNode implements AutoCloseable {
         controlPlaneTls.close();
       }
     }
-    if (refresher != null) {
-      refresher.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+    refresher.close();
+    cluster.close();
     tiers.close();
     scheduler.shutdownNow();
   }

@@ -74,7 +74,7 @@ public final class ExtProcServer implements AutoCloseable {
         config.withRefreshUrl(null).withTiers(TiersConfig.defaults())
             .withPurge(PurgeConfig.defaults()), clock,
         Telemetry.disabled())) {
-      Warmup.run(scratch);
+      Warmup.run(scratch.exchangeServices());
     }
     CacheNode node = new CacheNode(config, clock, telemetry);
     AdminServer admin = null;
@@ -113,7 +113,7 @@ public final class ExtProcServer implements AutoCloseable {
             .directExecutor()
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .addService(ServerInterceptors.intercept(
-                new ExtProcService(node), new RemotePolicyInterceptor()))
+                new ExtProcService(node.exchangeServices()), new RemotePolicyInterceptor()))
             .addService(health.getHealthService())
             .build();
     try {

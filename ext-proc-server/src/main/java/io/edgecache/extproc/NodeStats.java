@@ -1,7 +1,7 @@
 package io.edgecache.extproc;
 
 import io.edgecache.extproc.body.BodyStats;
-import io.edgecache.extproc.coalesce.ClusterCoalescer;
+import io.edgecache.extproc.coalesce.ClusterClaims;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.edgecache.extproc.store.TieredStore;
@@ -45,8 +45,8 @@ final class NodeStats {
     collapsing.put("waiting", node.coalescer().waitingNow());
     collapsing.put("followers", node.coalescer().followersTotal());
     collapsing.put("timeouts", metrics.collapseTimeouts());
-    ClusterCoalescer cluster = node.cluster();
-    if (cluster != null) {
+    ClusterClaims cluster = node.cluster();
+    if (cluster.enabled()) {
       collapsing.put("cluster", Map.of(
           "breaker", cluster.breakerState().name(),
           "leasesWon", cluster.leasesWon(),
@@ -57,8 +57,7 @@ final class NodeStats {
           "unavailable", cluster.unavailable()));
     }
     stats.put("collapsing", collapsing);
-    stats.put("refreshesStarted",
-        node.refresher() == null ? 0 : node.refresher().startedTotal());
+    stats.put("refreshesStarted", node.refresher().startedTotal());
     List<Map<String, Object>> tiers = new ArrayList<>();
     tiers.add(Map.of(
         "name", "l1",

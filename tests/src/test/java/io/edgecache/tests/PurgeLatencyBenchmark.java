@@ -97,7 +97,7 @@ class PurgeLatencyBenchmark {
     PurgeCluster.awaitServingHits(node.node());
     Instant now = Instant.now();
     for (int i = 0; i < ENTRIES; i++) {
-      node.node().store(CacheKey.of("http", "shop.example", "/item/" + i), new CachedResponse(200,
+      node.node().tiers().store(CacheKey.of("http", "shop.example", "/item/" + i), new CachedResponse(200,
           HeaderList.of(List.of(new HeaderList.Field("surrogate-key", "item-" + i + " all"))),
           ByteString.copyFromUtf8("item " + i), now, Duration.ZERO, Duration.ofHours(1), Map.of(),
           ReuseRules.NONE));

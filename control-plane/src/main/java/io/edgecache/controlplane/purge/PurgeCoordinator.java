@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.purge;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.edgecache.proto.purge.v1.Hello;
 import io.edgecache.proto.purge.v1.PurgeCommand;
 import io.edgecache.proto.purge.v1.PurgeKind;
@@ -51,7 +52,10 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
   /** Commands a node may leave waiting for its stream before it is disconnected. */
   static final int DEFAULT_MAX_BACKLOG = 4096;
 
-  /** A node ever seen since start: its progress, and its stream while connected. */
+  /**
+   * A node ever seen since start: its progress, and its stream while connected. Read and
+   * written only under the coordinator's lock, as {@link #nodes} is.
+   */
   private static final class NodeState {
     long lastApplied;
     NodeOutbox stream;
@@ -82,12 +86,17 @@ public final class PurgeCoordinator implements PurgeLeadership.Listener, AutoClo
   private final PurgeLog purgeLog;
   private final Clock clock;
   /** Null for the only replica, which always leads. */
+  @GuardedBy("this")
   private PurgeLeadership leadership;
   /** By node id, sorted so the choice of the shared-tier node is stable. */
+  @GuardedBy("this")
   private final Map<String, NodeState> nodes = new TreeMap<>();
+  @GuardedBy("this")
   private final List<Waiter> waiters = new ArrayList<>();
   /** Submit time (epoch ms) of each purge submitted here and not yet complete, by sequence. */
+  @GuardedBy("this")
   private final NavigableMap<Long, Long> incomplete = new TreeMap<>();
+  @GuardedBy("this")
   private LongConsumer lagListener = lagMillis -> { };
   private final int maxBacklog;
 

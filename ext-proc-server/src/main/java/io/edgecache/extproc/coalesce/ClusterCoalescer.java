@@ -7,7 +7,6 @@ import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.CircuitBreaker;
 import io.edgecache.extproc.store.tier.KeyDigest;
-import io.edgecache.extproc.telemetry.CacheMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +30,7 @@ import java.util.logging.Logger;
  * <p>Redis trouble never fails a request: behind a circuit breaker, a lease that cannot be
  * asked for lets the node fetch alone, which is node-local collapsing.
  */
-public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, AutoCloseable {
+public final class ClusterCoalescer implements ClusterClaims {
 
   private static final Logger log = Logger.getLogger(ClusterCoalescer.class.getName());
   private static final String CHANNEL = "edgecache:fills";
@@ -79,7 +78,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
   private final LongAdder unavailable = new LongAdder();
 
   /**
-   * @param scheduler times waits for notices and lease renewals
+   * @param scheduler times waits for notices, lease renewals and Redis calls' budgets
    * @param sharedLookup the entry under a key in the tiers below memory, or null; never
    *     completes exceptionally
    */
@@ -90,7 +89,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
     this.leaseTtl = config.leaseTtl();
     this.sharedLookup = sharedLookup;
     this.leases = new NodeLeases(new RedisLeases(tiers.redis(), CHANNEL, this::onNotice),
-        leaseTtl, tiers, clock);
+        leaseTtl, tiers, clock, scheduler);
   }
 
   /** The Redis key of {@code key}'s lease. */
@@ -98,12 +97,13 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
     return LEASE_PREFIX + KeyDigest.sha256Hex(key);
   }
 
-  /**
-   * Claims the fetch of {@code key} for this node. Completes as soon as Redis answers with
-   * LEAD or ALONE when this node should fetch; otherwise runs {@code onWaiting} (once, on a
-   * Redis thread) and completes, within {@code maxWait}, with FILLED, PASS, TIMED_OUT, or LEAD
-   * when the holder's lease ran out or was given up. Never completes exceptionally.
-   */
+  @Override
+  public boolean enabled() {
+    return true;
+  }
+
+  /** {@code onWaiting} runs on a Redis thread. */
+  @Override
   public CompletableFuture<Turn> claim(CacheKey key, Duration maxWait, Runnable onWaiting) {
     long deadline = System.nanoTime() + maxWait.toNanos();
     return contend(key, deadline, onWaiting, Attempt.FIRST).exceptionally(error -> {
@@ -259,6 +259,7 @@ public final class ClusterCoalescer implements CacheMetrics.ClusterFigures, Auto
     return unavailable.sum();
   }
 
+  @Override
   public CircuitBreaker.State breakerState() {
     return leases.breakerState();
   }

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -30,11 +31,14 @@ final class NodeLeases implements AutoCloseable {
   private final Duration budget;
   private final CircuitBreaker breaker;
 
-  NodeLeases(RedisLeases redis, Duration leaseTtl, TiersConfig tiers, Clock clock) {
+  /** @param timers times each call's budget (the node's scheduler) */
+  NodeLeases(RedisLeases redis, Duration leaseTtl, TiersConfig tiers, Clock clock,
+      ScheduledExecutorService timers) {
     this.redis = redis;
     this.leaseTtl = leaseTtl;
     this.budget = tiers.redis().timeout();
-    this.breaker = new CircuitBreaker(tiers.breakerFailures(), tiers.breakerCoolDown(), clock);
+    this.breaker =
+        new CircuitBreaker(tiers.breakerFailures(), tiers.breakerCoolDown(), clock, timers);
   }
 
   /** Asks for the lease on {@code key}, free or only a fill's tombstone. */

@@ -1,8 +1,9 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
+import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.fields.ByteRanges;
 import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.VaryKey;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
@@ -21,17 +22,34 @@ import java.util.Set;
 final class BackgroundFetch {
 
   private final ExchangeState state;
-  private final CacheNode node;
+  /** {@link BackgroundRefresher#NONE} when no refresh URL is configured. */
+  private final BackgroundRefresher refresher;
+  /** The size limit. */
+  private final ServerConfig config;
+  private final CachePolicy policy;
 
-  BackgroundFetch(ExchangeState state) {
+  BackgroundFetch(ExchangeState state, BackgroundRefresher refresher, ServerConfig config,
+      CachePolicy policy) {
     this.state = state;
-    this.node = state.node;
+    this.refresher = refresher;
+    this.config = config;
+    this.policy = policy;
+  }
+
+  /** Whether background fetches can be started at all. */
+  boolean enabled() {
+    return refresher.enabled();
+  }
+
+  /** Whether {@code marker} is the node's own refresh marker: the request is a refresh. */
+  boolean isOurs(String marker) {
+    return refresher.isOurs(marker);
   }
 
   /**
    * Fetches the request's target in the background, traced as a child of this exchange;
    * {@code varyFields} are the fields the response to store varies on, sent with the route's
-   * key fields so the right variant fills. Needs a refresher.
+   * key fields so the right variant fills. Only when {@link #enabled}.
    */
   void refresh(Collection<String> varyFields) {
     Span span = state.trace.child("edgecache.refresh");
@@ -39,7 +57,7 @@ final class BackgroundFetch {
     state.trace.injectFrom(span, context::put);
     Set<String> selecting = new HashSet<>(varyFields);
     selecting.addAll(state.route.keyHeaders());
-    if (!node.refresher().refresh(state.request.key().uri(), state.request.headers(),
+    if (!refresher.refresh(state.request.key().uri(), state.request.headers(),
         selecting, context, span::end)) {
       span.end(); // one is already running for this key
     }
@@ -51,16 +69,15 @@ final class BackgroundFetch {
    * headers would be stored and its length (from Content-Range) is within the size limit.
    */
   void afterPartial(HeaderList partial, Instant responseTime) {
-    BackgroundRefresher refresher = node.refresher();
     RequestFacts request = state.request;
-    if (refresher == null || !request.method().equals("GET") || request.backgroundRefresh()) {
+    if (!refresher.enabled() || !request.method().equals("GET") || request.backgroundRefresh()) {
       return;
     }
     long length = ByteRanges.completeLength(partial.first("content-range"));
-    if (length < 0 || length > node.config().maxObjectBytes(state.route)) {
+    if (length < 0 || length > config.maxObjectBytes(state.route)) {
       return;
     }
-    if (node.policy().decide(request, state.requestVerdict, 200, partial, state.route,
+    if (policy.decide(request, state.requestVerdict, 200, partial, state.route,
         responseTime).storable()) {
       refresh(VaryKey.of(partial.joined("vary"), request.headers(),
           state.route.normalizeHeaders()).keySet());

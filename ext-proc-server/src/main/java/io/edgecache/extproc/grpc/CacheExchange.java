@@ -1,7 +1,7 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
+import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -25,24 +25,33 @@ import io.grpc.stub.StreamObserver;
 final class CacheExchange implements StreamObserver<ProcessingRequest> {
 
   private final ExchangeState state;
+  private final CacheMetrics metrics;
   private final RequestHeaders requestHeaders;
   private final ResponseHeaders responseHeaders;
   private final ResponseRecorder recorder;
   private final Fill fill;
 
   /** @param pushedPolicy the policy the control plane pushed for the request's route, or null */
-  CacheExchange(CacheNode node, StreamObserver<ProcessingResponse> out,
+  CacheExchange(ExchangeServices services, StreamObserver<ProcessingResponse> out,
       RemotePolicy pushedPolicy) {
-    this.state = new ExchangeState(node, out);
-    Hits hits = new Hits(state);
-    this.fill = new Fill(state, hits);
-    this.recorder = new ResponseRecorder(state, fill);
-    BackgroundFetch background = new BackgroundFetch(state);
-    Revalidation revalidation = new Revalidation(state, hits, fill);
-    this.requestHeaders = new RequestHeaders(state, pushedPolicy, hits, fill, revalidation,
-        background, new EdgePurge(state));
-    this.responseHeaders =
-        new ResponseHeaders(state, revalidation, background, recorder, fill);
+    this.state =
+        new ExchangeState(out, services.scheduler, services.metrics, services.coalescer);
+    this.metrics = services.metrics;
+    Hits hits = new Hits(state, services.memory.partials(), services.policy,
+        services.hitGate, services.bodyTokens);
+    this.fill = new Fill(state, hits, services.config.collapsing(), services.coalescer,
+        services.cluster, services.scheduler, services.metrics, services.clock,
+        services.policy);
+    this.recorder = new ResponseRecorder(state, fill, services.config, services.tiers,
+        services.memory.partials());
+    BackgroundFetch background =
+        new BackgroundFetch(state, services.refresher, services.config, services.policy);
+    Revalidation revalidation =
+        new Revalidation(state, hits, fill, services.policy, services.tiers);
+    this.requestHeaders = new RequestHeaders(state, services, pushedPolicy, hits, fill,
+        revalidation, background, new EdgePurge(state, services.edgePurges));
+    this.responseHeaders = new ResponseHeaders(state, revalidation, background, recorder, fill,
+        services.storeUpdates, services.policy, services.config, services.clock);
   }
 
   @Override
@@ -85,7 +94,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
       end();
       state.fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
     }
-    state.node.metrics().message(messageType(message), System.nanoTime() - started);
+    metrics.message(messageType(message), System.nanoTime() - started);
   }
 
   private static String messageType(ProcessingRequest message) {

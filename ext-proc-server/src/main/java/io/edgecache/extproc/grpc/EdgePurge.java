@@ -13,9 +13,16 @@ final class EdgePurge {
   private static final String SOFT_PURGE = "edgecache-soft-purge";
 
   private final ExchangeState state;
+  private final EdgePurges edgePurges;
 
-  EdgePurge(ExchangeState state) {
+  EdgePurge(ExchangeState state, EdgePurges edgePurges) {
     this.state = state;
+    this.edgePurges = edgePurges;
+  }
+
+  /** Whether a PURGE on a route that takes them is answered here ({@link #submit}). */
+  boolean enabled() {
+    return edgePurges.enabled();
   }
 
   void submit(RequestLine line, HeaderList headers) {
@@ -33,7 +40,7 @@ final class EdgePurge {
     }
     state.moveTo(ExchangeStep.PURGING);
     state.send(ExchangeMessages.extendTimerBeyond(EdgePurges.DEADLINE));
-    state.node.edgePurges().purge(line.scheme() + "://" + line.authority() + line.path(),
+    edgePurges.purge(line.scheme() + "://" + line.authority() + line.path(),
             "1".equals(headers.first(SOFT_PURGE)), authorization)
         .thenAcceptAsync(this::onAnswered, state.serial);
   }

@@ -1,7 +1,7 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.concurrent.SerialExecutor;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.fields.AcceptEncoding;
@@ -9,24 +9,27 @@ import io.edgecache.extproc.policy.LanguageVariants;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
 import io.edgecache.extproc.policy.VaryKey;
+import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.ExchangeTrace;
 import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
- * What the parts of one exchange share: the node, the stream back to Envoy, the step it is at,
+ * What the parts of one exchange share: the stream back to Envoy, the step it is at,
  * the request being answered and how its end is counted. Confined to the exchange's
  * {@link SerialExecutor}: only code running there reads or writes it, so nothing is locked.
  */
 final class ExchangeState {
 
-  final CacheNode node;
   /** Where every message and continuation of this exchange runs, one at a time. */
   final SerialExecutor serial;
   final Tally tally;
   private final StreamObserver<ProcessingResponse> out;
+  /** Counts the node's followers waiting right now. */
+  private final Coalescer coalescer;
   private ExchangeStep step = ExchangeStep.AWAIT_REQUEST_HEADERS;
 
   // The request, known once its headers arrived.
@@ -40,11 +43,13 @@ final class ExchangeState {
   String forwardReason;
   String detail;
 
-  ExchangeState(CacheNode node, StreamObserver<ProcessingResponse> out) {
-    this.node = node;
+  /** @param continuations where continuations that leave a completing thread run */
+  ExchangeState(StreamObserver<ProcessingResponse> out, Executor continuations,
+      CacheMetrics metrics, Coalescer coalescer) {
     this.out = out;
-    this.serial = new SerialExecutor(node.scheduler());
-    this.tally = new Tally(node.metrics());
+    this.serial = new SerialExecutor(continuations);
+    this.tally = new Tally(metrics);
+    this.coalescer = coalescer;
   }
 
   ExchangeStep step() {
@@ -57,10 +62,10 @@ final class ExchangeState {
    */
   void moveTo(ExchangeStep next) {
     if (step == ExchangeStep.WAITING_FOR_LEADER) {
-      node.coalescer().waiting(-1);
+      coalescer.waiting(-1);
     }
     if (next == ExchangeStep.WAITING_FOR_LEADER) {
-      node.coalescer().waiting(1);
+      coalescer.waiting(1);
     }
     step = next;
   }

@@ -1,6 +1,5 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
@@ -10,10 +9,10 @@ import io.grpc.stub.StreamObserver;
 /** Envoy's {@code ExternalProcessor} service: one {@link CacheExchange} per HTTP request. */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
 
-  private final CacheNode node;
+  private final ExchangeServices services;
 
-  public ExtProcService(CacheNode node) {
-    this.node = node;
+  public ExtProcService(ExchangeServices services) {
+    this.services = services;
   }
 
   @Override
@@ -21,8 +20,8 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     // The route's policy pushed by the control plane travels in the stream's metadata.
     RemotePolicy pushed = RemotePolicy.current().orElse(null);
     if (pushed != null) {
-      node.pushedPolicies().seen(pushed);
+      services.pushedPolicies.seen(pushed);
     }
-    return new CacheExchange(node, out, pushed);
+    return new CacheExchange(services, out, pushed);
   }
 }

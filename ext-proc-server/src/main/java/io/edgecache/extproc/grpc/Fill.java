@@ -1,20 +1,25 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.coalesce.ClusterClaims;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.ClusterLease;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.concurrent.Deadlines;
+import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.ReuseVerdict;
 import io.edgecache.extproc.policy.ServePolicy;
+import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.opentelemetry.api.trace.Span;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * How a forwarded request's fetch is shared: it leads the key's flight on this node (and then
@@ -25,17 +30,33 @@ import java.util.concurrent.CompletableFuture;
 final class Fill {
 
   private final ExchangeState state;
-  private final CacheNode node;
   private final Hits hits;
+  private final ServerConfig.Collapsing collapsing;
+  private final Coalescer coalescer;
+  /** Asked by a local leader before it fetches; {@link ClusterClaims#NONE} asks nobody. */
+  private final ClusterClaims cluster;
+  /** Times the waits for a leader. */
+  private final ScheduledExecutorService scheduler;
+  private final CacheMetrics metrics;
+  private final Clock clock;
+  private final CachePolicy policy;
   /** The flight this exchange leads; it must land whatever happens. */
   private Coalescer.Flight leading;
   /** The cluster lease this exchange holds for its key; it must end whatever happens. */
   private ClusterLease clusterLease;
 
-  Fill(ExchangeState state, Hits hits) {
+  Fill(ExchangeState state, Hits hits, ServerConfig.Collapsing collapsing, Coalescer coalescer,
+      ClusterClaims cluster, ScheduledExecutorService scheduler, CacheMetrics metrics,
+      Clock clock, CachePolicy policy) {
     this.state = state;
-    this.node = state.node;
     this.hits = hits;
+    this.collapsing = collapsing;
+    this.coalescer = coalescer;
+    this.cluster = cluster;
+    this.scheduler = scheduler;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.policy = policy;
   }
 
   /**
@@ -48,14 +69,14 @@ final class Fill {
     // The origin continues the trace from this exchange's span.
     state.trace.inject(
         (name, value) -> mutation.addSetHeaders(ExchangeMessages.replace(name, value)));
-    if (ServePolicy.collapse(node.config().collapsing().enabled(), state.request,
+    if (ServePolicy.collapse(collapsing.enabled(), state.request,
         state.requestVerdict) == ServePolicy.Collapse.COLLAPSE) {
-      Coalescer.Role role = node.coalescer().join(state.request.key().uri());
+      Coalescer.Role role = coalescer.join(state.request.key().uri());
       if (role == null) {
         state.detail = state.detail == null ? "hit-for-pass" : state.detail;
       } else if (role.leader()) {
         leading = role.flight();
-        if (node.cluster() != null) {
+        if (cluster.enabled()) {
           claimClusterLead(mutation.build());
           return;
         }
@@ -69,10 +90,10 @@ final class Fill {
 
   private void follow(Coalescer.Flight flight, HeaderMutation pending) {
     state.moveTo(ExchangeStep.WAITING_FOR_LEADER);
-    Duration maxWait = node.config().collapsing().maxWait();
+    Duration maxWait = collapsing.maxWait();
     state.send(ExchangeMessages.extendTimerBeyond(maxWait));
     Span wait = state.trace.child("edgecache.collapse.wait");
-    Deadlines.within(flight.landed(), maxWait, node.scheduler())
+    Deadlines.within(flight.landed(), maxWait, scheduler)
         .whenCompleteAsync((entry, error) -> {
           wait.end();
           onLeaderLanded(entry, error != null, pending);
@@ -85,9 +106,9 @@ final class Fill {
    */
   private void claimClusterLead(HeaderMutation pending) {
     state.moveTo(ExchangeStep.WAITING_FOR_LEADER);
-    Duration maxWait = node.config().collapsing().maxWait();
+    Duration maxWait = collapsing.maxWait();
     Span wait = state.trace.child("edgecache.collapse.cluster");
-    node.cluster().claim(state.request.key(), maxWait,
+    cluster.claim(state.request.key(), maxWait,
             () -> state.serial.execute(() -> extendTimerWhileWaiting(maxWait)))
         .whenCompleteAsync((turn, error) -> {
           wait.end();
@@ -133,13 +154,13 @@ final class Fill {
       return; // the stream ended first
     }
     if (timedOut) {
-      node.metrics().collapseTimeout();
+      metrics.collapseTimeout();
     }
     state.moveTo(ExchangeStep.AWAIT_RESPONSE_HEADERS);
-    Instant now = node.clock().instant();
+    Instant now = clock.instant();
     if (entry != null
         && state.matchesVary(entry)
-        && node.policy().reuse(state.request, entry, now).action()
+        && policy.reuse(state.request, entry, now).action()
             == ReuseVerdict.Action.SERVE) {
       hits.serve(entry, CacheStatus.forwarded(state.forwardReason).fwdStatus(entry.status())
           .collapsed().ttl(entry.ttlSeconds(now)), Outcome.COLLAPSED, now);
@@ -157,7 +178,7 @@ final class Fill {
     if (leading != null) {
       Coalescer.Flight flight = leading;
       leading = null;
-      node.coalescer().land(state.request.key().uri(), flight, entry, pass);
+      coalescer.land(state.request.key().uri(), flight, entry, pass);
     }
     if (clusterLease != null) {
       ClusterLease lease = clusterLease;
@@ -187,7 +208,7 @@ final class Fill {
     leading = null;
     String uri = state.request.key().uri();
     // Completing the flight only queues its followers on their own executors.
-    written.whenComplete((stored, error) -> node.coalescer().land(
+    written.whenComplete((stored, error) -> coalescer.land(
         uri, flight, Boolean.TRUE.equals(stored) ? entry : null, false));
   }
 }

@@ -1,13 +1,14 @@
 package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.PartialStore;
 import io.edgecache.extproc.fields.ByteRanges;
+import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.ReuseVerdict;
+import io.edgecache.extproc.purge.HitGate;
 import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -24,11 +25,19 @@ final class Hits {
   private static final String PURGE_STREAM_DOWN = "purge-stream-down";
 
   private final ExchangeState state;
-  private final CacheNode node;
+  /** Where stored partial responses are found. */
+  private final PartialStore partials;
+  private final CachePolicy policy;
+  private final HitGate hitGate;
+  private final BodyTokens bodyTokens;
 
-  Hits(ExchangeState state) {
+  Hits(ExchangeState state, PartialStore partials, CachePolicy policy, HitGate hitGate,
+      BodyTokens bodyTokens) {
     this.state = state;
-    this.node = state.node;
+    this.partials = partials;
+    this.policy = policy;
+    this.hitGate = hitGate;
+    this.bodyTokens = bodyTokens;
   }
 
   /**
@@ -46,7 +55,7 @@ final class Hits {
     }
     ProcessingResponse answer = StoredResponses.answerWithoutBody(entry, request, now, status)
         .orElseGet(() -> ExchangeMessages.rerouteRequest(ExchangeMessages.replace(
-            BodyTokens.HEADER, node.bodyTokens().issue(request.key().uri(),
+            BodyTokens.HEADER, bodyTokens.issue(request.key().uri(),
                 BodyTokens.version(entry.responseTime(), entry.bodyLength()),
                 status.appendTo(entry.joinedHeader(CacheStatus.FIELD))))));
     state.finish(answer, how, entry.status(), request.isHead() ? 0 : entry.bodyLength(),
@@ -58,7 +67,7 @@ final class Hits {
    * accepted meanwhile may not have reached it yet); RFC 8941 tokens may hold '+'.
    */
   String hitDetail(String reuseDetail) {
-    if (!node.hitGate().inGrace()) {
+    if (!hitGate.inGrace()) {
       return reuseDetail;
     }
     return reuseDetail == null ? PURGE_STREAM_DOWN : reuseDetail + "+" + PURGE_STREAM_DOWN;
@@ -75,15 +84,14 @@ final class Hits {
         || request.isConditional()) {
       return false;
     }
-    PartialStore.Partial partial =
-        node.store().partials().find(request.key(), state::matchesVary);
+    PartialStore.Partial partial = partials.find(request.key(), state::matchesVary);
     if (partial == null) {
       return false;
     }
     CachedResponse head = partial.head();
     List<ByteRanges.Range> ranges = ByteRanges.parse(range, head.bodyLength());
     if (ranges == null || ranges.size() != 1
-        || node.policy().reuse(request, head, now).action() != ReuseVerdict.Action.SERVE) {
+        || policy.reuse(request, head, now).action() != ReuseVerdict.Action.SERVE) {
       return false;
     }
     ByteRanges.Range wanted = ranges.get(0);

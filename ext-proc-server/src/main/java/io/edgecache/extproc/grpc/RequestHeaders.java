@@ -1,7 +1,6 @@
 package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.cache.CacheKeys;
 import io.edgecache.extproc.cache.CachedResponse;
@@ -28,12 +27,14 @@ import java.util.List;
 /**
  * The {@code request_headers} step: screens the request and builds its key, then answers it
  * from the store, sends it on (maybe collapsed, maybe with validators), or hands an HTTP PURGE
- * to {@link EdgePurge}. Which it is, {@link ServePolicy#decide} says.
+ * to {@link EdgePurge}. Which it is, {@link ServePolicy#decide} says. It consults most of the
+ * node's {@link ExchangeServices} (routes, clock, telemetry, policy, hit gate, memory and lower
+ * tiers, scheduler), so it is given them whole rather than a dozen parameters.
  */
 final class RequestHeaders {
 
   private final ExchangeState state;
-  private final CacheNode node;
+  private final ExchangeServices services;
   /** The policy the control plane pushed for this request's route, or null. */
   private final RemotePolicy pushedPolicy;
   private final Hits hits;
@@ -42,10 +43,11 @@ final class RequestHeaders {
   private final BackgroundFetch background;
   private final EdgePurge purge;
 
-  RequestHeaders(ExchangeState state, RemotePolicy pushedPolicy, Hits hits, Fill fill,
-      Revalidation revalidation, BackgroundFetch background, EdgePurge purge) {
+  RequestHeaders(ExchangeState state, ExchangeServices services, RemotePolicy pushedPolicy,
+      Hits hits, Fill fill, Revalidation revalidation, BackgroundFetch background,
+      EdgePurge purge) {
     this.state = state;
-    this.node = state.node;
+    this.services = services;
     this.pushedPolicy = pushedPolicy;
     this.hits = hits;
     this.fill = fill;
@@ -61,24 +63,23 @@ final class RequestHeaders {
     HeaderList headers = HeaderList.fromEnvoy(message.getHeaders());
     RequestLine line = RequestLine.from(headers);
     RequestScreen screen = RequestScreen.of(line, headers, message.getEndOfStream(),
-        new PathNormalizer(node.config().escapedSlashes()));
+        new PathNormalizer(services.config.escapedSlashes()));
     if (screen.rejection() != null) {
       reject(screen.rejection());
       return;
     }
-    state.route = node.config().routeFor(line.authority(), screen.pathOnly());
+    state.route = services.config.routeFor(line.authority(), screen.pathOnly());
     if (pushedPolicy != null) {
       state.route = pushedPolicy.applyTo(state.route);
     }
     CacheKey key = CacheKeys.forTarget(
         line.scheme(), line.authority(), screen.path(), state.route, headers);
-    Instant now = node.clock().instant();
+    Instant now = services.clock.instant();
     state.request = RequestFacts.of(line.method(), key, headers, now);
-    state.trace = node.telemetry().startExchange(
+    state.trace = services.telemetry.startExchange(
         headers, line.method(), line.scheme(), line.authority(), line.path(), key);
 
-    if (line.method().equals("PURGE") && state.route.purgeRequests()
-        && node.edgePurges() != null) {
+    if (line.method().equals("PURGE") && state.route.purgeRequests() && purge.enabled()) {
       purge.submit(line, headers);
       return;
     }
@@ -87,13 +88,13 @@ final class RequestHeaders {
     String marker = headers.first(BackgroundRefresher.MARKER);
     if (marker != null) {
       mutation.addRemoveHeaders(BackgroundRefresher.MARKER); // never reaches the origin
-      if (node.refresher() != null && node.refresher().isOurs(marker)) {
+      if (background.isOurs(marker)) {
         state.request = state.request.asBackgroundRefresh();
       }
     }
     RequestVerdict verdict = screen.bypass() != null
         ? new RequestVerdict(false, false, false, "bypass", screen.bypass())
-        : node.policy().classify(state.request, state.route);
+        : services.policy.classify(state.request, state.route);
     state.requestVerdict = verdict;
     state.target = screen.path();
     state.forwardReason = verdict.forwardReason();
@@ -106,7 +107,7 @@ final class RequestHeaders {
       state.send(ExchangeMessages.continueRequestHeaders(mutation.build()));
       return;
     }
-    if (!node.servesHits()) {
+    if (!services.hitGate.isOpen()) {
       // Purges may be missing (replay not over): nothing is answered from the cache.
       state.forwardReason = state.forwardReason == null ? "uri-miss" : state.forwardReason;
       state.detail = "purge-replay";
@@ -119,15 +120,15 @@ final class RequestHeaders {
   /** Memory first; on a miss for an unknown key, the tiers below within the lookup wait. */
   private void lookUp(CacheKey key, HeaderMutation.Builder mutation) {
     Span lookupSpan = state.trace.lookup("l1");
-    L1Store.Lookup lookup = node.store().lookup(key, state::matchesVary);
+    L1Store.Lookup lookup = services.memory.lookup(key, state::matchesVary);
     CachedResponse entry = lookup.entry() != null || !lookup.keyKnown() ? lookup.entry()
-        : state.preferredLanguage(node.store().variants(key));
+        : state.preferredLanguage(services.memory.variants(key));
     state.trace.endLookup(lookupSpan, entry != null);
-    if (entry == null && !lookup.keyKnown() && node.tiers().hasLowerTiers()) {
+    if (entry == null && !lookup.keyKnown() && services.tiers.hasLowerTiers()) {
       state.moveTo(ExchangeStep.LOOKING_DOWN);
       Span below = state.trace.lookup("lower");
-      Deadlines.orElse(node.lookupBelow(key), null, node.config().tiers().lookupWait(),
-              node.scheduler())
+      Deadlines.orElse(services.tiers.lookupBelowMemory(key), null,
+              services.config.tiers().lookupWait(), services.scheduler)
           .whenCompleteAsync((found, error) -> {
             state.trace.endLookup(below, found != null);
             onLowerTiersAnswered(found, mutation);
@@ -161,15 +162,15 @@ final class RequestHeaders {
     RequestFacts request = state.request;
     Instant now = request.requestTime();
     boolean inMemory = entry != null && entry.bodyInMemory();
-    boolean readable = entry != null && !inMemory && node.tiers().mayStreamBody(request.key());
+    boolean readable = entry != null && !inMemory && services.tiers.mayStreamBody(request.key());
     ReuseVerdict reuse = (inMemory || readable) && state.requestVerdict.mayServe()
-        ? node.policy().reuse(request, entry, now) : null;
+        ? services.policy.reuse(request, entry, now) : null;
     ServeDecision decision = ServePolicy.decide(
         new ServePolicy.Stored(entry != null, inMemory, readable,
             entry != null && entry.hasValidator(), reuse == null ? null : reuse.action()),
         new ServePolicy.Asked(state.requestVerdict.mayServe(),
             request.cacheControl().has("only-if-cached"), request.isConditional(),
-            request.isHead(), node.refresher() != null));
+            request.isHead(), background.enabled()));
     if (decision instanceof ServeDecision.Hit hit) {
       if (hit.reason() == ServeDecision.HitReason.STALE_WHILE_REVALIDATE) {
         background.refresh(entry.varyValues().keySet());
@@ -182,7 +183,7 @@ final class RequestHeaders {
     ForwardReason why = decision instanceof ServeDecision.Refuse refuse
         ? refuse.reason() : ((ServeDecision.Forward) decision).reason();
     if (why == ForwardReason.BODY_GONE) {
-      node.store().remove(request.key(), entry); // fetched anew
+      services.memory.remove(request.key(), entry); // fetched anew
     }
     if (why.nothingStored()) {
       if (hits.servePartial(now)) {

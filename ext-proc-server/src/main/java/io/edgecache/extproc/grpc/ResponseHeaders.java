@@ -1,8 +1,9 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
+import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.fields.ByteRanges;
 import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.ServePolicy;
@@ -11,6 +12,7 @@ import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -22,20 +24,28 @@ import java.time.Instant;
 final class ResponseHeaders {
 
   private final ExchangeState state;
-  private final CacheNode node;
   private final Revalidation revalidation;
   private final BackgroundFetch background;
   private final ResponseRecorder recorder;
   private final Fill fill;
+  private final StoreUpdates storeUpdates;
+  private final CachePolicy policy;
+  /** The size limits. */
+  private final ServerConfig config;
+  private final Clock clock;
 
   ResponseHeaders(ExchangeState state, Revalidation revalidation, BackgroundFetch background,
-      ResponseRecorder recorder, Fill fill) {
+      ResponseRecorder recorder, Fill fill, StoreUpdates storeUpdates, CachePolicy policy,
+      ServerConfig config, Clock clock) {
     this.state = state;
-    this.node = state.node;
     this.revalidation = revalidation;
     this.background = background;
     this.recorder = recorder;
     this.fill = fill;
+    this.storeUpdates = storeUpdates;
+    this.policy = policy;
+    this.config = config;
+    this.clock = clock;
   }
 
   void on(HttpHeaders message) throws MalformedMessageException {
@@ -47,10 +57,10 @@ final class ResponseHeaders {
     }
     HeaderList headers = HeaderList.fromEnvoy(message.getHeaders());
     int status = parseStatus(headers.first(":status"));
-    Instant responseTime = node.clock().instant();
+    Instant responseTime = clock.instant();
     RequestFacts request = state.request;
     if (!request.isGetOrHead() && status >= 200 && status < 400) {
-      StoreUpdates.invalidateAfterUnsafeMethod(node, request, headers);
+      storeUpdates.invalidateAfterUnsafeMethod(request, headers);
     }
     if (revalidation.answer(status, headers, responseTime)) {
       return;
@@ -59,16 +69,16 @@ final class ResponseHeaders {
       background.afterPartial(headers, responseTime);
     }
     if (request.isHead() && status == 200) {
-      StoreUpdates.freshenFromHead(node, request, state.requestVerdict, state.route,
+      storeUpdates.freshenFromHead(request, state.requestVerdict, state.route,
           state::matchesVary, headers, responseTime);
     }
     ByteRanges.Part part = status == 206 ? recorder.storablePart(headers) : null;
     StoreVerdict verdict = part != null
         // judged as the complete response it is part of would be
-        ? node.policy().decide(request, state.requestVerdict, 200,
+        ? policy.decide(request, state.requestVerdict, 200,
             headers.without(field -> field.name().equals("content-range")), state.route,
             responseTime)
-        : node.policy().decide(request, state.requestVerdict, status, headers, state.route,
+        : policy.decide(request, state.requestVerdict, status, headers, state.route,
             responseTime);
 
     CacheStatus cacheStatus = CacheStatus.forwarded(state.forwardReason).fwdStatus(status);
@@ -78,7 +88,7 @@ final class ResponseHeaders {
     state.tally.settle(Outcome.PASS, status, Math.max(0, declaredLength), null,
         !verdict.storable());
     if (verdict.storable()) {
-      long maxBytes = node.config().maxObjectBytes(state.route);
+      long maxBytes = config.maxObjectBytes(state.route);
       if (ServePolicy.tooLarge(declaredLength, maxBytes)) {
         cacheStatus.detail("too-large");
         fill.land(null, true);
@@ -109,8 +119,8 @@ final class ResponseHeaders {
   private HeaderMutation responseMutation(String cacheStatus) {
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder()
         .addSetHeaders(ExchangeMessages.replace(CacheStatus.FIELD, cacheStatus));
-    if (node.policy().stripsTargetedFields()) {
-      mutation.addAllRemoveHeaders(node.policy().targetedFields());
+    if (policy.stripsTargetedFields()) {
+      mutation.addAllRemoveHeaders(policy.targetedFields());
     }
     return mutation.build();
   }

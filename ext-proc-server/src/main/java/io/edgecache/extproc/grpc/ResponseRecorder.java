@@ -1,13 +1,15 @@
 package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CachedResponse;
+import io.edgecache.extproc.cache.PartialStore;
+import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.fields.ByteRanges;
 import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.policy.ServePolicy;
 import io.edgecache.extproc.policy.StoreVerdict;
 import io.edgecache.extproc.policy.VaryKey;
+import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import java.time.Instant;
@@ -29,8 +31,12 @@ final class ResponseRecorder {
   private static final long MAX_SPOOL_PENDING_BYTES = 32L << 20;
 
   private final ExchangeState state;
-  private final CacheNode node;
   private final Fill fill;
+  /** The size limits. */
+  private final ServerConfig config;
+  private final TieredStore tiers;
+  /** Where a recorded part joins the parts held of its representation. */
+  private final PartialStore partials;
 
   // Set while a response body is being recorded.
   private BodyRecorder body;
@@ -43,10 +49,13 @@ final class ResponseRecorder {
   private long declaredLength;
   private Instant responseTime;
 
-  ResponseRecorder(ExchangeState state, Fill fill) {
+  ResponseRecorder(ExchangeState state, Fill fill, ServerConfig config, TieredStore tiers,
+      PartialStore partials) {
     this.state = state;
-    this.node = state.node;
     this.fill = fill;
+    this.config = config;
+    this.tiers = tiers;
+    this.partials = partials;
   }
 
   /**
@@ -63,8 +72,8 @@ final class ResponseRecorder {
   }
 
   private long memoryLimit() {
-    return ServePolicy.memoryLimit(node.tiers().streamsLargeBodies(),
-        node.tiers().largeObjectBytes(), node.config().maxObjectBytes(state.route));
+    return ServePolicy.memoryLimit(tiers.streamsLargeBodies(), tiers.largeObjectBytes(),
+        config.maxObjectBytes(state.route));
   }
 
   /** Starts recording the response {@code verdict} found storable, up to {@code maxBytes}. */
@@ -77,7 +86,7 @@ final class ResponseRecorder {
     this.declaredLength = declaredLength;
     this.responseTime = responseTime;
     this.body = new BodyRecorder(maxBytes, memoryLimit(),
-        () -> node.tiers().spool(MAX_SPOOL_PENDING_BYTES));
+        () -> tiers.spool(MAX_SPOOL_PENDING_BYTES));
   }
 
   /** Records a body chunk, if recording; commits at the body's end. */
@@ -119,8 +128,8 @@ final class ResponseRecorder {
         responseTime, verdict.correctedInitialAge(), verdict.freshnessLifetime(),
         varyValues(), verdict.rules(), recorded.length());
     CompletableFuture<Boolean> written = recorded.spooled()
-        ? node.storeSpooled(state.request.key(), entry, recorded.spool())
-        : node.store(state.request.key(), entry);
+        ? tiers.storeSpooled(state.request.key(), entry, recorded.spool())
+        : tiers.store(state.request.key(), entry);
     state.tally.settle(Outcome.MISS, status, recorded.length(), entry.ttlSeconds(responseTime),
         true);
     fill.landStored(entry, written);
@@ -140,11 +149,11 @@ final class ResponseRecorder {
         ByteString.EMPTY, responseTime, verdict.correctedInitialAge(),
         verdict.freshnessLifetime(), varyValues(), verdict.rules(), part.completeLength());
     CachedResponse complete =
-        node.store().partials().add(state.request.key(), head, part.first(), recorded.body());
+        partials.add(state.request.key(), head, part.first(), recorded.body());
     state.tally.settle(Outcome.MISS, status, recorded.length(), head.ttlSeconds(responseTime),
         true);
     if (complete != null) {
-      fill.landStored(complete, node.store(state.request.key(), complete));
+      fill.landStored(complete, tiers.store(state.request.key(), complete));
     } else {
       fill.land(null, false);
     }

@@ -1,12 +1,13 @@
 package io.edgecache.extproc.grpc;
 
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.Freshening;
 import io.edgecache.extproc.policy.ServePolicy;
 import io.edgecache.extproc.policy.StoreVerdict;
+import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import java.time.Instant;
@@ -19,19 +20,23 @@ import java.time.Instant;
 final class Revalidation {
 
   private final ExchangeState state;
-  private final CacheNode node;
   private final Hits hits;
   private final Fill fill;
+  private final CachePolicy policy;
+  /** Where a freshened response is stored, or an unusable one removed. */
+  private final TieredStore tiers;
   /** The stored response in play when the request goes forward: stale, or being revalidated. */
   private CachedResponse selected;
   /** Whether the request carries the validators of {@link #selected}. */
   private boolean revalidating;
 
-  Revalidation(ExchangeState state, Hits hits, Fill fill) {
+  Revalidation(ExchangeState state, Hits hits, Fill fill, CachePolicy policy,
+      TieredStore tiers) {
     this.state = state;
-    this.node = state.node;
     this.hits = hits;
     this.fill = fill;
+    this.policy = policy;
+    this.tiers = tiers;
   }
 
   /** Keeps {@code stale} in play; with {@code validators}, adds its validators to the request. */
@@ -61,7 +66,7 @@ final class Revalidation {
     }
     ServePolicy.OnResponse next = ServePolicy.onResponse(status, revalidating,
         selected.bodyInMemory(),
-        status >= 500 && node.policy().mayServeOnError(selected, responseTime));
+        status >= 500 && policy.mayServeOnError(selected, responseTime));
     switch (next) {
       case FRESHEN -> freshen(headers, responseTime);
       case SERVE_STALE -> {
@@ -80,7 +85,7 @@ final class Revalidation {
   /** A 304 to our validators: freshen the stored response and answer with it (§4.3.4). */
   private void freshen(HeaderList notModified, Instant responseTime) {
     HeaderList merged = Freshening.merge(selected.headers(), notModified);
-    StoreVerdict verdict = node.policy().decide(
+    StoreVerdict verdict = policy.decide(
         state.request, state.requestVerdict, selected.status(), merged, state.route,
         responseTime);
     CacheStatus status = CacheStatus.forwarded(state.forwardReason).fwdStatus(304);
@@ -88,10 +93,10 @@ final class Revalidation {
     if (verdict.storable()) {
       freshened = Freshening.freshened(
           selected, verdict, notModified, state.request.requestTime(), responseTime);
-      fill.landStored(freshened, node.store(state.request.key(), freshened));
+      fill.landStored(freshened, tiers.store(state.request.key(), freshened));
       status.stored().ttl(freshened.ttlSeconds(responseTime));
     } else {
-      node.invalidate(state.request.key());
+      tiers.invalidate(state.request.key());
       status.detail(verdict.reason());
       fill.land(null, false);
     }

@@ -2,7 +2,6 @@ package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.fields.HttpDates;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -35,8 +34,8 @@ public final class Warmup {
 
   private Warmup() {}
 
-  /** Exercises {@code scratch}, a node whose store is thrown away afterwards. */
-  public static void run(CacheNode scratch) {
+  /** Exercises {@code scratch}, the services of a node whose store is thrown away afterwards. */
+  public static void run(ExchangeServices scratch) {
     StreamObserver<ProcessingResponse> discard = new StreamObserver<>() {
       @Override
       public void onNext(ProcessingResponse value) {
@@ -56,9 +55,9 @@ public final class Warmup {
   }
 
   /** A leader, {@link #FOLLOWERS} requests collapsed behind it, then a hit, on {@code path}. */
-  private static void collapsedBurst(CacheNode scratch, StreamObserver<ProcessingResponse> discard,
-      String path) {
-    String date = HttpDates.format(scratch.clock().instant());
+  private static void collapsedBurst(ExchangeServices scratch,
+      StreamObserver<ProcessingResponse> discard, String path) {
+    String date = HttpDates.format(scratch.clock.instant());
     ProcessingRequest request = ProcessingRequest.newBuilder()
         .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true).setHeaders(headers(
             ":method", "GET", ":path", path, ":authority", "warmup.invalid",

@@ -17,7 +17,14 @@
  * does nothing, except to give back what it was handed (a cluster lease).
  *
  * <p>Waits are bounded by the node's {@link java.util.concurrent.ScheduledExecutorService}
- * ({@code CacheNode.scheduler()}) through {@link io.edgecache.extproc.concurrent.Deadlines},
- * not by {@code orTimeout}'s JVM-wide delay thread.
+ * through {@link io.edgecache.extproc.concurrent.Deadlines}, not by {@code orTimeout}'s
+ * JVM-wide delay thread.
+ *
+ * <h2>Dependencies</h2>
+ *
+ * <p>The node hands this package its parts once, as {@link
+ * io.edgecache.extproc.grpc.ExchangeServices}; each exchange part is given only the few of them
+ * it uses. What a node may lack has a no-op rather than null: {@code ClusterClaims.NONE},
+ * {@code BackgroundRefresher.NONE}, {@code EdgePurges.NONE}.
  */
 package io.edgecache.extproc.grpc;

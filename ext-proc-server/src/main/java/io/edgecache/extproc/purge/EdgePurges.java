@@ -1,92 +1,43 @@
 package io.edgecache.extproc.purge;
 
-import io.edgecache.proto.purge.v1.PurgeAdminGrpc;
-import io.edgecache.proto.purge.v1.PurgeKind;
-import io.edgecache.proto.purge.v1.PurgeRequest;
-import io.edgecache.proto.purge.v1.PurgeStatus;
 import io.grpc.Channel;
-import io.grpc.Metadata;
-import io.grpc.Status;
-import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * HTTP {@code PURGE} requests at the edge: the request's URL is submitted to the control
- * plane's PurgeAdmin service with the request's own {@code Authorization} field, so the control
- * plane authenticates, scopes, rate-limits, logs and fans it out to every node exactly as an
- * admin API call. The node itself keeps no credentials.
+ * HTTP {@code PURGE} requests at the edge, answered with the control plane's verdict. A node
+ * that follows no control plane has {@link #NONE}: its PURGE requests are not taken, they go
+ * on as any other request.
  */
-public final class EdgePurges {
+public interface EdgePurges {
 
   /** What the edge answers the PURGE request with. */
-  public record Answer(int status, String json) {}
+  record Answer(int status, String json) {}
 
   /** Well inside Envoy's max_message_timeout; a purge is logged and sent in milliseconds. */
-  public static final Duration DEADLINE = Duration.ofSeconds(2);
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  Duration DEADLINE = Duration.ofSeconds(2);
 
-  private final Channel controlPlane;
+  /** No control plane: PURGE requests are not taken. */
+  EdgePurges NONE = new EdgePurges() {
+    @Override
+    public boolean enabled() {
+      return false;
+    }
 
-  public EdgePurges(Channel controlPlane) {
-    this.controlPlane = controlPlane;
+    @Override
+    public CompletableFuture<Answer> purge(String url, boolean soft, String authorization) {
+      throw new IllegalStateException("no control plane takes PURGE requests on this node");
+    }
+  };
+
+  /** PURGE requests submitted to the control plane's PurgeAdmin service on {@code channel}. */
+  static EdgePurges through(Channel controlPlane) {
+    return new ControlPlanePurges(controlPlane);
   }
+
+  /** Whether PURGE requests are taken; {@link #purge} is called only when they are. */
+  boolean enabled();
 
   /** Submits an exact-URL purge of {@code url}; never completes exceptionally. */
-  public CompletableFuture<Answer> purge(String url, boolean soft, String authorization) {
-    Metadata headers = new Metadata();
-    if (authorization != null) {
-      headers.put(AUTHORIZATION, authorization);
-    }
-    CompletableFuture<Answer> answer = new CompletableFuture<>();
-    PurgeAdminGrpc.newStub(controlPlane)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-        .submit(PurgeRequest.newBuilder().setKind(PurgeKind.URL).setValue(url).setSoft(soft).build(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(PurgeStatus status) {
-                answer.complete(new Answer(200, "{\"status\":\"ok\",\"purgeId\":\"" + status.getPurgeId() + "\"}"));
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                Status status = Status.fromThrowable(t);
-                answer.complete(new Answer(httpStatus(status.getCode()), "{\"error\":\""
-                    + jsonEscaped(status.getDescription() == null ? status.getCode().name()
-                        : status.getDescription()) + "\"}"));
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
-    return answer;
-  }
-
-  private static int httpStatus(Status.Code code) {
-    return switch (code) {
-      case UNAUTHENTICATED -> 401;
-      case PERMISSION_DENIED -> 403;
-      case INVALID_ARGUMENT -> 400;
-      case RESOURCE_EXHAUSTED -> 429;
-      default -> 503;
-    };
-  }
-
-  private static String jsonEscaped(String text) {
-    StringBuilder out = new StringBuilder();
-    for (char c : text.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20) {
-        out.append(' ');
-      } else {
-        out.append(c);
-      }
-    }
-    return out.toString();
-  }
+  CompletableFuture<Answer> purge(String url, boolean soft, String authorization);
 }

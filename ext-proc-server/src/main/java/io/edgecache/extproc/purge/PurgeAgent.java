@@ -1,5 +1,6 @@
 package io.edgecache.extproc.purge;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.proto.purge.v1.Ack;
 import io.edgecache.proto.purge.v1.Hello;
@@ -46,13 +47,18 @@ public final class PurgeAgent implements AutoCloseable {
         return thread;
       });
 
-  // Guarded by this.
+  @GuardedBy("this")
   private long lastApplied;
+  @GuardedBy("this")
   private int current;
+  @GuardedBy("this")
   private final ReconnectBackoff backoff = ReconnectBackoff.standard();
+  @GuardedBy("this")
   private ClientCallStreamObserver<NodeMessage> stream;
   /** The stream this agent cancelled because its control plane was unreachable, if any. */
+  @GuardedBy("this")
   private ClientCallStreamObserver<NodeMessage> abandoned;
+  @GuardedBy("this")
   private boolean closed;
 
   private PurgeAgent(PurgeConfig config, List<ManagedChannel> channels, NodePurger purger,

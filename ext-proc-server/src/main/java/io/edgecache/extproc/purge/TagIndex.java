@@ -1,5 +1,6 @@
 package io.edgecache.extproc.purge;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.edgecache.extproc.cache.CachedResponse;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +24,9 @@ final class TagIndex {
 
   private final SurrogateKeys tags;
   private final Predicate<String> stored;
+  @GuardedBy("this")
   private final Map<String, Set<String>> urisByTag = new HashMap<>();
+  @GuardedBy("this")
   private int recordsSincePrune;
 
   /** {@code stored} says whether memory still holds a key. */

@@ -1,152 +1,81 @@
 package io.edgecache.extproc.refresh;
 
 import io.edgecache.extproc.fields.HeaderList;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Refreshes stale entries in the background (RFC 5861 stale-while-revalidate), and fetches
- * whole what a range request missed, by sending the request again through the edge listener (Envoy or local-edge), so routing, TLS and pooling
- * stay in the proxy. The request carries a marker with a secret token so the ext_proc server
- * records it instead of answering it from cache; at most one refresh per key runs at a time.
+ * whole what a range request missed. A node with no refresh URL has {@link #NONE}.
  */
-public final class BackgroundRefresher implements AutoCloseable {
+public interface BackgroundRefresher extends AutoCloseable {
 
   /** The request field that marks the cache's own refresh; stripped before the origin. */
-  public static final String MARKER = "x-edgecache-refresh";
+  String MARKER = "x-edgecache-refresh";
 
-  private static final Logger log = Logger.getLogger(BackgroundRefresher.class.getName());
+  /**
+   * No refreshes (no refresh URL configured): nothing is started, so stale-while-revalidate
+   * is not served and no marker is ours.
+   */
+  BackgroundRefresher NONE = new BackgroundRefresher() {
+    @Override
+    public boolean enabled() {
+      return false;
+    }
 
-  private final URI edge;
-  private final String token;
-  private final EventLoopGroup loop = new NioEventLoopGroup(1);
-  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-  private final AtomicLong started = new AtomicLong();
+    @Override
+    public boolean isOurs(String markerValue) {
+      return false;
+    }
 
-  public BackgroundRefresher(URI edge) {
-    this.edge = edge;
-    byte[] secret = new byte[16];
-    new SecureRandom().nextBytes(secret);
-    this.token = HexFormat.of().formatHex(secret);
+    @Override
+    public boolean refresh(String key, HeaderList requestHeaders,
+        Collection<String> selectingFields, Map<String, String> extraHeaders, Runnable onDone) {
+      return false;
+    }
+
+    @Override
+    public long startedTotal() {
+      return 0;
+    }
+
+    @Override
+    public boolean busy() {
+      return false;
+    }
+
+    @Override
+    public void close() {}
+  };
+
+  /** Refreshes sent through the edge listener at {@code edge}. */
+  static BackgroundRefresher through(URI edge) {
+    return new EdgeRefresher(edge);
   }
 
-  /** Whether a marker value is this server's token (constant time: it is a secret). */
-  public boolean isOurs(String markerValue) {
-    return markerValue != null && MessageDigest.isEqual(
-        markerValue.getBytes(StandardCharsets.ISO_8859_1),
-        token.getBytes(StandardCharsets.ISO_8859_1));
-  }
+  /** Whether refreshes can be started at all. */
+  boolean enabled();
+
+  /** Whether a marker value is this server's token. */
+  boolean isOurs(String markerValue);
 
   /**
    * Starts a GET of {@code key} for the target of {@code requestHeaders}, sending of that
-   * request only what {@link RefreshHeaders} lets through ({@code selectingFields}: the fields
-   * the stored response's Vary and the route's key name), plus {@code extraHeaders} (trace
-   * context); {@code onDone} runs when it ends. False when one for the key is already running.
+   * request only the fields that select its variant ({@code selectingFields}: the fields the
+   * stored response's Vary and the route's key name), plus {@code extraHeaders} (trace
+   * context); {@code onDone} runs when it ends. False when none was started (one for the key
+   * is already running).
    */
-  public boolean refresh(String key, HeaderList requestHeaders,
-      Collection<String> selectingFields, Map<String, String> extraHeaders, Runnable onDone) {
-    if (!inFlight.add(key)) {
-      return false;
-    }
-    started.incrementAndGet();
-    FullHttpRequest request = new DefaultFullHttpRequest(
-        HttpVersion.HTTP_1_1, HttpMethod.GET, requestHeaders.first(":path"));
-    for (HeaderList.Field field : RefreshHeaders.select(requestHeaders, selectingFields)) {
-      request.headers().add(field.name(), field.value());
-    }
-    request.headers().set(HttpHeaderNames.HOST, requestHeaders.first(":authority"));
-    extraHeaders.forEach(request.headers()::set);
-    request.headers().set(MARKER, token);
-    request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    int port = edge.getPort() > 0 ? edge.getPort() : 80;
-    ChannelFuture connect = new Bootstrap()
-        .group(loop)
-        .channel(NioSocketChannel.class)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel channel) {
-            channel.pipeline().addLast(
-                new ReadTimeoutHandler(60, TimeUnit.SECONDS),
-                new HttpClientCodec(),
-                new DiscardResponse());
-          }
-        })
-        .connect(edge.getHost(), port);
-    connect.addListener((ChannelFuture done) -> {
-      if (!done.isSuccess()) {
-        inFlight.remove(key);
-        onDone.run();
-        request.release();
-        log.log(Level.WARNING, "background refresh of {0} failed: cannot reach {1}: {2}",
-            new Object[] {key, edge, done.cause().toString()});
-        return;
-      }
-      done.channel().closeFuture().addListener(closed -> {
-        inFlight.remove(key);
-        onDone.run();
-      });
-      done.channel().writeAndFlush(request);
-    });
-    return true;
-  }
+  boolean refresh(String key, HeaderList requestHeaders, Collection<String> selectingFields,
+      Map<String, String> extraHeaders, Runnable onDone);
 
   /** Refreshes ever started. */
-  public long startedTotal() {
-    return started.get();
-  }
+  long startedTotal();
 
   /** Whether any refresh is running. */
-  public boolean busy() {
-    return !inFlight.isEmpty();
-  }
+  boolean busy();
 
   @Override
-  public void close() {
-    loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-  }
-
-  /** The response matters only to the ext_proc server that records it: drop it, then close. */
-  private static final class DiscardResponse extends SimpleChannelInboundHandler<HttpObject> {
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, HttpObject message) {
-      if (message instanceof LastHttpContent) {
-        ctx.close();
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
-    }
-  }
+  void close();
 }

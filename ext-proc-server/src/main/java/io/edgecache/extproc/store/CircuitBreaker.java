@@ -1,9 +1,10 @@
 package io.edgecache.extproc.store;
 
+import io.edgecache.extproc.concurrent.Deadlines;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -34,12 +35,16 @@ public final class CircuitBreaker {
   private final int failureThreshold;
   private final Duration coolDown;
   private final Clock clock;
+  /** Times the calls' budgets (the node's scheduler, not the JVM-wide delay thread). */
+  private final ScheduledExecutorService timers;
   private final AtomicReference<Status> status = new AtomicReference<>(ALL_CLEAR);
 
-  public CircuitBreaker(int failureThreshold, Duration coolDown, Clock clock) {
+  public CircuitBreaker(int failureThreshold, Duration coolDown, Clock clock,
+      ScheduledExecutorService timers) {
     this.failureThreshold = failureThreshold;
     this.coolDown = coolDown;
     this.clock = clock;
+    this.timers = timers;
   }
 
   /** Whether a call may be made now; true at most once per cool-down while not closed. */
@@ -81,7 +86,7 @@ public final class CircuitBreaker {
     } catch (RuntimeException e) {
       pending = CompletableFuture.failedFuture(e);
     }
-    return pending.orTimeout(budget.toMillis(), TimeUnit.MILLISECONDS).handle((result, error) -> {
+    return Deadlines.within(pending, budget, timers).handle((result, error) -> {
       if (error != null) {
         onFailure();
       } else {

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.store;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.edgecache.extproc.cache.CachedResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,9 @@ final class PendingWrite {
   /** The encoded entry's file and length when it is written from disk, else null and 0. */
   final Path file;
   final long fileLength;
+  @GuardedBy("this")
   private CachedResponse entry;
+  @GuardedBy("this")
   private byte[] encoded;
 
   PendingWrite(String key, CachedResponse entry, byte[] encoded, Duration timeToKeep) {

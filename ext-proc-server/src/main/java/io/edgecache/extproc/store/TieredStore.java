@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;
 
 /**
@@ -67,21 +68,23 @@ public final class TieredStore implements AutoCloseable {
   }
 
   /** Opens the configured tiers for a node without purges (see the overload). */
-  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock) throws IOException {
-    return open(config, l1, clock, PurgeHooks.NONE);
+  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock,
+      ScheduledExecutorService timers) throws IOException {
+    return open(config, l1, clock, timers, PurgeHooks.NONE);
   }
 
   /**
    * Opens the configured tiers, with {@code purges} told of what memory stores and asked about
-   * what lower tiers return. Fails only for what configuration must fix (an unusable disk path,
-   * unreadable credential files); an unreachable Redis or S3 is a runtime outage.
+   * what lower tiers return; {@code timers} (the node's scheduler) times every tier call's
+   * budget. Fails only for what configuration must fix (an unusable disk path, unreadable
+   * credential files); an unreachable Redis or S3 is a runtime outage.
    */
-  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock, PurgeHooks purges)
-      throws IOException {
+  public static TieredStore open(TiersConfig config, L1Store l1, Clock clock,
+      ScheduledExecutorService timers, PurgeHooks purges) throws IOException {
     List<TierLane> lanes = new ArrayList<>();
     for (ConfiguredTiers.Configured tier : ConfiguredTiers.open(config)) {
       lanes.add(new TierLane(tier.tier(), tier.holdsSmall(), tier.holdsLarge(), tier.budget(),
-          new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown(), clock),
+          new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown(), clock, timers),
           config.writeQueueCapacity(), config.writeQueueBytes()));
     }
     return new TieredStore(l1, lanes, config.largeObjectBytes(), clock,

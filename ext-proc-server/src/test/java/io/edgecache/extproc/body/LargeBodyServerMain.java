@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Run in a child JVM with a capped heap: streams a generated body of {@code args[2]} bytes into
@@ -37,8 +39,9 @@ public final class LargeBodyServerMain {
     long size = Long.parseLong(args[2]);
     TiersConfig tiers = TiersConfig.defaults()
         .withDisk(new TiersConfig.Disk(true, root, size * 2, Duration.ofSeconds(5)));
+    ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     try (TieredStore store = TieredStore.open(tiers,
-        new L1Store(1 << 20, Duration.ZERO, Clock.systemUTC()), Clock.systemUTC())) {
+        new L1Store(1 << 20, Duration.ZERO, Clock.systemUTC()), Clock.systemUTC(), timers)) {
       EntryHead head = new EntryHead(key, 200,
           HeaderList.of(List.of(new HeaderList.Field("content-type", "application/octet-stream"))),
           Instant.now(), Duration.ZERO, Duration.ofHours(1), ReuseRules.NONE, Map.of(), size);
@@ -59,6 +62,8 @@ public final class LargeBodyServerMain {
           System.out.flush();
         }
       }
+    } finally {
+      timers.shutdownNow();
     }
     long peak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -120,7 +120,7 @@ class ClusterCoalescerTest {
         new TiersConfig.Redis(true, redisUri, redis.cluster(), Duration.ofSeconds(2)),
         defaults.s3());
     TieredStore store = TieredStore.open(tiers, new L1Store(1 << 20, Duration.ZERO, clock),
-        clock);
+        clock, timers);
     return new Node(store, new ClusterCoalescer(
         new ServerConfig.ClusterCollapsing(true, leaseTtl), tiers, clock, timers,
         store::lookupBelowMemory));

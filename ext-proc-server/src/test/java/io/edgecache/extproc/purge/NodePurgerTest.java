@@ -24,6 +24,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,6 +39,8 @@ class NodePurgerTest {
   Path dir;
 
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+  /** The node's scheduler: times the tier calls. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
   private TieredStore tiers;
   private NodePurger purger;
 
@@ -47,13 +51,14 @@ class NodePurgerTest {
     L1Store memory = new L1Store(1L << 24, Duration.ofHours(1), clock);
     PurgeScreen screen = new PurgeScreen(new SurrogateKeys("surrogate-key", "cache-tag"),
         Duration.ofDays(1), memory);
-    tiers = TieredStore.open(withDisk, memory, clock, screen);
+    tiers = TieredStore.open(withDisk, memory, clock, timers, screen);
     purger = new NodePurger(tiers, screen, clock);
   }
 
   @AfterEach
   void close() {
     tiers.close();
+    timers.shutdownNow();
   }
 
   @Test

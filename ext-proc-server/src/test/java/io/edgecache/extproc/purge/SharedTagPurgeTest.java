@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +34,8 @@ import org.junit.jupiter.api.Test;
 class SharedTagPurgeTest {
 
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+  /** The nodes' scheduler: times the tier calls. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
   private RedisServer redis;
   private TieredStore nodeA;
   private TieredStore nodeB;
@@ -51,6 +55,7 @@ class SharedTagPurgeTest {
     nodeA.close();
     nodeB.close();
     reader.close();
+    timers.shutdownNow();
     redis.close();
   }
 
@@ -79,7 +84,7 @@ class SharedTagPurgeTest {
         Duration.ofSeconds(2), null, null, defaults.disk(),
         new TiersConfig.Redis(true, redis.uri(), false, Duration.ofSeconds(2)), defaults.s3());
     L1Store memory = new L1Store(1L << 24, Duration.ofHours(1), clock);
-    return TieredStore.open(withRedis, memory, clock, purges.apply(memory));
+    return TieredStore.open(withRedis, memory, clock, timers, purges.apply(memory));
   }
 
   private static SurrogateKeys keys() {

@@ -29,7 +29,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +50,13 @@ class BodyFromS3Test {
   private static S3Server s3;
 
   @TempDir Path dir;
+  /** The node's scheduler: times the tier calls. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopTimers() {
+    timers.shutdownNow();
+  }
 
   @BeforeAll
   static void startS3() throws Exception {
@@ -76,7 +86,7 @@ class BodyFromS3Test {
     BodyTokens tokens = BodyTokens.random();
     BodyStats stats = new BodyStats();
     try (TieredStore store = TieredStore.open(tiers,
-            new L1Store(1 << 20, Duration.ZERO, clock), clock);
+            new L1Store(1 << 20, Duration.ZERO, clock), clock, timers);
         BodyEndpoint endpoint = BodyEndpoint.start(new InetSocketAddress("127.0.0.1", 0),
             new StoredBodies(store), tokens, stats, clock)) {
       String token = tokens.issue(KEY, BodyTokens.version(head.responseTime(), SIZE),

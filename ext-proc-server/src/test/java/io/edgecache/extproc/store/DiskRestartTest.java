@@ -22,6 +22,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +38,13 @@ class DiskRestartTest {
 
   @TempDir Path dir;
   private final Clock clock = Clock.systemUTC();
+  /** The node's scheduler: times the tier calls. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopTimers() {
+    timers.shutdownNow();
+  }
 
   @Test
   void committedEntriesSurviveARestartAndDamagedOnesAreDropped() throws Exception {
@@ -111,6 +121,7 @@ class DiskRestartTest {
   }
 
   private TieredStore open(TiersConfig config) throws Exception {
-    return TieredStore.open(config, new L1Store(64L << 20, Duration.ofHours(1), clock), clock);
+    return TieredStore.open(config, new L1Store(64L << 20, Duration.ofHours(1), clock), clock,
+        timers);
   }
 }

@@ -14,6 +14,8 @@ import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.extproc.testing.RedisServer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +31,8 @@ class RedisOutageTest {
   private final ManualClock clock = new ManualClock(Instant.now());
   private RedisServer redis;
   private TiersConfig config;
+  /** The nodes' scheduler: times the tier calls. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
   private TieredStore nodeA;
   private TieredStore nodeB;
   private int failedLookups;
@@ -38,14 +42,17 @@ class RedisOutageTest {
   void start() throws Exception {
     redis = RedisServer.start();
     config = StoreFixtures.tiers(null, redis.uri(), null, null);
-    nodeA = TieredStore.open(config, new L1Store(16L << 20, Duration.ofHours(1), clock), clock);
-    nodeB = TieredStore.open(config, new L1Store(16L << 20, Duration.ofHours(1), clock), clock);
+    nodeA = TieredStore.open(config, new L1Store(16L << 20, Duration.ofHours(1), clock), clock,
+        timers);
+    nodeB = TieredStore.open(config, new L1Store(16L << 20, Duration.ofHours(1), clock), clock,
+        timers);
   }
 
   @AfterEach
   void stop() throws Exception {
     nodeA.close();
     nodeB.close();
+    timers.shutdownNow();
     redis.close();
   }
 

@@ -17,6 +17,8 @@ import io.edgecache.extproc.testing.S3Server;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +37,8 @@ class SharedTiersTest {
 
   @TempDir Path dir;
   private final Clock clock = Clock.systemUTC();
+  /** The nodes' scheduler: times the tier calls. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
   private TieredStore nodeA;
   private TieredStore nodeB;
 
@@ -60,13 +64,15 @@ class SharedTiersTest {
   void closeNodes() {
     nodeA.close();
     nodeB.close();
+    timers.shutdownNow();
   }
 
   private TieredStore open(String node) throws Exception {
     Path home = java.nio.file.Files.createDirectories(dir.resolve(node));
     TiersConfig config = StoreFixtures.tiers(home.resolve("disk"), redis.uri(), s3.endpoint(),
         home);
-    return TieredStore.open(config, new L1Store(64L << 20, Duration.ofHours(1), clock), clock);
+    return TieredStore.open(config, new L1Store(64L << 20, Duration.ofHours(1), clock), clock,
+        timers);
   }
 
   @Test

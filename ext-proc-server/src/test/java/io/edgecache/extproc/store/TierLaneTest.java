@@ -13,8 +13,11 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +27,14 @@ import org.junit.jupiter.api.Test;
 class TierLaneTest {
 
   private static final int BODY = 1 << 20;
+
+  /** The node's scheduler: times the tier calls. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopTimers() {
+    timers.shutdownNow();
+  }
 
   /** A tier whose writes complete only when the test says so. */
   private static final class StalledTier implements Tier {
@@ -62,7 +73,7 @@ class TierLaneTest {
     // room for two 1 MiB entries (with their headers), not three; budget long enough never to
     // time out during the test
     try (TierLane lane = new TierLane(tier, true, false, Duration.ofMinutes(5),
-        new CircuitBreaker(5, Duration.ofSeconds(5), clock), 1024, 2 * BODY + 4096)) {
+        new CircuitBreaker(5, Duration.ofSeconds(5), clock, timers), 1024, 2 * BODY + 4096)) {
       CompletableFuture<Boolean> first = lane.enqueue(write("a", clock));
       CompletableFuture<Boolean> second = lane.enqueue(write("b", clock));
       CompletableFuture<Boolean> third = lane.enqueue(write("c", clock));
