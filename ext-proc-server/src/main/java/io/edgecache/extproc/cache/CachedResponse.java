@@ -3,6 +3,7 @@ package io.edgecache.extproc.cache;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.edgecache.extproc.fields.HeaderList;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -16,42 +17,50 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>Compact, since an L1 holds millions: the header fields and the body share one array, the
  * fields in the wire form a hit sends ({@link WireHeaders}), built once here; times are kept
- * as primitives. So an entry is three objects (this, the array, its key) and a hit copies
- * prebuilt bytes ({@link #headerLines()}) instead of building a protobuf object per field.
- * Accessors rebuild the values they return.
+ * as nanoseconds in longs, the status as a short, and the body's length is the array's rest
+ * unless the body is held elsewhere. So an entry is three objects (this, the array, its key),
+ * this one 56 bytes, and a hit copies prebuilt bytes ({@link #headerLines()}) instead of
+ * building a protobuf object per field. Accessors rebuild the values they return.
+ *
+ * <p>Times are exact from 1678 to 2262; ages and lifetimes beyond 292 years are held as 292
+ * years ({@link Nanos}).
  */
 public final class CachedResponse {
 
   /**
-   * Heap an entry costs beyond its key's characters and {@link #weight}'s array: this object,
-   * the array's and the key's headers, Caffeine's node and map slot. Measured, not guessed
-   * (bench's L1MemoryMain: ~370 B per entry at 1 M entries, of which ~120 B are the key's
-   * characters and the array's contents), so l1MaxBytes bounds the real heap instead of undercounting small
-   * entries severalfold.
+   * Heap an entry costs beyond its key's characters and {@link #weight}'s array: this object
+   * (56 B), the array's and the key's headers (16 B each), the key String (24 B), Caffeine's
+   * node and map slot (~112 B). Measured, not guessed (bench's L1MemoryMain: ~345 B per entry
+   * at 1 M entries, of which ~120 B are the key's characters and the array's contents), so
+   * l1MaxBytes bounds the real heap instead of undercounting small entries severalfold.
    */
-  private static final int FIXED_OVERHEAD_BYTES = 248;
+  private static final int FIXED_OVERHEAD_BYTES = 224;
 
   private static final int MAX_SHARED_RULES = 256;
   private static final ConcurrentMap<ReuseRules, ReuseRules> SHARED_RULES =
       new ConcurrentHashMap<>();
 
-  private final int status;
-  /** bytes[0, headerLength) are the header lines; the rest is the body held in memory. */
-  private final int headerLength;
-  private final boolean sentAsStored;
+  /** Bytes of the body length that ends the array when a lower tier holds the body. */
+  private static final int BODY_LENGTH_BYTES = Long.BYTES;
+
+  /**
+   * bytes[0, headerLength) are the header lines, then the body held in memory; when that is not
+   * the whole body ({@link #bodyElsewhere}), the body's length ends the array, big-endian: an
+   * entry whose body is in memory, nearly all of them, needs no field for it.
+   */
   private final byte[] bytes;
-  private final long responseSecond;
-  private final int responseNano;
-  private final long initialAgeSeconds;
-  private final int initialAgeNanos;
-  private final long lifetimeSeconds;
-  private final int lifetimeNanos;
-  private final long bodyLength;
+  private final int headerLength;
+  private final long responseTimeNanos;
+  private final long initialAgeNanos;
+  private final long lifetimeNanos;
+  private final short status;
+  private final boolean sentAsStored;
+  private final boolean bodyElsewhere;
   private final Map<String, String> varyValues;
   private final ReuseRules rules;
 
   /**
-   * @param status the origin's status code
+   * @param status the origin's status code, three digits
    * @param headers the end-to-end header fields to replay (no hop-by-hop fields, no Age)
    * @param body the complete body, or empty when the body is too large to be held in memory
    *     and is streamed from a lower tier instead (see {@link #bodyInMemory()})
@@ -66,9 +75,10 @@ public final class CachedResponse {
   public CachedResponse(int status, HeaderList headers, ByteString body, Instant responseTime,
       Duration correctedInitialAge, Duration freshnessLifetime, Map<String, String> varyValues,
       ReuseRules rules, long bodyLength) {
-    this(status, encode(headers, body), WireHeaders.encodedSize(headers),
-        WireHeaders.sentAsStored(headers), responseTime, correctedInitialAge, freshnessLifetime,
-        varyValues, rules, bodyLength);
+    this(checkedStatus(status), encode(headers, body, bodyLength),
+        WireHeaders.encodedSize(headers), WireHeaders.sentAsStored(headers),
+        body.size() != bodyLength, Nanos.sinceEpoch(responseTime),
+        Nanos.of(correctedInitialAge), Nanos.of(freshnessLifetime), varyValues, rules);
   }
 
   /** A response whose whole body is held in memory. */
@@ -79,22 +89,26 @@ public final class CachedResponse {
         varyValues, rules, body.size());
   }
 
-  private CachedResponse(int status, byte[] bytes, int headerLength, boolean sentAsStored,
-      Instant responseTime, Duration correctedInitialAge, Duration freshnessLifetime,
-      Map<String, String> varyValues, ReuseRules rules, long bodyLength) {
+  private CachedResponse(short status, byte[] bytes, int headerLength, boolean sentAsStored,
+      boolean bodyElsewhere, long responseTimeNanos, long initialAgeNanos, long lifetimeNanos,
+      Map<String, String> varyValues, ReuseRules rules) {
     this.status = status;
     this.bytes = bytes;
     this.headerLength = headerLength;
     this.sentAsStored = sentAsStored;
-    this.responseSecond = responseTime.getEpochSecond();
-    this.responseNano = responseTime.getNano();
-    this.initialAgeSeconds = correctedInitialAge.getSeconds();
-    this.initialAgeNanos = correctedInitialAge.getNano();
-    this.lifetimeSeconds = freshnessLifetime.getSeconds();
-    this.lifetimeNanos = freshnessLifetime.getNano();
+    this.bodyElsewhere = bodyElsewhere;
+    this.responseTimeNanos = responseTimeNanos;
+    this.initialAgeNanos = initialAgeNanos;
+    this.lifetimeNanos = lifetimeNanos;
     this.varyValues = Objects.requireNonNull(varyValues);
     this.rules = shared(Objects.requireNonNull(rules));
-    this.bodyLength = bodyLength;
+  }
+
+  private static short checkedStatus(int status) {
+    if (status < 100 || status > 999) {
+      throw new IllegalArgumentException("not a status code: " + status);
+    }
+    return (short) status;
   }
 
   /**
@@ -112,11 +126,15 @@ public final class CachedResponse {
     return known == null ? rules : known;
   }
 
-  private static byte[] encode(HeaderList headers, ByteString body) {
+  private static byte[] encode(HeaderList headers, ByteString body, long bodyLength) {
     int headerLength = WireHeaders.encodedSize(headers);
-    byte[] bytes = new byte[headerLength + body.size()];
+    boolean bodyElsewhere = body.size() != bodyLength;
+    byte[] bytes = new byte[headerLength + body.size() + (bodyElsewhere ? BODY_LENGTH_BYTES : 0)];
     WireHeaders.encode(headers, bytes);
     body.copyTo(bytes, headerLength);
+    if (bodyElsewhere) {
+      ByteBuffer.wrap(bytes).putLong(bytes.length - BODY_LENGTH_BYTES, bodyLength);
+    }
     return bytes;
   }
 
@@ -148,19 +166,23 @@ public final class CachedResponse {
 
   /** The body held in memory: all of it, or nothing when a lower tier streams it. */
   public ByteString body() {
-    return UnsafeByteOperations.unsafeWrap(bytes, headerLength, bytes.length - headerLength);
+    return UnsafeByteOperations.unsafeWrap(bytes, headerLength, heldBodyEnd() - headerLength);
+  }
+
+  private int heldBodyEnd() {
+    return bodyElsewhere ? bytes.length - BODY_LENGTH_BYTES : bytes.length;
   }
 
   public Instant responseTime() {
-    return Instant.ofEpochSecond(responseSecond, responseNano);
+    return Nanos.toInstant(responseTimeNanos);
   }
 
   public Duration correctedInitialAge() {
-    return Duration.ofSeconds(initialAgeSeconds, initialAgeNanos);
+    return Duration.ofNanos(initialAgeNanos);
   }
 
   public Duration freshnessLifetime() {
-    return Duration.ofSeconds(lifetimeSeconds, lifetimeNanos);
+    return Duration.ofNanos(lifetimeNanos);
   }
 
   public Map<String, String> varyValues() {
@@ -173,26 +195,29 @@ public final class CachedResponse {
 
   /** The body's length in bytes, wherever it is held. */
   public long bodyLength() {
-    return bodyLength;
+    return bodyElsewhere
+        ? ByteBuffer.wrap(bytes).getLong(bytes.length - BODY_LENGTH_BYTES)
+        : bytes.length - headerLength;
   }
 
   /** Whether {@link #body()} holds the body; if not, a lower tier streams it. */
   public boolean bodyInMemory() {
-    return bytes.length - headerLength == bodyLength;
+    return !bodyElsewhere;
   }
 
   /** current_age per RFC 9111 §4.2.3: initial age plus the time it has been resident. */
   public Duration currentAge(Instant now) {
-    // currentAge(responseTime(), correctedInitialAge(), now) on the stored primitives: a hit
-    // asks several times, and this builds one object instead of four.
-    long residentSeconds = now.getEpochSecond() - responseSecond;
-    long residentNanos = now.getNano() - responseNano;
-    if (residentSeconds < 0 || (residentSeconds == 0 && residentNanos < 0)) {
-      residentSeconds = 0;
-      residentNanos = 0;
-    }
-    return Duration.ofSeconds(initialAgeSeconds + residentSeconds,
-        initialAgeNanos + residentNanos);
+    return Duration.ofNanos(currentAgeNanos(now));
+  }
+
+  /**
+   * {@link #currentAge(Instant)} in nanoseconds, on the stored longs: a hit asks several times,
+   * and this builds no object.
+   */
+  private long currentAgeNanos(Instant now) {
+    long resident =
+        Math.max(0, Nanos.saturatedDifference(Nanos.sinceEpoch(now), responseTimeNanos));
+    return Nanos.saturatedSum(initialAgeNanos, resident);
   }
 
   /**
@@ -210,7 +235,11 @@ public final class CachedResponse {
 
   /** Freshness left at {@code now}; zero or negative once stale. */
   public Duration timeToLive(Instant now) {
-    return freshnessLifetime().minus(currentAge(now));
+    return Duration.ofNanos(timeToLiveNanos(now));
+  }
+
+  private long timeToLiveNanos(Instant now) {
+    return Nanos.saturatedDifference(lifetimeNanos, currentAgeNanos(now));
   }
 
   /**
@@ -218,7 +247,7 @@ public final class CachedResponse {
    * whole-second Age the client sees, so {@code Age + ttl} is always the freshness lifetime.
    */
   public long ttlSeconds(Instant now) {
-    return lifetimeSeconds - currentAge(now).getSeconds();
+    return Nanos.wholeSeconds(lifetimeNanos) - Nanos.wholeSeconds(currentAgeNanos(now));
   }
 
   /**
@@ -230,7 +259,7 @@ public final class CachedResponse {
   }
 
   public boolean isFresh(Instant now) {
-    return timeToLive(now).compareTo(Duration.ZERO) > 0;
+    return timeToLiveNanos(now) > 0;
   }
 
   /** Whether it carries a validator a conditional request can use (RFC 9111 §4.3.1). */
@@ -257,12 +286,12 @@ public final class CachedResponse {
    * validators still apply. Itself when it is already stale by then.
    */
   public CachedResponse staleFrom(Instant moment) {
-    Duration ageThen = currentAge(moment);
-    if (freshnessLifetime().compareTo(ageThen) <= 0) {
+    long ageThen = currentAgeNanos(moment);
+    if (lifetimeNanos <= ageThen) {
       return this;
     }
-    return new CachedResponse(status, bytes, headerLength, sentAsStored, responseTime(),
-        correctedInitialAge(), ageThen, varyValues, rules, bodyLength);
+    return new CachedResponse(status, bytes, headerLength, sentAsStored, bodyElsewhere,
+        responseTimeNanos, initialAgeNanos, ageThen, varyValues, rules);
   }
 
   /** Bytes this entry costs the L1 cache. */
@@ -272,16 +301,14 @@ public final class CachedResponse {
 
   @Override
   public boolean equals(Object other) {
+    // The bytes hold the headers, the body held and, if it is not all, the body's length.
     return other instanceof CachedResponse that
         && status == that.status
         && headerLength == that.headerLength
-        && responseSecond == that.responseSecond
-        && responseNano == that.responseNano
-        && initialAgeSeconds == that.initialAgeSeconds
+        && bodyElsewhere == that.bodyElsewhere
+        && responseTimeNanos == that.responseTimeNanos
         && initialAgeNanos == that.initialAgeNanos
-        && lifetimeSeconds == that.lifetimeSeconds
         && lifetimeNanos == that.lifetimeNanos
-        && bodyLength == that.bodyLength
         && Arrays.equals(bytes, that.bytes)
         && varyValues.equals(that.varyValues)
         && rules.equals(that.rules);
@@ -290,14 +317,13 @@ public final class CachedResponse {
   @Override
   public int hashCode() {
     // Not the bytes: hashing a large body per call would cost more than equals ever does.
-    return Objects.hash(status, headerLength, responseSecond, responseNano, lifetimeSeconds,
-        bodyLength);
+    return Objects.hash(status, headerLength, responseTimeNanos, lifetimeNanos, bodyLength());
   }
 
   @Override
   public String toString() {
     return "CachedResponse[status=" + status + ", headers=" + headers().fields()
-        + ", bodyLength=" + bodyLength + ", responseTime=" + responseTime()
+        + ", bodyLength=" + bodyLength() + ", responseTime=" + responseTime()
         + ", correctedInitialAge=" + correctedInitialAge() + ", freshnessLifetime="
         + freshnessLifetime() + ", varyValues=" + varyValues + ", rules=" + rules + "]";
   }

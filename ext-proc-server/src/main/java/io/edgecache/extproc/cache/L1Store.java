@@ -134,7 +134,7 @@ public final class L1Store {
         Duration useful = entry.usefulFor(clock.instant(), revalidationWindow);
         longest = useful.compareTo(longest) > 0 ? useful : longest;
       }
-      return longest.toNanos();
+      return Nanos.of(longest); // an Expires in year 9999 is beyond a long's nanoseconds
     }
 
     @Override

@@ -151,7 +151,7 @@ public final class PartialStore {
 
     @Override
     public long expireAfterCreate(String key, Partial partial, long currentTime) {
-      return partial.head().usefulFor(clock.instant(), Duration.ZERO).toNanos();
+      return Nanos.of(partial.head().usefulFor(clock.instant(), Duration.ZERO));
     }
 
     @Override

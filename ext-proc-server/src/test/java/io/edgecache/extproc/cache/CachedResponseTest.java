@@ -1,8 +1,12 @@
 package io.edgecache.extproc.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.fields.HeaderList;
@@ -81,5 +85,64 @@ class CachedResponseTest {
     assertEquals(entry.headers().fields(), stale.headers().fields());
     assertEquals("body", stale.body().toStringUtf8());
     assertEquals(0, stale.ttlSeconds(ARRIVED.plusSeconds(10)));
+  }
+
+  @Test
+  void aHeadWhoseBodyALowerTierHoldsKeepsItsLengthOutsideTheBody() {
+    HeaderList headers = fields("etag", "\"1\"");
+    CachedResponse head = new CachedResponse(200, headers, ByteString.EMPTY, ARRIVED,
+        Duration.ofMillis(1500), Duration.ofSeconds(60), Map.of(), ReuseRules.NONE,
+        5_000_000_000L);
+    assertFalse(head.bodyInMemory());
+    assertEquals(5_000_000_000L, head.bodyLength());
+    assertTrue(head.body().isEmpty());
+    assertEquals(headers.fields(), head.headers().fields());
+    assertEquals("\"1\"", head.joinedHeader("etag"));
+
+    CachedResponse whole = entry(headers, "");
+    assertTrue(whole.bodyInMemory());
+    assertEquals(0, whole.bodyLength());
+    assertNotEquals(whole, head);
+    CachedResponse stale = head.staleFrom(ARRIVED.plusSeconds(10));
+    assertFalse(stale.bodyInMemory());
+    assertEquals(5_000_000_000L, stale.bodyLength());
+  }
+
+  @Test
+  void agesAndLifetimesAreExactToTheNanosecond() {
+    CachedResponse entry = entry(fields(), "x");
+    assertEquals(Duration.ofMillis(1500), entry.currentAge(ARRIVED.minusSeconds(5)));
+    assertEquals(Duration.ofMillis(1500).plusNanos(1), entry.currentAge(ARRIVED.plusNanos(1)));
+    Instant lastFresh = ARRIVED.plusMillis(58_500).minusNanos(1);
+    assertEquals(Duration.ofNanos(1), entry.timeToLive(lastFresh));
+    assertTrue(entry.isFresh(lastFresh));
+    assertFalse(entry.isFresh(lastFresh.plusNanos(1)));
+    assertEquals(Duration.ofSeconds(-1), entry.timeToLive(ARRIVED.plusMillis(59_500)));
+    // Age 60.5 s reads as 60 whole seconds: ttl 0, so Age + ttl is still the lifetime.
+    assertEquals(0, entry.ttlSeconds(ARRIVED.plusSeconds(59)));
+    assertEquals(-1, entry.ttlSeconds(ARRIVED.plusMillis(59_600)));
+    CachedResponse stale = entry.staleFrom(ARRIVED.plusNanos(7));
+    assertEquals(Duration.ofMillis(1500).plusNanos(7), stale.freshnessLifetime());
+    assertEquals(ARRIVED, stale.responseTime());
+    assertEquals(Duration.ofMillis(1500), stale.correctedInitialAge());
+  }
+
+  @Test
+  void lifetimesBeyondWhatNanosecondsHoldAreHeldAtTheirLongest() {
+    Duration millennia = Duration.ofDays(365L * 8000);
+    CachedResponse entry = new CachedResponse(200, fields(), ByteString.EMPTY, ARRIVED,
+        Duration.ZERO, millennia, Map.of(), ReuseRules.NONE);
+    assertEquals(Duration.ofNanos(Long.MAX_VALUE), entry.freshnessLifetime());
+    assertTrue(entry.isFresh(ARRIVED.plus(Duration.ofDays(365L * 200))));
+    assertEquals(Duration.ofNanos(Long.MAX_VALUE), entry.currentAge(ARRIVED.plusSeconds(1))
+        .plus(entry.timeToLive(ARRIVED.plusSeconds(1))));
+  }
+
+  @Test
+  void aStatusMustBeThreeDigits() {
+    assertThrows(IllegalArgumentException.class, () -> new CachedResponse(70_000, fields(),
+        ByteString.EMPTY, ARRIVED, Duration.ZERO, Duration.ZERO, Map.of(), ReuseRules.NONE));
+    assertEquals(599, new CachedResponse(599, fields(), ByteString.EMPTY, ARRIVED, Duration.ZERO,
+        Duration.ZERO, Map.of(), ReuseRules.NONE).status());
   }
 }
