@@ -1,5 +1,7 @@
 package io.edgecache.extproc;
 
+import io.edgecache.extproc.body.BodyStats;
+import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.coalesce.ClusterClaims;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
@@ -16,11 +18,9 @@ import io.edgecache.extproc.purge.PurgeScreen;
 import io.edgecache.extproc.purge.SurrogateKeys;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
-import io.edgecache.extproc.body.BodyStats;
-import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.telemetry.CacheMetrics;
-import io.edgecache.extproc.telemetry.PushedPolicies;
 import io.edgecache.extproc.telemetry.PurgeStreamMetrics;
+import io.edgecache.extproc.telemetry.PushedPolicies;
 import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.ReloadingTls;

@@ -1,18 +1,18 @@
 package io.edgecache.extproc;
 
-import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.body.BodyEndpoint;
+import io.edgecache.extproc.body.StoredBodies;
 import io.edgecache.extproc.config.PurgeConfig;
+import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.grpc.ExtProcService;
 import io.edgecache.extproc.grpc.Warmup;
 import io.edgecache.extproc.policy.remote.RemotePolicyInterceptor;
 import io.edgecache.extproc.telemetry.AdminServer;
 import io.edgecache.extproc.telemetry.Telemetry;
-import io.edgecache.extproc.body.BodyEndpoint;
-import io.edgecache.extproc.body.StoredBodies;
-import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.ReloadingTls;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;

@@ -1,12 +1,12 @@
 package io.edgecache.controlplane.purge;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.edgecache.controlplane.leader.PurgeLeadership;
 import io.edgecache.proto.purge.v1.Hello;
 import io.edgecache.proto.purge.v1.PurgeCommand;
 import io.edgecache.proto.purge.v1.PurgeKind;
 import io.edgecache.proto.purge.v1.PurgeStatus;
 import io.edgecache.security.LogText;
-import io.edgecache.controlplane.leader.PurgeLeadership;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;

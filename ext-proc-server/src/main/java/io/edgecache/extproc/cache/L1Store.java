@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
-import java.util.function.UnaryOperator;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * The in-memory tier: a Caffeine cache bounded by bytes, not entries, so a few large objects

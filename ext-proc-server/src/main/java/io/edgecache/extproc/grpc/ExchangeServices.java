@@ -1,5 +1,6 @@
 package io.edgecache.extproc.grpc;
 
+import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.coalesce.ClusterClaims;
 import io.edgecache.extproc.coalesce.Coalescer;
@@ -9,7 +10,6 @@ import io.edgecache.extproc.purge.EdgePurges;
 import io.edgecache.extproc.purge.HitGate;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
 import io.edgecache.extproc.store.TieredStore;
-import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.edgecache.extproc.telemetry.PushedPolicies;
 import io.edgecache.extproc.telemetry.Telemetry;

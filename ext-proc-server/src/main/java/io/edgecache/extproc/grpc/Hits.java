@@ -1,6 +1,7 @@
 package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
+import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.PartialStore;
 import io.edgecache.extproc.fields.ByteRanges;
@@ -9,7 +10,6 @@ import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.ReuseVerdict;
 import io.edgecache.extproc.purge.HitGate;
-import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.telemetry.Outcome;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import java.time.Instant;
