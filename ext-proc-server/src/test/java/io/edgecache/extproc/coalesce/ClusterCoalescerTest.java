@@ -50,6 +50,18 @@ import org.junit.jupiter.api.TestInstance;
 class ClusterCoalescerTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
+  /**
+   * The nodes' budget per Redis call. Generous, and below the 15 s the test waits for a claim:
+   * a fresh node's first calls also connect it (cluster topology, subscription, command
+   * connection), which took up to 8 s on a loaded 2-core machine, and no test here is about a
+   * slow Redis (the outage case is a refused connection, which fails at once).
+   */
+  private static final Duration REDIS_BUDGET = Duration.ofSeconds(10);
+  /**
+   * A lease short enough to be outlived several times within the test, long enough that a
+   * renewal (due a third into it) is never late on a loaded machine.
+   */
+  private static final Duration SHORT_LEASE = Duration.ofSeconds(2);
   private SharedRedis redis;
 
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
@@ -117,7 +129,7 @@ class ClusterCoalescerTest {
     TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(), 64,
         defaults.writeQueueBytes(), 3,
         Duration.ofSeconds(1), Duration.ofSeconds(2), null, null, defaults.disk(),
-        new TiersConfig.Redis(true, redisUri, redis.cluster(), Duration.ofSeconds(2)),
+        new TiersConfig.Redis(true, redisUri, redis.cluster(), REDIS_BUDGET),
         defaults.s3());
     TieredStore store = TieredStore.open(tiers, new L1Store(1 << 20, Duration.ZERO, clock),
         clock, timers);
@@ -189,8 +201,8 @@ class ClusterCoalescerTest {
 
   @Test
   void aLiveLeaderKeepsItsLeaseWhileItFetches() throws Exception {
-    try (Node shortA = node(redis.uri(), Duration.ofMillis(300));
-        Node shortB = node(redis.uri(), Duration.ofMillis(300))) {
+    try (Node shortA = node(redis.uri(), SHORT_LEASE);
+        Node shortB = node(redis.uri(), SHORT_LEASE)) {
       Turn first = claim(shortA, WAIT, new CountDownLatch(1));
       CompletableFuture<Turn> second = waitingClaim(shortB);
       // Outlive the lease several times over: renewals keep it, so B keeps waiting.
