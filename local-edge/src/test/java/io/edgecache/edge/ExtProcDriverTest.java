@@ -79,17 +79,44 @@ class ExtProcDriverTest {
     origin.close();
   }
 
-  /** Starts an edge with envoy.yaml's filter, failure_mode_allow off and a 2s message timeout, then {@code tweak}. */
+  /**
+   * The message timeout of tests that are not about the timer. Generous: on a cold JVM the
+   * first exchange connects, negotiates HTTP/2 and loads classes on both sides, which took over
+   * 2 s on a loaded two-core machine. Tests of the timer set their own.
+   */
+  private static final com.google.protobuf.Duration PATIENT_TIMEOUT = Durations.fromSeconds(10);
+  /** Bounds every client request, above the message timeouts the edge may wait out. */
+  private static final java.time.Duration REQUEST_TIMEOUT = java.time.Duration.ofSeconds(20);
+
+  /**
+   * Starts an edge with envoy.yaml's filter, failure_mode_allow off and a patient message
+   * timeout, then {@code tweak}; without local-edge's warm-up, whose streams would reach the
+   * processor's record.
+   */
   private void startEdge(UnaryOperator<ExternalProcessor.Builder> tweak) throws Exception {
-    startEdge(tweak, processor.port());
+    startEdge(tweak, processor.port(), false);
   }
 
   private void startEdge(UnaryOperator<ExternalProcessor.Builder> tweak, int processorPort) throws Exception {
+    startEdge(tweak, processorPort, false);
+  }
+
+  /**
+   * Starts the edge as {@link #startEdge(UnaryOperator)} does, but warmed up as local-edge is by
+   * default, so the first request's messages are not late because the path is cold. The
+   * warm-up's streams reach the processor: only for tests that do not inspect what it received.
+   */
+  private void startWarmEdge(UnaryOperator<ExternalProcessor.Builder> tweak) throws Exception {
+    startEdge(tweak, processor.port(), true);
+  }
+
+  private void startEdge(UnaryOperator<ExternalProcessor.Builder> tweak, int processorPort,
+      boolean warmUp) throws Exception {
     ExternalProcessor filter = tweak.apply(envoyFilter.toBuilder()
         .setFailureModeAllow(false)
-        .setMessageTimeout(Durations.fromSeconds(2))).build();
+        .setMessageTimeout(PATIENT_TIMEOUT)).build();
     edge = LocalEdge.start(LocalEdgeConfig.builder()
-        .warmUpProcessor(false)
+        .warmUpProcessor(warmUp)
         .listen("127.0.0.1", 0)
         .externalProcessor(filter)
         .extProcTarget("127.0.0.1", processorPort)
@@ -98,7 +125,8 @@ class ExtProcDriverTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path)).build(),
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
+            .timeout(REQUEST_TIMEOUT).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -307,30 +335,27 @@ class ExtProcDriverTest {
 
   @Test
   void overrideMessageTimeoutExtendsTheWait() throws Exception {
-    startEdge(b -> b.setMessageTimeout(Durations.fromMillis(200)).setMaxMessageTimeout(Durations.fromSeconds(5)));
-    CountDownLatch release = new CountDownLatch(1);
+    // Warmed up, so the override reaches the edge well within the original timer.
+    long messageTimeoutMillis = 1_000;
+    startWarmEdge(b -> b.setMessageTimeout(Durations.fromMillis(messageTimeoutMillis))
+        .setMaxMessageTimeout(Durations.fromSeconds(10)));
     processor.script((request, out) -> {
       if (request.hasRequestHeaders()) {
-        out.onNext(ProcessingResponse.newBuilder().setOverrideMessageTimeout(Durations.fromSeconds(5)).build());
-        // Answer only after the original 200 ms timer would have fired.
-        CompletableFuture.runAsync(() -> {
-          try {
-            release.await(5, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          out.onNext(ScriptedExtProcServer.continueAnswer(request));
-        });
+        out.onNext(ProcessingResponse.newBuilder().setOverrideMessageTimeout(Durations.fromSeconds(10)).build());
+        // Answer only after the original timer would have fired: it started before this
+        // message arrived, so counting from here it has surely run out.
+        CompletableFuture.runAsync(() -> out.onNext(ScriptedExtProcServer.continueAnswer(request)),
+            CompletableFuture.delayedExecutor(messageTimeoutMillis + 500, TimeUnit.MILLISECONDS));
       } else {
         out.onNext(ScriptedExtProcServer.continueAnswer(request));
       }
     });
     CompletableFuture<HttpResponse<String>> response = client.sendAsync(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/slow")).build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/slow"))
+            .timeout(REQUEST_TIMEOUT).build(),
         HttpResponse.BodyHandlers.ofString());
-    CompletableFuture.runAsync(release::countDown, CompletableFuture.delayedExecutor(400, TimeUnit.MILLISECONDS));
 
-    assertEquals(200, response.get(10, TimeUnit.SECONDS).statusCode());
+    assertEquals(200, response.get(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS).statusCode());
   }
 
   @Test
