@@ -107,6 +107,7 @@ class HeadAndRangeConformanceTest extends ConformanceBase {
     stack.get(p, "range", "bytes=0-2");
     awaitBackgroundFetches(); // the whole representation is asked for, and a part comes back
     assertForwarded(stack.get(p), "uri-miss");
+    awaitBackgroundFetches();
     assertOriginSaw(p, 3);
   }
 

@@ -66,11 +66,13 @@ final class BackgroundFetch {
   /**
    * A range request missed and the origin answered 206: the whole representation is fetched in
    * the background, as a CDN edge does, so later ranges are hits. Only when a 200 with these
-   * headers would be stored and its length (from Content-Range) is within the size limit.
+   * headers would be stored and its length (from Content-Range) is within the size limit. A
+   * GET without Range that got a 206 already asked for the whole: asking again gets the same.
    */
   void afterPartial(HeaderList partial, Instant responseTime) {
     RequestFacts request = state.request;
-    if (!refresher.enabled() || !request.method().equals("GET") || request.backgroundRefresh()) {
+    if (!refresher.enabled() || !request.method().equals("GET") || request.backgroundRefresh()
+        || !request.headers().contains("range")) {
       return;
     }
     long length = ByteRanges.completeLength(partial.first("content-range"));
