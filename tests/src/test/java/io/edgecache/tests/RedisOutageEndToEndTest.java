@@ -76,10 +76,13 @@ class RedisOutageEndToEndTest {
     nodeB.clock.advance(Duration.ofSeconds(2));
     String path = "/resumed";
     reply(path);
+    // Counted from here, a write is A's entry for the path: B can find it only once Redis has
+    // acknowledged it, which comes after A's response (the write is queued, not awaited).
+    long writtenBefore = AdminStats.tier(nodeA.server, "redis").path("writes").asLong();
     await(() -> {
       get(nodeA, path);
       JsonNode redisTier = AdminStats.tier(nodeA.server, "redis");
-      return redisTier.path("writes").asLong() > 0
+      return redisTier.path("writes").asLong() > writtenBefore
           && redisTier.path("breaker").asText().equals("CLOSED");
     });
     // Node B's breaker lets a probe through on its next lookup, which finds A's entry.
