@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * The cache policy the control plane attached to the request's route, decoded from the ext_proc
  * stream's initial metadata by {@link RemotePolicyInterceptor}. Read it with {@link #current()}
- * from the stream's callbacks.
+ * when the stream starts (in the service's {@code process} method), not in later callbacks.
  *
  * @param policyId the route's policy id, {@code site/route}
  * @param version changes exactly when the policy's contents change

@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import io.edgecache.proto.policy.v1.RoutePolicyMetadata;
 import io.grpc.Context;
-import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -15,7 +14,7 @@ import java.util.Optional;
 /**
  * Decodes the route policy the control plane puts in each ext_proc stream's initial metadata
  * ({@code ExtProcPerRoute.overrides.grpc_initial_metadata}) and makes it the stream's
- * {@link RemotePolicy#current()}:
+ * {@link RemotePolicy#current()} while the stream starts:
  *
  * <pre>
  * x-edgecache-policy:     demo/default@5d41402a
@@ -51,7 +50,14 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
     if (remote.isEmpty()) {
       return next.startCall(call, headers);
     }
-    return Contexts.interceptCall(Context.current().withValue(RemotePolicy.CONTEXT_KEY, remote.get()), call,
-        headers, next);
+    // Only the service's process() reads the policy (when the stream starts), so the context
+    // holds it for startCall alone instead of being attached around every later callback.
+    Context withPolicy = Context.current().withValue(RemotePolicy.CONTEXT_KEY, remote.get());
+    Context previous = withPolicy.attach();
+    try {
+      return next.startCall(call, headers);
+    } finally {
+      withPolicy.detach(previous);
+    }
   }
 }
