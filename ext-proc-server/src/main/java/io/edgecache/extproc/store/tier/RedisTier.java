@@ -46,9 +46,16 @@ final class RedisTier implements Tier, SharedTags {
     this.writes = new Lazy(false);
   }
 
-  /** Starts connecting; never fails because Redis is down (calls fail until it is up). */
+  /**
+   * Starts connecting both connections in the background, so a node's first lookups and writes
+   * do not spend their short per-call budget on the TCP and Redis handshakes; never fails because
+   * Redis is down (calls fail until it is up, and a failed connection is tried again by the next call).
+   */
   public static RedisTier connect(TiersConfig.Redis config) {
-    return new RedisTier(config);
+    RedisTier tier = new RedisTier(config);
+    tier.reads.get();
+    tier.writes.get();
+    return tier;
   }
 
   @Override
