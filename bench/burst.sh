@@ -55,27 +55,7 @@ routes:
     origin: http://127.0.0.1:$ORIGIN_PORT
 YAML
 
-PIDS=()
-stop_all() {
-  ((${#PIDS[@]})) || return 0
-  kill "${PIDS[@]}" 2>/dev/null || true
-  wait "${PIDS[@]}" 2>/dev/null || true
-}
-trap stop_all EXIT
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-start() { # NAME PORT COMMAND...: starts in the background, returns once PORT accepts
-  local name="$1" port="$2"
-  shift 2
-  port_open "$port" && die "port $port (for $name) is already in use"
-  "$@" >"$RUN/$name.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 600); do
-    port_open "$port" && return 0
-    kill -0 "${PIDS[-1]}" 2>/dev/null || die "$name exited during startup: $(tail -5 "$RUN/$name.log")"
-    sleep 0.05
-  done
-  die "$name did not listen on $port within 30 s"
-}
+source "$ROOT/bench/processes.sh"
 
 STARTED_AT_MS=$(date +%s%3N)
 # shellcheck disable=SC2086
