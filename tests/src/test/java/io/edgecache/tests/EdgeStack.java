@@ -10,6 +10,7 @@ import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.extproc.testing.ManualClock;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -45,31 +46,76 @@ final class EdgeStack implements AutoCloseable {
   private EdgeStack(ServerConfig serverConfig, String originUrl,
       UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride, Telemetry telemetry)
       throws Exception {
-    // The edge's port is chosen first so the server can send background refreshes to it.
-    int edgePort;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      edgePort = probe.getLocalPort();
+    Started started = null;
+    for (int attempt = 1; started == null; attempt++) {
+      started = tryStart(serverConfig, originUrl, filterTweak, extProcPortOverride, telemetry,
+          attempt < BIND_ATTEMPTS);
     }
+    server = started.server();
+    edge = started.edge();
+  }
+
+  private static final int BIND_ATTEMPTS = 5;
+
+  private record Started(ExtProcServer server, LocalEdge edge) {}
+
+  /**
+   * One start: the edge's port is chosen first so the server can send background refreshes to
+   * it. The probe holds the port while the server binds its own ephemeral ports (which could
+   * otherwise be given the same one) and is released just before the edge binds it; in that
+   * short window another process may still take it, so a lost race returns null for a retry
+   * (when {@code mayRetry}) instead of failing the test on a port clash.
+   */
+  private Started tryStart(ServerConfig serverConfig, String originUrl,
+      UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride, Telemetry telemetry,
+      boolean mayRetry) throws Exception {
+    ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    int edgePort = probe.getLocalPort();
     ServerConfig config = serverConfig.withListen(new InetSocketAddress("127.0.0.1", 0))
         .withAdminListen(new InetSocketAddress("127.0.0.1", 0));
     if (config.refreshUrl() == null) {
       config = config.withRefreshUrl(URI.create("http://127.0.0.1:" + edgePort));
     }
-    server = ExtProcServer.start(config, clock, telemetry, "test");
-    ExternalProcessor filter = filterTweak.apply(withPatientTimers(
-        EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap())));
-    LocalEdgeConfig.Builder edgeConfig = LocalEdgeConfig.builder()
-        .listen("127.0.0.1", edgePort)
-        .admin("127.0.0.1", 0) // /stats: the ext_proc filter's counters
-        .externalProcessor(filter)
-        .extProcTarget("127.0.0.1", extProcPortOverride > 0 ? extProcPortOverride : server.port());
-    if (config.tls() != null) { // mTLS on the ext_proc hop: the edge presents the node's certificate
-      edgeConfig.tls(config.tls());
+    ExtProcServer started;
+    try {
+      started = ExtProcServer.start(config, clock, telemetry, "test");
+    } finally {
+      probe.close();
     }
-    if (server.bodyPort() > 0) { // first, as in envoy/envoy.yaml: large hits are rerouted to it
-      edgeConfig.route(RouteConfig.bodyRoute("http://127.0.0.1:" + server.bodyPort()));
+    try {
+      ExternalProcessor filter = filterTweak.apply(withPatientTimers(
+          EnvoyBootstrapLoader.loadExternalProcessor(RepoPaths.envoyBootstrap())));
+      LocalEdgeConfig.Builder edgeConfig = LocalEdgeConfig.builder()
+          .listen("127.0.0.1", edgePort)
+          .admin("127.0.0.1", 0) // /stats: the ext_proc filter's counters
+          .externalProcessor(filter)
+          .extProcTarget("127.0.0.1",
+              extProcPortOverride > 0 ? extProcPortOverride : started.port());
+      if (config.tls() != null) { // mTLS on the ext_proc hop: the node's certificate
+        edgeConfig.tls(config.tls());
+      }
+      if (started.bodyPort() > 0) { // first, as in envoy/envoy.yaml: large hits go to it
+        edgeConfig.route(RouteConfig.bodyRoute("http://127.0.0.1:" + started.bodyPort()));
+      }
+      return new Started(started,
+          LocalEdge.start(edgeConfig.route(RouteConfig.of("*", "/", originUrl)).build()));
+    } catch (Exception e) {
+      started.close();
+      if (mayRetry && isPortClash(e)) {
+        return null;
+      }
+      throw e;
     }
-    edge = LocalEdge.start(edgeConfig.route(RouteConfig.of("*", "/", originUrl)).build());
+  }
+
+  private static boolean isPortClash(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException
+          || String.valueOf(t.getMessage()).contains("Address already in use")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
