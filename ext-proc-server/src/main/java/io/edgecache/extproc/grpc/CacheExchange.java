@@ -4,7 +4,6 @@ import io.edgecache.extproc.policy.remote.RemotePolicy;
 import io.edgecache.extproc.telemetry.CacheMetrics;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
@@ -32,7 +31,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
   private final Fill fill;
 
   /** @param pushedPolicy the policy the control plane pushed for the request's route, or null */
-  CacheExchange(ExchangeServices services, StreamObserver<ProcessingResponse> out,
+  CacheExchange(ExchangeServices services, StreamObserver<Outbound> out,
       RemotePolicy pushedPolicy) {
     this.state =
         new ExchangeState(out, services.scheduler, services.metrics, services.coalescer);

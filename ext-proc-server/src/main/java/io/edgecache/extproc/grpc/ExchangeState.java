@@ -27,7 +27,7 @@ final class ExchangeState {
   /** Where every message and continuation of this exchange runs, one at a time. */
   final SerialExecutor serial;
   final Tally tally;
-  private final StreamObserver<ProcessingResponse> out;
+  private final StreamObserver<Outbound> out;
   /** Counts the node's followers waiting right now. */
   private final Coalescer coalescer;
   private ExchangeStep step = ExchangeStep.AWAIT_REQUEST_HEADERS;
@@ -44,7 +44,7 @@ final class ExchangeState {
   String detail;
 
   /** @param continuations where continuations that leave a completing thread run */
-  ExchangeState(StreamObserver<ProcessingResponse> out, Executor continuations,
+  ExchangeState(StreamObserver<Outbound> out, Executor continuations,
       CacheMetrics metrics, Coalescer coalescer) {
     this.out = out;
     this.serial = new SerialExecutor(continuations);
@@ -71,11 +71,15 @@ final class ExchangeState {
   }
 
   void send(ProcessingResponse message) {
-    out.onNext(message);
+    out.onNext(new Outbound.Message(message));
   }
 
   /** Sends the request's final answer; nothing can change how it ends, so it counts at once. */
   void finish(ProcessingResponse answer, Outcome how, int status, long bytes, Long ttlSeconds) {
+    finish(new Outbound.Message(answer), how, status, bytes, ttlSeconds);
+  }
+
+  void finish(Outbound answer, Outcome how, int status, long bytes, Long ttlSeconds) {
     moveTo(ExchangeStep.DONE);
     tally.settle(how, status, bytes, ttlSeconds, true);
     out.onNext(answer);

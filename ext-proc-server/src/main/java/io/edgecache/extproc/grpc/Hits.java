@@ -47,9 +47,9 @@ final class Hits {
   void serve(CachedResponse entry, CacheStatus status, Outcome how, Instant now) {
     RequestFacts request = state.request;
     if (entry.bodyInMemory()) {
-      ProcessingResponse answer = StoredResponses.answer(entry, request, now, status);
-      // The bytes actually sent: a range, a 304 or a HEAD carries less than the stored body.
-      state.finish(answer, how, entry.status(), answer.getImmediateResponse().getBody().size(),
+      Outbound answer = StoredResponses.answer(entry, request, now, status);
+      // The bytes actually sent: a range or a 304 carries less than the stored body.
+      state.finish(answer, how, entry.status(), answer.immediateBodySize(),
           entry.ttlSeconds(now));
       return;
     }

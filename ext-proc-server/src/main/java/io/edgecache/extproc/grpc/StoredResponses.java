@@ -1,7 +1,6 @@
 package io.edgecache.extproc.grpc;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnknownFieldSet;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.WireHeaders;
 import io.edgecache.extproc.fields.ByteRanges;
@@ -9,9 +8,7 @@ import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.fields.Preconditions;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
-import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.envoyproxy.envoy.type.v3.HttpStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,12 +37,18 @@ final class StoredResponses {
    * sends none of it to a HEAD request ({@code Utility::prepareLocalReply},
    * {@code encodeLocalReply}), so the HEAD hit keeps the length a GET would have.
    */
-  static ProcessingResponse answer(
+  static Outbound answer(
       CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
     ByteString headerLines = entry.headerLines();
     if (headerLines != null && !request.isConditional() && !request.headers().contains("range")) {
       return prebuilt(entry, headerLines, now, status);
     }
+    return new Outbound.Message(built(entry, request, now, status));
+  }
+
+  /** The answer built field by field: 304, 206/416 or the full response. */
+  private static ProcessingResponse built(
+      CachedResponse entry, RequestFacts request, Instant now, CacheStatus status) {
     ProcessingResponse notModified = notModified(entry, request, now, status);
     if (notModified != null) {
       return notModified;
@@ -162,28 +165,15 @@ final class StoredResponses {
   /**
    * The full answer from the lines {@code entry} stored ready to send, plus the two that change
    * per hit, Age and Cache-Status. The answer is what {@link #respond} builds for the same
-   * entry; it only skips rebuilding and rechecking each stored line. Protobuf merges repeated
-   * occurrences of a message field, so the stored lines and the per-hit lines travel as two
-   * occurrences of {@code ImmediateResponse.headers}, serialized as they are.
+   * entry; it only skips rebuilding and rechecking each stored line, and is written from the
+   * stored bytes ({@link HitWire}).
    */
-  private static ProcessingResponse prebuilt(CachedResponse entry, ByteString headerLines,
+  private static HitWire prebuilt(CachedResponse entry, ByteString headerLines,
       Instant now, CacheStatus status) {
     ByteString perHit = WireHeaders.twoLines(
         "age", Long.toString(entry.currentAge(now).getSeconds()),
         CacheStatus.FIELD, status.appendTo(null));
-    UnknownFieldSet headers = UnknownFieldSet.newBuilder()
-        .addField(ImmediateResponse.HEADERS_FIELD_NUMBER, UnknownFieldSet.Field.newBuilder()
-            .addLengthDelimited(headerLines)
-            .addLengthDelimited(perHit)
-            .build())
-        .build();
-    return ProcessingResponse.newBuilder()
-        .setImmediateResponse(ImmediateResponse.newBuilder()
-            .setStatus(HttpStatus.newBuilder().setCodeValue(entry.status()))
-            .setBody(entry.body())
-            .setDetails("edgecache_hit")
-            .setUnknownFields(headers))
-        .build();
+    return HitWire.of(entry.status(), headerLines, perHit, entry.body());
   }
 
   /** The stored fields minus Cache-Status, which is rewritten with this cache's member. */

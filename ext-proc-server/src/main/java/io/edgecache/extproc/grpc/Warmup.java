@@ -10,6 +10,9 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,10 +39,16 @@ public final class Warmup {
 
   /** Exercises {@code scratch}, the services of a node whose store is thrown away afterwards. */
   public static void run(ExchangeServices scratch) {
-    StreamObserver<ProcessingResponse> discard = new StreamObserver<>() {
+    StreamObserver<Outbound> discard = new StreamObserver<>() {
       @Override
-      public void onNext(ProcessingResponse value) {
-        roundTrip(value.toByteArray(), ProcessingResponse.parser()::parseFrom);
+      public void onNext(Outbound value) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+          value.writeTo(bytes);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e); // a byte array stream does not fail
+        }
+        roundTrip(bytes.toByteArray(), ProcessingResponse.parser()::parseFrom);
       }
 
       @Override
@@ -56,7 +65,7 @@ public final class Warmup {
 
   /** A leader, {@link #FOLLOWERS} requests collapsed behind it, then a hit, on {@code path}. */
   private static void collapsedBurst(ExchangeServices scratch,
-      StreamObserver<ProcessingResponse> discard, String path) {
+      StreamObserver<Outbound> discard, String path) {
     String date = HttpDates.format(scratch.clock.instant());
     ProcessingRequest request = ProcessingRequest.newBuilder()
         .setRequestHeaders(HttpHeaders.newBuilder().setEndOfStream(true).setHeaders(headers(
