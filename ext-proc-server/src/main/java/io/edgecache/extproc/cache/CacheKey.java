@@ -1,19 +1,37 @@
 package io.edgecache.extproc.cache;
 
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The primary cache key (RFC 9111 §2): the target URI rebuilt from {@code :scheme},
  * {@code :authority}, path and the route's view of the query, plus any request fields the
  * route adds to the key. The host is compared case-insensitively and a default port is
  * dropped, since both spell the same origin (RFC 9110 §4.2.3).
- *
- * @param scheme lower-case scheme
- * @param authority lower-case host[:port], default port removed
- * @param pathAndQuery path and (normalised) query
- * @param extra the route's extra key fields as {@code name=value} pairs, or ""
  */
-public record CacheKey(String scheme, String authority, String pathAndQuery, String extra) {
+public final class CacheKey {
+
+  private final String scheme;
+  private final String authority;
+  private final String pathAndQuery;
+  private final String extra;
+  /** Built once: the store, body tokens and logs all ask for it, the hit path several times. */
+  private final String uri;
+
+  /**
+   * @param scheme lower-case scheme
+   * @param authority lower-case host[:port], default port removed
+   * @param pathAndQuery path and (normalised) query
+   * @param extra the route's extra key fields as {@code name=value} pairs, or ""
+   */
+  public CacheKey(String scheme, String authority, String pathAndQuery, String extra) {
+    this.scheme = Objects.requireNonNull(scheme, "scheme");
+    this.authority = Objects.requireNonNull(authority, "authority");
+    this.pathAndQuery = Objects.requireNonNull(pathAndQuery, "pathAndQuery");
+    this.extra = Objects.requireNonNull(extra, "extra");
+    String target = scheme + "://" + authority + pathAndQuery;
+    this.uri = extra.isEmpty() ? target : target + " " + extra;
+  }
 
   public static CacheKey of(String scheme, String authority, String pathAndQuery) {
     String normalizedScheme = scheme.toLowerCase(Locale.ROOT);
@@ -32,12 +50,39 @@ public record CacheKey(String scheme, String authority, String pathAndQuery, Str
 
   /** The URI form (with extra key fields after a space), the store's key and logs' name. */
   public String uri() {
-    String uri = scheme + "://" + authority + pathAndQuery;
-    return extra.isEmpty() ? uri : uri + " " + extra;
+    return uri;
+  }
+
+  public String scheme() {
+    return scheme;
+  }
+
+  public String authority() {
+    return authority;
+  }
+
+  public String pathAndQuery() {
+    return pathAndQuery;
+  }
+
+  public String extra() {
+    return extra;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof CacheKey key && scheme.equals(key.scheme)
+        && authority.equals(key.authority) && pathAndQuery.equals(key.pathAndQuery)
+        && extra.equals(key.extra);
+  }
+
+  @Override
+  public int hashCode() {
+    return uri.hashCode();
   }
 
   @Override
   public String toString() {
-    return uri();
+    return uri;
   }
 }

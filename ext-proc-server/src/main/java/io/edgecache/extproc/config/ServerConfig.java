@@ -159,6 +159,9 @@ public record ServerConfig(
 
   /** The policy of the first route covering the request, else {@link RoutePolicy#DEFAULT}. */
   public RoutePolicy routeFor(String authority, String path) {
+    if (routes.isEmpty()) {
+      return RoutePolicy.DEFAULT; // the common single-site node: no host to take apart
+    }
     String host = RoutePolicy.hostOf(authority);
     for (RoutePolicy route : routes) {
       if (route.covers(host, path)) {

@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -22,14 +23,20 @@ public final class HeaderList {
   /** One header field line. */
   public record Field(String name, String value) {}
 
-  private final List<Field> fields;
+  /**
+   * The lines, read by index: lookups by name run several times per request over a handful of
+   * lines, and a loop over an array allocates no iterator.
+   */
+  private final Field[] fields;
+  private final List<Field> view;
 
-  private HeaderList(List<Field> fields) {
+  private HeaderList(Field[] fields) {
     this.fields = fields;
+    this.view = Collections.unmodifiableList(Arrays.asList(fields));
   }
 
   public static HeaderList of(List<Field> fields) {
-    return new HeaderList(List.copyOf(fields));
+    return new HeaderList(List.copyOf(fields).toArray(new Field[0])); // copyOf refuses nulls
   }
 
   /**
@@ -37,19 +44,20 @@ public final class HeaderList {
    * {@code value} empty; older ones do the opposite, so both are read.
    */
   public static HeaderList fromEnvoy(HeaderMap map) {
-    List<Field> fields = new ArrayList<>(map.getHeadersCount());
-    for (HeaderValue header : map.getHeadersList()) {
+    Field[] fields = new Field[map.getHeadersCount()];
+    for (int i = 0; i < fields.length; i++) {
+      HeaderValue header = map.getHeaders(i);
       String value =
           header.getRawValue().isEmpty()
               ? header.getValue()
               : header.getRawValue().toString(StandardCharsets.ISO_8859_1);
-      fields.add(new Field(header.getKey().toLowerCase(Locale.ROOT), value));
+      fields[i] = new Field(header.getKey().toLowerCase(Locale.ROOT), value);
     }
-    return new HeaderList(Collections.unmodifiableList(fields));
+    return new HeaderList(fields);
   }
 
   public List<Field> fields() {
-    return fields;
+    return view;
   }
 
   /** The first value of {@code name}, or null when absent. */
@@ -98,13 +106,13 @@ public final class HeaderList {
 
   /** A copy without the fields {@code drop} matches. */
   public HeaderList without(Predicate<Field> drop) {
-    List<Field> kept = new ArrayList<>(fields.size());
+    List<Field> kept = new ArrayList<>(fields.length);
     for (Field field : fields) {
       if (!drop.test(field)) {
         kept.add(field);
       }
     }
-    return new HeaderList(Collections.unmodifiableList(kept));
+    return new HeaderList(kept.toArray(new Field[0]));
   }
 
   /** Approximate bytes these fields occupy, for cache weighing. */

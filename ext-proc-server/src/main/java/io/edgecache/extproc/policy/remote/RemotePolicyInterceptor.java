@@ -40,9 +40,9 @@ public final class RemotePolicyInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
-    String identity = headers.get(IDENTITY);
-    byte[] policy = headers.get(POLICY);
-    if (identity == null || policy == null) {
+    byte[] policy = headers.get(POLICY); // absent on most streams: one scan of the metadata
+    String identity = policy == null ? null : headers.get(IDENTITY);
+    if (identity == null) {
       return next.startCall(call, headers);
     }
     Optional<RemotePolicy> remote = decoded.get(new Pushed(identity, ByteString.copyFrom(policy)),
