@@ -132,6 +132,7 @@ public final class CacheNode implements AutoCloseable {
     if (config.purge().followsControlPlane()) {
       PurgeStreamMetrics.register(telemetry.meter(), hitGate);
     }
+    // Asked, not left to NONE: its zeros would add cluster series to /metrics.
     if (cluster.enabled()) {
       metrics.registerCluster(telemetry.meter(), cluster);
     }

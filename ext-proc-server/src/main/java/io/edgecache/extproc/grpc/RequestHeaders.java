@@ -103,6 +103,7 @@ final class RequestHeaders {
     state.trace = telemetry.startExchange(
         headers, line.method(), line.scheme(), line.authority(), line.path(), key);
 
+    // Asked, not left to NONE: without a control plane a PURGE goes on like any request.
     if (line.method().equals("PURGE") && state.route.purgeRequests() && purge.enabled()) {
       purge.submit(line, headers);
       return;
@@ -189,6 +190,7 @@ final class RequestHeaders {
     boolean readable = entry != null && !inMemory && tiers.mayStreamBody(request.key());
     ReuseVerdict reuse = (inMemory || readable) && state.requestVerdict.mayServe()
         ? policy.reuse(request, entry, now) : null;
+    // Whether a refresh can start decides whether stale-while-revalidate may serve: NONE says no.
     ServeDecision decision = ServePolicy.decide(
         new ServePolicy.Stored(entry != null, inMemory, readable,
             entry != null && entry.hasValidator(), reuse == null ? null : reuse.action()),
