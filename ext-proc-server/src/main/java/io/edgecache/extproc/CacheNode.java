@@ -1,5 +1,6 @@
 package io.edgecache.extproc;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.edgecache.extproc.body.BodyStats;
 import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.cache.L1Store;
@@ -33,7 +34,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -132,6 +132,7 @@ public final class CacheNode implements AutoCloseable {
     if (config.purge().followsControlPlane()) {
       PurgeStreamMetrics.register(telemetry.meter(), hitGate);
     }
+    // Asked, not left to NONE: its zeros would add cluster series to /metrics.
     if (cluster.enabled()) {
       metrics.registerCluster(telemetry.meter(), cluster);
     }
@@ -145,12 +146,8 @@ public final class CacheNode implements AutoCloseable {
 
   /** Two daemon threads: waits are short and continuations do no blocking work. */
   private static ScheduledThreadPoolExecutor exchangeThreads() {
-    AtomicInteger count = new AtomicInteger();
-    ScheduledThreadPoolExecutor threads = new ScheduledThreadPoolExecutor(2, task -> {
-      Thread thread = new Thread(task, "edgecache-exchange-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledThreadPoolExecutor threads = new ScheduledThreadPoolExecutor(2,
+        new ThreadFactoryBuilder().setNameFormat("edgecache-exchange-%d").setDaemon(true).build());
     // Most waits end early (a lookup answers, a leader lands): drop their timers at once.
     threads.setRemoveOnCancelPolicy(true);
     return threads;

@@ -46,6 +46,7 @@ final class NodeStats {
     collapsing.put("followers", node.coalescer().followersTotal());
     collapsing.put("timeouts", metrics.collapseTimeouts());
     ClusterClaims cluster = node.cluster();
+    // Asked, not left to NONE: a node without cluster coordination shows no cluster figures.
     if (cluster.enabled()) {
       collapsing.put("cluster", Map.of(
           "breaker", cluster.breakerState().name(),

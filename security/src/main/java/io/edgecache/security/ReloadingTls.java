@@ -1,5 +1,6 @@
 package io.edgecache.security;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
@@ -31,11 +32,8 @@ public final class ReloadingTls implements AutoCloseable {
   private final AdvancedTlsX509TrustManager.Closeable trustReload;
 
   private ReloadingTls(TlsFiles files, Verification verification) throws IOException {
-    this.reloads = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "tls-file-reload");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.reloads = Executors.newSingleThreadScheduledExecutor(
+        new ThreadFactoryBuilder().setNameFormat("tls-file-reload").setDaemon(true).build());
     long period = files.refresh().toMillis();
     try {
       this.trust = AdvancedTlsX509TrustManager.newBuilder().setVerification(verification).build();

@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.config;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -48,8 +49,8 @@ public final class ConfigWatcher implements AutoCloseable {
     this.watchService = FileSystems.getDefault().newWatchService();
     directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
         StandardWatchEventKinds.ENTRY_DELETE);
-    this.thread = new Thread(this::run, "config-watcher");
-    thread.setDaemon(true);
+    this.thread = new ThreadFactoryBuilder().setNameFormat("config-watcher").setDaemon(true).build()
+        .newThread(this::run);
     thread.start();
   }
 

@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.purge;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -67,11 +68,8 @@ public final class AdminHttpServer implements AutoCloseable {
 
   private final HttpServer server;
   private final PurgeAdmin admin;
-  private final ExecutorService executor = Executors.newFixedThreadPool(4, runnable -> {
-    Thread thread = new Thread(runnable, "purge-admin-http");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ExecutorService executor = Executors.newFixedThreadPool(4,
+      new ThreadFactoryBuilder().setNameFormat("purge-admin-http").setDaemon(true).build());
 
   AdminHttpServer(InetSocketAddress listen, PurgeAdmin admin) throws IOException {
     this.admin = admin;

@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.purge;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.edgecache.controlplane.config.PurgeSettings;
 import io.edgecache.controlplane.leader.ConfiguredLeader;
 import io.edgecache.controlplane.leader.LeaseLeadership;
@@ -132,11 +133,8 @@ public final class PurgeControl implements AutoCloseable {
   }
 
   private static ScheduledThreadPoolExecutor helloDeadlines() {
-    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
-      Thread thread = new Thread(task, "purge-hello-deadlines");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+        new ThreadFactoryBuilder().setNameFormat("purge-hello-deadlines").setDaemon(true).build());
     // Nearly every deadline is cancelled by the hello: drop them at once instead of at expiry.
     timer.setRemoveOnCancelPolicy(true);
     return timer;

@@ -1,5 +1,6 @@
 package io.edgecache.controlplane.purge;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.edgecache.proto.purge.v1.WarmProgress;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,11 +59,8 @@ final class Warmer implements AutoCloseable {
   }
 
   private final InetSocketAddress edge;
-  private final ExecutorService fetchers = Executors.newFixedThreadPool(PARALLELISM, runnable -> {
-    Thread thread = new Thread(runnable, "warmer");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ExecutorService fetchers = Executors.newFixedThreadPool(PARALLELISM,
+      new ThreadFactoryBuilder().setNameFormat("warmer").setDaemon(true).build());
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger(1);
   private final AtomicInteger queued = new AtomicInteger();

@@ -71,6 +71,7 @@ final class BackgroundFetch {
    */
   void afterPartial(HeaderList partial, Instant responseTime) {
     RequestFacts request = state.request;
+    // Asked, not left to NONE: refresh() would open (and at once end) a trace span.
     if (!refresher.enabled() || !request.method().equals("GET") || request.backgroundRefresh()
         || !request.headers().contains("range")) {
       return;

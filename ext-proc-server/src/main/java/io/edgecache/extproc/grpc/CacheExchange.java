@@ -47,8 +47,10 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         new BackgroundFetch(state, services.refresher, services.config, services.policy);
     Revalidation revalidation =
         new Revalidation(state, hits, fill, services.policy, services.tiers);
-    this.requestHeaders = new RequestHeaders(state, services, pushedPolicy, hits, fill,
-        revalidation, background, new EdgePurge(state, services.edgePurges));
+    this.requestHeaders = new RequestHeaders(state, hits, fill, revalidation, background,
+        new EdgePurge(state, services.edgePurges), services.config, pushedPolicy, services.policy,
+        services.hitGate, services.memory, services.tiers, services.scheduler, services.clock,
+        services.telemetry);
     this.responseHeaders = new ResponseHeaders(state, revalidation, background, recorder, fill,
         services.storeUpdates, services.policy, services.config, services.clock);
   }

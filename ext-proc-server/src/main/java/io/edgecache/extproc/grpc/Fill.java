@@ -76,6 +76,7 @@ final class Fill {
         state.detail = state.detail == null ? "hit-for-pass" : state.detail;
       } else if (role.leader()) {
         leading = role.flight();
+        // Asked, not left to NONE: a claim is a wait (counted as waiting, traced, answered later).
         if (cluster.enabled()) {
           claimClusterLead(mutation.build());
           return;

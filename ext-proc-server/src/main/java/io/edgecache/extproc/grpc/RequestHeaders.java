@@ -6,7 +6,9 @@ import io.edgecache.extproc.cache.CacheKeys;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.concurrent.Deadlines;
+import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.fields.HeaderList;
+import io.edgecache.extproc.policy.CachePolicy;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.policy.RequestFacts;
 import io.edgecache.extproc.policy.RequestVerdict;
@@ -15,45 +17,67 @@ import io.edgecache.extproc.policy.ServeDecision.ForwardReason;
 import io.edgecache.extproc.policy.ServeDecision;
 import io.edgecache.extproc.policy.ServePolicy;
 import io.edgecache.extproc.policy.remote.RemotePolicy;
+import io.edgecache.extproc.purge.HitGate;
 import io.edgecache.extproc.refresh.BackgroundRefresher;
+import io.edgecache.extproc.store.TieredStore;
 import io.edgecache.extproc.telemetry.Outcome;
+import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.http.PathNormalizer;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.opentelemetry.api.trace.Span;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The {@code request_headers} step: screens the request and builds its key, then answers it
  * from the store, sends it on (maybe collapsed, maybe with validators), or hands an HTTP PURGE
- * to {@link EdgePurge}. Which it is, {@link ServePolicy#decide} says. It consults most of the
- * node's {@link ExchangeServices} (routes, clock, telemetry, policy, hit gate, memory and lower
- * tiers, scheduler), so it is given them whole rather than a dozen parameters.
+ * to {@link EdgePurge}. Which it is, {@link ServePolicy#decide} says.
  */
 final class RequestHeaders {
 
   private final ExchangeState state;
-  private final ExchangeServices services;
-  /** The policy the control plane pushed for this request's route, or null. */
-  private final RemotePolicy pushedPolicy;
   private final Hits hits;
   private final Fill fill;
   private final Revalidation revalidation;
   private final BackgroundFetch background;
   private final EdgePurge purge;
+  /** Routes, path normalisation and how long a lookup below memory may take. */
+  private final ServerConfig config;
+  /** The policy the control plane pushed for this request's route, or null. */
+  private final RemotePolicy pushedPolicy;
+  private final CachePolicy policy;
+  /** Closed while the purge replay is not over: nothing is answered from the cache. */
+  private final HitGate hitGate;
+  /** The memory tier, consulted synchronously. */
+  private final L1Store memory;
+  private final TieredStore tiers;
+  /** Times the wait for the tiers below memory. */
+  private final ScheduledExecutorService scheduler;
+  private final Clock clock;
+  private final Telemetry telemetry;
 
-  RequestHeaders(ExchangeState state, ExchangeServices services, RemotePolicy pushedPolicy,
-      Hits hits, Fill fill, Revalidation revalidation, BackgroundFetch background,
-      EdgePurge purge) {
+  RequestHeaders(ExchangeState state, Hits hits, Fill fill, Revalidation revalidation,
+      BackgroundFetch background, EdgePurge purge, ServerConfig config, RemotePolicy pushedPolicy,
+      CachePolicy policy, HitGate hitGate, L1Store memory, TieredStore tiers,
+      ScheduledExecutorService scheduler, Clock clock, Telemetry telemetry) {
     this.state = state;
-    this.services = services;
-    this.pushedPolicy = pushedPolicy;
     this.hits = hits;
     this.fill = fill;
     this.revalidation = revalidation;
     this.background = background;
     this.purge = purge;
+    this.config = config;
+    this.pushedPolicy = pushedPolicy;
+    this.policy = policy;
+    this.hitGate = hitGate;
+    this.memory = memory;
+    this.tiers = tiers;
+    this.scheduler = scheduler;
+    this.clock = clock;
+    this.telemetry = telemetry;
   }
 
   void on(HttpHeaders message) throws MalformedMessageException {
@@ -63,22 +87,23 @@ final class RequestHeaders {
     HeaderList headers = HeaderList.fromEnvoy(message.getHeaders());
     RequestLine line = RequestLine.from(headers);
     RequestScreen screen = RequestScreen.of(line, headers, message.getEndOfStream(),
-        new PathNormalizer(services.config.escapedSlashes()));
+        new PathNormalizer(config.escapedSlashes()));
     if (screen.rejection() != null) {
       reject(screen.rejection());
       return;
     }
-    state.route = services.config.routeFor(line.authority(), screen.pathOnly());
+    state.route = config.routeFor(line.authority(), screen.pathOnly());
     if (pushedPolicy != null) {
       state.route = pushedPolicy.applyTo(state.route);
     }
     CacheKey key = CacheKeys.forTarget(
         line.scheme(), line.authority(), screen.path(), state.route, headers);
-    Instant now = services.clock.instant();
+    Instant now = clock.instant();
     state.request = RequestFacts.of(line.method(), key, headers, now);
-    state.trace = services.telemetry.startExchange(
+    state.trace = telemetry.startExchange(
         headers, line.method(), line.scheme(), line.authority(), line.path(), key);
 
+    // Asked, not left to NONE: without a control plane a PURGE goes on like any request.
     if (line.method().equals("PURGE") && state.route.purgeRequests() && purge.enabled()) {
       purge.submit(line, headers);
       return;
@@ -94,7 +119,7 @@ final class RequestHeaders {
     }
     RequestVerdict verdict = screen.bypass() != null
         ? new RequestVerdict(false, false, false, "bypass", screen.bypass())
-        : services.policy.classify(state.request, state.route);
+        : policy.classify(state.request, state.route);
     state.requestVerdict = verdict;
     state.target = screen.path();
     state.forwardReason = verdict.forwardReason();
@@ -107,7 +132,7 @@ final class RequestHeaders {
       state.send(ExchangeMessages.continueRequestHeaders(mutation.build()));
       return;
     }
-    if (!services.hitGate.isOpen()) {
+    if (!hitGate.isOpen()) {
       // Purges may be missing (replay not over): nothing is answered from the cache.
       state.forwardReason = state.forwardReason == null ? "uri-miss" : state.forwardReason;
       state.detail = "purge-replay";
@@ -120,15 +145,15 @@ final class RequestHeaders {
   /** Memory first; on a miss for an unknown key, the tiers below within the lookup wait. */
   private void lookUp(CacheKey key, HeaderMutation.Builder mutation) {
     Span lookupSpan = state.trace.lookup("l1");
-    L1Store.Lookup lookup = services.memory.lookup(key, state::matchesVary);
+    L1Store.Lookup lookup = memory.lookup(key, state::matchesVary);
     CachedResponse entry = lookup.entry() != null || !lookup.keyKnown() ? lookup.entry()
-        : state.preferredLanguage(services.memory.variants(key));
+        : state.preferredLanguage(memory.variants(key));
     state.trace.endLookup(lookupSpan, entry != null);
-    if (entry == null && !lookup.keyKnown() && services.tiers.hasLowerTiers()) {
+    if (entry == null && !lookup.keyKnown() && tiers.hasLowerTiers()) {
       state.moveTo(ExchangeStep.LOOKING_DOWN);
       Span below = state.trace.lookup("lower");
-      Deadlines.orElse(services.tiers.lookupBelowMemory(key), null,
-              services.config.tiers().lookupWait(), services.scheduler)
+      Deadlines.orElse(tiers.lookupBelowMemory(key), null,
+              config.tiers().lookupWait(), scheduler)
           .whenCompleteAsync((found, error) -> {
             state.trace.endLookup(below, found != null);
             onLowerTiersAnswered(found, mutation);
@@ -162,9 +187,10 @@ final class RequestHeaders {
     RequestFacts request = state.request;
     Instant now = request.requestTime();
     boolean inMemory = entry != null && entry.bodyInMemory();
-    boolean readable = entry != null && !inMemory && services.tiers.mayStreamBody(request.key());
+    boolean readable = entry != null && !inMemory && tiers.mayStreamBody(request.key());
     ReuseVerdict reuse = (inMemory || readable) && state.requestVerdict.mayServe()
-        ? services.policy.reuse(request, entry, now) : null;
+        ? policy.reuse(request, entry, now) : null;
+    // Whether a refresh can start decides whether stale-while-revalidate may serve: NONE says no.
     ServeDecision decision = ServePolicy.decide(
         new ServePolicy.Stored(entry != null, inMemory, readable,
             entry != null && entry.hasValidator(), reuse == null ? null : reuse.action()),
@@ -183,7 +209,7 @@ final class RequestHeaders {
     ForwardReason why = decision instanceof ServeDecision.Refuse refuse
         ? refuse.reason() : ((ServeDecision.Forward) decision).reason();
     if (why == ForwardReason.BODY_GONE) {
-      services.memory.remove(request.key(), entry); // fetched anew
+      memory.remove(request.key(), entry); // fetched anew
     }
     if (why.nothingStored()) {
       if (hits.servePartial(now)) {

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.purge;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.proto.purge.v1.Ack;
@@ -40,12 +41,8 @@ public final class PurgeAgent implements AutoCloseable {
   private final HitGate gate;
   /** One per control-plane address, in the configured order. */
   private final List<ManagedChannel> channels;
-  private final ScheduledExecutorService reconnects =
-      Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "purge-agent-reconnect");
-        thread.setDaemon(true);
-        return thread;
-      });
+  private final ScheduledExecutorService reconnects = Executors.newSingleThreadScheduledExecutor(
+      new ThreadFactoryBuilder().setNameFormat("purge-agent-reconnect").setDaemon(true).build());
 
   @GuardedBy("this")
   private long lastApplied;

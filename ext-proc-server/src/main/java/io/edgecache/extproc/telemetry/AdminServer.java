@@ -2,6 +2,7 @@ package io.edgecache.extproc.telemetry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -24,11 +25,8 @@ public final class AdminServer implements AutoCloseable {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
-    Thread thread = new Thread(runnable, "edgecache-admin");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ExecutorService executor = Executors.newFixedThreadPool(2,
+      new ThreadFactoryBuilder().setNameFormat("edgecache-admin").setDaemon(true).build());
 
   /**
    * @param listen address to bind (port 0 for an ephemeral one)

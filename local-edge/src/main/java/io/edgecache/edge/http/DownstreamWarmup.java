@@ -1,5 +1,6 @@
 package io.edgecache.edge.http;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -49,10 +51,11 @@ public final class DownstreamWarmup {
   /** Runs the warm-up against a listener at {@code address}; returns when done or out of budget. */
   public void run(InetSocketAddress address) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS);
+    ThreadFactory threads =
+        new ThreadFactoryBuilder().setNameFormat("edge-warmup-%d").setDaemon(true).build();
     List<Thread> clients = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {
-      Thread client = new Thread(() -> sendUntil(address, deadline), "edge-warmup-" + i);
-      client.setDaemon(true);
+      Thread client = threads.newThread(() -> sendUntil(address, deadline));
       client.start();
       clients.add(client);
     }

@@ -1,5 +1,6 @@
 package io.edgecache.edge.xds;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import io.edgecache.edge.routing.RouteTable;
@@ -54,11 +55,8 @@ public final class AdsClient implements AutoCloseable {
   private final Optional<ExternalProcessor> fallbackFilter;
   private final Consumer<RouteTable> onTable;
   private final CompletableFuture<RouteTable> firstTable = new CompletableFuture<>();
-  private final ScheduledExecutorService reconnects = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread thread = new Thread(r, "ads-reconnect");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService reconnects = Executors.newSingleThreadScheduledExecutor(
+      new ThreadFactoryBuilder().setNameFormat("ads-reconnect").setDaemon(true).build());
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final ReconnectBackoff backoff = ReconnectBackoff.standard();
   private XdsResources accepted = XdsResources.EMPTY;

@@ -3,6 +3,7 @@ package io.edgecache.extproc.store.tier;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.edgecache.extproc.store.CorruptEntryException;
 import io.edgecache.extproc.store.EntryCodec;
 import io.edgecache.extproc.store.EntryHead;
@@ -83,12 +84,8 @@ public final class DiskTier implements Tier, EntryFiles {
         .evictionListener((String name, Long size, RemovalCause cause) ->
             deleteQuietly(entries.resolve(name)))
         .build();
-    AtomicInteger threads = new AtomicInteger();
-    this.io = Executors.newFixedThreadPool(2, task -> {
-      Thread thread = new Thread(task, "edgecache-disk-" + threads.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.io = Executors.newFixedThreadPool(2,
+        new ThreadFactoryBuilder().setNameFormat("edgecache-disk-%d").setDaemon(true).build());
     this.rebuilt = CompletableFuture.runAsync(this::rebuildIndex, io);
   }
 
