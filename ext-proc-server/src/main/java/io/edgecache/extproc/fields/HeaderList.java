@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -72,6 +73,16 @@ public final class HeaderList {
 
   public boolean contains(String name) {
     return first(name) != null;
+  }
+
+  /** Whether any of {@code names} is present. */
+  public boolean containsAny(Set<String> names) {
+    for (Field field : fields) {
+      if (names.contains(field.name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Every value of {@code name}, in order. */
