@@ -34,9 +34,11 @@ NODE_ADMIN_PORT=$((BASE_PORT + 3)) EDGE_ADMIN_PORT=$((BASE_PORT + 4))
 
 mkdir -p "$RUN"
 if [[ $NO_BUILD != true ]]; then
-  # Compiled classes and resolved class paths; no jars, nothing installed.
+  # Compiled classes and resolved runtime class paths (as the shipped launcher's target/lib: no
+  # test-scope jars such as logback or s3proxy); no jars built, nothing installed.
   (cd "$ROOT" && mvn -B -q -DskipTests -pl bench,local-edge -am compile dependency:build-classpath \
-    "-Dmdep.outputFile=$RUN/cp/\${project.artifactId}.txt") || die "build failed"
+    -DincludeScope=runtime "-Dmdep.outputFile=$RUN/cp/\${project.artifactId}.txt") \
+    || die "build failed"
 fi
 cp_of() { echo "$ROOT/$1/target/classes:$(cat "$RUN/cp/$1.txt")"; }
 
