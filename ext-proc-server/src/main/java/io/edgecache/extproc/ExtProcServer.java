@@ -69,6 +69,11 @@ public final class ExtProcServer implements AutoCloseable {
    */
   public static ExtProcServer start(ServerConfig config, Clock clock, Telemetry telemetry,
       String configVersion) throws IOException {
+    return start(config, clock, telemetry, configVersion, TransportBounds.DEFAULTS);
+  }
+
+  static ExtProcServer start(ServerConfig config, Clock clock, Telemetry telemetry,
+      String configVersion, TransportBounds bounds) throws IOException {
     // Memory only, no refreshes, no purge stream: warm-up entries must not reach shared tiers.
     try (CacheNode scratch = new CacheNode(
         config.withRefreshUrl(null).withTiers(TiersConfig.defaults())
@@ -109,7 +114,7 @@ public final class ExtProcServer implements AutoCloseable {
       builder = NettyServerBuilder.forAddress(listen, tls.serverCredentials());
     }
     Server server =
-        builder
+        bounds.applyTo(builder)
             .directExecutor()
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .addService(ServerInterceptors.intercept(
