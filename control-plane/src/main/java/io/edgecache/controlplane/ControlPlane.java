@@ -206,6 +206,9 @@ public final class ControlPlane implements AutoCloseable {
         // Envoy keeps its ADS stream open for hours; let idle streams live.
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
+        // Our own pings find a node or Envoy that vanished without closing its streams.
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
         .build()
         .start();
   }

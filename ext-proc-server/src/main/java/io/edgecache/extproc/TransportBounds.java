@@ -26,6 +26,10 @@ record TransportBounds(Duration keepAliveTime, Duration keepAliveTimeout,
         .keepAliveTimeout(keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
         .maxConnectionIdle(maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS)
         .maxConnectionAge(maxConnectionAge.toNanos(), TimeUnit.NANOSECONDS)
-        .maxConnectionAgeGrace(maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS);
+        .maxConnectionAgeGrace(maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS)
+        // An Envoy cluster with connection_keepalive pings too; gRPC's default (one ping per
+        // 5 min) would answer a 30 s interval with GOAWAY too_many_pings.
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true);
   }
 }
