@@ -5,9 +5,7 @@ import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.config.ServerConfig;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,14 +79,26 @@ final class PurgeCluster implements AutoCloseable {
     this.dir = dir;
     this.routing = routing;
     this.site = site;
-    this.xdsPort = freePort();
-    this.adminPort = freePort();
-    configure("");
-    start();
+    // Both ports are fixed up front: the configuration names the admin port (port 0 is
+    // refused), and a restart must come back on the xDS port the nodes were given.
+    Started started = LoopbackPorts.retryOnClash(() -> {
+      int[] ports = LoopbackPorts.probe(2);
+      write(ports[1], "");
+      return new Started(ports[0], ports[1], startOn(ports[0]));
+    });
+    this.xdsPort = started.xdsPort();
+    this.adminPort = started.adminPort();
+    this.controlPlane = started.controlPlane();
   }
+
+  private record Started(int xdsPort, int adminPort, ControlPlane controlPlane) {}
 
   /** Writes the configuration, with {@code extraPurgeYaml} added to its purge section. */
   void configure(String extraPurgeYaml) throws Exception {
+    write(adminPort, extraPurgeYaml);
+  }
+
+  private void write(int admin, String extraPurgeYaml) throws Exception {
     Files.writeString(dir.resolve("control-plane.yaml"), routing + site + """
         purge:
           adminListen: 127.0.0.1:%d
@@ -99,12 +109,16 @@ final class PurgeCluster implements AutoCloseable {
             - {name: ops, token: %s}
             - {name: tenant, token: %s, hosts: [tenant.example]}
           %s
-        """.formatted(adminPort, ADMIN, TENANT, extraPurgeYaml));
+        """.formatted(admin, ADMIN, TENANT, extraPurgeYaml));
   }
 
   /** (Re)starts the control plane on the same ports and purge log. */
   void start() throws Exception {
-    controlPlane = ControlPlane.start(dir.resolve("control-plane.yaml"), new InetSocketAddress("127.0.0.1", xdsPort));
+    controlPlane = startOn(xdsPort);
+  }
+
+  private ControlPlane startOn(int xds) throws Exception {
+    return ControlPlane.start(dir.resolve("control-plane.yaml"), new InetSocketAddress("127.0.0.1", xds));
   }
 
   void stop() {
@@ -143,12 +157,6 @@ final class PurgeCluster implements AutoCloseable {
         throw new AssertionError("node never caught up with the purge log");
       }
       Thread.sleep(5);
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
     }
   }
 
