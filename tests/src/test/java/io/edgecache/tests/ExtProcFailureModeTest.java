@@ -28,7 +28,7 @@ class ExtProcFailureModeTest {
   void start() throws Exception {
     origin = new TestOrigin();
     origin.reply("/", TestOrigin.Reply.text("from origin", "cache-control", "max-age=60"));
-    deadPortHolder = LoopbackPorts.refusing(); // bound, not listening: connections are refused
+    deadPortHolder = LoopbackPorts.reserve(0); // bound, not listening: connections are refused
     deadPort = deadPortHolder.getLocalPort();
   }
 

@@ -62,13 +62,16 @@ final class LoopbackPorts {
   }
 
   /**
-   * A socket bound to a loopback port and not listening: connecting to {@link Socket#getLocalPort}
-   * is refused, and no other socket can take the port (it is bound without SO_REUSEADDR) until
-   * this is closed. A port probed and released would not stay dead.
+   * A socket bound to loopback {@code port} (0: any free one) and not listening: connecting is
+   * refused, and while it is held the kernel gives the port to no other socket (bind(0) and
+   * outgoing connections skip it) except a listener binding it by number with SO_REUSEADDR, as
+   * the JDK's, Netty's and Redis's do. So it keeps a dead port dead, and keeps a stopped server's
+   * port for its restart, which binds it before this is closed (Linux semantics).
    */
-  static Socket refusing() throws IOException {
+  static Socket reserve(int port) throws IOException {
     Socket socket = new Socket();
-    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    socket.setReuseAddress(true);
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     return socket;
   }
 

@@ -5,10 +5,13 @@ import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.config.ServerConfig;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,6 +32,8 @@ final class PurgeCluster implements AutoCloseable {
   final int xdsPort;
   final int adminPort;
   ControlPlane controlPlane;
+  /** While stopped: the ports, kept for {@link #start()} (see {@link LoopbackPorts#reserve}). */
+  private final List<Socket> reserved = new ArrayList<>();
 
   /** The {@code extProc} and origin-cluster lines when no test routes traffic through the control plane. */
   static final String DEFAULT_ORIGIN = """
@@ -115,14 +120,34 @@ final class PurgeCluster implements AutoCloseable {
   /** (Re)starts the control plane on the same ports and purge log. */
   void start() throws Exception {
     controlPlane = startOn(xdsPort);
+    release();
   }
 
   private ControlPlane startOn(int xds) throws Exception {
     return ControlPlane.start(dir.resolve("control-plane.yaml"), new InetSocketAddress("127.0.0.1", xds));
   }
 
+  /** Stops the control plane, keeping its ports from other sockets until it starts again. */
   void stop() {
     controlPlane.close();
+    for (int port : new int[] {xdsPort, adminPort}) {
+      try {
+        reserved.add(LoopbackPorts.reserve(port));
+      } catch (IOException e) {
+        // Still closing: unreserved, the port is merely back to how a restart always found it.
+      }
+    }
+  }
+
+  private void release() {
+    for (Socket socket : reserved) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // an unconnected socket: nothing to flush, its port is freed either way
+      }
+    }
+    reserved.clear();
   }
 
   PurgeAdminClient admin() {
@@ -163,5 +188,6 @@ final class PurgeCluster implements AutoCloseable {
   @Override
   public void close() {
     controlPlane.close();
+    release();
   }
 }
