@@ -49,6 +49,8 @@ final class RedisProcess implements AutoCloseable {
   /** What redis-server prints: how a lost port race and readiness are told apart. */
   private final Path log;
   private Process process;
+  /** While stopped: keeps the port from other sockets until {@link #start()} binds it again. */
+  private Socket reservation;
 
   /**
    * Starts {@code executable} with the common arguments and {@code extraArguments}, again on a
@@ -112,6 +114,7 @@ final class RedisProcess implements AutoCloseable {
       }
       Thread.sleep(20); // polling readiness, bounded by the deadline
     }
+    release();
   }
 
   /** A start that failed because another socket holds the port. */
@@ -125,14 +128,44 @@ final class RedisProcess implements AutoCloseable {
     return Files.readString(log, StandardCharsets.UTF_8);
   }
 
-  /** Kills the process, as an outage would. */
+  /**
+   * Kills the process, as an outage would, and reserves its port: a socket bound to it and not
+   * listening, so connecting is refused as before, but the kernel gives the port to no other
+   * socket (bind(0) and outgoing connections skip it) except a listener binding it by number
+   * with SO_REUSEADDR, as redis-server does when {@link #start()} brings it back (Linux).
+   */
   void stop() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
+    Socket socket = new Socket();
+    try {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      reservation = socket;
+    } catch (IOException e) {
+      // not yet released: unreserved, the port is merely as a restart always found it
+      closeQuietly(socket);
+    }
+  }
+
+  private void release() {
+    if (reservation != null) {
+      closeQuietly(reservation);
+      reservation = null;
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // an unconnected socket: its port is freed either way
+    }
   }
 
   @Override
   public void close() {
+    release();
     try {
       if (process != null) { // null when the executable could not be run
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
