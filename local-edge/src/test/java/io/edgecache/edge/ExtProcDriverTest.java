@@ -32,7 +32,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -368,18 +369,22 @@ class ExtProcDriverTest {
 
   @Test
   void processorDownWithFailureModeAllowServesOrigin() throws Exception {
-    startEdge(b -> b.setFailureModeAllow(true), unusedPort());
-    HttpResponse<String> response = get("/");
-    assertEquals(200, response.statusCode());
-    assertEquals("hello from origin", response.body());
+    try (Socket deadPort = refusingPort()) {
+      startEdge(b -> b.setFailureModeAllow(true), deadPort.getLocalPort());
+      HttpResponse<String> response = get("/");
+      assertEquals(200, response.statusCode());
+      assertEquals("hello from origin", response.body());
+    }
   }
 
   @Test
   void processorDownWithoutFailureModeAllowIs500() throws Exception {
-    startEdge(b -> b, unusedPort());
-    HttpResponse<String> response = get("/");
-    assertEquals(500, response.statusCode());
-    assertTrue(response.body().contains("ext_proc_error_gRPC_error_14"), response.body());
+    try (Socket deadPort = refusingPort()) {
+      startEdge(b -> b, deadPort.getLocalPort());
+      HttpResponse<String> response = get("/");
+      assertEquals(500, response.statusCode());
+      assertTrue(response.body().contains("ext_proc_error_gRPC_error_14"), response.body());
+    }
   }
 
   @Test
@@ -702,10 +707,14 @@ class ExtProcDriverTest {
     return out.toString(StandardCharsets.ISO_8859_1);
   }
 
-  private static int unusedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  /**
+   * A socket bound to a loopback port and not listening, so connecting to it is refused; held,
+   * unlike a port probed and released, which the edge's own listeners could be given.
+   */
+  private static Socket refusingPort() throws IOException {
+    Socket socket = new Socket();
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return socket;
   }
 
 }

@@ -17,9 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -72,17 +70,12 @@ class ControlPlaneFailoverTest {
       throws Exception {
     Files.createDirectories(dir.resolve("redis"));
     redis = RedisServer.startDurable(dir.resolve("redis"));
-    int xdsA = freePort();
-    int xdsB = freePort();
-    int adminPortA = freePort();
-    int adminPortB = freePort();
-    PurgeAdminClient adminA = new PurgeAdminClient(adminPortA);
-    PurgeAdminClient adminB = new PurgeAdminClient(adminPortB);
-
-    ChildJvm a = replica("cp-a", xdsA, adminPortA);
+    Replica a = replica("cp-a");
     awaitLeader("cp-a", Duration.ofSeconds(90)); // a JVM start and a first API call: slow on a loaded machine
-    replica("cp-b", xdsB, adminPortB);
-    node = followBoth(xdsA, xdsB);
+    Replica b = replica("cp-b");
+    PurgeAdminClient adminA = a.admin();
+    PurgeAdminClient adminB = b.admin();
+    node = followBoth(a.xdsPort(), b.xdsPort());
     Poll.until("the node follows the leader's purge stream", Duration.ofSeconds(20),
         () -> AdminStats.of(node).at("/purge/servingHits").asBoolean());
 
@@ -96,7 +89,7 @@ class ControlPlaneFailoverTest {
     // Accepted (logged in Redis, 202) just before the crash: nodes may or may not have it.
     String last = adminA.purge(PurgeCluster.ADMIN, "{\"kind\":\"TAG\",\"value\":\"two\"}");
     long killed = System.nanoTime();
-    a.kill();
+    a.jvm().kill();
     awaitLeader("cp-b", FAILOVER_BOUND.plusSeconds(10));
     double failoverMs = (System.nanoTime() - killed) / 1e6;
 
@@ -118,7 +111,8 @@ class ControlPlaneFailoverTest {
   @Test
   void aRedisThatCouldLoseAnAcknowledgedPurgeIsRefusedAtStart() throws Exception {
     redis = RedisServer.start(); // appendonly no
-    Path config = write("cp-a", freePort());
+    // Refused before the admin API binds its port, so a port lost meanwhile changes nothing.
+    Path config = write("cp-a", LoopbackPorts.probe());
     IOException refused = assertThrows(IOException.class,
         () -> ControlPlane.start(config, new InetSocketAddress("127.0.0.1", 0)).close());
     assertTrue(refused.getMessage().contains("appendonly=no")
@@ -126,9 +120,26 @@ class ControlPlaneFailoverTest {
         refused.getMessage());
   }
 
-  private ChildJvm replica(String identity, int xdsPort, int adminPort) throws Exception {
+  /** A running replica: its JVM, its xDS port and its admin API. */
+  private record Replica(ChildJvm jvm, int xdsPort, PurgeAdminClient admin) {}
+
+  /**
+   * Starts a replica on probed xDS and admin ports (both go on its command line and in its
+   * configuration), again on new ones when another socket took one first.
+   */
+  private Replica replica(String identity) throws Exception {
+    Replica replica = LoopbackPorts.retryOnClash(() -> {
+      int[] ports = LoopbackPorts.probe(2);
+      return new Replica(startReplica(identity, ports[0], ports[1]), ports[0],
+          new PurgeAdminClient(ports[1]));
+    });
+    replicas.add(replica.jvm());
+    return replica;
+  }
+
+  private ChildJvm startReplica(String identity, int xdsPort, int adminPort) throws Exception {
     Path config = write(identity, adminPort);
-    replicas.add(ChildJvm.start(ControlPlaneMain.class.getName(), List.of(
+    return ChildJvm.start(ControlPlaneMain.class.getName(), List.of(
             "-Xmx256m",
             "-Dkubernetes.master=" + server.url("/"),
             "-Dkubernetes.auth.tryKubeConfig=false",
@@ -138,8 +149,7 @@ class ControlPlaneFailoverTest {
             "-Dkubernetes.disable.hostname.verification=true",
             "-Dkubernetes.namespace=" + NAMESPACE),
         READY, "--config", config.toString(), "--listen", "127.0.0.1:" + xdsPort,
-        "--metrics", "off"));
-    return replicas.get(replicas.size() - 1);
+        "--metrics", "off");
   }
 
   /** One replica's configuration: the same but for its identity and admin port. */
@@ -182,12 +192,6 @@ class ControlPlaneFailoverTest {
       StringBuilder outputs = new StringBuilder(e.getMessage());
       replicas.forEach(replica -> outputs.append("\n--- replica output:\n").append(replica.output()));
       throw new AssertionError(outputs.toString(), e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
     }
   }
 }

@@ -21,6 +21,8 @@ final class CuttableRelay implements AutoCloseable {
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private ServerSocket listener;
+  /** While cut: keeps the port, which another socket could otherwise be given before restore(). */
+  private Socket reservation;
 
   CuttableRelay(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -35,19 +37,26 @@ final class CuttableRelay implements AutoCloseable {
 
   /** Closes every relayed connection and stops accepting: connecting is refused. */
   synchronized void cut() throws IOException {
+    disconnect();
+    reservation = LoopbackPorts.reserve(port);
+  }
+
+  /** Accepts again on the same port; it binds next to the reservation, then ends it. */
+  synchronized void restore() throws IOException {
+    listener = new ServerSocket();
+    listener.setReuseAddress(true);
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+    reservation.close();
+    reservation = null;
+    accept(listener);
+  }
+
+  private void disconnect() throws IOException {
     listener.close();
     for (Socket socket : open) {
       socket.close();
     }
     open.clear();
-  }
-
-  /** Accepts again on the same port. */
-  synchronized void restore() throws IOException {
-    listener = new ServerSocket();
-    listener.setReuseAddress(true);
-    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
-    accept(listener);
   }
 
   private void accept(ServerSocket socket) {
@@ -102,7 +111,10 @@ final class CuttableRelay implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
-    cut();
+  public synchronized void close() throws IOException {
+    disconnect();
+    if (reservation != null) {
+      reservation.close();
+    }
   }
 }

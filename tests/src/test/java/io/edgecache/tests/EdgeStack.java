@@ -10,8 +10,6 @@ import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.extproc.testing.ManualClock;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import java.io.IOException;
-import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -46,16 +44,11 @@ final class EdgeStack implements AutoCloseable {
   private EdgeStack(ServerConfig serverConfig, String originUrl,
       UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride, Telemetry telemetry)
       throws Exception {
-    Started started = null;
-    for (int attempt = 1; started == null; attempt++) {
-      started = tryStart(serverConfig, originUrl, filterTweak, extProcPortOverride, telemetry,
-          attempt < BIND_ATTEMPTS);
-    }
+    Started started = LoopbackPorts.retryOnClash(() ->
+        tryStart(serverConfig, originUrl, filterTweak, extProcPortOverride, telemetry));
     server = started.server();
     edge = started.edge();
   }
-
-  private static final int BIND_ATTEMPTS = 5;
 
   private record Started(ExtProcServer server, LocalEdge edge) {}
 
@@ -63,13 +56,13 @@ final class EdgeStack implements AutoCloseable {
    * One start: the edge's port is chosen first so the server can send background refreshes to
    * it. The probe holds the port while the server binds its own ephemeral ports (which could
    * otherwise be given the same one) and is released just before the edge binds it; in that
-   * short window another process may still take it, so a lost race returns null for a retry
-   * (when {@code mayRetry}) instead of failing the test on a port clash.
+   * short window another process may still take it: a failed start stops the server, and
+   * {@link LoopbackPorts#retryOnClash} starts again when the port was lost.
    */
   private Started tryStart(ServerConfig serverConfig, String originUrl,
-      UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride, Telemetry telemetry,
-      boolean mayRetry) throws Exception {
-    ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+      UnaryOperator<ExternalProcessor> filterTweak, int extProcPortOverride, Telemetry telemetry)
+      throws Exception {
+    ServerSocket probe = LoopbackPorts.hold();
     int edgePort = probe.getLocalPort();
     ServerConfig config = serverConfig.withListen(new InetSocketAddress("127.0.0.1", 0))
         .withAdminListen(new InetSocketAddress("127.0.0.1", 0));
@@ -101,21 +94,8 @@ final class EdgeStack implements AutoCloseable {
           LocalEdge.start(edgeConfig.route(RouteConfig.of("*", "/", originUrl)).build()));
     } catch (Exception e) {
       started.close();
-      if (mayRetry && isPortClash(e)) {
-        return null;
-      }
       throw e;
     }
-  }
-
-  private static boolean isPortClash(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof BindException
-          || String.valueOf(t.getMessage()).contains("Address already in use")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**

@@ -3,7 +3,7 @@ package io.edgecache.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,19 +20,21 @@ import org.junit.jupiter.api.Test;
 class ExtProcFailureModeTest {
 
   private TestOrigin origin;
+  /** Held for the whole test: a port merely probed could be taken by a real listener. */
+  private Socket deadPortHolder;
   private int deadPort;
 
   @BeforeEach
   void start() throws Exception {
     origin = new TestOrigin();
     origin.reply("/", TestOrigin.Reply.text("from origin", "cache-control", "max-age=60"));
-    try (ServerSocket socket = new ServerSocket(0)) {
-      deadPort = socket.getLocalPort(); // closed again: nothing listens there
-    }
+    deadPortHolder = LoopbackPorts.reserve(0); // bound, not listening: connections are refused
+    deadPort = deadPortHolder.getLocalPort();
   }
 
   @AfterEach
-  void stop() {
+  void stop() throws Exception {
+    deadPortHolder.close();
     origin.close();
   }
 

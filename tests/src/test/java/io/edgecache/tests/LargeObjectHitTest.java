@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,12 +41,22 @@ class LargeObjectHitTest {
   static void start() throws Exception {
     origin = new TestOrigin();
     origin.generate("/big", BODY_BYTES, false, "cache-control", "public, max-age=600");
-    adminPort = freePort();
-    int bodyPort = freePort();
-    // The body route first, as in envoy/envoy.yaml: it matches only the header the ext_proc
-    // server sets on a large hit. The origin route gets a timeout made for a 1 GiB body: like
-    // Envoy's, the default 15 s covers the whole response, which a loaded machine can exceed.
-    node = CappedNode.start(dir, """
+    // The server's admin and body ports are written in its configuration, and the body port
+    // in the edge's routes too: probed, with a start that lost one to another socket retried.
+    node = LoopbackPorts.retryOnClash(() -> {
+      int[] ports = LoopbackPorts.probe(2);
+      adminPort = ports[0];
+      return startNode(ports[0], ports[1]);
+    });
+  }
+
+  /**
+   * The body route first, as in envoy/envoy.yaml: it matches only the header the ext_proc
+   * server sets on a large hit. The origin route gets a timeout made for a 1 GiB body: like
+   * Envoy's, the default 15 s covers the whole response, which a loaded machine can exceed.
+   */
+  private static CappedNode startNode(int admin, int bodyPort) throws Exception {
+    return CappedNode.start(dir, """
         admin: { listen: 127.0.0.1:%d }
         cache:
           l1MaxBytes: 32MiB
@@ -57,7 +65,7 @@ class LargeObjectHitTest {
           largeObjectBytes: 1MiB
           bodyListen: 127.0.0.1:%d
           disk: { enabled: true, path: %s, maxBytes: 4GiB }
-        """.formatted(adminPort, bodyPort, dir.resolve("disk")), """
+        """.formatted(admin, bodyPort, dir.resolve("disk")), """
           - host: "*"
             pathPrefix: /
             headerPresent: x-edgecache-body
@@ -157,12 +165,6 @@ class LargeObjectHitTest {
             + "\n" + node.output());
       }
       Thread.onSpinWait();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
     }
   }
 }

@@ -30,9 +30,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,24 +81,27 @@ class MtlsControlPlaneTest {
     ca = new TestCertificates.Ca(dir, "edgecache-test");
     caFile = TestCertificates.bundle(dir.resolve("ca.pem"), ca);
     server = ca.issue("control-plane", "control-plane", null);
-    Files.writeString(dir.resolve("control-plane.yaml"), PurgeCluster.DEFAULT_ORIGIN + PurgeCluster.ONE_SITE + """
-        purge:
-          adminListen: 127.0.0.1:%d
-          log: purge.log
-          tokens:
-            - {name: ops, token: admin-token-0123456789abcdef}
-        tls:
-          certFile: control-plane.crt
-          keyFile: control-plane.key
-          caFile: ca.pem
-        nodes:
-          maxNodeIds: %d
-          identities:
-            - {identity: "%s", nodeIds: [node-a], groups: [edge-gateway]}
-            - {identity: "%s", nodeIds: [node-b], groups: [edge-gateway]}
-            - {identity: "%s"}
-        """.formatted(freePort(), MAX_NODE_IDS, NODE_A, NODE_B, POOL));
-    controlPlane = ControlPlane.start(dir.resolve("control-plane.yaml"), new InetSocketAddress("127.0.0.1", 0));
+    // The admin API's port must be written in the file (the control plane refuses port 0).
+    controlPlane = LoopbackPorts.retryOnClash(() -> {
+      Files.writeString(dir.resolve("control-plane.yaml"), PurgeCluster.DEFAULT_ORIGIN + PurgeCluster.ONE_SITE + """
+          purge:
+            adminListen: 127.0.0.1:%d
+            log: purge.log
+            tokens:
+              - {name: ops, token: admin-token-0123456789abcdef}
+          tls:
+            certFile: control-plane.crt
+            keyFile: control-plane.key
+            caFile: ca.pem
+          nodes:
+            maxNodeIds: %d
+            identities:
+              - {identity: "%s", nodeIds: [node-a], groups: [edge-gateway]}
+              - {identity: "%s", nodeIds: [node-b], groups: [edge-gateway]}
+              - {identity: "%s"}
+          """.formatted(LoopbackPorts.probe(), MAX_NODE_IDS, NODE_A, NODE_B, POOL));
+      return ControlPlane.start(dir.resolve("control-plane.yaml"), new InetSocketAddress("127.0.0.1", 0));
+    });
   }
 
   @AfterEach
@@ -342,12 +343,6 @@ class MtlsControlPlaneTest {
         .setNode(Node.newBuilder().setId(nodeId).setCluster("edge-gateway"))
         .setTypeUrl("type.googleapis.com/envoy.config.listener.v3.Listener")
         .build();
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
   }
 
   /** A purge-stream client whose acks the test sends itself. */

@@ -5,12 +5,13 @@ import io.edgecache.extproc.CacheNode;
 import io.edgecache.extproc.config.PurgeConfig;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.extproc.config.ServerConfig;
-import java.net.InetAddress;
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,6 +32,8 @@ final class PurgeCluster implements AutoCloseable {
   final int xdsPort;
   final int adminPort;
   ControlPlane controlPlane;
+  /** While stopped: the ports, kept for {@link #start()} (see {@link LoopbackPorts#reserve}). */
+  private final List<Socket> reserved = new ArrayList<>();
 
   /** The {@code extProc} and origin-cluster lines when no test routes traffic through the control plane. */
   static final String DEFAULT_ORIGIN = """
@@ -81,14 +84,26 @@ final class PurgeCluster implements AutoCloseable {
     this.dir = dir;
     this.routing = routing;
     this.site = site;
-    this.xdsPort = freePort();
-    this.adminPort = freePort();
-    configure("");
-    start();
+    // Both ports are fixed up front: the configuration names the admin port (port 0 is
+    // refused), and a restart must come back on the xDS port the nodes were given.
+    Started started = LoopbackPorts.retryOnClash(() -> {
+      int[] ports = LoopbackPorts.probe(2);
+      write(ports[1], "");
+      return new Started(ports[0], ports[1], startOn(ports[0]));
+    });
+    this.xdsPort = started.xdsPort();
+    this.adminPort = started.adminPort();
+    this.controlPlane = started.controlPlane();
   }
+
+  private record Started(int xdsPort, int adminPort, ControlPlane controlPlane) {}
 
   /** Writes the configuration, with {@code extraPurgeYaml} added to its purge section. */
   void configure(String extraPurgeYaml) throws Exception {
+    write(adminPort, extraPurgeYaml);
+  }
+
+  private void write(int admin, String extraPurgeYaml) throws Exception {
     Files.writeString(dir.resolve("control-plane.yaml"), routing + site + """
         purge:
           adminListen: 127.0.0.1:%d
@@ -99,16 +114,40 @@ final class PurgeCluster implements AutoCloseable {
             - {name: ops, token: %s}
             - {name: tenant, token: %s, hosts: [tenant.example]}
           %s
-        """.formatted(adminPort, ADMIN, TENANT, extraPurgeYaml));
+        """.formatted(admin, ADMIN, TENANT, extraPurgeYaml));
   }
 
   /** (Re)starts the control plane on the same ports and purge log. */
   void start() throws Exception {
-    controlPlane = ControlPlane.start(dir.resolve("control-plane.yaml"), new InetSocketAddress("127.0.0.1", xdsPort));
+    controlPlane = startOn(xdsPort);
+    release();
   }
 
+  private ControlPlane startOn(int xds) throws Exception {
+    return ControlPlane.start(dir.resolve("control-plane.yaml"), new InetSocketAddress("127.0.0.1", xds));
+  }
+
+  /** Stops the control plane, keeping its ports from other sockets until it starts again. */
   void stop() {
     controlPlane.close();
+    for (int port : new int[] {xdsPort, adminPort}) {
+      try {
+        reserved.add(LoopbackPorts.reserve(port));
+      } catch (IOException e) {
+        // Still closing: unreserved, the port is merely back to how a restart always found it.
+      }
+    }
+  }
+
+  private void release() {
+    for (Socket socket : reserved) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // an unconnected socket: nothing to flush, its port is freed either way
+      }
+    }
+    reserved.clear();
   }
 
   PurgeAdminClient admin() {
@@ -146,14 +185,9 @@ final class PurgeCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
-  }
-
   @Override
   public void close() {
     controlPlane.close();
+    release();
   }
 }

@@ -100,7 +100,7 @@ class RealEnvoyTest {
       server.close();
     }
     if (controlPlane != null) {
-      controlPlane.stop();
+      controlPlane.close();
     }
     if (origin != null) {
       origin.close();
