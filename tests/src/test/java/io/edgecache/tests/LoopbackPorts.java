@@ -70,10 +70,20 @@ final class LoopbackPorts {
    */
   static Socket reserve(int port) throws IOException {
     Socket socket = new Socket();
+    if (port != 0 && !RESTARTS_BIND_NEXT_TO_RESERVATIONS) {
+      return socket; // unbound: the port stays free, as a restart always found it before
+    }
     socket.setReuseAddress(true);
     socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     return socket;
   }
+
+  /**
+   * Whether a listener may bind a port a non-listening SO_REUSEADDR socket holds: Linux allows
+   * it; BSD and macOS refuse, so there a stopped server's port is not kept for its restart.
+   */
+  static final boolean RESTARTS_BIND_NEXT_TO_RESERVATIONS =
+      System.getProperty("os.name", "").startsWith("Linux");
 
   /**
    * Runs {@code start} until an attempt does not fail on a port clash, at most {@link #ATTEMPTS}
