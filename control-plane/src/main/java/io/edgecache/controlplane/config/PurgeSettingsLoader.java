@@ -79,7 +79,7 @@ public final class PurgeSettingsLoader {
         : Optional.of(leader(f.optional("leader"), redis.isPresent()));
     return new PurgeSettings(
         f.optional("adminListen") == null ? new EdgecacheConfig.HostPort("127.0.0.1", 18001)
-            : ConfigLoader.hostPort(f.optional("adminListen")),
+            : SectionValues.hostPort(f.optional("adminListen")),
         base.resolve(f.optional("log") == null ? ".edgecache/purge.log" : f.optional("log").name()),
         f.optional("retention") == null ? Duration.ofDays(1) : f.optional("retention").positiveDuration(),
         edge == null ? Optional.empty() : Optional.of(httpUrl(edge)),
