@@ -70,17 +70,28 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * A section that only one of the files may have: {@code candidate} (null when this file has
+   * none) replaces {@code found} (null when no earlier file had it); a second one is an error.
+   */
+  static YamlNode once(YamlNode found, YamlNode candidate, String section) throws ConfigException {
+    if (candidate == null) {
+      return found;
+    }
+    if (found != null) {
+      throw candidate.error(section + " is already defined at " + found.file() + ":" + found.line());
+    }
+    return candidate;
+  }
+
   /** Reads the sections in reference order: routes name clusters, listeners sites, groups listeners. */
   private static EdgecacheConfig read(List<YamlNode.Fields> documents) throws ConfigException {
     YamlNode extProcNode = null;
     ExtProc extProc = null;
     for (YamlNode.Fields document : documents) {
       YamlNode node = document.optional("extProc");
+      extProcNode = once(extProcNode, node, "extProc");
       if (node != null) {
-        if (extProcNode != null) {
-          throw node.error("extProc is already defined at " + extProcNode.file() + ":" + extProcNode.line());
-        }
-        extProcNode = node;
         extProc = ExtProcReader.read(node);
       }
     }
