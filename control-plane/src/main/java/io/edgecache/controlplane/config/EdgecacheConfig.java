@@ -33,7 +33,13 @@ public record EdgecacheConfig(
    */
   public record ExtProc(HostPort address, boolean failureModeAllow, Duration messageTimeout,
       Duration maxMessageTimeout, Duration grpcTimeout, Optional<HostPort> bodyEndpoint,
-      Optional<ExtProcTls> tls) {}
+      Optional<ExtProcTls> tls) {
+    /** A cache that is down must not take the site down: requests then go to the origin. */
+    public static final boolean DEFAULT_FAILURE_MODE_ALLOW = true;
+    public static final Duration DEFAULT_MESSAGE_TIMEOUT = Duration.ofMillis(200);
+    public static final Duration DEFAULT_MAX_MESSAGE_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_GRPC_TIMEOUT = Duration.ofSeconds(1);
+  }
 
   /**
    * Envoy's mTLS to the ext_proc service: absolute paths on the Envoy host of its client
@@ -69,6 +75,11 @@ public record EdgecacheConfig(
   public record ClusterSpec(String name, DiscoveryType type, List<HostPort> endpoints, LbPolicy lbPolicy,
       Duration connectTimeout, Optional<HealthCheck> healthCheck, Optional<Tls> tls,
       Optional<KubernetesService> kubernetes) {
+    /** Without {@code type} (and without {@code kubernetes}). */
+    public static final DiscoveryType DEFAULT_TYPE = DiscoveryType.STATIC;
+    public static final LbPolicy DEFAULT_LB_POLICY = LbPolicy.ROUND_ROBIN;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+
     public ClusterSpec {
       endpoints = List.copyOf(endpoints);
     }
@@ -89,7 +100,12 @@ public record EdgecacheConfig(
 
   /** Active HTTP health checking of a cluster's endpoints. */
   public record HealthCheck(String path, Duration interval, Duration timeout, int healthyThreshold,
-      int unhealthyThreshold) {}
+      int unhealthyThreshold) {
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+    public static final int DEFAULT_HEALTHY_THRESHOLD = 2;
+    public static final int DEFAULT_UNHEALTHY_THRESHOLD = 3;
+  }
 
   /** TLS from Envoy to the origin; {@code caFile} empty means Envoy does not verify the origin. */
   public record Tls(String sni, Optional<String> caFile) {}
@@ -107,7 +123,10 @@ public record EdgecacheConfig(
    * ext_proc server.
    */
   public record Route(String name, String policyId, RouteMatch match, String cluster, Duration timeout,
-      CachePolicy cache) {}
+      CachePolicy cache) {
+    /** Envoy's route timeout when the route sets none. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
+  }
 
   /** Exactly one of prefix, path and regex (RE2, whole path) is set; headers must all match. */
   public record RouteMatch(Optional<String> prefix, Optional<String> path, Optional<String> regex,
@@ -146,6 +165,7 @@ public record EdgecacheConfig(
    * stripped before the origin (lower case), and whether query parameters left out of the key
    * still reach the origin. {@code storeSetCookie} (only with {@code shareResponsesWithSetCookie})
    * keeps a shared response's Set-Cookie lines in the cache, so every client gets them on a hit.
+   * {@link #DEFAULT} is a route without {@code cache}, and gives each field left out of one.
    */
   public record CachePolicy(CacheMode mode, Optional<Duration> defaultTtl, Optional<Duration> maxTtl,
       boolean shareResponsesWithSetCookie, boolean cacheEverythingWithCredentials,
@@ -166,6 +186,9 @@ public record EdgecacheConfig(
    */
   public record ListenerSpec(String name, HostPort address, List<String> sites,
       EscapedSlashes escapedSlashes) {
+    /** The cache nodes' default too: both sides must act alike on an encoded slash. */
+    public static final EscapedSlashes DEFAULT_ESCAPED_SLASHES = EscapedSlashes.REJECT;
+
     public ListenerSpec {
       sites = List.copyOf(sites);
     }

@@ -30,12 +30,21 @@ public record PurgeSettings(
     Optional<RedisLog> redisLog,
     Optional<Leader> leader) {
 
+  /** Loopback: the admin API is reached from the host (or the pod) unless configured otherwise. */
+  public static final EdgecacheConfig.HostPort DEFAULT_ADMIN_LISTEN = new EdgecacheConfig.HostPort("127.0.0.1", 18001);
+  /** Relative to the configuration file that has the {@code purge} section. */
+  public static final String DEFAULT_LOG = ".edgecache/purge.log";
+  public static final Duration DEFAULT_RETENTION = Duration.ofDays(1);
+
   public PurgeSettings {
     tokens = List.copyOf(tokens);
   }
 
   /** The purge log as a Redis stream: server, stream key, bound on every command. */
-  public record RedisLog(String uri, String key, Duration timeout) {}
+  public record RedisLog(String uri, String key, Duration timeout) {
+    public static final String DEFAULT_KEY = "edgecache:purge-log";
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+  }
 
   /**
    * How the purge leader is chosen.
@@ -47,7 +56,10 @@ public record PurgeSettings(
   public record Leader(String identity, Optional<String> configured, Optional<Lease> lease) {}
 
   /** A Kubernetes Lease: a standby leads at most {@code duration} after the leader stopped. */
-  public record Lease(String namespace, String name, Duration duration) {}
+  public record Lease(String namespace, String name, Duration duration) {
+    public static final String DEFAULT_NAME = "edgecache-purge-leader";
+    public static final Duration DEFAULT_DURATION = Duration.ofSeconds(15);
+  }
 
   /** A token bucket: {@code perSecond} refill, {@code burst} capacity. */
   public record RateLimit(double perSecond, int burst) {

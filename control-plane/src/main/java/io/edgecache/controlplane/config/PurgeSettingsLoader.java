@@ -8,7 +8,6 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,12 +38,7 @@ public final class PurgeSettingsLoader {
     for (Path file : ConfigLoader.files(source)) {
       YamlNode root = YamlNode.read(file);
       YamlNode purge = root == null ? null : root.mapping(ConfigLoader.TOP_LEVEL).optional("purge");
-      if (purge != null) {
-        if (found != null) {
-          throw purge.error("purge is already defined at " + found.file() + ":" + found.line());
-        }
-        found = purge;
-      }
+      found = ConfigLoader.once(found, purge, "purge");
     }
     return found == null ? Optional.empty() : Optional.of(read(found));
   }
@@ -78,10 +72,10 @@ public final class PurgeSettingsLoader {
     Optional<PurgeSettings.Leader> leader = f.optional("leader") == null ? Optional.empty()
         : Optional.of(leader(f.optional("leader"), redis.isPresent()));
     return new PurgeSettings(
-        f.optional("adminListen") == null ? new EdgecacheConfig.HostPort("127.0.0.1", 18001)
-            : ConfigLoader.hostPort(f.optional("adminListen")),
-        base.resolve(f.optional("log") == null ? ".edgecache/purge.log" : f.optional("log").name()),
-        f.optional("retention") == null ? Duration.ofDays(1) : f.optional("retention").positiveDuration(),
+        f.optional("adminListen") == null ? PurgeSettings.DEFAULT_ADMIN_LISTEN
+            : SectionValues.hostPort(f.optional("adminListen")),
+        base.resolve(f.optional("log") == null ? PurgeSettings.DEFAULT_LOG : f.optional("log").name()),
+        SectionValues.durationOr(f.optional("retention"), PurgeSettings.DEFAULT_RETENTION),
         edge == null ? Optional.empty() : Optional.of(httpUrl(edge)),
         rateLimit,
         tokens,
@@ -96,8 +90,8 @@ public final class PurgeSettingsLoader {
       throw uri.error("expected redis://host:port or rediss://host:port, got '" + uri.name() + "'");
     }
     return new PurgeSettings.RedisLog(uri.name(),
-        r.optional("key") == null ? "edgecache:purge-log" : r.optional("key").name(),
-        r.optional("timeout") == null ? Duration.ofSeconds(2) : r.optional("timeout").positiveDuration());
+        r.optional("key") == null ? PurgeSettings.RedisLog.DEFAULT_KEY : r.optional("key").name(),
+        SectionValues.durationOr(r.optional("timeout"), PurgeSettings.RedisLog.DEFAULT_TIMEOUT));
   }
 
   private static PurgeSettings.Leader leader(YamlNode node, boolean sharedLog) throws ConfigException {
@@ -114,8 +108,8 @@ public final class PurgeSettingsLoader {
     if (lease != null) {
       YamlNode.Fields e = lease.mapping(LEASE);
       elected = Optional.of(new PurgeSettings.Lease(e.required("namespace").name(),
-          e.optional("name") == null ? "edgecache-purge-leader" : e.optional("name").name(),
-          e.optional("duration") == null ? Duration.ofSeconds(15) : e.optional("duration").positiveDuration()));
+          e.optional("name") == null ? PurgeSettings.Lease.DEFAULT_NAME : e.optional("name").name(),
+          SectionValues.durationOr(e.optional("duration"), PurgeSettings.Lease.DEFAULT_DURATION)));
     }
     return new PurgeSettings.Leader(l.required("identity").name(),
         replica == null ? Optional.empty() : Optional.of(replica.name()), elected);

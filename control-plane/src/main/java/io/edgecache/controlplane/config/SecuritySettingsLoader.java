@@ -35,8 +35,8 @@ public final class SecuritySettingsLoader {
         continue;
       }
       YamlNode.Fields top = root.mapping(ConfigLoader.TOP_LEVEL);
-      tls = once(tls, top.optional("tls"), "tls");
-      nodes = once(nodes, top.optional("nodes"), "nodes");
+      tls = ConfigLoader.once(tls, top.optional("tls"), "tls");
+      nodes = ConfigLoader.once(nodes, top.optional("nodes"), "nodes");
     }
     Optional<TlsFiles> files = tls == null ? Optional.empty() : Optional.of(tlsFiles(tls));
     NodeAccess access = nodes == null ? NodeAccess.open() : nodeAccess(nodes);
@@ -48,16 +48,6 @@ public final class SecuritySettingsLoader {
       throw nodes.error("nodes.identities needs tls: without client certificates there is no identity");
     }
     return new SecuritySettings(files, access);
-  }
-
-  private static YamlNode once(YamlNode found, YamlNode candidate, String name) throws ConfigException {
-    if (candidate == null) {
-      return found;
-    }
-    if (found != null) {
-      throw candidate.error(name + " is already defined at " + found.file() + ":" + found.line());
-    }
-    return candidate;
   }
 
   private static TlsFiles tlsFiles(YamlNode node) throws ConfigException {

@@ -201,6 +201,40 @@ class ConfigLoaderTest {
         + " expected a positive duration like 500ms, 0.5s, 15s, 5m, 1h or 1d, got 'soon'", rejection(file));
   }
 
+  /** The defaults README's configuration reference documents, for every field left out. */
+  @Test
+  void omittedFieldsTakeTheDocumentedDefaults() throws Exception {
+    Path file = dir.resolve("minimal.yaml");
+    Files.writeString(file, """
+        extProc: {address: 127.0.0.1:50051}
+        clusters:
+          - name: origin
+            endpoints: [127.0.0.1:18080]
+            healthCheck: {path: /healthz}
+        sites:
+          - {name: site, domains: ["*"], routes: [{name: all, match: {prefix: /}, cluster: origin}]}
+        listeners:
+          - {name: edge, address: 0.0.0.0:10000, sites: [site]}
+        nodeGroups:
+          - {name: group, listeners: [edge]}
+        """);
+    EdgecacheConfig config = ConfigLoader.load(file);
+    EdgecacheConfig.ExtProc extProc = config.extProc();
+    assertTrue(extProc.failureModeAllow());
+    assertEquals(List.of(Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(1)),
+        List.of(extProc.messageTimeout(), extProc.maxMessageTimeout(), extProc.grpcTimeout()));
+    EdgecacheConfig.ClusterSpec cluster = config.clusters().get(0);
+    assertEquals(EdgecacheConfig.DiscoveryType.STATIC, cluster.type());
+    assertEquals(EdgecacheConfig.LbPolicy.ROUND_ROBIN, cluster.lbPolicy());
+    assertEquals(Duration.ofSeconds(1), cluster.connectTimeout());
+    assertEquals(new EdgecacheConfig.HealthCheck("/healthz", Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3),
+        cluster.healthCheck().orElseThrow());
+    EdgecacheConfig.Route route = config.sites().get(0).routes().get(0);
+    assertEquals(Duration.ofSeconds(15), route.timeout());
+    assertEquals(EdgecacheConfig.CachePolicy.DEFAULT, route.cache());
+    assertEquals(io.edgecache.http.EscapedSlashes.REJECT, config.listeners().get(0).escapedSlashes());
+  }
+
   private Path edited(String from, String to) throws IOException {
     String sample = Files.readString(SAMPLE);
     assertTrue(sample.contains(from), "sample config no longer contains: " + from);

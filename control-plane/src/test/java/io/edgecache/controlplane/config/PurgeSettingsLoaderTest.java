@@ -40,6 +40,26 @@ class PurgeSettingsLoaderTest {
     assertTrue(settings.tokens().get(0).unscoped());
   }
 
+  /** The defaults README's purge reference documents, for every field left out. */
+  @Test
+  void omittedFieldsTakeTheDocumentedDefaults() throws Exception {
+    Path file = write("""
+        purge:
+          tokens: [{name: ops, token: ops-secret-0123456789}]
+          redis: {uri: "redis://127.0.0.1:6379"}
+          leader: {identity: a, lease: {namespace: edge}}
+        """);
+    PurgeSettings settings = PurgeSettingsLoader.load(file).orElseThrow();
+    assertEquals(new EdgecacheConfig.HostPort("127.0.0.1", 18001), settings.adminListen());
+    assertEquals(dir.toAbsolutePath().resolve(".edgecache/purge.log"), settings.logPath());
+    assertEquals(Duration.ofDays(1), settings.retention());
+    assertEquals(new PurgeSettings.RateLimit(10, 20), settings.rateLimit());
+    assertEquals(new PurgeSettings.RedisLog("redis://127.0.0.1:6379", "edgecache:purge-log", Duration.ofSeconds(2)),
+        settings.redisLog().orElseThrow());
+    assertEquals(new PurgeSettings.Lease("edge", "edgecache-purge-leader", Duration.ofSeconds(15)),
+        settings.leader().orElseThrow().lease().orElseThrow());
+  }
+
   @Test
   void noPurgeSectionMeansNoPurgeCoordination() throws Exception {
     assertTrue(PurgeSettingsLoader.load(write("extProc: {address: 127.0.0.1:1}\n")).isEmpty());
