@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgecache.extproc.config.RoutePolicy;
 import io.edgecache.http.UnkeyedRequestHeaders;
 import io.edgecache.proto.policy.v1.RoutePolicyMetadata;
+import io.edgecache.security.WarningThrottle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.edgecache.extproc.policy.remote;
+package io.edgecache.security;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,7 +11,7 @@ import java.util.logging.Logger;
  * lets through, so a peer that keeps varying a bad input shows up in the log without flooding
  * it. Lock-free: a warning that loses the race for the slot is counted as held back.
  */
-final class WarningThrottle {
+public final class WarningThrottle {
 
   private final Logger log;
   private final long intervalNanos;
@@ -19,19 +19,19 @@ final class WarningThrottle {
   private final AtomicLong heldBack = new AtomicLong();
   private final LongSupplier nanoTime;
 
-  WarningThrottle(Logger log, Duration interval) {
+  public WarningThrottle(Logger log, Duration interval) {
     this(log, interval, System::nanoTime);
   }
 
   /** With the clock tests move. */
-  WarningThrottle(Logger log, Duration interval, LongSupplier nanoTime) {
+  public WarningThrottle(Logger log, Duration interval, LongSupplier nanoTime) {
     this.log = log;
     this.intervalNanos = interval.toNanos();
     this.nanoTime = nanoTime;
     this.nextAllowed = new AtomicLong(nanoTime.getAsLong());
   }
 
-  void warn(Supplier<String> message) {
+  public void warn(Supplier<String> message) {
     long now = nanoTime.getAsLong();
     long next = nextAllowed.get();
     if (now - next < 0 || !nextAllowed.compareAndSet(next, now + intervalNanos)) {

@@ -1,4 +1,4 @@
-package io.edgecache.extproc.policy.remote;
+package io.edgecache.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
