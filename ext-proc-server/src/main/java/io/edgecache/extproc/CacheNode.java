@@ -98,7 +98,7 @@ public final class CacheNode implements AutoCloseable {
         config.purge().staleGrace(), System::nanoTime);
     EdgePurges edgePurges;
     if (config.purge().followsControlPlane()) {
-      this.controlPlaneTls = config.tls() == null ? null : ReloadingTls.forClient(config.tls());
+      this.controlPlaneTls = config.tls() == null ? null : ReloadingTls.forClient(config.tls().files());
       this.controlPlane = channelTo(config.purge().controlPlane(), controlPlaneTls);
       this.standbyControlPlanes = new ArrayList<>();
       for (InetSocketAddress standby : config.purge().standbyControlPlanes()) {

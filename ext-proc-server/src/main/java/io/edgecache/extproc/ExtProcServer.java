@@ -103,7 +103,8 @@ public final class ExtProcServer implements AutoCloseable {
       builder = NettyServerBuilder.forAddress(listen);
     } else {
       try {
-        tls = ReloadingTls.forServer(config.tls());
+        tls = ReloadingTls.forServer(config.tls().files(), config.tls().allowedClients(),
+            "ext_proc port");
       } catch (IOException e) {
         if (admin != null) {
           admin.close();

@@ -13,7 +13,8 @@ import javax.naming.ldap.Rdn;
 /**
  * Who is on the other end of an mTLS connection: the SPIFFE ID of its client certificate (a
  * {@code spiffe://} URI SAN, as Istio and SPIRE issue) or, for certificates without one, the
- * subject's common name. {@link PeerIdentityInterceptor} puts it in each call's {@link Context}.
+ * subject's common name (unless that spells a SPIFFE ID). {@link PeerIdentityInterceptor} puts
+ * it in each call's {@link Context}.
  */
 public final class PeerIdentity {
 
@@ -29,7 +30,10 @@ public final class PeerIdentity {
     return Optional.ofNullable(KEY.get());
   }
 
-  /** The certificate's SPIFFE URI SAN, else its subject CN; empty when it has neither. */
+  /**
+   * The certificate's SPIFFE URI SAN, else its subject CN; empty when it has neither, or when
+   * the CN looks like a SPIFFE ID.
+   */
   public static Optional<String> of(X509Certificate certificate) {
     try {
       Collection<List<?>> names = certificate.getSubjectAlternativeNames();
@@ -49,7 +53,11 @@ public final class PeerIdentity {
       // The most specific CN is the last RDN of the LDAP order.
       for (int i = rdns.size() - 1; i >= 0; i--) {
         if (rdns.get(i).getType().equalsIgnoreCase("CN")) {
-          return Optional.of(rdns.get(i).getValue().toString());
+          String commonName = rdns.get(i).getValue().toString();
+          // A CN spelling a SPIFFE ID is not that ID: only a URI SAN is (SPIFFE X.509-SVID), and
+          // whoever may choose a CN must not pass for a workload listed by its SPIFFE ID.
+          return commonName.regionMatches(true, 0, "spiffe:", 0, 7)
+              ? Optional.empty() : Optional.of(commonName);
         }
       }
     } catch (InvalidNameException e) {

@@ -85,7 +85,7 @@ final class EdgeStack implements AutoCloseable {
           .extProcTarget("127.0.0.1",
               extProcPortOverride > 0 ? extProcPortOverride : started.port());
       if (config.tls() != null) { // mTLS on the ext_proc hop: the node's certificate
-        edgeConfig.tls(config.tls());
+        edgeConfig.tls(config.tls().files());
       }
       if (started.bodyPort() > 0) { // first, as in envoy/envoy.yaml: large hits go to it
         edgeConfig.route(RouteConfig.bodyRoute("http://127.0.0.1:" + started.bodyPort()));

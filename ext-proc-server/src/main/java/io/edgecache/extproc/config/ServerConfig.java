@@ -31,9 +31,10 @@ import java.util.List;
  * @param purge purge settings: surrogate-key fields, and the control plane to follow
  * @param escapedSlashes what an encoded slash or backslash in a request path does; must match
  *     the proxy's {@code path_with_escaped_slashes_action} (the control plane pushes it)
- * @param tls this node's certificate, key and CA: mTLS on the ext_proc port (Envoy must
- *     present a certificate from the CA) and on the purge stream to the control plane; null
- *     for plaintext (loopback demo and tests)
+ * @param tls this node's certificate, key and CA, and the clients its ext_proc port admits:
+ *     mTLS on the ext_proc port (Envoy must present a certificate from the CA, with an allowed
+ *     identity where listed) and on the purge stream to the control plane; null for plaintext
+ *     (loopback demo and tests)
  */
 public record ServerConfig(
     InetSocketAddress listen,
@@ -52,7 +53,7 @@ public record ServerConfig(
     TiersConfig tiers,
     PurgeConfig purge,
     EscapedSlashes escapedSlashes,
-    TlsFiles tls) {
+    NodeTls tls) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final int DEFAULT_ADMIN_PORT = 9902;
@@ -153,7 +154,12 @@ public record ServerConfig(
     return toBuilder().purge(newPurge).build();
   }
 
-  public ServerConfig withTls(TlsFiles newTls) {
+  /** mTLS with {@code files}, admitting every client certificate from their CA. */
+  public ServerConfig withTls(TlsFiles files) {
+    return withTls(NodeTls.of(files));
+  }
+
+  public ServerConfig withTls(NodeTls newTls) {
     return toBuilder().tls(newTls).build();
   }
 
@@ -194,7 +200,7 @@ public record ServerConfig(
     private TiersConfig tiers;
     private PurgeConfig purge;
     private EscapedSlashes escapedSlashes;
-    private TlsFiles tls;
+    private NodeTls tls;
 
     private Builder(ServerConfig from) {
       listen = from.listen;
@@ -266,7 +272,7 @@ public record ServerConfig(
       return this;
     }
 
-    public Builder tls(TlsFiles value) {
+    public Builder tls(NodeTls value) {
       tls = value;
       return this;
     }

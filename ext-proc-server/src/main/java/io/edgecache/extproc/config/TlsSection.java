@@ -4,31 +4,59 @@ import io.edgecache.config.ConfigException;
 import io.edgecache.config.YamlNode;
 import io.edgecache.security.TlsFiles;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * Reads the YAML {@code tls} section into {@link TlsFiles}: the node's certificate and key (its
- * identity towards Envoy and the control plane) and the CA its peers' certificates must chain
- * to. Absent means plaintext.
+ * Reads the YAML {@code tls} section into {@link NodeTls}: the node's certificate and key (its
+ * identity towards Envoy and the control plane), the CA its peers' certificates must chain to,
+ * and the client identities the ext_proc port admits. Absent means plaintext.
  */
 final class TlsSection {
-  private static final Set<String> TLS = Set.of("certFile", "keyFile", "caFile", "refresh");
+  private static final Set<String> TLS =
+      Set.of("certFile", "keyFile", "caFile", "refresh", "allowedClients");
 
   private TlsSection() {}
 
-  static TlsFiles read(YamlNode node) throws ConfigException {
+  static NodeTls read(YamlNode node) throws ConfigException {
     if (node == null) {
       return null;
     }
     YamlNode.Fields raw = node.mapping(TLS);
+    TlsFiles files;
     try {
-      return new TlsFiles(path(raw, "certFile"), path(raw, "keyFile"), path(raw, "caFile"),
+      files = new TlsFiles(path(raw, "certFile"), path(raw, "keyFile"), path(raw, "caFile"),
           OptionalFields.duration(raw, "refresh", TlsFiles.DEFAULT_REFRESH));
     } catch (IllegalArgumentException e) {
       // TlsFiles names the field first: "keyFile: cannot read /run/secrets/key"
       String[] fieldAndProblem = e.getMessage().split(": ", 2);
       throw raw.error(fieldAndProblem[0], fieldAndProblem[1]);
     }
+    return new NodeTls(files, allowedClients(raw));
+  }
+
+  /** SPIFFE IDs or common names, each once; absent admits any certificate from the CA. */
+  private static Set<String> allowedClients(YamlNode.Fields raw) throws ConfigException {
+    YamlNode field = raw.optional("allowedClients");
+    if (field == null) {
+      return Set.of();
+    }
+    Set<String> identities = new LinkedHashSet<>();
+    for (YamlNode item : field.list()) {
+      String identity = item.string().trim();
+      if (identity.isEmpty()) {
+        throw item.error("an identity (a SPIFFE ID such as spiffe://cluster.local/ns/edge/sa/envoy,"
+            + " or a certificate's common name) cannot be empty");
+      }
+      if (!identities.add(identity)) {
+        throw item.error("'" + identity + "' is listed twice");
+      }
+    }
+    if (identities.isEmpty()) {
+      throw field.error("lists no identity, so no client could connect; list Envoy's identities,"
+          + " or leave the field out to admit every certificate from caFile");
+    }
+    return identities;
   }
 
   private static Path path(YamlNode.Fields raw, String name) throws ConfigException {

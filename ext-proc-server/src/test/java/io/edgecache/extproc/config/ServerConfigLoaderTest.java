@@ -253,6 +253,36 @@ class ServerConfigLoaderTest {
         + " (examples: 1048576, 64KiB, 512MiB, 1GiB)", e.getMessage());
   }
 
+  @Test
+  void tlsAllowedClientsAreReadAndAnEmptyOrRepeatedListIsRefusedWithItsLine() throws Exception {
+    String files = tlsFiles();
+    ServerConfig config = ServerConfigLoader.load(write(files + """
+          allowedClients:
+            - spiffe://cluster.local/ns/edge/sa/envoy
+            - envoy-gateway
+        """));
+    assertEquals(java.util.Set.of("spiffe://cluster.local/ns/edge/sa/envoy", "envoy-gateway"),
+        config.tls().allowedClients());
+    assertTrue(ServerConfigLoader.load(write(files)).tls().allowedClients().isEmpty(),
+        "absent: every certificate from caFile");
+    Path file = dir.resolve("edgecache.yaml");
+    assertMessage(files + "  allowedClients: []\n", file + ":5: tls.allowedClients: lists no"
+        + " identity, so no client could connect");
+    assertMessage(files + "  allowedClients: [envoy, envoy]\n",
+        file + ":5: tls.allowedClients[1]: 'envoy' is listed twice");
+    assertMessage(files + "  allowedClients: ['  ']\n",
+        file + ":5: tls.allowedClients[0]: an identity");
+  }
+
+  /** A tls block whose three files exist (their content is read when the server starts). */
+  private String tlsFiles() throws Exception {
+    for (String name : new String[] {"tls.crt", "tls.key", "ca.crt"}) {
+      Files.writeString(dir.resolve(name), "not read at load\n");
+    }
+    return "tls:\n  certFile: " + dir.resolve("tls.crt") + "\n  keyFile: " + dir.resolve("tls.key")
+        + "\n  caFile: " + dir.resolve("ca.crt") + "\n";
+  }
+
   private void assertMessage(String yaml, String expected) throws Exception {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ServerConfigLoader.load(write(yaml)));

@@ -1,0 +1,28 @@
+package io.edgecache.extproc.config;
+
+import io.edgecache.security.TlsFiles;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The node's mTLS: its certificate, key and CA ({@link TlsFiles}), used on the ext_proc port
+ * and on the purge stream to the control plane, and which client certificates the ext_proc port
+ * admits. Whoever opens an ext_proc stream writes the cache, so where the CA signs more than
+ * the proxies (a mesh CA signs every workload) {@code allowedClients} names the proxies.
+ *
+ * @param files the PEM files
+ * @param allowedClients the SPIFFE IDs or common names admitted on the ext_proc port; empty
+ *     admits every certificate that chains to the CA file
+ */
+public record NodeTls(TlsFiles files, Set<String> allowedClients) {
+
+  public NodeTls {
+    Objects.requireNonNull(files, "files");
+    allowedClients = Set.copyOf(allowedClients);
+  }
+
+  /** The files alone: every certificate from the CA is admitted. */
+  public static NodeTls of(TlsFiles files) {
+    return new NodeTls(files, Set.of());
+  }
+}
