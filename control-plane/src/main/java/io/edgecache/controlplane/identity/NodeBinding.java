@@ -3,15 +3,15 @@ package io.edgecache.controlplane.identity;
 import io.edgecache.controlplane.config.NodeAccess;
 import io.edgecache.security.LogText;
 import io.edgecache.security.PeerIdentity;
+import io.edgecache.security.WarningThrottle;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -35,7 +35,6 @@ import java.util.logging.Logger;
 public final class NodeBinding implements ServerInterceptor {
 
   private static final Logger log = Logger.getLogger(NodeBinding.class.getName());
-  private static final long LOG_INTERVAL_NANOS = 1_000_000_000L;
 
   /** What a message says about who sent it; {@code group} is null where the plane has none. */
   public record Claim(String nodeId, String group) {}
@@ -44,8 +43,7 @@ public final class NodeBinding implements ServerInterceptor {
   private final NodeAccess access;
   private final NodeRegistry registry;
   private final Function<Object, Claim> claimOf;
-  private final AtomicLong lastLoggedNanos = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
-  private final AtomicInteger unlogged = new AtomicInteger();
+  private final WarningThrottle refusals = new WarningThrottle(log, Duration.ofSeconds(1));
 
   /**
    * @param plane names the service in logs ("xDS", "purge stream")
@@ -78,18 +76,10 @@ public final class NodeBinding implements ServerInterceptor {
 
   private void refuse(ServerCall<?, ?> call, String identity, Claim claim, Status status) {
     call.close(status, new Metadata());
-    long now = System.nanoTime();
-    long last = lastLoggedNanos.get();
-    if (now - last < LOG_INTERVAL_NANOS || !lastLoggedNanos.compareAndSet(last, now)) {
-      unlogged.incrementAndGet();
-      return;
-    }
-    int suppressed = unlogged.getAndSet(0);
-    log.warning(() -> plane + " refused: identity=" + LogText.quote(identity)
+    refusals.warn(() -> plane + " refused: identity=" + LogText.quote(identity)
         + (claim == null ? "" : " node=" + LogText.quote(claim.nodeId())
             + (claim.group() == null ? "" : " group=" + LogText.quote(claim.group())))
-        + " status=" + status.getCode() + " reason=" + LogText.quote(status.getDescription())
-        + (suppressed == 0 ? "" : " (+" + suppressed + " refusals not logged)"));
+        + " status=" + status.getCode() + " reason=" + LogText.quote(status.getDescription()));
   }
 
   /** One stream: passes messages on once its claim is admitted, and releases it at the end. */
