@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import io.edgecache.controlplane.config.PurgeSettings;
 import io.edgecache.proto.purge.v1.PurgeKind;
 import io.edgecache.proto.purge.v1.PurgeRequest;
 import io.edgecache.proto.purge.v1.PurgeStatus;
@@ -29,7 +30,7 @@ import java.util.List;
  * warm URL... [--token T] [--admin URL]
  * </pre>
  * The token defaults to {@code $EDGECACHE_TOKEN}, the admin URL to {@code $EDGECACHE_ADMIN} or
- * {@code http://127.0.0.1:18001}.
+ * the admin API's default address ({@link PurgeSettings#DEFAULT_ADMIN_LISTEN}).
  */
 public final class PurgeCli {
 
@@ -45,7 +46,8 @@ public final class PurgeCli {
 
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private String token = System.getenv("EDGECACHE_TOKEN");
-  private String admin = System.getenv().getOrDefault("EDGECACHE_ADMIN", "http://127.0.0.1:18001");
+  private String admin = System.getenv().getOrDefault("EDGECACHE_ADMIN", "http://"
+      + PurgeSettings.DEFAULT_ADMIN_LISTEN.host() + ":" + PurgeSettings.DEFAULT_ADMIN_LISTEN.port());
   /** When the command gives up: its first call, retries after 429 and polls all fit in it. */
   private final long deadline = System.nanoTime() + Duration.ofSeconds(WAIT_SECONDS).toNanos();
 
