@@ -1,0 +1,87 @@
+package io.edgecache.extproc.telemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The node's admin port over real HTTP: its three endpoints, and clients that never finish. */
+class AdminServerTest {
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final List<Socket> stalled = new ArrayList<>();
+  private AdminServer admin;
+
+  @BeforeEach
+  void start() throws Exception {
+    admin = new AdminServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        Telemetry.disabled(), () -> Map.of("config_version", "test"));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (Socket socket : stalled) {
+      socket.close();
+    }
+    admin.close();
+  }
+
+  @Test
+  void servesHealthStatsAndMetricsAndRefusesTheRest() throws Exception {
+    HttpResponse<String> health = get("/healthz");
+    assertEquals(200, health.statusCode());
+    assertEquals("ok\n", health.body());
+    HttpResponse<String> stats = get("/stats");
+    assertEquals(200, stats.statusCode());
+    assertEquals("application/json", stats.headers().firstValue("content-type").orElseThrow());
+    assertTrue(stats.body().contains("\"config_version\" : \"test\""), stats.body());
+    HttpResponse<String> metrics = get("/metrics");
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.headers().firstValue("content-type").orElseThrow().startsWith("text/plain"));
+    assertEquals(404, get("/nothing").statusCode());
+    HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/healthz"))
+        .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, post.statusCode());
+    assertEquals("GET", post.headers().firstValue("allow").orElseThrow());
+  }
+
+  @Test
+  void clientsThatNeverFinishTheirRequestDoNotHoldOthersUp() throws Exception {
+    // More half-sent requests than the JDK server had threads: each held one until it ended.
+    for (int i = 0; i < 8; i++) {
+      Socket socket = new Socket(InetAddress.getLoopbackAddress(), admin.port());
+      stalled.add(socket);
+      OutputStream out = socket.getOutputStream();
+      out.write("GET /metrics HTTP/1.1\r\nHost: admin\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    }
+    HttpResponse<String> health = get("/healthz"); // times out (fails) if it waits behind them
+    assertEquals(200, health.statusCode());
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + admin.port() + path);
+  }
+}
