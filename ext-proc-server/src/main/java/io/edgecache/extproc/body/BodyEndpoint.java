@@ -30,16 +30,20 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Serves stored bodies too large for one {@code immediate_response}. The ext_proc server
@@ -53,8 +57,12 @@ import java.util.Set;
  *
  * <p>Freshness was judged by the ext_proc server when it issued the token; the endpoint serves
  * only what a valid token names, so a client that sends the header itself is refused (403).
+ * A connection that neither reads nor writes for {@link #IDLE} is closed.
  */
 public final class BodyEndpoint implements AutoCloseable {
+
+  /** How long a connection may stay open without a byte moving either way. */
+  static final Duration IDLE = Duration.ofSeconds(60);
 
   /** Framing is the endpoint's own; stored framing fields would contradict it. */
   private static final Set<String> REPLACED = Set.of("content-length", "transfer-encoding",
@@ -74,6 +82,12 @@ public final class BodyEndpoint implements AutoCloseable {
    */
   public static BodyEndpoint start(InetSocketAddress listen, StoredBodies bodies,
       BodyTokens tokens, BodyStats stats, Clock clock) throws IOException {
+    return start(listen, bodies, tokens, stats, clock, IDLE);
+  }
+
+  /** With {@code idle}: how long a connection may go without reading or writing anything. */
+  static BodyEndpoint start(InetSocketAddress listen, StoredBodies bodies, BodyTokens tokens,
+      BodyStats stats, Clock clock, Duration idle) throws IOException {
     EventLoopGroup group = new NioEventLoopGroup(1);
     try {
       Channel server = new ServerBootstrap()
@@ -83,6 +97,9 @@ public final class BodyEndpoint implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel channel) {
               channel.pipeline()
+                  // All-idle, not read-idle: a long body to a slow client reads nothing for
+                  // minutes, but its writes keep completing; a client that stalls both goes.
+                  .addLast(new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS))
                   .addLast(new HttpServerCodec())
                   .addLast(new HttpObjectAggregator(64 << 10)) // GET requests carry no body
                   .addLast(new Handler(bodies, tokens, stats, clock));
@@ -122,6 +139,15 @@ public final class BodyEndpoint implements AutoCloseable {
       this.tokens = tokens;
       this.stats = stats;
       this.clock = clock;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+      if (event instanceof IdleStateEvent) {
+        ctx.close(); // a client that stopped sending and receiving, or never began
+      } else {
+        super.userEventTriggered(ctx, event);
+      }
     }
 
     @Override

@@ -27,8 +27,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.IOException;
@@ -46,7 +45,7 @@ import java.util.function.Supplier;
  * <p>Requests are read without blocking (Netty), so a client that never finishes its request
  * holds no thread: the JDK server this replaced gave each connection one of its two threads
  * while it read the request, and a few half-sent requests silenced {@code /healthz}. A
- * connection idle for {@value #IDLE_SECONDS} s is closed, at most {@value #MAX_CONNECTIONS}
+ * connection that sends nothing for {@value #IDLE_SECONDS} s is closed, at most {@value #MAX_CONNECTIONS}
  * are open at once. Answers are built on two threads of their own, away from the ext_proc
  * transport threads and from this port's network thread (building {@code /stats} reads tiers).
  */
@@ -91,7 +90,7 @@ public final class AdminServer implements AutoCloseable {
               }
               channel.closeFuture().addListener(closed -> open.decrementAndGet());
               channel.pipeline()
-                  .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+                  .addLast(new ReadTimeoutHandler(IDLE_SECONDS)) // answers take milliseconds
                   .addLast(new HttpServerCodec(4096, MAX_HEAD_BYTES, 8192))
                   .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
                   .addLast(answers, endpoints);
@@ -178,17 +177,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-      if (event instanceof IdleStateEvent) {
-        ctx.close(); // nothing read or written for IDLE_SECONDS: a stalled or forgotten client
-      } else {
-        super.userEventTriggered(ctx, event);
-      }
-    }
-
-    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close(); // a reset connection, or an answer that failed to build
+      ctx.close(); // a reset connection, a read timeout, or an answer that failed to build
     }
 
     private static FullHttpResponse text(HttpResponseStatus status, String body) {
