@@ -112,8 +112,8 @@ class ClusterCoalescerTest {
   @BeforeEach
   void startNodes(TestInfo test) throws Exception {
     timers = Executors.newSingleThreadScheduledExecutor();
-    a = node(redis.uri(), Duration.ofSeconds(30));
-    b = node(redis.uri(), Duration.ofSeconds(30));
+    a = connectedNode(Duration.ofSeconds(30));
+    b = connectedNode(Duration.ofSeconds(30));
     key = CacheKey.of("http", "example.test", "/" + test.getDisplayName());
   }
 
@@ -122,6 +122,13 @@ class ClusterCoalescerTest {
     a.close();
     b.close();
     timers.shutdownNow();
+  }
+
+  /** A node on the shared Redis, once it reads and writes it. */
+  private Node connectedNode(Duration leaseTtl) throws Exception {
+    Node node = node(redis.uri(), leaseTtl);
+    awaitRedis(node.store());
+    return node;
   }
 
   private Node node(String redisUri, Duration leaseTtl) throws Exception {
@@ -136,6 +143,22 @@ class ClusterCoalescerTest {
     return new Node(store, new ClusterCoalescer(
         new ServerConfig.ClusterCollapsing(true, leaseTtl), tiers, clock, timers,
         store::lookupBelowMemory));
+  }
+
+  /**
+   * Waits until a fresh node writes and reads Redis through its store. Its connections start in
+   * the background, and on a loaded machine a cluster client's topology and connections took
+   * longer than the store's 2 s lookup wait: the first fill then read as "not there" and the
+   * waiter fetched itself, failing tests that are not about a slow Redis.
+   */
+  private void awaitRedis(TieredStore store) throws Exception {
+    CacheKey probe = CacheKey.of("http", "probe.test", "/" + System.nanoTime());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!(store.store(probe, entry("probe")).get(15, TimeUnit.SECONDS)
+        && store.lookupBelowMemory(probe).get(15, TimeUnit.SECONDS) != null)) {
+      assertTrue(System.nanoTime() - deadline < 0, "the node never reached Redis within 30 s");
+      LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // between attempts, not a wait for a result
+    }
   }
 
   @Test
@@ -201,8 +224,8 @@ class ClusterCoalescerTest {
 
   @Test
   void aLiveLeaderKeepsItsLeaseWhileItFetches() throws Exception {
-    try (Node shortA = node(redis.uri(), SHORT_LEASE);
-        Node shortB = node(redis.uri(), SHORT_LEASE)) {
+    try (Node shortA = connectedNode(SHORT_LEASE);
+        Node shortB = connectedNode(SHORT_LEASE)) {
       Turn first = claim(shortA, WAIT, new CountDownLatch(1));
       CompletableFuture<Turn> second = waitingClaim(shortB);
       // Outlive the lease several times over: renewals keep it, so B keeps waiting.
