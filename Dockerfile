@@ -15,6 +15,7 @@ COPY proto/pom.xml proto/
 COPY config-support/pom.xml config-support/
 COPY http-common/pom.xml http-common/
 COPY security/pom.xml security/
+COPY admin-http/pom.xml admin-http/
 COPY ext-proc-server/pom.xml ext-proc-server/
 COPY control-plane/pom.xml control-plane/
 COPY local-edge/pom.xml local-edge/
@@ -24,6 +25,7 @@ COPY proto/src proto/src
 COPY config-support/src config-support/src
 COPY http-common/src http-common/src
 COPY security/src security/src
+COPY admin-http/src admin-http/src
 COPY ext-proc-server/src ext-proc-server/src
 COPY control-plane/src control-plane/src
 COPY local-edge/src local-edge/src

@@ -1,33 +1,29 @@
 package io.edgecache.controlplane.metrics;
 
-import com.sun.net.httpserver.HttpServer;
+import io.edgecache.admin.AdminPages;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 
-/** The control plane's scrape endpoint: {@code GET /metrics} in Prometheus text format. */
+/**
+ * The control plane's scrape endpoint: {@code GET /metrics} in Prometheus text format, served by
+ * {@link AdminPages} (non-blocking, bounded: the port is open to every pod for Prometheus).
+ */
 public final class MetricsServer implements AutoCloseable {
 
-  private final HttpServer server;
+  private final AdminPages pages;
 
   public MetricsServer(InetSocketAddress listen, ControlPlaneMetrics metrics) throws IOException {
-    server = HttpServer.create(listen, 8);
-    server.createContext("/metrics", exchange -> {
-      exchange.getResponseHeaders().set("content-type", "text/plain; version=0.0.4");
-      exchange.sendResponseHeaders(200, 0);
-      try (OutputStream out = exchange.getResponseBody()) {
-        metrics.writePrometheus(out);
-      }
-    });
-    server.start();
+    pages = AdminPages.builder()
+        .page("/metrics", "text/plain; version=0.0.4", metrics::writePrometheus)
+        .start(listen, "control-plane-metrics");
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return pages.port();
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    pages.close();
   }
 }
