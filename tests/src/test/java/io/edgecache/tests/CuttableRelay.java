@@ -21,6 +21,7 @@ final class CuttableRelay implements AutoCloseable {
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private ServerSocket listener;
+  private Thread acceptor;
   /** While cut: keeps the port, which another socket could otherwise be given before restore(). */
   private Socket reservation;
 
@@ -53,6 +54,17 @@ final class CuttableRelay implements AutoCloseable {
 
   private void disconnect() throws IOException {
     listener.close();
+    // The socket stops listening only once the thread blocked in accept() has left it (the JDK
+    // defers the close); until then binding the port, even with SO_REUSEADDR, fails.
+    try {
+      acceptor.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the relay stopped accepting", e);
+    }
+    if (acceptor.isAlive()) {
+      throw new IOException("relay on port " + port + " still accepting 10 s after its close");
+    }
     for (Socket socket : open) {
       socket.close();
     }
@@ -60,7 +72,7 @@ final class CuttableRelay implements AutoCloseable {
   }
 
   private void accept(ServerSocket socket) {
-    Thread acceptor = new Thread(() -> {
+    acceptor = new Thread(() -> {
       while (!socket.isClosed()) {
         try {
           Socket client = socket.accept();
