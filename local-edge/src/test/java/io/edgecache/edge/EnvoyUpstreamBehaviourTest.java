@@ -17,15 +17,19 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +56,8 @@ class EnvoyUpstreamBehaviourTest {
   private static ExternalProcessor envoyFilter;
 
   private ScriptedExtProcServer processor;
+  /** The stream whose response_headers a test holds unanswered. */
+  private volatile StreamObserver<ProcessingResponse> heldStream;
   private RawOrigin origin;
   private LocalEdge edge;
 
@@ -456,6 +462,44 @@ class EnvoyUpstreamBehaviourTest {
     startEdge(Duration.ofMillis(300), HttpTimeouts.DEFAULTS);
     try (RawClient client = client()) {
       client.send(RawClient.get("/silent"));
+      RawClient.Response response = client.read();
+      assertEquals(504, response.status());
+      assertEquals("upstream request timeout", response.body());
+    }
+  }
+
+  /**
+   * At the route timeout Envoy's router resets the upstream request before its 504 goes back
+   * through the filter chain (router.cc: Filter::onResponseTimeout resets every upstream
+   * request still in flight, then onUpstreamTimeoutAbort sends the local reply): the origin's
+   * connection closes at once, not when the exchange ends, so a response the origin sends late
+   * cannot reach the filter as a second set of response headers.
+   */
+  @Test
+  void theRouteTimeoutResetsTheOriginRequestAtOnce() throws Exception {
+    CountDownLatch originSawClose = new CountDownLatch(1);
+    origin.script((connection, head) -> {
+      if (connection.awaitPeerClose()) {
+        originSawClose.countDown();
+      }
+    });
+    BlockingQueue<ProcessingRequest> heldResponseHeaders = new LinkedBlockingQueue<>();
+    processor.script((request, out) -> {
+      if (request.hasResponseHeaders()) {
+        heldResponseHeaders.add(request); // the 504 waits in the filter until the test answers
+        heldStream = out;
+      } else {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+    startEdge(Duration.ofMillis(300), HttpTimeouts.DEFAULTS);
+    try (RawClient client = client()) {
+      client.send(RawClient.get("/late"));
+      ProcessingRequest timeout = heldResponseHeaders.poll(10, TimeUnit.SECONDS);
+      assertTrue(timeout != null, "the router's 504 reached the filter");
+      assertTrue(originSawClose.await(10, TimeUnit.SECONDS),
+          "the origin's connection closed while the 504 was still in the filter");
+      heldStream.onNext(ScriptedExtProcServer.continueAnswer(timeout));
       RawClient.Response response = client.read();
       assertEquals(504, response.status());
       assertEquals("upstream request timeout", response.body());

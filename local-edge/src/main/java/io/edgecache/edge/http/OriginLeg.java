@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The router's part of an exchange, where the processed request is handed to an origin: it
  * routes the request (after the processor, so a mutated {@code :path} is routed afresh), sends
- * it to one of the route's endpoints, runs the route timeout from the request's last byte, and
- * at the end reuses the origin connection or closes it. Confined to the exchange's event loop.
+ * it to one of the route's endpoints, runs the route timeout from the request's last byte
+ * (resetting the origin's request when it passes), and at the end reuses the origin connection
+ * or closes it. Confined to the exchange's event loop.
  */
 final class OriginLeg implements MessageSink {
   private final RouteTable routes;
@@ -146,8 +147,18 @@ final class OriginLeg implements MessageSink {
     requestSent = true;
     long nanos = route.timeout().toNanos();
     if (nanos > 0) {
-      routeTimer = loop.schedule(onRouteTimeout, nanos, TimeUnit.NANOSECONDS);
+      routeTimer = loop.schedule(this::timedOut, nanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /**
+   * The route timeout passed: as Envoy's router does (router.cc, Filter::onResponseTimeout), the
+   * upstream request is reset before the router answers, so nothing the origin sends late is heard.
+   */
+  private void timedOut() {
+    routeTimer = null;
+    call.abort();
+    onRouteTimeout.run();
   }
 
   private void cancelRouteTimer() {
