@@ -155,6 +155,7 @@ public final class ControlPlane implements AutoCloseable {
     try {
       server = startXds(builder, xds, guard);
     } catch (IOException e) {
+      guard.close();
       if (purge != null) {
         purge.close();
       }
@@ -290,6 +291,7 @@ public final class ControlPlane implements AutoCloseable {
       purge.close();
     }
     endpointSlices.close();
+    nodeGuard.close();
     closeTls(tls);
     metrics.close();
   }
