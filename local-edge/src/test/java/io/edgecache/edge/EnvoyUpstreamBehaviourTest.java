@@ -56,8 +56,6 @@ class EnvoyUpstreamBehaviourTest {
   private static ExternalProcessor envoyFilter;
 
   private ScriptedExtProcServer processor;
-  /** The stream whose response_headers a test holds unanswered. */
-  private volatile StreamObserver<ProcessingResponse> heldStream;
   private RawOrigin origin;
   private LocalEdge edge;
 
@@ -468,6 +466,9 @@ class EnvoyUpstreamBehaviourTest {
     }
   }
 
+  /** A message the processor holds unanswered, and the stream to answer it on. */
+  private record HeldMessage(ProcessingRequest request, StreamObserver<ProcessingResponse> stream) {}
+
   /**
    * At the route timeout Envoy's router resets the upstream request before its 504 goes back
    * through the filter chain (router.cc: Filter::onResponseTimeout resets every upstream
@@ -483,11 +484,11 @@ class EnvoyUpstreamBehaviourTest {
         originSawClose.countDown();
       }
     });
-    BlockingQueue<ProcessingRequest> heldResponseHeaders = new LinkedBlockingQueue<>();
+    BlockingQueue<HeldMessage> heldResponseHeaders = new LinkedBlockingQueue<>();
     processor.script((request, out) -> {
       if (request.hasResponseHeaders()) {
-        heldResponseHeaders.add(request); // the 504 waits in the filter until the test answers
-        heldStream = out;
+        // the 504 waits in the filter until the test answers
+        heldResponseHeaders.add(new HeldMessage(request, out));
       } else {
         out.onNext(ScriptedExtProcServer.continueAnswer(request));
       }
@@ -495,11 +496,11 @@ class EnvoyUpstreamBehaviourTest {
     startEdge(Duration.ofMillis(300), HttpTimeouts.DEFAULTS);
     try (RawClient client = client()) {
       client.send(RawClient.get("/late"));
-      ProcessingRequest timeout = heldResponseHeaders.poll(10, TimeUnit.SECONDS);
+      HeldMessage timeout = heldResponseHeaders.poll(10, TimeUnit.SECONDS);
       assertTrue(timeout != null, "the router's 504 reached the filter");
       assertTrue(originSawClose.await(10, TimeUnit.SECONDS),
           "the origin's connection closed while the 504 was still in the filter");
-      heldStream.onNext(ScriptedExtProcServer.continueAnswer(timeout));
+      timeout.stream().onNext(ScriptedExtProcServer.continueAnswer(timeout.request()));
       RawClient.Response response = client.read();
       assertEquals(504, response.status());
       assertEquals("upstream request timeout", response.body());
