@@ -156,8 +156,7 @@ final class OriginLeg implements MessageSink {
    * upstream request is reset before the router answers, so nothing the origin sends late is heard.
    */
   private void timedOut() {
-    routeTimer = null;
-    call.abort();
+    abort();
     onRouteTimeout.run();
   }
 
