@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +46,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Requests are read without blocking (Netty), so a client that never finishes its request
  * holds no thread: the JDK {@code HttpServer} each process used gave every connection a thread
  * while it read the request (or ran it on its only thread), so a few half-sent requests
- * silenced health checks and scrapes. A connection that sends nothing for
- * {@value #READ_TIMEOUT_SECONDS} s is closed (pages take milliseconds to send), at most
- * {@value #MAX_CONNECTIONS} are open, request heads are capped at 8 KiB. Pages are written on
+ * silenced health checks and scrapes. A connection that sends nothing for 30 s is closed (pages
+ * take milliseconds to send), at most {@value #MAX_CONNECTIONS} are open (further ones are
+ * closed at once), request heads are capped at 8 KiB. Pages are written on
  * two threads of their own, away from the network thread, since building one may read tiers
  * or collect metrics.
  *
@@ -60,7 +61,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class AdminPages implements AutoCloseable {
 
-  static final int READ_TIMEOUT_SECONDS = 30;
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
   static final int MAX_CONNECTIONS = 256;
   private static final int MAX_HEAD_BYTES = 8 << 10;
   private static final int MAX_BODY_BYTES = 64 << 10;
@@ -101,8 +102,21 @@ public final class AdminPages implements AutoCloseable {
   /** The pages, by path; each path once. */
   public static final class Builder {
     private final Map<String, Served> pages = new LinkedHashMap<>();
+    private Duration readTimeout = READ_TIMEOUT;
+    private int maxConnections = MAX_CONNECTIONS;
 
     private Builder() {}
+
+    /** Other bounds than the defaults (tests, which cannot wait 30 s or open 256 sockets). */
+    Builder bounds(Duration newReadTimeout, int newMaxConnections) {
+      if (newReadTimeout.isZero() || newReadTimeout.isNegative() || newMaxConnections < 1) {
+        throw new IllegalArgumentException("bounds must be positive: " + newReadTimeout
+            + ", " + newMaxConnections);
+      }
+      readTimeout = newReadTimeout;
+      maxConnections = newMaxConnections;
+      return this;
+    }
 
     /** Serves {@code page} at {@code path} (exact, starting with {@code /}) to GET requests. */
     public Builder page(String path, String contentType, Page page) {
@@ -129,6 +143,8 @@ public final class AdminPages implements AutoCloseable {
           new ThreadFactoryBuilder().setNameFormat(threadName + "-%d").setDaemon(true).build());
       Pages handler = new Pages(Map.copyOf(pages));
       AtomicInteger open = new AtomicInteger();
+      long readTimeoutMillis = readTimeout.toMillis();
+      int connectionCap = maxConnections;
       try {
         Channel server = new ServerBootstrap()
             .group(network)
@@ -136,14 +152,14 @@ public final class AdminPages implements AutoCloseable {
             .childHandler(new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel channel) {
-                if (open.incrementAndGet() > MAX_CONNECTIONS) {
+                if (open.incrementAndGet() > connectionCap) {
                   open.decrementAndGet();
                   channel.close();
                   return;
                 }
                 channel.closeFuture().addListener(closed -> open.decrementAndGet());
                 channel.pipeline()
-                    .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS))
+                    .addLast(new ReadTimeoutHandler(readTimeoutMillis, TimeUnit.MILLISECONDS))
                     .addLast(new HttpServerCodec(4096, MAX_HEAD_BYTES, 8192))
                     .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
                     .addLast(writers, handler);

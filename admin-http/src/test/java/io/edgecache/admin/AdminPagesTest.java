@@ -98,6 +98,40 @@ class AdminPagesTest {
   }
 
   @Test
+  void aSilentConnectionIsClosedAtTheReadTimeout() throws Exception {
+    try (AdminPages bounded = bounded(Duration.ofMillis(300), 256);
+        Socket silent = connect(bounded)) {
+      silent.getOutputStream()
+          .write("GET /healthz HTTP/1.1\r\nHost: a".getBytes(StandardCharsets.US_ASCII));
+      assertEquals(-1, silent.getInputStream().read(), "closed at the read timeout, not answered");
+    }
+  }
+
+  @Test
+  void aConnectionPastTheCapIsClosedAtOnce() throws Exception {
+    try (AdminPages bounded = bounded(Duration.ofSeconds(30), 2);
+        Socket first = connect(bounded);
+        Socket second = connect(bounded);
+        Socket third = connect(bounded)) {
+      assertEquals(-1, third.getInputStream().read(), "closed at once, not after the read timeout");
+    }
+  }
+
+  private static AdminPages bounded(Duration readTimeout, int maxConnections) throws IOException {
+    return AdminPages.builder()
+        .page("/healthz", "text/plain", out -> out.write('k'))
+        .bounds(readTimeout, maxConnections)
+        .start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "bounded-admin");
+  }
+
+  /** A socket to {@code server} whose reads give up after 10 s, so a connection left open fails. */
+  private static Socket connect(AdminPages server) throws IOException {
+    Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+    socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  @Test
   void theBuilderRefusesAmbiguousPages() {
     assertThrows(IllegalArgumentException.class, () -> AdminPages.builder()
         .page("/a", "text/plain", out -> {}).page("/a", "text/plain", out -> {}));
