@@ -1,5 +1,6 @@
 package io.edgecache.extproc;
 
+import com.google.common.base.Throwables;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.edgecache.extproc.body.BodyStats;
 import io.edgecache.extproc.body.BodyTokens;
@@ -7,6 +8,7 @@ import io.edgecache.extproc.cache.L1Store;
 import io.edgecache.extproc.coalesce.ClusterClaims;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
+import io.edgecache.extproc.concurrent.Deadlines;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.grpc.ExchangeServices;
 import io.edgecache.extproc.policy.CachePolicy;
@@ -31,8 +33,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.logging.Logger;
 
@@ -163,6 +168,18 @@ public final class CacheNode implements AutoCloseable {
     }
     return NettyChannelBuilder.forAddress(address.getHostString(), address.getPort(),
         tls.channelCredentials()).build();
+  }
+
+  /**
+   * Completes, never exceptionally, once the shared tiers' and the cluster leases' connections
+   * are made (empty), or an attempt failed or {@code within} passed (why not). Until then a
+   * node's first lookups would spend their budget on handshakes and miss.
+   */
+  CompletableFuture<Optional<String>> connections(Duration within) {
+    CompletableFuture<Void> all = CompletableFuture.allOf(tiers.connected(), cluster.connected());
+    return Deadlines.within(all, within, scheduler).handle((made, error) -> error == null
+        ? Optional.empty()
+        : Optional.of(String.valueOf(Throwables.getRootCause(error).getMessage())));
   }
 
   /** What the node's ext_proc streams use. */

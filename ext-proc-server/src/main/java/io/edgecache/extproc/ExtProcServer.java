@@ -10,6 +10,7 @@ import io.edgecache.extproc.grpc.Warmup;
 import io.edgecache.extproc.policy.remote.RemotePolicyInterceptor;
 import io.edgecache.extproc.telemetry.AdminServer;
 import io.edgecache.extproc.telemetry.Telemetry;
+import io.edgecache.security.LogText;
 import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.ReloadingTls;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -34,6 +36,13 @@ import java.util.logging.Logger;
 public final class ExtProcServer implements AutoCloseable {
 
   private static final Logger log = Logger.getLogger(ExtProcServer.class.getName());
+
+  /**
+   * How long a starting node reports NOT_SERVING while it connects to Redis (the TCP connect
+   * plus the Redis handshake, which Lettuce bounds by the configured timeout): Lettuce's own
+   * connect timeout. Past it the node serves without the shared tiers rather than not at all.
+   */
+  static final Duration CONNECTIONS_WAIT = Duration.ofSeconds(10);
 
   /** Envoy may send a whole BUFFERED body in one message. */
   private static final int MAX_INBOUND_MESSAGE_BYTES = 16 << 20;
@@ -69,11 +78,16 @@ public final class ExtProcServer implements AutoCloseable {
    */
   public static ExtProcServer start(ServerConfig config, Clock clock, Telemetry telemetry,
       String configVersion) throws IOException {
-    return start(config, clock, telemetry, configVersion, TransportBounds.DEFAULTS);
+    return start(config, clock, telemetry, configVersion, TransportBounds.DEFAULTS,
+        CONNECTIONS_WAIT);
   }
 
+  /**
+   * @param connectionsWait how long health checks hear NOT_SERVING while the shared tiers'
+   *     connections are being made
+   */
   static ExtProcServer start(ServerConfig config, Clock clock, Telemetry telemetry,
-      String configVersion, TransportBounds bounds) throws IOException {
+      String configVersion, TransportBounds bounds, Duration connectionsWait) throws IOException {
     // Memory only, no refreshes, no purge stream: warm-up entries must not reach shared tiers.
     try (CacheNode scratch = new CacheNode(
         config.withRefreshUrl(null).withTiers(TiersConfig.defaults())
@@ -94,6 +108,9 @@ public final class ExtProcServer implements AutoCloseable {
       }
     }
     HealthStatusManager health = new HealthStatusManager();
+    // Listening already, but not ready: see reportServingOnceConnected.
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
     InetSocketAddress listen =
         new InetSocketAddress(config.listen().getHostString(), config.listen().getPort());
     ReloadingTls tls = null;
@@ -149,9 +166,26 @@ public final class ExtProcServer implements AutoCloseable {
         throw bindFailure(bodyListen, e);
       }
     }
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    reportServingOnceConnected(node, health, connectionsWait);
     return new ExtProcServer(server, health, node, admin, bodies, tls);
+  }
+
+  /**
+   * Turns health checks to SERVING once the shared tiers' connections are made (Kubernetes'
+   * readiness probe and Envoy's health checks send no traffic before), or once an attempt
+   * failed or {@code wait} passed: a Redis outage costs hits, never the node's availability,
+   * and the next call to Redis tries to connect again. Called after the health statuses went to
+   * a terminal state (the node closed meanwhile), setting them does nothing.
+   */
+  private static void reportServingOnceConnected(CacheNode node, HealthStatusManager health,
+      Duration wait) {
+    node.connections(wait).thenAccept(notMade -> {
+      notMade.ifPresent(why -> log.warning(
+          "serving without the shared tiers for now: connections not made: "
+              + LogText.quote(why) + "; they are tried again on the next call"));
+      health.setStatus("", ServingStatus.SERVING);
+      health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    });
   }
 
   private static void closeTls(ReloadingTls tls) {

@@ -37,7 +37,7 @@ class TransportBoundsTest {
         .withListen(new InetSocketAddress("127.0.0.1", 0)).withAdminListen(null);
     try (ExtProcServer server = ExtProcServer.start(config,
         new ManualClock(Instant.parse("2026-12-02T12:00:00Z")), Telemetry.disabled(), "test",
-        QUICK)) {
+        QUICK, ExtProcServer.CONNECTIONS_WAIT)) {
       ManagedChannel channel =
           NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {

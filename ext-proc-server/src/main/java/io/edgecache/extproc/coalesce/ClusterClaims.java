@@ -69,6 +69,14 @@ public interface ClusterClaims extends CacheMetrics.ClusterFigures, AutoCloseabl
   boolean enabled();
 
   /**
+   * Completes once the connections to the other nodes' meeting point (Redis) are made,
+   * exceptionally when that failed; at once when there is none.
+   */
+  default CompletableFuture<Void> connected() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
    * Claims the fetch of {@code key} for this node. Completes as soon as the cluster answers
    * with LEAD or ALONE when this node should fetch; otherwise runs {@code onWaiting} (once)
    * and completes, within {@code maxWait}, with FILLED, PASS, TIMED_OUT, or LEAD when the

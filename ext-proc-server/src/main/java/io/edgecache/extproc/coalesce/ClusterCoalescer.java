@@ -102,6 +102,11 @@ public final class ClusterCoalescer implements ClusterClaims {
     return true;
   }
 
+  @Override
+  public CompletableFuture<Void> connected() {
+    return leases.connected();
+  }
+
   /** {@code onWaiting} runs on a Redis thread. */
   @Override
   public CompletableFuture<Turn> claim(CacheKey key, Duration maxWait, Runnable onWaiting) {

@@ -60,6 +60,10 @@ final class NodeLeases implements AutoCloseable {
         notice.word() + " " + key, tombstone, leaseTtl));
   }
 
+  CompletableFuture<Void> connected() {
+    return redis.connected();
+  }
+
   CircuitBreaker.State breakerState() {
     return breaker.state();
   }

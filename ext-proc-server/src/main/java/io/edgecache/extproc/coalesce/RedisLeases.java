@@ -125,6 +125,11 @@ final class RedisLeases implements AutoCloseable {
         .thenApply(receivers -> null);
   }
 
+  /** Completes once both connections are made (subscribed), exceptionally if that failed. */
+  CompletableFuture<Void> connected() {
+    return connections().thenApply(made -> null);
+  }
+
   /** Closes both connections (closing the endpoint closes what it opened). */
   @Override
   public void close() {

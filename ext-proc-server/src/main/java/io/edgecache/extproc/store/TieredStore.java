@@ -108,6 +108,15 @@ public final class TieredStore implements AutoCloseable {
   /** The names of the tiers below memory, top down. */
   public static final List<String> LOWER_TIERS = List.of("disk", "redis", "s3");
 
+  /**
+   * Completes once every lower tier's connections are made, exceptionally when one could not
+   * be (see {@link Tier#connected()}).
+   */
+  public CompletableFuture<Void> connected() {
+    return CompletableFuture.allOf(
+        lanes.stream().map(lane -> lane.tier.connected()).toArray(CompletableFuture[]::new));
+  }
+
   /** Whether any tier below memory is enabled. */
   public boolean hasLowerTiers() {
     return !lanes.isEmpty();

@@ -64,6 +64,11 @@ final class RedisTier implements Tier, SharedTags {
   }
 
   @Override
+  public CompletableFuture<Void> connected() {
+    return CompletableFuture.allOf(reads.get(), writes.get());
+  }
+
+  @Override
   public boolean shared() {
     return true;
   }

@@ -16,6 +16,16 @@ public interface Tier extends AutoCloseable {
   String name();
 
   /**
+   * Completes once the tier's connections are made, exceptionally when an attempt failed; at
+   * once for a tier that keeps none open (a disk, S3's per-call HTTP client). A node reports
+   * itself ready only after this settles, so its first lookups do not spend their short budget
+   * on handshakes.
+   */
+  default CompletableFuture<Void> connected() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
    * Whether every node reads this tier (Redis, S3) rather than this node alone (disk): a purge
    * that every node applies deletes from a shared tier once, and writes to one are listed in
    * the shared tag index.
