@@ -37,7 +37,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A read-only HTTP server for a process's admin port: a few {@code GET} pages ({@code /metrics},
@@ -142,9 +141,8 @@ public final class AdminPages implements AutoCloseable {
       EventExecutorGroup writers = new DefaultEventExecutorGroup(2,
           new ThreadFactoryBuilder().setNameFormat(threadName + "-%d").setDaemon(true).build());
       Pages handler = new Pages(Map.copyOf(pages));
-      AtomicInteger open = new AtomicInteger();
+      ConnectionCap cap = new ConnectionCap(maxConnections);
       long readTimeoutMillis = readTimeout.toMillis();
-      int connectionCap = maxConnections;
       try {
         Channel server = new ServerBootstrap()
             .group(network)
@@ -152,12 +150,9 @@ public final class AdminPages implements AutoCloseable {
             .childHandler(new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel channel) {
-                if (open.incrementAndGet() > connectionCap) {
-                  open.decrementAndGet();
-                  channel.close();
+                if (!cap.admit(channel)) {
                   return;
                 }
-                channel.closeFuture().addListener(closed -> open.decrementAndGet());
                 channel.pipeline()
                     .addLast(new ReadTimeoutHandler(readTimeoutMillis, TimeUnit.MILLISECONDS))
                     .addLast(new HttpServerCodec(4096, MAX_HEAD_BYTES, 8192))

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.body;
 
+import io.edgecache.admin.ConnectionCap;
 import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.fields.Preconditions;
 import io.edgecache.extproc.policy.CacheStatus;
@@ -63,6 +64,12 @@ public final class BodyEndpoint implements AutoCloseable {
 
   /** How long a connection may stay open without a byte moving either way. */
   static final Duration IDLE = Duration.ofSeconds(60);
+  /**
+   * The most connections open at once. Envoy pools its connections to the body route (1,024 per
+   * cluster by default), so a few proxies stay well below; sockets beyond it are closed as
+   * they are accepted rather than letting idle ones use up the process's file descriptors.
+   */
+  static final int MAX_CONNECTIONS = 4096;
 
   /** Framing is the endpoint's own; stored framing fields would contradict it. */
   private static final Set<String> REPLACED = Set.of("content-length", "transfer-encoding",
@@ -82,12 +89,16 @@ public final class BodyEndpoint implements AutoCloseable {
    */
   public static BodyEndpoint start(InetSocketAddress listen, StoredBodies bodies,
       BodyTokens tokens, BodyStats stats, Clock clock) throws IOException {
-    return start(listen, bodies, tokens, stats, clock, IDLE);
+    return start(listen, bodies, tokens, stats, clock, IDLE, MAX_CONNECTIONS);
   }
 
-  /** With {@code idle}: how long a connection may go without reading or writing anything. */
+  /**
+   * With {@code idle}, how long a connection may go without reading or writing anything, and
+   * {@code maxConnections}, how many may be open at once.
+   */
   static BodyEndpoint start(InetSocketAddress listen, StoredBodies bodies, BodyTokens tokens,
-      BodyStats stats, Clock clock, Duration idle) throws IOException {
+      BodyStats stats, Clock clock, Duration idle, int maxConnections) throws IOException {
+    ConnectionCap cap = new ConnectionCap(maxConnections);
     EventLoopGroup group = new NioEventLoopGroup(1);
     try {
       Channel server = new ServerBootstrap()
@@ -96,6 +107,9 @@ public final class BodyEndpoint implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel channel) {
+              if (!cap.admit(channel)) {
+                return;
+              }
               channel.pipeline()
                   // All-idle, not read-idle: a long body to a slow client reads nothing for
                   // minutes, but its writes keep completing; a client that stalls both goes.
