@@ -56,6 +56,25 @@ class RoutePolicyConformanceTest extends ConformanceBase {
     assertOriginSaw(p, 2);
   }
 
+  /**
+   * Cache-poisoned denial of service: an origin answers one client's oversized or odd request
+   * with an error; cache-everything must not hand that error to every client for its TTL.
+   */
+  @Test
+  void cacheEverythingLeavesRequestProvokedErrorsToTheOrigin() throws Exception {
+    for (int status : new int[] {400, 405, 414, 431, 500, 501, 502, 503}) {
+      String p = "/static" + path("error-" + status);
+      origin.reply(p, TestOrigin.Reply.status(status, "no", dated("content-type", "text/plain")));
+      assertEquals(status, stack.get(p).statusCode());
+      stack.get(p);
+      assertOriginSaw(p, 2);
+    }
+    String p = "/static" + path("error-with-freshness");
+    origin.reply(p, TestOrigin.Reply.status(503, "later",
+        dated("cache-control", "max-age=7")));
+    assertStatus(stack.get(p), "stored; ttl=7"); // the origin's own word still counts
+  }
+
   @Test
   void bypassRouteNeverTouchesTheCache_RFC9211_fwd_bypass() throws Exception {
     String p = "/api" + path("users");

@@ -239,6 +239,17 @@ public final class CachePolicy {
   }
 
   /**
+   * The statuses a route's defaultTtl is given to (by cache-everything always, else when the
+   * origin gives no lifetime): RFC 9110's heuristically cacheable ones but 405, 414 and 501,
+   * which a request alone provokes (a method, a long URI, a coding), like the 400, 431 and 5xx
+   * left out too. Given to those, one request carrying something the key does not hold (an
+   * oversized header, an ignored query) would have every client served the error for the whole
+   * TTL; they are stored only as the origin's freshness or a route's negativeTtl says.
+   */
+  private static final Set<Integer> DEFAULT_TTL_STATUSES =
+      Set.of(200, 203, 204, 206, 300, 301, 308, 404, 410);
+
+  /**
    * The freshness lifetime under the route's policy, or null when the response is not
    * cacheable at all (RFC 9111 §3: no explicit freshness, status not cacheable by default).
    * Cache-everything does not cover a request with credentials unless the route opts in.
@@ -248,6 +259,7 @@ public final class CachePolicy {
     CacheControl cc = directives.cacheControl();
     Duration lifetime;
     if (route.mode() == RoutePolicy.Mode.CACHE_EVERYTHING && !route.defaultTtl().isZero()
+        && DEFAULT_TTL_STATUSES.contains(status)
         && (route.cacheEverythingWithCredentials() || !route.hasCredentials(request.headers()))) {
       lifetime = route.defaultTtl();
     } else if (Freshness.hasExplicitExpiration(headers, cc, directives.targeted())) {
@@ -256,7 +268,8 @@ public final class CachePolicy {
       lifetime = route.negativeTtls().get(status);
     } else if (cc.has("public") || Freshness.HEURISTICALLY_CACHEABLE.contains(status)) {
       lifetime = freshness.lifetime(status, headers, cc, directives.targeted(), responseTime);
-      if (lifetime.isZero() && !route.defaultTtl().isZero()) {
+      if (lifetime.isZero() && !route.defaultTtl().isZero()
+          && DEFAULT_TTL_STATUSES.contains(status)) {
         lifetime = route.defaultTtl();
       }
     } else {
