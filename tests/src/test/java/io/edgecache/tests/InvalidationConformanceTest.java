@@ -32,6 +32,22 @@ class InvalidationConformanceTest extends ConformanceBase {
     assertHit(stack.get(contentLocation));
   }
 
+  /** OPTIONS (every CORS preflight) and TRACE are safe: they must not empty the cache. */
+  @Test
+  void safeMethodsInvalidateNothing_4_4() throws Exception {
+    String p = cached(path("safe-target"));
+    stack.send("OPTIONS", p);
+    stack.send("TRACE", p);
+    assertHit(stack.get(p));
+  }
+
+  @Test
+  void aMethodOfUnknownSafetyInvalidates_4_4() throws Exception {
+    String p = cached(path("unknown-method-target"));
+    stack.send("FROBNICATE", p);
+    assertForwarded(stack.get(p), "uri-miss");
+  }
+
   @Test
   void failedDeleteInvalidatesNothing_4_4() throws Exception {
     String p = cached(path("delete-failed"));

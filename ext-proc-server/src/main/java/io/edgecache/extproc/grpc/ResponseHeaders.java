@@ -59,7 +59,7 @@ final class ResponseHeaders {
     int status = parseStatus(headers.first(":status"));
     Instant responseTime = clock.instant();
     RequestFacts request = state.request;
-    if (!request.isGetOrHead() && status >= 200 && status < 400) {
+    if (!request.isSafe() && status >= 200 && status < 400) {
       storeUpdates.invalidateAfterUnsafeMethod(request, headers);
     }
     if (revalidation.answer(status, headers, responseTime)) {

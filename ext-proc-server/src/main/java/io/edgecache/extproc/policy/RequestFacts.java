@@ -46,6 +46,14 @@ public record RequestFacts(
     return method.equals("GET") || method.equals("HEAD");
   }
 
+  /**
+   * Whether the method is safe (RFC 9110 §9.2.1: GET, HEAD, OPTIONS, TRACE); a method whose
+   * safety is unknown counts as unsafe (RFC 9111 §4.4).
+   */
+  public boolean isSafe() {
+    return isGetOrHead() || method.equals("OPTIONS") || method.equals("TRACE");
+  }
+
   /** Whether the client made the request conditional itself (RFC 9110 §13.1). */
   public boolean isConditional() {
     return headers.containsAny(PRECONDITIONS); // one pass: asked several times per request
