@@ -35,13 +35,29 @@ public final class CacheKey {
 
   public static CacheKey of(String scheme, String authority, String pathAndQuery) {
     String normalizedScheme = scheme.toLowerCase(Locale.ROOT);
+    return new CacheKey(normalizedScheme, canonicalAuthority(normalizedScheme, authority),
+        pathAndQuery, "");
+  }
+
+  /**
+   * Whether {@code authority} is already in the form keys hold it (lower case, no default
+   * port). Envoy forwards the authority as the client sent it and its default header mutation
+   * rules forbid a processor to rewrite it, so a request in another form must not be served
+   * from or stored under the canonical key: an origin that tells {@code Victim.Example} or
+   * {@code victim.example:80} from {@code victim.example} would otherwise poison it.
+   */
+  public static boolean isCanonical(String scheme, String authority) {
+    return canonicalAuthority(scheme.toLowerCase(Locale.ROOT), authority).equals(authority);
+  }
+
+  private static String canonicalAuthority(String lowerCaseScheme, String authority) {
     String host = authority.toLowerCase(Locale.ROOT);
-    if (normalizedScheme.equals("http") && host.endsWith(":80")) {
-      host = host.substring(0, host.length() - 3);
-    } else if (normalizedScheme.equals("https") && host.endsWith(":443")) {
-      host = host.substring(0, host.length() - 4);
+    if (lowerCaseScheme.equals("http") && host.endsWith(":80")) {
+      return host.substring(0, host.length() - 3);
+    } else if (lowerCaseScheme.equals("https") && host.endsWith(":443")) {
+      return host.substring(0, host.length() - 4);
     }
-    return new CacheKey(normalizedScheme, host, pathAndQuery, "");
+    return host;
   }
 
   public CacheKey withExtra(String extraFields) {

@@ -1,5 +1,6 @@
 package io.edgecache.extproc.grpc;
 
+import io.edgecache.extproc.cache.CacheKey;
 import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.http.Authority;
 import io.edgecache.http.PathAndQuery;
@@ -10,8 +11,9 @@ import io.edgecache.http.PathNormalizer;
  * origin tells apart share a key: the authority must be a valid host[:port] and given once,
  * the path must survive normalisation (the same one the proxy applies before routing). A path
  * that arrives in another form than the normalised one (a proxy not configured to normalise),
- * one whose dot-segments hide behind {@code ;} parameters, and a GET or HEAD with a body all
- * go to the origin uncached: the origin may read them differently from the key.
+ * an authority in another form than the key's ({@link CacheKey#isCanonical}), one whose
+ * dot-segments hide behind {@code ;} parameters, and a GET or HEAD with a body all go to the
+ * origin uncached: the origin may read them differently from the key.
  *
  * @param rejection why the request is answered 400, or null
  * @param path the normalised path (query as sent) routes and the key use
@@ -37,6 +39,8 @@ record RequestScreen(String rejection, String path, String bypass) {
     String bypass = null;
     if (!path.equals(line.path())) {
       bypass = "path-not-normalized";
+    } else if (!CacheKey.isCanonical(line.scheme(), line.authority())) {
+      bypass = "authority-not-normalized";
     } else if (PathNormalizer.hasParameterisedDotSegment(path)) {
       bypass = "ambiguous-path";
     } else if (!endOfStream && (line.method().equals("GET") || line.method().equals("HEAD"))) {
