@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -22,6 +21,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -54,7 +54,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         // Fires only while no request is active: Envoy's connection idle_timeout.
         new IdleStateHandler(0, 0, edge.config().timeouts().connectionIdle().toNanos(), TimeUnit.NANOSECONDS),
         handler.headersTimer,
-        new HttpServerCodec(),
+        new EnvoyHttp1ServerCodec(),
         new FlowControlHandler(),
         // Envoy answers Expect: 100-continue itself rather than proxying it (proxy_100_continue off).
         new HttpServerExpectContinueHandler(),
@@ -72,13 +72,27 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       headersTimer.headReceived();
       if (request.decoderResult().isFailure() || current != null) {
         ReferenceCountUtil.release(msg);
-        rejectAndClose(current != null ? "a request began before the previous response ended" : "malformed request");
+        rejectAndClose(current != null ? "a request began before the previous response ended"
+            : "malformed request: " + request.decoderResult().cause().getMessage());
+        return;
+      }
+      if (!transferEncodingIsChunkedOnly(request.headers())) {
+        ReferenceCountUtil.release(msg);
+        // Envoy's codec: http1.invalid_transfer_encoding, 501, and the connection is closed.
+        respondAndClose(HttpResponseStatus.NOT_IMPLEMENTED, "unsupported transfer encoding");
         return;
       }
       current = new Exchange(ctx.channel(), this, edge, request);
       current.start();
     }
     if (msg instanceof HttpContent content) {
+      if (content.decoderResult().isFailure()) {
+        // A malformed chunk: Envoy's codec fails the stream (http1.codec_error) rather than
+        // forwarding what came before it as the whole body.
+        content.release();
+        rejectAndClose("malformed request body: " + content.decoderResult().cause().getMessage());
+        return;
+      }
       boolean last = content instanceof LastHttpContent;
       if (last) {
         awaitingResponse = true;
@@ -135,7 +149,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
     }
     head.append("\r\n");
-    ChannelHandlerContext belowCodec = ctx.pipeline().context(HttpServerCodec.class);
+    ChannelHandlerContext belowCodec = ctx.pipeline().context(EnvoyHttp1ServerCodec.class);
     belowCodec.writeAndFlush(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
   }
 
@@ -169,15 +183,29 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * A protocol error: the exchange under way, if any, is abandoned (its origin request reset);
+   * the client gets a 400 unless a response to it has begun, and the connection is closed.
+   */
   private void rejectAndClose(String reason) {
-    if (current != null) {
-      log.fine(() -> "closing client connection: " + reason);
-      current.onClientClosed();
-      current = null;
-      ctx.close();
-    } else {
+    Exchange failed = current;
+    current = null;
+    if (failed == null || failed.requestFailed(reason)) {
       respondAndClose(HttpResponseStatus.BAD_REQUEST, reason);
+    } else {
+      ctx.close(); // reset already, unless the exchange had ended
     }
+  }
+
+  /**
+   * Whether the request has no Transfer-Encoding or exactly {@code chunked}, the only one
+   * Envoy's HTTP/1 codec takes (RFC 9112 6.1: a server that does not understand a coding
+   * answers 501 and closes).
+   */
+  private static boolean transferEncodingIsChunkedOnly(HttpHeaders headers) {
+    List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+    return codings.isEmpty()
+        || (codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"));
   }
 
   private void respondAndClose(HttpResponseStatus status, String reason) {

@@ -103,6 +103,23 @@ final class Exchange implements UpstreamListener {
     requestFlow.onBody(data, last);
   }
 
+  /**
+   * The request turned out malformed after it began (a bad chunk, a second request over it):
+   * everything stops and the origin request is reset. True when no response has begun, so the
+   * caller answers 400; otherwise the client connection has been reset here.
+   */
+  boolean requestFailed(String reason) {
+    if (step == Step.DONE) {
+      return false;
+    }
+    if (responseStarted()) {
+      abandon(reason);
+      return false;
+    }
+    stopEverything(reason);
+    return true;
+  }
+
   void onClientClosed() {
     if (step != Step.DONE) {
       log.fine("client closed the connection before the response completed");

@@ -1,0 +1,100 @@
+package io.edgecache.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Durations;
+import io.edgecache.edge.config.EnvoyBootstrapLoader;
+import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.config.RouteConfig;
+import java.net.URI;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * How a client's request body is framed, as Envoy's HTTP/1 codec takes it (codec_impl.cc,
+ * {@code onHeadersCompleteImpl} and the parser's errors): Content-Length together with
+ * Transfer-Encoding is refused 400, a Transfer-Encoding other than exactly {@code chunked}
+ * 501, a malformed chunk fails the request instead of ending its body; each closes the
+ * connection, so nothing after it on the connection is read as a request (smuggling).
+ */
+class EnvoyDownstreamFramingTest {
+
+  private ScriptedExtProcServer processor;
+  private RawOrigin origin;
+  private LocalEdge edge;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    processor = new ScriptedExtProcServer();
+    origin = new RawOrigin((connection, head) -> connection.send(
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
+        .listen("127.0.0.1", 0)
+        .externalProcessor(EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml())
+            .toBuilder().setFailureModeAllow(false)
+            .setMessageTimeout(Durations.fromSeconds(10)).build())
+        .extProcTarget("127.0.0.1", processor.port())
+        .route(new RouteConfig("*", "/", URI.create(origin.url()), RouteConfig.DEFAULT_TIMEOUT))
+        .build());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    edge.close();
+    processor.close();
+    origin.close();
+  }
+
+  @Test
+  void contentLengthWithTransferEncodingIsRefusedAndTheConnectionClosed() throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send("POST /upload HTTP/1.1\r\nHost: edge.test\r\nContent-Length: 3\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + RawClient.get("/smuggled"));
+      RawClient.Response response = client.read();
+      assertEquals(400, response.status(), response.head());
+      assertEquals("close", response.header("connection"));
+      assertTrue(client.closedByPeer(), "the pipelined request was never read");
+    }
+    assertEquals(0, origin.connectionCount(), "nothing reached the origin");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Transfer-Encoding: xchunked", "Transfer-Encoding: chunked, identity",
+      "Transfer-Encoding: gzip, chunked", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked"})
+  void aTransferEncodingOtherThanChunkedIsNotImplemented(String field) throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send("POST /upload HTTP/1.1\r\nHost: edge.test\r\n" + field + "\r\n\r\n"
+          + "0\r\n\r\n" + RawClient.get("/smuggled"));
+      RawClient.Response response = client.read();
+      assertEquals(501, response.status(), response.head());
+      assertTrue(client.closedByPeer(), "the pipelined request was never read");
+    }
+    assertEquals(0, origin.connectionCount(), "nothing reached the origin");
+  }
+
+  @Test
+  void chunkedInAnyCaseIsAccepted() throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send("POST /upload HTTP/1.1\r\nHost: edge.test\r\nTransfer-Encoding: Chunked\r\n\r\n"
+          + "0\r\n\r\n");
+      assertEquals(200, client.read().status());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"3\r\nabc\r\nZZ\r\nmore\r\n0\r\n\r\n", "FFFFFFFFFFFFFFFFF3\r\nabc\r\n"})
+  void aMalformedChunkFailsTheRequestInsteadOfEndingItsBody(String body) throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send("POST /upload HTTP/1.1\r\nHost: edge.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + body);
+      RawClient.Response response = client.read();
+      assertEquals(400, response.status(), response.head());
+      assertTrue(client.closedByPeer(), "closed, not left waiting");
+    }
+  }
+}
