@@ -157,6 +157,28 @@ class ExtProcDriverTest {
   }
 
   /**
+   * envoy/envoy.yaml sets use_remote_address and trusts no hop: a client's own
+   * x-forwarded-proto is overwritten, and its x-forwarded-for gets the peer appended
+   * (ConnectionManagerUtility::mutateRequestHeaders), before the filter sees the request.
+   */
+  @Test
+  void forwardingHeadersFromTheClientAreOverwrittenOrAppendedTo() throws Exception {
+    startEdge(b -> b);
+    origin.handler(exchange -> TestOrigin.respond(exchange, 200, "ok"));
+
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + edge.port() + "/forwarded"))
+        .header("X-Forwarded-Proto", "https").header("X-Forwarded-For", "203.0.113.9")
+        .timeout(java.time.Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    Map<String, String> sent = headerMap(processor.next());
+    assertEquals("http", sent.get("x-forwarded-proto"));
+    assertEquals("203.0.113.9,127.0.0.1", sent.get("x-forwarded-for"));
+  }
+
+  /**
    * Envoy applies a line by its deprecated {@code append} field, default false, and ignores
    * {@code append_action}; it reads only {@code raw_value}, so a value-only line sets an empty
    * header (source/extensions/filters/http/ext_proc/mutation_utils.cc,

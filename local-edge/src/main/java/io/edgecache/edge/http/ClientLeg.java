@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -63,13 +65,26 @@ final class ClientLeg implements MessageSink {
     head.copyEndToEndHeaders(request.headers());
     // Envoy keeps Host only as :authority, and adds these before any filter runs.
     head.headers().remove(HttpHeaderNames.HOST);
-    if (!head.headers().contains("x-forwarded-proto")) {
-      head.headers().set("x-forwarded-proto", "http");
-    }
+    // envoy/envoy.yaml's use_remote_address with no trusted hops (ConnectionManagerUtility::
+    // mutateRequestHeaders): the client is no proxy, so its x-forwarded-proto is overwritten
+    // from the connection, and its address is appended to x-forwarded-for (for a loopback
+    // client Envoy appends its own address; local-edge appends the one it was reached on).
+    head.headers().set("x-forwarded-proto", "http");
+    List<String> forwardedFor = head.headers().getAll("x-forwarded-for");
+    String peer = peerForXff();
+    head.headers().set("x-forwarded-for",
+        forwardedFor.isEmpty() ? peer : String.join(",", forwardedFor) + "," + peer);
     if (!head.headers().contains("x-request-id")) {
       head.headers().set("x-request-id", requestId());
     }
     return head;
+  }
+
+  private String peerForXff() {
+    InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
+    InetSocketAddress seen = remote.getAddress().isLoopbackAddress()
+        ? (InetSocketAddress) client.localAddress() : remote;
+    return seen.getAddress().getHostAddress();
   }
 
   /** Whether a response head for this request announces a body (none to HEAD, 204 or 304). */
