@@ -12,14 +12,18 @@ import java.util.regex.Pattern;
 public final class UnkeyedRequestHeaders {
   /**
    * Fields that reach the origin but are not in the key, which origins and frameworks read to
-   * build absolute URLs, redirects and rewrites. X-Forwarded-Proto and X-Forwarded-For are not
-   * listed: the proxy sets them itself (Envoy overwrites them at an edge with
-   * {@code use_remote_address}) and origins need them.
+   * build absolute URLs, redirects and rewrites, or to tell the scheme (Rack, Rails, Django,
+   * IIS): X-Forwarded-Ssl, Front-End-Https and X-Url-Scheme as well as X-Forwarded-Scheme.
+   * X-Forwarded-Proto and X-Forwarded-For are not listed: an edge Envoy with
+   * {@code use_remote_address} overwrites the first and appends the client to the second, and
+   * origins need them. (A client still chooses what comes before its own address in
+   * X-Forwarded-For: an origin must read it from the right.)
    */
   public static final List<String> DEFAULT_STRIP = List.of("x-forwarded-host", "x-host",
-      "forwarded", "x-original-url", "x-rewrite-url", "x-forwarded-scheme", "x-forwarded-server",
-      "x-forwarded-port", "x-forwarded-prefix", "x-http-method-override", "x-http-method",
-      "x-method-override");
+      "x-original-host", "forwarded", "x-original-url", "x-original-uri", "x-rewrite-url",
+      "x-forwarded-uri", "x-forwarded-path", "x-forwarded-prefix", "x-forwarded-scheme",
+      "x-forwarded-ssl", "front-end-https", "x-url-scheme", "x-forwarded-server",
+      "x-forwarded-port", "x-http-method-override", "x-http-method", "x-method-override");
 
   /** An RFC 9110 token in lower case: header field names as configured. */
   private static final Pattern LOWER_CASE_FIELD_NAME = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");

@@ -201,7 +201,10 @@ class CachePoisoningTest {
   @ValueSource(strings = {"X-Forwarded-Host: evil.example", "X-Host: evil.example",
       "Forwarded: host=evil.example;proto=http", "X-Original-URL: /evil.example",
       "X-Rewrite-URL: /evil.example", "X-Forwarded-Scheme: evil.example",
-      "x-FORWARDED-host: evil.example"})
+      "x-FORWARDED-host: evil.example", "X-Original-Host: evil.example",
+      "X-Original-URI: /evil.example", "X-Forwarded-Uri: /evil.example",
+      "X-Forwarded-Path: /evil.example", "X-Forwarded-Ssl: evil.example",
+      "Front-End-Https: evil.example", "X-Url-Scheme: evil.example"})
   void unkeyedForwardingHeadersNeverReachTheOrigin(String header) throws IOException {
     String page = unique("/static/page");
     RawHttp.Response attacker = get(page, header);
@@ -209,6 +212,17 @@ class CachePoisoningTest {
     assertCacheStatus(attacker, "fwd=uri-miss", "stored");
     RawHttp.Response clean = get(page);
     assertClean(clean, "evil.example");
+    assertCacheStatus(clean, "hit");
+  }
+
+  /** An edge Envoy (use_remote_address, no trusted hops) overwrites it; local-edge too. */
+  @Test
+  void aClientsForwardedProtoNeverReachesTheOrigin() throws IOException {
+    String page = unique("/static/proto");
+    RawHttp.Response attacker = get(page, "X-Forwarded-Proto: evil-https");
+    assertClean(attacker, "evil-https");
+    RawHttp.Response clean = get(page);
+    assertClean(clean, "evil-https");
     assertCacheStatus(clean, "hit");
   }
 
