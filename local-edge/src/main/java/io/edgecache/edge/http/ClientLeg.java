@@ -61,7 +61,7 @@ final class ClientLeg implements MessageSink {
     head.setPseudo(MessageHead.METHOD, request.method().name());
     head.setPseudo(MessageHead.PATH, target.path());
     head.setPseudo(MessageHead.AUTHORITY, target.authority());
-    head.setPseudo(MessageHead.SCHEME, "http");
+    head.setPseudo(MessageHead.SCHEME, target.scheme());
     head.copyEndToEndHeaders(request.headers());
     // Envoy keeps Host only as :authority, and adds these before any filter runs.
     head.headers().remove(HttpHeaderNames.HOST);

@@ -5,6 +5,7 @@ import io.edgecache.http.PathNormalizer;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A client request's {@code :authority} and {@code :path} as Envoy's HTTP/1 codec and
@@ -13,11 +14,15 @@ import java.util.List;
  * host[:port], and the path goes through the listener's normalisation. Anything else is a 400
  * before routing, so the route, the processor's key and the origin see one target.
  *
+ * <p>An absolute-form target also supplies {@code :scheme}, in lower case; one other than
+ * http or https is refused (codec_impl.cc {@code handlePath}, {@code http1.invalid_scheme}).
+ *
+ * @param scheme the request's {@code :scheme}: http, or an absolute-form target's
  * @param authority the request's authority (null when rejected)
  * @param path the normalised path with its query as sent (null when rejected)
  * @param rejection why the request gets a 400, or null
  */
-record RequestTarget(String authority, String path, String rejection) {
+record RequestTarget(String scheme, String authority, String path, String rejection) {
 
   static RequestTarget of(HttpRequest request, PathNormalizer paths) {
     List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
@@ -27,11 +32,16 @@ record RequestTarget(String authority, String path, String rejection) {
     String uri = request.uri();
     String authority = hosts.isEmpty() ? null : hosts.get(0);
     String path = uri;
-    int scheme = uri.indexOf("://");
-    if (!uri.startsWith("/") && scheme > 0) {
+    String scheme = "http";
+    int schemeEnd = uri.indexOf("://");
+    if (!uri.startsWith("/") && schemeEnd > 0) {
       // absolute-form (RFC 9112 §3.2.2): the target's authority replaces Host, as in Envoy
-      int pathStart = firstOf(uri, scheme + 3, '/', '?');
-      authority = uri.substring(scheme + 3, pathStart);
+      scheme = uri.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        return rejected("invalid scheme in the request target");
+      }
+      int pathStart = firstOf(uri, schemeEnd + 3, '/', '?');
+      authority = uri.substring(schemeEnd + 3, pathStart);
       path = pathStart == uri.length() ? "/" : uri.substring(pathStart);
       if (path.startsWith("?")) {
         path = "/" + path;
@@ -48,11 +58,11 @@ record RequestTarget(String authority, String path, String rejection) {
     if (normalized.rejected()) {
       return rejected("invalid path: " + normalized.rejection());
     }
-    return new RequestTarget(authority, normalized.pathWithQuery(), null);
+    return new RequestTarget(scheme, authority, normalized.pathWithQuery(), null);
   }
 
   private static RequestTarget rejected(String why) {
-    return new RequestTarget(null, null, why);
+    return new RequestTarget(null, null, null, why);
   }
 
   private static int firstOf(String text, int from, char a, char b) {

@@ -41,6 +41,15 @@ class RequestTargetTest {
     assertEquals("/?q", target("http://other.example?q", "shop.example").path());
   }
 
+  /** Envoy takes :scheme from an absolute-form target, lower-cased, http or https only. */
+  @Test
+  void absoluteFormSuppliesTheSchemeAndOnlyHttpOrHttpsIsTaken() {
+    assertEquals("http", target("/x", "shop.example").scheme());
+    assertEquals("https", target("HTTPS://other.example/x", "shop.example").scheme());
+    assertNotNull(target("ftp://other.example/x", "shop.example").rejection());
+    assertNotNull(target("gopher://other.example/x", "shop.example").rejection());
+  }
+
   @Test
   void badTargetsAreRejected() {
     assertNotNull(target("/x", "a.example", "b.example").rejection());
