@@ -86,6 +86,34 @@ class EnvoyDownstreamFramingTest {
     }
   }
 
+  /** Envoy's defaults: 100 headers, 60 KiB of request line and headers; past them, 431. */
+  @Test
+  void headersAreBoundAsEnvoyBoundsThem() throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send(withHeaders(98, "x".repeat(20 * 1024)));
+      assertEquals(200, client.read().status(), "100 headers, 20 KiB: within Envoy's limits");
+    }
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send(withHeaders(99, "x"));
+      assertEquals(431, client.read().status(), "101 headers");
+      assertTrue(client.closedByPeer());
+    }
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send(withHeaders(1, "x".repeat(61 * 1024)));
+      assertEquals(431, client.read().status(), "61 KiB");
+      assertTrue(client.closedByPeer());
+    }
+  }
+
+  /** A GET with Host, {@code extra} headers and one of {@code bigValue}. */
+  private static String withHeaders(int extra, String bigValue) {
+    StringBuilder request = new StringBuilder("GET /many HTTP/1.1\r\nHost: edge.test\r\n");
+    for (int i = 0; i < extra; i++) {
+      request.append("X-H").append(i).append(": v\r\n");
+    }
+    return request.append("X-Big: ").append(bigValue).append("\r\n\r\n").toString();
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"3\r\nabc\r\nZZ\r\nmore\r\n0\r\n\r\n", "FFFFFFFFFFFFFFFFF3\r\nabc\r\n"})
   void aMalformedChunkFailsTheRequestInsteadOfEndingItsBody(String body) throws Exception {

@@ -1,5 +1,6 @@
 package io.edgecache.edge.extproc;
 
+import io.edgecache.edge.http.HeaderLimits;
 import io.edgecache.edge.http.MessageHead;
 import io.edgecache.http.HeaderValidity;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -32,11 +33,8 @@ import java.util.logging.Logger;
 public final class HeaderMutator {
   private static final Logger log = Logger.getLogger(HeaderMutator.class.getName());
 
-  /** Envoy's defaults for the HTTP connection manager's {@code max_headers_count}. */
-  public static final int MAX_HEADERS_COUNT = 100;
-
-  /** ... and {@code max_request_headers_kb}, which also bounds response headers. */
-  public static final long MAX_HEADERS_BYTES = 60 * 1024;
+  private static final int MAX_HEADERS_COUNT = HeaderLimits.MAX_HEADERS_COUNT;
+  private static final long MAX_HEADERS_BYTES = HeaderLimits.MAX_HEADERS_BYTES;
 
   /** {@code Checker}'s routing headers: never changed under the default rules. */
   private static final Set<String> ROUTING = Set.of("host", MessageHead.AUTHORITY, MessageHead.METHOD,

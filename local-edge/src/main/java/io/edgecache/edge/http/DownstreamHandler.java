@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -70,6 +72,12 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request) {
       headersTimer.headReceived();
+      if (headersTooLarge(request)) {
+        ReferenceCountUtil.release(msg);
+        // Envoy's codec: http1.headers_too_large / too_many_headers, 431, connection closed.
+        respondAndClose(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
+        return;
+      }
       if (request.decoderResult().isFailure() || current != null) {
         ReferenceCountUtil.release(msg);
         rejectAndClose(current != null ? "a request began before the previous response ended"
@@ -195,6 +203,12 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     } else {
       ctx.close(); // reset already, unless the exchange had ended
     }
+  }
+
+  private static boolean headersTooLarge(HttpRequest request) {
+    Throwable failure = request.decoderResult().cause();
+    return failure instanceof TooLongHttpHeaderException || failure instanceof TooLongHttpLineException
+        || request.headers().size() > HeaderLimits.MAX_HEADERS_COUNT;
   }
 
   /**

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -39,6 +40,12 @@ final class EnvoyHttp1ServerCodec
   }
 
   private final class RequestDecoder extends HttpRequestDecoder {
+    RequestDecoder() {
+      // Envoy bounds the request line and headers together; Netty each on its own.
+      super(new HttpDecoderConfig().setMaxInitialLineLength(HeaderLimits.MAX_HEADERS_BYTES)
+          .setMaxHeaderSize(HeaderLimits.MAX_HEADERS_BYTES));
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out)
         throws Exception {
