@@ -118,6 +118,15 @@ class RoutePolicyConformanceTest extends ConformanceBase {
     assertOriginSaw(p, 2);
   }
 
+  /** Origins reading the RFC 2965 form split on commas: a session behind _ga is still one. */
+  @Test
+  void aSessionCookieAfterACommaStillBypasses() throws Exception {
+    String p = "/session" + path("comma");
+    origin.reply(p, TestOrigin.Reply.text("x", dated("cache-control", "max-age=60")));
+    stack.get(p);
+    assertStatus(stack.get(p, "cookie", "_ga=GA1.2, session=abc"), "fwd=bypass");
+  }
+
   @Test
   void extraKeyHeadersSplitTheEntry() throws Exception {
     String p = "/device" + path("page");

@@ -24,10 +24,15 @@ public record CookiePolicy(boolean bypassWhenPresent, Set<String> ignored) {
     return bypassWhenPresent && hasPersonalCookie(requestHeaders);
   }
 
-  /** Whether {@code requestHeaders} carry a cookie not named as ignored. */
+  /**
+   * Whether {@code requestHeaders} carry a cookie not named as ignored. Pairs are split on
+   * {@code ,} as well as {@code ;}: browsers join with {@code "; "}, but origins that read the
+   * RFC 2965 form (Rack 2, Tomcat's legacy processor) see {@code _ga=1, session=alice} as two
+   * cookies, and a session hidden behind an ignored name must not be taken for analytics.
+   */
   public boolean hasPersonalCookie(HeaderList requestHeaders) {
     for (String header : requestHeaders.all("cookie")) {
-      for (String pair : header.split(";")) {
+      for (String pair : header.split("[;,]")) {
         String trimmed = pair.trim();
         if (trimmed.isEmpty()) {
           continue;
