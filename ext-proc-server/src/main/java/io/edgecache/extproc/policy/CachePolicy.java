@@ -150,7 +150,9 @@ public final class CachePolicy {
         && !(cc.has("public") || cc.has("s-maxage"))) {
       return StoreVerdict.refuse("cookie"); // a personal page unless the origin says shared
     }
-    if (responseHeaders.contains("set-cookie") && !route.shareResponsesWithSetCookie()) {
+    // Set-Cookie2 (RFC 2965, obsolete) still sets a cookie where a client honours it.
+    if ((responseHeaders.contains("set-cookie") || responseHeaders.contains("set-cookie2"))
+        && !route.shareResponsesWithSetCookie()) {
       return StoreVerdict.refuse("set-cookie");
     }
     String vary = responseHeaders.joined("vary");
@@ -315,6 +317,7 @@ public final class CachePolicy {
     drop.addAll(List.of("age", "content-length"));
     if (!route.storeSetCookie()) {
       drop.add("set-cookie");
+      drop.add("set-cookie2");
     }
     drop.addAll(fieldNames(cc.argument("private"))); // §5.2.2.7 qualified form
     drop.addAll(fieldNames(cc.argument("no-cache"))); // §5.2.2.4 qualified form
