@@ -15,10 +15,18 @@ public final class LogText {
 
   /** {@code text} escaped onto one line, in double quotes, cut after {@link #MAX_CHARS}. */
   public static String quote(String text) {
+    return quote(text, MAX_CHARS);
+  }
+
+  /**
+   * {@code text} escaped onto one line, in double quotes, cut after {@code maxChars}: for
+   * records that must stay whole (an audit line) where the caller has bounded the text itself.
+   */
+  public static String quote(String text, int maxChars) {
     if (text == null) {
       return "null";
     }
-    int kept = Math.min(text.length(), MAX_CHARS);
+    int kept = Math.min(text.length(), maxChars);
     StringBuilder out = new StringBuilder(kept + 16).append('"');
     for (int i = 0; i < kept; i++) {
       char c = text.charAt(i);

@@ -169,10 +169,11 @@ public final class AdminHttpServer implements AutoCloseable {
       } else if (refusal.httpStatus() == 429) {
         exchange.getResponseHeaders().set("Retry-After", Long.toString(AuthFailureLimiter.REFILL_SECONDS));
       }
-      exchange.sendResponseHeaders(refusal.httpStatus(), body.length);
-      OutputStream out = exchange.getResponseBody();
-      out.write(body);
-      out.flush(); // not closed: closing the response drains the request body too
+      if (sendHead(exchange, refusal.httpStatus(), body.length)) {
+        OutputStream out = exchange.getResponseBody();
+        out.write(body);
+        out.flush(); // not closed: closing the response drains the request body too
+      }
     } catch (IOException e) {
       log.log(Level.FINE, "refused admin call: client gone", e);
     }
@@ -255,10 +256,23 @@ public final class AdminHttpServer implements AutoCloseable {
   private static void send(HttpExchange exchange, int status, String json) throws IOException {
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, body.length);
+    boolean withBody = sendHead(exchange, status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
+      if (withBody) {
+        out.write(body);
+      }
     }
+  }
+
+  /**
+   * Sends the status line and headers; false for a response to HEAD, which has no body (the
+   * JDK server wants length -1 for it, and warns on every HEAD otherwise).
+   */
+  private static boolean sendHead(HttpExchange exchange, int status, int bodyLength)
+      throws IOException {
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : bodyLength);
+    return !head;
   }
 
   @Override

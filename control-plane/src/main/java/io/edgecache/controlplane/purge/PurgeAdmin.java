@@ -6,6 +6,7 @@ import io.edgecache.proto.purge.v1.PurgeRequest;
 import io.edgecache.proto.purge.v1.PurgeStatus;
 import io.edgecache.proto.purge.v1.WarmProgress;
 import io.edgecache.proto.purge.v1.WarmRequest;
+import io.edgecache.security.LogText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -26,7 +27,11 @@ public final class PurgeAdmin {
 
   private static final Logger audit = Logger.getLogger("edgecache.audit");
   private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?");
-  private static final Pattern TAG = Pattern.compile("[^\\s,]+");
+  /** A tag: visible characters, none a space or comma (control and format ones refused). */
+  private static final Pattern TAG = Pattern.compile("[^\\s,\\p{Cc}\\p{Cf}\\p{Z}]+");
+  static final int MAX_URL_CHARS = 8192;
+  static final int MAX_TAG_CHARS = 1024;
+  private static final int MAX_HOST_CHARS = 255;
   private static final int MAX_LIST = 1000;
   private static final int MAX_WARM_URLS = 10_000;
 
@@ -98,6 +103,9 @@ public final class PurgeAdmin {
     }
     List<URI> urls = new ArrayList<>();
     for (int i = 0; i < request.getUrlsCount(); i++) {
+      if (request.getUrls(i).length() > MAX_URL_CHARS) {
+        throw AdminError.badRequest("urls[" + i + "]: at most " + MAX_URL_CHARS + " characters");
+      }
       URI url = absoluteUrl("urls[" + i + "]", request.getUrls(i));
       checkScope(token, url.getHost().toLowerCase(Locale.ROOT));
       urls.add(url);
@@ -117,15 +125,19 @@ public final class PurgeAdmin {
   }
 
   /**
-   * Checks a REST call's credentials before its body is read, so an unauthenticated client
-   * cannot hold a connection with a slow body: 429 when {@code source} has failed too often
-   * recently, 401 (counted against {@code source}) for missing or unknown credentials.
+   * Checks a call's credentials (for REST before its body is read, so an unauthenticated
+   * client cannot hold a connection with a slow body): a valid token always passes; missing or
+   * unknown credentials are 401, counted against {@code source}, and 429 once it has failed too
+   * often recently. Only failures are limited: secrets are at least 16 characters, beyond
+   * guessing at any rate, while refusing valid tokens would lock out everyone behind one
+   * address (a NAT, {@code kubectl port-forward}, a cache node relaying edge PURGEs) as soon as
+   * anyone there sent a wrong one.
    */
   public void admit(String authorization, String source) throws AdminError {
-    failures.check(source);
     try {
       authenticator.authenticate(authorization);
     } catch (AdminError e) {
+      failures.check(source);
       failures.failed(source);
       throw e;
     }
@@ -152,6 +164,16 @@ public final class PurgeAdmin {
   static PurgeCoordinator.PurgeSpec validate(PurgeRequest request) throws AdminError {
     String value = request.getValue().trim();
     String host = request.getHost().trim().toLowerCase(Locale.ROOT);
+    // Every accepted purge is kept in memory and the log, sent to every node and screened
+    // against for days: its size is bounded like a URL's or a header's.
+    int maxValue = request.getKind() == PurgeKind.TAG ? MAX_TAG_CHARS : MAX_URL_CHARS;
+    if (value.length() > maxValue) {
+      throw AdminError.badRequest("value: at most " + maxValue + " characters, got "
+          + value.length());
+    }
+    if (host.length() > MAX_HOST_CHARS) {
+      throw AdminError.badRequest("host: at most " + MAX_HOST_CHARS + " characters");
+    }
     return switch (request.getKind()) {
       case URL, PREFIX -> {
         URI url = absoluteUrl("value", value);
@@ -209,7 +231,8 @@ public final class PurgeAdmin {
     return colon > 0 ? host.substring(0, colon) : host;
   }
 
+  /** Escaped onto the audit line whole: values are bounded at submission. */
   private static String quoted(String value) {
-    return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    return LogText.quote(value, MAX_URL_CHARS);
   }
 }

@@ -11,6 +11,7 @@ import io.edgecache.proto.purge.v1.WarmRequest;
 import io.edgecache.proto.purge.v1.WarmStatusRequest;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -18,17 +19,23 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * The gRPC face of {@link PurgeAdmin}; the bearer token travels in the {@code authorization}
  * metadata and refusals carry the matching gRPC status (UNAUTHENTICATED, PERMISSION_DENIED,
- * INVALID_ARGUMENT, RESOURCE_EXHAUSTED, NOT_FOUND).
+ * INVALID_ARGUMENT, RESOURCE_EXHAUSTED, NOT_FOUND). Failed authentications are limited per
+ * peer address as on REST ({@link PurgeAdmin#admit}); edge PURGEs a cache node relays count
+ * against that node.
  */
 final class PurgeAdminService extends PurgeAdminGrpc.PurgeAdminImplBase {
 
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> CALLER_AUTHORIZATION = Context.key("authorization");
+  /** The peer's address: failed authentications are limited per source, as on REST. */
+  private static final Context.Key<String> CALLER_SOURCE = Context.key("source");
 
   private final PurgeAdmin admin;
 
@@ -42,7 +49,12 @@ final class PurgeAdminService extends PurgeAdminGrpc.PurgeAdminImplBase {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
-        Context context = Context.current().withValue(CALLER_AUTHORIZATION, headers.get(AUTHORIZATION));
+        SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        String source = peer instanceof InetSocketAddress address
+            ? address.getAddress().getHostAddress() : String.valueOf(peer);
+        Context context = Context.current()
+            .withValue(CALLER_AUTHORIZATION, headers.get(AUTHORIZATION))
+            .withValue(CALLER_SOURCE, source);
         return Contexts.interceptCall(context, call, headers, next);
       }
     };
@@ -53,8 +65,9 @@ final class PurgeAdminService extends PurgeAdminGrpc.PurgeAdminImplBase {
     T run(String authorization) throws AdminError;
   }
 
-  private static <T> void answer(StreamObserver<T> responses, Call<T> call) {
+  private <T> void answer(StreamObserver<T> responses, Call<T> call) {
     try {
+      admin.admit(CALLER_AUTHORIZATION.get(), CALLER_SOURCE.get());
       T reply = call.run(CALLER_AUTHORIZATION.get());
       responses.onNext(reply);
       responses.onCompleted();

@@ -27,6 +27,7 @@ final class Warmer implements AutoCloseable {
   private static final int PARALLELISM = 4;
   private static final int TIMEOUT_MILLIS = 15_000;
   private static final int MAX_ERRORS_KEPT = 20;
+  private static final int MAX_ERROR_CHARS = 300;
   /** URLs queued or being fetched, over all jobs; a job that would go beyond gets a 429. */
   static final int MAX_QUEUED_URLS = 10_000;
   /** How long a finished job's progress stays readable. */
@@ -119,7 +120,9 @@ final class Warmer implements AutoCloseable {
 
   private static void fail(Job job, String error) {
     if (job.errors.size() < MAX_ERRORS_KEPT) {
-      job.errors.add(error);
+      // Kept for the retention with every job's: bounded, as URLs may be long.
+      job.errors.add(error.length() <= MAX_ERROR_CHARS ? error
+          : error.substring(0, MAX_ERROR_CHARS) + "...");
     }
     job.failed.incrementAndGet();
   }

@@ -23,6 +23,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,7 +117,72 @@ class AdminHttpHardeningTest {
     assertEquals(429, limited.statusCode(), limited.body());
     assertEquals(String.valueOf(AuthFailureLimiter.REFILL_SECONDS),
         limited.headers().firstValue("retry-after").orElse(""));
-    assertEquals(429, listPurges(OPS).statusCode(), "the source is refused until it refills");
+    assertEquals(429, listPurges("guess-once-more").statusCode(),
+        "the source's guesses are refused until it refills");
+    assertEquals(200, listPurges(OPS).statusCode(),
+        "a valid token from the same address is never locked out by others' failures");
+  }
+
+  /** A purge is kept, logged, sent to every node and screened against: its size is bounded. */
+  @Test
+  void oversizedOrInvisiblePurgeValuesAreRefusedNamingTheField() throws Exception {
+    HttpResponse<String> longUrl = submit("{\"kind\":\"URL\",\"value\":\"http://a.example/"
+        + "x".repeat(PurgeAdmin.MAX_URL_CHARS) + "\"}");
+    assertEquals(400, longUrl.statusCode());
+    assertTrue(longUrl.body().contains("value: at most " + PurgeAdmin.MAX_URL_CHARS), longUrl.body());
+    HttpResponse<String> longTag = submit("{\"kind\":\"TAG\",\"value\":\""
+        + "t".repeat(PurgeAdmin.MAX_TAG_CHARS + 1) + "\"}");
+    assertEquals(400, longTag.statusCode(), longTag.body());
+    HttpResponse<String> escapeInTag = submit("{\"kind\":\"TAG\",\"value\":\"a\\u001b[31mred\"}");
+    assertEquals(400, escapeInTag.statusCode(), escapeInTag.body());
+    HttpResponse<String> bidiInTag = submit("{\"kind\":\"TAG\",\"value\":\"a\\u202ex\"}");
+    assertEquals(400, bidiInTag.statusCode(), bidiInTag.body());
+    assertTrue(coordinator.recent(10).isEmpty(), "nothing purged");
+    assertEquals(202, submit("{\"kind\":\"TAG\",\"value\":\"product-42\"}").statusCode());
+  }
+
+  private HttpResponse<String> submit(String json) throws Exception {
+    return client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + server.port() + "/purges"))
+        .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + OPS)
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The JDK server logged a warning for every HEAD it was sent, with or without a token. */
+  @Test
+  void headRequestsAreAnsweredWithoutABodyOrAWarning() throws Exception {
+    List<LogRecord> warnings = new ArrayList<>();
+    Handler recorder = new Handler() {
+      @Override
+      public void publish(LogRecord entry) {
+        if (entry.getLevel().intValue() >= Level.WARNING.intValue()) {
+          warnings.add(entry);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger jdkServer = Logger.getLogger("com.sun.net.httpserver");
+    jdkServer.addHandler(recorder);
+    try {
+      for (String token : new String[] {"guess", OPS}) {
+        HttpResponse<String> head = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/purges"))
+            .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + token)
+            .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertTrue(head.statusCode() == 401 || head.statusCode() == 405, head.toString());
+        assertEquals("", head.body());
+      }
+    } finally {
+      jdkServer.removeHandler(recorder);
+    }
+    assertEquals(List.of(), warnings.stream().map(LogRecord::getMessage).toList());
   }
 
   @Test

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,10 +85,23 @@ class PurgeAdminServiceTest {
     assertTrue(coordinator.recent(10).isEmpty());
   }
 
+  /** As on REST: a peer's wrong tokens are limited; a valid one from it still passes. */
+  @Test
+  void failedAuthenticationIsLimitedPerPeer() {
+    for (int i = 0; i < AuthFailureLimiter.BURST; i++) {
+      String guess = "guess-" + i;
+      assertCode(Status.Code.UNAUTHENTICATED, () -> as(guess).list(ListRequest.getDefaultInstance()));
+    }
+    assertCode(Status.Code.RESOURCE_EXHAUSTED,
+        () -> as("guess-again").list(ListRequest.getDefaultInstance()));
+    assertEquals(0, as(OPS).list(ListRequest.getDefaultInstance()).getPurgesCount());
+  }
+
   private PurgeAdminGrpc.PurgeAdminBlockingStub as(String token) {
     Metadata headers = new Metadata();
     headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-    return PurgeAdminGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    return PurgeAdminGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   private static void assertCode(Status.Code expected, Runnable call) {
