@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -52,6 +53,9 @@ public final class YamlNode {
     } catch (MarkedYAMLException e) {
       int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
       throw ConfigException.at(file.toString(), line, "", "invalid YAML: " + e.getProblem(), e);
+    } catch (YAMLException e) {
+      // Unmarked: SnakeYAML's own limits (aliases beyond 50, nesting, document size).
+      throw ConfigException.at(file.toString(), 0, "", "invalid YAML: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
     }

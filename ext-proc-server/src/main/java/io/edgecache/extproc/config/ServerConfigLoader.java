@@ -59,7 +59,7 @@ public final class ServerConfigLoader {
     double fraction = cache == null || cache.optional("heuristicFraction") == null
         ? defaults.heuristicFraction()
         : cache.optional("heuristicFraction").decimal();
-    if (fraction < 0 || fraction > 1) {
+    if (!(fraction >= 0 && fraction <= 1)) { // NaN too
       throw cache.error("heuristicFraction", "must be between 0 and 1");
     }
     YamlNode.Fields collapsing = OptionalFields.section(raw, "collapsing", COLLAPSING);
@@ -80,8 +80,16 @@ public final class ServerConfigLoader {
           + " tiers.disk.maxBytes (" + tiers.disk().maxBytes() + ")");
     }
     List<RoutePolicy> routes = new ArrayList<>();
+    // A route may lower the node's bound on recorded bodies, never raise it past what holds them.
+    long recordable = tiers.bodyListen() == null ? l1 : tiers.disk().maxBytes();
     for (YamlNode route : raw.list("routes")) {
-      routes.add(route(route));
+      RoutePolicy policy = route(route);
+      if (policy.maxObjectBytes() > recordable) {
+        throw route.mapping(ROUTE).error("maxObjectBytes", "must be at most "
+            + (tiers.bodyListen() == null ? "cache.l1MaxBytes" : "tiers.disk.maxBytes") + " ("
+            + recordable + ")");
+      }
+      routes.add(policy);
     }
     return new ServerConfig(
         listen,

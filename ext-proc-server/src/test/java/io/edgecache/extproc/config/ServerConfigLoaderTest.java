@@ -283,6 +283,34 @@ class ServerConfigLoaderTest {
         + "\n  caFile: " + dir.resolve("ca.crt") + "\n";
   }
 
+  @Test
+  void notANumberIsNoFraction() throws Exception {
+    assertMessage("cache:\n  heuristicFraction: NaN\n",
+        "edgecache.yaml:2: cache.heuristicFraction: must be between 0 and 1");
+  }
+
+  /** A route may lower the bound on bodies recorded in memory, not raise it past the L1. */
+  @Test
+  void aRoutesMaxObjectBytesIsBoundByWhatHoldsTheBodies() throws Exception {
+    assertMessage("cache: {l1MaxBytes: 64MiB}\nroutes:\n  - pathPrefix: /big/\n"
+            + "    maxObjectBytes: 8TiB\n",
+        "routes[0].maxObjectBytes: must be at most cache.l1MaxBytes (67108864)");
+  }
+
+  /** SnakeYAML's alias limit is a config error naming the file, not a stack trace. */
+  @Test
+  void anAliasBombIsRefusedNamingTheFile() throws Exception {
+    StringBuilder yaml = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for (int level = 1; level <= 7; level++) {
+      yaml.append("a").append(level).append(": &a").append(level).append(" [");
+      for (int i = 0; i < 10; i++) {
+        yaml.append(i == 0 ? "" : ", ").append("*a").append(level - 1);
+      }
+      yaml.append("]\n");
+    }
+    assertMessage(yaml.toString(), "edgecache.yaml:0: (document): invalid YAML:");
+  }
+
   private void assertMessage(String yaml, String expected) throws Exception {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ServerConfigLoader.load(write(yaml)));
