@@ -1,20 +1,12 @@
 package io.edgecache.admin;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -27,8 +19,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -73,14 +63,10 @@ public final class AdminPages implements AutoCloseable {
 
   private record Served(String contentType, Page page) {}
 
-  private final EventLoopGroup network;
-  private final EventExecutorGroup writers;
-  private final Channel server;
+  private final NettyListener listener;
 
-  private AdminPages(EventLoopGroup network, EventExecutorGroup writers, Channel server) {
-    this.network = network;
-    this.writers = writers;
-    this.server = server;
+  private AdminPages(NettyListener listener) {
+    this.listener = listener;
   }
 
   public static Builder builder() {
@@ -88,14 +74,12 @@ public final class AdminPages implements AutoCloseable {
   }
 
   public int port() {
-    return ((InetSocketAddress) server.localAddress()).getPort();
+    return listener.port();
   }
 
   @Override
   public void close() {
-    server.close().syncUninterruptibly();
-    network.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    writers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    listener.close();
   }
 
   /** The pages, by path; each path once. */
@@ -136,43 +120,18 @@ public final class AdminPages implements AutoCloseable {
       if (pages.isEmpty()) {
         throw new IllegalStateException("no pages to serve");
       }
-      EventLoopGroup network = new NioEventLoopGroup(1,
-          new ThreadFactoryBuilder().setNameFormat(threadName + "-io").setDaemon(true).build());
-      EventExecutorGroup writers = new DefaultEventExecutorGroup(2,
-          new ThreadFactoryBuilder().setNameFormat(threadName + "-%d").setDaemon(true).build());
       Pages handler = new Pages(Map.copyOf(pages));
       ConnectionCap cap = new ConnectionCap(maxConnections);
       long readTimeoutMillis = readTimeout.toMillis();
-      try {
-        Channel server = new ServerBootstrap()
-            .group(network)
-            .channel(NioServerSocketChannel.class)
-            .childHandler(new ChannelInitializer<SocketChannel>() {
-              @Override
-              protected void initChannel(SocketChannel channel) {
-                if (!cap.admit(channel)) {
-                  return;
-                }
-                channel.pipeline()
-                    .addLast(new ReadTimeoutHandler(readTimeoutMillis, TimeUnit.MILLISECONDS))
-                    .addLast(new HttpServerCodec(4096, MAX_HEAD_BYTES, 8192))
-                    .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
-                    .addLast(writers, handler);
-              }
-            })
-            .bind(listen)
-            .sync()
-            .channel();
-        return new AdminPages(network, writers, server);
-      } catch (Exception e) { // Netty rethrows the bind failure undeclared
-        network.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        writers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
+      return new AdminPages(NettyListener.start(listen, threadName, 2, (channel, writers) -> {
+        if (cap.admit(channel)) {
+          channel.pipeline()
+              .addLast(new ReadTimeoutHandler(readTimeoutMillis, TimeUnit.MILLISECONDS))
+              .addLast(new HttpServerCodec(4096, MAX_HEAD_BYTES, 8192))
+              .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
+              .addLast(writers, handler);
         }
-        throw e instanceof IOException io ? io
-            : new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
-      }
+      }));
     }
   }
 

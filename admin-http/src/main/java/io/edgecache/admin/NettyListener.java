@@ -1,0 +1,80 @@
+package io.edgecache.admin;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * One listening socket of an admin server: a network thread that only reads and writes, and
+ * {@code workers} threads for what building an answer may block on (collecting metrics,
+ * writing a purge log). {@link AdminPages} and {@link AdminApi} each start one.
+ */
+final class NettyListener implements AutoCloseable {
+
+  private final EventLoopGroup network;
+  private final EventExecutorGroup workers;
+  private final Channel server;
+
+  private NettyListener(EventLoopGroup network, EventExecutorGroup workers, Channel server) {
+    this.network = network;
+    this.workers = workers;
+    this.server = server;
+  }
+
+  /**
+   * Listens on {@code listen}; {@code pipeline} sets up each accepted connection, given the
+   * worker threads. Throws {@link IOException} when the address cannot be bound.
+   */
+  static NettyListener start(InetSocketAddress listen, String threadName, int workerThreads,
+      BiConsumer<SocketChannel, EventExecutorGroup> pipeline) throws IOException {
+    EventLoopGroup network = new NioEventLoopGroup(1,
+        new ThreadFactoryBuilder().setNameFormat(threadName + "-io").setDaemon(true).build());
+    EventExecutorGroup workers = new DefaultEventExecutorGroup(workerThreads,
+        new ThreadFactoryBuilder().setNameFormat(threadName + "-%d").setDaemon(true).build());
+    try {
+      Channel server = new ServerBootstrap()
+          .group(network)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+              pipeline.accept(channel, workers);
+            }
+          })
+          .bind(listen)
+          .sync()
+          .channel();
+      return new NettyListener(network, workers, server);
+    } catch (Exception e) { // Netty rethrows the bind failure undeclared
+      network.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw e instanceof IOException io ? io
+          : new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
+    }
+  }
+
+  int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    network.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+}
