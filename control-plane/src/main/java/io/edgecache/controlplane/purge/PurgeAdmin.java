@@ -214,6 +214,10 @@ public final class PurgeAdmin {
           || url.getHost() == null) {
         throw AdminError.badRequest(field + ": an absolute http(s) URL is required, got '" + text + "'");
       }
+      if (url.getRawUserInfo() != null) {
+        // No key holds one, and it makes the authority's host differ from the URL's.
+        throw AdminError.badRequest(field + ": a URL with user information is not a cache key");
+      }
       return url;
     } catch (URISyntaxException e) {
       throw AdminError.badRequest(field + ": '" + text + "' is not a URL: " + e.getReason());

@@ -137,6 +137,9 @@ class AdminHttpHardeningTest {
     assertEquals(400, escapeInTag.statusCode(), escapeInTag.body());
     HttpResponse<String> bidiInTag = submit("{\"kind\":\"TAG\",\"value\":\"a\\u202ex\"}");
     assertEquals(400, bidiInTag.statusCode(), bidiInTag.body());
+    HttpResponse<String> userInfo = submit(
+        "{\"kind\":\"URL\",\"value\":\"http://shop.example:@other.example/x\"}");
+    assertEquals(400, userInfo.statusCode(), userInfo.body());
     assertTrue(coordinator.recent(10).isEmpty(), "nothing purged");
     assertEquals(202, submit("{\"kind\":\"TAG\",\"value\":\"product-42\"}").statusCode());
   }
