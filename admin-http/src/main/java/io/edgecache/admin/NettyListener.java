@@ -10,17 +10,19 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * One listening socket of an admin server: a network thread that only reads and writes, and
- * {@code workers} threads for what building an answer may block on (collecting metrics,
- * writing a purge log). {@link AdminPages} and {@link AdminApi} each start one.
+ * One listening socket of a small Netty server: a network thread that only reads and writes,
+ * and {@code workers} threads (none if 0) for what building an answer may block on (collecting
+ * metrics, writing a purge log). {@link AdminPages}, {@link AdminApi} and the cache node's body
+ * endpoint each start one; a bind failure is one {@link IOException} naming the address.
  */
-final class NettyListener implements AutoCloseable {
+public final class NettyListener implements AutoCloseable {
 
   private final EventLoopGroup network;
   private final EventExecutorGroup workers;
@@ -34,13 +36,15 @@ final class NettyListener implements AutoCloseable {
 
   /**
    * Listens on {@code listen}; {@code pipeline} sets up each accepted connection, given the
-   * worker threads. Throws {@link IOException} when the address cannot be bound.
+   * worker threads (null when {@code workerThreads} is 0). Throws {@link IOException} when the
+   * address cannot be bound.
    */
-  static NettyListener start(InetSocketAddress listen, String threadName, int workerThreads,
+  public static NettyListener start(InetSocketAddress listen, String threadName, int workerThreads,
       BiConsumer<SocketChannel, EventExecutorGroup> pipeline) throws IOException {
     EventLoopGroup network = new NioEventLoopGroup(1,
         new ThreadFactoryBuilder().setNameFormat(threadName + "-io").setDaemon(true).build());
-    EventExecutorGroup workers = new DefaultEventExecutorGroup(workerThreads,
+    EventExecutorGroup workers = workerThreads == 0 ? null : new DefaultEventExecutorGroup(
+        workerThreads,
         new ThreadFactoryBuilder().setNameFormat(threadName + "-%d").setDaemon(true).build());
     try {
       Channel server = new ServerBootstrap()
@@ -57,8 +61,7 @@ final class NettyListener implements AutoCloseable {
           .channel();
       return new NettyListener(network, workers, server);
     } catch (Exception e) { // Netty rethrows the bind failure undeclared
-      network.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      shutDown(network, workers);
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
@@ -67,14 +70,22 @@ final class NettyListener implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
   }
 
+  /** Stops listening, closes every connection and waits (at most 5 s) for the threads to end. */
   @Override
   public void close() {
     server.close().syncUninterruptibly();
-    network.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    shutDown(network, workers).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+
+  private static Future<?> shutDown(EventLoopGroup network,
+      EventExecutorGroup workers) {
+    if (workers != null) {
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+    return network.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

@@ -1,22 +1,16 @@
 package io.edgecache.extproc.body;
 
 import io.edgecache.admin.ConnectionCap;
+import io.edgecache.admin.NettyListener;
 import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.fields.Preconditions;
 import io.edgecache.extproc.policy.CacheStatus;
 import io.edgecache.extproc.store.EntryHead;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -75,12 +69,10 @@ public final class BodyEndpoint implements AutoCloseable {
   private static final Set<String> REPLACED = Set.of("content-length", "transfer-encoding",
       "content-range", "accept-ranges", "age", CacheStatus.FIELD);
 
-  private final EventLoopGroup group;
-  private final Channel server;
+  private final NettyListener listener;
 
-  private BodyEndpoint(EventLoopGroup group, Channel server) {
-    this.group = group;
-    this.server = server;
+  private BodyEndpoint(NettyListener listener) {
+    this.listener = listener;
   }
 
   /**
@@ -99,47 +91,26 @@ public final class BodyEndpoint implements AutoCloseable {
   static BodyEndpoint start(InetSocketAddress listen, StoredBodies bodies, BodyTokens tokens,
       BodyStats stats, Clock clock, Duration idle, int maxConnections) throws IOException {
     ConnectionCap cap = new ConnectionCap(maxConnections);
-    EventLoopGroup group = new NioEventLoopGroup(1);
-    try {
-      Channel server = new ServerBootstrap()
-          .group(group)
-          .channel(NioServerSocketChannel.class)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel channel) {
-              if (!cap.admit(channel)) {
-                return;
-              }
-              channel.pipeline()
-                  // All-idle, not read-idle: a long body to a slow client reads nothing for
-                  // minutes, but its writes keep completing; a client that stalls both goes.
-                  .addLast(new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS))
-                  .addLast(new HttpServerCodec())
-                  .addLast(new HttpObjectAggregator(64 << 10)) // GET requests carry no body
-                  .addLast(new Handler(bodies, tokens, stats, clock));
-            }
-          })
-          .bind(listen)
-          .sync()
-          .channel();
-      return new BodyEndpoint(group, server);
-    } catch (Exception e) { // Netty rethrows the bind failure undeclared
-      group.shutdownGracefully();
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
+    return new BodyEndpoint(NettyListener.start(listen, "edgecache-body", 0, (channel, none) -> {
+      if (cap.admit(channel)) {
+        channel.pipeline()
+            // All-idle, not read-idle: a long body to a slow client reads nothing for
+            // minutes, but its writes keep completing; a client that stalls both goes.
+            .addLast(new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS))
+            .addLast(new HttpServerCodec())
+            .addLast(new HttpObjectAggregator(64 << 10)) // GET requests carry no body
+            .addLast(new Handler(bodies, tokens, stats, clock));
       }
-      throw e instanceof IOException io ? io : new IOException("cannot listen on " + listen, e);
-    }
+    }));
   }
 
   public int port() {
-    return ((InetSocketAddress) server.localAddress()).getPort();
+    return listener.port();
   }
 
   @Override
   public void close() {
-    server.close().syncUninterruptibly();
-    group.shutdownGracefully().syncUninterruptibly();
+    listener.close();
   }
 
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
