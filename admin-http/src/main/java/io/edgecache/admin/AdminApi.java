@@ -12,7 +12,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
@@ -27,6 +26,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ public final class AdminApi implements AutoCloseable {
       Map<String, String> headers) {
     /** The first value of header {@code name} (any case), or null. */
     public String header(String name) {
-      return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+      return headers.get(name.toLowerCase(Locale.ROOT));
     }
   }
 
@@ -133,9 +134,9 @@ public final class AdminApi implements AutoCloseable {
   static Head head(HttpRequest request, ChannelHandlerContext ctx) {
     QueryStringDecoder target = new QueryStringDecoder(request.uri());
     int query = request.uri().indexOf('?');
-    Map<String, String> headers = new java.util.HashMap<>();
+    Map<String, String> headers = new HashMap<>();
     for (Map.Entry<String, String> header : request.headers()) {
-      headers.putIfAbsent(header.getKey().toLowerCase(java.util.Locale.ROOT), header.getValue());
+      headers.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
     }
     InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
     return new Head(request.method().name(), target.path(),
@@ -246,10 +247,6 @@ public final class AdminApi implements AutoCloseable {
           send(ctx, refusal.get(), false);
           return;
         }
-      }
-      if (message instanceof HttpContent && refused) {
-        ReferenceCountUtil.release(message);
-        return;
       }
       ctx.fireChannelRead(message);
     }
