@@ -33,8 +33,6 @@ import java.util.logging.Logger;
 public final class HeaderMutator {
   private static final Logger log = Logger.getLogger(HeaderMutator.class.getName());
 
-  private static final int MAX_HEADERS_COUNT = HeaderLimits.MAX_HEADERS_COUNT;
-  private static final long MAX_HEADERS_BYTES = HeaderLimits.MAX_HEADERS_BYTES;
 
   /** {@code Checker}'s routing headers: never changed under the default rules. */
   private static final Set<String> ROUTING = Set.of("host", MessageHead.AUTHORITY, MessageHead.METHOD,
@@ -49,7 +47,8 @@ public final class HeaderMutator {
    */
   public static void apply(HeaderMutation mutation, MessageHead head, boolean request, boolean replacingMessage,
       boolean skipContentLength) throws ProtocolException {
-    if (mutation.getRemoveHeadersCount() > MAX_HEADERS_COUNT || mutation.getSetHeadersCount() > MAX_HEADERS_COUNT) {
+    if (mutation.getRemoveHeadersCount() > HeaderLimits.MAX_HEADERS_COUNT
+        || mutation.getSetHeadersCount() > HeaderLimits.MAX_HEADERS_COUNT) {
       throw new MutationRejected("Header mutation remove header count " + mutation.getRemoveHeadersCount()
           + " or set header count " + mutation.getSetHeadersCount() + " exceed the HCM header count limit");
     }
@@ -69,7 +68,8 @@ public final class HeaderMutator {
         set(option, head, request, replacingMessage, skipContentLength);
       }
     }
-    if (head.size() > MAX_HEADERS_COUNT || head.byteSize() > MAX_HEADERS_BYTES) {
+    if (head.size() > HeaderLimits.MAX_HEADERS_COUNT
+        || head.byteSize() > HeaderLimits.MAX_HEADERS_BYTES) {
       throw new MutationRejected("Header mutation causes end result header count " + head.size()
           + " or header size " + head.byteSize() + " bytes, exceeding the count limit or the size limit");
     }
