@@ -109,8 +109,7 @@ public final class ExtProcServer implements AutoCloseable {
     }
     HealthStatusManager health = new HealthStatusManager();
     // Listening already, but not ready: see reportServingOnceConnected.
-    health.setStatus("", ServingStatus.NOT_SERVING);
-    health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+    report(health, ServingStatus.NOT_SERVING);
     InetSocketAddress listen =
         new InetSocketAddress(config.listen().getHostString(), config.listen().getPort());
     ReloadingTls tls = null;
@@ -183,9 +182,14 @@ public final class ExtProcServer implements AutoCloseable {
       notMade.ifPresent(why -> log.warning(
           "serving without the shared tiers for now: connections not made: "
               + LogText.quote(why) + "; they are tried again on the next call"));
-      health.setStatus("", ServingStatus.SERVING);
-      health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, ServingStatus.SERVING);
+      report(health, ServingStatus.SERVING);
     });
+  }
+
+  /** Sets the whole server's status and the ext_proc service's, which probes may name. */
+  private static void report(HealthStatusManager health, ServingStatus status) {
+    health.setStatus("", status);
+    health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, status);
   }
 
   private static void closeTls(ReloadingTls tls) {
