@@ -39,6 +39,8 @@ public final class RedisEndpoint implements AutoCloseable {
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final Connector connector;
+  /** Whether commands can wait for flushCommands() safely: on one server, not in a cluster. */
+  private final boolean batchesOnFlush;
 
   /** A connection and its asynchronous commands, whichever kind of Redis it reaches. */
   public record Connection<K, V>(
@@ -63,6 +65,7 @@ public final class RedisEndpoint implements AutoCloseable {
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
         .build();
+    this.batchesOnFlush = !config.cluster();
     if (config.cluster()) {
       RedisClusterClient cluster = RedisClusterClient.create(resources, uri);
       // Slots move when the cluster is resharded or fails over: MOVED replies and lost nodes
@@ -121,6 +124,20 @@ public final class RedisEndpoint implements AutoCloseable {
   /** A new command connection. */
   public <K, V> CompletableFuture<Connection<K, V>> connect(RedisCodec<K, V> codec) {
     return connector.connect(codec);
+  }
+
+  /**
+   * A new command connection for pipelined batches: its commands go out together on {@code
+   * flushCommands()}. On one server only; in a cluster each command is flushed as it is written,
+   * because Lettuce writes a command whose node connection is still being made when that
+   * connection completes, on its event loop, which can run alongside or after the batch's flush:
+   * such a command stays unsent until a later flush or its timeout (lettuce#1065, #2420).
+   */
+  public <K, V> CompletableFuture<Connection<K, V>> connectBatching(RedisCodec<K, V> codec) {
+    return connect(codec).thenApply(made -> {
+      made.connection().setAutoFlushCommands(!batchesOnFlush);
+      return made;
+    });
   }
 
   /**

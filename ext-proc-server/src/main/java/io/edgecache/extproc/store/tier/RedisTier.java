@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * L3: entries as binary Redis strings under {@code edgecache:<key>}, expiring with the entry
@@ -21,8 +22,9 @@ import java.util.function.Predicate;
  * server or a Redis Cluster.
  *
  * <p>Reads use their own connection; writes use a second one that does not flush each command,
- * so a batch of writes goes out pipelined on {@link #flush()}. When Redis is unreachable,
- * commands are rejected at once instead of queued, so callers see the outage immediately;
+ * so a batch of writes goes out pipelined on {@link #flush()} (on one server; in a cluster each
+ * write is flushed as it is issued, see {@link RedisEndpoint#connectBatching}). When Redis is
+ * unreachable, commands are rejected at once instead of queued, so callers see the outage immediately;
  * Lettuce reconnects in the background, and a connection that could not be made at startup is
  * retried by the next call.
  *
@@ -42,8 +44,8 @@ final class RedisTier implements Tier, SharedTags {
 
   private RedisTier(TiersConfig.Redis config) {
     this.endpoint = RedisEndpoint.of(config);
-    this.reads = new Lazy(true);
-    this.writes = new Lazy(false);
+    this.reads = new Lazy(() -> endpoint.connect(ByteArrayCodec.INSTANCE));
+    this.writes = new Lazy(() -> endpoint.connectBatching(ByteArrayCodec.INSTANCE));
   }
 
   /**
@@ -182,24 +184,20 @@ final class RedisTier implements Tier, SharedTags {
   }
 
   /** One connection, made on first use and made again if the last attempt failed. */
-  private final class Lazy {
-    private final boolean autoFlush;
+  private static final class Lazy {
+    private final Supplier<CompletableFuture<Connection<byte[], byte[]>>> connector;
     private final AtomicReference<CompletableFuture<Connection<byte[], byte[]>>> current =
         new AtomicReference<>();
 
-    Lazy(boolean autoFlush) {
-      this.autoFlush = autoFlush;
+    Lazy(Supplier<CompletableFuture<Connection<byte[], byte[]>>> connector) {
+      this.connector = connector;
       get();
     }
 
     CompletableFuture<Connection<byte[], byte[]>> get() {
       CompletableFuture<Connection<byte[], byte[]>> connection = current.get();
       if (connection == null || connection.isCompletedExceptionally()) {
-        CompletableFuture<Connection<byte[], byte[]>> attempt =
-            endpoint.connect(ByteArrayCodec.INSTANCE).thenApply(c -> {
-              c.connection().setAutoFlushCommands(autoFlush);
-              return c;
-            });
+        CompletableFuture<Connection<byte[], byte[]>> attempt = connector.get();
         return current.compareAndSet(connection, attempt) ? attempt : current.get();
       }
       return connection;
