@@ -359,7 +359,7 @@ class ExtProcDriverTest {
   @Test
   void overrideMessageTimeoutExtendsTheWait() throws Exception {
     // Warmed up, so the override reaches the edge well within the original timer.
-    long messageTimeoutMillis = 1_000;
+    long messageTimeoutMillis = 3_000; // room for a loaded machine: the override must beat it
     startWarmEdge(b -> b.setMessageTimeout(Durations.fromMillis(messageTimeoutMillis))
         .setMaxMessageTimeout(Durations.fromSeconds(10)));
     processor.script((request, out) -> {
