@@ -35,6 +35,24 @@ final class OptionalFields {
     return node == null ? fallback : node.duration();
   }
 
+  /** A duration, zero allowed, that when given must be at most {@code limit} ({@code why}). */
+  static Duration durationAtMost(YamlNode.Fields section, String name, Duration fallback,
+      Duration limit, String why) throws ConfigException {
+    Duration value = duration(section, name, fallback);
+    if (section != null && section.optional(name) != null && value.compareTo(limit) > 0) {
+      throw section.error(name, "must be at most " + inConfigTerms(limit) + ": " + why);
+    }
+    return value;
+  }
+
+  /** {@code limit} as the file would spell it: 1h, 90s, 500ms. */
+  private static String inConfigTerms(Duration limit) {
+    if (limit.toSeconds() % 3600 == 0 && limit.toNanosPart() == 0) {
+      return limit.toHours() + "h";
+    }
+    return limit.toNanosPart() == 0 ? limit.toSeconds() + "s" : limit.toMillis() + "ms";
+  }
+
   /** A duration that, when given, must be greater than zero (a default is not checked). */
   static Duration positiveDuration(YamlNode.Fields section, String name, Duration fallback)
       throws ConfigException {

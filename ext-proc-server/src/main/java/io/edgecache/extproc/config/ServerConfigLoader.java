@@ -28,6 +28,8 @@ public final class ServerConfigLoader {
   private static final Set<String> CACHE = Set.of("l1MaxBytes", "maxObjectBytes",
       "heuristicFraction", "heuristicMaxAge", "staleRetention");
   private static final Set<String> ADMIN = Set.of("enabled", "listen");
+  /** The longest any configured wait may be: Envoy bounds ext_proc's message timeouts so. */
+  private static final Duration LONGEST_WAIT = Duration.ofHours(1);
   private static final Set<String> COLLAPSING = Set.of("enabled", "maxWait", "passTtl", "cluster");
   private static final Set<String> CLUSTER = Set.of("enabled", "leaseTtl");
   private static final Set<String> ROUTE = Set.of("host", "pathPrefix", "mode", "defaultTtl",
@@ -103,12 +105,15 @@ public final class ServerConfigLoader {
         new ServerConfig.Collapsing(
             collapsing == null || collapsing.optional("enabled") == null
                 ? collapsingDefaults.enabled() : collapsing.optional("enabled").bool(),
-            OptionalFields.duration(collapsing, "maxWait", collapsingDefaults.maxWait()),
+            OptionalFields.durationAtMost(collapsing, "maxWait", collapsingDefaults.maxWait(),
+                LONGEST_WAIT, "a follower waits within Envoy's max_message_timeout, itself"
+                    + " at most 1h"),
             OptionalFields.duration(collapsing, "passTtl", collapsingDefaults.passTtl()),
             cluster(collapsing, tiers)),
         refreshUrl,
         admin(OptionalFields.section(raw, "admin", ADMIN), defaults.adminListen()),
-        OptionalFields.duration(raw, "drainTimeout", defaults.drainTimeout()),
+        OptionalFields.durationAtMost(raw, "drainTimeout", defaults.drainTimeout(), LONGEST_WAIT,
+            "a drain longer than that is a hang (and outlasts any termination grace period)"),
         routes,
         tiers,
         PurgeSection.read(raw.optional("purge")),

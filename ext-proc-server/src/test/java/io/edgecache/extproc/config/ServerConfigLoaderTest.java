@@ -283,6 +283,17 @@ class ServerConfigLoaderTest {
         + "\n  caFile: " + dir.resolve("ca.crt") + "\n";
   }
 
+  /** Envoy refuses a max_message_timeout above 1h, so no follower could ever wait longer. */
+  @Test
+  void waitsAreBoundedAtLoad() throws Exception {
+    assertMessage("collapsing:\n  maxWait: 2h\n",
+        "edgecache.yaml:2: collapsing.maxWait: must be at most 1h");
+    assertMessage("drainTimeout: 3601s\n", "edgecache.yaml:1: drainTimeout: must be at most 1h");
+    assertEquals(Duration.ofHours(1),
+        ServerConfigLoader.load(write("collapsing: {maxWait: 60m}\ndrainTimeout: 1h\n"))
+            .collapsing().maxWait());
+  }
+
   @Test
   void notANumberIsNoFraction() throws Exception {
     assertMessage("cache:\n  heuristicFraction: NaN\n",
