@@ -121,7 +121,8 @@ public final class CacheNode implements AutoCloseable {
       this.purgeAgent = null;
       edgePurges = EdgePurges.NONE;
     }
-    this.coalescer = new Coalescer(clock, config.collapsing().passTtl());
+    this.coalescer = new Coalescer(clock, config.collapsing().passTtl(),
+        config.collapsing().maxWait());
     this.cluster = config.collapsing().enabled() && config.collapsing().cluster().enabled()
         ? new ClusterCoalescer(config.collapsing().cluster(), config.tiers(), clock, scheduler,
             tiers::lookupBelowMemory)

@@ -44,6 +44,7 @@ final class NodeStats {
     Map<String, Object> collapsing = new LinkedHashMap<>();
     collapsing.put("waiting", node.coalescer().waitingNow());
     collapsing.put("followers", node.coalescer().followersTotal());
+    collapsing.put("overtaken", node.coalescer().overtakenTotal());
     collapsing.put("timeouts", metrics.collapseTimeouts());
     ClusterClaims cluster = node.cluster();
     // Asked, not left to NONE: a node without cluster coordination shows no cluster figures.

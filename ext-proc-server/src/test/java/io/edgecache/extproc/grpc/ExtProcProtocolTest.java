@@ -111,6 +111,35 @@ class ExtProcProtocolTest {
    * ({@code Utility::prepareLocalReply}, {@code encodeLocalReply}), so a HEAD hit carries the
    * stored body for Envoy to measure, and no Content-Length line of its own.
    */
+  /**
+   * A leader whose response never comes (a stalled origin, or a stream opened and left silent)
+   * gathers followers for one maxWait at most: then the next miss on its key leads a fetch of
+   * its own, answered at once, where it would have waited out the whole maxWait behind it.
+   */
+  @Test
+  void aSilentLeaderLeadsItsKeyForOneMaxWaitAtMost() throws Exception {
+    Duration maxWait = ServerConfig.defaults().collapsing().maxWait();
+    Stream silent = new Stream();
+    assertEquals(continueRequestHeaders(), silent.send(requestHeaders("GET", "/stalled")));
+    Stream early = new Stream();
+    assertTrue(early.send(requestHeaders("GET", "/stalled")).hasOverrideMessageTimeout(),
+        "a miss within maxWait follows (its timer is extended while it waits)");
+
+    clock.advance(maxWait);
+    Stream late = new Stream();
+    assertEquals(continueRequestHeaders(), late.send(requestHeaders("GET", "/stalled")));
+    assertEquals(
+        responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; stored; ttl="
+            + (60 - maxWait.toSeconds()), BodySendMode.STREAMED), // dated at the start
+        late.send(responseHeaders(200, false, "cache-control", "max-age=60")));
+    assertEquals(continueResponseBody(), late.send(body("fresh", true)));
+    late.finish();
+    assertEquals(1, server.node().coalescer().overtakenTotal());
+
+    ProcessingResponse hit = new Stream().send(requestHeaders("GET", "/stalled"));
+    assertEquals("fresh", hit.getImmediateResponse().getBody().toStringUtf8());
+  }
+
   @Test
   void headIsAnsweredWithTheStoredBodyForEnvoyToMeasure() throws Exception {
     store("/h", "hello");
