@@ -124,7 +124,7 @@ public final class CacheNode implements AutoCloseable {
     this.coalescer = new Coalescer(clock, config.collapsing().passTtl(),
         config.collapsing().maxWait());
     this.cluster = config.collapsing().enabled() && config.collapsing().cluster().enabled()
-        ? new ClusterCoalescer(config.collapsing().cluster(), config.tiers(), clock, scheduler,
+        ? new ClusterCoalescer(config.collapsing(), config.tiers(), clock, scheduler,
             tiers::lookupBelowMemory)
         : ClusterClaims.NONE;
     this.refresher = config.refreshUrl() == null ? BackgroundRefresher.NONE

@@ -27,6 +27,11 @@ import java.util.logging.Logger;
  * without an entry, they contend for it again. A response that was not storable is announced
  * as a pass: waiters go to the origin themselves.
  *
+ * <p>A holder renews its lease while it fetches, but for one {@code collapsing.maxWait} at most
+ * (as the local {@link Coalescer} leads for that long): then the lease runs out within its
+ * lifetime and a waiting node takes over, so a stalled origin or a stream left silent does not
+ * make every other node's requests for the key wait out their whole bound.
+ *
  * <p>Redis trouble never fails a request: behind a circuit breaker, a lease that cannot be
  * asked for lets the node fetch alone, which is node-local collapsing.
  */
@@ -62,6 +67,8 @@ public final class ClusterCoalescer implements ClusterClaims {
 
   private final NodeLeases leases;
   private final Duration leaseTtl;
+  /** How long a lease taken here is renewed at most: the followers' longest wait. */
+  private final Duration leadFor;
   /** Times waits for notices and lease renewals (the node's scheduler). */
   private final ScheduledExecutorService scheduler;
   /** Reads an entry from the tiers below memory, where another node's fill lands. */
@@ -82,11 +89,12 @@ public final class ClusterCoalescer implements ClusterClaims {
    * @param sharedLookup the entry under a key in the tiers below memory, or null; never
    *     completes exceptionally
    */
-  public ClusterCoalescer(ServerConfig.ClusterCollapsing config, TiersConfig tiers, Clock clock,
+  public ClusterCoalescer(ServerConfig.Collapsing collapsing, TiersConfig tiers, Clock clock,
       ScheduledExecutorService scheduler,
       Function<CacheKey, CompletableFuture<CachedResponse>> sharedLookup) {
     this.scheduler = scheduler;
-    this.leaseTtl = config.leaseTtl();
+    this.leaseTtl = collapsing.cluster().leaseTtl();
+    this.leadFor = collapsing.maxWait();
     this.sharedLookup = sharedLookup;
     this.leases = new NodeLeases(new RedisLeases(tiers.redis(), CHANNEL, this::onNotice),
         leaseTtl, tiers, clock, scheduler);
@@ -143,7 +151,8 @@ public final class ClusterCoalescer implements ClusterClaims {
           if (claim.taken()) {
             notices.remove(uri, notice);
             leasesWon.increment();
-            ClusterLease lease = new ClusterLease(uri, this);
+            ClusterLease lease =
+                new ClusterLease(uri, this, System.nanoTime() + leadFor.toNanos());
             lease.renewLater();
             if (attempt == Attempt.FIRST && !claim.overTombstone()) {
               return CompletableFuture.completedFuture(new Turn(Outcome.LEAD, lease, null));

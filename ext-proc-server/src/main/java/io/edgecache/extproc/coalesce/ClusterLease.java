@@ -7,17 +7,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * This node's hold on one key's fetch across the cluster; it must end whatever the fetch came
  * to, and ends once however many paths try (a commit, a reset). Until then it is renewed every
  * third of its lifetime, so a fetch may outlast the lease while a crashed holder's lease still
- * runs out quickly.
+ * runs out quickly; but only until its lead time is over, after which a fetch that never ends
+ * lets the lease run out and another node take the key over.
  */
 public final class ClusterLease {
 
   private final String key;
   private final ClusterCoalescer coalescer;
   private final AtomicBoolean ended = new AtomicBoolean();
+  /** {@link System#nanoTime()} after which it is no longer renewed. */
+  private final long renewUntil;
 
-  ClusterLease(String key, ClusterCoalescer coalescer) {
+  ClusterLease(String key, ClusterCoalescer coalescer, long renewUntil) {
     this.key = key;
     this.coalescer = coalescer;
+    this.renewUntil = renewUntil;
   }
 
   /**
@@ -44,7 +48,7 @@ public final class ClusterLease {
   }
 
   private void renew() {
-    if (ended.get()) {
+    if (ended.get() || System.nanoTime() - renewUntil >= 0) {
       return;
     }
     coalescer.renew(key).thenAccept(renewed -> {

@@ -126,12 +126,21 @@ class ClusterCoalescerTest {
 
   /** A node on the shared Redis, once it reads and writes it. */
   private Node connectedNode(Duration leaseTtl) throws Exception {
-    Node node = node(redis.uri(), leaseTtl);
+    return connectedNode(leaseTtl, WAIT);
+  }
+
+  /** As {@link #connectedNode(Duration)}, its leaders leading for {@code maxWait} at most. */
+  private Node connectedNode(Duration leaseTtl, Duration maxWait) throws Exception {
+    Node node = node(redis.uri(), leaseTtl, maxWait);
     awaitRedis(node.store());
     return node;
   }
 
   private Node node(String redisUri, Duration leaseTtl) throws Exception {
+    return node(redisUri, leaseTtl, WAIT);
+  }
+
+  private Node node(String redisUri, Duration leaseTtl, Duration maxWait) throws Exception {
     TiersConfig defaults = TiersConfig.defaults();
     TiersConfig tiers = new TiersConfig(defaults.largeObjectBytes(), 64,
         defaults.writeQueueBytes(), 3,
@@ -141,8 +150,9 @@ class ClusterCoalescerTest {
     TieredStore store = TieredStore.open(tiers, new L1Store(1 << 20, Duration.ZERO, clock),
         clock, timers);
     return new Node(store, new ClusterCoalescer(
-        new ServerConfig.ClusterCollapsing(true, leaseTtl), tiers, clock, timers,
-        store::lookupBelowMemory));
+        new ServerConfig.Collapsing(true, maxWait, Duration.ofSeconds(10),
+            new ServerConfig.ClusterCollapsing(true, leaseTtl)),
+        tiers, clock, timers, store::lookupBelowMemory));
   }
 
   /**
@@ -239,6 +249,24 @@ class ClusterCoalescerTest {
       first.lease().filled(shortA.store().store(key, entry("slow but single")));
       assertEquals(Outcome.FILLED, second.get(15, TimeUnit.SECONDS).outcome());
       assertEquals(0, shortB.cluster().leaseTakeovers());
+    }
+  }
+
+  /**
+   * A leader whose fetch never ends (a stalled origin, a stream left silent) renews its lease
+   * for one maxWait only: then the lease runs out and the waiting node takes the key over,
+   * instead of waiting out its own whole bound (here 20 s, beyond this test's 15 s look).
+   */
+  @Test
+  void aStalledLeaderRenewsForOneMaxWaitThenAnotherNodeTakesOver() throws Exception {
+    try (Node stalled = connectedNode(SHORT_LEASE, Duration.ofSeconds(1));
+        Node waiting = connectedNode(SHORT_LEASE)) {
+      Turn first = claim(stalled, WAIT, new CountDownLatch(1));
+      Turn next = waitingClaim(waiting).get(15, TimeUnit.SECONDS);
+      assertEquals(Outcome.LEAD, next.outcome());
+      assertEquals(1, waiting.cluster().leaseTakeovers());
+      next.lease().abandoned();
+      first.lease().abandoned();
     }
   }
 
