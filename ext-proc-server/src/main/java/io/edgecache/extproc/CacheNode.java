@@ -5,6 +5,7 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.edgecache.extproc.body.BodyStats;
 import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.cache.RecordingBudget;
 import io.edgecache.extproc.coalesce.ClusterClaims;
 import io.edgecache.extproc.coalesce.ClusterCoalescer;
 import io.edgecache.extproc.coalesce.Coalescer;
@@ -55,6 +56,7 @@ public final class CacheNode implements AutoCloseable {
   private final L1Store store;
   private final TieredStore tiers;
   private final Coalescer coalescer;
+  private final RecordingBudget recordings;
   /** {@link ClusterClaims#NONE} unless collapsing spans the nodes sharing a Redis. */
   private final ClusterClaims cluster;
   /** {@link BackgroundRefresher#NONE} unless a refresh URL is configured. */
@@ -145,9 +147,10 @@ public final class CacheNode implements AutoCloseable {
     if (config.tiers().bodyListen() != null) {
       metrics.registerBodies(telemetry.meter(), bodyStats);
     }
+    this.recordings = new RecordingBudget(config.l1MaxBytes());
     this.exchangeServices = new ExchangeServices(config, policy, store, tiers, coalescer,
-        cluster, refresher, edgePurges, hitGate, bodyTokens, pushedPolicies, scheduler, clock,
-        telemetry, metrics);
+        cluster, refresher, edgePurges, hitGate, bodyTokens, pushedPolicies, recordings,
+        scheduler, clock, telemetry, metrics);
   }
 
   /** Two daemon threads: waits are short and continuations do no blocking work. */
@@ -232,6 +235,11 @@ public final class CacheNode implements AutoCloseable {
   }
 
   /** Collapsing on this node. */
+  /** The memory the responses being recorded share. */
+  public RecordingBudget recordings() {
+    return recordings;
+  }
+
   public Coalescer coalescer() {
     return coalescer;
   }

@@ -59,6 +59,10 @@ final class NodeStats {
           "unavailable", cluster.unavailable()));
     }
     stats.put("collapsing", collapsing);
+    stats.put("recordings", Map.of(
+        "heldBytes", node.recordings().heldBytes(),
+        "maxBytes", node.recordings().limitBytes(),
+        "refused", node.recordings().refused()));
     stats.put("refreshesStarted", node.refresher().startedTotal());
     List<Map<String, Object>> tiers = new ArrayList<>();
     tiers.add(Map.of(

@@ -42,7 +42,7 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
         services.cluster, services.scheduler, services.metrics, services.clock,
         services.policy);
     this.recorder = new ResponseRecorder(state, fill, services.config, services.tiers,
-        services.memory.partials());
+        services.memory.partials(), services.recordings);
     BackgroundFetch background =
         new BackgroundFetch(state, services.refresher, services.config, services.policy);
     Revalidation revalidation =

@@ -2,6 +2,7 @@ package io.edgecache.extproc.grpc;
 
 import io.edgecache.extproc.body.BodyTokens;
 import io.edgecache.extproc.cache.L1Store;
+import io.edgecache.extproc.cache.RecordingBudget;
 import io.edgecache.extproc.coalesce.ClusterClaims;
 import io.edgecache.extproc.coalesce.Coalescer;
 import io.edgecache.extproc.config.ServerConfig;
@@ -34,6 +35,8 @@ public final class ExchangeServices {
   final HitGate hitGate;
   final BodyTokens bodyTokens;
   final PushedPolicies pushedPolicies;
+  /** The memory the responses being recorded share. */
+  final RecordingBudget recordings;
   /** Times the exchanges' waits and runs their continuations. */
   final ScheduledExecutorService scheduler;
   final Clock clock;
@@ -50,8 +53,9 @@ public final class ExchangeServices {
   public ExchangeServices(ServerConfig config, CachePolicy policy, L1Store memory,
       TieredStore tiers, Coalescer coalescer, ClusterClaims cluster,
       BackgroundRefresher refresher, EdgePurges edgePurges, HitGate hitGate,
-      BodyTokens bodyTokens, PushedPolicies pushedPolicies, ScheduledExecutorService scheduler,
-      Clock clock, Telemetry telemetry, CacheMetrics metrics) {
+      BodyTokens bodyTokens, PushedPolicies pushedPolicies, RecordingBudget recordings,
+      ScheduledExecutorService scheduler, Clock clock, Telemetry telemetry,
+      CacheMetrics metrics) {
     this.config = config;
     this.policy = policy;
     this.memory = memory;
@@ -63,6 +67,7 @@ public final class ExchangeServices {
     this.hitGate = hitGate;
     this.bodyTokens = bodyTokens;
     this.pushedPolicies = pushedPolicies;
+    this.recordings = recordings;
     this.scheduler = scheduler;
     this.clock = clock;
     this.telemetry = telemetry;

@@ -3,6 +3,7 @@ package io.edgecache.extproc.grpc;
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.cache.CachedResponse;
 import io.edgecache.extproc.cache.PartialStore;
+import io.edgecache.extproc.cache.RecordingBudget;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.fields.ByteRanges;
 import io.edgecache.extproc.fields.HeaderList;
@@ -37,6 +38,8 @@ final class ResponseRecorder {
   private final TieredStore tiers;
   /** Where a recorded part joins the parts held of its representation. */
   private final PartialStore partials;
+  /** The memory this node's recordings share. */
+  private final RecordingBudget budget;
 
   // Set while a response body is being recorded.
   private BodyRecorder body;
@@ -50,12 +53,13 @@ final class ResponseRecorder {
   private Instant responseTime;
 
   ResponseRecorder(ExchangeState state, Fill fill, ServerConfig config, TieredStore tiers,
-      PartialStore partials) {
+      PartialStore partials, RecordingBudget budget) {
     this.state = state;
     this.fill = fill;
     this.config = config;
     this.tiers = tiers;
     this.partials = partials;
+    this.budget = budget;
   }
 
   /**
@@ -86,14 +90,18 @@ final class ResponseRecorder {
     this.declaredLength = declaredLength;
     this.responseTime = responseTime;
     this.body = new BodyRecorder(maxBytes, memoryLimit(),
-        () -> tiers.spool(MAX_SPOOL_PENDING_BYTES));
+        () -> tiers.spool(MAX_SPOOL_PENDING_BYTES), budget);
   }
 
   /** Records a body chunk, if recording; commits at the body's end. */
   void append(HttpBody message) {
-    if (body != null && !body.append(message.getBody())) {
-      body = null; // over the size limit or the spool: the rest passes unrecorded
-      fill.land(null, true);
+    if (body != null) {
+      BodyRecorder.Appended appended = body.append(message.getBody());
+      if (appended != BodyRecorder.Appended.KEPT) {
+        body = null; // the rest passes unrecorded
+        // Too large is the response's nature (hit-for-pass); no room is this moment's.
+        fill.land(null, appended == BodyRecorder.Appended.OVER_LIMIT);
+      }
     }
     if (message.getEndOfStream() && body != null) {
       commit();
@@ -127,6 +135,7 @@ final class ResponseRecorder {
     CachedResponse entry = new CachedResponse(status, verdict.storedHeaders(), recorded.body(),
         responseTime, verdict.correctedInitialAge(), verdict.freshnessLifetime(),
         varyValues(), verdict.rules(), recorded.length());
+    recorded.handedOver(); // the store's memory tier accounts for it from here
     CompletableFuture<Boolean> written = recorded.spooled()
         ? tiers.storeSpooled(state.request.key(), entry, recorded.spool())
         : tiers.store(state.request.key(), entry);
@@ -150,6 +159,7 @@ final class ResponseRecorder {
         verdict.freshnessLifetime(), varyValues(), verdict.rules(), part.completeLength());
     CachedResponse complete =
         partials.add(state.request.key(), head, part.first(), recorded.body());
+    recorded.handedOver();
     state.tally.settle(Outcome.MISS, status, recorded.length(), head.ttlSeconds(responseTime),
         true);
     if (complete != null) {

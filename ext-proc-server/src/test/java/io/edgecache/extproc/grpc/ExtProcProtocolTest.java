@@ -7,6 +7,7 @@ import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
 import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
+import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.fields.HttpDates;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.proto.policy.v1.RoutePolicy;
@@ -40,6 +41,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,6 +52,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The exact ext_proc messages for a miss, a hit and a pass, over a real gRPC stream. */
 class ExtProcProtocolTest {
@@ -56,6 +60,7 @@ class ExtProcProtocolTest {
   private static final Instant START = Instant.parse("2026-11-21T12:00:00Z");
 
   private final ManualClock clock = new ManualClock(START);
+  @TempDir Path dir;
   private ExtProcServer server;
   private ManagedChannel channel;
 
@@ -71,6 +76,15 @@ class ExtProcProtocolTest {
   void stop() throws Exception {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
+  }
+
+  /** Replaces the default node with one configured by {@code yaml}. */
+  private void restartWith(String yaml) throws Exception {
+    stop();
+    ServerConfig config = ServerConfigLoader.load(Files.writeString(dir.resolve("node.yaml"), yaml))
+        .withListen(new InetSocketAddress("127.0.0.1", 0)).withAdminListen(null);
+    server = ExtProcServer.start(config, clock);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
   }
 
   @Test
@@ -138,6 +152,37 @@ class ExtProcProtocolTest {
 
     ProcessingResponse hit = new Stream().send(requestHeaders("GET", "/stalled"));
     assertEquals("fresh", hit.getImmediateResponse().getBody().toStringUtf8());
+  }
+
+  /**
+   * Responses being recorded share one memory budget, the memory tier's size: a recording that
+   * finds it full is dropped and its response passes unrecorded (as an over-size one does, but
+   * without hit-for-pass), where many concurrent large misses would each have held the object
+   * limit. The budget is free again once the recordings end.
+   */
+  @Test
+  void recordingsInProgressShareOneMemoryBudget() throws Exception {
+    restartWith("cache: {l1MaxBytes: 64KiB, maxObjectBytes: 48KiB}\n");
+    Stream large = new Stream();
+    large.send(requestHeaders("GET", "/large"));
+    large.send(responseHeaders(200, false, "cache-control", "max-age=60"));
+    assertEquals(continueResponseBody(), large.send(body("a".repeat(40_000), false)));
+
+    Stream second = new Stream();
+    second.send(requestHeaders("GET", "/second"));
+    second.send(responseHeaders(200, false, "cache-control", "max-age=60"));
+    assertEquals(continueResponseBody(), second.send(body("b".repeat(30_000), true)));
+    second.finish();
+    assertEquals(1, server.node().recordings().refused());
+    Stream again = new Stream();
+    assertEquals(continueRequestHeaders(), again.send(requestHeaders("GET", "/second")),
+        "not stored, and not hit-for-pass either: this request leads a fetch of its own");
+
+    assertEquals(continueResponseBody(), large.send(body("a", true)));
+    large.finish();
+    assertEquals(0, server.node().recordings().heldBytes());
+    ProcessingResponse hit = new Stream().send(requestHeaders("GET", "/large"));
+    assertEquals(40_001, hit.getImmediateResponse().getBody().size());
   }
 
   @Test
