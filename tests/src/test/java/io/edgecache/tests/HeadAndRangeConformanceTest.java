@@ -89,6 +89,24 @@ class HeadAndRangeConformanceTest extends ConformanceBase {
     assertEquals("bytes */20", response.headers().firstValue("content-range").orElseThrow());
   }
 
+  /**
+   * {@code bytes=20-} of a 20-byte body is valid and unsatisfiable: 416 (it was ignored, as if
+   * invalid). {@code bytes=--5} and a signed position are no range at all (§14.1.1's positions
+   * are 1*DIGIT): ignored, the whole body served (they were read as a suffix of -5: 416).
+   */
+  @Test
+  void aRangeFromTheEndIsUnsatisfiableAndASignedOneIsIgnored_RFC9110_14_1_1() throws Exception {
+    String p = cached("range-edges");
+    HttpResponse<String> fromTheEnd = stack.get(p, "range", "bytes=20-");
+    assertEquals(416, fromTheEnd.statusCode());
+    assertEquals("bytes */20", fromTheEnd.headers().firstValue("content-range").orElseThrow());
+    for (String signed : new String[] {"bytes=--5", "bytes=+2-5", "bytes=-+5"}) {
+      HttpResponse<String> whole = stack.get(p, "range", signed);
+      assertEquals(200, whole.statusCode(), signed);
+      assertEquals(BODY, whole.body(), signed);
+    }
+  }
+
   @Test
   void ifRangeServesTheRangeOnlyForTheSameRepresentation_RFC9110_13_1_5() throws Exception {
     String p = cached("if-range", "etag", "\"r1\"");

@@ -1,5 +1,7 @@
 package io.edgecache.extproc.body;
 
+import io.edgecache.extproc.fields.ByteRanges;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,37 +25,18 @@ record ByteRange(long first, long last) {
 
   /**
    * The range {@code header} asks of a body of {@code size} bytes: empty when the whole body
-   * is to be served, {@link #UNSATISFIABLE} when the range lies outside it.
+   * is to be served (no valid Range, or several ranges), {@link #UNSATISFIABLE} when none of
+   * its ranges overlaps the body. Parsed as the ext_proc hit path parses it ({@link
+   * ByteRanges#parse}), so both answer a Range alike.
    */
   static Optional<ByteRange> parse(String header, long size) {
-    if (header == null || !header.startsWith("bytes=") || header.indexOf(',') >= 0) {
+    List<ByteRanges.Range> ranges = ByteRanges.parse(header, size);
+    if (ranges == null || ranges.size() > 1) {
       return Optional.empty();
     }
-    String spec = header.substring("bytes=".length()).trim();
-    int dash = spec.indexOf('-');
-    if (dash < 0) {
-      return Optional.empty();
+    if (ranges.isEmpty()) {
+      return Optional.of(UNSATISFIABLE);
     }
-    try {
-      if (dash == 0) { // suffix: the last N bytes
-        long suffix = Long.parseLong(spec.substring(1));
-        if (suffix <= 0 || size == 0) {
-          return Optional.of(UNSATISFIABLE);
-        }
-        return Optional.of(new ByteRange(Math.max(0, size - suffix), size - 1));
-      }
-      long first = Long.parseLong(spec.substring(0, dash));
-      boolean open = dash == spec.length() - 1;
-      long last = open ? Long.MAX_VALUE : Long.parseLong(spec.substring(dash + 1));
-      if (first < 0 || last < first) {
-        return Optional.empty();
-      }
-      if (first >= size) {
-        return Optional.of(UNSATISFIABLE);
-      }
-      return Optional.of(new ByteRange(first, Math.min(last, size - 1)));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
+    return Optional.of(new ByteRange(ranges.get(0).first(), ranges.get(0).last()));
   }
 }

@@ -88,16 +88,16 @@ public final class ByteRanges {
       String lastText = spec.substring(dash + 1).trim();
       try {
         if (firstText.isEmpty()) {
-          long suffix = Long.parseLong(lastText); // bytes=-N: the last N bytes
+          long suffix = digits(lastText); // bytes=-N: the last N bytes
           if (suffix > 0 && length > 0) {
             ranges.add(new Range(Math.max(0, length - suffix), length - 1));
           }
           continue;
         }
-        long first = Long.parseLong(firstText);
-        long last = lastText.isEmpty() ? length - 1 : Long.parseLong(lastText);
-        if (first < 0 || last < first) {
-          return null;
+        long first = digits(firstText);
+        long last = lastText.isEmpty() ? Long.MAX_VALUE : digits(lastText); // bytes=N-: to the end
+        if (last < first) {
+          return null; // invalid (§14.1.1), where bytes=N- past the end is only unsatisfiable
         }
         if (first < length) {
           ranges.add(new Range(first, Math.min(last, length - 1)));
@@ -107,5 +107,22 @@ public final class ByteRanges {
       }
     }
     return ranges;
+  }
+
+  /**
+   * A position as the grammar has it, 1*DIGIT: Long.parseLong would also take a sign, so
+   * {@code bytes=--5} read as a suffix of -5 (unsatisfiable, 416) where it is no range at all.
+   */
+  private static long digits(String text) {
+    if (text.isEmpty()) {
+      throw new NumberFormatException("no digits");
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        throw new NumberFormatException("not a digit: " + c);
+      }
+    }
+    return Long.parseLong(text); // overflow: NumberFormatException, the field is ignored
   }
 }

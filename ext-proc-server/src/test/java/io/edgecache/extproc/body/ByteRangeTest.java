@@ -22,6 +22,11 @@ class ByteRangeTest {
       "bytes=0-1,5-9   | whole",
       "items=0-1       | whole",
       "bytes=a-b       | whole",
+      "bytes=--5       | whole",
+      "bytes=-+5       | whole",
+      "bytes=+5-9      | whole",
+      "BYTES=0-9       | 0-9",
+      "bytes=0-1,5000- | 0-1",
   })
   void parses(String header, String expected) {
     Optional<ByteRange> range = ByteRange.parse(header, 1000);
