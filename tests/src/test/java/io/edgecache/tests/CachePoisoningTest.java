@@ -328,6 +328,20 @@ class CachePoisoningTest {
     assertCacheStatus(clean, "fwd=uri-miss");
   }
 
+  /**
+   * An https target sent in the clear would key the origin's answer to a plaintext request
+   * (x-forwarded-proto: http; often a redirect to https) under the https URL every TLS client
+   * asks for. An edge Envoy refuses it before any filter runs (403), and so does local-edge.
+   */
+  @Test
+  void anHttpsTargetInTheClearIsRefused() throws IOException {
+    String page = unique("/static/scheme");
+    RawHttp.Response attacker =
+        send("GET https://victim.example" + page + " HTTP/1.1", null, HOST);
+    assertEquals(403, attacker.status(), attacker.body());
+    assertFalse(attacker.body().contains("target="), "it reached the origin: " + attacker.body());
+  }
+
   @Test
   void absoluteFormTargetKeysOnItsOwnAuthority() throws IOException {
     String page = unique("/static/abs");

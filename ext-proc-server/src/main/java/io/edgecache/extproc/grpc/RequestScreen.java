@@ -13,7 +13,11 @@ import io.edgecache.http.PathNormalizer;
  * that arrives in another form than the normalised one (a proxy not configured to normalise),
  * an authority in another form than the key's ({@link CacheKey#isCanonical}), one whose
  * dot-segments hide behind {@code ;} parameters, and a GET or HEAD with a body all go to the
- * origin uncached: the origin may read them differently from the key.
+ * origin uncached: the origin may read them differently from the key. So does an https request
+ * that the proxy says came over plaintext ({@code x-forwarded-proto: http}, as a proxy trusting
+ * an upstream balancer's header passes it on): the origin answers it as plain http, often with
+ * a redirect to https, which keyed under the https URL would loop every TLS client. (An edge
+ * Envoy refuses such a request itself, 403; one behind trusted hops does not.)
  *
  * @param rejection why the request is answered 400, or null
  * @param path the normalised path (query as sent) routes and the key use
@@ -41,12 +45,18 @@ record RequestScreen(String rejection, String path, String bypass) {
       bypass = "path-not-normalized";
     } else if (!CacheKey.isCanonical(line.scheme(), line.authority())) {
       bypass = "authority-not-normalized";
+    } else if (line.scheme().equals("https") && saysPlaintext(headers.first("x-forwarded-proto"))) {
+      bypass = "https-over-plaintext";
     } else if (PathNormalizer.hasParameterisedDotSegment(path)) {
       bypass = "ambiguous-path";
     } else if (!endOfStream && (line.method().equals("GET") || line.method().equals("HEAD"))) {
       bypass = "request-body";
     }
     return new RequestScreen(null, path, bypass);
+  }
+
+  private static boolean saysPlaintext(String forwardedProto) {
+    return forwardedProto != null && forwardedProto.trim().equalsIgnoreCase("http");
   }
 
   /** The path without its query, which is what route prefixes match. */

@@ -185,6 +185,28 @@ class ExtProcProtocolTest {
     assertEquals(40_001, hit.getImmediateResponse().getBody().size());
   }
 
+  /**
+   * An https request the proxy says came in the clear (x-forwarded-proto: http, as Envoy passes
+   * a trusted balancer's header on) goes to the origin uncached: its answer to a plaintext
+   * request must not be what TLS clients of the https URL are served.
+   */
+  @Test
+  void anHttpsRequestThatCameInTheClearBypassesTheCache() throws Exception {
+    Stream clear = new Stream();
+    ProcessingResponse answer = clear.send(ProcessingRequest.newBuilder()
+        .setRequestHeaders(HttpHeaders.newBuilder()
+            .setHeaders(headerMap(":method", "GET", ":path", "/scheme", ":authority", "example.com",
+                ":scheme", "https", "x-forwarded-proto", "http"))
+            .setEndOfStream(true))
+        .build());
+    assertTrue(answer.hasRequestHeaders(), answer.toString());
+    String cacheStatus = clear.send(responseHeaders(200, false, "cache-control", "max-age=60"))
+        .getResponseHeaders().getResponse().getHeaderMutation().getSetHeaders(0).getHeader()
+        .getRawValue().toStringUtf8();
+    assertTrue(cacheStatus.contains("fwd=bypass")
+        && cacheStatus.contains("detail=https-over-plaintext"), cacheStatus);
+  }
+
   @Test
   void headIsAnsweredWithTheStoredBodyForEnvoyToMeasure() throws Exception {
     store("/h", "hello");

@@ -77,7 +77,7 @@ final class Exchange implements UpstreamListener {
     idleTimer.start();
     if (target.rejection() != null) {
       // Envoy's codec and connection manager answer these before any filter runs.
-      localReply(LocalReply.badRequest(target.rejection()));
+      localReply(target.rejection());
       return;
     }
     if (initialMetadata.problem() != null && processor.active()) {

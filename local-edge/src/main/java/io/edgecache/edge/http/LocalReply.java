@@ -27,6 +27,11 @@ record LocalReply(int status, String body) {
     return new LocalReply(400, "Bad Request: " + rejection);
   }
 
+  /** An https absolute-form target on a plaintext connection: the codec's 403. */
+  static LocalReply httpsInPlaintext() {
+    return new LocalReply(403, "Forbidden: https in the clear");
+  }
+
   /** No route matched the processed request: the router's empty 404. */
   static LocalReply noRoute() {
     return new LocalReply(404, "");

@@ -15,14 +15,18 @@ import java.util.Locale;
  * before routing, so the route, the processor's key and the origin see one target.
  *
  * <p>An absolute-form target also supplies {@code :scheme}, in lower case; one other than
- * http or https is refused (codec_impl.cc {@code handlePath}, {@code http1.invalid_scheme}).
+ * http or https is refused (codec_impl.cc {@code handlePath}, {@code http1.invalid_scheme}),
+ * and so is https: local-edge listens in plaintext only, and an edge Envoy (use_remote_address,
+ * no trusted hops: its codec's {@code validate_scheme}) answers {@code https://} in the clear
+ * with 403 ({@code http1.https_in_plaintext}). Taken, it would key an origin's answer to a
+ * plaintext request (say, a redirect to https) under the https URL every TLS client asks for.
  *
  * @param scheme the request's {@code :scheme}: http, or an absolute-form target's
  * @param authority the request's authority (null when rejected)
  * @param path the normalised path with its query as sent (null when rejected)
- * @param rejection why the request gets a 400, or null
+ * @param rejection the reply refusing the request before routing, or null
  */
-record RequestTarget(String scheme, String authority, String path, String rejection) {
+record RequestTarget(String scheme, String authority, String path, LocalReply rejection) {
 
   static RequestTarget of(HttpRequest request, PathNormalizer paths) {
     List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
@@ -37,7 +41,10 @@ record RequestTarget(String scheme, String authority, String path, String reject
     if (!uri.startsWith("/") && schemeEnd > 0) {
       // absolute-form (RFC 9112 §3.2.2): the target's authority replaces Host, as in Envoy
       scheme = uri.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https")) {
+      if (scheme.equals("https")) {
+        return new RequestTarget(null, null, null, LocalReply.httpsInPlaintext());
+      }
+      if (!scheme.equals("http")) {
         return rejected("invalid scheme in the request target");
       }
       int pathStart = firstOf(uri, schemeEnd + 3, '/', '?');
@@ -62,7 +69,7 @@ record RequestTarget(String scheme, String authority, String path, String reject
   }
 
   private static RequestTarget rejected(String why) {
-    return new RequestTarget(null, null, null, why);
+    return new RequestTarget(null, null, null, LocalReply.badRequest(why));
   }
 
   private static int firstOf(String text, int from, char a, char b) {

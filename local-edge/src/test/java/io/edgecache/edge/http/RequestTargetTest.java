@@ -41,12 +41,16 @@ class RequestTargetTest {
     assertEquals("/?q", target("http://other.example?q", "shop.example").path());
   }
 
-  /** Envoy takes :scheme from an absolute-form target, lower-cased, http or https only. */
+  /**
+   * Envoy takes :scheme from an absolute-form target, lower-cased, http or https only; an edge
+   * Envoy refuses https on a plaintext connection (403), and local-edge's are all plaintext.
+   */
   @Test
-  void absoluteFormSuppliesTheSchemeAndOnlyHttpOrHttpsIsTaken() {
+  void absoluteFormSuppliesTheSchemeAndOnlyHttpIsTakenInTheClear() {
     assertEquals("http", target("/x", "shop.example").scheme());
-    assertEquals("https", target("HTTPS://other.example/x", "shop.example").scheme());
-    assertNotNull(target("ftp://other.example/x", "shop.example").rejection());
+    assertEquals("http", target("HTTP://other.example/x", "shop.example").scheme());
+    assertEquals(403, target("HTTPS://other.example/x", "shop.example").rejection().status());
+    assertEquals(400, target("ftp://other.example/x", "shop.example").rejection().status());
     assertNotNull(target("gopher://other.example/x", "shop.example").rejection());
   }
 
