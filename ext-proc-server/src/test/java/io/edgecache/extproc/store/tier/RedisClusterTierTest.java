@@ -60,7 +60,9 @@ class RedisClusterTierTest {
 
   @BeforeEach
   void connect(TestInfo test) {
-    tier = RedisTier.connect(config(cluster.uri(), Duration.ofSeconds(2)));
+    // A command budget well above any loaded machine's connection set-up: no test here is about
+    // a slow cluster (the killed node has its own), and a command left unsent still fails.
+    tier = RedisTier.connect(config(cluster.uri(), Duration.ofSeconds(5)));
     prefix = test.getTestMethod().orElseThrow().getName() + "/";
   }
 
