@@ -52,6 +52,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Freshness was judged by the ext_proc server when it issued the token; the endpoint serves
  * only what a valid token names, so a client that sends the header itself is refused (403).
+ * When the entry was replaced since (a second fetch of the key finished), the newer version is
+ * served if it needs no judging (a fresh 200 without Vary or no-cache), else 503 asks to retry.
  * A connection that neither reads nor writes for {@link #IDLE} is closed.
  */
 public final class BodyEndpoint implements AutoCloseable {
@@ -156,8 +158,9 @@ public final class BodyEndpoint implements AutoCloseable {
           stats.missing();
           sendError(ctx, error != null ? HttpResponseStatus.SERVICE_UNAVAILABLE
               : HttpResponseStatus.NOT_FOUND, "the entry is no longer stored", keepAlive);
-        } else if (!versionOf(body.get().head()).equals(grant.get().version())) {
-          body.get().close(); // replaced since the token was issued: another response
+        } else if (!versionOf(body.get().head()).equals(grant.get().version())
+            && !servableInstead(body.get().head())) {
+          body.get().close(); // replaced since the token was issued, by one to check first
           stats.missing();
           sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
               "the entry was replaced; retry", keepAlive);
@@ -209,6 +212,19 @@ public final class BodyEndpoint implements AutoCloseable {
           served.length()));
       last.addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
           : ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Whether a newer version of the entry than the token's may be served in its place (a second
+     * fetch of the key finished between the node's hit and this request): only one the node
+     * would answer any request for the key with, unchecked, a fresh 200 that varies on nothing
+     * and needs no revalidation. The request's own conditions were checked against the older
+     * version, which this one only makes younger.
+     */
+    private boolean servableInstead(EntryHead head) {
+      return head.status() == 200 && head.varyValues().isEmpty()
+          && !head.headers().contains("vary") && !head.rules().alwaysRevalidate()
+          && head.currentAge(clock.instant()).compareTo(head.freshnessLifetime()) < 0;
     }
 
     private static String versionOf(EntryHead head) {
