@@ -133,7 +133,7 @@ public final class CacheNode implements AutoCloseable {
         : BackgroundRefresher.through(config.refreshUrl());
     this.telemetry = telemetry;
     this.metrics = new CacheMetrics(telemetry.meter(), store::weightedSize,
-        coalescer::waitingNow, refresher::startedTotal);
+        coalescer::waitingNow, coalescer::overtakenTotal, refresher::startedTotal);
     for (String tier : TieredStore.LOWER_TIERS) {
       tiers.stats(tier).ifPresent(stats -> metrics.registerTier(telemetry.meter(), tier, stats));
     }
@@ -148,6 +148,7 @@ public final class CacheNode implements AutoCloseable {
       metrics.registerBodies(telemetry.meter(), bodyStats);
     }
     this.recordings = new RecordingBudget(config.l1MaxBytes());
+    metrics.registerRecordings(telemetry.meter(), recordings::heldBytes, recordings::refused);
     this.exchangeServices = new ExchangeServices(config, policy, store, tiers, coalescer,
         cluster, refresher, edgePurges, hitGate, bodyTokens, pushedPolicies, recordings,
         scheduler, clock, telemetry, metrics);

@@ -113,6 +113,10 @@ class TelemetryTest {
     assertTrue(metrics.contains("edgecache_requests_total{outcome=\"hit\"} 1.0")
         || metrics.contains("edgecache_requests_total{outcome=\"hit\"} 1"), metrics);
     assertTrue(metrics.contains("edgecache_requests_total{outcome=\"miss\"} 1"), metrics);
+    for (String bound : List.of("edgecache_collapse_overtaken_total ", "edgecache_recordings_bytes ",
+        "edgecache_recordings_refused_total ")) {
+      assertTrue(metrics.contains(bound), bound + " in " + metrics);
+    }
 
     JsonNode stats = stats();
     assertEquals(1, stats.get("requests").get("hit").asLong());

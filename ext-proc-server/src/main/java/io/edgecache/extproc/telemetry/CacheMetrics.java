@@ -33,10 +33,11 @@ public final class CacheMetrics {
    * @param meter where the instruments are registered
    * @param l1Bytes the memory tier's current weight
    * @param collapseWaiting followers waiting right now
+   * @param collapseOvertaken flights whose lead passed to a later request after maxWait
    * @param refreshesStarted background refreshes started so far
    */
   public CacheMetrics(Meter meter, LongSupplier l1Bytes, LongSupplier collapseWaiting,
-      LongSupplier refreshesStarted) {
+      LongSupplier collapseOvertaken, LongSupplier refreshesStarted) {
     for (Outcome outcome : Outcome.values()) {
       requests.put(outcome, new LongAdder());
     }
@@ -63,6 +64,9 @@ public final class CacheMetrics {
     meter.counterBuilder("edgecache.collapse.timeouts")
         .setDescription("Collapsed requests released to the origin because the wait ran out")
         .buildWithCallback(measurement -> measurement.record(collapseTimeouts.sum()));
+    meter.counterBuilder("edgecache.collapse.overtaken")
+        .setDescription("Fetches that led their key for maxWait, after which a later miss fetched")
+        .buildWithCallback(measurement -> measurement.record(collapseOvertaken.getAsLong()));
     meter.counterBuilder("edgecache.refreshes")
         .setDescription("Background refreshes of stale entries started")
         .buildWithCallback(measurement -> measurement.record(refreshesStarted.getAsLong()));
@@ -112,7 +116,7 @@ public final class CacheMetrics {
         .setDescription("Entries another node fetched, served here after its fill notice")
         .buildWithCallback(m -> m.record(figures.fillsReceived()));
     meter.counterBuilder("edgecache.collapse.cluster.takeovers")
-        .setDescription("Leases taken over after their holder died")
+        .setDescription("Leases taken over after their holder died or led past maxWait")
         .buildWithCallback(m -> m.record(figures.leaseTakeovers()));
     meter.counterBuilder("edgecache.collapse.cluster.renewals")
         .setDescription("Leases renewed while their fetch was still running")
@@ -135,6 +139,20 @@ public final class CacheMetrics {
     long leaseRenewals();
 
     long unavailable();
+  }
+
+  /**
+   * Publishes the memory responses being recorded hold together ({@code
+   * edgecache.recordings.bytes}, bounded by the memory tier's size) and the recordings dropped
+   * because it was full ({@code edgecache.recordings.refused}).
+   */
+  public void registerRecordings(Meter meter, LongSupplier heldBytes, LongSupplier refused) {
+    meter.upDownCounterBuilder("edgecache.recordings.bytes").setUnit("By")
+        .setDescription("Body bytes held in memory by responses being recorded")
+        .buildWithCallback(m -> m.record(heldBytes.getAsLong()));
+    meter.counterBuilder("edgecache.recordings.refused")
+        .setDescription("Responses passed on unrecorded: the recordings' memory was full")
+        .buildWithCallback(m -> m.record(refused.getAsLong()));
   }
 
   /**
