@@ -37,7 +37,7 @@ public final class LeaseLeadership implements PurgeLeadership {
   private LeaseLeadership(KubernetesClient client, Settings settings, String identity,
       Listener listener) {
     LeaderElectionConfig config = new LeaderElectionConfigBuilder()
-        .withName("edgecache-purge-leader")
+        .withName(settings.name()) // the elector's name in fabric8's logs: the Lease's own
         .withLock(new LeaseLock(settings.namespace(), settings.name(), identity))
         .withLeaseDuration(settings.duration())
         .withRenewDeadline(settings.renewDeadline())
