@@ -77,6 +77,19 @@ class EnvoyDownstreamFramingTest {
     assertEquals(0, origin.connectionCount(), "nothing reached the origin");
   }
 
+  /** Envoy's codec without accept_http_10, as envoy.yaml ships it: 426 and close. */
+  @Test
+  void http10IsRefusedWithUpgradeRequired() throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send("GET /old HTTP/1.0\r\nHost: edge.test\r\nConnection: keep-alive\r\n\r\n"
+          + RawClient.get("/smuggled"));
+      RawClient.Response response = client.read();
+      assertEquals(426, response.status(), response.head());
+      assertTrue(client.closedByPeer(), "the connection was closed");
+    }
+    assertEquals(0, origin.connectionCount(), "nothing reached the origin");
+  }
+
   @Test
   void chunkedInAnyCaseIsAccepted() throws Exception {
     try (RawClient client = new RawClient(edge.port())) {

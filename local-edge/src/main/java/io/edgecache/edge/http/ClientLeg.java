@@ -46,7 +46,7 @@ final class ClientLeg implements MessageSink {
     this.connection = connection;
     this.request = request;
     this.headRequest = HttpMethod.HEAD.equals(request.method());
-    this.keepAliveRequested = HttpUtil.isKeepAlive(request) && request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+    this.keepAliveRequested = HttpUtil.isKeepAlive(request); // HTTP/1.1: the codec refused 1.0
     this.onResponseStarted = onResponseStarted;
     this.onResponseComplete = onResponseComplete;
   }
@@ -123,12 +123,11 @@ final class ClientLeg implements MessageSink {
    * Envoy hands an origin's 1xx straight to the client, past the filter chain (ext_proc does not
    * see it, so it is never stored), and only the first of a response's 1xx (envoyproxy/envoy
    * issue 19044). 100 Continue is not forwarded: Envoy answered the client's Expect itself
-   * (proxy_100_continue off). HTTP/1.0 clients get no 1xx (RFC 9110 §15.2).
+   * (proxy_100_continue off).
    */
   void forwardInterim(HttpResponse response) {
     int status = response.status().code();
-    if (interimForwarded || status == 100 || status == 101
-        || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+    if (interimForwarded || status == 100 || status == 101) {
       return;
     }
     interimForwarded = true;

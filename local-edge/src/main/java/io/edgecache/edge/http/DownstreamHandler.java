@@ -90,6 +90,13 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         respondAndClose(HttpResponseStatus.NOT_IMPLEMENTED, "unsupported transfer encoding");
         return;
       }
+      if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+        ReferenceCountUtil.release(msg);
+        // Envoy's codec without accept_http_10 (envoy.yaml and the pushed listeners leave it
+        // off): 426 (Upgrade Required) for HTTP/1.0, and the connection is closed.
+        respondAndClose(HttpResponseStatus.UPGRADE_REQUIRED, "HTTP/1.0 is not accepted");
+        return;
+      }
       current = new Exchange(ctx.channel(), this, edge, request);
       current.start();
     }
