@@ -235,12 +235,12 @@ public final class CacheNode implements AutoCloseable {
     return tiers;
   }
 
-  /** Collapsing on this node. */
   /** The memory the responses being recorded share. */
   public RecordingBudget recordings() {
     return recordings;
   }
 
+  /** Collapsing on this node. */
   public Coalescer coalescer() {
     return coalescer;
   }
