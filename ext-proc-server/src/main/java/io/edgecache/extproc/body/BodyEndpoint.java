@@ -224,7 +224,7 @@ public final class BodyEndpoint implements AutoCloseable {
     private boolean servableInstead(EntryHead head) {
       return head.status() == 200 && head.varyValues().isEmpty()
           && !head.headers().contains("vary") && !head.rules().alwaysRevalidate()
-          && head.currentAge(clock.instant()).compareTo(head.freshnessLifetime()) < 0;
+          && head.toHeadOnly().isFresh(clock.instant());
     }
 
     private static String versionOf(EntryHead head) {
