@@ -19,9 +19,13 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,6 +203,36 @@ class K8sManifestsTest {
       named++;
     }
     assertTrue(named >= 10, "only " + named + " paths found in the README's deploy sections");
+  }
+
+  /**
+   * No NetworkPolicy admits pods of other namespaces by pod labels alone: anyone who may create a
+   * pod anywhere can label it {@code istio: ingressgateway} or {@code edgecache.io/xds-client}, so
+   * each such peer must also name its namespaces by a label of the cluster-scoped Namespace.
+   */
+  @Test
+  void networkPoliciesAdmitOtherNamespacesOnlyByNamespaceLabels() throws Exception {
+    int peers = 0;
+    for (Map.Entry<String, String> render : renders().entrySet()) {
+      for (ManifestSchemas.Manifest manifest : ManifestSchemas.validate(render.getKey(), render.getValue())) {
+        if (!(manifest.model() instanceof NetworkPolicy policy)) {
+          continue;
+        }
+        for (NetworkPolicyIngressRule rule : policy.getSpec().getIngress()) {
+          for (NetworkPolicyPeer peer : rule.getFrom()) {
+            LabelSelector namespaces = peer.getNamespaceSelector();
+            if (namespaces == null) {
+              continue; // the policy's own namespace
+            }
+            boolean named = !namespaces.getMatchLabels().isEmpty() || !namespaces.getMatchExpressions().isEmpty();
+            assertTrue(named, render.getKey() + ": NetworkPolicy " + manifest.name()
+                + " admits pods of every namespace by pod labels alone: " + peer.getPodSelector());
+            peers++;
+          }
+        }
+      }
+    }
+    assertTrue(peers >= 4, "cross-namespace peers checked: " + peers);
   }
 
   /** Must show 1: a misspelled field fails validation, naming it with its path. */
