@@ -2,7 +2,7 @@ package io.edgecache.extproc.store.tier;
 
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.tier.RedisEndpoint.Connection;
-import io.lettuce.core.ExpireArgs;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +37,17 @@ final class RedisTier implements Tier, SharedTags {
   private static final byte[] KEY_PREFIX = "edgecache:".getBytes(StandardCharsets.UTF_8);
   /** A set per surrogate key / cache tag, listing the entry keys carrying it. */
   private static final byte[] TAG_PREFIX = "edgecache-tag:".getBytes(StandardCharsets.UTF_8);
+  /**
+   * Adds ARGV[1] to the set KEYS[1] and keeps the set at least ARGV[2] ms from now: sets an
+   * expiry when it has none (PTTL -1) or a shorter one, never shortens a longer one.
+   */
+  private static final String ADD_AND_KEEP = """
+      redis.call('sadd', KEYS[1], ARGV[1])
+      if redis.call('pttl', KEYS[1]) < tonumber(ARGV[2]) then
+        redis.call('pexpire', KEYS[1], ARGV[2])
+      end
+      return 1
+      """;
 
   private final RedisEndpoint endpoint;
   private final Lazy reads;
@@ -119,20 +130,20 @@ final class RedisTier implements Tier, SharedTags {
 
   /**
    * Lists {@code key} in the set of each of its {@code tags}, so a tag purge finds the shared
-   * entries every node wrote. A set expires with the longest-kept entry added to it (PEXPIRE NX,
-   * then GT: Redis 7 or newer; on older servers this fails and purges rely on screening).
+   * entries every node wrote. A set expires with the longest-kept entry added to it: one
+   * script per tag ({@link #ADD_AND_KEEP}) rather than PEXPIRE's NX and GT options, which
+   * servers before Redis 7 (6.2 is still widely run) refuse.
    */
   @Override
   public CompletableFuture<Void> index(String key, Set<String> tags, Duration timeToKeep) {
-    long millis = timeToKeep.toMillis();
+    byte[] millis = Long.toString(timeToKeep.toMillis()).getBytes(StandardCharsets.US_ASCII);
     byte[] member = key.getBytes(StandardCharsets.UTF_8);
     return reads.get().thenCompose(c -> {
       List<CompletableFuture<?>> calls = new ArrayList<>();
       for (String tag : tags) {
-        byte[] set = prefixed(TAG_PREFIX, tag);
-        calls.add(c.commands().sadd(set, member).toCompletableFuture());
-        calls.add(c.commands().pexpire(set, millis, ExpireArgs.Builder.nx()).toCompletableFuture());
-        calls.add(c.commands().pexpire(set, millis, ExpireArgs.Builder.gt()).toCompletableFuture());
+        byte[][] set = {prefixed(TAG_PREFIX, tag)};
+        calls.add(c.commands().eval(ADD_AND_KEEP, ScriptOutputType.INTEGER, set, member, millis)
+            .toCompletableFuture());
       }
       return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
     });

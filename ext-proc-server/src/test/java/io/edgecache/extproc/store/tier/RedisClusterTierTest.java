@@ -133,6 +133,11 @@ class RedisClusterTierTest {
     await(indexed);
     long setMillis = inspect.sync().pttl("edgecache-tag:" + tags.get(0));
     assertTrue(setMillis > 9 * 60_000, "the set expires with its entries: PTTL " + setMillis);
+    String kept = prefix + "kept";
+    await(List.of(tier.index(prefix + "long", Set.of(kept), Duration.ofMinutes(10))));
+    await(List.of(tier.index(prefix + "short", Set.of(kept), Duration.ofMinutes(1))));
+    long afterShort = inspect.sync().pttl("edgecache-tag:" + kept);
+    assertTrue(afterShort > 9 * 60_000, "a shorter-lived entry never shortens the set: PTTL " + afterShort);
 
     // tag0 lists keys 0, 12, 24, 36, 48 (as their first tag) and 11, 23, 35, 47, 59
     List<String> early = tier.takeTagged(tags.get(0), key -> number(key) < 30)
