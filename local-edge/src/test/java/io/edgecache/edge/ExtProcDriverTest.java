@@ -681,11 +681,44 @@ class ExtProcDriverTest {
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/held"))
             .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
 
-    Integer messages = processor.halfClosedAfter.poll(5, TimeUnit.SECONDS);
+    Integer messages = processor.closedAfter.poll(5, TimeUnit.SECONDS);
     assertEquals(2, messages, "half-closed after request and response headers, before the body ended");
     assertFalse(response.isDone());
     bodyMayFinish.countDown();
     assertEquals("0123456789", response.get(10, TimeUnit.SECONDS).body());
+  }
+
+  /**
+   * Envoy closes an ext_proc stream by half-closing and then resetting it (client_impl.cc,
+   * ExternalProcessorStreamImpl::close; waiting for the server's close needs the runtime flag
+   * ext_proc_graceful_grpc_close, off by default): a server that keeps its call open after the
+   * half-close still sees it cancelled, and nothing it sends later reaches the proxy.
+   */
+  @Test
+  void streamsAreClosedAsEnvoyClosesThemHalfCloseThenReset() throws Exception {
+    startEdge(b -> b);
+    processor.keepCallsOpenAfterHalfClose();
+    origin.handler(exchange -> {
+      exchange.sendResponseHeaders(200, 2);
+      exchange.getResponseBody().write("ok".getBytes());
+    });
+    HttpResponse<String> response = client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/closed"))
+            .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals("ok", response.body());
+    assertEquals(2, processor.cancelledAfter.poll(5, TimeUnit.SECONDS),
+        "reset after both messages, without waiting for the server to end the call");
+  }
+
+  /** A stream given up on (here its message timed out) is closed the same way. */
+  @Test
+  void aTimedOutStreamIsClosedAsEnvoyClosesIt() throws Exception {
+    startEdge(b -> b.setMessageTimeout(Durations.fromMillis(200)).setFailureModeAllow(true));
+    processor.keepCallsOpenAfterHalfClose();
+    processor.script((request, out) -> { });
+    assertEquals(200, get("/").statusCode());
+    assertEquals(1, processor.cancelledAfter.poll(5, TimeUnit.SECONDS),
+        "reset after the unanswered message, without waiting for the server to end the call");
   }
 
   /**

@@ -10,11 +10,14 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real ext_proc gRPC server on loopback whose answers a test scripts. */
 final class ScriptedExtProcServer implements AutoCloseable {
@@ -26,22 +29,37 @@ final class ScriptedExtProcServer implements AutoCloseable {
   final BlockingQueue<ProcessingRequest> received = new LinkedBlockingQueue<>();
   /** The gRPC headers each stream opened with, in order. */
   final BlockingQueue<Metadata> streamHeaders = new LinkedBlockingQueue<>();
-  /** How many messages each stream had carried when the client half-closed it, in order. */
-  final BlockingQueue<Integer> halfClosedAfter = new LinkedBlockingQueue<>();
+  /**
+   * How many messages each stream had carried when the client closed it, in order. Envoy
+   * half-closes and resets at once, and grpc-java drops the half-close of a call cancelled
+   * before it was delivered, so a close is whichever of the two this server sees first.
+   */
+  final BlockingQueue<Integer> closedAfter = new LinkedBlockingQueue<>();
+  /** How many messages each stream had carried when the client reset it, in order. */
+  final BlockingQueue<Integer> cancelledAfter = new LinkedBlockingQueue<>();
   private final Server server;
   private volatile Script script = (request, out) -> out.onNext(continueAnswer(request));
+  /** Whether the server ends a call once the client half-closed it; if not, only a reset does. */
+  private volatile boolean closeOnHalfClose = true;
 
   ScriptedExtProcServer() throws Exception {
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(ServerInterceptors.intercept(new ExternalProcessorGrpc.ExternalProcessorImplBase() {
           @Override
           public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
+            AtomicInteger carried = new AtomicInteger();
+            AtomicBoolean closed = new AtomicBoolean();
+            ((ServerCallStreamObserver<ProcessingResponse>) out).setOnCancelHandler(() -> {
+              if (closed.compareAndSet(false, true)) {
+                closedAfter.add(carried.get());
+              }
+              cancelledAfter.add(carried.get());
+            });
             return new StreamObserver<>() {
-              private int messages;
 
               @Override
               public void onNext(ProcessingRequest request) {
-                messages++;
+                carried.incrementAndGet();
                 received.add(request);
                 script.onMessage(request, out);
               }
@@ -51,8 +69,12 @@ final class ScriptedExtProcServer implements AutoCloseable {
 
               @Override
               public void onCompleted() {
-                halfClosedAfter.add(messages);
-                out.onCompleted();
+                if (closed.compareAndSet(false, true)) {
+                  closedAfter.add(carried.get());
+                }
+                if (closeOnHalfClose) {
+                  out.onCompleted();
+                }
               }
             };
           }
@@ -70,6 +92,11 @@ final class ScriptedExtProcServer implements AutoCloseable {
 
   void script(Script script) {
     this.script = script;
+  }
+
+  /** Leaves every call open after the client's half-close, as a server that has more to say. */
+  void keepCallsOpenAfterHalfClose() {
+    closeOnHalfClose = false;
   }
 
   int port() {

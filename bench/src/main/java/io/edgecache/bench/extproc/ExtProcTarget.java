@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 
@@ -40,14 +41,14 @@ public final class ExtProcTarget implements RequestTarget {
   @Override
   public void issue(Completion done) {
     StreamExchange exchange = new StreamExchange(done);
-    exchange.requests = client.stub().process(exchange);
+    exchange.requests = (ClientCallStreamObserver<ProcessingRequest>) client.stub().process(exchange);
     exchange.requests.onNext(scenario.nextRequestHeaders());
   }
 
   /** One stream; gRPC delivers its callbacks serially, so the state needs no locking. */
   private final class StreamExchange implements StreamObserver<ProcessingResponse> {
     private final Completion done;
-    private StreamObserver<ProcessingRequest> requests;
+    private ClientCallStreamObserver<ProcessingRequest> requests;
     private boolean finished;
     private int answersAwaited = 1;
     private boolean bodySent;
@@ -66,7 +67,7 @@ public final class ExtProcTarget implements RequestTarget {
         finish(scenario.expectsImmediateResponse());
       } else if (bodyToken != null) {
         finished = true;
-        requests.onCompleted();
+        close();
         bodyRoute.get(scenario.path(), BodyTokens.HEADER, bodyToken,
             length -> done.complete(length == scenario.bodyBytes()));
       } else if (answer.hasRequestHeaders()) {
@@ -101,8 +102,17 @@ public final class ExtProcTarget implements RequestTarget {
 
     private void finish(boolean asExpected) {
       finished = true;
-      requests.onCompleted();
+      close();
       done.complete(asExpected);
+    }
+
+    /**
+     * As Envoy closes a stream by default (client_impl.cc, ExternalProcessorStreamImpl::close):
+     * half-close, then reset.
+     */
+    private void close() {
+      requests.onCompleted();
+      requests.cancel("ext_proc stream closed", null);
     }
 
     /** The body token a reroute sets, or null. */

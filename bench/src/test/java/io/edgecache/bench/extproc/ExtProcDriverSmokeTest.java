@@ -23,8 +23,9 @@ class ExtProcDriverSmokeTest {
 
   @Test
   void everyScenarioRunsCleanAgainstEdgecache() throws Exception {
-    ServerConfig config =
-        ServerConfig.defaults().withListen(new InetSocketAddress("127.0.0.1", 0));
+    // No admin port: the default 127.0.0.1:9902 would collide with a node or demo running here.
+    ServerConfig config = ServerConfig.defaults()
+        .withListen(new InetSocketAddress("127.0.0.1", 0)).withAdminListen(null);
     try (ExtProcServer server = ExtProcServer.start(config, Clock.systemUTC());
         ExtProcClient client = ExtProcClient.connect("127.0.0.1", server.port())) {
       for (Scenario.Kind kind : Scenario.Kind.values()) {

@@ -8,6 +8,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
@@ -42,6 +43,11 @@ public final class ExtProcService implements BindableService {
   }
 
   private StreamObserver<ProcessingRequest> process(StreamObserver<Outbound> out) {
+    // Envoy ends every stream with a half-close and a reset (client_impl.cc,
+    // ExternalProcessorStreamImpl::close). An answer being sent from a continuation as the reset
+    // lands must be dropped: without a cancel handler grpc-java throws from it instead. The
+    // exchange itself ends on the half-close (onCompleted) or, without one, on onError.
+    ((ServerCallStreamObserver<Outbound>) out).setOnCancelHandler(() -> { });
     // The route's policy pushed by the control plane travels in the stream's metadata.
     RemotePolicy pushed = RemotePolicy.current().orElse(null);
     if (pushed != null) {

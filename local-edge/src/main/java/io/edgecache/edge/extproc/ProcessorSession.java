@@ -97,19 +97,19 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     stream.send(request);
   }
 
-  /** No more messages: half-close the stream so the server can finish the call. */
+  /** No more messages: close the stream as Envoy does (half-close, then reset). */
   public void finish() {
     if (active && sentAny) {
       stats.streamsClosed.increment();
     }
     end();
-    stream.halfClose();
+    stream.close("ext_proc stream closed");
   }
 
   /** Abandon the stream, e.g. the client went away or a local reply replaced the exchange. */
   public void cancel(String reason) {
     end();
-    stream.cancel(reason);
+    stream.close(reason);
   }
 
   @Override

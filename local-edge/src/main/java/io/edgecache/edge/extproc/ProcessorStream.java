@@ -52,17 +52,19 @@ final class ProcessorStream {
     requests.onNext(request);
   }
 
-  /** Half-closes: local-edge has nothing more to send; the server ends the call. */
-  void halfClose() {
+  /**
+   * Closes as Envoy closes every ext_proc stream by default, whether processing finished, timed
+   * out or the client went away (client_impl.cc, ExternalProcessorStreamImpl::close): half-close,
+   * then reset, so the server sees its call cancelled right after the half-close and whatever it
+   * sends later is dropped. Envoy waits for the server's close only with the runtime flag
+   * {@code envoy.reloadable_features.ext_proc_graceful_grpc_close}, off by default. Later events
+   * of the stream are dropped here too.
+   *
+   * @param reason why, as the reset's description
+   */
+  void close(String reason) {
     if (!closed && requests != null) {
       requests.onCompleted();
-    }
-    closed = true;
-  }
-
-  /** Abandons the stream (failure, timeout, client gone); later events are dropped. */
-  void cancel(String reason) {
-    if (!closed && requests != null) {
       requests.cancel(reason, null);
     }
     closed = true;
