@@ -527,7 +527,7 @@ class ExtProcDriverTest {
             .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
                 .addSetHeaders(line(":status", "101", false))
                 .addSetHeaders(line(":status", "299", true))
-                .addSetHeaders(line("x-envoy-upstream-service-time", "1", false))
+                .addSetHeaders(line("x-envoy-upstream-service-time", "from-the-processor", false))
                 .addSetHeaders(line("x-kept", "yes", false))
                 .addRemoveHeaders(":status")))).build());
       } else {
@@ -537,7 +537,25 @@ class ExtProcDriverTest {
     HttpResponse<String> response = send("GET", "/");
     assertEquals(200, response.statusCode());
     assertEquals("yes", response.headers().firstValue("x-kept").orElse(null));
-    assertTrue(response.headers().firstValue("x-envoy-upstream-service-time").isEmpty());
+    // The router's own value (router.cc, onUpstreamHeaders), not the processor's.
+    assertTrue(response.headers().firstValue("x-envoy-upstream-service-time").orElseThrow().matches("\\d+"));
+  }
+
+  /**
+   * Envoy's router adds x-envoy-upstream-service-time to the origin's response headers before
+   * the filter chain (router.cc, Filter::onUpstreamHeaders), so the processor sees it.
+   */
+  @Test
+  void theProcessorSeesTheRoutersServiceTime() throws Exception {
+    startEdge(b -> b);
+    assertEquals(200, send("GET", "/").statusCode());
+    processor.next(); // request headers
+    ProcessingRequest responseHeaders = processor.next();
+    assertTrue(responseHeaders.hasResponseHeaders());
+    String serviceTime = responseHeaders.getResponseHeaders().getHeaders().getHeadersList().stream()
+        .filter(header -> header.getKey().equals("x-envoy-upstream-service-time"))
+        .map(header -> header.getRawValue().toStringUtf8()).findFirst().orElse("");
+    assertTrue(serviceTime.matches("\\d+"), responseHeaders.toString());
   }
 
   /**

@@ -310,7 +310,10 @@ public final class CachePolicy {
 
   /**
    * The fields to store: no hop-by-hop, Age, fields qualified directives name, nor Set-Cookie
-   * unless the route explicitly stores it (then every hit hands it to every client).
+   * unless the route explicitly stores it (then every hit hands it to every client), nor
+   * Envoy's own {@code x-envoy-*} lines: its router adds x-envoy-upstream-service-time to every
+   * upstream response before the filter chain (router.cc, onUpstreamHeaders), and Envoy lets no
+   * processor set such a line on a hit, so a stored one could never be replayed as stored.
    */
   private HeaderList storedHeaders(HeaderList responseHeaders, CacheControl cc, RoutePolicy route) {
     Set<String> drop = HopByHop.fieldsToDrop(responseHeaders); // a fresh set, ours to extend
@@ -324,8 +327,8 @@ public final class CachePolicy {
     if (stripTargetedFields) {
       drop.addAll(targetedFields());
     }
-    return responseHeaders.without(
-        field -> field.name().startsWith(":") || drop.contains(field.name()));
+    return responseHeaders.without(field -> field.name().startsWith(":")
+        || field.name().startsWith("x-envoy") || drop.contains(field.name()));
   }
 
   private static Duration seconds(CacheControl cc, String directive, Duration fallback) {

@@ -188,6 +188,23 @@ class CachePolicyTest {
     }
   }
 
+  /**
+   * Envoy's router adds x-envoy-upstream-service-time to every response the processor sees; kept,
+   * it would make every entry one Envoy refuses to take as stored (no x-envoy-* line on a hit).
+   */
+  @Test
+  void envoysOwnLinesAreNotStored() {
+    RequestFacts request = RequestFacts.of("GET", CacheKey.of("http", "example.com", "/a"), headers(""), NOW);
+    HeaderList response = headers("cache-control: public, max-age=60\nx-envoy-upstream-service-time: 12"
+        + "\nx-envoy-decorator-operation: origin\nx-served-by: origin-1");
+    StoreVerdict verdict = policy.decide(request, policy.classify(request, RoutePolicy.DEFAULT), 200,
+        response, RoutePolicy.DEFAULT, NOW);
+    assertTrue(verdict.storable());
+    assertEquals(null, verdict.storedHeaders().first("x-envoy-upstream-service-time"));
+    assertEquals(null, verdict.storedHeaders().first("x-envoy-decorator-operation"));
+    assertEquals("origin-1", verdict.storedHeaders().first("x-served-by"));
+  }
+
   /** Only a route that explicitly stores Set-Cookie keeps the lines, every one of them, in order. */
   @Test
   void setCookieIsStoredOnlyWhereTheRouteStoresIt() {

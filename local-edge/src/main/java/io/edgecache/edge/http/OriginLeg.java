@@ -36,6 +36,8 @@ final class OriginLeg implements MessageSink {
   private UpstreamCall call;
   private ScheduledFuture<?> routeTimer;
   private boolean requestSent;
+  /** When the whole request went to the origin ({@link System#nanoTime}). */
+  private long requestSentNanos;
   private boolean responseEnded;
   private boolean keepAlive;
 
@@ -142,9 +144,23 @@ final class OriginLeg implements MessageSink {
     }
   }
 
+  /**
+   * As Envoy's router (router.cc, Filter::onUpstreamHeaders): the origin's response headers get
+   * x-envoy-upstream-service-time, the milliseconds since the whole request was sent on, when it
+   * was (neither envoy.yaml nor the pushed routers set suppress_envoy_headers). It is set before
+   * the filter chain, so the processor sees it as behind Envoy.
+   */
+  void stampServiceTime(MessageHead head) {
+    if (requestSent) {
+      head.headers().set("x-envoy-upstream-service-time",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - requestSentNanos));
+    }
+  }
+
   /** The whole request went to the origin: Envoy's route timeout starts now. */
   private void requestSent() {
     requestSent = true;
+    requestSentNanos = System.nanoTime();
     long nanos = route.timeout().toNanos();
     if (nanos > 0) {
       routeTimer = loop.schedule(this::timedOut, nanos, TimeUnit.NANOSECONDS);
