@@ -66,9 +66,10 @@ final class BodyRouteCrossover {
         BodyClient bodyRoute = new BodyClient("127.0.0.1", rerouting.bodyPort())) {
       for (int size : sizes) {
         LoadGenerator viaImmediate = new LoadGenerator(
-            new ExtProcTarget(immediateClient, new Scenario(Scenario.Kind.HIT, size)), serverCpu);
+            new ExtProcTarget(immediateClient, new Scenario(Scenario.Kind.HIT, size)), serverCpu,
+            () -> -1);
         LoadGenerator viaReroute = new LoadGenerator(new ExtProcTarget(reroutingClient,
-            new Scenario(Scenario.Kind.HIT, size), bodyRoute), serverCpu);
+            new Scenario(Scenario.Kind.HIT, size), bodyRoute), serverCpu, () -> -1);
         viaImmediate.closedLoop(concurrency, Duration.ZERO, jitWarmup);
         viaReroute.closedLoop(concurrency, Duration.ZERO, jitWarmup);
         double[] immediateMeans = new double[2];

@@ -45,10 +45,12 @@ public final class ExtProcBenchMain {
   private final List<String> servers;
   private final ResultTable table = new ResultTable();
   private final ServerCpu serverCpu = new ServerCpu();
+  private final ServerAllocation serverAllocation = new ServerAllocation();
   private final StringBuilder ratios = new StringBuilder(
       "| what | edgecache req/s | floor req/s | edgecache / floor"
-          + " | edgecache server CPU µs/req | floor server CPU µs/req |\n"
-          + "|---|---:|---:|---:|---:|---:|\n");
+          + " | edgecache server CPU µs/req | floor server CPU µs/req"
+          + " | edgecache server bytes/req | floor server bytes/req |\n"
+          + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
 
   private ExtProcBenchMain(Flags flags) {
     concurrency = flags.integer("concurrency", 32);
@@ -115,7 +117,8 @@ public final class ExtProcBenchMain {
       Map<String, LoadGenerator> generators = new LinkedHashMap<>();
       for (String server : servers) {
         ExtProcClient client = server.equals(FLOOR) ? floorClient : edgecacheClient;
-        generators.put(server, new LoadGenerator(new ExtProcTarget(client, scenario), serverCpu));
+        generators.put(server,
+            new LoadGenerator(new ExtProcTarget(client, scenario), serverCpu, serverAllocation));
       }
       // Unmeasured first pass per server: on a busy 2-core machine the JIT needs far longer
       // than one run's warm-up to compile this scenario's path.
@@ -124,6 +127,7 @@ public final class ExtProcBenchMain {
       }
       Map<String, Double> meanRate = new LinkedHashMap<>();
       Map<String, Double> meanCpu = new LinkedHashMap<>();
+      Map<String, Double> meanBytes = new LinkedHashMap<>();
       String closed = "closed " + concurrency;
       for (int round = 0; round < rounds; round++) {
         for (Map.Entry<String, LoadGenerator> server : generators.entrySet()) {
@@ -131,13 +135,15 @@ public final class ExtProcBenchMain {
           table.add(scenario.label(), server.getKey(), closed, result);
           meanRate.merge(server.getKey(), result.requestsPerSecond() / rounds, Double::sum);
           meanCpu.merge(server.getKey(), result.serverCpuMicrosPerRequest() / rounds, Double::sum);
+          meanBytes.merge(server.getKey(), result.serverBytesPerRequest() / rounds, Double::sum);
         }
       }
       if (meanRate.containsKey(FLOOR) && meanRate.containsKey(EDGECACHE)) {
-        ratios.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.1f | %.1f |%n",
+        ratios.append(String.format(Locale.ROOT,
+            "| %s | %.0f | %.0f | %.2f | %.1f | %.1f | %.0f | %.0f |%n",
             scenario.label(), meanRate.get(EDGECACHE), meanRate.get(FLOOR),
             meanRate.get(EDGECACHE) / meanRate.get(FLOOR), meanCpu.get(EDGECACHE),
-            meanCpu.get(FLOOR)));
+            meanCpu.get(FLOOR), meanBytes.get(EDGECACHE), meanBytes.get(FLOOR)));
       }
       if (openLoopFraction > 0) {
         double rate = openLoopFraction * meanRate.getOrDefault(EDGECACHE,

@@ -27,18 +27,23 @@ public final class LoadGenerator {
 
   private final RequestTarget target;
   private final LongSupplier serverCpuNanos;
+  private final LongSupplier serverAllocatedBytes;
 
   public LoadGenerator(RequestTarget target) {
-    this(target, () -> -1);
+    this(target, () -> -1, () -> -1);
   }
 
   /**
    * @param serverCpuNanos a clock of the CPU time the server under test has used (-1 when
    *     unknown), read at the start and end of a closed loop's measurement window
+   * @param serverAllocatedBytes a running total of the heap the server under test has
+   *     allocated (-1 when unknown), read at the same moments
    */
-  public LoadGenerator(RequestTarget target, LongSupplier serverCpuNanos) {
+  public LoadGenerator(RequestTarget target, LongSupplier serverCpuNanos,
+      LongSupplier serverAllocatedBytes) {
     this.target = target;
     this.serverCpuNanos = serverCpuNanos;
+    this.serverAllocatedBytes = serverAllocatedBytes;
   }
 
   public LoadResult closedLoop(int concurrency, Duration warmup, Duration measure)
@@ -49,9 +54,12 @@ public final class LoadGenerator {
     }
     TimeUnit.NANOSECONDS.sleep(Math.max(0, window.measureStart - System.nanoTime()));
     long cpuAtStart = serverCpuNanos.getAsLong();
+    long bytesAtStart = serverAllocatedBytes.getAsLong();
     TimeUnit.NANOSECONDS.sleep(Math.max(0, window.end - System.nanoTime()));
     long cpuAtEnd = serverCpuNanos.getAsLong();
-    return window.finish(cpuAtStart < 0 ? -1 : cpuAtEnd - cpuAtStart);
+    long bytesAtEnd = serverAllocatedBytes.getAsLong();
+    return window.finish(cpuAtStart < 0 ? -1 : cpuAtEnd - cpuAtStart,
+        bytesAtStart < 0 ? -1 : bytesAtEnd - bytesAtStart);
   }
 
   /**
@@ -79,7 +87,7 @@ public final class LoadGenerator {
       window.outstanding.incrementAndGet();
       target.issue(ok -> window.record(due, System.nanoTime(), ok));
     }
-    return window.finish(-1);
+    return window.finish(-1, -1);
   }
 
   private void sendChained(Window window) {
@@ -128,7 +136,8 @@ public final class LoadGenerator {
       }
     }
 
-    LoadResult finish(long serverCpuNanos) throws InterruptedException {
+    LoadResult finish(long serverCpuNanos, long serverAllocatedBytes)
+        throws InterruptedException {
       long remaining = end - System.nanoTime();
       if (remaining > 0) {
         TimeUnit.NANOSECONDS.sleep(remaining);
@@ -139,7 +148,7 @@ public final class LoadGenerator {
       }
       errors.add(outstanding.get()); // never answered: lost
       return new LoadResult(completed.sum(), errors.sum(), (end - measureStart) / 1e9,
-          latency.getIntervalHistogram(), serverCpuNanos);
+          latency.getIntervalHistogram(), serverCpuNanos, serverAllocatedBytes);
     }
   }
 }

@@ -12,9 +12,11 @@ import org.HdrHistogram.Histogram;
  * @param latencyNanos latency of the successful requests
  * @param serverCpuNanos CPU time the server under test spent in the window, or -1 when the
  *     run did not measure it
+ * @param serverAllocatedBytes heap the server under test allocated in the window, or -1 when
+ *     the run did not measure it: unlike CPU time, barely moved by a noisy machine
  */
 public record LoadResult(long requests, long errors, double seconds, Histogram latencyNanos,
-    long serverCpuNanos) {
+    long serverCpuNanos, long serverAllocatedBytes) {
 
   public double requestsPerSecond() {
     return requests / seconds;
@@ -23,6 +25,12 @@ public record LoadResult(long requests, long errors, double seconds, Histogram l
   /** Server CPU per successful request in microseconds, or NaN when not measured. */
   public double serverCpuMicrosPerRequest() {
     return serverCpuNanos < 0 || requests == 0 ? Double.NaN : serverCpuNanos / 1e3 / requests;
+  }
+
+  /** Server heap allocation per successful request in bytes, or NaN when not measured. */
+  public double serverBytesPerRequest() {
+    return serverAllocatedBytes < 0 || requests == 0 ? Double.NaN
+        : (double) serverAllocatedBytes / requests;
   }
 
   /** The latency at {@code percentile} (0-100), in milliseconds. */
