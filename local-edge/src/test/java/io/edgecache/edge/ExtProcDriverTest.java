@@ -2,6 +2,7 @@ package io.edgecache.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -176,6 +178,37 @@ class ExtProcDriverTest {
     Map<String, String> sent = headerMap(processor.next());
     assertEquals("http", sent.get("x-forwarded-proto"));
     assertEquals("203.0.113.9,127.0.0.1", sent.get("x-forwarded-for"));
+  }
+
+  /**
+   * An edge request (use_remote_address, no internal addresses configured) loses what only Envoy
+   * may set before any filter sees it (ConnectionManagerUtility::mutateRequestHeaders and
+   * cleanInternalHeaders): a client cannot hand the processor or the origin its own request id,
+   * retry policy, original URL or client certificate, and is named in x-envoy-external-address.
+   */
+  @Test
+  void anEdgeRequestLosesWhatOnlyEnvoyMaySet() throws Exception {
+    startEdge(b -> b);
+    origin.handler(exchange -> TestOrigin.respond(exchange, 200, "ok"));
+
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + edge.port() + "/edge"))
+        .header("X-Request-Id", "chosen-by-the-client").header("X-Envoy-Retry-On", "5xx")
+        .header("X-Envoy-Original-Url", "http://victim.example/admin")
+        .header("X-Envoy-Internal", "true").header("X-Forwarded-Client-Cert", "By=spiffe://a/b")
+        .header("Referer", "/relative-only")
+        .timeout(java.time.Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    Map<String, String> sent = headerMap(processor.next());
+    assertNotEquals("chosen-by-the-client", sent.get("x-request-id"));
+    assertTrue(sent.get("x-request-id").matches("[0-9a-f-]{36}"), sent.get("x-request-id"));
+    for (String removed : List.of("x-envoy-retry-on", "x-envoy-original-url", "x-envoy-internal",
+        "x-forwarded-client-cert", "referer")) {
+      assertFalse(sent.containsKey(removed), removed + " reached the processor: " + sent);
+    }
+    assertEquals("127.0.0.1", sent.get("x-envoy-external-address"));
   }
 
   /**

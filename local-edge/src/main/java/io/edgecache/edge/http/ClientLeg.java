@@ -15,6 +15,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -74,11 +76,44 @@ final class ClientLeg implements MessageSink {
     String peer = peerForXff();
     head.headers().set("x-forwarded-for",
         forwardedFor.isEmpty() ? peer : String.join(",", forwardedFor) + "," + peer);
-    if (!head.headers().contains("x-request-id")) {
-      head.headers().set("x-request-id", requestId());
+    // An edge request (use_remote_address, and Envoy >= 1.36 counts no address internal unless
+    // internal_address_config says so; envoy.yaml does not): mutateRequestHeaders drops what only
+    // Envoy may set (cleanInternalHeaders), names the client in x-envoy-external-address, drops a
+    // client certificate header on a connection without one (forward_client_cert_details
+    // SANITIZE), and always sets a request id of its own.
+    EDGE_REMOVED.forEach(head.headers()::remove);
+    List<String> referers = head.headers().getAll("referer");
+    if (referers.size() > 1 || (referers.size() == 1 && !isAbsoluteUrl(referers.get(0)))) {
+      head.headers().remove("referer"); // mutateRequestHeaders: none, or one valid URL
     }
+    head.headers().set("x-envoy-external-address",
+        ((InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress());
+    head.headers().set("x-request-id", requestId());
     return head;
   }
+
+  private static boolean isAbsoluteUrl(String value) {
+    try {
+      URI uri = new URI(value);
+      return uri.getScheme() != null && uri.getHost() != null;
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
+
+  /**
+   * What Envoy removes from an edge request before any filter: the x-envoy-* headers of
+   * ConnectionManagerUtility::cleanInternalHeaders, x-envoy-internal, and x-forwarded-client-cert.
+   */
+  private static final List<String> EDGE_REMOVED = List.of(
+      "x-envoy-decorator-operation", "x-envoy-downstream-service-cluster",
+      "x-envoy-downstream-service-node", "x-envoy-retriable-status-codes",
+      "x-envoy-retriable-header-names", "x-envoy-retry-on", "x-envoy-retry-grpc-on",
+      "x-envoy-max-retries", "x-envoy-upstream-alt-stat-name", "x-envoy-upstream-rq-timeout-ms",
+      "x-envoy-upstream-rq-per-try-timeout-ms", "x-envoy-upstream-rq-timeout-alt-response",
+      "x-envoy-expected-rq-timeout-ms", "x-envoy-force-trace", "x-envoy-ip-tags",
+      "x-envoy-original-url", "x-envoy-hedge-on-per-try-timeout", "x-envoy-internal",
+      "x-forwarded-client-cert");
 
   private String peerForXff() {
     InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
