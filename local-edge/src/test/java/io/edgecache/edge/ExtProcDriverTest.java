@@ -165,19 +165,22 @@ class ExtProcDriverTest {
    */
   @Test
   void forwardingHeadersFromTheClientAreOverwrittenOrAppendedTo() throws Exception {
-    startEdge(b -> b);
-    origin.handler(exchange -> TestOrigin.respond(exchange, 200, "ok"));
-
-    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + edge.port() + "/forwarded"))
-        .header("X-Forwarded-Proto", "https").header("X-Forwarded-For", "203.0.113.9")
-        .timeout(java.time.Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
-
-    assertEquals(200, response.statusCode());
-    Map<String, String> sent = headerMap(processor.next());
+    Map<String, String> sent = headersTheProcessorGets("/forwarded",
+        "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.9");
     assertEquals("http", sent.get("x-forwarded-proto"));
     assertEquals("203.0.113.9,127.0.0.1", sent.get("x-forwarded-for"));
+  }
+
+  /** The request headers the processor gets for a GET of {@code path} carrying {@code nameValues}. */
+  private Map<String, String> headersTheProcessorGets(String path, String... nameValues)
+      throws Exception {
+    startEdge(b -> b);
+    origin.handler(exchange -> TestOrigin.respond(exchange, 200, "ok"));
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + edge.port() + path)).headers(nameValues)
+        .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    return headerMap(processor.next());
   }
 
   /**
@@ -188,20 +191,10 @@ class ExtProcDriverTest {
    */
   @Test
   void anEdgeRequestLosesWhatOnlyEnvoyMaySet() throws Exception {
-    startEdge(b -> b);
-    origin.handler(exchange -> TestOrigin.respond(exchange, 200, "ok"));
-
-    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + edge.port() + "/edge"))
-        .header("X-Request-Id", "chosen-by-the-client").header("X-Envoy-Retry-On", "5xx")
-        .header("X-Envoy-Original-Url", "http://victim.example/admin")
-        .header("X-Envoy-Internal", "true").header("X-Forwarded-Client-Cert", "By=spiffe://a/b")
-        .header("Referer", "/relative-only")
-        .timeout(java.time.Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
-
-    assertEquals(200, response.statusCode());
-    Map<String, String> sent = headerMap(processor.next());
+    Map<String, String> sent = headersTheProcessorGets("/edge",
+        "X-Request-Id", "chosen-by-the-client", "X-Envoy-Retry-On", "5xx",
+        "X-Envoy-Original-Url", "http://victim.example/admin", "X-Envoy-Internal", "true",
+        "X-Forwarded-Client-Cert", "By=spiffe://a/b", "Referer", "/relative-only");
     assertNotEquals("chosen-by-the-client", sent.get("x-request-id"));
     assertTrue(sent.get("x-request-id").matches("[0-9a-f-]{36}"), sent.get("x-request-id"));
     for (String removed : List.of("x-envoy-retry-on", "x-envoy-original-url", "x-envoy-internal",
