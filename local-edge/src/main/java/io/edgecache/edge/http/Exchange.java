@@ -6,6 +6,7 @@ import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.http.UpstreamListener.ResetReason;
 import io.edgecache.edge.routing.RouteEntry;
 import io.edgecache.edge.routing.RouteTable;
+import io.edgecache.security.LogText;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
@@ -262,7 +263,7 @@ final class Exchange implements UpstreamListener {
       return;
     }
     if (step != Step.REQUEST) {
-      abandon(reply.body() + " after the response headers arrived");
+      abandon(reply.details() + " after the response headers arrived");
       return;
     }
     origin.responseEnded();
@@ -279,9 +280,10 @@ final class Exchange implements UpstreamListener {
       return;
     }
     if (responseStarted()) {
-      abandon(reply.body());
+      abandon(reply.details());
       return;
     }
+    log.fine(() -> "local reply " + reply.status() + " details=" + LogText.quote(reply.details()));
     sendLocalReply(MessageHead.withStatus(reply.status()), reply.content());
   }
 
@@ -300,7 +302,7 @@ final class Exchange implements UpstreamListener {
     if (step == Step.DONE) {
       return;
     }
-    log.fine(() -> "resetting client connection: " + reason);
+    log.fine(() -> "resetting client connection: reason=" + LogText.quote(reason));
     stopEverything(reason);
     client.reset();
   }

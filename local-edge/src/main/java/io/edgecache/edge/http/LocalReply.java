@@ -11,8 +11,16 @@ import java.nio.charset.StandardCharsets;
  * A reply local-edge makes itself instead of forwarding one, with the status and plain-text body
  * Envoy gives the same cause: its connection manager, its router, and the ext_proc filter's
  * {@code Filter::handleErrorResponse} and {@code onMessageTimeout}.
+ *
+ * @param details what Envoy records as the response code details (its access log's
+ *     {@code %RESPONSE_CODE_DETAILS%}); the body, unless the reply has none of its own
  */
-record LocalReply(int status, String body) {
+record LocalReply(int status, String body, String details) {
+
+  LocalReply(int status, String body) {
+    this(status, body, body);
+  }
+
   private static final String RESET_BEFORE_HEADERS =
       "upstream connect error or disconnect/reset before headers. reset reason: ";
 
@@ -47,19 +55,23 @@ record LocalReply(int status, String body) {
     return new LocalReply(408, "stream timeout");
   }
 
-  /** The processor failed without failure_mode_allow: 504 for a message timeout, else status_on_error. */
+  /**
+   * The processor failed without failure_mode_allow: 504 for a message timeout, else
+   * status_on_error. Envoy's ext_proc filter answers these with an ImmediateResponse that sets
+   * only a status and details (ext_proc.cc, onMessageTimeout, onGrpcError), so the body is empty.
+   */
   static LocalReply processorFailed(ProcessorSession.Failure failure) {
-    return new LocalReply(failure.timeout() ? 504 : STATUS_ON_ERROR, failure.detail());
+    return new LocalReply(failure.timeout() ? 504 : STATUS_ON_ERROR, "", failure.detail());
   }
 
-  /** A rejected header mutation: status_on_error, whatever failure_mode_allow says. */
+  /** A rejected header mutation: status_on_error, whatever failure_mode_allow says; no body. */
   static LocalReply mutationRejected(String detail) {
-    return new LocalReply(STATUS_ON_ERROR, detail);
+    return new LocalReply(STATUS_ON_ERROR, "", detail);
   }
 
-  /** An immediate response local-edge cannot reproduce. */
+  /** An immediate response local-edge cannot reproduce: status_on_error, no body. */
   static LocalReply unreproducibleImmediateResponse(String detail) {
-    return new LocalReply(STATUS_ON_ERROR, "ext_proc_error_" + detail);
+    return new LocalReply(STATUS_ON_ERROR, "", "ext_proc_error_" + detail);
   }
 
   /** The router could not connect to the origin. */
