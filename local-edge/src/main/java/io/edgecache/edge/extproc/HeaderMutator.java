@@ -3,6 +3,7 @@ package io.edgecache.edge.extproc;
 import io.edgecache.edge.http.HeaderLimits;
 import io.edgecache.edge.http.MessageHead;
 import io.edgecache.http.HeaderValidity;
+import io.edgecache.security.LogText;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ public final class HeaderMutator {
       }
       String key = name.toLowerCase(Locale.ROOT);
       if (key.startsWith(":") || disallowed(key)) {
-        log.fine(() -> "header " + key + " may not be removed per rules");
+        log.fine(() -> "header " + LogText.quote(key) + " may not be removed per rules");
         continue;
       }
       head.headers().remove(key);
@@ -95,7 +96,7 @@ public final class HeaderMutator {
     boolean methodReplaced = replacingMessage && key.equals(MessageHead.METHOD);
     if (!methodReplaced && (disallowed(key) || (key.startsWith(":") && appendsToExisting)
         || (key.equals(MessageHead.STATUS) && !statusIsValid(value)))) {
-      log.fine(() -> "header " + key + " may not be modified per rules");
+      log.fine(() -> "header " + LogText.quote(key) + " may not be modified per rules");
       return;
     }
     if (key.startsWith(":")) {

@@ -1,6 +1,7 @@
 package io.edgecache.edge.extproc;
 
 import com.google.protobuf.util.Durations;
+import io.edgecache.security.LogText;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
@@ -161,7 +162,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     } else {
       end();
       stats.streamsFailed.increment();
-      log.fine(() -> "ext_proc stream failed: " + status);
+      log.fine(() -> "ext_proc stream failed: " + LogText.quote(String.valueOf(status)));
       reportFailure(new Failure(false, "ext_proc_error_gRPC_error_" + status.getCode().value()
           + "{" + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()) + "}"));
     }

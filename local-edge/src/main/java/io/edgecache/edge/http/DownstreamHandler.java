@@ -1,5 +1,6 @@
 package io.edgecache.edge.http;
 
+import io.edgecache.security.LogText;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -148,7 +149,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.fine(() -> "client connection error: " + cause);
+    log.fine(() -> "client connection error: " + LogText.quote(String.valueOf(cause)));
     ctx.close();
   }
 
@@ -230,7 +231,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void respondAndClose(HttpResponseStatus status, String reason) {
-    log.fine(() -> "closing client connection: " + reason);
+    log.fine(() -> "closing client connection: " + LogText.quote(reason));
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
         Unpooled.EMPTY_BUFFER);
     response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);

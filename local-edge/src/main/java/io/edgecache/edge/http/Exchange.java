@@ -166,7 +166,7 @@ final class Exchange implements UpstreamListener {
 
   @Override
   public void onConnectFailed(Throwable cause) {
-    log.fine(() -> "origin connect failed: " + cause);
+    log.fine(() -> "origin connect failed: " + LogText.quote(String.valueOf(cause)));
     routerReply(LocalReply.connectFailure());
   }
 

@@ -5,6 +5,7 @@ import io.edgecache.edge.extproc.MutationRejected;
 import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.extproc.ProcessorSession.Phase;
 import io.edgecache.edge.extproc.ProtocolException;
+import io.edgecache.security.LogText;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.netty.buffer.Unpooled;
@@ -75,7 +76,7 @@ final class ProcessorOutcomes implements ProcessorSession.Handler {
         HeaderMutator.apply(response.getHeaders(), head, false, false, false);
       }
     } catch (MutationRejected e) {
-      log.warning("ext_proc immediate response mutations failed with " + e.getMessage());
+      log.warning("ext_proc immediate response mutations failed: " + LogText.quote(e.getMessage()));
     } catch (ProtocolException e) {
       exchange.localReply(LocalReply.unreproducibleImmediateResponse(e.getMessage()));
       return;
@@ -86,7 +87,8 @@ final class ProcessorOutcomes implements ProcessorSession.Handler {
   @Override
   public void onFailure(ProcessorSession.Failure failure) {
     if (exchange.processor().failureModeAllow()) {
-      log.fine(() -> "ext_proc failed (" + failure.detail() + "); failure_mode_allow: continuing without it");
+      log.fine(() -> "ext_proc failed, failure_mode_allow: continuing without it; details="
+          + LogText.quote(failure.detail()));
       bypassProcessor();
     } else {
       exchange.localReply(LocalReply.processorFailed(failure));

@@ -1,6 +1,7 @@
 package io.edgecache.edge.http;
 
 import io.edgecache.edge.http.UpstreamListener.ResetReason;
+import io.edgecache.security.LogText;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResultProvider;
@@ -46,7 +47,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof DecoderResultProvider decoded && decoded.decoderResult().isFailure()) {
       Throwable cause = decoded.decoderResult().cause();
       ReferenceCountUtil.release(msg);
-      log.fine(() -> "origin sent an invalid response: " + cause);
+      log.fine(() -> "origin sent an invalid response: " + LogText.quote(String.valueOf(cause)));
       reset(ctx, ResetReason.PROTOCOL_ERROR);
       return;
     }
@@ -108,7 +109,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.fine(() -> "origin connection error: " + cause);
+    log.fine(() -> "origin connection error: " + LogText.quote(String.valueOf(cause)));
     ctx.close();
   }
 

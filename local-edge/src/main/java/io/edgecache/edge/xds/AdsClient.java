@@ -5,6 +5,7 @@ import com.google.rpc.Code;
 import com.google.rpc.Status;
 import io.edgecache.edge.routing.RouteTable;
 import io.edgecache.reconnect.ReconnectBackoff;
+import io.edgecache.security.LogText;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -164,8 +165,8 @@ public final class AdsClient implements AutoCloseable {
       resubscribe(XdsResources.ENDPOINT, next.endpointNames());
       table.ifPresent(this::publish);
     } catch (XdsRejection e) {
-      log.warning(() -> "rejecting " + response.getTypeUrl() + " version " + response.getVersionInfo() + ": "
-          + e.getMessage());
+      log.warning(() -> "rejecting " + LogText.quote(response.getTypeUrl()) + " version "
+          + LogText.quote(response.getVersionInfo()) + ": " + LogText.quote(e.getMessage()));
       send(response.getTypeUrl(), sub, e.getMessage());
     }
   }
