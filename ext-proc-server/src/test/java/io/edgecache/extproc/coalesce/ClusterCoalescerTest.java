@@ -274,7 +274,9 @@ class ClusterCoalescerTest {
   void theWaitEndsAtMaxWait() throws Exception {
     claim(a, WAIT, new CountDownLatch(1));
     CountDownLatch waiting = new CountDownLatch(1);
-    Turn second = claim(b, Duration.ofMillis(300), waiting);
+    // 1 s, not 300 ms: room on a loaded machine for b's claim to reach Redis and be told to
+    // wait before its own wait ends.
+    Turn second = claim(b, Duration.ofSeconds(1), waiting);
     assertEquals(Outcome.TIMED_OUT, second.outcome());
     assertEquals(0, waiting.getCount(), "told to wait before timing out");
   }
