@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -14,10 +15,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -28,6 +32,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * it. Confined to the client connection's event loop.
  */
 final class ClientLeg implements MessageSink {
+  /**
+   * What Envoy removes from an edge request before any filter: the x-envoy-* headers of
+   * ConnectionManagerUtility::cleanInternalHeaders, x-envoy-internal, and x-forwarded-client-cert.
+   */
+  private static final List<String> EDGE_REMOVED = List.of(
+      "x-envoy-decorator-operation", "x-envoy-downstream-service-cluster",
+      "x-envoy-downstream-service-node", "x-envoy-retriable-status-codes",
+      "x-envoy-retriable-header-names", "x-envoy-retry-on", "x-envoy-retry-grpc-on",
+      "x-envoy-max-retries", "x-envoy-upstream-alt-stat-name", "x-envoy-upstream-rq-timeout-ms",
+      "x-envoy-upstream-rq-per-try-timeout-ms", "x-envoy-upstream-rq-timeout-alt-response",
+      "x-envoy-expected-rq-timeout-ms", "x-envoy-force-trace", "x-envoy-ip-tags",
+      "x-envoy-original-url", "x-envoy-hedge-on-per-try-timeout", "x-envoy-internal",
+      "x-forwarded-client-cert");
+
   private final Channel client;
   private final DownstreamHandler connection;
   private final HttpRequest request;
@@ -81,15 +99,37 @@ final class ClientLeg implements MessageSink {
     // Envoy may set (cleanInternalHeaders), names the client in x-envoy-external-address, drops a
     // client certificate header on a connection without one (forward_client_cert_details
     // SANITIZE), and always sets a request id of its own.
-    EDGE_REMOVED.forEach(head.headers()::remove);
-    List<String> referers = head.headers().getAll("referer");
-    if (referers.size() > 1 || (referers.size() == 1 && !isAbsoluteUrl(referers.get(0)))) {
-      head.headers().remove("referer"); // mutateRequestHeaders: none, or one valid URL
-    }
+    removeWhatOnlyEnvoySets(head.headers());
     head.headers().set("x-envoy-external-address",
         ((InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress());
     head.headers().set("x-request-id", requestId());
     return head;
+  }
+
+  /**
+   * Removes {@link #EDGE_REMOVED}, and a Referer unless it is one valid URL (mutateRequestHeaders).
+   * One pass over the names first: most requests carry none of them, and then nothing is
+   * removed or allocated.
+   */
+  private static void removeWhatOnlyEnvoySets(HttpHeaders headers) {
+    boolean envoys = false;
+    int referers = 0;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        it.hasNext(); ) {
+      CharSequence name = it.next().getKey(); // lower case: copyEndToEndHeaders wrote them so
+      if (AsciiString.regionMatches(name, false, 0, "x-envoy-", 0, 8)
+          || AsciiString.contentEquals(name, "x-forwarded-client-cert")) {
+        envoys = true;
+      } else if (AsciiString.contentEquals(name, "referer")) {
+        referers++;
+      }
+    }
+    if (envoys) {
+      EDGE_REMOVED.forEach(headers::remove);
+    }
+    if (referers > 1 || (referers == 1 && !isAbsoluteUrl(headers.get("referer")))) {
+      headers.remove("referer");
+    }
   }
 
   private static boolean isAbsoluteUrl(String value) {
@@ -101,19 +141,6 @@ final class ClientLeg implements MessageSink {
     }
   }
 
-  /**
-   * What Envoy removes from an edge request before any filter: the x-envoy-* headers of
-   * ConnectionManagerUtility::cleanInternalHeaders, x-envoy-internal, and x-forwarded-client-cert.
-   */
-  private static final List<String> EDGE_REMOVED = List.of(
-      "x-envoy-decorator-operation", "x-envoy-downstream-service-cluster",
-      "x-envoy-downstream-service-node", "x-envoy-retriable-status-codes",
-      "x-envoy-retriable-header-names", "x-envoy-retry-on", "x-envoy-retry-grpc-on",
-      "x-envoy-max-retries", "x-envoy-upstream-alt-stat-name", "x-envoy-upstream-rq-timeout-ms",
-      "x-envoy-upstream-rq-per-try-timeout-ms", "x-envoy-upstream-rq-timeout-alt-response",
-      "x-envoy-expected-rq-timeout-ms", "x-envoy-force-trace", "x-envoy-ip-tags",
-      "x-envoy-original-url", "x-envoy-hedge-on-per-try-timeout", "x-envoy-internal",
-      "x-forwarded-client-cert");
 
   private String peerForXff() {
     InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
