@@ -34,7 +34,6 @@ import java.util.logging.Logger;
 public final class HeaderMutator {
   private static final Logger log = Logger.getLogger(HeaderMutator.class.getName());
 
-
   /** {@code Checker}'s routing headers: never changed under the default rules. */
   private static final Set<String> ROUTING = Set.of("host", MessageHead.AUTHORITY, MessageHead.METHOD,
       MessageHead.SCHEME);
