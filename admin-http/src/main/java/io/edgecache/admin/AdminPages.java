@@ -27,10 +27,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A read-only HTTP server for a process's admin port: a few {@code GET} pages ({@code /metrics},
- * {@code /stats}, {@code /healthz}), anything else 404, other methods 405.
+ * {@code /stats}, {@code /healthz}) and probes ({@code /readyz}), anything else 404, other
+ * methods 405.
  *
  * <p>Requests are read without blocking (Netty), so a client that never finishes its request
  * holds no thread: the JDK {@code HttpServer} each process used gave every connection a thread
@@ -61,7 +63,14 @@ public final class AdminPages implements AutoCloseable {
     void writeTo(OutputStream out) throws IOException;
   }
 
-  private record Served(String contentType, Page page) {}
+  /**
+   * A page and, for a probe, why it cannot answer 200 now ({@code unavailable} gives null while
+   * it can).
+   */
+  private record Served(String contentType, Page page, Supplier<String> unavailable) {}
+
+  private static final Supplier<String> ALWAYS_AVAILABLE = () -> null;
+  private static final byte[] OK = "ok\n".getBytes(StandardCharsets.UTF_8);
 
   private final NettyListener listener;
 
@@ -103,10 +112,23 @@ public final class AdminPages implements AutoCloseable {
 
     /** Serves {@code page} at {@code path} (exact, starting with {@code /}) to GET requests. */
     public Builder page(String path, String contentType, Page page) {
+      return add(path, new Served(contentType, page, ALWAYS_AVAILABLE));
+    }
+
+    /**
+     * Serves a probe at {@code path}: {@code 200 ok} while {@code unavailableBecause} gives
+     * null, else {@code 503} with the reason it gives (Kubernetes' HTTP readiness probe, for a
+     * port the kubelet cannot probe itself, as a gRPC port that requires client certificates).
+     */
+    public Builder probe(String path, Supplier<String> unavailableBecause) {
+      return add(path, new Served("text/plain", out -> out.write(OK), unavailableBecause));
+    }
+
+    private Builder add(String path, Served served) {
       if (!path.startsWith("/")) {
         throw new IllegalArgumentException("a page's path starts with '/': " + path);
       }
-      if (pages.putIfAbsent(path, new Served(contentType, page)) != null) {
+      if (pages.putIfAbsent(path, served) != null) {
         throw new IllegalArgumentException("two pages at " + path);
       }
       return this;
@@ -156,6 +178,7 @@ public final class AdminPages implements AutoCloseable {
       }
       boolean keepAlive = HttpUtil.isKeepAlive(request);
       Served served = pages.get(new QueryStringDecoder(request.uri()).path());
+      String unavailable = served == null ? null : served.unavailable().get();
       if (served == null) {
         reply(ctx, keepAlive, text(HttpResponseStatus.NOT_FOUND, notFound));
       } else if (!request.method().equals(HttpMethod.GET)) {
@@ -163,6 +186,8 @@ public final class AdminPages implements AutoCloseable {
             text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed: use GET\n");
         refused.headers().set(HttpHeaderNames.ALLOW, "GET");
         reply(ctx, keepAlive, refused);
+      } else if (unavailable != null) {
+        reply(ctx, keepAlive, text(HttpResponseStatus.SERVICE_UNAVAILABLE, unavailable + "\n"));
       } else {
         ByteBuf body = ctx.alloc().buffer();
         try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {

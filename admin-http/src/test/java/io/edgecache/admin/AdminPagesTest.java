@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,24 @@ class AdminPagesTest {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(405, post.statusCode());
     assertEquals("GET", post.headers().firstValue("allow").orElseThrow());
+  }
+
+  @Test
+  void aProbeAnswers503WithItsReasonUntilItIsAvailable() throws Exception {
+    AtomicReference<String> unavailable = new AtomicReference<>("starting: connecting to Redis");
+    try (AdminPages probes = AdminPages.builder().probe("/readyz", unavailable::get)
+        .start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "test-probe")) {
+      URI readyz = URI.create("http://127.0.0.1:" + probes.port() + "/readyz");
+      HttpResponse<String> starting = get(readyz);
+      assertEquals(503, starting.statusCode());
+      assertEquals("starting: connecting to Redis\n", starting.body());
+      unavailable.set(null);
+      HttpResponse<String> ready = get(readyz);
+      assertEquals(200, ready.statusCode());
+      assertEquals("ok\n", ready.body());
+      unavailable.set("draining");
+      assertEquals(503, get(readyz).statusCode());
+    }
   }
 
   @Test
@@ -142,7 +161,11 @@ class AdminPagesTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).build(),
+    return get(uri(path));
+  }
+
+  private HttpResponse<String> get(URI uri) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -13,12 +13,9 @@ import io.edgecache.extproc.telemetry.Telemetry;
 import io.edgecache.security.LogText;
 import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.ReloadingTls;
-import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -48,7 +45,7 @@ public final class ExtProcServer implements AutoCloseable {
   private static final int MAX_INBOUND_MESSAGE_BYTES = 16 << 20;
 
   private final Server server;
-  private final HealthStatusManager health;
+  private final Readiness readiness;
   private final CacheNode node;
   private final AdminServer admin;
   /** Streams large bodies from disk; null when {@code tiers.bodyListen} is not set. */
@@ -56,11 +53,11 @@ public final class ExtProcServer implements AutoCloseable {
   /** The ext_proc port's reloading mTLS credentials; null when it serves plaintext. */
   private final ReloadingTls tls;
 
-  private ExtProcServer(Server server, HealthStatusManager health, CacheNode node,
+  private ExtProcServer(Server server, Readiness readiness, CacheNode node,
       AdminServer admin, BodyEndpoint bodies, ReloadingTls tls) {
     this.tls = tls;
     this.server = server;
-    this.health = health;
+    this.readiness = readiness;
     this.node = node;
     this.admin = admin;
     this.bodies = bodies;
@@ -96,20 +93,20 @@ public final class ExtProcServer implements AutoCloseable {
       Warmup.run(scratch.exchangeServices());
     }
     CacheNode node = new CacheNode(config, clock, telemetry);
+    // Listening already, but not ready: see reportServingOnceConnected.
+    Readiness readiness = new Readiness();
     AdminServer admin = null;
     if (config.adminListen() != null) {
       try {
         NodeStats stats = new NodeStats(node, configVersion);
         admin = new AdminServer(new InetSocketAddress(config.adminListen().getHostString(),
-            config.adminListen().getPort()), telemetry, stats::snapshot);
+            config.adminListen().getPort()), telemetry, stats::snapshot,
+            readiness::unavailableBecause);
       } catch (IOException e) {
         node.close();
         throw bindFailure(config.adminListen(), e);
       }
     }
-    HealthStatusManager health = new HealthStatusManager();
-    // Listening already, but not ready: see reportServingOnceConnected.
-    report(health, ServingStatus.NOT_SERVING);
     InetSocketAddress listen =
         new InetSocketAddress(config.listen().getHostString(), config.listen().getPort());
     ReloadingTls tls = null;
@@ -136,7 +133,7 @@ public final class ExtProcServer implements AutoCloseable {
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .addService(ServerInterceptors.intercept(
                 new ExtProcService(node.exchangeServices()), new RemotePolicyInterceptor()))
-            .addService(health.getHealthService())
+            .addService(readiness.healthService())
             .build();
     try {
       server.start();
@@ -165,8 +162,8 @@ public final class ExtProcServer implements AutoCloseable {
         throw bindFailure(bodyListen, e);
       }
     }
-    reportServingOnceConnected(node, health, connectionsWait);
-    return new ExtProcServer(server, health, node, admin, bodies, tls);
+    reportServingOnceConnected(node, readiness, connectionsWait);
+    return new ExtProcServer(server, readiness, node, admin, bodies, tls);
   }
 
   /**
@@ -176,20 +173,14 @@ public final class ExtProcServer implements AutoCloseable {
    * and the next call to Redis tries to connect again. Called after the health statuses went to
    * a terminal state (the node closed meanwhile), setting them does nothing.
    */
-  private static void reportServingOnceConnected(CacheNode node, HealthStatusManager health,
+  private static void reportServingOnceConnected(CacheNode node, Readiness readiness,
       Duration wait) {
     node.connections(wait).thenAccept(notMade -> {
       notMade.ifPresent(why -> log.warning(
           "serving without the shared tiers for now: connections not made: "
               + LogText.quote(why) + "; they are tried again on the next call"));
-      report(health, ServingStatus.SERVING);
+      readiness.serving();
     });
-  }
-
-  /** Sets the whole server's status and the ext_proc service's, which probes may name. */
-  private static void report(HealthStatusManager health, ServingStatus status) {
-    health.setStatus("", status);
-    health.setStatus(ExternalProcessorGrpc.SERVICE_NAME, status);
   }
 
   private static void closeTls(ReloadingTls tls) {
@@ -234,7 +225,7 @@ public final class ExtProcServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    health.enterTerminalState();
+    readiness.draining();
     server.shutdown();
     try {
       long drainMillis = node.config().drainTimeout().toMillis();

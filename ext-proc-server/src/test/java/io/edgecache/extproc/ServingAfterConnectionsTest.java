@@ -21,6 +21,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,9 +66,13 @@ class ServingAfterConnectionsTest {
 
     relay.awaitHeld(3); // the tier's reads and writes, the leases' commands or subscription
     assertEquals(ServingStatus.NOT_SERVING, status(channel));
+    HttpResponse<String> starting = readyz(node);
+    assertEquals(503, starting.statusCode(), "the admin port's probe agrees");
+    assertEquals(Readiness.STARTING + "\n", starting.body());
 
     relay.release(portOf(redis));
     awaitStatus(channel, ServingStatus.SERVING);
+    assertEquals(200, readyz(node).statusCode());
   }
 
   @Test
@@ -86,9 +93,18 @@ class ServingAfterConnectionsTest {
           cluster: {enabled: true}
         """.formatted(redisPort));
     ServerConfig config = ServerConfigLoader.load(yaml)
-        .withListen(new InetSocketAddress("127.0.0.1", 0)).withAdminListen(null);
+        .withListen(new InetSocketAddress("127.0.0.1", 0))
+        .withAdminListen(new InetSocketAddress("127.0.0.1", 0));
     return ExtProcServer.start(config, new ManualClock(Instant.parse("2026-12-03T10:00:00Z")),
         Telemetry.disabled(), "test", TransportBounds.DEFAULTS, connectionsWait);
+  }
+
+  /** The admin port's readiness probe, as the kubelet asks it where gRPC needs mTLS. */
+  private static HttpResponse<String> readyz(ExtProcServer node) throws Exception {
+    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminPort() + "/readyz"))
+            .timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private ManagedChannel channelTo(ExtProcServer node) {

@@ -11,8 +11,9 @@ import java.util.function.Supplier;
 
 /**
  * The cache node's admin port: {@code /metrics} (Prometheus text format), {@code /stats}
- * (JSON for humans: outcomes, hit ratio, tiers, configuration version) and {@code /healthz},
- * served by {@link AdminPages} (non-blocking, bounded), away from the ext_proc transport threads.
+ * (JSON for humans: outcomes, hit ratio, tiers, configuration version), {@code /healthz} (the
+ * process answers) and {@code /readyz} (it takes traffic: 503 with the reason while starting or
+ * draining, for probes that cannot use the ext_proc port's gRPC health checks), served by {@link AdminPages} (non-blocking, bounded), away from the ext_proc transport threads.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -26,14 +27,17 @@ public final class AdminServer implements AutoCloseable {
    * @param listen address to bind (port 0 for an ephemeral one)
    * @param telemetry where /metrics comes from
    * @param stats builds the /stats document
+   * @param unavailableBecause why the node takes no traffic now, null while it does
    */
   public AdminServer(InetSocketAddress listen, Telemetry telemetry,
-      Supplier<Map<String, Object>> stats) throws IOException {
+      Supplier<Map<String, Object>> stats, Supplier<String> unavailableBecause)
+      throws IOException {
     pages = AdminPages.builder()
         .page("/metrics", "text/plain; version=0.0.4", telemetry::writePrometheus)
         .page("/stats", "application/json",
             out -> out.write(JSON.writeValueAsBytes(stats.get())))
         .page("/healthz", "text/plain", out -> out.write(OK))
+        .probe("/readyz", unavailableBecause)
         .start(listen, "edgecache-admin");
   }
 

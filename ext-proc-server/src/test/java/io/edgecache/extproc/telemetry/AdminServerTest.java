@@ -11,21 +11,23 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The node's admin port over real HTTP: its three pages. */
+/** The node's admin port over real HTTP: its pages and its readiness probe. */
 class AdminServerTest {
 
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final AtomicReference<String> unavailable = new AtomicReference<>("draining");
   private AdminServer admin;
 
   @BeforeEach
   void start() throws Exception {
     admin = new AdminServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-        Telemetry.disabled(), () -> Map.of("config_version", "test"));
+        Telemetry.disabled(), () -> Map.of("config_version", "test"), unavailable::get);
   }
 
   @AfterEach
@@ -51,6 +53,15 @@ class AdminServerTest {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(405, post.statusCode());
     assertEquals("GET", post.headers().firstValue("allow").orElseThrow());
+  }
+
+  @Test
+  void readyzSaysWhyTheNodeTakesNoTraffic() throws Exception {
+    HttpResponse<String> draining = get("/readyz");
+    assertEquals(503, draining.statusCode());
+    assertEquals("draining\n", draining.body());
+    unavailable.set(null);
+    assertEquals(200, get("/readyz").statusCode());
   }
 
   private HttpResponse<String> get(String path) throws Exception {
