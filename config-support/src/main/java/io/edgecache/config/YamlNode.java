@@ -230,6 +230,28 @@ public final class YamlNode {
       this.fields = fields;
     }
 
+    /**
+     * The top-level fields of several files as one mapping, for a configuration split over a
+     * directory: each field may come from one file only (a second is an error at it, naming the
+     * first), and what concerns the mapping as a whole is located at the first file.
+     */
+    public static Fields union(List<Fields> parts) throws ConfigException {
+      if (parts.isEmpty()) {
+        throw new IllegalArgumentException("no parts to join");
+      }
+      Map<String, YamlNode> joined = new LinkedHashMap<>();
+      for (Fields part : parts) {
+        for (Map.Entry<String, YamlNode> field : part.fields.entrySet()) {
+          YamlNode earlier = joined.putIfAbsent(field.getKey(), field.getValue());
+          if (earlier != null) {
+            throw field.getValue().error("already defined at " + earlier.file() + ":"
+                + earlier.line() + "; a field may be set in one file of the directory only");
+          }
+        }
+      }
+      return new Fields(parts.get(0).owner, joined);
+    }
+
     /** The mapping node itself. */
     public YamlNode node() {
       return owner;

@@ -1,6 +1,7 @@
 package io.edgecache.extproc;
 
 import io.edgecache.config.ConfigException;
+import io.edgecache.config.ConfigFiles;
 import io.edgecache.config.HostPort;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
@@ -15,7 +16,7 @@ import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Command line: {@code Main [--config FILE] [--listen HOST:PORT] [--node-id ID]}. Errors are one
+ * Command line: {@code Main [--config FILE|DIR] [--listen HOST:PORT] [--node-id ID]}. Errors are one
  * line on stderr and exit status 1 (2 for bad usage). {@code --node-id} overrides
  * {@code purge.nodeId}, so the replicas of one Deployment, sharing one ConfigMap, follow the purge
  * stream as distinct nodes (each passes its pod name).
@@ -58,7 +59,7 @@ public final class Main {
     stopped.await();
   }
 
-  /** What /stats reports as the running configuration: a digest of the file, or "defaults". */
+  /** What /stats reports as the running configuration: a digest of its files, or "defaults". */
   private static String configVersion = "defaults";
 
   static ServerConfig parse(String[] args) throws ConfigException {
@@ -98,15 +99,24 @@ public final class Main {
   }
 
   private static final String USAGE =
-      "usage: [--config FILE] [--listen HOST:PORT] [--node-id ID]";
+      "usage: [--config FILE|DIR] [--listen HOST:PORT] [--node-id ID]";
 
-  private static String digest(Path file) throws ConfigException {
+  /** A digest of the file, or of a directory's files in the order they are loaded. */
+  private static String digest(Path source) throws ConfigException {
+    MessageDigest sha256;
     try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
-      return "sha256:" + HexFormat.of().formatHex(hash, 0, 6);
-    } catch (IOException | NoSuchAlgorithmException e) {
-      throw new ConfigException(file + ": cannot read: " + e.getMessage());
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
     }
+    for (Path file : ConfigFiles.of(source)) {
+      try {
+        sha256.update(Files.readAllBytes(file));
+      } catch (IOException e) {
+        throw new ConfigException(file + ": cannot read: " + e.getMessage());
+      }
+    }
+    return "sha256:" + HexFormat.of().formatHex(sha256.digest(), 0, 6);
   }
 
 }

@@ -1,14 +1,13 @@
 package io.edgecache.controlplane.config;
 
 import io.edgecache.config.ConfigException;
+import io.edgecache.config.ConfigFiles;
 import io.edgecache.config.YamlNode;
 import io.edgecache.controlplane.config.EdgecacheConfig.ClusterSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.ExtProc;
 import io.edgecache.controlplane.config.EdgecacheConfig.ListenerSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.NodeGroupSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.Site;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * Reads the control-plane configuration from one YAML file or from every {@code *.yaml} /
@@ -39,35 +37,13 @@ public final class ConfigLoader {
   /** Loads {@code source}, a YAML file or a directory of them. */
   public static EdgecacheConfig load(Path source) throws ConfigException {
     List<YamlNode.Fields> documents = new ArrayList<>();
-    for (Path file : files(source)) {
+    for (Path file : ConfigFiles.of(source)) {
       YamlNode root = YamlNode.read(file);
       if (root != null) {
         documents.add(root.mapping(TOP_LEVEL));
       }
     }
     return read(documents);
-  }
-
-  /** The files {@code source} stands for, in a stable order. */
-  public static List<Path> files(Path source) throws ConfigException {
-    if (!Files.isDirectory(source)) {
-      if (!Files.isRegularFile(source)) {
-        throw new ConfigException(source + ": no such file or directory");
-      }
-      return List.of(source);
-    }
-    try (Stream<Path> entries = Files.list(source)) {
-      List<Path> files = entries
-          .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml") && Files.isRegularFile(p))
-          .sorted()
-          .toList();
-      if (files.isEmpty()) {
-        throw new ConfigException(source + ": directory holds no *.yaml file");
-      }
-      return files;
-    } catch (IOException e) {
-      throw new ConfigException(source + ": cannot list: " + e.getMessage(), e);
-    }
   }
 
   /**

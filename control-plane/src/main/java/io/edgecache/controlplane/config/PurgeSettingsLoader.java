@@ -1,6 +1,7 @@
 package io.edgecache.controlplane.config;
 
 import io.edgecache.config.ConfigException;
+import io.edgecache.config.ConfigFiles;
 import io.edgecache.config.YamlNode;
 import java.io.IOException;
 import java.net.URI;
@@ -35,7 +36,7 @@ public final class PurgeSettingsLoader {
   /** The purge settings of {@code source} (a file or directory), or empty when none has any. */
   public static Optional<PurgeSettings> load(Path source) throws ConfigException {
     YamlNode found = null;
-    for (Path file : ConfigLoader.files(source)) {
+    for (Path file : ConfigFiles.of(source)) {
       YamlNode root = YamlNode.read(file);
       YamlNode purge = root == null ? null : root.mapping(ConfigLoader.TOP_LEVEL).optional("purge");
       found = ConfigLoader.once(found, purge, "purge");

@@ -1,6 +1,7 @@
 package io.edgecache.controlplane.config;
 
 import io.edgecache.config.ConfigException;
+import io.edgecache.config.ConfigFiles;
 import io.edgecache.config.YamlNode;
 import io.edgecache.security.TlsFiles;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ public final class SecuritySettingsLoader {
   public static SecuritySettings load(Path source) throws ConfigException {
     YamlNode tls = null;
     YamlNode nodes = null;
-    for (Path file : ConfigLoader.files(source)) {
+    for (Path file : ConfigFiles.of(source)) {
       YamlNode root = YamlNode.read(file);
       if (root == null) {
         continue;

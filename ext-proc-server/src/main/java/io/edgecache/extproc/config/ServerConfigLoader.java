@@ -1,12 +1,12 @@
 package io.edgecache.extproc.config;
 
 import io.edgecache.config.ConfigException;
+import io.edgecache.config.ConfigFiles;
 import io.edgecache.config.YamlNode;
 import io.edgecache.http.EscapedSlashes;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,12 +42,20 @@ public final class ServerConfigLoader {
 
   private ServerConfigLoader() {}
 
-  public static ServerConfig load(Path file) throws ConfigException {
-    if (!Files.isRegularFile(file)) {
-      throw new ConfigException(file + ": no such file");
+  /**
+   * Loads {@code source}: one YAML file, or every {@code *.yaml} file of a directory with each
+   * top-level field in one of them (a Kubernetes component adds {@code tls.yaml} beside the
+   * overlay's {@code edgecache.yaml} this way).
+   */
+  public static ServerConfig load(Path source) throws ConfigException {
+    List<YamlNode.Fields> parts = new ArrayList<>();
+    for (Path file : ConfigFiles.of(source)) {
+      YamlNode root = YamlNode.read(file);
+      if (root != null) {
+        parts.add(root.mapping(TOP_LEVEL));
+      }
     }
-    YamlNode root = YamlNode.read(file);
-    return root == null ? ServerConfig.defaults() : read(root.mapping(TOP_LEVEL));
+    return parts.isEmpty() ? ServerConfig.defaults() : read(YamlNode.Fields.union(parts));
   }
 
   private static ServerConfig read(YamlNode.Fields raw) throws ConfigException {

@@ -274,6 +274,32 @@ class ServerConfigLoaderTest {
         file + ":5: tls.allowedClients[0]: an identity");
   }
 
+  /**
+   * A ConfigMap mounted as a directory: the overlay's file and a component's tls.yaml beside it
+   * load as one configuration; a field set in two files is refused naming both places.
+   */
+  @Test
+  void aDirectoryLoadsAsOneConfigurationWithEachFieldInOneFile() throws Exception {
+    Path config = Files.createDirectory(dir.resolve("config"));
+    Files.writeString(config.resolve("edgecache.yaml"), "listen: 0.0.0.0:50051\ndrainTimeout: 20s\n");
+    Files.writeString(config.resolve("tls.yaml"), tlsFiles()
+        + "  allowedClients: [spiffe://edgecache.local/gateway/envoy]\n");
+    Files.writeString(config.resolve("README.txt"), "not yaml: not read\n");
+    ServerConfig loaded = ServerConfigLoader.load(config);
+    assertEquals(Duration.ofSeconds(20), loaded.drainTimeout());
+    assertEquals(java.util.Set.of("spiffe://edgecache.local/gateway/envoy"),
+        loaded.tls().allowedClients());
+
+    Files.writeString(config.resolve("tls.yaml"), "drainTimeout: 5s\n");
+    ConfigException twice = assertThrows(ConfigException.class, () -> ServerConfigLoader.load(config));
+    assertEquals(config.resolve("tls.yaml") + ":1: drainTimeout: already defined at "
+        + config.resolve("edgecache.yaml") + ":2; a field may be set in one file of the directory"
+        + " only", twice.getMessage());
+    Path empty = Files.createDirectory(dir.resolve("empty"));
+    assertEquals(empty + ": directory holds no *.yaml file",
+        assertThrows(ConfigException.class, () -> ServerConfigLoader.load(empty)).getMessage());
+  }
+
   /** A tls block whose three files exist (their content is read when the server starts). */
   private String tlsFiles() throws Exception {
     for (String name : new String[] {"tls.crt", "tls.key", "ca.crt"}) {
