@@ -24,7 +24,8 @@ import java.util.function.Function;
  * references to unknown clusters, sites or listeners, and regexes RE2 (Envoy's regex engine)
  * rejects. Each section has its reader ({@link ExtProcReader}, {@link ClusterReader},
  * {@link SiteReader}, {@link ListenerReader}, {@link NodeGroupReader}); this class finds the
- * files, merges their lists and resolves names across sections.
+ * files, merges their lists (and {@code extProc}'s fields, each set in one file) and resolves
+ * names across sections.
  */
 public final class ConfigLoader {
   // "purge", "tls" and "nodes" are read once at start by PurgeSettingsLoader and
@@ -62,19 +63,19 @@ public final class ConfigLoader {
 
   /** Reads the sections in reference order: routes name clusters, listeners sites, groups listeners. */
   private static EdgecacheConfig read(List<YamlNode.Fields> documents) throws ConfigException {
-    YamlNode extProcNode = null;
-    ExtProc extProc = null;
+    // extProc's fields may be spread over the files (a component's tls.yaml adds extProc.tls).
+    List<YamlNode.Fields> extProcParts = new ArrayList<>();
     for (YamlNode.Fields document : documents) {
       YamlNode node = document.optional("extProc");
-      extProcNode = once(extProcNode, node, "extProc");
       if (node != null) {
-        extProc = ExtProcReader.read(node);
+        extProcParts.add(node.mapping(ExtProcReader.FIELDS));
       }
     }
-    if (extProc == null) {
+    if (extProcParts.isEmpty()) {
       throw new ConfigException(documents.isEmpty() ? "configuration is empty"
           : "extProc: required in one of the configuration files");
     }
+    ExtProc extProc = ExtProcReader.read(YamlNode.Fields.union(extProcParts));
     Map<String, ClusterSpec> clusters = named(documents, "clusters", "cluster", ClusterReader::read,
         ClusterSpec::name);
     Map<String, Site> sites = named(documents, "sites", "site", new SiteReader(clusters.keySet())::read,
@@ -84,7 +85,8 @@ public final class ConfigLoader {
     Map<String, NodeGroupSpec> groups = named(documents, "nodeGroups", "node group",
         new NodeGroupReader(listeners.keySet())::read, NodeGroupSpec::name);
     if (groups.isEmpty()) {
-      throw new ConfigException(extProcNode.file() + ": nodeGroups: at least one node group is required");
+      throw new ConfigException(extProcParts.get(0).node().file()
+          + ": nodeGroups: at least one node group is required");
     }
     return new EdgecacheConfig(extProc, List.copyOf(clusters.values()), List.copyOf(sites.values()),
         List.copyOf(listeners.values()), List.copyOf(groups.values()));

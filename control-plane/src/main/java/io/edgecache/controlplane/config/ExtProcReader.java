@@ -14,14 +14,14 @@ import java.util.Set;
 
 /** Reads the {@code extProc} section: the cache service and the filter's settings. */
 final class ExtProcReader {
-  private static final Set<String> FIELDS = Set.of("address", "failureModeAllow", "messageTimeout",
+  static final Set<String> FIELDS = Set.of("address", "failureModeAllow", "messageTimeout",
       "maxMessageTimeout", "grpcTimeout", "bodyEndpoint", "tls");
   private static final Set<String> TLS = Set.of("certFile", "keyFile", "caFile", "sni");
 
   private ExtProcReader() {}
 
-  static ExtProc read(YamlNode node) throws ConfigException {
-    YamlNode.Fields f = node.mapping(FIELDS);
+  /** Reads the section's fields, which may come from several files ({@link ConfigLoader}). */
+  static ExtProc read(YamlNode.Fields f) throws ConfigException {
     ExtProc extProc = new ExtProc(
         hostPort(f.required("address")),
         boolOr(f.optional("failureModeAllow"), ExtProc.DEFAULT_FAILURE_MODE_ALLOW),

@@ -189,6 +189,29 @@ class ConfigLoaderTest {
     assertEquals(2, config.sites().size());
   }
 
+  /**
+   * A Kubernetes component adds a tls.yaml beside the overlay's file: extProc.tls joins the
+   * overlay's extProc section; an extProc field set in both files is refused naming both places.
+   */
+  @Test
+  void extProcFieldsMaySpreadOverTheDirectoryEachInOneFile() throws Exception {
+    Files.copy(SAMPLE, dir.resolve("control-plane.yaml"));
+    Path tls = Files.writeString(dir.resolve("tls.yaml"), """
+        extProc:
+          tls: {certFile: /etc/edgecache/tls/tls.crt, keyFile: /etc/edgecache/tls/tls.key,
+                caFile: /etc/edgecache/tls/ca.crt, sni: edgecache-ext-proc}
+        """);
+    EdgecacheConfig config = ConfigLoader.load(dir);
+    assertEquals(Optional.of("edgecache-ext-proc"), config.extProc().tls().orElseThrow().sni());
+    assertEquals(ConfigLoader.load(SAMPLE).extProc().address(), config.extProc().address());
+
+    Files.writeString(tls, "extProc:\n  messageTimeout: 1s\n");
+    Path sample = dir.resolve("control-plane.yaml");
+    assertEquals(tls + ":2: extProc.messageTimeout: already defined at " + sample + ":"
+        + lineOf(sample, "messageTimeout: 0.2s") + "; a field may be set in one file of the"
+        + " directory only", rejection(dir));
+  }
+
   @Test
   void durationsReadAsInTheOtherProcessesAndBadOnesNameFileLineAndField() throws Exception {
     Duration half = ConfigLoader.load(edited("messageTimeout: 0.2s", "messageTimeout: 0.5s"))
