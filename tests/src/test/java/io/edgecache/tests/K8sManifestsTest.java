@@ -2,11 +2,25 @@ package io.edgecache.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.edgecache.config.ConfigFiles;
 import io.edgecache.controlplane.config.ConfigLoader;
+import io.edgecache.controlplane.config.EdgecacheConfig;
+import io.edgecache.controlplane.config.SecuritySettings;
+import io.edgecache.controlplane.config.SecuritySettingsLoader;
+import io.edgecache.extproc.config.ServerConfig;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.fabric8.certmanager.api.model.v1.Certificate;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.util.Set;
+import java.util.function.Function;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.policy.remote.PolicyMetadataDecoder;
@@ -49,6 +63,8 @@ class K8sManifestsTest {
   private static final Path SIDECAR = ROOT.resolve("k8s/overlays/sidecar");
   private static final Path ISTIO = ROOT.resolve("istio");
   private static final List<String> ISTIO_KUSTOMIZATIONS = List.of("istio/sidecar", "istio/gateway");
+  /** Where every pod of the gateway overlay finds its certificate, key and CA. */
+  private static final String TLS_DIRECTORY = "/etc/edgecache/tls";
 
   @TempDir Path scratch;
 
@@ -142,6 +158,139 @@ class K8sManifestsTest {
       ConfigLoader.load(ROOT.resolve(file));
     }
     EnvoyBootstrapLoader.load(ROOT.resolve("k8s/base/envoy-ads.yaml"));
+  }
+
+  /**
+   * The gateway overlay's mTLS (components/gateway-mtls, on by default), read from the render as
+   * the processes will read it, alone and with the redis component: each process's files come from
+   * its own certificate's Secret, mounted and required; what each client dials is a DNS name of its
+   * server's certificate and no client's certificate carries it; the nodes admit Envoy's identity
+   * and the control plane exactly Envoy's and the nodes'; no gRPC probe on a port that requires a
+   * client certificate. Certificates are checked as cert-manager resources (no cluster here issues
+   * them: ManifestSchemas validates them against cert-manager's CRD model).
+   */
+  @Test
+  void gatewayMtlsWiresEveryGrpcConnection() throws Exception {
+    Map<String, String> renders = Map.of("k8s/overlays/gateway", Kustomize.render(GATEWAY),
+        "k8s/overlays/gateway + redis", Kustomize.renderWithComponents(scratch.resolve("gateway-redis"),
+            GATEWAY, List.of(ROOT.resolve("k8s/components/redis"))));
+    for (Map.Entry<String, String> render : renders.entrySet()) {
+      List<ManifestSchemas.Manifest> manifests = ManifestSchemas.validate(render.getKey(), render.getValue());
+      Map<String, Certificate> bySecret = new LinkedHashMap<>();
+      for (ManifestSchemas.Manifest m : manifests) {
+        if (m.model() instanceof Certificate certificate) {
+          bySecret.put(certificate.getSpec().getSecretName(), certificate);
+        }
+      }
+      Path configs = Files.createDirectories(scratch.resolve(render.getKey().replaceAll("\\W", "_")));
+      // The node and the control plane check at load that they can read their TLS files:
+      // stand-ins in a scratch directory take the pods' TLS_DIRECTORY's place.
+      Path standIns = Files.createDirectories(configs.resolve("tls"));
+      for (String file : List.of("tls.crt", "tls.key", "ca.crt")) {
+        Files.writeString(standIns.resolve(file), "stand-in\n");
+      }
+      Path nodeDir = standInTls(configDirectory(manifests, "edgecache-ext-proc", configs), standIns);
+      Path planeDir = standInTls(configDirectory(manifests, "edgecache-control-plane", configs), standIns);
+      ServerConfig node = ServerConfigLoader.load(nodeDir);
+      EdgecacheConfig plane = ConfigLoader.load(planeDir);
+      SecuritySettings planeSecurity = SecuritySettingsLoader.load(planeDir);
+      Function<Object, String> inPod = path -> path.toString().replace(standIns.toString(), TLS_DIRECTORY);
+      Bootstrap envoy = EnvoyBootstrapLoader.load(
+          configDirectory(manifests, "edgecache-envoy", configs).resolve("envoy-ads.yaml"));
+      assertTrue(node.tiers().redis().enabled() == render.getKey().endsWith("redis"), render.getKey());
+
+      String where = render.getKey() + ": ";
+      assertNotNull(node.tls(), where + "the cache node has no tls: a component replaced its tls.yaml");
+      Certificate nodeCert = mountedCertificate(where, manifests, "edgecache-ext-proc",
+          inPod.apply(node.tls().files().certFile()), bySecret);
+      Certificate planeCert = mountedCertificate(where, manifests, "edgecache-control-plane",
+          inPod.apply(planeSecurity.tls().orElseThrow().certFile()), bySecret);
+      EdgecacheConfig.ExtProcTls envoyToNodes = plane.extProc().tls().orElseThrow();
+      Certificate envoyCert = mountedCertificate(where, manifests, "edgecache-envoy",
+          inPod.apply(envoyToNodes.certFile()), bySecret);
+      UpstreamTlsContext envoyToPlane = envoy.getStaticResources().getClusters(0).getTransportSocket()
+          .getTypedConfig().unpack(UpstreamTlsContext.class);
+      assertEquals(inPod.apply(envoyToNodes.certFile()),
+          envoyToPlane.getCommonTlsContext().getTlsCertificates(0).getCertificateChain().getFilename());
+
+      assertTrue(planeCert.getSpec().getDnsNames().containsAll(List.of(
+          node.purge().controlPlane().getHostString(), envoyToPlane.getSni())), where + "control plane's names");
+      assertTrue(nodeCert.getSpec().getDnsNames().contains(envoyToNodes.sni().orElseThrow()), where + "nodes' name");
+      assertEquals(List.of(), Optional.ofNullable(envoyCert.getSpec().getDnsNames()).orElse(List.of()),
+          where + "Envoy's certificate must not pass for a server");
+      assertEquals(Set.copyOf(envoyCert.getSpec().getUris()), node.tls().allowedClients());
+      assertEquals(Set.of(envoyCert.getSpec().getUris().get(0), nodeCert.getSpec().getUris().get(0)),
+          planeSecurity.nodes().identities().orElseThrow().keySet());
+      for (Certificate certificate : bySecret.values()) {
+        if (!Boolean.TRUE.equals(certificate.getSpec().getIsCA())) {
+          assertEquals("edgecache-ca", certificate.getSpec().getIssuerRef().getName(), where + certificate.getMetadata().getName());
+        }
+      }
+
+      Container nodeContainer = deployment(manifests, "edgecache-ext-proc").getContainers().get(0);
+      for (Probe probe : List.of(nodeContainer.getReadinessProbe(), nodeContainer.getLivenessProbe())) {
+        assertNull(probe.getGrpc(), where + "the kubelet's gRPC probe cannot present a certificate");
+      }
+      assertEquals("/readyz", nodeContainer.getReadinessProbe().getHttpGet().getPath());
+    }
+  }
+
+  /** The mTLS bootstrap is the base one plus the transport socket of the control plane's cluster. */
+  @Test
+  void gatewayMtlsBootstrapIsTheBaseOnePlusItsTransportSocket() throws Exception {
+    Bootstrap base = EnvoyBootstrapLoader.load(ROOT.resolve("k8s/base/envoy-ads.yaml"));
+    Bootstrap.Builder mtls = EnvoyBootstrapLoader.load(
+        ROOT.resolve("k8s/components/gateway-mtls/envoy-ads-mtls.yaml")).toBuilder();
+    assertTrue(mtls.getStaticResources().getClusters(0).hasTransportSocket());
+    mtls.getStaticResourcesBuilder().getClustersBuilder(0).clearTransportSocket();
+    assertEquals(base, mtls.build());
+  }
+
+  /** Writes the data of the rendered ConfigMap {@code name} (hash suffix or not) into a directory. */
+  private static Path configDirectory(List<ManifestSchemas.Manifest> manifests, String name, Path under)
+      throws Exception {
+    ConfigMap map = manifests.stream().map(ManifestSchemas.Manifest::model)
+        .filter(m -> m instanceof ConfigMap c && c.getMetadata().getName().matches(name + "(-[a-z0-9]{10})?"))
+        .map(ConfigMap.class::cast).findFirst().orElseThrow(() -> new AssertionError("no ConfigMap " + name));
+    Path dir = Files.createDirectories(under.resolve(name));
+    for (Map.Entry<String, String> file : map.getData().entrySet()) {
+      Files.writeString(dir.resolve(file.getKey()), file.getValue());
+    }
+    return dir;
+  }
+
+  /** Points the configuration files of {@code dir} at {@code standIns} instead of TLS_DIRECTORY. */
+  private static Path standInTls(Path dir, Path standIns) throws Exception {
+    for (Path file : ConfigFiles.of(dir)) {
+      Files.writeString(file, Files.readString(file).replace(TLS_DIRECTORY + "/", standIns + "/"));
+    }
+    return dir;
+  }
+
+  private static PodSpec deployment(List<ManifestSchemas.Manifest> manifests, String name) {
+    return manifests.stream().filter(m -> m.model() instanceof Deployment && m.name().equals(name))
+        .map(m -> ((Deployment) m.model()).getSpec().getTemplate().getSpec()).findFirst()
+        .orElseThrow(() -> new AssertionError("no Deployment " + name));
+  }
+
+  /**
+   * The certificate whose Secret Deployment {@code name} mounts, required, at the directory of
+   * {@code certFile} (with the key and CA beside it, as cert-manager writes them).
+   */
+  private static Certificate mountedCertificate(String where, List<ManifestSchemas.Manifest> manifests,
+      String name, String certFile, Map<String, Certificate> bySecret) {
+    PodSpec pod = deployment(manifests, name);
+    String directory = Path.of(certFile).getParent().toString();
+    VolumeMount mount = pod.getContainers().get(0).getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals(directory)).findFirst()
+        .orElseThrow(() -> new AssertionError(where + name + " mounts nothing at " + directory));
+    Volume volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+    assertFalse(Boolean.TRUE.equals(volume.getSecret().getOptional()), where + name + ": its certificate is required");
+    Certificate certificate = bySecret.get(volume.getSecret().getSecretName());
+    assertTrue(certificate != null, where + name + " mounts " + volume.getSecret().getSecretName()
+        + ", which no Certificate issues");
+    assertEquals(certFile, directory + "/tls.crt");
+    return certificate;
   }
 
   /** terminationGracePeriodSeconds ≥ the cache node's preStop sleep + its drainTimeout. */
