@@ -18,9 +18,12 @@ import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.edgecache.extproc.config.ServerConfigLoader;
 import io.edgecache.extproc.policy.remote.PolicyMetadataDecoder;
@@ -109,6 +112,40 @@ class K8sManifestsTest {
       }
     }
     assertEquals(2, filters, "ext_proc filters for the sidecars and the ingress gateway");
+  }
+
+  /**
+   * The ingress gateway's ext_proc cluster is istiod's outbound cluster of a Service that is not
+   * headless (istiod makes a headless Service's cluster ORIGINAL_DST, which has no host for a
+   * stream Envoy itself opens), with a gRPC port, in front of the cache nodes' pods.
+   */
+  @Test
+  void istioGatewayCallsTheNodesThroughAServiceIstiodBalances() throws Exception {
+    String cluster = null;
+    for (ManifestSchemas.EnvoyPatch patch : ManifestSchemas.envoyPatches("istio/gateway",
+        ManifestSchemas.validate("istio/gateway", Kustomize.render(ROOT.resolve("istio/gateway"))))) {
+      if (patch.value() instanceof HttpFilter filter) {
+        cluster = filter.getTypedConfig().unpack(ExternalProcessor.class).getGrpcService().getEnvoyGrpc()
+            .getClusterName();
+      }
+    }
+    Matcher outbound = Pattern.compile(
+        "outbound\\|(\\d+)\\|\\|([a-z0-9-]+)\\.([a-z0-9-]+)\\.svc\\.cluster\\.local").matcher(String.valueOf(cluster));
+    assertTrue(outbound.matches(), "not an istiod outbound cluster: " + cluster);
+    List<ManifestSchemas.Manifest> gateway = ManifestSchemas.validate("k8s/overlays/gateway", Kustomize.render(GATEWAY));
+    Service service = gateway.stream()
+        .filter(m -> m.model() instanceof Service && m.name().equals(outbound.group(2)))
+        .map(m -> (Service) m.model()).findFirst()
+        .orElseThrow(() -> new AssertionError("the gateway overlay has no Service " + outbound.group(2)));
+    assertEquals(outbound.group(3), service.getMetadata().getNamespace());
+    assertFalse("None".equals(service.getSpec().getClusterIP()), cluster + ": a headless Service");
+    assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == Integer.parseInt(outbound.group(1))
+        && "grpc".equals(p.getAppProtocol())), cluster + ": no gRPC port " + outbound.group(1));
+    Map<String, String> podLabels = gateway.stream()
+        .filter(m -> m.model() instanceof Deployment && m.name().equals("edgecache-ext-proc"))
+        .map(m -> ((Deployment) m.model()).getSpec().getTemplate().getMetadata().getLabels()).findFirst().orElseThrow();
+    assertTrue(podLabels.entrySet().containsAll(service.getSpec().getSelector().entrySet()),
+        cluster + ": does not select the cache nodes");
   }
 
   @Test
