@@ -3,6 +3,8 @@ package io.edgecache.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -35,5 +37,21 @@ public final class ConfigFiles {
     } catch (IOException e) {
       throw new ConfigException(source + ": cannot list: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The top-level mapping of every file {@code source} stands for, in that order, each with its
+   * keys in {@code allowed}; a file holding no document is left out.
+   */
+  public static List<YamlNode.Fields> topLevel(Path source, Collection<String> allowed)
+      throws ConfigException {
+    List<YamlNode.Fields> documents = new ArrayList<>();
+    for (Path file : of(source)) {
+      YamlNode root = YamlNode.read(file);
+      if (root != null) {
+        documents.add(root.mapping(allowed));
+      }
+    }
+    return documents;
   }
 }

@@ -53,14 +53,17 @@ class ReadinessTest {
   void aDrainIsNotUndoneByConnectionsMadeAfterIt() {
     readiness.draining();
     readiness.serving();
-    assertEquals(ServingStatus.NOT_SERVING, status());
-    assertEquals(Readiness.DRAINING, readiness.unavailableBecause());
+    assertDraining();
   }
 
   @Test
   void aDrainEndsServing() {
     readiness.serving();
     readiness.draining();
+    assertDraining();
+  }
+
+  private void assertDraining() {
     assertEquals(ServingStatus.NOT_SERVING, status());
     assertEquals(Readiness.DRAINING, readiness.unavailableBecause());
   }

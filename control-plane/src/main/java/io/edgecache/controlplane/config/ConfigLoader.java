@@ -37,14 +37,7 @@ public final class ConfigLoader {
 
   /** Loads {@code source}, a YAML file or a directory of them. */
   public static EdgecacheConfig load(Path source) throws ConfigException {
-    List<YamlNode.Fields> documents = new ArrayList<>();
-    for (Path file : ConfigFiles.of(source)) {
-      YamlNode root = YamlNode.read(file);
-      if (root != null) {
-        documents.add(root.mapping(TOP_LEVEL));
-      }
-    }
-    return read(documents);
+    return read(ConfigFiles.topLevel(source, TOP_LEVEL));
   }
 
   /**

@@ -36,10 +36,8 @@ public final class PurgeSettingsLoader {
   /** The purge settings of {@code source} (a file or directory), or empty when none has any. */
   public static Optional<PurgeSettings> load(Path source) throws ConfigException {
     YamlNode found = null;
-    for (Path file : ConfigFiles.of(source)) {
-      YamlNode root = YamlNode.read(file);
-      YamlNode purge = root == null ? null : root.mapping(ConfigLoader.TOP_LEVEL).optional("purge");
-      found = ConfigLoader.once(found, purge, "purge");
+    for (YamlNode.Fields top : ConfigFiles.topLevel(source, ConfigLoader.TOP_LEVEL)) {
+      found = ConfigLoader.once(found, top.optional("purge"), "purge");
     }
     return found == null ? Optional.empty() : Optional.of(read(found));
   }

@@ -30,12 +30,7 @@ public final class SecuritySettingsLoader {
   public static SecuritySettings load(Path source) throws ConfigException {
     YamlNode tls = null;
     YamlNode nodes = null;
-    for (Path file : ConfigFiles.of(source)) {
-      YamlNode root = YamlNode.read(file);
-      if (root == null) {
-        continue;
-      }
-      YamlNode.Fields top = root.mapping(ConfigLoader.TOP_LEVEL);
+    for (YamlNode.Fields top : ConfigFiles.topLevel(source, ConfigLoader.TOP_LEVEL)) {
       tls = ConfigLoader.once(tls, top.optional("tls"), "tls");
       nodes = ConfigLoader.once(nodes, top.optional("nodes"), "nodes");
     }

@@ -48,13 +48,7 @@ public final class ServerConfigLoader {
    * overlay's {@code edgecache.yaml} this way).
    */
   public static ServerConfig load(Path source) throws ConfigException {
-    List<YamlNode.Fields> parts = new ArrayList<>();
-    for (Path file : ConfigFiles.of(source)) {
-      YamlNode root = YamlNode.read(file);
-      if (root != null) {
-        parts.add(root.mapping(TOP_LEVEL));
-      }
-    }
+    List<YamlNode.Fields> parts = ConfigFiles.topLevel(source, TOP_LEVEL);
     return parts.isEmpty() ? ServerConfig.defaults() : read(YamlNode.Fields.union(parts));
   }
 
