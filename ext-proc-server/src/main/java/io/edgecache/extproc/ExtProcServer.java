@@ -111,7 +111,7 @@ public final class ExtProcServer implements AutoCloseable {
         new InetSocketAddress(config.listen().getHostString(), config.listen().getPort());
     ReloadingTls tls = null;
     NettyServerBuilder builder;
-    if (config.tls() == null) {
+    if (config.tls() == null || !config.tls().extProcMtls()) {
       PlaintextWarning.warnIfNotLoopback(log, "ext_proc server", listen);
       builder = NettyServerBuilder.forAddress(listen);
     } else {

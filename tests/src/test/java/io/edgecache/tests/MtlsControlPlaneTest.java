@@ -11,6 +11,8 @@ import io.edgecache.controlplane.ControlPlane;
 import io.edgecache.controlplane.purge.PurgeCoordinator;
 import io.edgecache.controlplane.xds.NackListener;
 import io.edgecache.extproc.CacheNode;
+import io.edgecache.extproc.ExtProcServer;
+import io.edgecache.extproc.config.NodeTls;
 import io.edgecache.extproc.testing.ManualClock;
 import io.edgecache.proto.purge.v1.Ack;
 import io.edgecache.proto.purge.v1.Hello;
@@ -26,6 +28,9 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -33,10 +38,12 @@ import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -157,6 +164,33 @@ class MtlsControlPlaneTest {
     PurgeStatus purge = coordinator.submit(new PurgeCoordinator.PurgeSpec(PurgeKind.URL, "/x", "example.com", false), "test");
     PurgeStatus done = coordinator.completion(purge).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
     assertEquals(List.of("node-b"), done.getAckedNodesList());
+  }
+
+  /**
+   * A sidecar's node (tls.extProcPort: plaintext): its pod's Envoy calls the ext_proc port over
+   * loopback without TLS, while the node's purge stream presents its certificate and follows the
+   * control plane as node-b, acking a purge.
+   */
+  @Test
+  void aNodeWhoseLoopbackExtProcPortIsPlaintextFollowsThePurgeStreamOverMtls() throws Exception {
+    TlsFiles b = ca.issue("node-b", "node-b", NODE_B).trusting(caFile, TlsFiles.DEFAULT_REFRESH);
+    ExtProcServer server = ExtProcServer.start(PurgeCluster.nodeConfig(controlPlane.port(), "node-b")
+            .withListen(new InetSocketAddress("127.0.0.1", 0)).withAdminListen(null)
+            .withTls(new NodeTls(b, Set.of(), false)),
+        Clock.systemUTC(), io.edgecache.extproc.telemetry.Telemetry.disabled(), "test");
+    cleanup.add(server::close);
+    PurgeCluster.awaitServingHits(server.node());
+
+    ManagedChannel plaintext = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    cleanup.add(plaintext::shutdownNow);
+    HealthCheckResponse health = HealthGrpc.newBlockingStub(plaintext)
+        .withDeadlineAfter(DEADLINE.toSeconds(), TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance());
+    assertNotNull(health.getStatus(), "the ext_proc port answers plaintext gRPC");
+    PurgeCoordinator coordinator = controlPlane.purge().orElseThrow().coordinator();
+    PurgeStatus purge = coordinator.submit(new PurgeCoordinator.PurgeSpec(PurgeKind.URL, "/x", "example.com", false), "test");
+    assertEquals(List.of("node-b"),
+        coordinator.completion(purge).get(DEADLINE.toSeconds(), TimeUnit.SECONDS).getAckedNodesList());
   }
 
   @Test

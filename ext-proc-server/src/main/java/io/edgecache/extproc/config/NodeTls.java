@@ -8,17 +8,29 @@ import java.util.Set;
  * The node's mTLS: its certificate, key and CA ({@link TlsFiles}), used on the ext_proc port
  * and on the purge stream to the control plane, and which client certificates the ext_proc port
  * admits. Whoever opens an ext_proc stream writes the cache, so where the CA signs more than
- * the proxies (a mesh CA signs every workload) {@code allowedClients} names the proxies.
+ * the proxies (a mesh CA signs every workload) {@code allowedClients} names the proxies. A node
+ * whose only client is the Envoy of its own pod, on loopback, may keep the ext_proc port
+ * plaintext and use the certificate for its purge stream alone ({@code extProcMtls} false; the
+ * loader allows it only with a loopback {@code listen} address).
  *
  * @param files the PEM files
  * @param allowedClients the SPIFFE IDs or common names admitted on the ext_proc port; empty
  *     admits every certificate that chains to the CA file
+ * @param extProcMtls whether the ext_proc port requires mTLS (else only the purge stream uses it)
  */
-public record NodeTls(TlsFiles files, Set<String> allowedClients) {
+public record NodeTls(TlsFiles files, Set<String> allowedClients, boolean extProcMtls) {
 
   public NodeTls {
     Objects.requireNonNull(files, "files");
     allowedClients = Set.copyOf(allowedClients);
+    if (!extProcMtls && !allowedClients.isEmpty()) {
+      throw new IllegalArgumentException("allowedClients admits clients of an mTLS ext_proc port");
+    }
+  }
+
+  /** mTLS on the ext_proc port and the purge stream, admitting {@code allowedClients}. */
+  public NodeTls(TlsFiles files, Set<String> allowedClients) {
+    this(files, allowedClients, true);
   }
 
   /** The files alone: every certificate from the CA is admitted. */

@@ -120,7 +120,7 @@ public final class ServerConfigLoader {
         tiers,
         PurgeSection.read(raw.optional("purge")),
         escapedSlashes(raw.optional("escapedSlashes")),
-        TlsSection.read(raw.optional("tls")));
+        TlsSection.read(raw.optional("tls"), listen));
   }
 
   private static ServerConfig.ClusterCollapsing cluster(YamlNode.Fields collapsing,

@@ -2,7 +2,9 @@ package io.edgecache.extproc.config;
 
 import io.edgecache.config.ConfigException;
 import io.edgecache.config.YamlNode;
+import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.TlsFiles;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -10,15 +12,18 @@ import java.util.Set;
 /**
  * Reads the YAML {@code tls} section into {@link NodeTls}: the node's certificate and key (its
  * identity towards Envoy and the control plane), the CA its peers' certificates must chain to,
- * and the client identities the ext_proc port admits. Absent means plaintext.
+ * the client identities the ext_proc port admits, and whether that port uses the certificate
+ * ({@code extProcPort: mtls}, the default) or only the purge stream does ({@code plaintext}, for a
+ * node its pod's Envoy calls over loopback). Absent means plaintext.
  */
 final class TlsSection {
   private static final Set<String> TLS =
-      Set.of("certFile", "keyFile", "caFile", "refresh", "allowedClients");
+      Set.of("certFile", "keyFile", "caFile", "refresh", "allowedClients", "extProcPort");
 
   private TlsSection() {}
 
-  static NodeTls read(YamlNode node) throws ConfigException {
+  /** @param listen the ext_proc port's address, which a plaintext port must keep on loopback */
+  static NodeTls read(YamlNode node, InetSocketAddress listen) throws ConfigException {
     if (node == null) {
       return null;
     }
@@ -32,7 +37,31 @@ final class TlsSection {
       String[] fieldAndProblem = e.getMessage().split(": ", 2);
       throw raw.error(fieldAndProblem[0], fieldAndProblem[1]);
     }
-    return new NodeTls(files, allowedClients(raw));
+    boolean extProcMtls = extProcMtls(raw, listen);
+    Set<String> allowed = allowedClients(raw);
+    if (!extProcMtls && !allowed.isEmpty()) {
+      throw raw.error("allowedClients", "admits clients of the ext_proc port, which"
+          + " extProcPort: plaintext leaves without TLS; drop one of the two");
+    }
+    return new NodeTls(files, allowed, extProcMtls);
+  }
+
+  /** {@code mtls} (default) or {@code plaintext}, the latter only on a loopback address. */
+  private static boolean extProcMtls(YamlNode.Fields raw, InetSocketAddress listen)
+      throws ConfigException {
+    String mode = OptionalFields.string(raw, "extProcPort", "mtls");
+    return switch (mode) {
+      case "mtls" -> true;
+      case "plaintext" -> {
+        if (!PlaintextWarning.isLoopback(listen.getHostString())) {
+          throw raw.error("extProcPort", "plaintext is for a node its pod's Envoy calls over"
+              + " loopback, and listen is " + listen.getHostString() + ":" + listen.getPort()
+              + ": whoever reaches the port could write the cache");
+        }
+        yield false;
+      }
+      default -> throw raw.error("extProcPort", "expected mtls or plaintext, got '" + mode + "'");
+    };
   }
 
   /** SPIFFE IDs or common names, each once; absent admits any certificate from the CA. */

@@ -275,6 +275,29 @@ class ServerConfigLoaderTest {
   }
 
   /**
+   * A sidecar node: its purge stream presents the certificate, its ext_proc port stays plaintext,
+   * which only a loopback listen address may; allowedClients would have nothing to admit.
+   */
+  @Test
+  void extProcPortPlaintextIsForLoopbackOnly() throws Exception {
+    String files = tlsFiles();
+    ServerConfig sidecar = ServerConfigLoader.load(write("listen: 127.0.0.1:50051\n" + files
+        + "  extProcPort: plaintext\n"));
+    assertFalse(sidecar.tls().extProcMtls());
+    assertTrue(ServerConfigLoader.load(write(files)).tls().extProcMtls(), "mtls by default");
+    Path file = dir.resolve("edgecache.yaml");
+    assertMessage("listen: 0.0.0.0:50051\n" + files + "  extProcPort: plaintext\n",
+        file + ":6: tls.extProcPort: plaintext is for a node its pod's Envoy calls over loopback,"
+            + " and listen is 0.0.0.0:50051: whoever reaches the port could write the cache");
+    assertMessage("listen: 127.0.0.1:50051\n" + files + "  extProcPort: plaintext\n"
+            + "  allowedClients: [envoy]\n",
+        file + ":7: tls.allowedClients: admits clients of the ext_proc port, which extProcPort:"
+            + " plaintext leaves without TLS");
+    assertMessage(files + "  extProcPort: tls\n",
+        file + ":5: tls.extProcPort: expected mtls or plaintext, got 'tls'");
+  }
+
+  /**
    * A ConfigMap mounted as a directory: the overlay's file and a component's tls.yaml beside it
    * load as one configuration; a field set in two files is refused naming both places.
    */
