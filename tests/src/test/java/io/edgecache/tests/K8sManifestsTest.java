@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
@@ -212,75 +211,137 @@ class K8sManifestsTest {
         "k8s/overlays/gateway + redis", Kustomize.renderWithComponents(scratch.resolve("gateway-redis"),
             GATEWAY, List.of(ROOT.resolve("k8s/components/redis"))));
     for (Map.Entry<String, String> render : renders.entrySet()) {
-      List<ManifestSchemas.Manifest> manifests = ManifestSchemas.validate(render.getKey(), render.getValue());
+      MtlsRender r = MtlsRender.of(render.getKey(), render.getValue(), "edgecache-ext-proc", scratch);
+      String where = r.where();
+      assertTrue(r.node().tiers().redis().enabled() == where.endsWith("redis"), where);
+      assertNotNull(r.node().tls(), where + ": the cache node has no tls: a component replaced its tls.yaml");
+      Certificate nodeCert = r.mounted("edgecache-ext-proc", "ext-proc", r.node().tls().files().certFile());
+      EdgecacheConfig.ExtProcTls envoyToNodes = r.plane().extProc().tls().orElseThrow();
+      Certificate envoyCert = r.mounted("edgecache-envoy", "envoy", envoyToNodes.certFile());
+      assertEquals(envoyCert, r.mounted("edgecache-envoy", "envoy", r.adsCertFile()));
+      r.assertNodesReachTheControlPlane();
+
+      assertTrue(nodeCert.getSpec().getDnsNames().contains(envoyToNodes.sni().orElseThrow()), where + ": nodes' name");
+      assertEquals(List.of(), Optional.ofNullable(envoyCert.getSpec().getDnsNames()).orElse(List.of()),
+          where + ": Envoy's certificate must not pass for a server");
+      assertEquals(Set.copyOf(envoyCert.getSpec().getUris()), r.node().tls().allowedClients());
+      assertEquals(Set.of(envoyCert.getSpec().getUris().get(0), nodeCert.getSpec().getUris().get(0)),
+          r.planeSecurity().nodes().identities().orElseThrow().keySet());
+      assertNoGrpcProbe(where, deployment(r.manifests(), "edgecache-ext-proc").getContainers().get(0));
+    }
+  }
+
+  /**
+   * The sidecar overlay's mTLS (components/sidecar-mtls, on by default): the pod's Envoy and node
+   * present the pod's certificate to the control plane, which serves only that identity; the
+   * ext_proc hop stays plaintext on loopback (the node listens on loopback only, and the pushed
+   * ext_proc cluster has no TLS), so no gRPC probe can reach it.
+   */
+  @Test
+  void sidecarMtlsWiresThePodsStreamsToTheControlPlane() throws Exception {
+    MtlsRender r = MtlsRender.of("k8s/overlays/sidecar", Kustomize.render(SIDECAR), "demo-app-edgecache", scratch);
+    Certificate podCert = r.mounted("demo-app", "ext-proc", r.node().tls().files().certFile());
+    assertEquals(podCert, r.mounted("demo-app", "envoy", r.adsCertFile()));
+    r.assertNodesReachTheControlPlane();
+    assertEquals(Set.copyOf(podCert.getSpec().getUris()), r.planeSecurity().nodes().identities().orElseThrow().keySet());
+    assertFalse(r.node().tls().extProcMtls());
+    assertEquals("127.0.0.1", r.node().listen().getHostString());
+    assertEquals(Optional.empty(), r.plane().extProc().tls(), "the pod's Envoy calls its node without TLS");
+    Container node = deployment(r.manifests(), "demo-app").getContainers().stream()
+        .filter(c -> c.getName().equals("ext-proc")).findFirst().orElseThrow();
+    assertNoGrpcProbe(r.where(), node);
+  }
+
+  /** The mTLS bootstrap is the base one plus the transport socket of the control plane's cluster. */
+  @Test
+  void mtlsBootstrapIsTheBaseOnePlusItsTransportSocket() throws Exception {
+    Bootstrap base = EnvoyBootstrapLoader.load(ROOT.resolve("k8s/base/envoy-ads.yaml"));
+    Bootstrap.Builder mtls = EnvoyBootstrapLoader.load(
+        ROOT.resolve("k8s/components/mtls-common/envoy-ads-mtls.yaml")).toBuilder();
+    assertTrue(mtls.getStaticResources().getClusters(0).hasTransportSocket());
+    mtls.getStaticResourcesBuilder().getClustersBuilder(0).clearTransportSocket();
+    assertEquals(base, mtls.build());
+  }
+
+  private static void assertNoGrpcProbe(String where, Container node) {
+    for (Probe probe : List.of(node.getReadinessProbe(), node.getLivenessProbe())) {
+      assertNull(probe.getGrpc(), where + ": the kubelet's gRPC probe cannot use this ext_proc port");
+    }
+    assertEquals("/readyz", node.getReadinessProbe().getHttpGet().getPath());
+  }
+
+  /**
+   * A render's configurations loaded as the processes load them. The node and the control plane
+   * check at load that they can read their TLS files, so stand-ins in a scratch directory take the
+   * pods' TLS_DIRECTORY's place, and {@link #inPod} maps a loaded path back.
+   */
+  private record MtlsRender(String where, List<ManifestSchemas.Manifest> manifests,
+      Map<String, Certificate> bySecret, Path standIns, ServerConfig node, EdgecacheConfig plane,
+      SecuritySettings planeSecurity, UpstreamTlsContext envoyToPlane) {
+
+    static MtlsRender of(String where, String yaml, String nodeConfigMap, Path scratch) throws Exception {
+      List<ManifestSchemas.Manifest> manifests = ManifestSchemas.validate(where, yaml);
       Map<String, Certificate> bySecret = new LinkedHashMap<>();
       for (ManifestSchemas.Manifest m : manifests) {
         if (m.model() instanceof Certificate certificate) {
           bySecret.put(certificate.getSpec().getSecretName(), certificate);
         }
       }
-      Path configs = Files.createDirectories(scratch.resolve(render.getKey().replaceAll("\\W", "_")));
-      // The node and the control plane check at load that they can read their TLS files:
-      // stand-ins in a scratch directory take the pods' TLS_DIRECTORY's place.
+      Path configs = Files.createDirectories(scratch.resolve(where.replaceAll("\\W", "_")));
       Path standIns = Files.createDirectories(configs.resolve("tls"));
       for (String file : List.of("tls.crt", "tls.key", "ca.crt")) {
         Files.writeString(standIns.resolve(file), "stand-in\n");
       }
-      Path nodeDir = standInTls(configDirectory(manifests, "edgecache-ext-proc", configs), standIns);
       Path planeDir = standInTls(configDirectory(manifests, "edgecache-control-plane", configs), standIns);
-      ServerConfig node = ServerConfigLoader.load(nodeDir);
-      EdgecacheConfig plane = ConfigLoader.load(planeDir);
-      SecuritySettings planeSecurity = SecuritySettingsLoader.load(planeDir);
-      Function<Object, String> inPod = path -> path.toString().replace(standIns.toString(), TLS_DIRECTORY);
       Bootstrap envoy = EnvoyBootstrapLoader.load(
           configDirectory(manifests, "edgecache-envoy", configs).resolve("envoy-ads.yaml"));
-      assertTrue(node.tiers().redis().enabled() == render.getKey().endsWith("redis"), render.getKey());
-
-      String where = render.getKey() + ": ";
-      assertNotNull(node.tls(), where + "the cache node has no tls: a component replaced its tls.yaml");
-      Certificate nodeCert = mountedCertificate(where, manifests, "edgecache-ext-proc",
-          inPod.apply(node.tls().files().certFile()), bySecret);
-      Certificate planeCert = mountedCertificate(where, manifests, "edgecache-control-plane",
-          inPod.apply(planeSecurity.tls().orElseThrow().certFile()), bySecret);
-      EdgecacheConfig.ExtProcTls envoyToNodes = plane.extProc().tls().orElseThrow();
-      Certificate envoyCert = mountedCertificate(where, manifests, "edgecache-envoy",
-          inPod.apply(envoyToNodes.certFile()), bySecret);
-      UpstreamTlsContext envoyToPlane = envoy.getStaticResources().getClusters(0).getTransportSocket()
-          .getTypedConfig().unpack(UpstreamTlsContext.class);
-      assertEquals(inPod.apply(envoyToNodes.certFile()),
-          envoyToPlane.getCommonTlsContext().getTlsCertificates(0).getCertificateChain().getFilename());
-
-      assertTrue(planeCert.getSpec().getDnsNames().containsAll(List.of(
-          node.purge().controlPlane().getHostString(), envoyToPlane.getSni())), where + "control plane's names");
-      assertTrue(nodeCert.getSpec().getDnsNames().contains(envoyToNodes.sni().orElseThrow()), where + "nodes' name");
-      assertEquals(List.of(), Optional.ofNullable(envoyCert.getSpec().getDnsNames()).orElse(List.of()),
-          where + "Envoy's certificate must not pass for a server");
-      assertEquals(Set.copyOf(envoyCert.getSpec().getUris()), node.tls().allowedClients());
-      assertEquals(Set.of(envoyCert.getSpec().getUris().get(0), nodeCert.getSpec().getUris().get(0)),
-          planeSecurity.nodes().identities().orElseThrow().keySet());
-      for (Certificate certificate : bySecret.values()) {
-        if (!Boolean.TRUE.equals(certificate.getSpec().getIsCA())) {
-          assertEquals("edgecache-ca", certificate.getSpec().getIssuerRef().getName(), where + certificate.getMetadata().getName());
-        }
-      }
-
-      Container nodeContainer = deployment(manifests, "edgecache-ext-proc").getContainers().get(0);
-      for (Probe probe : List.of(nodeContainer.getReadinessProbe(), nodeContainer.getLivenessProbe())) {
-        assertNull(probe.getGrpc(), where + "the kubelet's gRPC probe cannot present a certificate");
-      }
-      assertEquals("/readyz", nodeContainer.getReadinessProbe().getHttpGet().getPath());
+      return new MtlsRender(where, manifests, bySecret, standIns,
+          ServerConfigLoader.load(standInTls(configDirectory(manifests, nodeConfigMap, configs), standIns)),
+          ConfigLoader.load(planeDir), SecuritySettingsLoader.load(planeDir),
+          envoy.getStaticResources().getClusters(0).getTransportSocket().getTypedConfig()
+              .unpack(UpstreamTlsContext.class));
     }
-  }
 
-  /** The mTLS bootstrap is the base one plus the transport socket of the control plane's cluster. */
-  @Test
-  void gatewayMtlsBootstrapIsTheBaseOnePlusItsTransportSocket() throws Exception {
-    Bootstrap base = EnvoyBootstrapLoader.load(ROOT.resolve("k8s/base/envoy-ads.yaml"));
-    Bootstrap.Builder mtls = EnvoyBootstrapLoader.load(
-        ROOT.resolve("k8s/components/gateway-mtls/envoy-ads-mtls.yaml")).toBuilder();
-    assertTrue(mtls.getStaticResources().getClusters(0).hasTransportSocket());
-    mtls.getStaticResourcesBuilder().getClustersBuilder(0).clearTransportSocket();
-    assertEquals(base, mtls.build());
+    /** A path as the pod sees it. */
+    String inPod(Object loaded) {
+      return loaded.toString().replace(standIns.toString(), TLS_DIRECTORY);
+    }
+
+    /** The certificate file Envoy's ADS connection presents. */
+    String adsCertFile() {
+      return envoyToPlane.getCommonTlsContext().getTlsCertificates(0).getCertificateChain().getFilename();
+    }
+
+    /**
+     * The certificate whose Secret {@code container} of Deployment {@code deployment} mounts,
+     * required, at the directory of {@code certFile} (key and CA beside it, as cert-manager writes
+     * them); issued by the edgecache CA.
+     */
+    Certificate mounted(String deployment, String container, Object certFile) {
+      String file = inPod(certFile);
+      String at = where + ": " + deployment + "/" + container;
+      PodSpec pod = deployment(manifests, deployment);
+      String directory = Path.of(file).getParent().toString();
+      assertEquals(directory + "/tls.crt", file, at);
+      VolumeMount mount = pod.getContainers().stream().filter(c -> c.getName().equals(container))
+          .findFirst().orElseThrow().getVolumeMounts().stream()
+          .filter(m -> m.getMountPath().equals(directory)).findFirst()
+          .orElseThrow(() -> new AssertionError(at + " mounts nothing at " + directory));
+      Volume volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+      assertFalse(Boolean.TRUE.equals(volume.getSecret().getOptional()), at + ": its certificate is required");
+      Certificate certificate = bySecret.get(volume.getSecret().getSecretName());
+      assertNotNull(certificate, at + " mounts " + volume.getSecret().getSecretName() + ", which no Certificate issues");
+      assertEquals("edgecache-ca", certificate.getSpec().getIssuerRef().getName(), at);
+      return certificate;
+    }
+
+    /** What the nodes and Envoy dial is a DNS name of the control plane's certificate. */
+    void assertNodesReachTheControlPlane() {
+      Certificate planeCert = mounted("edgecache-control-plane", "control-plane",
+          planeSecurity.tls().orElseThrow().certFile());
+      assertTrue(planeCert.getSpec().getDnsNames().containsAll(List.of(
+          node.purge().controlPlane().getHostString(), envoyToPlane.getSni())), where + ": control plane's names");
+    }
   }
 
   /** Writes the data of the rendered ConfigMap {@code name} (hash suffix or not) into a directory. */
@@ -308,26 +369,6 @@ class K8sManifestsTest {
     return manifests.stream().filter(m -> m.model() instanceof Deployment && m.name().equals(name))
         .map(m -> ((Deployment) m.model()).getSpec().getTemplate().getSpec()).findFirst()
         .orElseThrow(() -> new AssertionError("no Deployment " + name));
-  }
-
-  /**
-   * The certificate whose Secret Deployment {@code name} mounts, required, at the directory of
-   * {@code certFile} (with the key and CA beside it, as cert-manager writes them).
-   */
-  private static Certificate mountedCertificate(String where, List<ManifestSchemas.Manifest> manifests,
-      String name, String certFile, Map<String, Certificate> bySecret) {
-    PodSpec pod = deployment(manifests, name);
-    String directory = Path.of(certFile).getParent().toString();
-    VolumeMount mount = pod.getContainers().get(0).getVolumeMounts().stream()
-        .filter(m -> m.getMountPath().equals(directory)).findFirst()
-        .orElseThrow(() -> new AssertionError(where + name + " mounts nothing at " + directory));
-    Volume volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
-    assertFalse(Boolean.TRUE.equals(volume.getSecret().getOptional()), where + name + ": its certificate is required");
-    Certificate certificate = bySecret.get(volume.getSecret().getSecretName());
-    assertTrue(certificate != null, where + name + " mounts " + volume.getSecret().getSecretName()
-        + ", which no Certificate issues");
-    assertEquals(certFile, directory + "/tls.crt");
-    return certificate;
   }
 
   /** terminationGracePeriodSeconds ≥ the cache node's preStop sleep + its drainTimeout. */
