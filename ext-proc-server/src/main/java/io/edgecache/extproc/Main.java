@@ -48,7 +48,7 @@ public final class Main {
         config.listen().getHostString(), server.port(), config.l1MaxBytes() >> 20,
         config.maxObjectBytes() >> 20);
     if (server.adminPort() > 0) {
-      System.out.printf("ext-proc-server: admin on http://%s:%d (/metrics, /stats, /healthz)%n",
+      System.out.printf("ext-proc-server: admin on http://%s:%d (/metrics, /stats, /healthz, /readyz)%n",
           config.adminListen().getHostString(), server.adminPort());
     }
     CountDownLatch stopped = new CountDownLatch(1);

@@ -24,7 +24,7 @@ import java.util.List;
  * @param refreshUrl where background refreshes are sent: the edge listener (Envoy or
  *     local-edge), so routing, TLS and pooling stay in the proxy; null disables
  *     stale-while-revalidate's background refresh (stale entries are then revalidated inline)
- * @param adminListen the admin port (/metrics, /stats, /healthz); null for none
+ * @param adminListen the admin port (/metrics, /stats, /healthz, /readyz); null for none
  * @param drainTimeout how long shutdown waits for open streams to finish
  * @param routes per-route cache policies, first match wins
  * @param tiers the store tiers below memory
