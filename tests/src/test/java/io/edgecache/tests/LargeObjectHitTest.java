@@ -22,13 +22,18 @@ import org.junit.jupiter.api.io.TempDir;
  * A 1 GiB object through the whole request path of a cache node whose JVMs (ext_proc server
  * and local-edge) have heaps capped far below the body: the miss is recorded to the disk tier
  * while it streams to the client, and later hits, whole and ranged, are rerouted by the
- * ext_proc server to its body endpoint and streamed from disk. The origin sees one request.
+ * ext_proc server to its body endpoint and streamed from disk. The origin sees only the miss
+ * (one more for each recording a lagging disk made the node shed; see recordMiss).
  */
 class LargeObjectHitTest {
 
   private static final long BODY_BYTES = 1L << 30;
   private static final Pattern DISK_WRITES =
       Pattern.compile("\"name\"\\s*:\\s*\"disk\"[^}]*\"writes\"\\s*:\\s*(\\d+)");
+  private static final Pattern DISK_SHED =
+      Pattern.compile("\"name\"\\s*:\\s*\"disk\"[^}]*\"shedWrites\"\\s*:\\s*(\\d+)");
+  /** Misses tried when the disk falls behind the stream (a loaded machine); see recordMiss. */
+  private static final int MISS_ATTEMPTS = 3;
 
   @TempDir static Path dir;
   private static TestOrigin origin;
@@ -89,12 +94,7 @@ class LargeObjectHitTest {
 
   @Test
   void aOneGibObjectIsRecordedToDiskAndItsHitsAreStreamedFromThere() throws Exception {
-    HttpResponse<InputStream> miss = get("/big");
-    assertEquals(200, miss.statusCode());
-    assertEquals(BODY_BYTES, verifyPattern(miss.body(), 0));
-    String missStatus = miss.headers().firstValue("cache-status").orElse("");
-    assertTrue(missStatus.contains("fwd=uri-miss") && missStatus.contains("stored"), missStatus);
-    awaitDiskWrite();
+    int misses = recordMiss();
 
     long first = BODY_BYTES / 2 + 12345;
     long length = 1 << 20;
@@ -118,7 +118,7 @@ class LargeObjectHitTest {
     forged.body().close();
     assertEquals(403, forged.statusCode(), "a client cannot name a stored body itself");
 
-    assertEquals(1, origin.count("/big"), "only the miss reached the origin");
+    assertEquals(misses, origin.count("/big"), "only the misses reached the origin");
     assertTrue(node.alive(), "both JVMs survived:\n" + node.output());
   }
 
@@ -149,8 +149,32 @@ class LargeObjectHitTest {
     return read;
   }
 
-  /** The entry is committed to disk after the client has its last byte: wait for it. */
-  private static void awaitDiskWrite() throws Exception {
+  /**
+   * Fetches the object as a miss until its recording reaches the disk tier; returns how many
+   * misses it took. A recording whose disk spool falls more than the node's bound behind the
+   * stream is shed by design (counted as a shed write; the next request is a miss again, not a
+   * hit-for-pass): on a loaded machine the disk's thread can lag the loopback stream, so a shed
+   * miss is tried again, at most MISS_ATTEMPTS times.
+   */
+  private static int recordMiss() throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      HttpResponse<InputStream> miss = get("/big");
+      assertEquals(200, miss.statusCode());
+      assertEquals(BODY_BYTES, verifyPattern(miss.body(), 0));
+      String missStatus = miss.headers().firstValue("cache-status").orElse("");
+      assertTrue(missStatus.contains("fwd=uri-miss") && missStatus.contains("stored"), missStatus);
+      if (awaitDiskOutcome(attempt - 1)) {
+        return attempt;
+      }
+      assertTrue(attempt < MISS_ATTEMPTS, "the disk fell behind the stream on every miss");
+    }
+  }
+
+  /**
+   * The entry is committed to disk after the client has its last byte: waits for the write, or
+   * for the spool to be shed (more shed writes than {@code shedBefore}); true when written.
+   */
+  private static boolean awaitDiskOutcome(long shedBefore) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (true) {
       String stats = client.send(HttpRequest.newBuilder(
@@ -158,7 +182,13 @@ class LargeObjectHitTest {
           HttpResponse.BodyHandlers.ofString()).body();
       Matcher writes = DISK_WRITES.matcher(stats);
       if (writes.find() && Long.parseLong(writes.group(1)) >= 1) {
-        return;
+        return true;
+      }
+      Matcher shed = DISK_SHED.matcher(stats);
+      if (shed.find() && Long.parseLong(shed.group(1)) > shedBefore) {
+        System.out.println("LargeObjectHitTest: the disk fell behind the stream, the recording was"
+            + " shed; trying the miss again");
+        return false;
       }
       if (System.nanoTime() > deadline) {
         throw new AssertionError("the entry never reached the disk tier: " + stats

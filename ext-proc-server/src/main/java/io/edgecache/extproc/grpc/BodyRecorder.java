@@ -17,9 +17,12 @@ final class BodyRecorder {
   /** What became of a chunk. */
   enum Appended {
     KEPT,
-    /** The body outgrew its size limit, or its spool failed: it cannot be recorded. */
+    /** The body outgrew its size limit, or memory with no disk to spool to: the response's nature. */
     OVER_LIMIT,
-    /** The node's recordings hold all the memory they may: not recorded this time. */
+    /**
+     * The node's recordings hold all the memory they may, or the disk spool fell behind or failed:
+     * this moment's, not the response's; not recorded this time.
+     */
     NO_ROOM
   }
 
@@ -51,9 +54,13 @@ final class BodyRecorder {
     }
     if (spool == null && total > memoryLimit) {
       spool = spools.get();
-      if (spool == null || !spool.append(body)) {
+      if (spool == null) {
         drop();
         return Appended.OVER_LIMIT;
+      }
+      if (!spool.append(body)) {
+        drop();
+        return Appended.NO_ROOM;
       }
       body = ByteString.EMPTY;
       handedOver(); // on its way to disk now
@@ -61,7 +68,7 @@ final class BodyRecorder {
     if (spool != null) {
       if (!spool.append(chunk)) {
         drop();
-        return Appended.OVER_LIMIT;
+        return Appended.NO_ROOM;
       }
     } else {
       if (!budget.reserve(chunk.size())) {

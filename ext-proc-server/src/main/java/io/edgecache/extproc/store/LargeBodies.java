@@ -59,9 +59,12 @@ final class LargeBodies {
     return streams && (files.has(uri) || objectsLane != null);
   }
 
-  /** Starts recording a body to disk; null when large bodies are not streamed. */
+  /**
+   * Starts recording a body to disk; null when large bodies are not streamed. A spool that falls
+   * behind or fails counts as a shed write of the disk tier.
+   */
   BodySpool spool(long maxPendingBytes) {
-    return streams ? files.openSpool(maxPendingBytes) : null;
+    return streams ? files.openSpool(maxPendingBytes, filesLane.stats.shedWrites::increment) : null;
   }
 
   /**

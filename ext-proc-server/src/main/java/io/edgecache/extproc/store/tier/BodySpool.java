@@ -32,16 +32,19 @@ public final class BodySpool {
   private final Path file;
   private final Executor io;
   private final long maxPendingBytes;
+  /** Told when the spool gives up (the disk tier counts it as a shed write). */
+  private final Runnable onGivingUp;
   private final AtomicLong pendingBytes = new AtomicLong();
   private CompletableFuture<OutputStream> out;
   private long length;
   private boolean ended;
 
-  BodySpool(DiskTier disk, Path file, Executor io, long maxPendingBytes) {
+  BodySpool(DiskTier disk, Path file, Executor io, long maxPendingBytes, Runnable onGivingUp) {
     this.disk = disk;
     this.file = file;
     this.io = io;
     this.maxPendingBytes = maxPendingBytes;
+    this.onGivingUp = onGivingUp;
     this.out = CompletableFuture.supplyAsync(() -> {
       try {
         return new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
@@ -61,6 +64,7 @@ public final class BodySpool {
     }
     if (out.isCompletedExceptionally()
         || pendingBytes.addAndGet(chunk.size()) > maxPendingBytes) {
+      onGivingUp.run();
       abandon();
       return false;
     }

@@ -285,9 +285,9 @@ public final class DiskTier implements Tier, EntryFiles {
    * of it may wait in memory for the disk.
    */
   @Override
-  public BodySpool openSpool(long maxPendingBytes) {
+  public BodySpool openSpool(long maxPendingBytes, Runnable onGivingUp) {
     Path file = tmp.resolve("spool-" + tmpCounter.incrementAndGet() + ".body");
-    return new BodySpool(this, file, io, maxPendingBytes);
+    return new BodySpool(this, file, io, maxPendingBytes, onGivingUp);
   }
 
   /**

@@ -18,8 +18,11 @@ public interface EntryFiles {
   /** The file that holds (or would hold) the entry under {@code key}. */
   Path fileOf(String key);
 
-  /** Starts recording a body; at most {@code maxPendingBytes} of it wait in memory. */
-  BodySpool openSpool(long maxPendingBytes);
+  /**
+   * Starts recording a body; at most {@code maxPendingBytes} of it wait in memory, beyond that
+   * (or when a write fails) the spool gives up and tells {@code onGivingUp}.
+   */
+  BodySpool openSpool(long maxPendingBytes, Runnable onGivingUp);
 
   /** Opens the entry under {@code key} for streaming its body; empty when there is none. */
   CompletableFuture<Optional<DiskTier.EntryFile>> openBody(String key);
