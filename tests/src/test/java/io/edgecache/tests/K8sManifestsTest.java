@@ -17,10 +17,12 @@ import io.edgecache.extproc.config.ServerConfig;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.fabric8.certmanager.api.model.v1.Certificate;
+import io.fabric8.istio.api.security.v1.AuthorizationPolicy;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
@@ -64,7 +66,7 @@ class K8sManifestsTest {
   private static final Path GATEWAY = ROOT.resolve("k8s/overlays/gateway");
   private static final Path SIDECAR = ROOT.resolve("k8s/overlays/sidecar");
   private static final Path ISTIO = ROOT.resolve("istio");
-  private static final List<String> ISTIO_KUSTOMIZATIONS = List.of("istio/sidecar", "istio/gateway");
+  private static final List<String> ISTIO_KUSTOMIZATIONS = List.of("istio/sidecar", "istio/gateway", "istio/edgecache");
   /** Where every pod of the gateway overlay finds its certificate, key and CA. */
   private static final String TLS_DIRECTORY = "/etc/edgecache/tls";
 
@@ -145,6 +147,36 @@ class K8sManifestsTest {
         .map(m -> ((Deployment) m.model()).getSpec().getTemplate().getMetadata().getLabels()).findFirst().orElseThrow();
     assertTrue(podLabels.entrySet().containsAll(service.getSpec().getSelector().entrySet()),
         cluster + ": does not select the cache nodes");
+  }
+
+  /**
+   * istio/edgecache's AuthorizationPolicies, read against the gateway overlay: each selects a
+   * Deployment's pods and names exactly the ports its containers open (a port added to a pod and
+   * forgotten here would be refused by the mesh; one named here that no pod opens is a typo).
+   */
+  @Test
+  void istioMeshPoliciesNameEveryPortOfThePodsTheySelect() throws Exception {
+    List<ManifestSchemas.Manifest> gateway = ManifestSchemas.validate("k8s/overlays/gateway", Kustomize.render(GATEWAY));
+    int policies = 0;
+    for (ManifestSchemas.Manifest manifest : ManifestSchemas.validate("istio/edgecache",
+        Kustomize.render(ROOT.resolve("istio/edgecache")))) {
+      if (!(manifest.model() instanceof AuthorizationPolicy policy)) {
+        continue;
+      }
+      Map<String, String> selector = policy.getSpec().getSelector().getMatchLabels();
+      List<PodSpec> pods = gateway.stream().filter(m -> m.model() instanceof Deployment)
+          .map(m -> ((Deployment) m.model()).getSpec().getTemplate())
+          .filter(t -> t.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+          .map(t -> t.getSpec()).toList();
+      assertEquals(1, pods.size(), manifest.name() + " selects " + pods.size() + " Deployments");
+      Set<String> opened = new TreeSet<>();
+      pods.get(0).getContainers().forEach(c -> c.getPorts().forEach(p -> opened.add(String.valueOf(p.getContainerPort()))));
+      Set<String> named = new TreeSet<>();
+      policy.getSpec().getRules().forEach(rule -> rule.getTo().forEach(to -> named.addAll(to.getOperation().getPorts())));
+      assertEquals(opened, named, manifest.name());
+      policies++;
+    }
+    assertEquals(2, policies);
   }
 
   @Test
