@@ -1,6 +1,8 @@
 package io.edgecache.extproc.config;
 
+import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.TlsFiles;
+import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.Set;
 
@@ -26,6 +28,20 @@ public record NodeTls(TlsFiles files, Set<String> allowedClients, boolean extPro
     if (!extProcMtls && !allowedClients.isEmpty()) {
       throw new IllegalArgumentException("allowedClients admits clients of an mTLS ext_proc port");
     }
+  }
+
+  /**
+   * Why this cannot go with an ext_proc port listening on {@code listen}, or null when it can: a
+   * plaintext port is for a node its pod's Envoy calls over loopback. {@link ServerConfig} holds
+   * to it whatever set the address (the file, or {@code --listen} after it).
+   */
+  public String unfitFor(InetSocketAddress listen) {
+    if (extProcMtls || PlaintextWarning.isLoopback(listen.getHostString())) {
+      return null;
+    }
+    return "plaintext is for a node its pod's Envoy calls over loopback, and listen is "
+        + listen.getHostString() + ":" + listen.getPort()
+        + ": whoever reaches the port could write the cache";
   }
 
   /** mTLS on the ext_proc port and the purge stream, admitting {@code allowedClients}. */

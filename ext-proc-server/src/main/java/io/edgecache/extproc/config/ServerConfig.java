@@ -93,6 +93,10 @@ public record ServerConfig(
 
   public ServerConfig {
     routes = List.copyOf(routes);
+    String unfit = tls == null ? null : tls.unfitFor(listen);
+    if (unfit != null) {
+      throw new IllegalArgumentException("tls.extProcPort: " + unfit);
+    }
   }
 
   /** Safe defaults: loopback only, 256 MiB of L1, 8 MiB objects, collapsing on. */

@@ -2,7 +2,6 @@ package io.edgecache.extproc.config;
 
 import io.edgecache.config.ConfigException;
 import io.edgecache.config.YamlNode;
-import io.edgecache.security.PlaintextWarning;
 import io.edgecache.security.TlsFiles;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -37,29 +36,26 @@ final class TlsSection {
       String[] fieldAndProblem = e.getMessage().split(": ", 2);
       throw raw.error(fieldAndProblem[0], fieldAndProblem[1]);
     }
-    boolean extProcMtls = extProcMtls(raw, listen);
+    boolean extProcMtls = extProcMtls(raw);
     Set<String> allowed = allowedClients(raw);
     if (!extProcMtls && !allowed.isEmpty()) {
       throw raw.error("allowedClients", "admits clients of the ext_proc port, which"
           + " extProcPort: plaintext leaves without TLS; drop one of the two");
     }
-    return new NodeTls(files, allowed, extProcMtls);
+    NodeTls tls = new NodeTls(files, allowed, extProcMtls);
+    String unfit = tls.unfitFor(listen); // ServerConfig refuses it too, but without a line
+    if (unfit != null) {
+      throw raw.error("extProcPort", unfit);
+    }
+    return tls;
   }
 
-  /** {@code mtls} (default) or {@code plaintext}, the latter only on a loopback address. */
-  private static boolean extProcMtls(YamlNode.Fields raw, InetSocketAddress listen)
-      throws ConfigException {
+  /** {@code mtls} (default) or {@code plaintext}. */
+  private static boolean extProcMtls(YamlNode.Fields raw) throws ConfigException {
     String mode = OptionalFields.string(raw, "extProcPort", "mtls");
     return switch (mode) {
       case "mtls" -> true;
-      case "plaintext" -> {
-        if (!PlaintextWarning.isLoopback(listen.getHostString())) {
-          throw raw.error("extProcPort", "plaintext is for a node its pod's Envoy calls over"
-              + " loopback, and listen is " + listen.getHostString() + ":" + listen.getPort()
-              + ": whoever reaches the port could write the cache");
-        }
-        yield false;
-      }
+      case "plaintext" -> false;
       default -> throw raw.error("extProcPort", "expected mtls or plaintext, got '" + mode + "'");
     };
   }
