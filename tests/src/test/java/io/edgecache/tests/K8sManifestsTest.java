@@ -422,10 +422,7 @@ class K8sManifestsTest {
               .filter(v -> container.getVolumeMounts().stream().anyMatch(m -> m.getName().equals(v.getName())
                   && m.getMountPath().equals("/etc/edgecache/config")))
               .map(Volume::getConfigMap).findFirst().orElseThrow().getName();
-          ConfigMap data = manifests.stream().map(ManifestSchemas.Manifest::model)
-              .filter(m -> m instanceof ConfigMap c && c.getMetadata().getName().equals(configMap))
-              .map(ConfigMap.class::cast).findFirst().orElseThrow();
-          Path file = Files.writeString(scratch.resolve(configMap + ".yaml"), data.getData().get("edgecache.yaml"));
+          Path file = configDirectory(manifests, configMap, scratch).resolve("edgecache.yaml");
           Duration drain = ServerConfigLoader.load(file).drainTimeout();
           long preStop = container.getLifecycle().getPreStop().getSleep().getSeconds();
           long grace = pod.getTerminationGracePeriodSeconds();
@@ -448,7 +445,7 @@ class K8sManifestsTest {
     int start = readme.indexOf("## Deploy on Kubernetes");
     int end = readme.indexOf("\n## ", readme.indexOf("## Inject into an Istio mesh"));
     assertTrue(start >= 0 && end > start, "README sections not found");
-    java.util.regex.Matcher paths = java.util.regex.Pattern
+    Matcher paths = Pattern
         .compile("(?<![\\w/.-])((?:k8s|istio)/[\\w./-]*[\\w])").matcher(readme.substring(start, end));
     int named = 0;
     while (paths.find()) {

@@ -141,7 +141,6 @@ final class ClientLeg implements MessageSink {
     }
   }
 
-
   private String peerForXff() {
     InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
     InetSocketAddress seen = remote.getAddress().isLoopbackAddress()
