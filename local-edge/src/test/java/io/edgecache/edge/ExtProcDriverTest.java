@@ -458,8 +458,15 @@ class ExtProcDriverTest {
     assertEquals(200, get("/").statusCode());
   }
 
+  /**
+   * As Envoy: a request loses its hop-by-hop headers in the codec and connection manager, before
+   * the filter chain; a response keeps them through the filter chain (the processor sees the
+   * origin's Connection and Keep-Alive) and loses Connection, Keep-Alive, Transfer-Encoding,
+   * Upgrade and Proxy-Connection only when it is written to the client
+   * (mutateResponseHeaders), while a header the origin's Connection names is passed on.
+   */
   @Test
-  void hopByHopHeadersRemovedBothWays() throws Exception {
+  void hopByHopHeadersAsEnvoyTreatsThemEachWay() throws Exception {
     startEdge(b -> b);
     origin.handler(exchange -> {
       exchange.getResponseHeaders().set("Connection", "x-origin-hop");
@@ -469,6 +476,7 @@ class ExtProcDriverTest {
     });
     String raw;
     try (Socket socket = new Socket("127.0.0.1", edge.port())) {
+      socket.setSoTimeout(10_000);
       socket.getOutputStream().write(("GET /hop HTTP/1.1\r\nHost: example.test\r\n"
           + "Connection: close, x-client-hop\r\nX-Client-Hop: 1\r\nTE: trailers\r\nKeep-Alive: 5\r\n"
           + "Proxy-Connection: keep-alive\r\nUpgrade: websocket\r\nX-End-To-End: kept\r\n\r\n")
@@ -486,9 +494,61 @@ class ExtProcDriverTest {
     assertNull(atOrigin.getRequestHeaders().getFirst("upgrade"));
     assertEquals("kept", atOrigin.getRequestHeaders().getFirst("x-end-to-end"));
     assertEquals("example.test", atOrigin.getRequestHeaders().getFirst("host"));
+
+    Map<String, String> response = headerMap(processor.next());
+    assertEquals("x-origin-hop", response.get("connection"), response.toString());
+    assertEquals("timeout=5", response.get("keep-alive"), response.toString());
+    assertEquals("1", response.get("x-origin-hop"), response.toString());
     assertTrue(raw.startsWith("http/1.1 200"), raw);
-    assertFalse(raw.contains("x-origin-hop"), raw);
+    assertTrue(raw.contains("\r\nx-origin-hop: 1\r\n"), raw);
+    assertFalse(raw.contains("connection: x-origin-hop"), raw);
     assertFalse(raw.contains("keep-alive"), raw);
+  }
+
+  /**
+   * Envoy's header map holds an inline header (Cache-Control, If-None-Match, ...) in one slot
+   * and joins a repeated line to it with a comma (HeaderMapImpl::insertByKey); other names keep
+   * a line each. The processor, the origin and the client all see the joined line.
+   */
+  @Test
+  void repeatedInlineHeadersTravelJoinedAsInEnvoysHeaderMap() throws Exception {
+    startEdge(b -> b);
+    origin.handler(exchange -> {
+      exchange.getResponseHeaders().add("Cache-Control", "max-age=60");
+      exchange.getResponseHeaders().add("X-Repeated", "a");
+      exchange.getResponseHeaders().add("Cache-Control", "public");
+      exchange.getResponseHeaders().add("X-Repeated", "b");
+      TestOrigin.respond(exchange, 200, "ok");
+    });
+    String raw;
+    try (Socket socket = new Socket("127.0.0.1", edge.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET /joined HTTP/1.1\r\nHost: example.test\r\n"
+          + "If-None-Match: \"a\"\r\nX-Client: 1\r\nIf-None-Match: \"b\"\r\nX-Client: 2\r\n"
+          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      raw = readAll(socket.getInputStream()).toLowerCase(Locale.ROOT);
+    }
+    List<String> request = headerLines(processor.next());
+    assertTrue(request.contains("if-none-match: \"a\",\"b\""), request.toString());
+    assertTrue(request.contains("x-client: 1") && request.contains("x-client: 2"), request.toString());
+    HttpExchange atOrigin = origin.next();
+    assertEquals(List.of("\"a\",\"b\""), atOrigin.getRequestHeaders().get("If-None-Match"));
+    assertEquals(List.of("1", "2"), atOrigin.getRequestHeaders().get("X-Client"));
+
+    List<String> response = headerLines(processor.next());
+    assertTrue(response.contains("cache-control: max-age=60,public"), response.toString());
+    assertTrue(response.contains("x-repeated: a") && response.contains("x-repeated: b"),
+        response.toString());
+    assertTrue(raw.contains("\r\ncache-control: max-age=60,public\r\n"), raw);
+    assertTrue(raw.contains("\r\nx-repeated: a\r\n") && raw.contains("\r\nx-repeated: b\r\n"), raw);
+  }
+
+  /** Every header line of a headers message as "name: value", in order. */
+  private static List<String> headerLines(ProcessingRequest request) {
+    var map = request.hasRequestHeaders() ? request.getRequestHeaders().getHeaders()
+        : request.getResponseHeaders().getHeaders();
+    return map.getHeadersList().stream()
+        .map(header -> header.getKey() + ": " + header.getRawValue().toStringUtf8()).toList();
   }
 
   @Test

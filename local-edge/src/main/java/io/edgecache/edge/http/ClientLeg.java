@@ -82,7 +82,7 @@ final class ClientLeg implements MessageSink {
     head.setPseudo(MessageHead.PATH, target.path());
     head.setPseudo(MessageHead.AUTHORITY, target.authority());
     head.setPseudo(MessageHead.SCHEME, target.scheme());
-    head.copyEndToEndHeaders(request.headers());
+    head.copyRequestHeaders(request.headers());
     // Envoy keeps Host only as :authority, and adds these before any filter runs.
     head.headers().remove(HttpHeaderNames.HOST);
     // envoy/envoy.yaml's use_remote_address with no trusted hops (ConnectionManagerUtility::
@@ -116,7 +116,7 @@ final class ClientLeg implements MessageSink {
     int referers = 0;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
         it.hasNext(); ) {
-      CharSequence name = it.next().getKey(); // lower case: copyEndToEndHeaders wrote them so
+      CharSequence name = it.next().getKey(); // lower case: copyRequestHeaders wrote them so
       if (AsciiString.regionMatches(name, false, 0, "x-envoy-", 0, 8)
           || AsciiString.contentEquals(name, "x-forwarded-client-cert")) {
         envoys = true;
@@ -193,7 +193,8 @@ final class ClientLeg implements MessageSink {
     }
     interimForwarded = true;
     MessageHead head = new MessageHead();
-    head.copyEndToEndHeaders(response.headers());
+    head.copyResponseHeaders(response.headers());
+    MessageHead.removeResponseHopByHop(head.headers());
     connection.writeInterim(response.status(), head.headers());
   }
 
@@ -202,6 +203,7 @@ final class ClientLeg implements MessageSink {
     onResponseStarted.run();
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
     response.headers().add(head.headers());
+    MessageHead.removeResponseHopByHop(response.headers());
     if (!headRequest) {
       Http1Framing.frame(response.headers(), hasBody);
     }
@@ -239,7 +241,7 @@ final class ClientLeg implements MessageSink {
   void writeLocalReply(MessageHead head, ByteBuf body) {
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
     response.headers().add(head.headers());
-    response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    MessageHead.removeResponseHopByHop(response.headers());
     if (body.isReadable()) {
       response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
       if (!response.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {

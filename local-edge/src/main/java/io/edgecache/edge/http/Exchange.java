@@ -186,7 +186,7 @@ final class Exchange implements UpstreamListener {
     }
     origin.responseHead(response);
     MessageHead head = MessageHead.withStatus(response.status().code());
-    head.copyEndToEndHeaders(response.headers());
+    head.copyResponseHeaders(response.headers());
     origin.stampServiceTime(head);
     startResponse(origin::reading).onHead(head, client.responseHasBody(response));
   }

@@ -27,6 +27,8 @@ public final class MessageHead {
 
   private static final List<String> HOP_BY_HOP = List.of(
       "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+  private static final List<String> RESPONSE_HOP_BY_HOP = List.of(
+      "connection", "upgrade", "transfer-encoding", "keep-alive", "proxy-connection");
 
   private final Map<String, String> pseudo = new LinkedHashMap<>();
   private final HttpHeaders headers = new DefaultHttpHeaders(false);
@@ -47,7 +49,7 @@ public final class MessageHead {
     pseudo.put(name, value);
   }
 
-  /** Regular headers (never pseudo-headers, never hop-by-hop ones on arrival). */
+  /** Regular headers (never pseudo-headers). */
   public HttpHeaders headers() {
     return headers;
   }
@@ -74,15 +76,44 @@ public final class MessageHead {
     return bytes;
   }
 
-  /** Copies {@code from} without hop-by-hop headers: Connection, those it names, and the fixed set. */
-  public void copyEndToEndHeaders(HttpHeaders from) {
+  /**
+   * Copies a client request's headers as Envoy's HTTP/1 server codec and its connection manager
+   * hand them to the filter chain: without hop-by-hop headers (Connection, those it names, the
+   * fixed set: the codec's sanitizeConnectionHeader and mutateRequestHeaders), with repeated
+   * lines of an inline header joined (see {@link EnvoyInlineHeaders}).
+   */
+  public void copyRequestHeaders(HttpHeaders from) {
     List<String> connectionTokens = from.getAll(HttpHeaderNames.CONNECTION);
     for (Map.Entry<String, String> header : from) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
       if (HOP_BY_HOP.contains(name) || namedBy(connectionTokens, name)) {
         continue;
       }
-      headers.add(name, header.getValue());
+      EnvoyInlineHeaders.REQUEST.add(headers, name, header.getValue());
+    }
+  }
+
+  /**
+   * Copies an origin's response headers as Envoy's HTTP/1 client codec hands them to the filter
+   * chain: every line, hop-by-hop ones included (the connection manager removes those only when
+   * it writes the response to the client, after the filters: {@link #removeResponseHopByHop}),
+   * with repeated lines of an inline header joined (see {@link EnvoyInlineHeaders}).
+   */
+  public void copyResponseHeaders(HttpHeaders from) {
+    for (Map.Entry<String, String> header : from) {
+      EnvoyInlineHeaders.RESPONSE.add(headers, header.getKey().toLowerCase(Locale.ROOT),
+          header.getValue());
+    }
+  }
+
+  /**
+   * What Envoy's {@code ConnectionManagerUtility::mutateResponseHeaders} removes from every
+   * response after the filter chain, before its codec frames it for the client. Not the headers
+   * Connection names, nor TE or Trailer: Envoy passes those on.
+   */
+  static void removeResponseHopByHop(HttpHeaders response) {
+    for (String name : RESPONSE_HOP_BY_HOP) {
+      response.remove(name);
     }
   }
 
