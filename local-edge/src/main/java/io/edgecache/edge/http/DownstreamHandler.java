@@ -115,7 +115,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         updateReading();
       }
       if (current != null) {
-        current.onRequestBody(content.content(), last);
+        CodecBody.handOn(content.content(), last, current::onRequestBody);
       } else {
         content.release();
       }

@@ -18,7 +18,8 @@ import java.util.ArrayDeque;
  * <ul>
  *   <li>NONE: chunks go straight to the sink.
  *   <li>STREAMED: each chunk is sent to the processor as it arrives and goes to the sink, in
- *       order, once its answer (possibly a body mutation) arrived.
+ *       order, once its answer (possibly a body mutation) arrived; what arrived while the
+ *       headers were with the processor goes as one chunk.
  *   <li>BUFFERED: the whole body is collected (up to the buffer limit), sent as one message and
  *       released with the head once answered, so a mutation can fix content-length.
  * </ul>
@@ -219,7 +220,31 @@ final class MessageFlow {
     } else {
       sink.head(head, true);
     }
+    if (bodyMode == BodySendMode.STREAMED) {
+      mergeHeldChunks();
+    }
     pump();
+  }
+
+  /**
+   * Envoy holds the body that arrives while the headers are with the processor and, once they
+   * are answered, sends what it holds as one message: all of it with end_of_stream when the
+   * body is complete, else the part so far as the first chunk
+   * ({@code ProcessorState::handleHeadersResponse}). So a small response read at once is one
+   * body message, not its codec's data chunk and empty end.
+   */
+  private void mergeHeldChunks() {
+    if (chunks.size() < 2) {
+      return;
+    }
+    CompositeByteBuf held = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+    boolean last = false;
+    while (!chunks.isEmpty()) {
+      HeldChunk chunk = chunks.poll();
+      held.addComponent(true, chunk.data);
+      last |= chunk.last;
+    }
+    chunks.add(new HeldChunk(held, last));
   }
 
   private void pump() {

@@ -76,7 +76,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
       } else {
         responseEnded = last;
         // The listener may detach (listener(null)) while handling the last chunk.
-        listener.onResponseBody(content.content(), last);
+        CodecBody.handOn(content.content(), last, listener::onResponseBody);
       }
     }
   }

@@ -1,0 +1,124 @@
+package io.edgecache.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Durations;
+import io.edgecache.edge.config.EnvoyBootstrapLoader;
+import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.config.RouteConfig;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The body messages a STREAMED processor gets for an origin's Content-Length body, as Envoy
+ * shapes them: its HTTP/1 codec hands on the bytes as data and the end as an empty end_stream
+ * buffer of its own, and its ext_proc filter sends what arrived while the headers were with the
+ * processor as one message, the whole body with end_of_stream when all of it had come
+ * ({@code ProcessorState::handleHeadersResponse}).
+ */
+@Timeout(60)
+class StreamedBodyShapesTest {
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
+
+  private final ScriptedExtProcServer processor;
+  private final RawOrigin origin;
+  private LocalEdge edge;
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  StreamedBodyShapesTest() throws Exception {
+    processor = new ScriptedExtProcServer();
+    origin = new RawOrigin((connection, head) -> { });
+  }
+
+  @BeforeEach
+  void startEdge() throws Exception {
+    var filter = EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml());
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
+        .listen("127.0.0.1", 0)
+        .externalProcessor(filter.toBuilder()
+            .setFailureModeAllow(false)
+            .setMessageTimeout(Durations.fromSeconds(10))
+            .setProcessingMode(filter.getProcessingMode().toBuilder()
+                .setResponseBodyMode(BodySendMode.STREAMED))
+            .build())
+        .extProcTarget("127.0.0.1", processor.port())
+        .route(RouteConfig.of("*", "/", origin.url()))
+        .build());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    edge.close();
+    processor.close();
+    origin.close();
+  }
+
+  /** Head and body in one write reach the edge together: the body is held, then one message. */
+  @Test
+  void aBodyThatCameWithItsHeadIsOneMessageEndingTheStream() throws Exception {
+    origin.script((connection, head) ->
+        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"));
+
+    assertEquals("hello world", get("/together"));
+    assertEquals(List.of("hello world|end"), responseBodyMessages());
+  }
+
+  /**
+   * A body whose rest comes after the headers were answered: the part held so far as the first
+   * chunk, the rest as it comes, and the end as an empty end_of_stream chunk of its own.
+   */
+  @Test
+  void aBodyThatComesLaterEndsWithAnEmptyEndOfStreamChunk() throws Exception {
+    CountDownLatch firstChunkSeen = new CountDownLatch(1);
+    processor.script((request, out) -> {
+      out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      if (request.hasResponseBody()) {
+        firstChunkSeen.countDown();
+      }
+    });
+    origin.script((connection, head) -> {
+      connection.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst");
+      try {
+        assertTrue(firstChunkSeen.await(10, TimeUnit.SECONDS), "the first chunk reached the processor");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      connection.send("-last");
+    });
+
+    assertEquals("first-last", get("/later"));
+    assertEquals(List.of("first|more", "-last|more", "|end"), responseBodyMessages());
+  }
+
+  private String get(String path) throws Exception {
+    HttpResponse<String> response = client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
+            .timeout(REQUEST_TIMEOUT).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    return response.body();
+  }
+
+  /** Each response body message as "bytes|end" or "bytes|more"; all were answered by now. */
+  private List<String> responseBodyMessages() {
+    return processor.received.stream().filter(ProcessingRequest::hasResponseBody)
+        .map(ProcessingRequest::getResponseBody)
+        .map((HttpBody body) -> body.getBody().toStringUtf8() + (body.getEndOfStream() ? "|end" : "|more"))
+        .toList();
+  }
+}
