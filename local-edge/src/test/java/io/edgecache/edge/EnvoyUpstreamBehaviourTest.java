@@ -36,6 +36,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * How local-edge treats origins that close, reset, misframe, send interim responses or go
@@ -161,6 +163,42 @@ class EnvoyUpstreamBehaviourTest {
       assertEquals(502, response.status());
       assertEquals(RESET_BEFORE_HEADERS + "reset reason: protocol error", response.body());
     }
+  }
+
+  /**
+   * Envoy's HTTP/1 client codec refuses a 204 that announces a body (Transfer-Encoding, or a
+   * Content-Length other than 0) as a protocol error, where Netty would take it as bodiless and
+   * read the announced body as the next response; a Content-Length of 0 is dropped.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "Content-Length: 5\r\n\r\nhello"})
+  void aNoContentResponseAnnouncingABodyGives502(String framing) throws Exception {
+    origin.script((connection, head) -> connection.send("HTTP/1.1 204 No Content\r\n" + framing));
+    startEdge();
+    try (RawClient client = client()) {
+      client.send(RawClient.get("/no-content"));
+      RawClient.Response response = client.read();
+      assertEquals(502, response.status());
+      assertEquals(RESET_BEFORE_HEADERS + "reset reason: protocol error", response.body());
+    }
+  }
+
+  @Test
+  void aNoContentResponseLosesAZeroContentLength() throws Exception {
+    origin.script((connection, head) ->
+        connection.send("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nX-Kept: yes\r\n\r\n"));
+    startEdge();
+    try (RawClient client = client()) {
+      client.send(RawClient.get("/no-content"));
+      RawClient.Response response = client.read();
+      assertEquals(204, response.status());
+      assertEquals("yes", response.header("x-kept"));
+    }
+    ProcessingRequest responseHeaders = processor.received.stream()
+        .filter(ProcessingRequest::hasResponseHeaders).findFirst().orElseThrow();
+    assertFalse(responseHeaders.getResponseHeaders().getHeaders().getHeadersList().stream()
+        .anyMatch(header -> header.getKey().equals("content-length")),
+        responseHeaders.toString());
   }
 
   /**

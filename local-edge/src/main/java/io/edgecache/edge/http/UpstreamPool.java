@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -40,7 +39,7 @@ final class UpstreamPool {
           protected void initChannel(Channel ch) {
             ch.pipeline().addLast(
                 new IdleStateHandler(0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS),
-                new HttpClientCodec(),
+                new EnvoyHttp1ClientCodec(),
                 new UpstreamHandler());
           }
         });
