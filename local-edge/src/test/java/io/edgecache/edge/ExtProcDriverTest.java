@@ -372,6 +372,36 @@ class ExtProcDriverTest {
         .reduce((a, b) -> b).orElseThrow().getResponseBody().getEndOfStream());
   }
 
+  /**
+   * Envoy's Filter::onReceiveMessage takes a message carrying override_message_timeout as only
+   * that: an answer in the same message is ignored, and the headers stay with the processor
+   * until a message that answers them alone.
+   */
+  @Test
+  void aMessageWithATimeoutOverrideIsOnlyAnOverride() throws Exception {
+    startEdge(b -> b.setMaxMessageTimeout(Durations.fromSeconds(10)));
+    processor.script((request, out) -> {
+      if (request.hasRequestHeaders()) {
+        out.onNext(requestHeadersAnswerSetting("x-in-the-override", "1").toBuilder()
+            .setOverrideMessageTimeout(Durations.fromSeconds(5)).build());
+        out.onNext(requestHeadersAnswerSetting("x-in-the-answer", "1"));
+      } else {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+
+    assertEquals(200, get("/").statusCode());
+    HttpExchange atOrigin = origin.next();
+    assertEquals("1", atOrigin.getRequestHeaders().getFirst("x-in-the-answer"));
+    assertNull(atOrigin.getRequestHeaders().getFirst("x-in-the-override"));
+  }
+
+  private static ProcessingResponse requestHeadersAnswerSetting(String name, String value) {
+    return ProcessingResponse.newBuilder().setRequestHeaders(HeadersResponse.newBuilder()
+        .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
+            .addSetHeaders(line(name, value, false))))).build();
+  }
+
   @Test
   void messageTimeoutWithoutFailureModeAllowIs504() throws Exception {
     startEdge(b -> b.setMessageTimeout(Durations.fromMillis(200)));

@@ -119,8 +119,8 @@ public final class ProcessorSession implements ProcessorStream.Listener {
       return;
     }
     stats.streamMsgsReceived.increment();
-    if (response.getResponseCase() == ProcessingResponse.ResponseCase.RESPONSE_NOT_SET
-        && response.hasOverrideMessageTimeout()) {
+    if (response.hasOverrideMessageTimeout()) {
+      // Only an override, whatever else the message carries (Filter::onReceiveMessage).
       overrideTimeout(response);
       return;
     }
