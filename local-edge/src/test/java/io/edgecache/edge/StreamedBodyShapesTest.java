@@ -16,10 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class StreamedBodyShapesTest {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration PATIENT = Duration.ofSeconds(10);
 
   private final ScriptedExtProcServer processor;
   private final RawOrigin origin;
@@ -44,15 +45,14 @@ class StreamedBodyShapesTest {
     origin = new RawOrigin((connection, head) -> { });
   }
 
-  @BeforeEach
-  void startEdge() throws Exception {
+  private void startEdge(Duration messageTimeout) throws Exception {
     var filter = EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml());
     edge = LocalEdge.start(LocalEdgeConfig.builder()
         .warmUpProcessor(false)
         .listen("127.0.0.1", 0)
         .externalProcessor(filter.toBuilder()
             .setFailureModeAllow(false)
-            .setMessageTimeout(Durations.fromSeconds(10))
+            .setMessageTimeout(Durations.fromNanos(messageTimeout.toNanos()))
             .setProcessingMode(filter.getProcessingMode().toBuilder()
                 .setResponseBodyMode(BodySendMode.STREAMED))
             .build())
@@ -73,6 +73,7 @@ class StreamedBodyShapesTest {
   void aBodyThatCameWithItsHeadIsOneMessageEndingTheStream() throws Exception {
     origin.script((connection, head) ->
         connection.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"));
+    startEdge(PATIENT);
 
     assertEquals("hello world", get("/together"));
     assertEquals(List.of("hello world|end"), responseBodyMessages());
@@ -100,9 +101,53 @@ class StreamedBodyShapesTest {
       }
       connection.send("-last");
     });
+    startEdge(PATIENT);
 
     assertEquals("first-last", get("/later"));
     assertEquals(List.of("first|more", "-last|more", "|end"), responseBodyMessages());
+  }
+
+  /**
+   * Envoy's message timer is per direction and every answer stops it (onFinishProcessorCall),
+   * even while later STREAMED chunks are unanswered; only the next message sent starts it
+   * again. So chunks answered well past message_timeout, after an answer that came once all of
+   * them were sent, do not time out behind Envoy.
+   */
+  @Test
+  void anAnswerStopsTheTimerThoughLaterChunksAreUnanswered() throws Exception {
+    Duration messageTimeout = Duration.ofMillis(200);
+    CountDownLatch firstChunkSeen = new CountDownLatch(1);
+    processor.script((request, out) -> {
+      if (!request.hasResponseBody()) {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+        return;
+      }
+      HttpBody body = request.getResponseBody();
+      if (!body.getEndOfStream()) {
+        firstChunkSeen.countDown(); // answered once every chunk was sent
+        return;
+      }
+      // Everything is sent: answer the first chunk now, the other two three timeouts later.
+      out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      CompletableFuture.runAsync(() -> {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }, CompletableFuture.delayedExecutor(3 * messageTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    });
+    origin.script((connection, head) -> {
+      connection.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst");
+      try {
+        assertTrue(firstChunkSeen.await(10, TimeUnit.SECONDS), "the first chunk reached the processor");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      connection.send("-last");
+    });
+    startEdge(messageTimeout);
+
+    assertEquals("first-last", get("/late-answers"));
+    assertEquals(List.of("first|more", "-last|more", "|end"), responseBodyMessages());
+    assertEquals(0, edge.processorStats().messageTimeouts());
   }
 
   private String get(String path) throws Exception {

@@ -18,9 +18,11 @@ import java.util.logging.Logger;
 
 /**
  * The ext_proc conversation of one HTTP request, as Envoy's filter runs it: every message sent
- * expects one answer of the matching kind, in order; the oldest unanswered message runs the
- * {@code message_timeout} timer, which {@code override_message_timeout} may restart once per
- * message (up to {@code max_message_timeout}). Timeouts, broken streams and protocol
+ * expects one answer of the matching kind, in order. Each direction has its own
+ * {@code message_timeout} timer, as each of Envoy's {@code ProcessorState}s does: every message
+ * sent in that direction (re)starts it and every answer stops it, even while later STREAMED
+ * chunks are unanswered, and {@code override_message_timeout} may restart a running timer once
+ * per start (up to {@code max_message_timeout}). Timeouts, broken streams and protocol
  * violations end the session and are reported to the {@link Handler}, which applies
  * {@code failure_mode_allow}; each is counted in {@link ProcessorStats} as Envoy counts it. All
  * methods run on the exchange's event loop.
@@ -56,8 +58,8 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   private final ProcessorStream stream;
   private final ProcessorStats stats;
   private final ArrayDeque<Phase> awaited = new ArrayDeque<>();
-  private ScheduledFuture<?> timer;
-  private boolean timeoutOverridden;
+  private final DirectionTimer requestTimer = new DirectionTimer();
+  private final DirectionTimer responseTimer = new DirectionTimer();
   private boolean sentAny;
   private boolean active = true;
 
@@ -91,9 +93,9 @@ public final class ProcessorSession implements ProcessorStream.Listener {
           .build();
     }
     awaited.add(phase);
-    if (awaited.size() == 1) {
-      startMessageTimer();
-    }
+    timerOf(phase).start(config.hasMessageTimeout()
+        ? Durations.toNanos(config.getMessageTimeout())
+        : DEFAULT_MESSAGE_TIMEOUT_NANOS);
     stats.streamMsgsSent.increment();
     stream.send(request);
   }
@@ -142,10 +144,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
       return;
     }
     awaited.poll();
-    cancelTimer();
-    if (!awaited.isEmpty()) {
-      startMessageTimer();
-    }
+    timerOf(expected).stop();
     handler.onAnswer(expected, response);
   }
 
@@ -192,44 +191,72 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   }
 
   private void overrideTimeout(ProcessingResponse response) {
-    stats.overrideMessageTimeoutReceived.increment();
     long requested = Durations.toNanos(response.getOverrideMessageTimeout());
     long max = config.hasMaxMessageTimeout() ? Durations.toNanos(config.getMaxMessageTimeout()) : 0;
-    if (awaited.isEmpty() || timeoutOverridden || requested < MIN_OVERRIDE_NANOS || requested > max) {
+    boolean restarted = false;
+    if (requested >= MIN_OVERRIDE_NANOS && requested <= max) {
+      // Both directions, as Filter::onNewTimeout asks each ProcessorState.
+      boolean requestRestarted = requestTimer.restart(requested);
+      boolean responseRestarted = responseTimer.restart(requested);
+      restarted = requestRestarted || responseRestarted;
+    }
+    // Counted as Filter::onNewTimeout counts: received only when a timer was restarted.
+    if (restarted) {
+      stats.overrideMessageTimeoutReceived.increment();
+    } else {
       stats.overrideMessageTimeoutIgnored.increment();
       log.fine(() -> "ignoring override_message_timeout " + requested + "ns (max " + max + "ns)");
-      return;
     }
-    timeoutOverridden = true;
-    cancelTimer();
-    startTimer(requested);
   }
 
-  /** Starts the timer for a message that just became the oldest unanswered one. */
-  private void startMessageTimer() {
-    timeoutOverridden = false;
-    startTimer(config.hasMessageTimeout()
-        ? Durations.toNanos(config.getMessageTimeout())
-        : DEFAULT_MESSAGE_TIMEOUT_NANOS);
-  }
-
-  private void startTimer(long nanos) {
-    // Envoy's details for it (Filter::onMessageTimeout).
-    timer = loop.schedule(() -> fail(true, "ext_proc_error_per-message_timeout_exceeded"), nanos,
-        TimeUnit.NANOSECONDS);
-  }
-
-  private void cancelTimer() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-    }
+  private DirectionTimer timerOf(Phase phase) {
+    return phase == Phase.REQUEST_HEADERS || phase == Phase.REQUEST_BODY
+        ? requestTimer : responseTimer;
   }
 
   private void end() {
     active = false;
     awaited.clear();
-    cancelTimer();
+    requestTimer.stop();
+    responseTimer.stop();
+  }
+
+  /** One direction's message timer (ProcessorState's message_timer_ and new_timeout_received_). */
+  private final class DirectionTimer {
+    private ScheduledFuture<?> timer;
+    private boolean overridden;
+
+    /** A message was sent: the timer runs from now (onStartProcessorCall). */
+    void start(long nanos) {
+      stop();
+      schedule(nanos);
+    }
+
+    /** An answer came (onFinishProcessorCall). */
+    void stop() {
+      if (timer != null) {
+        timer.cancel(false);
+        timer = null;
+      }
+      overridden = false;
+    }
+
+    /** override_message_timeout: only a running timer, once per start (restartMessageTimer). */
+    boolean restart(long nanos) {
+      if (timer == null || overridden) {
+        return false;
+      }
+      timer.cancel(false);
+      schedule(nanos);
+      overridden = true;
+      return true;
+    }
+
+    private void schedule(long nanos) {
+      // Envoy's details for it (Filter::onMessageTimeout).
+      timer = loop.schedule(() -> fail(true, "ext_proc_error_per-message_timeout_exceeded"), nanos,
+          TimeUnit.NANOSECONDS);
+    }
   }
 
   private static boolean matches(Phase phase, ProcessingResponse.ResponseCase answer) {
