@@ -168,7 +168,11 @@ class RealEnvoyTest {
     return HttpDate.format(Clock.systemUTC().instant());
   }
 
-  /** Envoy applies hit headers by append (MutationUtils::applyHeaderMutations): both lines stay. */
+  /**
+   * Envoy applies hit headers by append (MutationUtils::applyHeaderMutations): both Link lines
+   * stay. The two Cache-Control lines were joined by Envoy's header map before the node saw
+   * them (an inline header: envoyproxy/envoy issues 9019 and 9318 show the same joining).
+   */
   @Test
   void repeatedLinesSurviveOnAHit() throws Exception {
     origin.reply("/links", TestOrigin.Reply.text("links", "date", now(),
@@ -178,7 +182,7 @@ class RealEnvoyTest {
     HttpResponse<String> hit = send("GET", "/links");
     assertTrue(cacheStatus(hit).contains("hit"), hit.headers().toString());
     assertEquals(java.util.List.of("</a.css>; rel=preload", "</b.js>; rel=preload"), hit.headers().allValues("link"));
-    assertEquals(java.util.List.of("public", "max-age=60"), hit.headers().allValues("cache-control"));
+    assertEquals(java.util.List.of("public,max-age=60"), hit.headers().allValues("cache-control"));
   }
 
   /**

@@ -11,7 +11,8 @@ import java.util.Set;
  * ({@code HeaderMapImpl::insertByKey}, {@code appendToHeader}), where any other name keeps one
  * line per occurrence. So behind Envoy a processor, an origin and a client see
  * {@code cache-control: max-age=60,public} for two Cache-Control lines, and {@code date: A,B}
- * for two Date lines.
+ * for two Date lines (envoyproxy/envoy issues 9019, {@code content-type: text/plain,text/plain},
+ * and 9318, joined Last-Modified and Location lines).
  *
  * <p>The names are Envoy's core ones ({@code INLINE_REQ_HEADERS}, {@code INLINE_RESP_HEADERS},
  * {@code INLINE_REQ_RESP_HEADERS} and {@code INLINE_RESP_HEADERS_TRAILERS} in
