@@ -512,15 +512,9 @@ class ExtProcDriverTest {
       exchange.getResponseHeaders().set("Keep-Alive", "timeout=5");
       TestOrigin.respond(exchange, 200, "ok");
     });
-    String raw;
-    try (Socket socket = new Socket("127.0.0.1", edge.port())) {
-      socket.setSoTimeout(10_000);
-      socket.getOutputStream().write(("GET /hop HTTP/1.1\r\nHost: example.test\r\n"
-          + "Connection: close, x-client-hop\r\nX-Client-Hop: 1\r\nTE: trailers\r\nKeep-Alive: 5\r\n"
-          + "Proxy-Connection: keep-alive\r\nUpgrade: websocket\r\nX-End-To-End: kept\r\n\r\n")
-          .getBytes(StandardCharsets.ISO_8859_1));
-      raw = readAll(socket.getInputStream()).toLowerCase(Locale.ROOT);
-    }
+    String raw = exchangeOnce("GET /hop HTTP/1.1\r\nHost: example.test\r\n"
+        + "Connection: close, x-client-hop\r\nX-Client-Hop: 1\r\nTE: trailers\r\nKeep-Alive: 5\r\n"
+        + "Proxy-Connection: keep-alive\r\nUpgrade: websocket\r\nX-End-To-End: kept\r\n\r\n");
     Map<String, String> sent = headerMap(processor.next());
     for (String hop : new String[] {"connection", "x-client-hop", "te", "keep-alive", "proxy-connection", "upgrade"}) {
       assertFalse(sent.containsKey(hop), hop + " sent to ext_proc");
@@ -558,14 +552,9 @@ class ExtProcDriverTest {
       exchange.getResponseHeaders().add("X-Repeated", "b");
       TestOrigin.respond(exchange, 200, "ok");
     });
-    String raw;
-    try (Socket socket = new Socket("127.0.0.1", edge.port())) {
-      socket.setSoTimeout(10_000);
-      socket.getOutputStream().write(("GET /joined HTTP/1.1\r\nHost: example.test\r\n"
-          + "If-None-Match: \"a\"\r\nX-Client: 1\r\nIf-None-Match: \"b\"\r\nX-Client: 2\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      raw = readAll(socket.getInputStream()).toLowerCase(Locale.ROOT);
-    }
+    String raw = exchangeOnce("GET /joined HTTP/1.1\r\nHost: example.test\r\n"
+        + "If-None-Match: \"a\"\r\nX-Client: 1\r\nIf-None-Match: \"b\"\r\nX-Client: 2\r\n"
+        + "Connection: close\r\n\r\n");
     List<String> request = headerLines(processor.next());
     assertTrue(request.contains("if-none-match: \"a\",\"b\""), request.toString());
     assertTrue(request.contains("x-client: 1") && request.contains("x-client: 2"), request.toString());
@@ -898,6 +887,15 @@ class ExtProcDriverTest {
     assertEquals(200, send("GET", "/").statusCode());
     assertEquals("Cgs+/w==", new String(processor.streamHeaders.poll(5, TimeUnit.SECONDS)
         .get(io.grpc.Metadata.Key.of("x-blob-bin", io.grpc.Metadata.BINARY_BYTE_MARSHALLER)), StandardCharsets.UTF_8));
+  }
+
+  /** Sends {@code request} (which asks to close) as written and returns the reply, lower-cased. */
+  private String exchangeOnce(String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", edge.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return readAll(socket.getInputStream()).toLowerCase(Locale.ROOT);
+    }
   }
 
   private static String readAll(InputStream in) throws IOException {

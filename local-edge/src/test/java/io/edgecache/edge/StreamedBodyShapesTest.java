@@ -92,15 +92,7 @@ class StreamedBodyShapesTest {
         firstChunkSeen.countDown();
       }
     });
-    origin.script((connection, head) -> {
-      connection.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst");
-      try {
-        assertTrue(firstChunkSeen.await(10, TimeUnit.SECONDS), "the first chunk reached the processor");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      connection.send("-last");
-    });
+    originSendsTheRestOnce(firstChunkSeen);
     startEdge(PATIENT);
 
     assertEquals("first-last", get("/later"));
@@ -134,6 +126,16 @@ class StreamedBodyShapesTest {
         out.onNext(ScriptedExtProcServer.continueAnswer(request));
       }, CompletableFuture.delayedExecutor(3 * messageTimeout.toMillis(), TimeUnit.MILLISECONDS));
     });
+    originSendsTheRestOnce(firstChunkSeen);
+    startEdge(messageTimeout);
+
+    assertEquals("first-last", get("/late-answers"));
+    assertEquals(List.of("first|more", "-last|more", "|end"), responseBodyMessages());
+    assertEquals(0, edge.processorStats().messageTimeouts());
+  }
+
+  /** The origin sends "first" with its head, then "-last" once {@code firstChunkSeen} opens. */
+  private void originSendsTheRestOnce(CountDownLatch firstChunkSeen) {
     origin.script((connection, head) -> {
       connection.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst");
       try {
@@ -143,11 +145,6 @@ class StreamedBodyShapesTest {
       }
       connection.send("-last");
     });
-    startEdge(messageTimeout);
-
-    assertEquals("first-last", get("/late-answers"));
-    assertEquals(List.of("first|more", "-last|more", "|end"), responseBodyMessages());
-    assertEquals(0, edge.processorStats().messageTimeouts());
   }
 
   private String get(String path) throws Exception {
