@@ -174,6 +174,28 @@ class EnvoyUpstreamBehaviourTest {
     }
   }
 
+  /**
+   * Envoy's connection manager after the filter chain (ActiveStream::encodeHeaders): a Date when
+   * the response has none, an origin's Date kept, and Server overwritten with its server_name.
+   */
+  @Test
+  void theClientGetsEnvoysServerAndADate() throws Exception {
+    origin.script((connection, head) -> connection.send(head.startsWith("GET /dated ")
+        ? "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nServer: origin\r\nContent-Length: 2\r\n\r\nok"
+        : "HTTP/1.1 200 OK\r\nServer: origin\r\nContent-Length: 2\r\n\r\nok"));
+    startEdge();
+    try (RawClient client = client()) {
+      client.send(RawClient.get("/undated"));
+      RawClient.Response undated = client.read();
+      assertEquals("envoy", undated.header("server"));
+      assertTrue(String.valueOf(undated.header("date")).endsWith(" GMT"), undated.toString());
+      client.send(RawClient.get("/dated"));
+      RawClient.Response dated = client.read();
+      assertEquals("Mon, 01 Jan 2024 00:00:00 GMT", dated.header("date"));
+      assertEquals("envoy", dated.header("server"));
+    }
+  }
+
   /** Envoy's HTTP/1 client codec drops a Content-Length of 0 from a 204. */
   @Test
   void aNoContentResponseLosesAZeroContentLength() throws Exception {

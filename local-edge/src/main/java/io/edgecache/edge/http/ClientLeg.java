@@ -2,6 +2,7 @@ package io.edgecache.edge.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -19,6 +20,7 @@ import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * it. Confined to the client connection's event loop.
  */
 final class ClientLeg implements MessageSink {
+  /** Envoy's default server_name, which it writes as every response's Server. */
+  private static final String ENVOY_SERVER_NAME = "envoy";
+
   /**
    * What Envoy removes from an edge request before any filter: the x-envoy-* headers of
    * ConnectionManagerUtility::cleanInternalHeaders, x-envoy-internal, and x-forwarded-client-cert.
@@ -203,7 +208,7 @@ final class ClientLeg implements MessageSink {
     onResponseStarted.run();
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
     response.headers().add(head.headers());
-    MessageHead.removeResponseHopByHop(response.headers());
+    finishHeaders(response.headers());
     if (!headRequest) {
       Http1Framing.frame(response.headers(), hasBody);
     }
@@ -241,7 +246,7 @@ final class ClientLeg implements MessageSink {
   void writeLocalReply(MessageHead head, ByteBuf body) {
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
     response.headers().add(head.headers());
-    MessageHead.removeResponseHopByHop(response.headers());
+    finishHeaders(response.headers());
     if (body.isReadable()) {
       response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
       if (!response.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {
@@ -267,6 +272,21 @@ final class ClientLeg implements MessageSink {
       client.writeAndFlush(new DefaultLastHttpContent(body));
     }
     connection.exchangeDone(keepAlive);
+  }
+
+  /**
+   * What Envoy's connection manager does to every final response after the filter chain
+   * ({@code ActiveStream::encodeHeaders}): mutateResponseHeaders' hop-by-hop removal, a Date
+   * when the response has none (an origin's is kept), and Server set to its server_name, "envoy"
+   * ({@code server_header_transformation} OVERWRITE, which envoy.yaml and the pushed listeners
+   * leave as it is).
+   */
+  private static void finishHeaders(HttpHeaders response) {
+    MessageHead.removeResponseHopByHop(response);
+    if (!response.contains(HttpHeaderNames.DATE)) {
+      response.set(HttpHeaderNames.DATE, DateFormatter.format(new Date()));
+    }
+    response.set(HttpHeaderNames.SERVER, ENVOY_SERVER_NAME);
   }
 
   /** The processed response was written whole: the connection may carry the next request. */
