@@ -1,6 +1,7 @@
 package io.edgecache.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Durations;
@@ -75,6 +76,34 @@ class EnvoyDownstreamFramingTest {
       assertTrue(client.closedByPeer(), "the pipelined request was never read");
     }
     assertEquals(0, origin.connectionCount(), "nothing reached the origin");
+  }
+
+  /**
+   * Envoy's codec checks the request line as http-parser does (balsa_parser.cc isMethodValid,
+   * isUrlValid): a method outside http-parser's list, or a target with a control character,
+   * DEL or a byte above 0x7e, is a 400 and the connection is closed.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"BREW /pot", "GET /a\u0001b", "GET /a\u007fb", "GET /caf\u00e9",
+      "GET http://edge.test\u0001/x"})
+  void aRequestLineEnvoysCodecRefusesIsABadRequest(String line) throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send(line + " HTTP/1.1\r\nHost: edge.test\r\n\r\n" + RawClient.get("/smuggled"));
+      RawClient.Response response = client.read();
+      assertEquals(400, response.status(), response.head());
+      assertTrue(client.closedByPeer(), "the pipelined request was never read");
+    }
+    assertEquals(0, origin.connectionCount(), "nothing reached the origin");
+  }
+
+  /** The methods and targets it takes, e.g. PURGE (the edge purge), an absolute-form target and the printable characters a path may carry. */
+  @ParameterizedTest
+  @ValueSource(strings = {"PURGE /a", "GET http://edge.test/a?b=c%20d", "GET /a?x=\"y\"|z"})
+  void aRequestLineEnvoysCodecTakesIsNotRefused(String line) throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send(line + " HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+      assertNotEquals(400, client.read().status());
+    }
   }
 
   /** Envoy's codec without accept_http_10, as envoy.yaml ships it: 426 and close. */

@@ -41,10 +41,14 @@ class InvalidationConformanceTest extends ConformanceBase {
     assertHit(stack.get(p));
   }
 
+  /**
+   * LINK: a method Envoy's HTTP/1 codec passes (it refuses one outside http-parser's list, such
+   * as FROBNICATE, with 400 before any filter) and whose safety the cache does not know.
+   */
   @Test
   void aMethodOfUnknownSafetyInvalidates_4_4() throws Exception {
     String p = cached(path("unknown-method-target"));
-    stack.send("FROBNICATE", p);
+    stack.send("LINK", p);
     assertForwarded(stack.get(p), "uri-miss");
   }
 

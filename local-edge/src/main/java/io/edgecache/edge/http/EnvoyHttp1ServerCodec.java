@@ -19,7 +19,8 @@ import java.util.Queue;
 
 /**
  * Netty's {@code HttpServerCodec} (each response is encoded knowing its request's method, so a
- * response to HEAD carries no body), except for a request with both Content-Length and
+ * response to HEAD carries no body), except for a request line Envoy's codec refuses
+ * ({@link EnvoyRequestLine}) and for a request with both Content-Length and
  * Transfer-Encoding: Netty drops the Content-Length and reads the chunked body, where Envoy's
  * HTTP/1 codec refuses the request (400, {@code http1.content_length_and_chunked_not_allowed},
  * {@code allow_chunked_length} off) and closes the connection. Such a request here comes out
@@ -54,6 +55,11 @@ final class EnvoyHttp1ServerCodec
       for (int i = before; i < out.size(); i++) {
         if (out.get(i) instanceof HttpRequest request) {
           unanswered.add(request.method());
+          String refusal = request.decoderResult().isSuccess()
+              ? EnvoyRequestLine.refusal(request.method(), request.uri()) : null;
+          if (refusal != null) {
+            request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(refusal)));
+          }
         }
       }
     }
