@@ -259,6 +259,29 @@ class ExtProcProtocolTest {
     pass.finish();
   }
 
+  /**
+   * A method the cache does not know, as an HTTP/2 client can send it (Envoy's HTTP/1 codec
+   * refuses one outside http-parser's list, its HTTP/2 codec does not): its success invalidates
+   * the stored response (RFC 9111 §4.4), as an unsafe method's does.
+   */
+  @Test
+  void aSuccessfulUnknownMethodInvalidatesTheStoredResponse() throws Exception {
+    store("/unknown-method", "kept?");
+    Stream before = new Stream();
+    assertTrue(before.send(requestHeaders("GET", "/unknown-method")).hasImmediateResponse(),
+        "stored, so served from the cache");
+    before.finish();
+    Stream unknown = new Stream();
+    unknown.send(requestHeaders("FROBNICATE", "/unknown-method"));
+    unknown.send(responseHeaders(200, false, "content-length", "0"));
+    unknown.finish();
+
+    Stream after = new Stream();
+    assertEquals(continueRequestHeaders(), after.send(requestHeaders("GET", "/unknown-method")),
+        "the stored response is gone, so the request goes to the origin");
+    after.finish();
+  }
+
   @Test
   void notStorableResponseIsForwardedWithItsReason() throws Exception {
     Stream stream = new Stream();
