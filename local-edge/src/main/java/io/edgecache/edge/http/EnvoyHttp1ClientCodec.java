@@ -27,7 +27,7 @@ import java.util.Queue;
 final class EnvoyHttp1ClientCodec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
 
   /** What a refused response says, as Envoy's codec error does. */
-  static final String TRANSFER_ENCODING_NOT_ALLOWED = "transfer encoding not allowed in 1xx or 204";
+  private static final String TRANSFER_ENCODING_NOT_ALLOWED = "transfer encoding not allowed in 1xx or 204";
 
   /** The methods of the requests sent and not yet answered, in order. */
   private final Queue<HttpMethod> unanswered = new ArrayDeque<>();
