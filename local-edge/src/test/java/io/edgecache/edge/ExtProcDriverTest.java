@@ -513,16 +513,18 @@ class ExtProcDriverTest {
       TestOrigin.respond(exchange, 200, "ok");
     });
     String raw = exchangeOnce("GET /hop HTTP/1.1\r\nHost: example.test\r\n"
-        + "Connection: close, x-client-hop\r\nX-Client-Hop: 1\r\nTE: trailers\r\nKeep-Alive: 5\r\n"
+        + "Connection: close, x-client-hop\r\nX-Client-Hop: 1\r\nTE: gzip, trailers\r\nKeep-Alive: 5\r\n"
         + "Proxy-Connection: keep-alive\r\nUpgrade: websocket\r\nX-End-To-End: kept\r\n\r\n");
     Map<String, String> sent = headerMap(processor.next());
-    for (String hop : new String[] {"connection", "x-client-hop", "te", "keep-alive", "proxy-connection", "upgrade"}) {
+    for (String hop : new String[] {"connection", "x-client-hop", "keep-alive", "proxy-connection", "upgrade"}) {
       assertFalse(sent.containsKey(hop), hop + " sent to ext_proc");
     }
+    // A TE offering trailers is kept as exactly that (sanitizeTEHeader, envoyproxy/envoy pull 32255).
+    assertEquals("trailers", sent.get("te"));
     assertEquals("example.test", sent.get(":authority"));
     HttpExchange atOrigin = origin.next();
     assertNull(atOrigin.getRequestHeaders().getFirst("x-client-hop"));
-    assertNull(atOrigin.getRequestHeaders().getFirst("te"));
+    assertEquals("trailers", atOrigin.getRequestHeaders().getFirst("te"));
     assertNull(atOrigin.getRequestHeaders().getFirst("upgrade"));
     assertEquals("kept", atOrigin.getRequestHeaders().getFirst("x-end-to-end"));
     assertEquals("example.test", atOrigin.getRequestHeaders().getFirst("host"));
@@ -535,6 +537,15 @@ class ExtProcDriverTest {
     assertTrue(raw.contains("\r\nx-origin-hop: 1\r\n"), raw);
     assertFalse(raw.contains("connection: x-origin-hop"), raw);
     assertFalse(raw.contains("keep-alive"), raw);
+  }
+
+  /** A TE that does not offer trailers is removed (sanitizeTEHeader). */
+  @Test
+  void aTeWithoutTrailersIsRemoved() throws Exception {
+    startEdge(b -> b);
+    exchangeOnce("GET /te HTTP/1.1\r\nHost: example.test\r\nTE: gzip\r\nConnection: close\r\n\r\n");
+    assertFalse(headerMap(processor.next()).containsKey("te"));
+    assertNull(origin.next().getRequestHeaders().getFirst("te"));
   }
 
   /**

@@ -27,6 +27,7 @@ public final class MessageHead {
 
   private static final List<String> HOP_BY_HOP = List.of(
       "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+  private static final String TRAILERS = "trailers";
   private static final List<String> RESPONSE_HOP_BY_HOP = List.of(
       "connection", "upgrade", "transfer-encoding", "keep-alive", "proxy-connection");
 
@@ -79,8 +80,9 @@ public final class MessageHead {
   /**
    * Copies a client request's headers as Envoy's HTTP/1 server codec and its connection manager
    * hand them to the filter chain: without hop-by-hop headers (Connection, those it names, the
-   * fixed set: the codec's sanitizeConnectionHeader and mutateRequestHeaders), with repeated
-   * lines of an inline header joined (see {@link EnvoyInlineHeaders}).
+   * fixed set: the codec's sanitizeConnectionHeader and mutateRequestHeaders) except a TE that
+   * offers trailers, kept as {@code te: trailers}, and with repeated lines of an inline header
+   * joined (see {@link EnvoyInlineHeaders}).
    */
   public void copyRequestHeaders(HttpHeaders from) {
     List<String> connectionTokens = from.getAll(HttpHeaderNames.CONNECTION);
@@ -91,6 +93,22 @@ public final class MessageHead {
       }
       EnvoyInlineHeaders.REQUEST.add(headers, name, header.getValue());
     }
+    if (offersTrailers(from.getAll(HttpHeaderNames.TE))) {
+      // mutateRequestHeaders' sanitizeTEHeader (envoyproxy/envoy pull 32255): a TE that offers
+      // trailers becomes exactly that; any other TE is removed.
+      headers.set(HttpHeaderNames.TE, TRAILERS);
+    }
+  }
+
+  private static boolean offersTrailers(List<String> teValues) {
+    for (String value : teValues) {
+      for (String token : value.split(",")) {
+        if (token.trim().equals(TRAILERS)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
