@@ -26,7 +26,9 @@ public record NodeTls(TlsFiles files, Set<String> allowedClients, boolean extPro
     Objects.requireNonNull(files, "files");
     allowedClients = Set.copyOf(allowedClients);
     if (!extProcMtls && !allowedClients.isEmpty()) {
-      throw new IllegalArgumentException("allowedClients admits clients of an mTLS ext_proc port");
+      // "field: problem", as TlsFiles words its refusals, so the loader can point at the line.
+      throw new IllegalArgumentException("allowedClients: admits clients of the ext_proc port,"
+          + " which extProcPort: plaintext leaves without TLS; drop one of the two");
     }
   }
 

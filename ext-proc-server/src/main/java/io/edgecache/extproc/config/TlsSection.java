@@ -27,22 +27,18 @@ final class TlsSection {
       return null;
     }
     YamlNode.Fields raw = node.mapping(TLS);
-    TlsFiles files;
+    Set<String> allowed = allowedClients(raw);
+    boolean extProcMtls = extProcMtls(raw);
+    NodeTls tls;
     try {
-      files = new TlsFiles(path(raw, "certFile"), path(raw, "keyFile"), path(raw, "caFile"),
-          OptionalFields.duration(raw, "refresh", TlsFiles.DEFAULT_REFRESH));
+      tls = new NodeTls(new TlsFiles(path(raw, "certFile"), path(raw, "keyFile"),
+          path(raw, "caFile"), OptionalFields.duration(raw, "refresh", TlsFiles.DEFAULT_REFRESH)),
+          allowed, extProcMtls);
     } catch (IllegalArgumentException e) {
-      // TlsFiles names the field first: "keyFile: cannot read /run/secrets/key"
+      // TlsFiles and NodeTls name the field first: "keyFile: cannot read /run/secrets/key"
       String[] fieldAndProblem = e.getMessage().split(": ", 2);
       throw raw.error(fieldAndProblem[0], fieldAndProblem[1]);
     }
-    boolean extProcMtls = extProcMtls(raw);
-    Set<String> allowed = allowedClients(raw);
-    if (!extProcMtls && !allowed.isEmpty()) {
-      throw raw.error("allowedClients", "admits clients of the ext_proc port, which"
-          + " extProcPort: plaintext leaves without TLS; drop one of the two");
-    }
-    NodeTls tls = new NodeTls(files, allowed, extProcMtls);
     String unfit = tls.unfitFor(listen); // ServerConfig refuses it too, but without a line
     if (unfit != null) {
       throw raw.error("extProcPort", unfit);
