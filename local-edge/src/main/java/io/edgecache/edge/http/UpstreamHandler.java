@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -20,7 +19,8 @@ import java.util.logging.Logger;
  *
  * <ul>
  *   <li>Interim 1xx responses go to the exchange as such; only a final response ends it.
- *   <li>A 1xx or 204 that announces a body is a protocol error, as in Envoy's codec.
+ *   <li>A 1xx or 204 that announces a body is a protocol error, as in Envoy's codec
+ *       ({@link EnvoyHttp1ClientCodec} flags it).
  *   <li>Bytes that do not parse (bad head, bad chunk, a body cut short by a close) are a
  *       protocol error: the exchange hears of it and the connection is closed.
  *   <li>Anything after the final response's end (more body than Content-Length said, or
@@ -63,13 +63,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (msg instanceof HttpResponse response) {
-      String framingError = framingErrorOfBodiless(response);
-      if (framingError != null) {
-        ReferenceCountUtil.release(msg);
-        log.fine(() -> "origin sent an invalid response: " + framingError);
-        reset(ctx, ResetReason.PROTOCOL_ERROR);
-        return;
-      }
       inInterim = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
       if (inInterim) {
         listener.onInterimResponse(response);
@@ -88,24 +81,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         CodecBody.handOn(content.content(), last, listener::onResponseBody);
       }
     }
-  }
-
-  /**
-   * Envoy's HTTP/1 client codec ({@code ClientConnectionImpl::onHeadersCompleteBase}): a 1xx or
-   * 204 with a Content-Length other than 0 is a protocol error (one with Transfer-Encoding too:
-   * {@link EnvoyHttp1ClientCodec} refuses that); a Content-Length of 0 there is removed.
-   */
-  private static String framingErrorOfBodiless(HttpResponse response) {
-    int status = response.status().code();
-    if (status >= 200 && status != 204) {
-      return null;
-    }
-    String contentLength = response.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-    if (contentLength != null && !contentLength.equals("0")) {
-      return "content length not allowed in 1xx or 204";
-    }
-    response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-    return null;
   }
 
   @Override
