@@ -4,6 +4,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The header names Envoy's header maps hold "inline", in one slot per name: a codec that reads a
@@ -53,19 +55,7 @@ final class EnvoyInlineHeaders {
   private final Set<String> names;
 
   private EnvoyInlineHeaders(Set<String> ownNames) {
-    this.names = union(ownNames, BOTH);
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    String[] all = new String[a.size() + b.size()];
-    int i = 0;
-    for (String name : a) {
-      all[i++] = name;
-    }
-    for (String name : b) {
-      all[i++] = name;
-    }
-    return Set.of(all);
+    this.names = Stream.concat(ownNames.stream(), BOTH.stream()).collect(Collectors.toUnmodifiableSet());
   }
 
   /** Adds one line read from the wire to {@code headers} as Envoy's map would hold it. */
