@@ -1,16 +1,21 @@
 package io.edgecache.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Durations;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
+import io.edgecache.edge.config.HttpTimeouts;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.RouteConfig;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -46,6 +51,10 @@ class StreamedBodyShapesTest {
   }
 
   private void startEdge(Duration messageTimeout) throws Exception {
+    startEdge(messageTimeout, HttpTimeouts.DEFAULTS);
+  }
+
+  private void startEdge(Duration messageTimeout, HttpTimeouts timeouts) throws Exception {
     var filter = EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml());
     edge = LocalEdge.start(LocalEdgeConfig.builder()
         .warmUpProcessor(false)
@@ -58,6 +67,7 @@ class StreamedBodyShapesTest {
             .build())
         .extProcTarget("127.0.0.1", processor.port())
         .route(RouteConfig.of("*", "/", origin.url()))
+        .timeouts(timeouts)
         .build());
   }
 
@@ -107,7 +117,8 @@ class StreamedBodyShapesTest {
    */
   @Test
   void anAnswerStopsTheTimerThoughLaterChunksAreUnanswered() throws Exception {
-    Duration messageTimeout = Duration.ofMillis(200);
+    // Long enough for a cold JVM's round trips between the chunks (a timer runs in those).
+    Duration messageTimeout = Duration.ofSeconds(1);
     CountDownLatch firstChunkSeen = new CountDownLatch(1);
     processor.script((request, out) -> {
       if (!request.hasResponseBody()) {
@@ -132,6 +143,32 @@ class StreamedBodyShapesTest {
     assertEquals("first-last", get("/late-answers"));
     assertEquals(List.of("first|more", "-last|more", "|end"), responseBodyMessages());
     assertEquals(0, edge.processorStats().messageTimeouts());
+  }
+
+  /**
+   * What then bounds a processor that answers the first chunk and goes silent: no message timer
+   * runs (as in Envoy), and the origin's response is complete, so the route timeout is over too;
+   * the stream idle timeout ends the exchange, resetting the client, whose response had begun.
+   */
+  @Test
+  void aProcessorSilentAfterOneAnswerIsEndedByTheStreamIdleTimeout() throws Exception {
+    CountDownLatch firstChunkSeen = new CountDownLatch(1);
+    processor.script((request, out) -> {
+      if (!request.hasResponseBody()) {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      } else if (!request.getResponseBody().getEndOfStream()) {
+        firstChunkSeen.countDown();
+      } else {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request)); // the first chunk's; no more
+      }
+    });
+    originSendsTheRestOnce(firstChunkSeen);
+    startEdge(Duration.ofSeconds(1), new HttpTimeouts(HttpTimeouts.DEFAULTS.requestHeaders(),
+        Duration.ofSeconds(1), HttpTimeouts.DEFAULTS.connectionIdle(),
+        HttpTimeouts.DEFAULTS.originIdle()));
+
+    IOException cut = assertThrows(IOException.class, () -> get("/silent-processor"));
+    assertFalse(cut instanceof HttpTimeoutException, "the edge ended it, not the client: " + cut);
   }
 
   /** The origin sends "first" with its head, then "-last" once {@code firstChunkSeen} opens. */
