@@ -2,6 +2,7 @@ package io.edgecache.edge;
 
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.XdsSource;
+import io.edgecache.edge.extproc.ProcessorChannels;
 import io.edgecache.edge.extproc.ProcessorStats;
 import io.edgecache.edge.extproc.ProcessorWarmup;
 import io.edgecache.edge.http.DownstreamWarmup;
@@ -51,7 +52,7 @@ public final class LocalEdge implements AutoCloseable {
 
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
-  private final ManagedChannel processorChannel;
+  private final ProcessorChannels processorChannels;
   private final EdgeContext edge;
   private final Channel serverChannel;
   private final XdsConnection xds;
@@ -68,13 +69,13 @@ public final class LocalEdge implements AutoCloseable {
     }
   }
 
-  private LocalEdge(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ManagedChannel processorChannel,
+  private LocalEdge(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ProcessorChannels processorChannels,
       EdgeContext edge, Channel serverChannel, XdsConnection xds, ReloadingTls tls, EdgeAdmin admin) {
     this.tls = tls;
     this.admin = admin;
     this.bossGroup = bossGroup;
     this.workerGroup = workerGroup;
-    this.processorChannel = processorChannel;
+    this.processorChannels = processorChannels;
     this.edge = edge;
     this.serverChannel = serverChannel;
     this.xds = xds;
@@ -108,17 +109,20 @@ public final class LocalEdge implements AutoCloseable {
     ReloadingTls tls = config.tls().isEmpty() ? null : ReloadingTls.forClient(config.tls().get());
     boolean epoll = Epoll.isAvailable();
     EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
-    EventLoopGroup workers = epoll ? new EpollEventLoopGroup() : new NioEventLoopGroup();
+    // Envoy's default --concurrency: one worker per hardware thread.
+    int workerCount = Runtime.getRuntime().availableProcessors();
+    EventLoopGroup workers = epoll ? new EpollEventLoopGroup(workerCount) : new NioEventLoopGroup(workerCount);
     Class<? extends ServerChannel> serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     Class<? extends Channel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-    // One HTTP/2 channel for all requests, as Envoy's gRPC client; callbacks run on its network
+    // An HTTP/2 channel per worker, as Envoy's per-worker pools; callbacks run on its network
     // thread and hop once to the exchange's loop.
-    ManagedChannel processorChannel = channel("ext_proc client", config.extProcHost(), config.extProcPort(), tls)
-        .directExecutor()
-        .maxInboundMessageSize(maxReceiveMessageBytes(config.externalProcessor()))
-        .build();
-    boolean warmUp = config.warmUpProcessor() && ProcessorWarmup.run(processorChannel);
-    EdgeContext edge = new EdgeContext(config, processorChannel, clientType);
+    ProcessorChannels processorChannels = ProcessorChannels.perLoop(workers,
+        () -> channel("ext_proc client", config.extProcHost(), config.extProcPort(), tls)
+            .directExecutor()
+            .maxInboundMessageSize(maxReceiveMessageBytes(config.externalProcessor()))
+            .build());
+    boolean warmUp = config.warmUpProcessor() && ProcessorWarmup.run(processorChannels.all());
+    EdgeContext edge = new EdgeContext(config, processorChannels, clientType);
     XdsConnection xds = null;
     EdgeAdmin admin = null;
     try {
@@ -131,7 +135,7 @@ public final class LocalEdge implements AutoCloseable {
       if (warmUp) {
         // Through a scratch listener with its own, empty route table and counters: the path
         // warms up, nothing reaches an origin, and the real port accepts only once it is warm.
-        EdgeContext scratchEdge = new EdgeContext(config, processorChannel, clientType);
+        EdgeContext scratchEdge = new EdgeContext(config, processorChannels, clientType);
         scratchEdge.replaceRoutes(RouteTable.ofStatic(List.of(), config.externalProcessor()));
         DownstreamWarmup warmup = new DownstreamWarmup();
         Channel scratch = listener(boss, workers, serverType, scratchEdge, warmup::admits)
@@ -146,7 +150,7 @@ public final class LocalEdge implements AutoCloseable {
           .bind(new InetSocketAddress(config.listenHost(), config.listenPort()))
           .sync()
           .channel();
-      return new LocalEdge(boss, workers, processorChannel, edge, server, xds, tls, admin);
+      return new LocalEdge(boss, workers, processorChannels, edge, server, xds, tls, admin);
     } catch (Exception e) {
       if (xds != null) {
         xds.close();
@@ -154,7 +158,7 @@ public final class LocalEdge implements AutoCloseable {
       if (admin != null) {
         admin.close();
       }
-      processorChannel.shutdownNow();
+      processorChannels.close();
       if (tls != null) {
         tls.close();
       }
@@ -249,12 +253,7 @@ public final class LocalEdge implements AutoCloseable {
     }
     edge.closeIdleConnections();
     // Stop gRPC before the loops: its final callbacks still hop to the exchanges' loops.
-    processorChannel.shutdownNow();
-    try {
-      processorChannel.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    processorChannels.close();
     if (tls != null) {
       tls.close();
     }

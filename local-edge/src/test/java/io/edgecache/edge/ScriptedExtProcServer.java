@@ -3,6 +3,7 @@ package io.edgecache.edge;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -13,6 +14,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,8 @@ final class ScriptedExtProcServer implements AutoCloseable {
   final BlockingQueue<ProcessingRequest> received = new LinkedBlockingQueue<>();
   /** The gRPC headers each stream opened with, in order. */
   final BlockingQueue<Metadata> streamHeaders = new LinkedBlockingQueue<>();
+  /** The client address (the edge's end of its connection) each stream came on, in order. */
+  final BlockingQueue<SocketAddress> streamPeers = new LinkedBlockingQueue<>();
   /**
    * How many messages each stream had carried when the client closed it, in order. Envoy
    * half-closes and resets at once, and grpc-java drops the half-close of a call cancelled
@@ -83,6 +87,7 @@ final class ScriptedExtProcServer implements AutoCloseable {
           public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
               ServerCallHandler<Q, R> next) {
             streamHeaders.add(headers);
+            streamPeers.add(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
             return next.startCall(call, headers);
           }
         }))

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,8 +28,11 @@ public final class ProcessorWarmup {
 
   private ProcessorWarmup() {}
 
-  /** Whether the processor answered: only then is warming the edge's own HTTP path worth it. */
-  public static boolean run(ManagedChannel channel) {
+  /**
+   * Whether the processor answered: only then is warming the edge's own HTTP path worth it. The
+   * streams take turns over {@code channels}, so each worker's connection is open before traffic.
+   */
+  public static boolean run(List<ManagedChannel> channels) {
     MessageHead head = new MessageHead();
     head.setPseudo(MessageHead.METHOD, "OPTIONS");
     head.setPseudo(MessageHead.PATH, "/");
@@ -39,9 +43,10 @@ public final class ProcessorWarmup {
         .build();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS);
     boolean reachable = false;
-    for (int i = 0; i < STREAMS; i++) {
+    for (int i = 0; i < Math.max(STREAMS, channels.size()); i++) {
       CountDownLatch answered = new CountDownLatch(1);
       AtomicBoolean processed = new AtomicBoolean();
+      ManagedChannel channel = channels.get(i % channels.size());
       StreamObserver<ProcessingRequest> stream = ExternalProcessorGrpc.newStub(channel)
           .withWaitForReady()
           .withDeadlineAfter(BUDGET_MILLIS, TimeUnit.MILLISECONDS)

@@ -1,6 +1,7 @@
 package io.edgecache.edge.http;
 
 import io.edgecache.edge.config.LocalEdgeConfig;
+import io.edgecache.edge.extproc.ProcessorChannels;
 import io.edgecache.edge.extproc.ProcessorStats;
 import io.edgecache.edge.routing.RouteTable;
 import io.grpc.ManagedChannel;
@@ -11,20 +12,20 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What every exchange of one local-edge instance shares: config, the current route table, the
- * ext_proc channel and the origin pools.
+ * workers' ext_proc channels and origin pools.
  */
 public final class EdgeContext {
   private final LocalEdgeConfig config;
-  private final ManagedChannel processorChannel;
+  private final ProcessorChannels processorChannels;
   private final Class<? extends Channel> clientChannelType;
   private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   private final ProcessorStats processorStats = new ProcessorStats();
   private volatile RouteTable routes;
 
-  public EdgeContext(LocalEdgeConfig config, ManagedChannel processorChannel,
+  public EdgeContext(LocalEdgeConfig config, ProcessorChannels processorChannels,
       Class<? extends Channel> clientChannelType) {
     this.config = config;
-    this.processorChannel = processorChannel;
+    this.processorChannels = processorChannels;
     this.clientChannelType = clientChannelType;
     this.routes = RouteTable.ofStatic(config.routes(), config.externalProcessor());
   }
@@ -43,8 +44,9 @@ public final class EdgeContext {
     return config;
   }
 
-  ManagedChannel processorChannel() {
-    return processorChannel;
+  /** The ext_proc channel of {@code loop}, the worker an exchange runs on. */
+  ManagedChannel processorChannel(EventLoop loop) {
+    return processorChannels.of(loop);
   }
 
   /** The ext_proc filter's counters, shared by every exchange of this edge. */

@@ -59,7 +59,7 @@ final class Exchange implements UpstreamListener {
     RouteEntry arrivalRoute = target.rejection() != null ? null
         : routes.match(target.authority(), target.path(), clientRequest.headers());
     this.initialMetadata = routes.initialMetadata(arrivalRoute);
-    this.processor = new ProcessorLink(routes.filter(), new ProcessorSession(edge.processorChannel(),
+    this.processor = new ProcessorLink(routes.filter(), new ProcessorSession(edge.processorChannel(channel.eventLoop()),
         initialMetadata.metadata(), channel.eventLoop(), routes.filter(), edge.processorStats(),
         new ProcessorOutcomes(this)));
     if (arrivalRoute != null && arrivalRoute.extProcDisabled()) {
