@@ -291,6 +291,68 @@ class ExtProcDriverTest {
     assertTrue(origin.received.isEmpty());
   }
 
+  /**
+   * Filter::onReceiveMessage takes an immediate response whatever the filter awaits: one sent
+   * while the request is at the origin (nothing awaited) replaces the response, and the
+   * origin's request is dropped.
+   */
+  @Test
+  void anImmediateResponseWhileNothingIsAwaitedReplacesTheResponse() throws Exception {
+    CountDownLatch released = new CountDownLatch(1);
+    origin.handler(exchange -> {
+      try {
+        released.await(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      TestOrigin.respond(exchange, 200, "too late");
+    });
+    processor.script((request, out) -> {
+      out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      if (request.hasRequestHeaders()) {
+        CompletableFuture.runAsync(() -> {
+          try {
+            origin.next(); // the request is at the origin: the filter awaits nothing now
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          out.onNext(ProcessingResponse.newBuilder().setImmediateResponse(ImmediateResponse
+              .newBuilder().setStatus(HttpStatus.newBuilder().setCodeValue(429))
+              .setBody(ByteString.copyFromUtf8("slow down"))).build());
+        });
+      }
+    });
+    startEdge(b -> b);
+
+    try {
+      HttpResponse<String> response = get("/interrupted");
+      assertEquals(429, response.statusCode());
+      assertEquals("slow down", response.body());
+    } finally {
+      released.countDown();
+    }
+  }
+
+  /**
+   * An answer the filter does not await is spurious: Envoy counts it, closes the stream and
+   * goes on without the processor (clearAsyncState), whatever failure_mode_allow says; it is
+   * neither an error reply nor a fail-open.
+   */
+  @Test
+  void aSpuriousAnswerIsIgnoredAndTheRequestGoesOnWithoutTheProcessor() throws Exception {
+    processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
+        .setResponseHeaders(HeadersResponse.getDefaultInstance()).build()));
+    startEdge(b -> b);
+
+    HttpResponse<String> response = get("/spurious");
+
+    assertEquals(200, response.statusCode());
+    assertEquals("hello from origin", response.body());
+    assertEquals(1, edge.processorStats().spuriousMsgsReceived());
+    assertEquals(0, edge.processorStats().failureModeAllowed());
+    assertEquals(1, processor.received.size(), "no message after the spurious answer");
+  }
+
   @Test
   void modeOverrideHonoredWhenAllowed() throws Exception {
     List<ProcessingRequest> received = messagesWithResponseHeadersSkipped(true);

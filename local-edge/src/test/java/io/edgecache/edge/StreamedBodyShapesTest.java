@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,6 +56,11 @@ class StreamedBodyShapesTest {
   }
 
   private void startEdge(Duration messageTimeout, HttpTimeouts timeouts) throws Exception {
+    startEdge(messageTimeout, timeouts, BodySendMode.NONE);
+  }
+
+  private void startEdge(Duration messageTimeout, HttpTimeouts timeouts, BodySendMode requestBodies)
+      throws Exception {
     var filter = EnvoyBootstrapLoader.loadExternalProcessor(RepoFiles.envoyYaml());
     edge = LocalEdge.start(LocalEdgeConfig.builder()
         .warmUpProcessor(false)
@@ -63,6 +69,7 @@ class StreamedBodyShapesTest {
             .setFailureModeAllow(false)
             .setMessageTimeout(Durations.fromNanos(messageTimeout.toNanos()))
             .setProcessingMode(filter.getProcessingMode().toBuilder()
+                .setRequestBodyMode(requestBodies)
                 .setResponseBodyMode(BodySendMode.STREAMED))
             .build())
         .extProcTarget("127.0.0.1", processor.port())
@@ -169,6 +176,39 @@ class StreamedBodyShapesTest {
 
     IOException cut = assertThrows(IOException.class, () -> get("/silent-processor"));
     assertFalse(cut instanceof HttpTimeoutException, "the edge ended it, not the client: " + cut);
+  }
+
+  /**
+   * Each direction is its own ProcessorState in Envoy, and an answer is matched against its own
+   * direction only: an origin that answers before its request body went on (the body's chunk is
+   * still with the processor) gets its response headers answered first. One queue for both
+   * directions took that answer for a spurious one.
+   */
+  @Test
+  void answersOfTheTwoDirectionsMayInterleave() throws Exception {
+    AtomicReference<ProcessingRequest> heldBody = new AtomicReference<>();
+    processor.script((request, out) -> {
+      if (request.hasRequestBody()) {
+        heldBody.set(request); // answered only after the response headers
+        return;
+      }
+      out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      if (request.hasResponseHeaders()) {
+        out.onNext(ScriptedExtProcServer.continueAnswer(heldBody.get()));
+      }
+    });
+    origin.script((connection, head) ->
+        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly"));
+    startEdge(PATIENT, HttpTimeouts.DEFAULTS, BodySendMode.STREAMED);
+
+    HttpResponse<String> response = client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/early"))
+            .POST(HttpRequest.BodyPublishers.ofString("hello")).timeout(REQUEST_TIMEOUT).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    assertEquals("early", response.body());
+    assertEquals(0, edge.processorStats().spuriousMsgsReceived());
   }
 
   /** The origin sends "first" with its head, then "-last" once {@code firstChunkSeen} opens. */

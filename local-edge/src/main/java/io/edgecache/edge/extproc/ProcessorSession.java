@@ -17,15 +17,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The ext_proc conversation of one HTTP request, as Envoy's filter runs it: every message sent
- * expects one answer of the matching kind, in order. Each direction has its own
- * {@code message_timeout} timer, as each of Envoy's {@code ProcessorState}s does: every message
- * sent in that direction (re)starts it and every answer stops it, even while later STREAMED
- * chunks are unanswered, and {@code override_message_timeout} may restart a running timer once
- * per start (up to {@code max_message_timeout}). Timeouts, broken streams and protocol
- * violations end the session and are reported to the {@link Handler}, which applies
- * {@code failure_mode_allow}; each is counted in {@link ProcessorStats} as Envoy counts it. All
- * methods run on the exchange's event loop.
+ * The ext_proc conversation of one HTTP request, as Envoy's filter runs it. Each direction
+ * (request, response) is its own {@code ProcessorState}: its messages expect answers of the
+ * matching kind in the order sent, whatever the other direction awaits, and it has its own
+ * {@code message_timeout} timer, which every message sent in that direction (re)starts and
+ * every answer stops, even while later STREAMED chunks are unanswered;
+ * {@code override_message_timeout} may restart a running timer once per start (up to
+ * {@code max_message_timeout}). An answer its direction does not await is spurious: as
+ * {@code Filter::onReceiveMessage} does, the session ignores the processor from then on and the
+ * exchange carries on without it, whatever {@code failure_mode_allow} says. An immediate
+ * response is taken whenever it comes. Timeouts and broken streams end the session and are
+ * reported to the {@link Handler}, which applies {@code failure_mode_allow}; each is counted
+ * in {@link ProcessorStats} as Envoy counts it. All methods run on the exchange's event loop.
  */
 public final class ProcessorSession implements ProcessorStream.Listener {
   private static final Logger log = Logger.getLogger(ProcessorSession.class.getName());
@@ -40,7 +43,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
 
   /** Outcomes of the session, delivered on the exchange's event loop. */
   public interface Handler {
-    /** The answer to the oldest message sent, whose kind is {@code phase}. */
+    /** The answer to the oldest unanswered message of its direction, whose kind is {@code phase}. */
     void onAnswer(Phase phase, ProcessingResponse response);
 
     void onImmediateResponse(ImmediateResponse response);
@@ -48,8 +51,11 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     /** The session is over; unanswered messages never will be. */
     void onFailure(Failure failure);
 
-    /** The server closed the stream gracefully: carry on without it, as Envoy does. */
-    void onServerClosed();
+    /**
+     * The processor is ignored from now on and the exchange carries on without it, as Envoy's
+     * {@code clearAsyncState}: the server closed the stream gracefully, or sent a spurious answer.
+     */
+    void onProcessorIgnored();
   }
 
   private final ExternalProcessor config;
@@ -57,9 +63,8 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   private final Handler handler;
   private final ProcessorStream stream;
   private final ProcessorStats stats;
-  private final ArrayDeque<Phase> awaited = new ArrayDeque<>();
-  private final DirectionTimer requestTimer = new DirectionTimer();
-  private final DirectionTimer responseTimer = new DirectionTimer();
+  private final Direction requestDirection = new Direction();
+  private final Direction responseDirection = new Direction();
   private boolean sentAny;
   private boolean active = true;
 
@@ -92,8 +97,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
               .setResponseBodyMode(config.getProcessingMode().getResponseBodyMode()))
           .build();
     }
-    awaited.add(phase);
-    timerOf(phase).start(config.hasMessageTimeout()
+    directionOf(phase).sent(phase, config.hasMessageTimeout()
         ? Durations.toNanos(config.getMessageTimeout())
         : DEFAULT_MESSAGE_TIMEOUT_NANOS);
     stats.streamMsgsSent.increment();
@@ -116,36 +120,32 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   }
 
   @Override
-  public void onResponse(ProcessingResponse response) {
+  public void onResponse(ProcessingResponse answer) {
     if (!active) {
       return;
     }
-    stats.streamMsgsReceived.increment();
-    if (response.hasOverrideMessageTimeout()) {
+    if (answer.hasOverrideMessageTimeout()) {
       // Only an override, whatever else the message carries (Filter::onReceiveMessage).
-      overrideTimeout(response);
+      overrideTimeout(answer);
       return;
     }
-    if (response.getResponseCase() == ProcessingResponse.ResponseCase.IMMEDIATE_RESPONSE) {
-      if (awaited.isEmpty()) {
-        stats.spuriousMsgsReceived.increment();
-        fail(false, "ext_proc_error_spurious_immediate_response");
-        return;
-      }
+    if (answer.getResponseCase() == ProcessingResponse.ResponseCase.IMMEDIATE_RESPONSE) {
+      stats.streamMsgsReceived.increment();
       finish();
-      handler.onImmediateResponse(response.getImmediateResponse());
+      handler.onImmediateResponse(answer.getImmediateResponse());
       return;
     }
-    Phase expected = awaited.peek();
-    if (expected == null || !matches(expected, response.getResponseCase())) {
+    Phase phase = phaseOf(answer.getResponseCase());
+    if (phase == null || !directionOf(phase).answered(phase)) {
       stats.spuriousMsgsReceived.increment();
-      fail(false, "ext_proc_error_unexpected_response_" + response.getResponseCase()
-          + "_while_awaiting_" + expected);
+      log.fine(() -> "spurious ext_proc message " + answer.getResponseCase()
+          + "; ignoring the processor for the rest of the request");
+      finish(); // closeStream, then clearAsyncState: no error reply, no fail-open counted
+      handler.onProcessorIgnored();
       return;
     }
-    awaited.poll();
-    timerOf(expected).stop();
-    handler.onAnswer(expected, response);
+    stats.streamMsgsReceived.increment();
+    handler.onAnswer(phase, answer);
   }
 
   @Override
@@ -157,7 +157,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
       stats.streamsClosed.increment();
       log.fine("ext_proc server closed the stream; continuing without it");
       end();
-      handler.onServerClosed();
+      handler.onProcessorIgnored();
     } else {
       end();
       stats.streamsFailed.increment();
@@ -196,8 +196,8 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     boolean restarted = false;
     if (requested >= MIN_OVERRIDE_NANOS && requested <= max) {
       // Both directions, as Filter::onNewTimeout asks each ProcessorState.
-      boolean requestRestarted = requestTimer.restart(requested);
-      boolean responseRestarted = responseTimer.restart(requested);
+      boolean requestRestarted = requestDirection.restartTimer(requested);
+      boolean responseRestarted = responseDirection.restartTimer(requested);
       restarted = requestRestarted || responseRestarted;
     }
     // Counted as Filter::onNewTimeout counts: received only when a timer was restarted.
@@ -209,31 +209,50 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     }
   }
 
-  private DirectionTimer timerOf(Phase phase) {
+  private Direction directionOf(Phase phase) {
     return phase == Phase.REQUEST_HEADERS || phase == Phase.REQUEST_BODY
-        ? requestTimer : responseTimer;
+        ? requestDirection : responseDirection;
   }
 
   private void end() {
     active = false;
-    awaited.clear();
-    requestTimer.stop();
-    responseTimer.stop();
+    requestDirection.clear();
+    responseDirection.clear();
   }
 
-  /** One direction's message timer (ProcessorState's message_timer_ and new_timeout_received_). */
-  private final class DirectionTimer {
+  /**
+   * One direction's state, as a ProcessorState holds it: the messages awaiting answers (its
+   * callback state and chunk queue) and the message timer (message_timer_,
+   * new_timeout_received_).
+   */
+  private final class Direction {
+    private final ArrayDeque<Phase> awaited = new ArrayDeque<>();
     private ScheduledFuture<?> timer;
     private boolean overridden;
 
-    /** A message was sent: the timer runs from now (onStartProcessorCall). */
-    void start(long nanos) {
-      stop();
-      schedule(nanos);
+    /** A message was sent: it awaits an answer and the timer runs from now (onStartProcessorCall). */
+    void sent(Phase phase, long timeoutNanos) {
+      awaited.add(phase);
+      stopTimer();
+      schedule(timeoutNanos);
     }
 
-    /** An answer came (onFinishProcessorCall). */
-    void stop() {
+    /** Whether an answer of kind {@code phase} is the one awaited next; if so it stops the timer. */
+    boolean answered(Phase phase) {
+      if (awaited.peek() != phase) {
+        return false;
+      }
+      awaited.poll();
+      stopTimer(); // onFinishProcessorCall
+      return true;
+    }
+
+    void clear() {
+      awaited.clear();
+      stopTimer();
+    }
+
+    private void stopTimer() {
       if (timer != null) {
         timer.cancel(false);
         timer = null;
@@ -242,7 +261,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     }
 
     /** override_message_timeout: only a running timer, once per start (restartMessageTimer). */
-    boolean restart(long nanos) {
+    boolean restartTimer(long nanos) {
       if (timer == null || overridden) {
         return false;
       }
@@ -259,12 +278,14 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     }
   }
 
-  private static boolean matches(Phase phase, ProcessingResponse.ResponseCase answer) {
-    return switch (phase) {
-      case REQUEST_HEADERS -> answer == ProcessingResponse.ResponseCase.REQUEST_HEADERS;
-      case REQUEST_BODY -> answer == ProcessingResponse.ResponseCase.REQUEST_BODY;
-      case RESPONSE_HEADERS -> answer == ProcessingResponse.ResponseCase.RESPONSE_HEADERS;
-      case RESPONSE_BODY -> answer == ProcessingResponse.ResponseCase.RESPONSE_BODY;
+  /** The kind of message {@code answer} answers; null for kinds local-edge never sends. */
+  private static Phase phaseOf(ProcessingResponse.ResponseCase answer) {
+    return switch (answer) {
+      case REQUEST_HEADERS -> Phase.REQUEST_HEADERS;
+      case REQUEST_BODY -> Phase.REQUEST_BODY;
+      case RESPONSE_HEADERS -> Phase.RESPONSE_HEADERS;
+      case RESPONSE_BODY -> Phase.RESPONSE_BODY;
+      default -> null;
     };
   }
 }

@@ -31,6 +31,11 @@ public final class ProcessorStats {
     return messageTimeouts.sum();
   }
 
+  /** Answers the filter did not await; each made it ignore the processor for its request. */
+  public long spuriousMsgsReceived() {
+    return spuriousMsgsReceived.sum();
+  }
+
   /** Answers that asked for more time: a collapsed request waiting for its leader sends one. */
   public long overrideMessageTimeoutReceived() {
     return overrideMessageTimeoutReceived.sum();

@@ -96,7 +96,7 @@ final class ProcessorOutcomes implements ProcessorSession.Handler {
   }
 
   @Override
-  public void onServerClosed() {
+  public void onProcessorIgnored() {
     bypassProcessor();
   }
 
