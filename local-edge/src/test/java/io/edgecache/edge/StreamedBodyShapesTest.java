@@ -5,14 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.edgecache.edge.config.HttpTimeouts;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.RouteConfig;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
@@ -20,11 +27,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -94,6 +102,56 @@ class StreamedBodyShapesTest {
 
     assertEquals("hello world", get("/together"));
     assertEquals(List.of("hello world|end"), responseBodyMessages());
+  }
+
+  /**
+   * When the whole body came while the headers were with the processor, Envoy sends it as if
+   * buffering (BufferedBodyCallback) and holds the head until that message is answered, so the
+   * answer's header mutation applies, and a processor that never answers it gets the client a
+   * 504 local reply (the response has not begun), not a reset.
+   */
+  @Test
+  void aWholeBodyHeldWithItsHeadKeepsTheHeadUntilItsAnswer() throws Exception {
+    origin.script((connection, head) ->
+        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"));
+    processor.script((request, out) -> {
+      if (!request.hasResponseBody()) {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+        return;
+      }
+      out.onNext(ProcessingResponse.newBuilder().setResponseBody(BodyResponse.newBuilder()
+          .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
+              .addSetHeaders(HeaderValueOption.newBuilder().setHeader(HeaderValue.newBuilder()
+                  .setKey("x-after-body").setRawValue(ByteString.copyFromUtf8("seen")))))))
+          .build());
+    });
+    startEdge(PATIENT);
+
+    HttpResponse<String> response = client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/whole"))
+            .timeout(REQUEST_TIMEOUT).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals("hello world", response.body());
+    assertEquals("seen", response.headers().firstValue("x-after-body").orElse(null));
+  }
+
+  @Test
+  void aWholeBodyHeldWithItsHeadAndNeverAnsweredIsA504() throws Exception {
+    origin.script((connection, head) ->
+        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"));
+    processor.script((request, out) -> {
+      if (!request.hasResponseBody()) {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+    startEdge(Duration.ofSeconds(1));
+
+    HttpResponse<String> response = client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/unanswered"))
+            .timeout(REQUEST_TIMEOUT).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(504, response.statusCode());
+    assertEquals(1, edge.processorStats().messageTimeouts());
   }
 
   /**
@@ -182,32 +240,45 @@ class StreamedBodyShapesTest {
    * Each direction is its own ProcessorState in Envoy, and an answer is matched against its own
    * direction only: an origin that answers before its request body went on (the body's chunk is
    * still with the processor) gets its response headers answered first. One queue for both
-   * directions took that answer for a spurious one.
+   * directions took that answer for a spurious one. The request body is chunked and its end
+   * comes only once the response is read: a whole body held with the headers would hold the
+   * request head too.
    */
   @Test
   void answersOfTheTwoDirectionsMayInterleave() throws Exception {
-    AtomicReference<ProcessingRequest> heldBody = new AtomicReference<>();
+    CountDownLatch bodySeen = new CountDownLatch(1);
+    List<ProcessingRequest> heldBodies = new ArrayList<>(); // the stream's calls are serial
+    AtomicBoolean responseHeadersAnswered = new AtomicBoolean();
     processor.script((request, out) -> {
-      if (request.hasRequestBody()) {
-        heldBody.set(request); // answered only after the response headers
+      if (request.hasRequestBody() && !responseHeadersAnswered.get()) {
+        heldBodies.add(request); // answered only after the response headers
+        bodySeen.countDown();
         return;
       }
       out.onNext(ScriptedExtProcServer.continueAnswer(request));
       if (request.hasResponseHeaders()) {
-        out.onNext(ScriptedExtProcServer.continueAnswer(heldBody.get()));
+        responseHeadersAnswered.set(true);
+        heldBodies.forEach(body -> out.onNext(ScriptedExtProcServer.continueAnswer(body)));
       }
     });
-    origin.script((connection, head) ->
-        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly"));
+    origin.script((connection, head) -> {
+      try {
+        assertTrue(bodySeen.await(10, TimeUnit.SECONDS), "the body chunk reached the processor");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly");
+    });
     startEdge(PATIENT, HttpTimeouts.DEFAULTS, BodySendMode.STREAMED);
 
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/early"))
-            .POST(HttpRequest.BodyPublishers.ofString("hello")).timeout(REQUEST_TIMEOUT).build(),
-        HttpResponse.BodyHandlers.ofString());
-
-    assertEquals(200, response.statusCode());
-    assertEquals("early", response.body());
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send("POST /early HTTP/1.1\r\nHost: edge.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + "5\r\nhello\r\n");
+      RawClient.Response response = client.read();
+      assertEquals(200, response.status());
+      assertEquals("early", response.body());
+      client.send("0\r\n\r\n");
+    }
     assertEquals(0, edge.processorStats().spuriousMsgsReceived());
   }
 

@@ -19,7 +19,9 @@ import java.util.ArrayDeque;
  *   <li>NONE: chunks go straight to the sink.
  *   <li>STREAMED: each chunk is sent to the processor as it arrives and goes to the sink, in
  *       order, once its answer (possibly a body mutation) arrived; what arrived while the
- *       headers were with the processor goes as one chunk.
+ *       headers were with the processor goes as one chunk. When that is the whole body, Envoy
+ *       sends it as if buffering (a BufferedBodyCallback): the head waits for its answer, which
+ *       may mutate the head too.
  *   <li>BUFFERED: the whole body is collected (up to the buffer limit), sent as one message and
  *       released with the head once answered, so a mutation can fix content-length.
  * </ul>
@@ -45,6 +47,8 @@ final class MessageFlow {
   private boolean hasBody;
   private boolean awaitingHeadersAnswer;
   private boolean headersProcessed;
+  /** A STREAMED head held until the answer to the whole body sent with it as one message. */
+  private boolean headWaitsForBody;
   private BodySendMode bodyMode = BodySendMode.NONE;
   private CompositeByteBuf buffered;
   private boolean bufferedSent;
@@ -138,6 +142,16 @@ final class MessageFlow {
     if (bodyMode != BodySendMode.STREAMED || chunk == null) {
       throw new ProtocolException("body answer without a body message awaiting it");
     }
+    if (headWaitsForBody) {
+      // The BufferedBodyCallback case of ProcessorState::handleBodyResponse: the head is still
+      // held, so a header mutation applies.
+      if (answer.hasHeaderMutation()) {
+        HeaderMutator.apply(answer.getHeaderMutation(), head, request,
+            answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
+            processor.removesContentLength(request));
+      }
+      releaseHeldHead();
+    }
     if (answer.hasBodyMutation()) {
       ByteBuf original = chunk.data;
       heldBytes -= original.readableBytes();
@@ -174,6 +188,9 @@ final class MessageFlow {
       awaitingHeadersAnswer = false;
       processHeaders();
       return;
+    }
+    if (headWaitsForBody) {
+      releaseHeldHead();
     }
     if (bodyMode == BodySendMode.BUFFERED) {
       bodyMode = BodySendMode.NONE;
@@ -217,6 +234,8 @@ final class MessageFlow {
     }
     if (bodyMode == BodySendMode.BUFFERED) {
       buffered = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+    } else if (bodyMode == BodySendMode.STREAMED && sourceEnded) {
+      headWaitsForBody = true; // the whole body came while the headers were with the processor
     } else {
       sink.head(head, true);
     }
@@ -224,6 +243,11 @@ final class MessageFlow {
       mergeHeldChunks();
     }
     pump();
+  }
+
+  private void releaseHeldHead() {
+    headWaitsForBody = false;
+    sink.head(head, true);
   }
 
   /**
