@@ -167,4 +167,25 @@ class EnvoyDownstreamFramingTest {
       assertTrue(client.closedByPeer(), "closed, not left waiting");
     }
   }
+
+  /**
+   * Envoy's codec takes OPTIONS' asterisk-form target as the path and its connection manager
+   * answers a path that is not relative 404 (absolute_path) before any filter: the processor
+   * and the origin never see it, and the connection carries on.
+   */
+  @Test
+  void optionsAsteriskIsA404BeforeAnyFilterAndTheConnectionStays() throws Exception {
+    try (RawClient client = new RawClient(edge.port())) {
+      client.send("OPTIONS * HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+      RawClient.Response response = client.read();
+      assertEquals(404, response.status(), response.head());
+      assertEquals(null, response.header("connection"), response.head());
+
+      client.send(RawClient.get("/after"));
+      assertEquals(200, client.read().status());
+    }
+    assertEquals(1, origin.connectionCount(), "only the second request reached the origin");
+    assertEquals("/after", ScriptedExtProcServer.pseudo(processor.next(), ":path"),
+        "the processor's first message was the second request's");
+  }
 }

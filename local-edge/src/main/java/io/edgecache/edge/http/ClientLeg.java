@@ -74,6 +74,9 @@ final class ClientLeg implements MessageSink {
     this.keepAliveRequested = HttpUtil.isKeepAlive(request); // HTTP/1.1: the codec refused 1.0
     this.onResponseStarted = onResponseStarted;
     this.onResponseComplete = onResponseComplete;
+    // Envoy's codec ends a bodiless request with its headers (decodeHeaders with end_stream), so
+    // a reply given at once, before any filter, leaves the connection open.
+    this.requestReceived = !requestHasBody();
   }
 
   boolean headRequest() {

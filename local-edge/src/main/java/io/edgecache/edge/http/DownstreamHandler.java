@@ -110,15 +110,17 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       boolean last = content instanceof LastHttpContent;
+      if (current == null) {
+        // The empty end of a bodiless request answered at its head (a local reply before any
+        // filter): that exchange is over and the connection already awaits the next request.
+        content.release();
+        return;
+      }
       if (last) {
         awaitingResponse = true;
         updateReading();
       }
-      if (current != null) {
-        CodecBody.handOn(content.content(), last, current::onRequestBody);
-      } else {
-        content.release();
-      }
+      CodecBody.handOn(content.content(), last, current::onRequestBody);
     }
   }
 

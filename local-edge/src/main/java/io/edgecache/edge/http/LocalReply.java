@@ -30,6 +30,14 @@ record LocalReply(int status, String body, String details) {
    */
   static final int STATUS_ON_ERROR = 500;
 
+  /**
+   * ActiveStream::decodeHeaders: a path that does not start with '/' (only OPTIONS' asterisk-form
+   * gets that far) is answered 404 with details absolute_path; the connection stays open.
+   */
+  static LocalReply nonRelativePath() {
+    return new LocalReply(404, "", "absolute_path");
+  }
+
   /** The codec or connection manager refused the request target, before any filter ran. */
   static LocalReply badRequest(String rejection) {
     return new LocalReply(400, "Bad Request: " + rejection);

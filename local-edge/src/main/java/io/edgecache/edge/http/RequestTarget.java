@@ -3,6 +3,7 @@ package io.edgecache.edge.http;
 import io.edgecache.http.Authority;
 import io.edgecache.http.PathNormalizer;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
 import java.util.Locale;
@@ -60,6 +61,11 @@ record RequestTarget(String scheme, String authority, String path, LocalReply re
     String problem = Authority.problem(authority);
     if (problem != null) {
       return rejected("invalid authority: " + problem);
+    }
+    if (path.startsWith("*") && request.method().equals(HttpMethod.OPTIONS)) {
+      // Envoy's codec takes OPTIONS' asterisk-form as the path (ServerConnectionImpl::handlePath)
+      // and its connection manager serves relative paths only: 404 before any filter runs.
+      return new RequestTarget(null, null, null, LocalReply.nonRelativePath());
     }
     PathNormalizer.Result normalized = paths.normalize(path);
     if (normalized.rejected()) {
