@@ -96,8 +96,7 @@ class StreamedBodyShapesTest {
   /** Head and body in one write reach the edge together: the body is held, then one message. */
   @Test
   void aBodyThatCameWithItsHeadIsOneMessageEndingTheStream() throws Exception {
-    origin.script((connection, head) ->
-        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"));
+    originSendsHeadAndBodyAtOnce();
     startEdge(PATIENT);
 
     assertEquals("hello world", get("/together"));
@@ -112,8 +111,7 @@ class StreamedBodyShapesTest {
    */
   @Test
   void aWholeBodyHeldWithItsHeadKeepsTheHeadUntilItsAnswer() throws Exception {
-    origin.script((connection, head) ->
-        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"));
+    originSendsHeadAndBodyAtOnce();
     processor.script((request, out) -> {
       if (!request.hasResponseBody()) {
         out.onNext(ScriptedExtProcServer.continueAnswer(request));
@@ -127,18 +125,14 @@ class StreamedBodyShapesTest {
     });
     startEdge(PATIENT);
 
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/whole"))
-            .timeout(REQUEST_TIMEOUT).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = send("/whole");
     assertEquals("hello world", response.body());
     assertEquals("seen", response.headers().firstValue("x-after-body").orElse(null));
   }
 
   @Test
   void aWholeBodyHeldWithItsHeadAndNeverAnsweredIsA504() throws Exception {
-    origin.script((connection, head) ->
-        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"));
+    originSendsHeadAndBodyAtOnce();
     processor.script((request, out) -> {
       if (!request.hasResponseBody()) {
         out.onNext(ScriptedExtProcServer.continueAnswer(request));
@@ -146,10 +140,7 @@ class StreamedBodyShapesTest {
     });
     startEdge(Duration.ofSeconds(1));
 
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/unanswered"))
-            .timeout(REQUEST_TIMEOUT).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = send("/unanswered");
     assertEquals(504, response.statusCode());
     assertEquals(1, edge.processorStats().messageTimeouts());
   }
@@ -282,6 +273,12 @@ class StreamedBodyShapesTest {
     assertEquals(0, edge.processorStats().spuriousMsgsReceived());
   }
 
+  /** The origin writes its head and its whole body ("hello world") in one write. */
+  private void originSendsHeadAndBodyAtOnce() {
+    origin.script((connection, head) ->
+        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"));
+  }
+
   /** The origin sends "first" with its head, then "-last" once {@code firstChunkSeen} opens. */
   private void originSendsTheRestOnce(CountDownLatch firstChunkSeen) {
     origin.script((connection, head) -> {
@@ -296,12 +293,16 @@ class StreamedBodyShapesTest {
   }
 
   private String get(String path) throws Exception {
-    HttpResponse<String> response = client.send(
+    HttpResponse<String> response = send(path);
+    assertEquals(200, response.statusCode());
+    return response.body();
+  }
+
+  private HttpResponse<String> send(String path) throws Exception {
+    return client.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
             .timeout(REQUEST_TIMEOUT).build(),
         HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode());
-    return response.body();
   }
 
   /** Each response body message as "bytes|end" or "bytes|more"; all were answered by now. */
