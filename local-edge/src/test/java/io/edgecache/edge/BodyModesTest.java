@@ -1,24 +1,29 @@
 package io.edgecache.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
 import io.edgecache.edge.config.EnvoyBootstrapLoader;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.config.RouteConfig;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,31 +71,48 @@ class BodyModesTest {
   }
 
   /**
-   * A BUFFERED body mutation makes Envoy remove Content-Length ("Always reset the content length
-   * here", processor_state.cc ProcessorState::handleBodyResponse), so the mutated request goes
-   * to the origin chunked.
+   * A BUFFERED body mutation must match the Content-Length the head declares after the same
+   * answer's header mutation (ProcessorState::handleBodyResponse, BufferedBodyCallback): one that
+   * sets the new length goes through with it; one that leaves the old length is refused, 500
+   * "mismatch between content length and the length of the mutated body", and nothing reaches
+   * the origin. (Envoys before that check removed Content-Length instead.)
    */
   @Test
-  void bufferedRequestBodyMutationRemovesContentLength() throws Exception {
+  void aBufferedBodyMutationMustMatchTheDeclaredLength() throws Exception {
     startEdge(ProcessingMode.newBuilder().setRequestBodyMode(BodySendMode.BUFFERED).build(), 1 << 20);
     processor.script((request, out) -> {
-      if (request.hasRequestBody()) {
-        String body = request.getRequestBody().getBody().toStringUtf8();
-        out.onNext(ProcessingResponse.newBuilder().setRequestBody(BodyResponse.newBuilder()
-            .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
-                .setBody(ByteString.copyFromUtf8(body + "+processed"))))).build());
-      } else {
+      if (!request.hasRequestBody()) {
         out.onNext(ScriptedExtProcServer.continueAnswer(request));
+        return;
       }
+      String body = request.getRequestBody().getBody().toStringUtf8() + "+processed";
+      CommonResponse.Builder answer = CommonResponse.newBuilder()
+          .setBodyMutation(BodyMutation.newBuilder().setBody(ByteString.copyFromUtf8(body)));
+      if (request.getRequestBody().getBody().toStringUtf8().equals("declared")) {
+        answer.setHeaderMutation(HeaderMutation.newBuilder().addSetHeaders(HeaderValueOption
+            .newBuilder().setHeader(HeaderValue.newBuilder().setKey("content-length")
+                .setRawValue(ByteString.copyFromUtf8(Integer.toString(body.length()))))));
+      }
+      out.onNext(ProcessingResponse.newBuilder()
+          .setRequestBody(BodyResponse.newBuilder().setResponse(answer)).build());
     });
     origin.handler(exchange -> TestOrigin.respond(exchange, 200,
         exchange.getRequestHeaders().getFirst("content-length") + ":" + new String(exchange.getRequestBody().readAllBytes())));
 
-    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/post"))
-        .POST(HttpRequest.BodyPublishers.ofString("payload")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> declared = post("declared");
+    assertEquals(200, declared.statusCode());
+    assertEquals("18:declared+processed", declared.body());
 
-    assertEquals(200, response.statusCode());
-    assertEquals("null:payload+processed", response.body());
+    HttpResponse<String> stale = post("stale");
+    assertEquals(500, stale.statusCode());
+    origin.next(); // the first request's
+    assertTrue(origin.received.isEmpty(), "the refused request never reached the origin");
+  }
+
+  private HttpResponse<String> post(String body) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/post"))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -1,8 +1,10 @@
 package io.edgecache.edge.http;
 
 import io.edgecache.edge.extproc.HeaderMutator;
+import io.edgecache.edge.extproc.MutationRejected;
 import io.edgecache.edge.extproc.ProtocolException;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -23,7 +25,8 @@ import java.util.ArrayDeque;
  *       sends it as if buffering (a BufferedBodyCallback): the head waits for its answer, which
  *       may mutate the head too.
  *   <li>BUFFERED: the whole body is collected (up to the buffer limit), sent as one message and
- *       released with the head once answered, so a mutation can fix content-length.
+ *       released with the head once answered; a body mutation must match the Content-Length
+ *       the head declares, which the same answer may change.
  * </ul>
  *
  * <p>Flow control: the source is paused while held (unanswered or unsent) bytes exceed the
@@ -129,8 +132,7 @@ final class MessageFlow {
             answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE, false);
       }
       if (answer.hasBodyMutation()) {
-        // ProcessorState::handleBodyResponse: "Always reset the content length here".
-        head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        requireDeclaredLength(answer.getBodyMutation());
       }
       ByteBuf body = answer.hasBodyMutation() ? BodyMutations.apply(answer.getBodyMutation(), buffered) : buffered;
       buffered = null;
@@ -149,6 +151,9 @@ final class MessageFlow {
         HeaderMutator.apply(answer.getHeaderMutation(), head, request,
             answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
             processor.removesContentLength(request));
+      }
+      if (answer.hasBodyMutation()) {
+        requireDeclaredLength(answer.getBodyMutation());
       }
       releaseHeldHead();
     }
@@ -243,6 +248,28 @@ final class MessageFlow {
       mergeHeldChunks();
     }
     pump();
+  }
+
+  /**
+   * ProcessorState::handleBodyResponse for a body sent whole (BufferedBodyCallback): when the
+   * head still declares a Content-Length (after this answer's header mutation), a mutated body
+   * of another length is refused with a status_on_error reply; a processor that changes the
+   * length sets the new one in the same answer.
+   */
+  private void requireDeclaredLength(BodyMutation mutation) throws MutationRejected {
+    String declared = head.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+    if (declared == null) {
+      return;
+    }
+    long length;
+    try {
+      length = Long.parseLong(declared.trim());
+    } catch (NumberFormatException e) {
+      return; // absl::SimpleAtoi fails, and Envoy does not compare
+    }
+    if (length != mutation.getBody().size()) {
+      throw new MutationRejected("mismatch between content length and the length of the mutated body");
+    }
   }
 
   private void releaseHeldHead() {
