@@ -109,6 +109,37 @@ class BodyModesTest {
     assertTrue(origin.received.isEmpty(), "the refused request never reached the origin");
   }
 
+  /**
+   * With the request headers skipped, Envoy removes a BUFFERED request's Content-Length
+   * (shouldRemoveContentLength) and skips a Content-Length line in the body answer's header
+   * mutation as it would in a headers answer (processHeaderMutation asks it each time): the
+   * mutated body goes to the origin chunked, whatever length the processor wrote.
+   */
+  @Test
+  void aBodyAnswersContentLengthIsSkippedWhenTheHeadersWereSkipped() throws Exception {
+    startEdge(ProcessingMode.newBuilder().setRequestHeaderMode(ProcessingMode.HeaderSendMode.SKIP)
+        .setRequestBodyMode(BodySendMode.BUFFERED).build(), 1 << 20);
+    processor.script((request, out) -> {
+      if (!request.hasRequestBody()) {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+        return;
+      }
+      out.onNext(ProcessingResponse.newBuilder().setRequestBody(BodyResponse.newBuilder()
+          .setResponse(CommonResponse.newBuilder()
+              .setHeaderMutation(HeaderMutation.newBuilder().addSetHeaders(HeaderValueOption
+                  .newBuilder().setHeader(HeaderValue.newBuilder().setKey("content-length")
+                      .setRawValue(ByteString.copyFromUtf8("99")))))
+              .setBodyMutation(BodyMutation.newBuilder()
+                  .setBody(ByteString.copyFromUtf8("payload+processed"))))).build());
+    });
+    origin.handler(exchange -> TestOrigin.respond(exchange, 200,
+        exchange.getRequestHeaders().getFirst("content-length") + ":" + new String(exchange.getRequestBody().readAllBytes())));
+
+    HttpResponse<String> response = post("payload");
+    assertEquals(200, response.statusCode());
+    assertEquals("null:payload+processed", response.body());
+  }
+
   private HttpResponse<String> post(String body) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/post"))
         .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(20)).build(),

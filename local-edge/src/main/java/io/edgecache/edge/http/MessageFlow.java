@@ -104,15 +104,7 @@ final class MessageFlow {
 
   void onHeadersAnswer(CommonResponse answer) throws ProtocolException {
     awaitingHeadersAnswer = false;
-    if (answer.hasHeaderMutation()) {
-      // Envoy asks shouldRemoveContentLength() again here (ProcessorState::processHeaderMutation),
-      // not reusing the decision made when the headers went out: a mode_override in this very
-      // answer is already in force (Filter::onReceiveMessage applies it first), so a switch to
-      // STREAMED makes the processor's own Content-Length line be skipped.
-      HeaderMutator.apply(answer.getHeaderMutation(), head, request,
-          answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
-          processor.removesContentLength(request));
-    }
+    applyHeaderMutation(answer);
     if (answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
       // No further messages for this direction; the body mutation, if any, is the whole body.
       processor.stopProcessing(request);
@@ -126,14 +118,7 @@ final class MessageFlow {
 
   void onBodyAnswer(CommonResponse answer) throws ProtocolException {
     if (bodyMode == BodySendMode.BUFFERED && bufferedSent) {
-      // Header mutations in body answers take effect only in BUFFERED mode, as in Envoy.
-      if (answer.hasHeaderMutation()) {
-        HeaderMutator.apply(answer.getHeaderMutation(), head, request,
-            answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE, false);
-      }
-      if (answer.hasBodyMutation()) {
-        requireDeclaredLength(answer.getBodyMutation());
-      }
+      applyToHeldHead(answer);
       ByteBuf body = answer.hasBodyMutation() ? BodyMutations.apply(answer.getBodyMutation(), buffered) : buffered;
       buffered = null;
       heldBytes = 0;
@@ -145,16 +130,7 @@ final class MessageFlow {
       throw new ProtocolException("body answer without a body message awaiting it");
     }
     if (headWaitsForBody) {
-      // The BufferedBodyCallback case of ProcessorState::handleBodyResponse: the head is still
-      // held, so a header mutation applies.
-      if (answer.hasHeaderMutation()) {
-        HeaderMutator.apply(answer.getHeaderMutation(), head, request,
-            answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
-            processor.removesContentLength(request));
-      }
-      if (answer.hasBodyMutation()) {
-        requireDeclaredLength(answer.getBodyMutation());
-      }
+      applyToHeldHead(answer);
       releaseHeldHead();
     }
     if (answer.hasBodyMutation()) {
@@ -251,10 +227,36 @@ final class MessageFlow {
   }
 
   /**
-   * ProcessorState::handleBodyResponse for a body sent whole (BufferedBodyCallback): when the
-   * head still declares a Content-Length (after this answer's header mutation), a mutated body
-   * of another length is refused with a status_on_error reply; a processor that changes the
-   * length sets the new one in the same answer.
+   * ProcessorState::processHeaderMutation, for a headers answer and for a body answer while the
+   * head is held. Envoy asks shouldRemoveContentLength() each time rather than reusing the
+   * decision made when the headers went out: a mode_override in this very answer is already in
+   * force (Filter::onReceiveMessage applies it first), so a switch to STREAMED makes the
+   * processor's own Content-Length line be skipped, as does a BUFFERED body with skipped headers.
+   */
+  private void applyHeaderMutation(CommonResponse answer) throws ProtocolException {
+    if (answer.hasHeaderMutation()) {
+      HeaderMutator.apply(answer.getHeaderMutation(), head, request,
+          answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
+          processor.removesContentLength(request));
+    }
+  }
+
+  /**
+   * A body answer while the head is still held, for a BUFFERED body or a whole STREAMED one sent
+   * with the head (ProcessorState::handleBodyResponse, BufferedBodyCallback): its header
+   * mutation applies, and a body mutation must match the length the head then declares.
+   */
+  private void applyToHeldHead(CommonResponse answer) throws ProtocolException {
+    applyHeaderMutation(answer);
+    if (answer.hasBodyMutation()) {
+      requireDeclaredLength(answer.getBodyMutation());
+    }
+  }
+
+  /**
+   * When the head still declares a Content-Length (after the answer's header mutation), a
+   * mutated body of another length is refused with a status_on_error reply; a processor that
+   * changes the length sets the new one in the same answer.
    */
   private void requireDeclaredLength(BodyMutation mutation) throws MutationRejected {
     String declared = head.headers().get(HttpHeaderNames.CONTENT_LENGTH);
