@@ -43,7 +43,8 @@ public final class ProcessorWarmup {
         .build();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS);
     boolean reachable = false;
-    for (int i = 0; i < Math.max(STREAMS, channels.size()); i++) {
+    int streams = Math.max(STREAMS, channels.size()); // at least one per worker's connection
+    for (int i = 0; i < streams; i++) {
       CountDownLatch answered = new CountDownLatch(1);
       AtomicBoolean processed = new AtomicBoolean();
       ManagedChannel channel = channels.get(i % channels.size());

@@ -26,7 +26,6 @@ import java.util.Queue;
  */
 final class EnvoyHttp1ClientCodec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
 
-
   /** The methods of the requests sent and not yet answered, in order. */
   private final Queue<HttpMethod> unanswered = new ArrayDeque<>();
 

@@ -7,10 +7,13 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The start line and headers of a request or response as Envoy's header map holds them:
@@ -85,30 +88,33 @@ public final class MessageHead {
    * joined (see {@link EnvoyInlineHeaders}).
    */
   public void copyRequestHeaders(HttpHeaders from) {
-    List<String> connectionTokens = from.getAll(HttpHeaderNames.CONNECTION);
+    Set<String> namedByConnection = new HashSet<>();
+    for (String token : tokens(from.getAll(HttpHeaderNames.CONNECTION))) {
+      namedByConnection.add(token.toLowerCase(Locale.ROOT));
+    }
     for (Map.Entry<String, String> header : from) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
-      if (HOP_BY_HOP.contains(name) || namedBy(connectionTokens, name)) {
+      if (HOP_BY_HOP.contains(name) || namedByConnection.contains(name)) {
         continue;
       }
       EnvoyInlineHeaders.REQUEST.add(headers, name, header.getValue());
     }
-    if (offersTrailers(from.getAll(HttpHeaderNames.TE))) {
+    if (tokens(from.getAll(HttpHeaderNames.TE)).contains(TRAILERS)) {
       // mutateRequestHeaders' sanitizeTEHeader (envoyproxy/envoy pull 32255): a TE that offers
       // trailers becomes exactly that; any other TE is removed.
       headers.set(HttpHeaderNames.TE, TRAILERS);
     }
   }
 
-  private static boolean offersTrailers(List<String> teValues) {
-    for (String value : teValues) {
-      for (String token : value.split(",")) {
-        if (token.trim().equals(TRAILERS)) {
-          return true;
-        }
+  /** The comma-separated tokens of every line of a list-valued header, trimmed. */
+  private static List<String> tokens(List<String> lines) {
+    List<String> tokens = new ArrayList<>();
+    for (String line : lines) {
+      for (String token : line.split(",")) {
+        tokens.add(token.trim());
       }
     }
-    return false;
+    return tokens;
   }
 
   /**
@@ -133,17 +139,6 @@ public final class MessageHead {
     for (String name : RESPONSE_HOP_BY_HOP) {
       response.remove(name);
     }
-  }
-
-  private static boolean namedBy(List<String> connectionValues, String name) {
-    for (String value : connectionValues) {
-      for (String token : value.split(",")) {
-        if (token.trim().equalsIgnoreCase(name)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /** The ext_proc form: pseudo-headers first, values as {@code raw_value} bytes like newer Envoys. */
