@@ -63,6 +63,8 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   private final Handler handler;
   private final ProcessorStream stream;
   private final ProcessorStats stats;
+  /** The filter's message_timeout (200 ms when unset), read once rather than per message. */
+  private final long messageTimeoutNanos;
   private final Direction requestDirection = new Direction();
   private final Direction responseDirection = new Direction();
   private boolean sentAny;
@@ -75,6 +77,8 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     this.stats = stats;
     this.loop = loop;
     this.handler = handler;
+    this.messageTimeoutNanos = config.hasMessageTimeout()
+        ? Durations.toNanos(config.getMessageTimeout()) : DEFAULT_MESSAGE_TIMEOUT_NANOS;
     this.stream = new ProcessorStream(channel, initialMetadata, loop, this);
   }
 
@@ -97,9 +101,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
               .setResponseBodyMode(config.getProcessingMode().getResponseBodyMode()))
           .build();
     }
-    directionOf(phase).sent(phase, config.hasMessageTimeout()
-        ? Durations.toNanos(config.getMessageTimeout())
-        : DEFAULT_MESSAGE_TIMEOUT_NANOS);
+    directionOf(phase).sent(phase, messageTimeoutNanos);
     stats.streamMsgsSent.increment();
     stream.send(request);
   }
