@@ -334,22 +334,42 @@ class ExtProcDriverTest {
   }
 
   /**
-   * An answer the filter does not await is spurious: Envoy counts it, closes the stream and
-   * goes on without the processor (clearAsyncState), whatever failure_mode_allow says; it is
-   * neither an error reply nor a fail-open.
+   * An answer the filter does not await is spurious. Since Envoy 1.35 it follows
+   * failure_mode_allow (Filter::onReceiveMessage, runtime guard ext_proc_fail_close_spurious_resp,
+   * on by default): without it, handleErrorResponse closes the stream and answers status_on_error,
+   * and the origin is never asked.
    */
   @Test
-  void aSpuriousAnswerIsIgnoredAndTheRequestGoesOnWithoutTheProcessor() throws Exception {
+  void aSpuriousAnswerWithoutFailureModeAllowIsTheStatusOnErrorReply() throws Exception {
     processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
         .setResponseHeaders(HeadersResponse.getDefaultInstance()).build()));
     startEdge(b -> b);
 
     HttpResponse<String> response = get("/spurious");
 
+    assertEquals(500, response.statusCode());
+    assertEquals("", response.body());
+    assertTrue(origin.received.isEmpty());
+    assertEquals(1, edge.processorStats().spuriousMsgsReceived());
+    assertEquals(0, edge.processorStats().failureModeAllowed());
+    assertEquals(1, edge.processorStats().streamsClosed());
+    assertEquals(1, processor.received.size(), "no message after the spurious answer");
+  }
+
+  /** With failure_mode_allow a spurious answer is a fail-open: the request goes on without the processor. */
+  @Test
+  void aSpuriousAnswerWithFailureModeAllowGoesOnWithoutTheProcessorAndCountsAsFailingOpen() throws Exception {
+    processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
+        .setResponseHeaders(HeadersResponse.getDefaultInstance()).build()));
+    startEdge(b -> b.setFailureModeAllow(true));
+
+    HttpResponse<String> response = get("/spurious");
+
     assertEquals(200, response.statusCode());
     assertEquals("hello from origin", response.body());
     assertEquals(1, edge.processorStats().spuriousMsgsReceived());
-    assertEquals(0, edge.processorStats().failureModeAllowed());
+    assertEquals(1, edge.processorStats().failureModeAllowed());
+    assertEquals(1, edge.processorStats().streamsClosed());
     assertEquals(1, processor.received.size(), "no message after the spurious answer");
   }
 
@@ -471,6 +491,19 @@ class ExtProcDriverTest {
     HttpResponse<String> response = get("/");
     assertEquals(504, response.statusCode());
     assertTrue(origin.received.isEmpty());
+  }
+
+  /** Filter::onMessageTimeout closes the stream, which Envoy counts as closed as well as timed out. */
+  @Test
+  void aMessageTimeoutClosesTheStreamAndCountsIt() throws Exception {
+    startEdge(b -> b.setMessageTimeout(Durations.fromMillis(200)).setFailureModeAllow(true));
+    processor.script((request, out) -> { });
+
+    assertEquals(200, get("/").statusCode());
+
+    assertEquals(1, edge.processorStats().messageTimeouts());
+    assertEquals(1, edge.processorStats().failureModeAllowed());
+    assertEquals(1, edge.processorStats().streamsClosed());
   }
 
   @Test

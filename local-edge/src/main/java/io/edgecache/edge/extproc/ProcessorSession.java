@@ -11,24 +11,24 @@ import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * The ext_proc conversation of one HTTP request, as Envoy's filter runs it. Each direction
- * (request, response) is its own {@code ProcessorState}: its messages expect answers of the
- * matching kind in the order sent, whatever the other direction awaits, and it has its own
- * {@code message_timeout} timer, which every message sent in that direction (re)starts and
+ * (request, response) is its own {@link AwaitedAnswers} (Envoy's {@code ProcessorState}): its
+ * messages expect answers of the matching kind in the order sent, whatever the other direction
+ * awaits, and it has its own {@code message_timeout} timer, which every message sent in that direction (re)starts and
  * every answer stops, even while later STREAMED chunks are unanswered;
  * {@code override_message_timeout} may restart a running timer once per start (up to
  * {@code max_message_timeout}). An answer its direction does not await is spurious: as
- * {@code Filter::onReceiveMessage} does, the session ignores the processor from then on and the
- * exchange carries on without it, whatever {@code failure_mode_allow} says. An immediate
- * response is taken whenever it comes. Timeouts and broken streams end the session and are
- * reported to the {@link Handler}, which applies {@code failure_mode_allow}; each is counted
- * in {@link ProcessorStats} as Envoy counts it. All methods run on the exchange's event loop.
+ * {@code Filter::onReceiveMessage} does since Envoy 1.35, it follows {@code failure_mode_allow}
+ * (the exchange carries on without the processor, counted as failing open) or ends the session
+ * as failed (the status_on_error reply). An immediate response is taken whenever it comes.
+ * Timeouts and broken streams end the session and are reported to the {@link Handler}, which
+ * applies {@code failure_mode_allow}; each is counted in {@link ProcessorStats} as Envoy counts
+ * it, {@code streams_closed} included: every stream local-edge closes while it is open, however
+ * the request ended. All methods run on the exchange's event loop.
  */
 public final class ProcessorSession implements ProcessorStream.Listener {
   private static final Logger log = Logger.getLogger(ProcessorSession.class.getName());
@@ -53,20 +53,20 @@ public final class ProcessorSession implements ProcessorStream.Listener {
 
     /**
      * The processor is ignored from now on and the exchange carries on without it, as Envoy's
-     * {@code clearAsyncState}: the server closed the stream gracefully, or sent a spurious answer.
+     * {@code clearAsyncState}: the server closed the stream gracefully, or sent a spurious answer
+     * under {@code failure_mode_allow}.
      */
     void onProcessorIgnored();
   }
 
   private final ExternalProcessor config;
-  private final EventLoop loop;
   private final Handler handler;
   private final ProcessorStream stream;
   private final ProcessorStats stats;
   /** The filter's message_timeout (200 ms when unset), read once rather than per message. */
   private final long messageTimeoutNanos;
-  private final Direction requestDirection = new Direction();
-  private final Direction responseDirection = new Direction();
+  private final AwaitedAnswers requestDirection;
+  private final AwaitedAnswers responseDirection;
   private boolean sentAny;
   private boolean active = true;
 
@@ -75,11 +75,14 @@ public final class ProcessorSession implements ProcessorStream.Listener {
       ProcessorStats stats, Handler handler) {
     this.config = config;
     this.stats = stats;
-    this.loop = loop;
     this.handler = handler;
     this.messageTimeoutNanos = config.hasMessageTimeout()
         ? Durations.toNanos(config.getMessageTimeout()) : DEFAULT_MESSAGE_TIMEOUT_NANOS;
     this.stream = new ProcessorStream(channel, initialMetadata, loop, this);
+    // Envoy's details for a missed answer (Filter::onMessageTimeout).
+    Runnable onTimeout = () -> fail(true, "ext_proc_error_per-message_timeout_exceeded");
+    this.requestDirection = new AwaitedAnswers(loop, onTimeout);
+    this.responseDirection = new AwaitedAnswers(loop, onTimeout);
   }
 
   /** False once the session failed, was closed by the server or was finished. */
@@ -108,15 +111,22 @@ public final class ProcessorSession implements ProcessorStream.Listener {
 
   /** No more messages: close the stream as Envoy does (half-close, then reset). */
   public void finish() {
-    if (active && sentAny) {
-      stats.streamsClosed.increment();
-    }
-    end();
-    stream.close("ext_proc stream closed");
+    close("ext_proc stream closed");
   }
 
   /** Abandon the stream, e.g. the client went away or a local reply replaced the exchange. */
   public void cancel(String reason) {
+    close(reason);
+  }
+
+  /**
+   * {@code Filter::closeStream}: closing a stream that is still open counts in
+   * {@code streams_closed}, whether the request finished, timed out, was refused or went away.
+   */
+  private void close(String reason) {
+    if (active && sentAny) {
+      stats.streamsClosed.increment();
+    }
     end();
     stream.close(reason);
   }
@@ -139,11 +149,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     }
     Phase phase = phaseOf(answer.getResponseCase());
     if (phase == null || !directionOf(phase).answered(phase)) {
-      stats.spuriousMsgsReceived.increment();
-      log.fine(() -> "spurious ext_proc message " + answer.getResponseCase()
-          + "; ignoring the processor for the rest of the request");
-      finish(); // closeStream, then clearAsyncState: no error reply, no fail-open counted
-      handler.onProcessorIgnored();
+      onSpurious(answer.getResponseCase());
       return;
     }
     stats.streamMsgsReceived.increment();
@@ -163,9 +169,32 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     } else {
       end();
       stats.streamsFailed.increment();
+      if (config.getFailureModeAllow()) {
+        stats.streamsClosed.increment(); // onGrpcError takes it as a close (onGrpcCloseWithStatus)
+      }
       log.fine(() -> "ext_proc stream failed: " + LogText.quote(String.valueOf(status)));
       reportFailure(new Failure(false, "ext_proc_error_gRPC_error_" + status.getCode().value()
           + "{" + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()) + "}"));
+    }
+  }
+
+  /**
+   * An answer nothing awaits ({@code Filter::onReceiveMessage}, Envoy >= 1.35 with the default
+   * {@code ext_proc_fail_close_spurious_resp}): the stream is closed; with
+   * {@code failure_mode_allow} the request goes on without the processor, counted as failing
+   * open, and without it {@code handleErrorResponse} answers with status_on_error, its details
+   * the status message with blanks made underscores.
+   */
+  private void onSpurious(ProcessingResponse.ResponseCase kind) {
+    stats.spuriousMsgsReceived.increment();
+    log.fine(() -> "spurious ext_proc message " + kind);
+    close("spurious ext_proc message");
+    if (config.getFailureModeAllow()) {
+      stats.failureModeAllowed.increment();
+      handler.onProcessorIgnored();
+    } else {
+      handler.onFailure(new Failure(false, kind == ProcessingResponse.ResponseCase.RESPONSE_NOT_SET
+          ? "unhandled_message" : "spurious_message"));
     }
   }
 
@@ -211,7 +240,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     }
   }
 
-  private Direction directionOf(Phase phase) {
+  private AwaitedAnswers directionOf(Phase phase) {
     return phase == Phase.REQUEST_HEADERS || phase == Phase.REQUEST_BODY
         ? requestDirection : responseDirection;
   }
@@ -220,64 +249,6 @@ public final class ProcessorSession implements ProcessorStream.Listener {
     active = false;
     requestDirection.clear();
     responseDirection.clear();
-  }
-
-  /**
-   * One direction's state, as a ProcessorState holds it: the messages awaiting answers (its
-   * callback state and chunk queue) and the message timer (message_timer_,
-   * new_timeout_received_).
-   */
-  private final class Direction {
-    private final ArrayDeque<Phase> awaited = new ArrayDeque<>();
-    private ScheduledFuture<?> timer;
-    private boolean overridden;
-
-    /** A message was sent: it awaits an answer and the timer runs from now (onStartProcessorCall). */
-    void sent(Phase phase, long timeoutNanos) {
-      awaited.add(phase);
-      stopTimer();
-      schedule(timeoutNanos);
-    }
-
-    /** Whether an answer of kind {@code phase} is the one awaited next; if so it stops the timer. */
-    boolean answered(Phase phase) {
-      if (awaited.peek() != phase) {
-        return false;
-      }
-      awaited.poll();
-      stopTimer(); // onFinishProcessorCall
-      return true;
-    }
-
-    void clear() {
-      awaited.clear();
-      stopTimer();
-    }
-
-    private void stopTimer() {
-      if (timer != null) {
-        timer.cancel(false);
-        timer = null;
-      }
-      overridden = false;
-    }
-
-    /** override_message_timeout: only a running timer, once per start (restartMessageTimer). */
-    boolean restartTimer(long nanos) {
-      if (timer == null || overridden) {
-        return false;
-      }
-      timer.cancel(false);
-      schedule(nanos);
-      overridden = true;
-      return true;
-    }
-
-    private void schedule(long nanos) {
-      // Envoy's details for it (Filter::onMessageTimeout).
-      timer = loop.schedule(() -> fail(true, "ext_proc_error_per-message_timeout_exceeded"), nanos,
-          TimeUnit.NANOSECONDS);
-    }
   }
 
   /** The kind of message {@code answer} answers; null for kinds local-edge never sends. */

@@ -31,9 +31,14 @@ public final class ProcessorStats {
     return messageTimeouts.sum();
   }
 
-  /** Answers the filter did not await; each made it ignore the processor for its request. */
+  /** Answers the filter did not await; each ended the processor's part in its request. */
   public long spuriousMsgsReceived() {
     return spuriousMsgsReceived.sum();
+  }
+
+  /** Streams local-edge closed while open, and streams the processor ended (cleanly, or failing open). */
+  public long streamsClosed() {
+    return streamsClosed.sum();
   }
 
   /** Answers that asked for more time: a collapsed request waiting for its leader sends one. */
