@@ -2,16 +2,21 @@ package io.edgecache.extproc.store.tier;
 
 import io.edgecache.extproc.config.TiersConfig;
 import io.edgecache.extproc.store.tier.RedisEndpoint.Connection;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -48,6 +53,8 @@ final class RedisTier implements Tier, SharedTags {
       end
       return 1
       """;
+  /** What Redis names {@link #ADD_AND_KEEP} by once it has run on a server (its SHA-1, in hex). */
+  private static final String ADD_AND_KEEP_SHA = sha1Hex(ADD_AND_KEEP);
 
   private final RedisEndpoint endpoint;
   private final Lazy reads;
@@ -132,7 +139,9 @@ final class RedisTier implements Tier, SharedTags {
    * Lists {@code key} in the set of each of its {@code tags}, so a tag purge finds the shared
    * entries every node wrote. A set expires with the longest-kept entry added to it: one
    * script per tag ({@link #ADD_AND_KEEP}) rather than PEXPIRE's NX and GT options, which
-   * servers before Redis 7 (6.2 is still widely run) refuse.
+   * servers before Redis 7 (6.2 is still widely run) refuse. The script goes by its SHA-1
+   * (EVALSHA); a server that does not know it yet (new, restarted, flushed, or another node of a
+   * cluster) answers NOSCRIPT, and that one call sends the text (EVAL), which loads it.
    */
   @Override
   public CompletableFuture<Void> index(String key, Set<String> tags, Duration timeToKeep) {
@@ -142,11 +151,28 @@ final class RedisTier implements Tier, SharedTags {
       List<CompletableFuture<?>> calls = new ArrayList<>();
       for (String tag : tags) {
         byte[][] set = {prefixed(TAG_PREFIX, tag)};
-        calls.add(c.commands().eval(ADD_AND_KEEP, ScriptOutputType.INTEGER, set, member, millis)
-            .toCompletableFuture());
+        calls.add(c.commands().evalsha(ADD_AND_KEEP_SHA, ScriptOutputType.INTEGER, set, member, millis)
+            .toCompletableFuture()
+            .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
+                ? c.commands().eval(ADD_AND_KEEP, ScriptOutputType.INTEGER, set, member, millis)
+                    .toCompletableFuture()
+                : CompletableFuture.failedFuture(failure)));
       }
       return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
     });
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
+  private static String sha1Hex(String script) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+          .digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime provides SHA-1", e);
+    }
   }
 
   /** Removes from {@code tag}'s set, and returns, the listed keys {@code which} accepts. */
