@@ -20,7 +20,7 @@ import java.util.Base64;
  *   <li>Envoy gRPC: since envoyproxy/envoy#39026 (2025) {@code AsyncStreamImpl::initialize}
  *       base64-encodes every {@code -bin} value before sending ({@code base64EscapeBinHeaders} in
  *       {@code source/common/grpc/async_client_impl.cc}), as the gRPC HTTP/2 spec requires; older
- *       releases (such as the 1.32 in {@code envoy/docker-compose.yaml}) send the value as written.
+ *       releases (1.32 and before) send the value as written.
  *   <li>Google gRPC: the value goes to {@code grpc::ClientContext::AddMetadata} and the gRPC library
  *       base64-encodes it on the wire ({@code async_client_manager_impl.cc} leaves {@code -bin}
  *       values unchecked: "handled by the GRPC library").
