@@ -7,8 +7,10 @@ import java.util.Set;
  * The request line checks of Envoy's HTTP/1 server codec (both of its parsers, balsa_parser.cc's
  * {@code isMethodValid} and {@code isUrlValid} being "crafted to match" http-parser): a method
  * outside http-parser's list, or a request target with a control character, a space, DEL or a
- * byte above 0x7e, is refused (400, connection closed). Netty takes any token as a method and
- * any non-whitespace bytes as a target.
+ * byte above 0x7e, is refused (400, connection closed). So is an asterisk-form target for any
+ * method but OPTIONS: {@code ServerConnectionImpl::handlePath} takes it as the path only for
+ * OPTIONS and otherwise parses it as an absolute URL, which fails ({@code http1.invalid_url}).
+ * Netty takes any token as a method and any non-whitespace bytes as a target.
  */
 final class EnvoyRequestLine {
 
@@ -26,7 +28,10 @@ final class EnvoyRequestLine {
     if (!METHODS.contains(method.name())) {
       return "HPE_INVALID_METHOD";
     }
-    return isTargetValid(target, HttpMethod.CONNECT.equals(method)) ? null : "HPE_INVALID_URL";
+    if (!isTargetValid(target, HttpMethod.CONNECT.equals(method))) {
+      return "HPE_INVALID_URL";
+    }
+    return target.startsWith("*") && !HttpMethod.OPTIONS.equals(method) ? "http1.invalid_url" : null;
   }
 
   private static boolean isTargetValid(String target, boolean connect) {
