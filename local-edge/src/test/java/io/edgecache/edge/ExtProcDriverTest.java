@@ -414,6 +414,26 @@ class ExtProcDriverTest {
     return envoyFilter.getProcessingMode().toBuilder().setResponseBodyMode(BodySendMode.STREAMED).build();
   }
 
+  /**
+   * With the response body STREAMED the filter drops Content-Length from the response headers;
+   * when they end the stream (an empty body), Envoy's codec writes content-length: 0, so the
+   * client is not left reading to the connection's close.
+   */
+  @Test
+  void anEmptyResponseWhoseLengthTheFilterDroppedIsSentWithContentLengthZero() throws Exception {
+    startEdge(b -> b.setProcessingMode(responseBodyStreamed()));
+    origin.handler(exchange -> {
+      exchange.sendResponseHeaders(200, -1); // Content-length: 0, no body
+      exchange.close();
+    });
+
+    HttpResponse<String> response = get("/empty");
+
+    assertEquals(200, response.statusCode());
+    assertEquals("", response.body());
+    assertEquals("0", response.headers().firstValue("content-length").orElse(null));
+  }
+
   @Test
   void streamedResponseChunksAnsweredOneByOneWithMutation() throws Exception {
     startEdge(b -> b.setProcessingMode(responseBodyStreamed()));

@@ -214,6 +214,9 @@ final class ClientLeg implements MessageSink {
     finishHeaders(response.headers());
     if (!headRequest) {
       Http1Framing.frame(response.headers(), hasBody);
+      if (!hasBody) {
+        markBodiless(response.headers(), head.status());
+      }
     }
     if (!keepAlive()) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -258,9 +261,8 @@ final class ClientLeg implements MessageSink {
     } else {
       response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
       response.headers().remove(HttpHeaderNames.CONTENT_TYPE);
-      if (!headRequest && mayHaveBody(head.status())) {
-        // Envoy's HTTP/1 codec ends a bodiless response it sends with end_stream this way.
-        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+      if (!headRequest) {
+        markBodiless(response.headers(), head.status());
       }
     }
     boolean keepAlive = keepAlive();
@@ -302,7 +304,14 @@ final class ClientLeg implements MessageSink {
     client.close();
   }
 
-  private static boolean mayHaveBody(int status) {
-    return status >= 200 && status != 204 && status != 304;
+  /**
+   * Envoy's HTTP/1 codec (StreamEncoderImpl::encodeHeadersBase) ends a response whose headers end
+   * the stream with {@code content-length: 0} when it has none and its status may carry a body;
+   * without it a client could only read to the connection's close.
+   */
+  private static void markBodiless(HttpHeaders headers, int status) {
+    if (status >= 200 && status != 204 && status != 304 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      headers.set(HttpHeaderNames.CONTENT_LENGTH, 0);
+    }
   }
 }
