@@ -136,7 +136,9 @@ public final class LocalEdge implements AutoCloseable {
         // Through a scratch listener with its own, empty route table and counters: the path
         // warms up, nothing reaches an origin, and the real port accepts only once it is warm.
         EdgeContext scratchEdge = new EdgeContext(config, processorChannels, clientType);
-        scratchEdge.replaceRoutes(RouteTable.ofStatic(List.of(), config.externalProcessor()));
+        ExternalProcessor filter = config.externalProcessor(); // null until xDS pushes one
+        scratchEdge.replaceRoutes(RouteTable.ofStatic(List.of(),
+            filter == null ? null : DownstreamWarmup.filter(filter)));
         DownstreamWarmup warmup = new DownstreamWarmup();
         Channel scratch = listener(boss, workers, serverType, scratchEdge, warmup::admits)
             .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();

@@ -724,6 +724,35 @@ class ExtProcDriverTest {
     assertEquals(404, get("/").statusCode());
   }
 
+  /**
+   * The router's route_not_found 404 is a local reply, and since Envoy 1.37 (envoyproxy/envoy#41769)
+   * local replies pass through ext_proc's encodeHeaders: the processor sees it as response headers
+   * ending the stream, with no body and no Content-Type (Utility::prepareLocalReply sets those only
+   * for a body).
+   */
+  @Test
+  void theNoRoute404ReachesTheProcessorAsResponseHeaders() throws Exception {
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
+        .externalProcessor(envoyFilter.toBuilder().setFailureModeAllow(false).setMessageTimeout(PATIENT_TIMEOUT).build())
+        .extProcTarget("127.0.0.1", processor.port())
+        .route(RouteConfig.of("only.example", "/", origin.url()))
+        .build());
+
+    HttpResponse<String> response = get("/");
+
+    assertEquals(404, response.statusCode());
+    assertEquals("", response.body());
+    List<ProcessingRequest> received = List.copyOf(processor.received);
+    assertEquals(2, received.size(), received.toString());
+    ProcessingRequest responseHeaders = received.get(1);
+    assertTrue(responseHeaders.hasResponseHeaders(), responseHeaders.toString());
+    assertTrue(responseHeaders.getResponseHeaders().getEndOfStream());
+    List<String> lines = headerLines(responseHeaders);
+    assertTrue(lines.contains(":status: 404"), lines.toString());
+    assertTrue(lines.stream().noneMatch(line -> line.startsWith("content-type")), lines.toString());
+  }
+
   private HttpResponse<String> send(String method, String path) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
         .method(method, HttpRequest.BodyPublishers.noBody()).timeout(java.time.Duration.ofSeconds(10)).build(),

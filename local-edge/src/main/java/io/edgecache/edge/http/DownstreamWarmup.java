@@ -1,6 +1,8 @@
 package io.edgecache.edge.http;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +24,9 @@ import java.util.logging.Logger;
  * of clients otherwise runs that path interpreted, on two cores shared with the clients, and a
  * few of its ext_proc messages miss Envoy's 200 ms {@code message_timeout} and fail open. The
  * requests are OPTIONS for a reserved host, which no cache stores; the scratch listener has no
- * routes (404), so nothing reaches an origin. Bounded by {@link #BUDGET_MILLIS}; a failure ends it quietly.
+ * routes (404), so nothing reaches an origin, and its filter ({@link #filter}) skips the response
+ * side, so the node sees request headers only and counts no request for the router's 404.
+ * Bounded by {@link #BUDGET_MILLIS}; a failure ends it quietly.
  *
  * <p>The scratch port is on loopback, which other processes (a sidecar's neighbours) share, and
  * what it receives still reaches the cache node: {@link #admits} lets in only connections from
@@ -41,6 +45,16 @@ public final class DownstreamWarmup {
 
   /** Source ports of the warm-up's open sockets. */
   private final Set<Integer> ownPorts = ConcurrentHashMap.newKeySet();
+
+  /** The scratch listener's ext_proc filter: {@code configured} with nothing of the response sent. */
+  public static ExternalProcessor filter(ExternalProcessor configured) {
+    return configured.toBuilder()
+        .setProcessingMode(configured.getProcessingMode().toBuilder()
+            .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP)
+            .setResponseBodyMode(ProcessingMode.BodySendMode.NONE)
+            .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP))
+        .build();
+  }
 
   /** Whether {@code client} is one of this warm-up's sockets; the listener closes any other. */
   public boolean admits(SocketAddress client) {

@@ -67,7 +67,7 @@ final class Exchange implements UpstreamListener {
     }
     this.client = new ClientLeg(channel, connection, clientRequest, () -> advanceTo(Step.RESPONDING),
         this::responseComplete);
-    this.origin = new OriginLeg(routes, channel.eventLoop(), edge, this, () -> localReply(LocalReply.noRoute()),
+    this.origin = new OriginLeg(routes, channel.eventLoop(), edge, this, () -> routerReply(LocalReply.noRoute()),
         () -> routerReply(LocalReply.routeTimeout()));
     this.requestFlow = new MessageFlow(true, processor, origin, connection::requestReading,
         config.bufferLimitBytes(), () -> localReply(LocalReply.bodyOverLimit(true)));
@@ -268,8 +268,9 @@ final class Exchange implements UpstreamListener {
     }
     origin.responseEnded();
     MessageFlow flow = startResponse(on -> { });
-    flow.onHead(reply.routerHead(), !client.headRequest());
-    if (!client.headRequest()) {
+    boolean withBody = !client.headRequest() && reply.hasBody();
+    flow.onHead(reply.routerHead(), withBody);
+    if (withBody) {
       flow.onBody(reply.content(), true);
     }
   }

@@ -48,7 +48,10 @@ record LocalReply(int status, String body, String details) {
     return new LocalReply(403, "Forbidden: https in the clear");
   }
 
-  /** No route matched the processed request: the router's empty 404. */
+  /**
+   * No route matched the processed request: the router's empty 404 (route_not_found), which
+   * passes back through the response side of the filter chain like its other replies.
+   */
   static LocalReply noRoute() {
     return new LocalReply(404, "");
   }
@@ -97,6 +100,10 @@ record LocalReply(int status, String body, String details) {
     return new LocalReply(504, "upstream request timeout");
   }
 
+  boolean hasBody() {
+    return !body.isEmpty();
+  }
+
   /** The body as a new buffer the caller owns. */
   ByteBuf content() {
     return Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
@@ -104,12 +111,15 @@ record LocalReply(int status, String body, String details) {
 
   /**
    * The head of the router's reply as it enters the response side of the filter chain, framed
-   * like a response from an origin: text/plain with its Content-Length.
+   * as {@code Utility::prepareLocalReply} frames it: a body gets text/plain and its
+   * Content-Length, an empty one neither (the headers then end the stream).
    */
   MessageHead routerHead() {
     MessageHead head = MessageHead.withStatus(status);
-    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
-    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.getBytes(StandardCharsets.UTF_8).length);
+    if (hasBody()) {
+      head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+      head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.getBytes(StandardCharsets.UTF_8).length);
+    }
     return head;
   }
 }
