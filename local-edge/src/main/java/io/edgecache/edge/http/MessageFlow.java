@@ -1,16 +1,13 @@
 package io.edgecache.edge.http;
 
 import io.edgecache.edge.extproc.HeaderMutator;
-import io.edgecache.edge.extproc.MutationRejected;
 import io.edgecache.edge.extproc.ProtocolException;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
-import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import java.util.ArrayDeque;
 
 /**
  * One direction of an exchange (the request towards the origin, or the response towards the
@@ -29,8 +26,9 @@ import java.util.ArrayDeque;
  *       the head declares, which the same answer may change.
  * </ul>
  *
- * <p>Flow control: the source is paused while held (unanswered or unsent) bytes exceed the
- * buffer limit or the sink cannot take more, so large bodies stream with bounded memory.
+ * <p>Flow control: the source is paused while held (unanswered or unsent) bytes, counted by
+ * {@link HeldChunks}, exceed the buffer limit or the sink cannot take more, so large bodies
+ * stream with bounded memory.
  * Confined to the exchange's event loop.
  */
 final class MessageFlow {
@@ -45,7 +43,7 @@ final class MessageFlow {
   private final Source source;
   private final int limit;
   private final Runnable overLimit;
-  private final ArrayDeque<HeldChunk> chunks = new ArrayDeque<>();
+  private final HeldChunks chunks = new HeldChunks();
   private MessageHead head;
   private boolean hasBody;
   private boolean awaitingHeadersAnswer;
@@ -58,7 +56,6 @@ final class MessageFlow {
   private boolean sourceEnded;
   private boolean lastChunkAnswered;
   private boolean done;
-  private long heldBytes;
 
   /** @param overLimit a BUFFERED body exceeded {@code limit}; the flow stops there */
   MessageFlow(boolean request, ProcessorLink processor, MessageSink sink, Source source, int limit, Runnable overLimit) {
@@ -96,8 +93,7 @@ final class MessageFlow {
       data.release();
       return;
     }
-    chunks.add(new HeldChunk(data, last));
-    heldBytes += data.readableBytes();
+    chunks.add(data, last);
     sourceEnded |= last;
     pump();
   }
@@ -121,11 +117,11 @@ final class MessageFlow {
       applyToHeldHead(answer);
       ByteBuf body = answer.hasBodyMutation() ? BodyMutations.apply(answer.getBodyMutation(), buffered) : buffered;
       buffered = null;
-      heldBytes = 0;
+      chunks.collectedReleased();
       releaseBufferedMessage(body);
       return;
     }
-    HeldChunk chunk = oldestUnanswered();
+    HeldChunk chunk = chunks.oldestUnanswered();
     if (bodyMode != BodySendMode.STREAMED || chunk == null) {
       throw new ProtocolException("body answer without a body message awaiting it");
     }
@@ -134,10 +130,7 @@ final class MessageFlow {
       releaseHeldHead();
     }
     if (answer.hasBodyMutation()) {
-      ByteBuf original = chunk.data;
-      heldBytes -= original.readableBytes();
-      chunk.data = BodyMutations.apply(answer.getBodyMutation(), original);
-      heldBytes += chunk.data.readableBytes();
+      chunks.replace(chunk, BodyMutations.apply(answer.getBodyMutation(), chunk.data));
     }
     chunk.answered = true;
     lastChunkAnswered |= chunk.last;
@@ -176,12 +169,10 @@ final class MessageFlow {
     if (bodyMode == BodySendMode.BUFFERED) {
       bodyMode = BodySendMode.NONE;
       sink.head(head, true);
-      chunks.addFirst(new HeldChunk(buffered, sourceEnded));
+      chunks.putBack(buffered, sourceEnded);
       buffered = null;
     }
-    for (HeldChunk chunk : chunks) {
-      chunk.answered = true;
-    }
+    chunks.answerAll();
     bodyMode = BodySendMode.NONE;
     pump();
   }
@@ -194,15 +185,11 @@ final class MessageFlow {
   /** Drops everything held; the exchange ended some other way. */
   void abort() {
     done = true;
-    for (HeldChunk chunk : chunks) {
-      chunk.data.release();
-    }
-    chunks.clear();
+    chunks.releaseAll();
     if (buffered != null) {
       buffered.release();
       buffered = null;
     }
-    heldBytes = 0;
   }
 
   private void processHeaders() {
@@ -221,7 +208,7 @@ final class MessageFlow {
       sink.head(head, true);
     }
     if (bodyMode == BodySendMode.STREAMED) {
-      mergeHeldChunks();
+      chunks.merge();
     }
     pump();
   }
@@ -249,55 +236,13 @@ final class MessageFlow {
   private void applyToHeldHead(CommonResponse answer) throws ProtocolException {
     applyHeaderMutation(answer);
     if (answer.hasBodyMutation()) {
-      requireDeclaredLength(answer.getBodyMutation());
-    }
-  }
-
-  /**
-   * When the head still declares a Content-Length (after the answer's header mutation), a
-   * mutated body of another length is refused with a status_on_error reply; a processor that
-   * changes the length sets the new one in the same answer.
-   */
-  private void requireDeclaredLength(BodyMutation mutation) throws MutationRejected {
-    String declared = head.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-    if (declared == null) {
-      return;
-    }
-    long length;
-    try {
-      length = Long.parseLong(declared.trim());
-    } catch (NumberFormatException e) {
-      return; // absl::SimpleAtoi fails, and Envoy does not compare
-    }
-    if (length != mutation.getBody().size()) {
-      throw new MutationRejected("mismatch between content length and the length of the mutated body");
+      BodyMutations.requireDeclaredLength(answer.getBodyMutation(), head);
     }
   }
 
   private void releaseHeldHead() {
     headWaitsForBody = false;
     sink.head(head, true);
-  }
-
-  /**
-   * Envoy holds the body that arrives while the headers are with the processor and, once they
-   * are answered, sends what it holds as one message: all of it with end_of_stream when the
-   * body is complete, else the part so far as the first chunk
-   * ({@code ProcessorState::handleHeadersResponse}). So a small response read at once is one
-   * body message, not its codec's data chunk and empty end.
-   */
-  private void mergeHeldChunks() {
-    if (chunks.size() < 2) {
-      return;
-    }
-    CompositeByteBuf held = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-    boolean last = false;
-    while (!chunks.isEmpty()) {
-      HeldChunk chunk = chunks.poll();
-      held.addComponent(true, chunk.data);
-      last |= chunk.last;
-    }
-    chunks.add(new HeldChunk(held, last));
   }
 
   private void pump() {
@@ -323,9 +268,7 @@ final class MessageFlow {
         }
       }
       case BUFFERED -> {
-        while (!chunks.isEmpty()) {
-          buffered.addComponent(true, chunks.poll().data);
-        }
+        chunks.collectInto(buffered);
         if (buffered.readableBytes() > limit) {
           overLimit.run();
           return;
@@ -341,7 +284,6 @@ final class MessageFlow {
   }
 
   private void forward(HeldChunk chunk) {
-    heldBytes -= chunk.data.readableBytes();
     done = chunk.last;
     sink.body(chunk.data, chunk.last);
   }
@@ -369,17 +311,8 @@ final class MessageFlow {
     updateReading();
   }
 
-  private HeldChunk oldestUnanswered() {
-    for (HeldChunk chunk : chunks) {
-      if (chunk.sent && !chunk.answered) {
-        return chunk;
-      }
-    }
-    return null;
-  }
-
   private void updateReading() {
     boolean sinkBlocked = headersProcessed && bodyMode != BodySendMode.BUFFERED && !sink.writable();
-    source.reading(done || !(heldBytes > limit || sinkBlocked));
+    source.reading(done || !(chunks.bytes() > limit || sinkBlocked));
   }
 }
