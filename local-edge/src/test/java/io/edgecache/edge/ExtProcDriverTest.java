@@ -734,7 +734,8 @@ class ExtProcDriverTest {
   void theNoRoute404ReachesTheProcessorAsResponseHeaders() throws Exception {
     edge = LocalEdge.start(LocalEdgeConfig.builder()
         .warmUpProcessor(false)
-        .externalProcessor(envoyFilter.toBuilder().setFailureModeAllow(false).setMessageTimeout(PATIENT_TIMEOUT).build())
+        .externalProcessor(envoyFilter.toBuilder()
+            .setFailureModeAllow(false).setMessageTimeout(PATIENT_TIMEOUT).build())
         .extProcTarget("127.0.0.1", processor.port())
         .route(RouteConfig.of("only.example", "/", origin.url()))
         .build());

@@ -18,8 +18,8 @@ import java.util.logging.Logger;
  * The ext_proc conversation of one HTTP request, as Envoy's filter runs it. Each direction
  * (request, response) is its own {@link AwaitedAnswers} (Envoy's {@code ProcessorState}): its
  * messages expect answers of the matching kind in the order sent, whatever the other direction
- * awaits, and it has its own {@code message_timeout} timer, which every message sent in that direction (re)starts and
- * every answer stops, even while later STREAMED chunks are unanswered;
+ * awaits, and it has its own {@code message_timeout} timer, which every message sent in that
+ * direction (re)starts and every answer stops, even while later STREAMED chunks are unanswered;
  * {@code override_message_timeout} may restart a running timer once per start (up to
  * {@code max_message_timeout}). An answer its direction does not await is spurious: as
  * {@code Filter::onReceiveMessage} does since Envoy 1.35, it follows {@code failure_mode_allow}
