@@ -3,6 +3,7 @@ package io.edgecache.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -24,6 +25,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -124,6 +127,27 @@ class EnvoyUpstreamBehaviourTest {
       }
     }
     return statuses;
+  }
+
+  // ---- request framing ----
+
+  /**
+   * Envoy's HTTP/1 codec (StreamEncoderImpl::encodeHeadersBase) gives a request whose headers end
+   * it {@code content-length: 0} unless its method has no body (HeaderUtility::requestShouldHaveNoBody:
+   * GET, HEAD, DELETE, TRACE, CONNECT), so an origin that wants a length on a POST gets one.
+   */
+  @ParameterizedTest
+  @CsvSource({"POST, true", "PUT, true", "GET, false", "DELETE, false"})
+  void aBodilessRequestCarriesContentLengthZeroUnlessItsMethodHasNoBody(String method, boolean zero)
+      throws Exception {
+    startEdge();
+    try (RawClient client = client()) {
+      client.send(method + " /p HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+      assertEquals(200, client.read().status());
+    }
+    String head = origin.requests.poll(10, TimeUnit.SECONDS);
+    assertNotNull(head, "the origin got no request");
+    assertEquals(zero, head.toLowerCase(Locale.ROOT).contains("\r\ncontent-length: 0\r\n"), head);
   }
 
   // ---- origin close and reset, at every phase ----

@@ -213,10 +213,7 @@ final class ClientLeg implements MessageSink {
     response.headers().add(head.headers());
     finishHeaders(response.headers());
     if (!headRequest) {
-      Http1Framing.frame(response.headers(), hasBody);
-      if (!hasBody) {
-        markBodiless(response.headers(), head.status());
-      }
+      Http1Framing.frame(response.headers(), hasBody, Http1Framing.responseMayCarryBody(head.status()));
     }
     if (!keepAlive()) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -262,7 +259,7 @@ final class ClientLeg implements MessageSink {
       response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
       response.headers().remove(HttpHeaderNames.CONTENT_TYPE);
       if (!headRequest) {
-        markBodiless(response.headers(), head.status());
+        Http1Framing.frame(response.headers(), false, Http1Framing.responseMayCarryBody(head.status()));
       }
     }
     boolean keepAlive = keepAlive();
@@ -302,16 +299,5 @@ final class ClientLeg implements MessageSink {
   /** Gives up on the client: resets its connection (used after the response started). */
   void reset() {
     client.close();
-  }
-
-  /**
-   * Envoy's HTTP/1 codec (StreamEncoderImpl::encodeHeadersBase) ends a response whose headers end
-   * the stream with {@code content-length: 0} when it has none and its status may carry a body;
-   * without it a client could only read to the connection's close.
-   */
-  private static void markBodiless(HttpHeaders headers, int status) {
-    if (status >= 200 && status != 204 && status != 304 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-      headers.set(HttpHeaderNames.CONTENT_LENGTH, 0);
-    }
   }
 }

@@ -73,7 +73,7 @@ final class OriginLeg implements MessageSink {
       request.headers().set(HttpHeaderNames.HOST, authority);
     }
     request.headers().add(head.headers());
-    Http1Framing.frame(request.headers(), hasBody);
+    Http1Framing.frame(request.headers(), hasBody, Http1Framing.requestMayCarryBody(request.method()));
     Upstream.Endpoint endpoint = route.upstream().pick();
     call = edge.pool(loop).acquire(endpoint.host(), endpoint.port(), listener);
     call.write(request);
