@@ -754,6 +754,30 @@ class ExtProcDriverTest {
     assertTrue(lines.stream().noneMatch(line -> line.startsWith("content-type")), lines.toString());
   }
 
+  /**
+   * A request with a body still arriving when the router finds no route: the 404 goes out through
+   * the response side while the rest of the body is read and dropped, and the connection serves
+   * the next request.
+   */
+  @Test
+  void aPostWithABodyToNoRouteIsAnsweredAndTheConnectionServesTheNext() throws Exception {
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
+        .externalProcessor(envoyFilter.toBuilder()
+            .setFailureModeAllow(false).setMessageTimeout(PATIENT_TIMEOUT).build())
+        .extProcTarget("127.0.0.1", processor.port())
+        .route(RouteConfig.of("only.example", "/", origin.url()))
+        .build());
+    byte[] body = new byte[256 * 1024];
+
+    try (RawClient raw = new RawClient(edge.port())) {
+      raw.send("POST /upload HTTP/1.1\r\nHost: edge.test\r\nContent-Length: " + body.length + "\r\n\r\n"
+          + new String(body, java.nio.charset.StandardCharsets.ISO_8859_1) + RawClient.get("/next"));
+      assertEquals(404, raw.read().status());
+      assertEquals(404, raw.read().status());
+    }
+  }
+
   private HttpResponse<String> send(String method, String path) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
         .method(method, HttpRequest.BodyPublishers.noBody()).timeout(java.time.Duration.ofSeconds(10)).build(),
