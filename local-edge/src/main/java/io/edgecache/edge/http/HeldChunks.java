@@ -1,5 +1,6 @@
 package io.edgecache.edge.http;
 
+import io.edgecache.edge.extproc.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -50,11 +51,20 @@ final class HeldChunks implements Iterable<HeldChunk> {
     return null;
   }
 
-  /** The processor's answer replaced {@code chunk}'s bytes with {@code data}. */
-  void replace(HeldChunk chunk, ByteBuf data) {
-    bytes -= chunk.data.readableBytes();
-    chunk.data = data;
-    bytes += data.readableBytes();
+  /** How a processor's answer turns a chunk's bytes into new ones (releasing the old if replaced). */
+  interface Mutation {
+    ByteBuf apply(ByteBuf original) throws ProtocolException;
+  }
+
+  /**
+   * Replaces {@code chunk}'s bytes by what {@code mutation} makes of them. The old size is read
+   * before the mutation runs: a replaced buffer is released, and a pooled one may already
+   * belong to someone else.
+   */
+  void mutate(HeldChunk chunk, Mutation mutation) throws ProtocolException {
+    int before = chunk.data.readableBytes();
+    chunk.data = mutation.apply(chunk.data);
+    bytes += chunk.data.readableBytes() - before;
   }
 
   /** No chunk waits for an answer any more. */

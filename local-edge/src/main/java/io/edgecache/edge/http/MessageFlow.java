@@ -130,7 +130,7 @@ final class MessageFlow {
       releaseHeldHead();
     }
     if (answer.hasBodyMutation()) {
-      chunks.replace(chunk, BodyMutations.apply(answer.getBodyMutation(), chunk.data));
+      chunks.mutate(chunk, original -> BodyMutations.apply(answer.getBodyMutation(), original));
     }
     chunk.answered = true;
     lastChunkAnswered |= chunk.last;
