@@ -53,8 +53,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
 
     /**
      * The processor is ignored from now on and the exchange carries on without it, as Envoy's
-     * {@code clearAsyncState}: the server closed the stream gracefully, or sent a spurious answer
-     * under {@code failure_mode_allow}.
+     * {@code clearAsyncState}: the server closed the stream gracefully.
      */
     void onProcessorIgnored();
   }
@@ -180,7 +179,7 @@ public final class ProcessorSession implements ProcessorStream.Listener {
 
   /**
    * An answer nothing awaits ({@code Filter::onReceiveMessage}, Envoy >= 1.35 with the default
-   * {@code ext_proc_fail_close_spurious_resp}): the stream is closed; with
+   * {@code ext_proc_fail_close_spurious_resp}) ends the session as any failure does: with
    * {@code failure_mode_allow} the request goes on without the processor, counted as failing
    * open, and without it {@code handleErrorResponse} answers with status_on_error, its details
    * the status message with blanks made underscores.
@@ -188,14 +187,8 @@ public final class ProcessorSession implements ProcessorStream.Listener {
   private void onSpurious(ProcessingResponse.ResponseCase kind) {
     stats.spuriousMsgsReceived.increment();
     log.fine(() -> "spurious ext_proc message " + kind);
-    close("spurious ext_proc message");
-    if (config.getFailureModeAllow()) {
-      stats.failureModeAllowed.increment();
-      handler.onProcessorIgnored();
-    } else {
-      handler.onFailure(new Failure(false, kind == ProcessingResponse.ResponseCase.RESPONSE_NOT_SET
-          ? "unhandled_message" : "spurious_message"));
-    }
+    fail(false, kind == ProcessingResponse.ResponseCase.RESPONSE_NOT_SET
+        ? "unhandled_message" : "spurious_message");
   }
 
   /** Ends the session because the exchange found the server's answer unusable. */
