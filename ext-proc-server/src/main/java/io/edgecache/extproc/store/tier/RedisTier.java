@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -153,17 +152,14 @@ final class RedisTier implements Tier, SharedTags {
         byte[][] set = {prefixed(TAG_PREFIX, tag)};
         calls.add(c.commands().evalsha(ADD_AND_KEEP_SHA, ScriptOutputType.INTEGER, set, member, millis)
             .toCompletableFuture()
-            .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
+            // this future itself failed, so the exception arrives unwrapped
+            .exceptionallyCompose(failure -> failure instanceof RedisNoScriptException
                 ? c.commands().eval(ADD_AND_KEEP, ScriptOutputType.INTEGER, set, member, millis)
                     .toCompletableFuture()
                 : CompletableFuture.failedFuture(failure)));
       }
       return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
     });
-  }
-
-  private static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 
   private static String sha1Hex(String script) {
