@@ -158,8 +158,7 @@ final class ClientLeg implements MessageSink {
 
   /** Whether a response head for this request announces a body (none to HEAD, 204 or 304). */
   boolean responseHasBody(HttpResponse response) {
-    int status = response.status().code();
-    return !headRequest && status != 204 && status != 304
+    return !headRequest && Http1Framing.responseMayCarryBody(response.status().code())
         && (HttpUtil.isTransferEncodingChunked(response) || HttpUtil.getContentLength(response, -1L) != 0);
   }
 
