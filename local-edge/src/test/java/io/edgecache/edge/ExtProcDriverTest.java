@@ -341,34 +341,35 @@ class ExtProcDriverTest {
    */
   @Test
   void aSpuriousAnswerWithoutFailureModeAllowIsTheStatusOnErrorReply() throws Exception {
-    processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
-        .setResponseHeaders(HeadersResponse.getDefaultInstance()).build()));
-    startEdge(b -> b);
-
-    HttpResponse<String> response = get("/spurious");
+    HttpResponse<String> response = getAnsweredSpuriously(false);
 
     assertEquals(500, response.statusCode());
     assertEquals("", response.body());
     assertTrue(origin.received.isEmpty());
-    assertEquals(1, edge.processorStats().spuriousMsgsReceived());
-    assertEquals(0, edge.processorStats().failureModeAllowed());
-    assertEquals(1, edge.processorStats().streamsClosed());
-    assertEquals(1, processor.received.size(), "no message after the spurious answer");
+    assertSpuriousAnswerCounted(0);
   }
 
   /** With failure_mode_allow a spurious answer is a fail-open: the request goes on without the processor. */
   @Test
   void aSpuriousAnswerWithFailureModeAllowGoesOnWithoutTheProcessorAndCountsAsFailingOpen() throws Exception {
-    processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
-        .setResponseHeaders(HeadersResponse.getDefaultInstance()).build()));
-    startEdge(b -> b.setFailureModeAllow(true));
-
-    HttpResponse<String> response = get("/spurious");
+    HttpResponse<String> response = getAnsweredSpuriously(true);
 
     assertEquals(200, response.statusCode());
     assertEquals("hello from origin", response.body());
+    assertSpuriousAnswerCounted(1);
+  }
+
+  /** A GET whose request headers the processor answers with a response_headers answer. */
+  private HttpResponse<String> getAnsweredSpuriously(boolean failureModeAllow) throws Exception {
+    processor.script((request, out) -> out.onNext(ProcessingResponse.newBuilder()
+        .setResponseHeaders(HeadersResponse.getDefaultInstance()).build()));
+    startEdge(b -> b.setFailureModeAllow(failureModeAllow));
+    return get("/spurious");
+  }
+
+  private void assertSpuriousAnswerCounted(long failureModeAllowed) {
     assertEquals(1, edge.processorStats().spuriousMsgsReceived());
-    assertEquals(1, edge.processorStats().failureModeAllowed());
+    assertEquals(failureModeAllowed, edge.processorStats().failureModeAllowed());
     assertEquals(1, edge.processorStats().streamsClosed());
     assertEquals(1, processor.received.size(), "no message after the spurious answer");
   }
@@ -752,6 +753,32 @@ class ExtProcDriverTest {
     List<String> lines = headerLines(responseHeaders);
     assertTrue(lines.contains(":status: 404"), lines.toString());
     assertTrue(lines.stream().noneMatch(line -> line.startsWith("content-type")), lines.toString());
+  }
+
+  /**
+   * The no-route 404 waits for the processor's answer to its response headers only as long as
+   * message_timeout: a processor that answers the request headers and then goes silent is
+   * timed out, and with failure_mode_allow the 404 goes on without it (clearAsyncState).
+   */
+  @Test
+  void theNoRoute404WaitsForASilentProcessorOnlyUntilTheMessageTimeout() throws Exception {
+    processor.script((request, out) -> {
+      if (request.hasRequestHeaders()) {
+        out.onNext(ScriptedExtProcServer.continueAnswer(request));
+      }
+    });
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
+        .externalProcessor(envoyFilter.toBuilder().setFailureModeAllow(true)
+            .setMessageTimeout(Durations.fromSeconds(2)).build())
+        .extProcTarget("127.0.0.1", processor.port())
+        .route(RouteConfig.of("only.example", "/", origin.url()))
+        .build());
+
+    assertEquals(404, get("/").statusCode());
+    assertEquals(1, edge.processorStats().messageTimeouts());
+    assertTrue(processor.received.stream().anyMatch(ProcessingRequest::hasResponseHeaders),
+        "the 404 was sent to the processor");
   }
 
   /**
