@@ -733,13 +733,7 @@ class ExtProcDriverTest {
    */
   @Test
   void theNoRoute404ReachesTheProcessorAsResponseHeaders() throws Exception {
-    edge = LocalEdge.start(LocalEdgeConfig.builder()
-        .warmUpProcessor(false)
-        .externalProcessor(envoyFilter.toBuilder()
-            .setFailureModeAllow(false).setMessageTimeout(PATIENT_TIMEOUT).build())
-        .extProcTarget("127.0.0.1", processor.port())
-        .route(RouteConfig.of("only.example", "/", origin.url()))
-        .build());
+    startEdgeWithNoRouteForItsRequests(b -> b);
 
     HttpResponse<String> response = get("/");
 
@@ -767,18 +761,25 @@ class ExtProcDriverTest {
         out.onNext(ScriptedExtProcServer.continueAnswer(request));
       }
     });
-    edge = LocalEdge.start(LocalEdgeConfig.builder()
-        .warmUpProcessor(false)
-        .externalProcessor(envoyFilter.toBuilder().setFailureModeAllow(true)
-            .setMessageTimeout(Durations.fromSeconds(2)).build())
-        .extProcTarget("127.0.0.1", processor.port())
-        .route(RouteConfig.of("only.example", "/", origin.url()))
-        .build());
+    startEdgeWithNoRouteForItsRequests(b -> b.setFailureModeAllow(true)
+        .setMessageTimeout(Durations.fromSeconds(2)));
 
     assertEquals(404, get("/").statusCode());
     assertEquals(1, edge.processorStats().messageTimeouts());
     assertTrue(processor.received.stream().anyMatch(ProcessingRequest::hasResponseHeaders),
         "the 404 was sent to the processor");
+  }
+
+  /** Starts the edge as {@link #startEdge} does, with one route, for a host no test request names. */
+  private void startEdgeWithNoRouteForItsRequests(UnaryOperator<ExternalProcessor.Builder> tweak)
+      throws Exception {
+    edge = LocalEdge.start(LocalEdgeConfig.builder()
+        .warmUpProcessor(false)
+        .externalProcessor(tweak.apply(envoyFilter.toBuilder()
+            .setFailureModeAllow(false).setMessageTimeout(PATIENT_TIMEOUT)).build())
+        .extProcTarget("127.0.0.1", processor.port())
+        .route(RouteConfig.of("only.example", "/", origin.url()))
+        .build());
   }
 
   /**
@@ -788,13 +789,7 @@ class ExtProcDriverTest {
    */
   @Test
   void aPostWithABodyToNoRouteIsAnsweredAndTheConnectionServesTheNext() throws Exception {
-    edge = LocalEdge.start(LocalEdgeConfig.builder()
-        .warmUpProcessor(false)
-        .externalProcessor(envoyFilter.toBuilder()
-            .setFailureModeAllow(false).setMessageTimeout(PATIENT_TIMEOUT).build())
-        .extProcTarget("127.0.0.1", processor.port())
-        .route(RouteConfig.of("only.example", "/", origin.url()))
-        .build());
+    startEdgeWithNoRouteForItsRequests(b -> b);
     byte[] body = new byte[256 * 1024];
 
     try (RawClient raw = new RawClient(edge.port())) {
