@@ -3,14 +3,12 @@ package io.edgecache.edge.http;
 import io.edgecache.edge.config.LocalEdgeConfig;
 import io.edgecache.edge.extproc.InitialMetadata;
 import io.edgecache.edge.extproc.ProcessorSession;
-import io.edgecache.edge.http.UpstreamListener.ResetReason;
 import io.edgecache.edge.routing.RouteEntry;
 import io.edgecache.edge.routing.RouteTable;
 import io.edgecache.security.LogText;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import java.util.logging.Logger;
 
 /**
@@ -21,10 +19,11 @@ import java.util.logging.Logger;
  * <p>A step machine ({@link Step}) over four parts: the two {@link MessageFlow}s through the
  * processor ({@link ProcessorLink}), the {@link OriginLeg} where the request is handed to an
  * origin and the {@link ClientLeg} where the response is written; {@link LocalReply} names what
- * replaces the response when something fails. Everything here runs on the client connection's
+ * replaces the response when something fails. {@link ProcessorOutcomes} and {@link OriginEvents}
+ * turn the processor's and the origin's events into steps. Everything here runs on the client connection's
  * event loop; origin connections are on the same loop and gRPC callbacks hop to it once.
  */
-final class Exchange implements UpstreamListener {
+final class Exchange {
   private static final Logger log = Logger.getLogger(Exchange.class.getName());
 
   /** How far the exchange got; it only moves forward. */
@@ -67,7 +66,7 @@ final class Exchange implements UpstreamListener {
     }
     this.client = new ClientLeg(channel, connection, clientRequest, () -> advanceTo(Step.RESPONDING),
         this::responseComplete);
-    this.origin = new OriginLeg(routes, channel.eventLoop(), edge, this, () -> routerReply(LocalReply.noRoute()),
+    this.origin = new OriginLeg(routes, channel.eventLoop(), edge, new OriginEvents(this), () -> routerReply(LocalReply.noRoute()),
         () -> routerReply(LocalReply.routeTimeout()));
     this.requestFlow = new MessageFlow(true, processor, origin, connection::requestReading,
         config.bufferLimitBytes(), () -> localReply(LocalReply.bodyOverLimit(true)));
@@ -134,10 +133,18 @@ final class Exchange implements UpstreamListener {
     }
   }
 
-  // ---- for ProcessorOutcomes ----
+  // ---- for ProcessorOutcomes and OriginEvents ----
 
   ProcessorLink processor() {
     return processor;
+  }
+
+  ClientLeg client() {
+    return client;
+  }
+
+  OriginLeg origin() {
+    return origin;
   }
 
   MessageFlow requestFlow() {
@@ -162,67 +169,9 @@ final class Exchange implements UpstreamListener {
     return step.compareTo(Step.RESPONDING) >= 0;
   }
 
-  // ---- origin events ----
-
-  @Override
-  public void onConnectFailed(Throwable cause) {
-    log.fine(() -> "origin connect failed: " + LogText.quote(String.valueOf(cause)));
-    routerReply(LocalReply.connectFailure());
-  }
-
-  @Override
-  public void onInterimResponse(HttpResponse response) {
-    idleTimer.touch();
-    if (!responseStarted()) {
-      client.forwardInterim(response);
-    }
-  }
-
-  @Override
-  public void onResponseHead(HttpResponse response) {
-    idleTimer.touch();
-    if (step == Step.DONE) {
-      return;
-    }
-    origin.responseHead(response);
-    MessageHead head = MessageHead.withStatus(response.status().code());
-    head.copyResponseHeaders(response.headers());
-    origin.stampServiceTime(head);
-    startResponse(origin::reading).onHead(head, client.responseHasBody(response));
-  }
-
-  @Override
-  public void onResponseBody(ByteBuf data, boolean last) {
-    idleTimer.touch();
-    if (last) {
-      origin.responseEnded();
-    }
-    if (step != Step.RESPONSE && step != Step.RESPONDING) {
-      data.release();
-      return;
-    }
-    responseFlow.onBody(data, last);
-    if (last && step == Step.DONE) {
-      origin.close();
-    }
-  }
-
-  /**
-   * As Envoy's router: a reset before the origin's response headers becomes a local reply
-   * (503, or 502 for a protocol error) that the processor still sees, so it may serve stale;
-   * after them the client's stream is reset.
-   */
-  @Override
-  public void onUpstreamReset(ResetReason reason) {
-    if (origin.hasResponseEnded() || step == Step.DONE) {
-      return;
-    }
-    routerReply(LocalReply.upstreamReset(reason));
-  }
-
-  @Override
-  public void onUpstreamWritabilityChanged() {
-    requestFlow.onSinkWritable();
+  /** A response is going through the processor or to the client. */
+  boolean responding() {
+    return step == Step.RESPONSE || step == Step.RESPONDING;
   }
 
   /** Envoy's stream_idle_timeout: 408 before the response started, else a reset. */
@@ -244,7 +193,7 @@ final class Exchange implements UpstreamListener {
   }
 
   /** The response flow, for the origin's response or the router's own reply. */
-  private MessageFlow startResponse(MessageFlow.Source source) {
+  MessageFlow startResponse(MessageFlow.Source source) {
     advanceTo(Step.RESPONSE);
     responseFlow = new MessageFlow(false, processor, client, source, config.bufferLimitBytes(),
         () -> localReply(LocalReply.bodyOverLimit(false)));
@@ -258,7 +207,7 @@ final class Exchange implements UpstreamListener {
    * headers arrived it is too late: Envoy's router resets the stream
    * (upstream_reset_after_response_started), and so does the exchange.
    */
-  private void routerReply(LocalReply reply) {
+  void routerReply(LocalReply reply) {
     if (step == Step.DONE) {
       return;
     }
