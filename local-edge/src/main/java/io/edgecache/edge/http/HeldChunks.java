@@ -51,6 +51,21 @@ final class HeldChunks implements Iterable<HeldChunk> {
     return null;
   }
 
+  /** Where {@link #sendUnsent} sends a chunk's bytes (they stay held until answered). */
+  interface BodySender {
+    void send(ByteBuf data, boolean last);
+  }
+
+  /** Sends every chunk neither sent nor answered yet, in order (STREAMED). */
+  void sendUnsent(BodySender sender) {
+    for (HeldChunk chunk : chunks) {
+      if (!chunk.sent && !chunk.answered) {
+        chunk.sent = true;
+        sender.send(chunk.data, chunk.last);
+      }
+    }
+  }
+
   /** How a processor's answer turns a chunk's bytes into new ones (releasing the old if replaced). */
   interface Mutation {
     ByteBuf apply(ByteBuf original) throws ProtocolException;

@@ -1,11 +1,9 @@
 package io.edgecache.edge.http;
 
-import io.edgecache.edge.extproc.HeaderMutator;
 import io.edgecache.edge.extproc.ProtocolException;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 
@@ -22,7 +20,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
  *       sends it as if buffering (a BufferedBodyCallback): the head waits for its answer, which
  *       may mutate the head too.
  *   <li>BUFFERED: the whole body is collected (up to the buffer limit), sent as one message and
- *       released with the head once answered; a body mutation must match the Content-Length
+ *       released with the head once answered ({@link BufferedBody}); a body mutation must match the Content-Length
  *       the head declares, which the same answer may change.
  * </ul>
  *
@@ -51,8 +49,8 @@ final class MessageFlow {
   /** A STREAMED head held until the answer to the whole body sent with it as one message. */
   private boolean headWaitsForBody;
   private BodySendMode bodyMode = BodySendMode.NONE;
-  private CompositeByteBuf buffered;
-  private boolean bufferedSent;
+  /** The BUFFERED body while it is collected or with the processor; null otherwise. */
+  private BufferedBody buffered;
   private boolean sourceEnded;
   private boolean lastChunkAnswered;
   private boolean done;
@@ -100,7 +98,7 @@ final class MessageFlow {
 
   void onHeadersAnswer(CommonResponse answer) throws ProtocolException {
     awaitingHeadersAnswer = false;
-    applyHeaderMutation(answer);
+    processor.applyHeaderMutation(request, answer, head);
     if (answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
       // No further messages for this direction; the body mutation, if any, is the whole body.
       processor.stopProcessing(request);
@@ -113,11 +111,10 @@ final class MessageFlow {
   }
 
   void onBodyAnswer(CommonResponse answer) throws ProtocolException {
-    if (bodyMode == BodySendMode.BUFFERED && bufferedSent) {
+    if (bodyMode == BodySendMode.BUFFERED && buffered.sent()) {
       applyToHeldHead(answer);
-      ByteBuf body = answer.hasBodyMutation() ? BodyMutations.apply(answer.getBodyMutation(), buffered) : buffered;
+      ByteBuf body = buffered.answered(answer, chunks);
       buffered = null;
-      chunks.collectedReleased();
       releaseBufferedMessage(body);
       return;
     }
@@ -169,7 +166,7 @@ final class MessageFlow {
     if (bodyMode == BodySendMode.BUFFERED) {
       bodyMode = BodySendMode.NONE;
       sink.head(head, true);
-      chunks.putBack(buffered, sourceEnded);
+      buffered.giveBack(chunks, sourceEnded);
       buffered = null;
     }
     chunks.answerAll();
@@ -201,7 +198,7 @@ final class MessageFlow {
       return;
     }
     if (bodyMode == BodySendMode.BUFFERED) {
-      buffered = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+      buffered = new BufferedBody();
     } else if (bodyMode == BodySendMode.STREAMED && sourceEnded) {
       headWaitsForBody = true; // the whole body came while the headers were with the processor
     } else {
@@ -214,27 +211,12 @@ final class MessageFlow {
   }
 
   /**
-   * ProcessorState::processHeaderMutation, for a headers answer and for a body answer while the
-   * head is held. Envoy asks shouldRemoveContentLength() each time rather than reusing the
-   * decision made when the headers went out: a mode_override in this very answer is already in
-   * force (Filter::onReceiveMessage applies it first), so a switch to STREAMED makes the
-   * processor's own Content-Length line be skipped, as does a BUFFERED body with skipped headers.
-   */
-  private void applyHeaderMutation(CommonResponse answer) throws ProtocolException {
-    if (answer.hasHeaderMutation()) {
-      HeaderMutator.apply(answer.getHeaderMutation(), head, request,
-          answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
-          processor.removesContentLength(request));
-    }
-  }
-
-  /**
    * A body answer while the head is still held, for a BUFFERED body or a whole STREAMED one sent
    * with the head (ProcessorState::handleBodyResponse, BufferedBodyCallback): its header
    * mutation applies, and a body mutation must match the length the head then declares.
    */
   private void applyToHeldHead(CommonResponse answer) throws ProtocolException {
-    applyHeaderMutation(answer);
+    processor.applyHeaderMutation(request, answer, head);
     if (answer.hasBodyMutation()) {
       BodyMutations.requireDeclaredLength(answer.getBodyMutation(), head);
     }
@@ -251,41 +233,30 @@ final class MessageFlow {
       return;
     }
     switch (bodyMode) {
-      case NONE -> {
-        while (!chunks.isEmpty() && !done) {
-          forward(chunks.poll());
-        }
-      }
+      case NONE -> forwardWhile(false);
       case STREAMED -> {
-        for (HeldChunk chunk : chunks) {
-          if (!chunk.sent && !chunk.answered) {
-            chunk.sent = true;
-            processor.sendBody(request, chunk.data, chunk.last);
-          }
-        }
-        while (!chunks.isEmpty() && chunks.peek().answered && !done) {
-          forward(chunks.poll());
-        }
+        chunks.sendUnsent((data, last) -> processor.sendBody(request, data, last));
+        forwardWhile(true);
       }
       case BUFFERED -> {
-        chunks.collectInto(buffered);
-        if (buffered.readableBytes() > limit) {
+        if (!buffered.collect(chunks, limit)) {
           overLimit.run();
           return;
         }
-        if (sourceEnded && !bufferedSent) {
-          bufferedSent = true;
-          processor.sendBody(request, buffered, true);
-        }
+        buffered.sendWhenComplete(sourceEnded, processor, request);
       }
       default -> throw new IllegalStateException("unsupported body mode " + bodyMode);
     }
     updateReading();
   }
 
-  private void forward(HeldChunk chunk) {
-    done = chunk.last;
-    sink.body(chunk.data, chunk.last);
+  /** Forwards the oldest chunks to the sink, while they are answered if {@code answeredOnly}. */
+  private void forwardWhile(boolean answeredOnly) {
+    while (!chunks.isEmpty() && (!answeredOnly || chunks.peek().answered) && !done) {
+      HeldChunk chunk = chunks.poll();
+      done = chunk.last;
+      sink.body(chunk.data, chunk.last);
+    }
   }
 
   private void releaseBufferedMessage(ByteBuf body) {

@@ -2,12 +2,15 @@ package io.edgecache.edge.http;
 
 import com.google.protobuf.ByteString;
 import io.edgecache.edge.config.ExtProcConfigValidator;
+import io.edgecache.edge.extproc.HeaderMutator;
 import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.extproc.ProcessorSession.Phase;
+import io.edgecache.edge.extproc.ProtocolException;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
@@ -83,6 +86,21 @@ final class ProcessorLink {
       requestStopped = true;
     } else {
       responseStopped = true;
+    }
+  }
+
+  /**
+   * ProcessorState::processHeaderMutation, for a headers answer and for a body answer while the
+   * head is held. Envoy asks shouldRemoveContentLength() each time rather than reusing the
+   * decision made when the headers went out: a mode_override in this very answer is already in
+   * force (Filter::onReceiveMessage applies it first), so a switch to STREAMED makes the
+   * processor's own Content-Length line be skipped, as does a BUFFERED body with skipped headers.
+   */
+  void applyHeaderMutation(boolean request, CommonResponse answer, MessageHead head) throws ProtocolException {
+    if (answer.hasHeaderMutation()) {
+      HeaderMutator.apply(answer.getHeaderMutation(), head, request,
+          answer.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE,
+          removesContentLength(request));
     }
   }
 
