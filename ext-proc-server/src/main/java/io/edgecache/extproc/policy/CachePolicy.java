@@ -10,7 +10,6 @@ import io.edgecache.extproc.fields.CacheControl;
 import io.edgecache.extproc.fields.HeaderList;
 import io.edgecache.extproc.fields.HopByHop;
 import io.edgecache.extproc.fields.TargetedCacheControl;
-import io.edgecache.extproc.policy.ReuseVerdict.Action;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,7 +19,9 @@ import java.util.Set;
 /**
  * The shared-cache decisions of RFC 9111 (with RFC 5861 stale extensions and RFC 9213 targeted
  * fields): whether a request may use the cache (§4), whether a response may be stored (§3) and
- * what a stored response may be used for. Stateless; one instance serves all streams.
+ * what a stored response may be used for. Stateless; one instance serves all streams. The
+ * public face of the package's smaller policies: {@link ReusePolicy} (what a stored response may
+ * be used for) and {@link RouteLifetimes} (the lifetime a route gives a stored response).
  */
 public final class CachePolicy {
 
@@ -33,7 +34,7 @@ public final class CachePolicy {
 
   private static final String CDN_CACHE_CONTROL = "cdn-cache-control";
 
-  private final Freshness freshness;
+  private final RouteLifetimes lifetimes;
   /** The targeted fields this cache obeys, highest precedence first. */
   private final List<String> targetedFields;
   private final boolean stripTargetedFields;
@@ -45,7 +46,7 @@ public final class CachePolicy {
    * @param stripTargetedFields whether targeted fields are kept from the client
    */
   public CachePolicy(Freshness freshness, String targetedField, boolean stripTargetedFields) {
-    this.freshness = freshness;
+    this.lifetimes = new RouteLifetimes(freshness);
     this.targetedFields = List.of(targetedField, CDN_CACHE_CONTROL);
     this.stripTargetedFields = stripTargetedFields;
   }
@@ -160,7 +161,7 @@ public final class CachePolicy {
       return StoreVerdict.refuse("vary-star"); // §4.1: never matches
     }
     Duration lifetime =
-        lifetime(request, status, responseHeaders, directives, route, responseTime);
+        lifetimes.of(request, status, responseHeaders, directives, route, responseTime);
     if (lifetime == null) {
       return StoreVerdict.refuse("status");
     }
@@ -186,48 +187,7 @@ public final class CachePolicy {
    * §5.2.1; RFC 5861; RFC 8246).
    */
   public ReuseVerdict reuse(RequestFacts request, CachedResponse entry, Instant now) {
-    CacheControl cc = request.cacheControl();
-    Duration age = entry.currentAge(now);
-    Duration ttl = entry.timeToLive(now);
-    boolean fresh = ttl.compareTo(Duration.ZERO) > 0;
-    boolean freshImmutable = fresh && entry.rules().immutable();
-    if (entry.rules().alwaysRevalidate()) {
-      return new ReuseVerdict(Action.REVALIDATE, "stale", "no-cache"); // §5.2.2.4
-    }
-    if (!freshImmutable) {
-      if (request.backgroundRefresh()) {
-        return new ReuseVerdict(Action.REVALIDATE, "stale", "background-refresh");
-      }
-      boolean pragmaNoCache = !request.headers().contains("cache-control")
-          && containsToken(request.headers().joined("pragma"), "no-cache"); // §5.4
-      if (cc.has("no-cache") || pragmaNoCache) {
-        return new ReuseVerdict(Action.REVALIDATE, "request", "no-cache"); // §5.2.1.4
-      }
-      Long maxAge = cc.seconds("max-age");
-      if (maxAge != null && age.getSeconds() > maxAge) {
-        return new ReuseVerdict(Action.REVALIDATE, "request", "max-age"); // §5.2.1.1
-      }
-    }
-    Long minFresh = cc.seconds("min-fresh");
-    if (minFresh != null && ttl.getSeconds() < minFresh) {
-      return new ReuseVerdict(Action.REVALIDATE, "request", "min-fresh"); // §5.2.1.3
-    }
-    if (fresh) {
-      return ReuseVerdict.FRESH;
-    }
-    Duration staleness = ttl.negated();
-    if (!entry.rules().mustRevalidate()) {
-      Long maxStale = cc.seconds("max-stale");
-      if (maxStale != null
-          && (maxStale == CacheControl.INVALID || staleness.getSeconds() <= maxStale)) {
-        return new ReuseVerdict(Action.SERVE, null, "max-stale"); // §5.2.1.2
-      }
-      if (staleness.compareTo(entry.rules().staleWhileRevalidate()) <= 0) {
-        return new ReuseVerdict(
-            Action.SERVE_STALE_AND_REFRESH, "stale", "stale-while-revalidate"); // RFC 5861 §3
-      }
-    }
-    return new ReuseVerdict(Action.REVALIDATE, "stale", null);
+    return ReusePolicy.reuse(request, entry, now);
   }
 
   /**
@@ -235,52 +195,7 @@ public final class CachePolicy {
    * its stale-if-error window and without must-revalidate.
    */
   public boolean mayServeOnError(CachedResponse entry, Instant now) {
-    Duration staleness = entry.timeToLive(now).negated();
-    return !entry.rules().mustRevalidate()
-        && staleness.compareTo(entry.rules().staleIfError()) <= 0;
-  }
-
-  /**
-   * The statuses a route's defaultTtl is given to (by cache-everything always, else when the
-   * origin gives no lifetime): RFC 9110's heuristically cacheable ones but 405, 414 and 501,
-   * which a request alone provokes (a method, a long URI, a coding), like the 400, 431 and 5xx
-   * left out too. Given to those, one request carrying something the key does not hold (an
-   * oversized header, an ignored query) would have every client served the error for the whole
-   * TTL; they are stored only as the origin's freshness or a route's negativeTtl says.
-   */
-  private static final Set<Integer> DEFAULT_TTL_STATUSES =
-      Set.of(200, 203, 204, 206, 300, 301, 308, 404, 410);
-
-  /**
-   * The freshness lifetime under the route's policy, or null when the response is not
-   * cacheable at all (RFC 9111 §3: no explicit freshness, status not cacheable by default).
-   * Cache-everything does not cover a request with credentials unless the route opts in.
-   */
-  private Duration lifetime(RequestFacts request, int status, HeaderList headers,
-      Directives directives, RoutePolicy route, Instant responseTime) {
-    CacheControl cc = directives.cacheControl();
-    Duration lifetime;
-    if (route.mode() == RoutePolicy.Mode.CACHE_EVERYTHING && !route.defaultTtl().isZero()
-        && DEFAULT_TTL_STATUSES.contains(status)
-        && (route.cacheEverythingWithCredentials() || !route.hasCredentials(request.headers()))) {
-      lifetime = route.defaultTtl();
-    } else if (Freshness.hasExplicitExpiration(headers, cc, directives.targeted())) {
-      lifetime = freshness.lifetime(status, headers, cc, directives.targeted(), responseTime);
-    } else if (route.negativeTtls().containsKey(status)) {
-      lifetime = route.negativeTtls().get(status);
-    } else if (cc.has("public") || Freshness.HEURISTICALLY_CACHEABLE.contains(status)) {
-      lifetime = freshness.lifetime(status, headers, cc, directives.targeted(), responseTime);
-      if (lifetime.isZero() && !route.defaultTtl().isZero()
-          && DEFAULT_TTL_STATUSES.contains(status)) {
-        lifetime = route.defaultTtl();
-      }
-    } else {
-      return null;
-    }
-    if (!route.maxTtl().isZero() && lifetime.compareTo(route.maxTtl()) > 0) {
-      lifetime = route.maxTtl();
-    }
-    return lifetime;
+    return ReusePolicy.mayServeOnError(entry, now);
   }
 
   /**
