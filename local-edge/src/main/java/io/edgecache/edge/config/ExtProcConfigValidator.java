@@ -1,6 +1,7 @@
 package io.edgecache.edge.config;
 
 import io.edgecache.config.ConfigException;
+import io.edgecache.edge.extproc.ResponseAttributes;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
@@ -32,8 +33,13 @@ public final class ExtProcConfigValidator {
     if (config.getRequestAttributesCount() > 0) {
       throw unsupported(prefix, "request_attributes");
     }
-    if (config.getResponseAttributesCount() > 0) {
-      throw unsupported(prefix, "response_attributes");
+    for (int i = 0; i < config.getResponseAttributesCount(); i++) {
+      String attribute = config.getResponseAttributes(i);
+      if (!ResponseAttributes.SUPPORTED.contains(attribute)) {
+        throw new ConfigException(prefix + "response_attributes[" + i + "]: '" + attribute
+            + "' is not evaluated by local-edge (it evaluates " + String.join(", ", ResponseAttributes.SUPPORTED)
+            + "; use real Envoy)");
+      }
     }
     if (config.hasMutationRules()) {
       throw unsupported(prefix, "mutation_rules");

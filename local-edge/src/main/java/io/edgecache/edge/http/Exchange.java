@@ -192,9 +192,13 @@ final class Exchange {
     }
   }
 
-  /** The response flow, for the origin's response or the router's own reply. */
-  MessageFlow startResponse(MessageFlow.Source source) {
+  /**
+   * The response flow, for the origin's response or the router's own reply; {@code codeDetails}
+   * as Envoy records them ({@code via_upstream} for the origin's).
+   */
+  MessageFlow startResponse(MessageFlow.Source source, String codeDetails) {
     advanceTo(Step.RESPONSE);
+    processor.responseStarts(codeDetails);
     responseFlow = new MessageFlow(false, processor, client, source, config.bufferLimitBytes(),
         () -> localReply(LocalReply.bodyOverLimit(false)));
     return responseFlow;
@@ -216,7 +220,7 @@ final class Exchange {
       return;
     }
     origin.responseEnded();
-    MessageFlow flow = startResponse(on -> { });
+    MessageFlow flow = startResponse(on -> { }, reply.details());
     boolean withBody = !client.headRequest() && reply.hasBody();
     flow.onHead(reply.routerHead(), withBody);
     if (withBody) {

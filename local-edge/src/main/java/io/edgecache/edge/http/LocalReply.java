@@ -4,7 +4,9 @@ import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.http.UpstreamListener.ResetReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -53,7 +55,7 @@ record LocalReply(int status, String body, String details) {
    * passes back through the response side of the filter chain like its other replies.
    */
   static LocalReply noRoute() {
-    return new LocalReply(404, "");
+    return new LocalReply(404, "", "route_not_found");
   }
 
   /** A BUFFERED body over the buffer limit: 413 for a request, 500 for a response. */
@@ -85,19 +87,39 @@ record LocalReply(int status, String body, String details) {
     return new LocalReply(STATUS_ON_ERROR, "", "ext_proc_error_" + detail);
   }
 
-  /** The router could not connect to the origin. */
-  static LocalReply connectFailure() {
-    return new LocalReply(503, RESET_BEFORE_HEADERS + "connection failure");
+  /**
+   * The router could not connect to the origin: Envoy's reset reason for a refused connection is
+   * "remote connection failure" with the socket's error as the transport failure reason
+   * (ConnectionImpl: "delayed connect error: " and strerror), for a connect timeout
+   * "connection timeout".
+   */
+  static LocalReply connectFailure(Throwable cause) {
+    if (cause instanceof ConnectTimeoutException) {
+      return upstreamReset(503, "connection timeout", "");
+    }
+    boolean refused = cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("Connection refused");
+    return upstreamReset(503, "remote connection failure", refused ? "delayed connect error: Connection refused" : "");
   }
 
   /** The origin connection ended before the response headers: 502 for a protocol error, else 503. */
   static LocalReply upstreamReset(ResetReason reason) {
-    return new LocalReply(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503, RESET_BEFORE_HEADERS + reason.text());
+    return upstreamReset(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503, reason.text(), "");
+  }
+
+  /**
+   * Router::Filter::onUpstreamReset: the body names the reset reason and any transport failure
+   * reason; the details are upstream_reset_before_response_started{reason|transport}, spaces
+   * made underscores.
+   */
+  private static LocalReply upstreamReset(int status, String reason, String transport) {
+    String body = RESET_BEFORE_HEADERS + reason + (transport.isEmpty() ? "" : ", transport failure reason: " + transport);
+    String details = "upstream_reset_before_response_started{" + reason + (transport.isEmpty() ? "" : "|" + transport) + "}";
+    return new LocalReply(status, body, details.replace(' ', '_'));
   }
 
   /** The route timeout passed before the origin's response ended. */
   static LocalReply routeTimeout() {
-    return new LocalReply(504, "upstream request timeout");
+    return new LocalReply(504, "upstream request timeout", "response_timeout");
   }
 
   boolean hasBody() {

@@ -6,6 +6,7 @@ import io.edgecache.edge.extproc.HeaderMutator;
 import io.edgecache.edge.extproc.ProcessorSession;
 import io.edgecache.edge.extproc.ProcessorSession.Phase;
 import io.edgecache.edge.extproc.ProtocolException;
+import io.edgecache.edge.extproc.ResponseAttributes;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
@@ -29,6 +30,9 @@ final class ProcessorLink {
 
   private final ExternalProcessor filter;
   private final ProcessorSession session;
+  private final ResponseAttributes responseAttributes;
+  /** Envoy's response code details for the response being processed; null before one. */
+  private String responseCodeDetails;
   private ProcessingMode mode;
   private boolean requestStopped;
   private boolean responseStopped;
@@ -36,6 +40,7 @@ final class ProcessorLink {
   ProcessorLink(ExternalProcessor filter, ProcessorSession session) {
     this.filter = filter;
     this.session = session;
+    this.responseAttributes = new ResponseAttributes(filter.getResponseAttributesList());
     this.mode = filter.getProcessingMode();
   }
 
@@ -104,13 +109,23 @@ final class ProcessorLink {
     }
   }
 
+  /**
+   * A response begins: the origin's ({@code via_upstream}) or the router's own reply, with the
+   * details Envoy records for it, which the response_attributes carry.
+   */
+  void responseStarts(String codeDetails) {
+    responseCodeDetails = codeDetails;
+  }
+
   /** Sends this direction's headers as they are now. */
   void sendHeaders(boolean request, MessageHead head, boolean endOfStream) {
     HttpHeaders headers = HttpHeaders.newBuilder().setHeaders(head.toProto()).setEndOfStream(endOfStream).build();
     if (request) {
       session.send(Phase.REQUEST_HEADERS, ProcessingRequest.newBuilder().setRequestHeaders(headers).build());
     } else {
-      session.send(Phase.RESPONSE_HEADERS, ProcessingRequest.newBuilder().setResponseHeaders(headers).build());
+      ProcessingRequest.Builder message = ProcessingRequest.newBuilder().setResponseHeaders(headers);
+      responseAttributes.addTo(message, responseCodeDetails);
+      session.send(Phase.RESPONSE_HEADERS, message.build());
     }
   }
 
@@ -123,7 +138,10 @@ final class ProcessorLink {
     if (request) {
       session.send(Phase.REQUEST_BODY, ProcessingRequest.newBuilder().setRequestBody(body).build());
     } else {
-      session.send(Phase.RESPONSE_BODY, ProcessingRequest.newBuilder().setResponseBody(body).build());
+      // The attributes go with the direction's first message: this one when headers are skipped.
+      ProcessingRequest.Builder message = ProcessingRequest.newBuilder().setResponseBody(body);
+      responseAttributes.addTo(message, responseCodeDetails);
+      session.send(Phase.RESPONSE_BODY, message.build());
     }
   }
 
