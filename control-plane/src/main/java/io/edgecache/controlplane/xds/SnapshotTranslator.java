@@ -159,6 +159,10 @@ public final class SnapshotTranslator {
         // from every processed response before any mode_override can arrive
         // (ProcessorState::shouldRemoveContentLength), so misses and passes would go out chunked.
         .setAllowModeOverride(true)
+        // So the node tells Envoy's own replies (route_not_found, upstream resets, timeouts,
+        // other filters' answers, which 1.37 sends through ext_proc) from the origin's, and
+        // stores only what came via_upstream.
+        .addResponseAttributes("response.code_details")
         .setProcessingMode(ProcessingMode.newBuilder()
             .setRequestHeaderMode(HeaderSendMode.SEND)
             .setResponseHeaderMode(HeaderSendMode.SEND)

@@ -82,7 +82,8 @@ final class CacheExchange implements StreamObserver<ProcessingRequest> {
     try {
       switch (message.getRequestCase()) {
         case REQUEST_HEADERS -> requestHeaders.on(message.getRequestHeaders());
-        case RESPONSE_HEADERS -> responseHeaders.on(message.getResponseHeaders());
+        case RESPONSE_HEADERS -> responseHeaders.on(message.getResponseHeaders(),
+            ResponseSource.isEnvoysOwn(message));
         case RESPONSE_BODY -> onResponseBody(message.getResponseBody());
         case REQUEST_BODY -> state.send(ExchangeMessages.continueRequestBody());
         case REQUEST_TRAILERS -> state.send(ExchangeMessages.continueRequestTrailers());

@@ -48,7 +48,12 @@ final class ResponseHeaders {
     this.clock = clock;
   }
 
-  void on(HttpHeaders message) throws MalformedMessageException {
+  /**
+   * @param envoysOwn the response is a reply Envoy made itself ({@link ResponseSource}): it
+   *     may still be answered from a stale copy (an unreachable origin), but nothing about it is
+   *     stored, freshened or invalidated, since the origin never saw the request
+   */
+  void on(HttpHeaders message, boolean envoysOwn) throws MalformedMessageException {
     if (state.step() != ExchangeStep.AWAIT_RESPONSE_HEADERS) {
       throw new MalformedMessageException(
           state.step() == ExchangeStep.AWAIT_REQUEST_HEADERS
@@ -59,27 +64,24 @@ final class ResponseHeaders {
     int status = parseStatus(headers.first(":status"));
     Instant responseTime = clock.instant();
     RequestFacts request = state.request;
-    if (!request.isSafe() && status >= 200 && status < 400) {
-      storeUpdates.invalidateAfterUnsafeMethod(request, headers);
-    }
-    if (revalidation.answer(status, headers, responseTime)) {
+    if ((!envoysOwn || status >= 500) && revalidation.answer(status, headers, responseTime)) {
       return;
     }
-    if (status == 206) {
-      background.afterPartial(headers, responseTime);
+    StoreVerdict verdict;
+    ByteRanges.Part part = null;
+    if (envoysOwn) {
+      verdict = StoreVerdict.ENVOY_REPLY;
+    } else {
+      updateStoredResponses(request, status, headers, responseTime);
+      part = status == 206 ? recorder.storablePart(headers) : null;
+      verdict = part != null
+          // judged as the complete response it is part of would be
+          ? policy.decide(request, state.requestVerdict, 200,
+              headers.without(field -> field.name().equals("content-range")), state.route,
+              responseTime)
+          : policy.decide(request, state.requestVerdict, status, headers, state.route,
+              responseTime);
     }
-    if (request.isHead() && status == 200) {
-      storeUpdates.freshenFromHead(request, state.requestVerdict, state.route,
-          state::matchesVary, headers, responseTime);
-    }
-    ByteRanges.Part part = status == 206 ? recorder.storablePart(headers) : null;
-    StoreVerdict verdict = part != null
-        // judged as the complete response it is part of would be
-        ? policy.decide(request, state.requestVerdict, 200,
-            headers.without(field -> field.name().equals("content-range")), state.route,
-            responseTime)
-        : policy.decide(request, state.requestVerdict, status, headers, state.route,
-            responseTime);
 
     CacheStatus cacheStatus = CacheStatus.forwarded(state.forwardReason).fwdStatus(status);
     BodySendMode bodyMode = BodySendMode.NONE;
@@ -107,13 +109,33 @@ final class ResponseHeaders {
       }
     } else {
       cacheStatus.detail(verdict.reason() != null ? verdict.reason() : state.detail);
-      fill.land(null, verdict.reason() != null && status < 500);
+      // Followers of an Envoy reply fetch for themselves: it says nothing about the origin.
+      fill.land(null, !envoysOwn && verdict.reason() != null && status < 500);
     }
     if (state.step() == ExchangeStep.AWAIT_RESPONSE_HEADERS) {
       state.moveTo(ExchangeStep.DONE);
     }
     state.send(ExchangeMessages.continueResponseHeaders(
         responseMutation(cacheStatus.appendTo(headers.joined(CacheStatus.FIELD))), bodyMode));
+  }
+
+  /**
+   * What the origin's answer does to responses stored already: an unsafe method's success
+   * invalidates them (RFC 9111 §4.4), a 206 may start the background fill of the whole, a HEAD's
+   * 200 freshens the stored GET (§4.3.5).
+   */
+  private void updateStoredResponses(RequestFacts request, int status, HeaderList headers,
+      Instant responseTime) {
+    if (!request.isSafe() && status >= 200 && status < 400) {
+      storeUpdates.invalidateAfterUnsafeMethod(request, headers);
+    }
+    if (status == 206) {
+      background.afterPartial(headers, responseTime);
+    }
+    if (request.isHead() && status == 200) {
+      storeUpdates.freshenFromHead(request, state.requestVerdict, state.route,
+          state::matchesVary, headers, responseTime);
+    }
   }
 
   private HeaderMutation responseMutation(String cacheStatus) {

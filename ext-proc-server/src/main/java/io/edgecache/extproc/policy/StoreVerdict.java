@@ -23,6 +23,12 @@ public record StoreVerdict(
     ReuseRules rules,
     Duration correctedInitialAge) {
 
+  /**
+   * A reply Envoy made itself (its router's 404, 503 or 504, another filter's denial): never
+   * stored, since no origin answered the request; Cache-Status says {@code detail=envoy-reply}.
+   */
+  public static final StoreVerdict ENVOY_REPLY = refuse("envoy-reply");
+
   static StoreVerdict refuse(String reason) {
     return new StoreVerdict(false, reason, null, Duration.ZERO, ReuseRules.NONE, Duration.ZERO);
   }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.edgecache.extproc.ExtProcServer;
 import io.edgecache.extproc.config.ServerConfig;
 import io.edgecache.extproc.config.ServerConfigLoader;
@@ -120,11 +122,6 @@ class ExtProcProtocolTest {
     hit.finish();
   }
 
-  /**
-   * Envoy's local reply sets Content-Length from the body and sends no body to a HEAD request
-   * ({@code Utility::prepareLocalReply}, {@code encodeLocalReply}), so a HEAD hit carries the
-   * stored body for Envoy to measure, and no Content-Length line of its own.
-   */
   /**
    * A leader whose response never comes (a stalled origin, or a stream opened and left silent)
    * gathers followers for one maxWait at most: then the next miss on its key leads a fetch of
@@ -381,6 +378,69 @@ class ExtProcProtocolTest {
             .check(HealthCheckRequest.newBuilder()
                 .setService(ExternalProcessorGrpc.SERVICE_NAME).build())
             .getStatus());
+  }
+
+  /**
+   * A reply Envoy made itself (here a route's direct_response, which says it may be cached) is
+   * told apart by the response.code_details attribute and never stored: the origin never saw
+   * the request, and the next request for the key goes to it.
+   */
+  @Test
+  void aReplyEnvoyMadeItselfIsNeverStored() throws Exception {
+    Stream first = new Stream();
+    first.send(requestHeaders("GET", "/direct"));
+    assertEquals(responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; detail=envoy-reply",
+            BodySendMode.NONE),
+        first.send(withCodeDetails(responseHeaders(200, false, "cache-control", "public, max-age=60",
+            "content-length", "2"), "direct_response")));
+    first.finish();
+
+    Stream next = new Stream();
+    assertEquals(continueRequestHeaders(), next.send(requestHeaders("GET", "/direct")));
+    next.finish();
+  }
+
+  /** The origin's response, which Envoy marks via_upstream, is stored as ever. */
+  @Test
+  void aResponseViaUpstreamIsStored() throws Exception {
+    Stream miss = new Stream();
+    miss.send(requestHeaders("GET", "/via"));
+    assertEquals(responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; stored; ttl=60",
+            BodySendMode.STREAMED),
+        miss.send(withCodeDetails(responseHeaders(200, false, "cache-control", "public, max-age=60"),
+            "via_upstream")));
+    miss.send(body("ok", true));
+    miss.finish();
+
+    Stream hit = new Stream();
+    assertTrue(hit.send(requestHeaders("GET", "/via")).hasImmediateResponse());
+    hit.finish();
+  }
+
+  /** Envoy's own 503 for an unreachable origin still lets a stale copy answer (stale-if-error). */
+  @Test
+  void envoysOwn503IsStillAnsweredFromAStaleCopy() throws Exception {
+    Stream miss = new Stream();
+    miss.send(requestHeaders("GET", "/down"));
+    miss.send(responseHeaders(200, false, "cache-control", "max-age=10, stale-if-error=60"));
+    miss.send(body("old", true));
+    miss.finish();
+    clock.advance(Duration.ofSeconds(20));
+
+    Stream stale = new Stream();
+    assertEquals(continueRequestHeaders(), stale.send(requestHeaders("GET", "/down")));
+    ProcessingResponse answer = stale.send(withCodeDetails(responseHeaders(503, true),
+        "upstream_reset_before_response_started{remote_connection_failure}"));
+    assertEquals("old", answer.getImmediateResponse().getBody().toStringUtf8(), answer.toString());
+    assertTrue(answer.toString().contains("detail=stale-if-error"), answer.toString());
+    stale.finish();
+  }
+
+  /** {@code message} with the response.code_details attribute Envoy adds when asked to. */
+  private static ProcessingRequest withCodeDetails(ProcessingRequest message, String details) {
+    return message.toBuilder().putAttributes("envoy.filters.http.ext_proc", Struct.newBuilder()
+        .putFields("response.code_details", Value.newBuilder().setStringValue(details).build())
+        .build()).build();
   }
 
   private void assertRejected(ProcessingRequest message, String expected) throws Exception {
