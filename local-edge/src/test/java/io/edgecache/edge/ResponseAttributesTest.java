@@ -24,8 +24,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,24 +41,11 @@ class ResponseAttributesTest {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
 
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  private ScriptedExtProcServer processor;
-  private TestOrigin origin;
-  private LocalEdge edge;
+  @AutoClose private final ScriptedExtProcServer processor = new ScriptedExtProcServer();
+  @AutoClose private final TestOrigin origin = new TestOrigin();
+  @AutoClose private LocalEdge edge;
 
-  @BeforeEach
-  void setUp() throws Exception {
-    processor = new ScriptedExtProcServer();
-    origin = new TestOrigin();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (edge != null) {
-      edge.close();
-    }
-    processor.close();
-    origin.close();
-  }
+  ResponseAttributesTest() throws Exception {}
 
   @Test
   void theOriginsResponseIsViaUpstreamAndOnlyItsFirstMessageCarriesTheAttributes() throws Exception {
