@@ -138,25 +138,16 @@ final class ClientLeg implements MessageSink {
 
   /**
    * Writes {@code head} and {@code body} as a reply of local-edge's own, framed as Envoy's
-   * {@code Utility::prepareLocalReply} and {@code encodeLocalReply} do: a non-empty body sets
-   * Content-Length to its size and Content-Type to text/plain when none was given; an empty
-   * body removes both; a HEAD request gets the headers only. Takes ownership of {@code body}.
+   * {@code Utility::prepareLocalReply} ({@link LocalReply#frame}) and {@code encodeLocalReply}
+   * do: a HEAD request gets the headers only. Takes ownership of {@code body}.
    */
   void writeLocalReply(MessageHead head, ByteBuf body) {
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
     response.headers().add(head.headers());
     finishHeaders(response.headers());
-    if (body.isReadable()) {
-      response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-      if (!response.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
-      }
-    } else {
-      response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-      response.headers().remove(HttpHeaderNames.CONTENT_TYPE);
-      if (!headRequest) {
-        Http1Framing.frame(response.headers(), false, Http1Framing.responseMayCarryBody(head.status()));
-      }
+    LocalReply.frame(response.headers(), body.readableBytes());
+    if (!body.isReadable() && !headRequest) {
+      Http1Framing.frame(response.headers(), false, Http1Framing.responseMayCarryBody(head.status()));
     }
     boolean keepAlive = keepAlive();
     if (!keepAlive) {

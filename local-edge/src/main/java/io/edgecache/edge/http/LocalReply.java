@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 
@@ -131,17 +132,27 @@ record LocalReply(int status, String body, String details) {
     return Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
   }
 
-  /**
-   * The head of the router's reply as it enters the response side of the filter chain, framed
-   * as {@code Utility::prepareLocalReply} frames it: a body gets text/plain and its
-   * Content-Length, an empty one neither (the headers then end the stream).
-   */
+  /** The head of the router's reply as it enters the response side of the filter chain. */
   MessageHead routerHead() {
     MessageHead head = MessageHead.withStatus(status);
-    if (hasBody()) {
-      head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
-      head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.getBytes(StandardCharsets.UTF_8).length);
-    }
+    frame(head.headers(), body.getBytes(StandardCharsets.UTF_8).length);
     return head;
+  }
+
+  /**
+   * Frames a local reply's headers as {@code Utility::prepareLocalReply} does: a body of
+   * {@code bodyBytes} sets Content-Length and, when none was given, Content-Type text/plain; an
+   * empty one removes both (the headers then end the stream).
+   */
+  static void frame(HttpHeaders headers, int bodyBytes) {
+    if (bodyBytes > 0) {
+      headers.set(HttpHeaderNames.CONTENT_LENGTH, bodyBytes);
+      if (!headers.contains(HttpHeaderNames.CONTENT_TYPE)) {
+        headers.set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+      }
+    } else {
+      headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+      headers.remove(HttpHeaderNames.CONTENT_TYPE);
+    }
   }
 }
