@@ -31,14 +31,16 @@ class EnvoyRepliesEndToEndTest {
   void theRoutersOwn503ForAnUnreachableOriginIsNeverStored() throws Exception {
     try (Socket dead = refusingPort();
         EdgeStack stack = EdgeStack.start("http://127.0.0.1:" + dead.getLocalPort(), NEGATIVE_503)) {
-      for (int attempt = 1; attempt <= 2; attempt++) {
-        HttpResponse<String> response = stack.get("/unreachable");
+      assertNeverStored(stack, "/unreachable");
+    }
+  }
 
-        assertEquals(503, response.statusCode());
-        assertTrue(response.body().startsWith("upstream connect error"), response.body());
-        assertEquals("edgecache; fwd=uri-miss; fwd-status=503; detail=envoy-reply",
-            response.headers().firstValue("cache-status").orElse(""), "attempt " + attempt);
-      }
+  @Test
+  void theRoutersOwn503ForAResetBeforeTheResponseHeadersIsNeverStored() throws Exception {
+    try (TestOrigin origin = new TestOrigin();
+        EdgeStack stack = EdgeStack.start(origin, NEGATIVE_503)) {
+      origin.dropConnection("/reset");
+      assertNeverStored(stack, "/reset");
     }
   }
 
@@ -55,6 +57,18 @@ class EnvoyRepliesEndToEndTest {
       assertEquals("busy", again.body());
       assertTrue(again.headers().firstValue("cache-status").orElse("").contains("; hit"),
           again.headers().toString());
+    }
+  }
+
+  /** Two requests for {@code path} both get the router's 503, marked as Envoy's own reply. */
+  private static void assertNeverStored(EdgeStack stack, String path) throws Exception {
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      HttpResponse<String> response = stack.get(path);
+
+      assertEquals(503, response.statusCode());
+      assertTrue(response.body().startsWith("upstream connect error"), response.body());
+      assertEquals("edgecache; fwd=uri-miss; fwd-status=503; detail=envoy-reply",
+          response.headers().firstValue("cache-status").orElse(""), "attempt " + attempt);
     }
   }
 

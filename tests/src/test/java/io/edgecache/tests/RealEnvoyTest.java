@@ -219,6 +219,25 @@ class RealEnvoyTest {
     assertTrue(cacheStatus(revalidated).contains("fwd-status=304"), revalidated.headers().toString());
   }
 
+  /**
+   * The router's own 503 (the origin reset the connection before its response headers) reaches
+   * the node with response.code_details other than via_upstream, which envoy.yaml's filter asks
+   * for; the node marks it and stores nothing.
+   */
+  @Test
+  void theRoutersOwn503IsMarkedAsEnvoysReplyAndNotStored() throws Exception {
+    origin.dropConnection("/reset");
+    HttpClient client = HttpClient.newHttpClient();
+    URI reset = URI.create("http://" + envoy.getHost() + ":" + envoy.getMappedPort(10000) + "/reset");
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      HttpResponse<String> response = client.send(HttpRequest.newBuilder(reset).timeout(Duration.ofSeconds(30))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, response.statusCode(), response.body());
+      assertEquals("edgecache; fwd=uri-miss; fwd-status=503; detail=envoy-reply",
+          response.headers().firstValue("cache-status").orElse(""), "attempt " + attempt);
+    }
+  }
+
   /** Stored already stale (dated 30 s ago, max-age=10), then the origin fails. */
   @Test
   void staleIfErrorServesTheStoredResponse() throws Exception {

@@ -32,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -81,6 +82,7 @@ final class TestOrigin implements AutoCloseable {
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private final Map<String, HttpHeaders> lastRequest = new ConcurrentHashMap<>();
   private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+  private final Set<String> dropped = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   TestOrigin() throws InterruptedException {
@@ -126,6 +128,14 @@ final class TestOrigin implements AutoCloseable {
     holds.put(path, new CountDownLatch(1));
   }
 
+  /**
+   * Makes every request for {@code path} close its connection before any response: a proxy
+   * sees the origin reset the stream before the response headers.
+   */
+  void dropConnection(String path) {
+    dropped.add(path);
+  }
+
   void release(String path) {
     CountDownLatch hold = holds.remove(path);
     if (hold != null) {
@@ -167,6 +177,10 @@ final class TestOrigin implements AutoCloseable {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
+      }
+      if (dropped.contains(path)) {
+        ctx.close();
+        return;
       }
       GeneratedBody large = generated.get(path);
       if (large != null) {
