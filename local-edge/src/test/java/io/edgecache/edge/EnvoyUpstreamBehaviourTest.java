@@ -150,6 +150,34 @@ class EnvoyUpstreamBehaviourTest {
     assertEquals(zero, head.toLowerCase(Locale.ROOT).contains("\r\ncontent-length: 0\r\n"), head);
   }
 
+  /**
+   * Envoy's HTTP/1 codec (encodeHeadersBase): a response to HEAD without Content-Length gets an
+   * informational {@code transfer-encoding: chunked} (for a status that may carry a body) and
+   * no chunk, so the next response on the connection follows straight after the head; one with
+   * Content-Length keeps it and gets no Transfer-Encoding.
+   */
+  @Test
+  void aHeadResponseWithoutALengthSaysChunkedAndSendsNoChunk() throws Exception {
+    origin.script((connection, head) -> connection.send(head.startsWith("HEAD /unsized ")
+        ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        : head.startsWith("HEAD ") ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" : ok("hello")));
+    startEdge();
+    try (RawClient client = client()) {
+      client.send("HEAD /unsized HTTP/1.1\r\nHost: edge.test\r\n\r\n" + RawClient.get("/next"));
+      RawClient.Response unsized = client.readHeadOnly();
+      assertEquals("chunked", unsized.header("transfer-encoding"), unsized.head());
+      assertEquals(null, unsized.header("content-length"), unsized.head());
+      RawClient.Response next = client.read();
+      assertEquals(200, next.status(), next.head());
+      assertEquals("hello", next.body());
+
+      client.send("HEAD /sized HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+      RawClient.Response sized = client.readHeadOnly();
+      assertEquals("5", sized.header("content-length"), sized.head());
+      assertEquals(null, sized.header("transfer-encoding"), sized.head());
+    }
+  }
+
   // ---- origin close and reset, at every phase ----
 
   /** Envoy router: a close before response headers is a 503 local reply, reset reason "connection termination" (response code details: upstream_reset_before_response_started{connection_termination}). */

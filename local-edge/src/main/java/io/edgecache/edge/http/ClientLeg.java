@@ -108,7 +108,9 @@ final class ClientLeg implements MessageSink {
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(head.status()));
     response.headers().add(head.headers());
     finishHeaders(response.headers());
-    if (!headRequest) {
+    if (headRequest) {
+      Http1Framing.frameHeadResponse(response.headers(), head.status());
+    } else {
       Http1Framing.frame(response.headers(), hasBody, Http1Framing.responseMayCarryBody(head.status()));
     }
     if (!keepAlive()) {
@@ -146,7 +148,9 @@ final class ClientLeg implements MessageSink {
     response.headers().add(head.headers());
     finishHeaders(response.headers());
     LocalReply.frame(response.headers(), body.readableBytes());
-    if (!body.isReadable() && !headRequest) {
+    if (headRequest) {
+      Http1Framing.frameHeadResponse(response.headers(), head.status());
+    } else if (!body.isReadable()) {
       Http1Framing.frame(response.headers(), false, Http1Framing.responseMayCarryBody(head.status()));
     }
     boolean keepAlive = keepAlive();

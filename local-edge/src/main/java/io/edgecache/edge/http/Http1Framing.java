@@ -37,6 +37,18 @@ final class Http1Framing {
     }
   }
 
+  /**
+   * A response to HEAD, which carries no body whatever it declares: it keeps its content-length;
+   * without one, Envoy's codec still writes an informational {@code transfer-encoding: chunked}
+   * for a status that may carry a body (encodeHeadersBase), and then no chunk at all.
+   */
+  static void frameHeadResponse(HttpHeaders headers, int status) {
+    headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && responseMayCarryBody(status)) {
+      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+  }
+
   /** Whether a response with {@code status} may carry a body (not 1xx, 204, 304); HEAD aside. */
   static boolean responseMayCarryBody(int status) {
     return status >= 200 && status != 204 && status != 304;
