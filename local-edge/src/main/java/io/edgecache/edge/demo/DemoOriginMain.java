@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,7 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  */
 public final class DemoOriginMain {
-  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+  /**
+   * IMF-fixdate (RFC 9110 §5.6.7), whose day has two digits: not RFC_1123_DATE_TIME, which
+   * writes "4 Dec" where the grammar wants "04 Dec".
+   */
+  private static final DateTimeFormatter HTTP_DATE =
+      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final Instant STARTED = Instant.now();
 
   private final AtomicLong requests = new AtomicLong();
