@@ -81,8 +81,9 @@ public final class DownstreamWarmup {
 
   private void sendUntil(InetSocketAddress address, long deadline) {
     for (int i = 0; i < REQUESTS_PER_CLIENT && System.nanoTime() < deadline; i++) {
+      Socket socket = new Socket();
       Integer port = null;
-      try (Socket socket = new Socket()) {
+      try {
         socket.bind(new InetSocketAddress(address.getAddress(), 0));
         port = socket.getLocalPort();
         ownPorts.add(port);
@@ -97,10 +98,21 @@ public final class DownstreamWarmup {
         log.fine(() -> "edge warm-up stopped: " + e);
         return;
       } finally {
+        // Forget the port while this socket still holds it: once closed, another warm-up
+        // thread may bind the same port, and a late removal would strike its registration.
         if (port != null) {
           ownPorts.remove(port);
         }
+        closeQuietly(socket);
       }
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // nothing was left to send
     }
   }
 }
