@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -30,17 +32,16 @@ class DownstreamWarmupTest {
       try (Socket accepted = listener.accept()) {
         assertFalse(warmup.admits(accepted.getRemoteSocketAddress()), "a stranger on loopback");
       }
-      // Answer each warm-up request like the edge's 404, noting whether it was admitted.
+      // Note on accept whether each connection is admitted, as the edge's listener does, and
+      // answer it like the edge's 404 on another thread, so the accept loop never keeps a
+      // warm-up socket waiting past its 1 s read timeout (after which it is rightly refused).
+      ExecutorService answers = Executors.newCachedThreadPool();
       CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
         try {
           while (true) {
-            try (Socket client = listener.accept()) {
-              admitted.add(warmup.admits(client.getRemoteSocketAddress()));
-              client.getInputStream().readNBytes(4);
-              OutputStream out = client.getOutputStream();
-              out.write("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                  .getBytes(StandardCharsets.US_ASCII));
-            }
+            Socket client = listener.accept();
+            admitted.add(warmup.admits(client.getRemoteSocketAddress()));
+            answers.execute(() -> answer404(client));
           }
         } catch (IOException e) {
           // the listener timed out or closed: the warm-up is over
@@ -49,10 +50,24 @@ class DownstreamWarmupTest {
       warmup.run((InetSocketAddress) listener.getLocalSocketAddress());
       listener.close();
       server.get(10, TimeUnit.SECONDS);
+      answers.shutdown();
+      assertTrue(answers.awaitTermination(10, TimeUnit.SECONDS));
     }
     assertFalse(admitted.isEmpty());
     assertEquals(List.of(), admitted.stream().filter(a -> !a).toList(), "warm-up sockets refused");
     assertTrue(admitted.size() <= 400, "bounded: " + admitted.size());
     assertFalse(warmup.admits(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1)));
+  }
+
+  private static void answer404(Socket client) {
+    try (client) {
+      client.setSoTimeout(5_000);
+      client.getInputStream().readNBytes(4);
+      OutputStream out = client.getOutputStream();
+      out.write("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      // the warm-up gave up on this one
+    }
   }
 }
