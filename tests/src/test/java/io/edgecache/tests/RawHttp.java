@@ -61,7 +61,7 @@ final class RawHttp {
       OutputStream out = socket.getOutputStream();
       out.write(request.toString().getBytes(StandardCharsets.UTF_8));
       out.flush();
-      return parse(readAll(socket.getInputStream()));
+      return parse(readAll(socket.getInputStream()), requestLine.startsWith("HEAD "));
     }
   }
 
@@ -71,7 +71,11 @@ final class RawHttp {
     return all.toByteArray();
   }
 
-  private static Response parse(byte[] raw) {
+  /**
+   * @param toHead a response to HEAD has no body, whatever its framing lines say (Envoy's codec
+   *     writes an informational transfer-encoding: chunked on one without Content-Length)
+   */
+  private static Response parse(byte[] raw, boolean toHead) {
     String text = new String(raw, StandardCharsets.ISO_8859_1);
     int end = text.indexOf("\r\n\r\n");
     if (end < 0) {
@@ -89,7 +93,7 @@ final class RawHttp {
       chunked |= name.equals("transfer-encoding") && value.equalsIgnoreCase("chunked");
     }
     String body = text.substring(end + 4);
-    return new Response(status, headers, chunked ? dechunk(body) : body);
+    return new Response(status, headers, chunked && !toHead ? dechunk(body) : body);
   }
 
   private static String dechunk(String chunked) {
