@@ -230,6 +230,20 @@ class SnapshotTranslatorTest {
     }
   }
 
+  /**
+   * The pushed filter asks Envoy for response.code_details, as envoy/envoy.yaml does, so the node
+   * can tell Envoy's own replies from the origin's and store only the origin's.
+   */
+  @Test
+  void thePushedFilterAsksForTheResponseCodeDetails() throws Exception {
+    Listener listener = snapshots.get("edge-gateway").listeners().resources().get("edge");
+    HttpConnectionManager hcm = listener.getFilterChains(0).getFilters(0).getTypedConfig()
+        .unpack(HttpConnectionManager.class);
+    ExternalProcessor filter = hcm.getHttpFilters(0).getTypedConfig().unpack(ExternalProcessor.class);
+    assertEquals(List.of("response.code_details"), filter.getResponseAttributesList());
+    assertEquals(List.of(), filter.getRequestAttributesList());
+  }
+
   /** A violation deep inside packed Anys is found and named by its path, as Envoy's NACK would. */
   @Test
   void aViolationInsideTypedConfigIsNamedByItsPath() throws Exception {
