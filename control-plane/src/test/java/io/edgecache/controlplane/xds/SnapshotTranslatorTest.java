@@ -236,10 +236,7 @@ class SnapshotTranslatorTest {
    */
   @Test
   void thePushedFilterAsksForTheResponseCodeDetails() throws Exception {
-    Listener listener = snapshots.get("edge-gateway").listeners().resources().get("edge");
-    HttpConnectionManager hcm = listener.getFilterChains(0).getFilters(0).getTypedConfig()
-        .unpack(HttpConnectionManager.class);
-    ExternalProcessor filter = hcm.getHttpFilters(0).getTypedConfig().unpack(ExternalProcessor.class);
+    ExternalProcessor filter = extProcOf(connectionManagerOf(edgeListener()));
     assertEquals(List.of("response.code_details"), filter.getResponseAttributesList());
     assertEquals(List.of(), filter.getRequestAttributesList());
   }
@@ -247,10 +244,9 @@ class SnapshotTranslatorTest {
   /** A violation deep inside packed Anys is found and named by its path, as Envoy's NACK would. */
   @Test
   void aViolationInsideTypedConfigIsNamedByItsPath() throws Exception {
-    Listener listener = snapshots.get("edge-gateway").listeners().resources().get("edge");
-    HttpConnectionManager hcm = listener.getFilterChains(0).getFilters(0).getTypedConfig()
-        .unpack(HttpConnectionManager.class);
-    ExternalProcessor filter = hcm.getHttpFilters(0).getTypedConfig().unpack(ExternalProcessor.class);
+    Listener listener = edgeListener();
+    HttpConnectionManager hcm = connectionManagerOf(listener);
+    ExternalProcessor filter = extProcOf(hcm);
     Listener tooLong = listener.toBuilder().setFilterChains(0, listener.getFilterChains(0).toBuilder()
         .setFilters(0, listener.getFilterChains(0).getFilters(0).toBuilder().setTypedConfig(Any.pack(
             hcm.toBuilder().setHttpFilters(0, hcm.getHttpFilters(0).toBuilder().setTypedConfig(Any.pack(
@@ -258,6 +254,19 @@ class SnapshotTranslatorTest {
                 .build())))).build();
     assertEquals(List.of("filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.message_timeout:"
         + " 7200s must be at most 3600s"), new ProtoRules(SnapshotTranslator.PACKED_TYPES::find).violations(tooLong));
+  }
+
+  private Listener edgeListener() {
+    return snapshots.get("edge-gateway").listeners().resources().get("edge");
+  }
+
+  private static HttpConnectionManager connectionManagerOf(Listener listener) throws Exception {
+    return listener.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+  }
+
+  /** The listener's first HTTP filter, the ext_proc filter every pushed listener starts with. */
+  private static ExternalProcessor extProcOf(HttpConnectionManager hcm) throws Exception {
+    return hcm.getHttpFilters(0).getTypedConfig().unpack(ExternalProcessor.class);
   }
 
   /**

@@ -388,11 +388,10 @@ class ExtProcProtocolTest {
   @Test
   void aReplyEnvoyMadeItselfIsNeverStored() throws Exception {
     Stream first = new Stream();
-    first.send(requestHeaders("GET", "/direct"));
     assertEquals(responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; detail=envoy-reply",
             BodySendMode.NONE),
-        first.send(withCodeDetails(responseHeaders(200, false, "cache-control", "public, max-age=60",
-            "content-length", "2"), "direct_response")));
+        missAnsweredWith(first, "/direct", "direct_response", "cache-control", "public, max-age=60",
+            "content-length", "2"));
     first.finish();
 
     Stream next = new Stream();
@@ -404,11 +403,9 @@ class ExtProcProtocolTest {
   @Test
   void aResponseViaUpstreamIsStored() throws Exception {
     Stream miss = new Stream();
-    miss.send(requestHeaders("GET", "/via"));
     assertEquals(responseHeadersAnswer("edgecache; fwd=uri-miss; fwd-status=200; stored; ttl=60",
             BodySendMode.STREAMED),
-        miss.send(withCodeDetails(responseHeaders(200, false, "cache-control", "public, max-age=60"),
-            "via_upstream")));
+        missAnsweredWith(miss, "/via", "via_upstream", "cache-control", "public, max-age=60"));
     miss.send(body("ok", true));
     miss.finish();
 
@@ -434,6 +431,16 @@ class ExtProcProtocolTest {
     assertEquals("old", answer.getImmediateResponse().getBody().toStringUtf8(), answer.toString());
     assertTrue(answer.toString().contains("detail=stale-if-error"), answer.toString());
     stale.finish();
+  }
+
+  /**
+   * Sends a GET for {@code path} on {@code stream}, then a 200 with {@code headers} marked with
+   * {@code codeDetails}; returns the node's answer to the response headers.
+   */
+  private static ProcessingResponse missAnsweredWith(Stream stream, String path, String codeDetails,
+      String... headers) throws InterruptedException {
+    stream.send(requestHeaders("GET", path));
+    return stream.send(withCodeDetails(responseHeaders(200, false, headers), codeDetails));
   }
 
   /** {@code message} with the response.code_details attribute Envoy adds when asked to. */
