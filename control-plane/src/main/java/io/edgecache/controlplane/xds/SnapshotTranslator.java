@@ -15,6 +15,7 @@ import io.edgecache.controlplane.config.EdgecacheConfig.ListenerSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.NodeGroupSpec;
 import io.edgecache.controlplane.config.EdgecacheConfig.Site;
 import io.edgecache.http.LargeBodyRoute;
+import io.edgecache.proto.extproc.ResponseCodeDetails;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -162,7 +163,7 @@ public final class SnapshotTranslator {
         // So the node tells Envoy's own replies (route_not_found, upstream resets, timeouts,
         // other filters' answers, which 1.37 sends through ext_proc) from the origin's, and
         // stores only what came via_upstream.
-        .addResponseAttributes("response.code_details")
+        .addResponseAttributes(ResponseCodeDetails.ATTRIBUTE)
         .setProcessingMode(ProcessingMode.newBuilder()
             .setRequestHeaderMode(HeaderSendMode.SEND)
             .setResponseHeaderMode(HeaderSendMode.SEND)

@@ -1,17 +1,11 @@
 package io.edgecache.extproc.grpc;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
+import io.edgecache.proto.extproc.ResponseCodeDetails;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 
 /**
- * Whether a response is the origin's or a reply Envoy made itself, from the
- * {@code response.code_details} attribute Envoy attaches to the response direction's first
- * message when the ext_proc filter lists it in {@code response_attributes} (ext_proc.cc
- * {@code Filter::addAttributes}, under the key {@value #FILTER_KEY}): {@value #VIA_UPSTREAM}
- * for the origin's, the reason otherwise ({@code route_not_found},
- * {@code upstream_reset_before_response_started{...}}, {@code response_timeout}, another
- * filter's denial).
+ * Whether a response is the origin's or a reply Envoy made itself, from the response code
+ * details Envoy attaches when asked to ({@link ResponseCodeDetails}).
  *
  * <p>Since Envoy 1.37 (envoyproxy/envoy#41769) such replies pass through the processor too. A
  * shared cache stores none of them, as Varnish never stores its synthetic responses and nginx
@@ -20,19 +14,11 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
  * for it, or Envoy built without CEL) every response counts as the origin's.
  */
 final class ResponseSource {
-  static final String FILTER_KEY = "envoy.filters.http.ext_proc";
-  static final String CODE_DETAILS = "response.code_details";
-  static final String VIA_UPSTREAM = "via_upstream";
-
   private ResponseSource() {}
 
   /** True when {@code message} says Envoy made the response itself. */
   static boolean isEnvoysOwn(ProcessingRequest message) {
-    Struct attributes = message.getAttributesMap().get(FILTER_KEY);
-    if (attributes == null) {
-      return false;
-    }
-    Value details = attributes.getFieldsMap().get(CODE_DETAILS);
-    return details != null && details.hasStringValue() && !details.getStringValue().equals(VIA_UPSTREAM);
+    String details = ResponseCodeDetails.in(message.getAttributesMap());
+    return details != null && !details.equals(ResponseCodeDetails.VIA_UPSTREAM);
   }
 }

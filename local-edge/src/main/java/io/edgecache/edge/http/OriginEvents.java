@@ -1,6 +1,6 @@
 package io.edgecache.edge.http;
 
-import io.edgecache.edge.extproc.ResponseAttributes;
+import io.edgecache.proto.extproc.ResponseCodeDetails;
 import io.edgecache.security.LogText;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
@@ -47,7 +47,7 @@ final class OriginEvents implements UpstreamListener {
     MessageHead head = MessageHead.withStatus(response.status().code());
     head.copyResponseHeaders(response.headers());
     origin.stampServiceTime(head);
-    exchange.startResponse(origin::reading, ResponseAttributes.VIA_UPSTREAM).onHead(head, exchange.client().responseHasBody(response));
+    exchange.startResponse(origin::reading, ResponseCodeDetails.VIA_UPSTREAM).onHead(head, exchange.client().responseHasBody(response));
   }
 
   @Override
