@@ -64,7 +64,7 @@ final class ResponseHeaders {
     int status = parseStatus(headers.first(":status"));
     Instant responseTime = clock.instant();
     RequestFacts request = state.request;
-    if ((!envoysOwn || status >= 500) && revalidation.answer(status, headers, responseTime)) {
+    if (revalidation.answer(status, headers, responseTime, envoysOwn)) {
       return;
     }
     StoreVerdict verdict;

@@ -57,14 +57,15 @@ final class Revalidation {
   }
 
   /**
-   * Answers from the selected response when the origin's {@code status} lets it (a 304 to its
-   * validators, an error it may stand in for); false when the response goes on as it is.
+   * Answers from the selected response when the {@code status} lets it (a 304 to its validators,
+   * an error it may stand in for); false when the response goes on as it is. Only the origin can
+   * answer the validators: a reply Envoy made itself ({@code envoysOwn}) may only be an error.
    */
-  boolean answer(int status, HeaderList headers, Instant responseTime) {
+  boolean answer(int status, HeaderList headers, Instant responseTime, boolean envoysOwn) {
     if (selected == null) {
       return false;
     }
-    ServePolicy.OnResponse next = ServePolicy.onResponse(status, revalidating,
+    ServePolicy.OnResponse next = ServePolicy.onResponse(status, revalidating && !envoysOwn,
         selected.bodyInMemory(),
         status >= 500 && policy.mayServeOnError(selected, responseTime));
     switch (next) {
