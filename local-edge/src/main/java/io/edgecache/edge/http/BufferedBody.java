@@ -14,16 +14,28 @@ import io.netty.buffer.Unpooled;
  */
 final class BufferedBody {
   private final CompositeByteBuf collected = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+  private final HeldChunks chunks;
+  private final int limit;
+  private final ProcessorLink processor;
+  private final boolean request;
   private boolean sent;
 
-  /** Moves every held chunk in; false when the body now exceeds {@code limit}. */
-  boolean collect(HeldChunks chunks, int limit) {
+  /** @param chunks the flow's held chunks, which it collects from and gives back to */
+  BufferedBody(HeldChunks chunks, int limit, ProcessorLink processor, boolean request) {
+    this.chunks = chunks;
+    this.limit = limit;
+    this.processor = processor;
+    this.request = request;
+  }
+
+  /** Moves every held chunk in; false when the body now exceeds the buffer limit. */
+  boolean collect() {
     chunks.collectInto(collected);
     return collected.readableBytes() <= limit;
   }
 
   /** Sends the body once, as one message ending the stream, when the source ended. */
-  void sendWhenComplete(boolean sourceEnded, ProcessorLink processor, boolean request) {
+  void sendWhenComplete(boolean sourceEnded) {
     if (sourceEnded && !sent) {
       sent = true;
       processor.sendBody(request, collected, true);
@@ -38,14 +50,14 @@ final class BufferedBody {
    * The processor's answer to the body: the collected bytes, or what its body mutation makes of
    * them. Ownership passes to the caller; the flow holds nothing any more.
    */
-  ByteBuf answered(CommonResponse answer, HeldChunks chunks) throws ProtocolException {
+  ByteBuf answered(CommonResponse answer) throws ProtocolException {
     ByteBuf body = answer.hasBodyMutation() ? BodyMutations.apply(answer.getBodyMutation(), collected) : collected;
     chunks.collectedReleased();
     return body;
   }
 
   /** The processor is gone: the collected bytes go back in front of the held chunks, as one. */
-  void giveBack(HeldChunks chunks, boolean last) {
+  void giveBack(boolean last) {
     chunks.putBack(collected, last);
   }
 

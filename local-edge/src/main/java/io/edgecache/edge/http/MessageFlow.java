@@ -20,8 +20,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
  *       sends it as if buffering (a BufferedBodyCallback): the head waits for its answer, which
  *       may mutate the head too.
  *   <li>BUFFERED: the whole body is collected (up to the buffer limit), sent as one message and
- *       released with the head once answered ({@link BufferedBody}); a body mutation must match the Content-Length
- *       the head declares, which the same answer may change.
+ *       released with the head once answered ({@link BufferedBody}); a body mutation must
+ *       match the Content-Length the head declares, which the same answer may change.
  * </ul>
  *
  * <p>Flow control: the source is paused while held (unanswered or unsent) bytes, counted by
@@ -113,7 +113,7 @@ final class MessageFlow {
   void onBodyAnswer(CommonResponse answer) throws ProtocolException {
     if (bodyMode == BodySendMode.BUFFERED && buffered.sent()) {
       applyToHeldHead(answer);
-      ByteBuf body = buffered.answered(answer, chunks);
+      ByteBuf body = buffered.answered(answer);
       buffered = null;
       releaseBufferedMessage(body);
       return;
@@ -166,7 +166,7 @@ final class MessageFlow {
     if (bodyMode == BodySendMode.BUFFERED) {
       bodyMode = BodySendMode.NONE;
       sink.head(head, true);
-      buffered.giveBack(chunks, sourceEnded);
+      buffered.giveBack(sourceEnded);
       buffered = null;
     }
     chunks.answerAll();
@@ -198,7 +198,7 @@ final class MessageFlow {
       return;
     }
     if (bodyMode == BodySendMode.BUFFERED) {
-      buffered = new BufferedBody();
+      buffered = new BufferedBody(chunks, limit, processor, request);
     } else if (bodyMode == BodySendMode.STREAMED && sourceEnded) {
       headWaitsForBody = true; // the whole body came while the headers were with the processor
     } else {
@@ -239,11 +239,11 @@ final class MessageFlow {
         forwardWhile(true);
       }
       case BUFFERED -> {
-        if (!buffered.collect(chunks, limit)) {
+        if (!buffered.collect()) {
           overLimit.run();
           return;
         }
-        buffered.sendWhenComplete(sourceEnded, processor, request);
+        buffered.sendWhenComplete(sourceEnded);
       }
       default -> throw new IllegalStateException("unsupported body mode " + bodyMode);
     }
